@@ -1,0 +1,191 @@
+/* slo: the ServiceLevelObjective model: parsing from a JSON tree (what the
+ * API server sends, or what pkg/yaml made of a file), defaults, validation,
+ * and the resolved alert table of DESIGN.md section 3.
+ *
+ * A parsed struct br_slo is plain data with public fields. Everything in it is
+ * owned by it (strings are heap copies) and is valid once br_slo_parse()
+ * returned 0; free it with br_slo_release(). A parsed SLO is always valid:
+ * the generators never have to check it again.
+ *
+ * Durations are whole seconds. Percentages are as the user wrote them
+ * (objective 99.5 means 99.5%); fractions are named as such.
+ *
+ * Thread-safety: no shared state; distinct SLOs may be used from distinct
+ * threads. Nothing here prints, touches the network or reads files.
+ */
+#ifndef BR_SLO_H
+#define BR_SLO_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "errors/errors.h"
+
+struct br_yaml_marks; /* pkg/yaml: where each node of a document came from */
+
+#define BR_SLO_API_VERSION "burnrate.dev/v1alpha1"
+#define BR_SLO_KIND "ServiceLevelObjective"
+
+/* --- Durations ----------------------------------------------------------- */
+
+/* Parses a Prometheus-style duration ("30d", "1h30m", "4w", "90s", "500ms"
+ * is refused: burnrate works in whole seconds). Units: s, m, h, d, w (y is
+ * refused: windows are at most 90 days). Returns 0 and sets *seconds, or
+ * BR_EINVAL for empty, unknown units, a zero duration or overflow. */
+int br_duration_parse(const char *text, long long *seconds);
+
+/* Writes seconds the way Prometheus prints durations ("1h", "4m40s",
+ * "67h12m", "3d" as "3d", "2w" as "2w"): the largest units first, no zero
+ * parts, "0s" for 0. Always NUL-terminated; returns out. 32 bytes suffice. */
+char *br_duration_format(long long seconds, char *out, size_t size);
+
+/* --- Selectors ----------------------------------------------------------- */
+
+enum br_match_op { BR_MATCH_EQ, BR_MATCH_NE, BR_MATCH_RE, BR_MATCH_NRE };
+
+struct br_matcher {
+	char *name;             /* label name */
+	enum br_match_op op;
+	char *value;            /* unescaped value */
+};
+
+/* A PromQL instant-vector selector: metric{matchers}. */
+struct br_selector {
+	char *metric;           /* may be NULL when the matchers name no __name__ */
+	struct br_matcher *matchers;
+	size_t count;
+};
+
+/* Parses and validates a selector such as
+ *   http_requests_total{job="checkout",code=~"5.."}
+ * (metric name, label names, the four operators, double- or single-quoted or
+ * backquoted values with PromQL escapes, balanced braces, nothing after the
+ * closing brace, at least one matcher that does not match the empty string
+ * when there is no metric name). On failure returns BR_EPARSE and records
+ * what is wrong, with field as the error's field path. You own *out on
+ * success: free with br_selector_release(). */
+int br_selector_parse(const char *text, const char *field,
+		      struct br_selector *out, struct br_error *err);
+void br_selector_release(struct br_selector *sel);
+
+/* Appends the selector in canonical form (values double-quoted and escaped, so
+ * no value can end the string early). extra, when not NULL, is one more
+ * matcher written last (the generator adds le="0.5" this way). suffix, when not
+ * NULL, is appended to the metric name (_bucket, _count). Returns 0 or
+ * BR_ENOMEM. */
+struct br_buf;
+int br_selector_render(const struct br_selector *sel, const char *suffix,
+		       const struct br_matcher *extra, struct br_buf *out);
+
+/* Appends s as a PromQL double-quoted string literal, with escapes.
+ * Returns 0 or BR_ENOMEM. */
+int br_promql_quote(const char *s, struct br_buf *out);
+
+/* --- The model ----------------------------------------------------------- */
+
+enum br_indicator { BR_INDICATOR_RATIO, BR_INDICATOR_LATENCY, BR_INDICATOR_RAW };
+enum br_severity { BR_SEVERITY_PAGE = 0, BR_SEVERITY_TICKET = 1 };
+
+struct br_label {
+	char *name;
+	char *value;
+};
+
+/* Sorted by name, names unique. */
+struct br_labels {
+	struct br_label *items;
+	size_t count;
+};
+
+/* One row of the alert table: a long and a short window that must both burn
+ * faster than burn_rate for the alert of this severity to fire. */
+struct br_alert_window {
+	enum br_severity severity;
+	long long long_s;
+	long long short_s;
+	double burn_rate;       /* f: error ratio threshold is f * error budget */
+	double budget_percent;  /* b in percent: share of the whole-window budget
+				   spent when it fires, = f * long / window * 100 */
+};
+
+/* How one severity is delivered. */
+struct br_route {
+	int disabled;           /* `disabled: true`: no alert of this severity */
+	char *receiver;         /* Alertmanager receiver, NULL for the default */
+	char *severity;         /* value of the `severity` label
+				   ("critical" for page, "warning" for ticket) */
+};
+
+struct br_slo {
+	/* metadata */
+	char *name;
+	char *namespace;        /* "default" when the document has none */
+	char *uid;              /* NULL offline */
+	long long generation;   /* 0 offline */
+
+	/* spec */
+	char *service;
+	char *description;      /* NULL when unset */
+	double objective;       /* percent, 0 < objective < 100 */
+	long long window_s;     /* default 30d; 1d..90d */
+
+	enum br_indicator indicator;
+	/* ratio: errors or good (exactly one non-empty), and total */
+	struct br_selector errors;
+	struct br_selector good;
+	int ratio_has_good;     /* 1 when good was given instead of errors */
+	struct br_selector total;
+	/* latency: classic histogram selector without _bucket/_count, and the
+	   threshold in seconds (an le bucket boundary) */
+	struct br_selector histogram;
+	double threshold_s;
+	/* raw: PromQL error ratio with "$window" where the range goes */
+	char *raw_error_ratio;
+
+	long long min_events;   /* 0 when unset */
+
+	/* alerting */
+	char *alert_name;       /* default: metadata.name in CamelCase */
+	struct br_labels labels;
+	struct br_labels annotations;
+	struct br_route page;
+	struct br_route ticket;
+
+	/* the resolved alert table: the override, or the default scaled to the
+	   window; rows sorted by severity, then long window ascending. Rows of a
+	   disabled severity are kept (explain shows them) but never generated. */
+	struct br_alert_window *windows;
+	size_t window_count;
+};
+
+/* The error budget as a fraction: 1 - objective/100. */
+double br_slo_error_budget(const struct br_slo *slo);
+
+/* Initialises an empty SLO. Does not allocate; can't fail. */
+void br_slo_init(struct br_slo *slo);
+/* Frees everything the SLO owns and re-initialises it. */
+void br_slo_release(struct br_slo *slo);
+
+/* Parses one ServiceLevelObjective object (apiVersion, kind, metadata, spec)
+ * into out, applies defaults and validates it.
+ *
+ * marks may be NULL (input from the API server); with marks, and file not NULL,
+ * each problem carries the file, line and column of the offending node.
+ *
+ * Returns 0 when the object is valid. Otherwise returns BR_EINVAL (or
+ * BR_ENOMEM), adds every problem found to problems (if not NULL; each with the
+ * field path such as "spec.indicator.ratio.errors" and a message naming what
+ * is wrong), and leaves out released. The document is borrowed. */
+int br_slo_parse(const json_t *doc, const struct br_yaml_marks *marks,
+		 const char *file, struct br_slo *out,
+		 struct br_problems *problems);
+
+/* Computes the default alert table of DESIGN.md section 3 for a window:
+ * exactly the SRE Workbook's at 30d; for other windows the long windows scale
+ * with the window (long = long30d * window / 30d, rounded to whole seconds),
+ * short = long / 12, and the burn rate is recomputed as b * window / long so
+ * every row still spends its share of the budget. Writes 4 rows to rows.
+ * Can't fail. */
+void br_slo_default_windows(long long window_s, struct br_alert_window rows[4]);
+
+#endif

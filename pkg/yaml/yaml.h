@@ -1,0 +1,75 @@
+/* yaml: YAML and JSON documents to and from jansson trees, with positions.
+ *
+ * Loading turns a multi-document YAML stream (JSON is YAML) into one json_t
+ * per document, so that the rest of burnrate handles files and API-server
+ * objects alike. Scalars are typed as Kubernetes does (YAML 1.1-style plain
+ * scalars: null, booleans, integers, floats; quoted scalars are always
+ * strings). Anchors and aliases are resolved, but with a cap on the nodes
+ * an alias may expand to (alias bombs fail cleanly); nesting depth, document
+ * size and the number of documents are capped; duplicate mapping keys and
+ * non-scalar keys are errors. Every node's line and column are kept in
+ * struct br_yaml_marks so that later validation can point at the input.
+ *
+ * Emitting writes a json_t as block-style YAML, deterministically: keys in
+ * the object's own (insertion) order, strings quoted exactly when they would
+ * otherwise read back as another type or are not plain-safe.
+ *
+ * Thread-safety: none needed; no shared state. Nothing here prints.
+ */
+#ifndef BR_YAML_H
+#define BR_YAML_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "errors/errors.h"
+
+struct br_buf;
+
+/* Limits applied while loading. */
+#define BR_YAML_MAX_DEPTH 64           /* nesting of mappings and sequences */
+#define BR_YAML_MAX_NODES 1000000      /* nodes in one stream, aliases expanded */
+#define BR_YAML_MAX_BYTES (64u << 20)  /* size of one stream */
+
+/* Positions of nodes; opaque. */
+struct br_yaml_marks;
+
+/* Where a node of a loaded document starts (1-based). Returns 0, or
+ * BR_ENOTFOUND when the node is not from this stream (then *line and *column
+ * are 0). marks may be NULL (always BR_ENOTFOUND). Can't fail otherwise. */
+int br_yaml_mark(const struct br_yaml_marks *marks, const json_t *node,
+		 int *line, int *column);
+
+struct br_yaml_doc {
+	json_t *root;    /* owned by the stream */
+	int line;        /* where the document starts */
+};
+
+/* The documents of one stream and their positions. */
+struct br_yaml_stream {
+	struct br_yaml_doc *docs;
+	size_t count;
+	struct br_yaml_marks *marks;
+};
+
+/* Initialises an empty stream. Does not allocate; can't fail. */
+void br_yaml_stream_init(struct br_yaml_stream *s);
+/* Frees every document and the marks; the stream is empty again. */
+void br_yaml_stream_release(struct br_yaml_stream *s);
+
+/* Parses len bytes of YAML or JSON (which need not be NUL-terminated). Empty
+ * documents (a stream of only comments, or "---" with nothing after it) are
+ * dropped. file names the input in errors and may be NULL.
+ *
+ * Returns 0 and fills out (init'ed by the call; you own it: release with
+ * br_yaml_stream_release), or BR_EPARSE / BR_ELIMIT / BR_ENOMEM with err set
+ * to the line, column and problem, and out empty. */
+int br_yaml_load(const char *data, size_t len, const char *file,
+		 struct br_yaml_stream *out, struct br_error *err);
+
+/* Appends doc as one block-style YAML document (no leading "---") to out.
+ * Returns 0, BR_EINVAL for a value YAML cannot carry (a non-finite real), or
+ * BR_ENOMEM. Output for equal trees is byte-for-byte equal. */
+int br_yaml_emit(const json_t *doc, struct br_buf *out, struct br_error *err);
+
+#endif
