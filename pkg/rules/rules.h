@@ -1,0 +1,67 @@
+/* rules: turns one parsed ServiceLevelObjective into Prometheus rules: the
+ * recording rules of the SLI at every window the alert table needs, the error
+ * budget over the SLO window, and the multi-window multi-burn-rate alerts
+ * (DESIGN.md section 3, "the rule design").
+ *
+ * Output is jansson trees, never text: the caller serialises them (the YAML
+ * emitter in pkg/yaml quotes label values, so no value can break the file).
+ * PromQL expressions are built with br_buf; selectors are written with
+ * br_selector_render() so every label value is escaped.
+ *
+ * Group names have the form "<namespace>/<name>/<part>", part one of sli,
+ * sli-long, budget, alerts. Output is deterministic: the same SLO always gives
+ * byte-identical json_dumps() output.
+ *
+ * Thread-safety: pure functions, no shared state, no I/O. The SLO is borrowed
+ * and must be valid (as br_slo_parse() leaves it); these functions never
+ * re-validate it.
+ */
+#ifndef BR_RULES_H
+#define BR_RULES_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "errors/errors.h"
+#include "slo/slo.h"
+
+#define BR_RULES_MANAGED_BY "burnrate"
+
+/* Options for the PrometheusRule object. */
+struct br_rules_options {
+	/* Labels put on metadata.labels of every PrometheusRule (so a
+	   Prometheus Operator ruleSelector picks it up, e.g. release:
+	   kube-prometheus-stack). NULL for none. Borrowed. */
+	const struct br_labels *rule_labels;
+};
+
+/* Builds the rule groups of one SLO as a new JSON array of
+ * {"name": ..., ["interval": ...,] "rules": [...]} objects, in the order sli,
+ * sli-long (only when a window is longer than 6h), budget, alerts (only when a
+ * severity is enabled). A plain Prometheus rules file is {"groups": <this>}.
+ *
+ * On success returns 0 and you own *out (json_decref). On failure returns
+ * BR_ENOMEM (or BR_EINVAL for an SLO no validator would have let through),
+ * records why in err, and leaves *out NULL. */
+int br_rules_groups(const struct br_slo *slo, json_t **out,
+		    struct br_error *err);
+
+/* Builds a PrometheusRule object for one SLO: apiVersion
+ * monitoring.coreos.com/v1, kind PrometheusRule; metadata.name and namespace
+ * of the SLO; metadata.labels app.kubernetes.io/managed-by: burnrate plus
+ * opt->rule_labels; when slo->uid is set, metadata.ownerReferences
+ * [{apiVersion burnrate.dev/v1alpha1, kind ServiceLevelObjective, name, uid,
+ * controller: true, blockOwnerDeletion: true}] so Kubernetes garbage-collects
+ * it with the SLO; spec.groups as br_rules_groups(). opt may be NULL.
+ *
+ * Ownership and failure as br_rules_groups(). */
+int br_rules_prometheus_rule(const struct br_slo *slo,
+			     const struct br_rules_options *opt, json_t **out,
+			     struct br_error *err);
+
+/* Counts the recording ("record") and alerting ("alert") rules in an array of
+ * groups (as br_rules_groups() returns). Anything that is not a group or a
+ * rule is ignored. Either pointer may be NULL. Can't fail. */
+void br_rules_count(const json_t *groups, size_t *recording, size_t *alerting);
+
+#endif
