@@ -1,0 +1,692 @@
+/* rules.c: the Prometheus rules of one SLO (recording rules per window, the
+ * event-weighted budget, the multi-window multi-burn-rate alerts). */
+#include "rules/rules.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf/buf.h"
+
+/* Windows up to this length are computed from raw series; longer ones from
+ * the 5m recorded series, so no evaluation re-reads days of raw samples. */
+#define RAW_MAX_S (6 * 3600LL)
+/* The base window every longer window is built from. */
+#define BASE_S 300LL
+#define LONG_INTERVAL "1m"
+#define BUDGET_INTERVAL "5m"
+
+#define REC_REQUESTS "burnrate:sli_requests:rate"
+#define REC_ERRORS "burnrate:sli_errors:rate"
+#define REC_RATIO "burnrate:sli_error_ratio:rate"
+#define REC_REMAINING "burnrate:error_budget:remaining"
+#define REC_OBJECTIVE "burnrate:slo:objective_ratio"
+
+/* What every builder needs: the SLO, its {slo=..,slo_namespace=..}
+ * selector, the error budget and the windows the alert table uses. */
+struct ctx {
+	const struct br_slo *slo;
+	struct br_buf sel;
+	char eb[32];
+	long long *windows; /* sorted, distinct, always containing BASE_S */
+	size_t nwindows;
+	struct br_error *err;
+};
+
+/* Numbers in expressions and text: 14.4 stays 14.4, 0.005 stays 0.005
+ * (1 - 99.5/100 is 0.0050000000000000044 in binary; 10 digits hide that). */
+static char *fmt_num(double v, char out[32])
+{
+	snprintf(out, 32, "%.10g", v);
+	return out;
+}
+
+static char *fmt_dur(long long s, char out[32])
+{
+	return br_duration_format(s, out, 32);
+}
+
+static int oom(struct ctx *c)
+{
+	return br_error_set(c->err, BR_ENOMEM,
+			    "out of memory (or a string is not UTF-8) while building rules");
+}
+
+/* Sets key to a new string; jansson refuses non-UTF-8, which a parsed SLO
+ * never holds, so any failure is reported as out of memory. */
+static int set_str(json_t *obj, const char *key, const char *value)
+{
+	return json_object_set_new(obj, key, json_string(value)) ? BR_ENOMEM : 0;
+}
+
+static const struct br_route *route_of(const struct br_slo *slo,
+				       enum br_severity sev)
+{
+	return sev == BR_SEVERITY_PAGE ? &slo->page : &slo->ticket;
+}
+
+static int row_enabled(const struct br_slo *slo, const struct br_alert_window *w)
+{
+	return !route_of(slo, w->severity)->disabled;
+}
+
+/* --- windows ------------------------------------------------------------- */
+
+static int cmp_ll(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+	return (x > y) - (x < y);
+}
+
+/* Collects BASE_S and both windows of every enabled row, sorted, distinct. */
+static int collect_windows(struct ctx *c)
+{
+	const struct br_slo *slo = c->slo;
+	size_t n = 0, i, out = 0;
+
+	c->windows = malloc((2 * slo->window_count + 1) * sizeof(*c->windows));
+	if (!c->windows)
+		return oom(c);
+	c->windows[n++] = BASE_S;
+	for (i = 0; i < slo->window_count; i++) {
+		if (!row_enabled(slo, &slo->windows[i]))
+			continue;
+		c->windows[n++] = slo->windows[i].long_s;
+		c->windows[n++] = slo->windows[i].short_s;
+	}
+	qsort(c->windows, n, sizeof(*c->windows), cmp_ll);
+	for (i = 0; i < n; i++)
+		if (out == 0 || c->windows[out - 1] != c->windows[i])
+			c->windows[out++] = c->windows[i];
+	c->nwindows = out;
+	return 0;
+}
+
+static int has_window(const struct ctx *c, long long w)
+{
+	size_t i;
+
+	for (i = 0; i < c->nwindows; i++)
+		if (c->windows[i] == w)
+			return 1;
+	return 0;
+}
+
+/* --- expressions --------------------------------------------------------- */
+
+/* Appends "<prefix><W>{slo=...,slo_namespace=...}". */
+static int add_rec_ref(struct br_buf *b, const struct ctx *c, const char *prefix,
+		       long long w)
+{
+	char d[32];
+
+	br_buf_adds(b, prefix);
+	br_buf_adds(b, fmt_dur(w, d));
+	return br_buf_adds(b, br_buf_str(&c->sel));
+}
+
+/* Appends "sum(rate(<selector><suffix>{...,extra}[W]))". */
+static int add_sum_rate(struct br_buf *b, const struct br_selector *s,
+			const char *suffix, const struct br_matcher *extra,
+			long long w)
+{
+	char d[32];
+
+	br_buf_adds(b, "sum(rate(");
+	if (br_selector_render(s, suffix, extra, b))
+		return BR_ENOMEM;
+	return br_buf_addf(b, "[%s]))", fmt_dur(w, d));
+}
+
+/* The le matcher of a latency SLO. An integral threshold N matches "N" and
+ * "N.0" because exporters disagree on how they print bucket bounds. */
+static void le_matcher(const struct br_slo *slo, struct br_matcher *m, char *value)
+{
+	char n[32];
+	double t = slo->threshold_s;
+
+	m->name = "le";
+	if (t == floor(t) && fabs(t) < 1e15) {
+		m->op = BR_MATCH_RE;
+		snprintf(value, 64, "%.0f(\\.0)?", t);
+	} else {
+		m->op = BR_MATCH_EQ;
+		snprintf(value, 64, "%s", fmt_num(t, n));
+	}
+	m->value = value;
+}
+
+/* TOTAL over W: sum(rate(total[W])), or the histogram's _count. */
+static int add_total(struct br_buf *b, const struct br_slo *slo, long long w)
+{
+	if (slo->indicator == BR_INDICATOR_LATENCY)
+		return add_sum_rate(b, &slo->histogram, "_count", NULL, w);
+	return add_sum_rate(b, &slo->total, NULL, NULL, w);
+}
+
+/* ERRORS over W. Missing error (or good) series count as 0, not as "no
+ * data": many apps export no 5xx series until the first error. */
+static int add_errors(struct br_buf *b, const struct br_slo *slo, long long w)
+{
+	struct br_matcher le;
+	char lev[64];
+
+	if (slo->indicator == BR_INDICATOR_RATIO && !slo->ratio_has_good) {
+		add_sum_rate(b, &slo->errors, NULL, NULL, w);
+		br_buf_adds(b, " or 0 * ");
+		return add_total(b, slo, w);
+	}
+	add_total(b, slo, w);
+	br_buf_adds(b, " - (");
+	if (slo->indicator == BR_INDICATOR_LATENCY) {
+		le_matcher(slo, &le, lev);
+		add_sum_rate(b, &slo->histogram, "_bucket", &le, w);
+	} else {
+		add_sum_rate(b, &slo->good, NULL, NULL, w);
+	}
+	br_buf_adds(b, " or 0 * ");
+	add_total(b, slo, w);
+	return br_buf_adds(b, ")");
+}
+
+/* avg_over_time(<prefix>5m{sel}[W]): a long window from the 5m records. */
+static int add_avg_5m(struct br_buf *b, const struct ctx *c, const char *prefix,
+		      long long w)
+{
+	char d[32];
+
+	br_buf_adds(b, "avg_over_time(");
+	add_rec_ref(b, c, prefix, BASE_S);
+	return br_buf_addf(b, "[%s])", fmt_dur(w, d));
+}
+
+/* The user's raw expression with every "$window" replaced by W. */
+static int add_raw(struct br_buf *b, const char *expr, long long w)
+{
+	static const char key[] = "$window";
+	char d[32];
+	const char *p = expr, *hit;
+
+	fmt_dur(w, d);
+	while ((hit = strstr(p, key)) != NULL) {
+		br_buf_add(b, p, (size_t)(hit - p));
+		br_buf_adds(b, d);
+		p = hit + sizeof(key) - 1;
+	}
+	return br_buf_adds(b, p);
+}
+
+/* errors{sel} / (requests{sel} > 0): zero traffic gives no sample, never NaN. */
+static int add_ratio_of_recs(struct br_buf *b, const struct ctx *c, long long w)
+{
+	add_rec_ref(b, c, REC_ERRORS, w);
+	br_buf_adds(b, " / (");
+	add_rec_ref(b, c, REC_REQUESTS, w);
+	return br_buf_adds(b, " > 0)");
+}
+
+/* --- rules and groups ---------------------------------------------------- */
+
+static json_t *slo_labels(const struct ctx *c)
+{
+	json_t *l = json_object();
+
+	if (!l || set_str(l, "slo", c->slo->name) ||
+	    set_str(l, "slo_namespace", c->slo->namespace)) {
+		json_decref(l);
+		return NULL;
+	}
+	return l;
+}
+
+/* Appends {record, expr, labels} to rules, taking the expression from b
+ * (which is reset). */
+static int add_record(struct ctx *c, json_t *rules, const char *prefix,
+		      long long w, struct br_buf *b)
+{
+	char name[128], d[32];
+	json_t *r = json_object(), *labels = slo_labels(c);
+	int failed;
+
+	snprintf(name, sizeof(name), "%s%s", prefix, w ? fmt_dur(w, d) : "");
+	failed = !r || !labels || !b->data || set_str(r, "record", name) ||
+		 set_str(r, "expr", br_buf_str(b)) ||
+		 json_object_set(r, "labels", labels) ||
+		 json_array_append(rules, r);
+	json_decref(labels);
+	json_decref(r);
+	br_buf_reset(b);
+	return failed ? oom(c) : 0;
+}
+
+/* The three records of one window computed from raw series. */
+static int add_raw_window(struct ctx *c, json_t *rules, long long w, struct br_buf *b)
+{
+	const struct br_slo *slo = c->slo;
+
+	if (slo->indicator == BR_INDICATOR_RAW) {
+		add_raw(b, slo->raw_error_ratio, w);
+		return add_record(c, rules, REC_RATIO, w, b);
+	}
+	add_total(b, slo, w);
+	if (add_record(c, rules, REC_REQUESTS, w, b))
+		return BR_ENOMEM;
+	add_errors(b, slo, w);
+	if (add_record(c, rules, REC_ERRORS, w, b))
+		return BR_ENOMEM;
+	add_ratio_of_recs(b, c, w);
+	return add_record(c, rules, REC_RATIO, w, b);
+}
+
+/* The records of one window computed from the 5m records. With ratio set,
+ * also the error ratio (the budget window needs only the two averages). */
+static int add_long_window(struct ctx *c, json_t *rules, long long w, int ratio,
+			   struct br_buf *b)
+{
+	if (c->slo->indicator == BR_INDICATOR_RAW) {
+		add_avg_5m(b, c, REC_RATIO, w);
+		return add_record(c, rules, REC_RATIO, w, b);
+	}
+	add_avg_5m(b, c, REC_REQUESTS, w);
+	if (add_record(c, rules, REC_REQUESTS, w, b))
+		return BR_ENOMEM;
+	add_avg_5m(b, c, REC_ERRORS, w);
+	if (add_record(c, rules, REC_ERRORS, w, b))
+		return BR_ENOMEM;
+	if (!ratio)
+		return 0;
+	add_ratio_of_recs(b, c, w);
+	return add_record(c, rules, REC_RATIO, w, b);
+}
+
+/* Appends {"name": "<ns>/<name>/<part>", ["interval"], "rules": rules} to
+ * groups; takes ownership of rules. */
+static int add_group(struct ctx *c, json_t *groups, const char *part,
+		     const char *interval, json_t *rules)
+{
+	struct br_buf name;
+	json_t *g = json_object();
+	int failed;
+
+	br_buf_init(&name, BR_BUF_MAX_DEFAULT);
+	br_buf_addf(&name, "%s/%s/%s", c->slo->namespace, c->slo->name, part);
+	failed = !g || !rules || !name.data || set_str(g, "name", br_buf_str(&name)) ||
+		 (interval && set_str(g, "interval", interval)) ||
+		 json_object_set(g, "rules", rules) ||
+		 json_array_append(groups, g);
+	json_decref(rules);
+	json_decref(g);
+	br_buf_release(&name);
+	return failed ? oom(c) : 0;
+}
+
+static int group_sli(struct ctx *c, json_t *groups, struct br_buf *b)
+{
+	json_t *rules = json_array();
+	size_t i;
+
+	for (i = 0; rules && i < c->nwindows && c->windows[i] <= RAW_MAX_S; i++)
+		if (add_raw_window(c, rules, c->windows[i], b)) {
+			json_decref(rules);
+			return BR_ENOMEM;
+		}
+	return add_group(c, groups, "sli", NULL, rules);
+}
+
+static int group_sli_long(struct ctx *c, json_t *groups, struct br_buf *b)
+{
+	json_t *rules;
+	size_t i;
+
+	if (c->windows[c->nwindows - 1] <= RAW_MAX_S)
+		return 0;
+	rules = json_array();
+	for (i = 0; rules && i < c->nwindows; i++)
+		if (c->windows[i] > RAW_MAX_S &&
+		    add_long_window(c, rules, c->windows[i], 1, b)) {
+			json_decref(rules);
+			return BR_ENOMEM;
+		}
+	return add_group(c, groups, "sli-long", LONG_INTERVAL, rules);
+}
+
+/* 1 - (errors_T / requests_T, or 0 when there was no traffic at all) / eb. */
+static int add_remaining(struct ctx *c, json_t *rules, struct br_buf *b)
+{
+	long long t = c->slo->window_s;
+
+	if (c->slo->indicator == BR_INDICATOR_RAW) {
+		br_buf_adds(b, "1 - ");
+		add_rec_ref(b, c, REC_RATIO, t);
+		br_buf_addf(b, " / %s", c->eb);
+		return add_record(c, rules, REC_REMAINING, 0, b);
+	}
+	br_buf_adds(b, "1 - ((");
+	add_ratio_of_recs(b, c, t);
+	br_buf_adds(b, ") or (0 * ");
+	add_rec_ref(b, c, REC_REQUESTS, t);
+	br_buf_addf(b, ")) / %s", c->eb);
+	return add_record(c, rules, REC_REMAINING, 0, b);
+}
+
+static int group_budget(struct ctx *c, json_t *groups, struct br_buf *b)
+{
+	json_t *rules = json_array();
+	char n[32];
+
+	if (!rules)
+		return oom(c);
+	/* The window's averages may already be in sli-long (an override table
+	   with a row as long as the SLO window): never record a series twice. */
+	if ((!has_window(c, c->slo->window_s) &&
+	     add_long_window(c, rules, c->slo->window_s, 0, b)) ||
+	    add_remaining(c, rules, b)) {
+		json_decref(rules);
+		return BR_ENOMEM;
+	}
+	br_buf_addf(b, "vector(%s)", fmt_num(c->slo->objective / 100.0, n));
+	if (add_record(c, rules, REC_OBJECTIVE, 0, b)) {
+		json_decref(rules);
+		return BR_ENOMEM;
+	}
+	return add_group(c, groups, "budget", BUDGET_INTERVAL, rules);
+}
+
+/* --- alerts -------------------------------------------------------------- */
+
+/* One row: both windows burn faster than f, and (minEvents) the long window
+ * saw enough events. The long window comes first so $value is its burn rate. */
+static int add_row_expr(struct ctx *c, const struct br_alert_window *w, struct br_buf *b)
+{
+	char f[32];
+
+	fmt_num(w->burn_rate, f);
+	br_buf_adds(b, "(");
+	add_rec_ref(b, c, REC_RATIO, w->long_s);
+	br_buf_addf(b, " / %s > %s and ", c->eb, f);
+	add_rec_ref(b, c, REC_RATIO, w->short_s);
+	br_buf_addf(b, " / %s > %s", c->eb, f);
+	if (c->slo->min_events > 0) {
+		br_buf_adds(b, " and ");
+		add_rec_ref(b, c, REC_REQUESTS, w->long_s);
+		br_buf_addf(b, " * %lld >= %lld", w->long_s, c->slo->min_events);
+	}
+	return br_buf_adds(b, ")");
+}
+
+/* "1h/5m above 14.4x (2% of the budget)" for each row, joined by "; ". */
+static int add_rows_text(const struct ctx *c, enum br_severity sev, struct br_buf *b)
+{
+	char l[32], s[32], f[32], p[32];
+	const char *sep = "";
+	size_t i;
+
+	for (i = 0; i < c->slo->window_count; i++) {
+		const struct br_alert_window *w = &c->slo->windows[i];
+
+		if (w->severity != sev)
+			continue;
+		br_buf_addf(b, "%s%s and %s above %sx (%s%% of the budget)", sep,
+			    fmt_dur(w->long_s, l), fmt_dur(w->short_s, s),
+			    fmt_num(w->burn_rate, f), fmt_num(w->budget_percent, p));
+		sep = "; ";
+	}
+	return b->data ? 0 : BR_ENOMEM;
+}
+
+static json_t *alert_labels(const struct ctx *c, enum br_severity sev)
+{
+	const struct br_slo *slo = c->slo;
+	const char *severity = route_of(slo, sev)->severity;
+	json_t *l = json_object();
+	size_t i;
+	int failed;
+
+	if (!severity)
+		severity = sev == BR_SEVERITY_PAGE ? "critical" : "warning";
+	failed = !l || set_str(l, "severity", severity) ||
+		 set_str(l, "burnrate_severity", sev == BR_SEVERITY_PAGE ? "page" : "ticket") ||
+		 set_str(l, "slo", slo->name) ||
+		 set_str(l, "slo_namespace", slo->namespace) ||
+		 set_str(l, "service", slo->service);
+	for (i = 0; !failed && i < slo->labels.count; i++)
+		failed = set_str(l, slo->labels.items[i].name, slo->labels.items[i].value);
+	if (failed) {
+		json_decref(l);
+		return NULL;
+	}
+	return l;
+}
+
+/* Summary and description use {{ $labels.* }} rather than the spec's text:
+ * a service name containing "{{" must not become template code. */
+static json_t *alert_annotations(const struct ctx *c, enum br_severity sev)
+{
+	const struct br_slo *slo = c->slo;
+	char obj[32], win[32];
+	struct br_buf b;
+	json_t *a = json_object();
+	size_t i;
+	int failed;
+
+	br_buf_init(&b, BR_BUF_MAX_DEFAULT);
+	br_buf_adds(&b, "Burn rate {{ $value | printf \"%.1f\" }}x over the long window (");
+	add_rows_text(c, sev, &b);
+	br_buf_addf(&b, "). Objective %s%% over %s; at 1x the error budget lasts exactly the window.",
+		    fmt_num(slo->objective, obj), fmt_dur(slo->window_s, win));
+	failed = !a || !b.data ||
+		 set_str(a, "summary",
+			 sev == BR_SEVERITY_PAGE
+				 ? "{{ $labels.service }}: SLO {{ $labels.slo_namespace }}/{{ $labels.slo }} is burning its error budget fast"
+				 : "{{ $labels.service }}: SLO {{ $labels.slo_namespace }}/{{ $labels.slo }} is burning its error budget") ||
+		 set_str(a, "description", br_buf_str(&b));
+	for (i = 0; !failed && i < slo->annotations.count; i++)
+		failed = set_str(a, slo->annotations.items[i].name,
+				 slo->annotations.items[i].value);
+	br_buf_release(&b);
+	if (failed) {
+		json_decref(a);
+		return NULL;
+	}
+	return a;
+}
+
+static int add_alert(struct ctx *c, json_t *rules, enum br_severity sev, struct br_buf *b)
+{
+	json_t *r, *labels, *ann;
+	const char *sep = "";
+	size_t i;
+	int failed;
+
+	for (i = 0; i < c->slo->window_count; i++) {
+		if (c->slo->windows[i].severity != sev)
+			continue;
+		br_buf_adds(b, sep);
+		add_row_expr(c, &c->slo->windows[i], b);
+		sep = " or ";
+	}
+	if (!*sep) /* no row of this severity */
+		return 0;
+	r = json_object();
+	labels = alert_labels(c, sev);
+	ann = alert_annotations(c, sev);
+	failed = !r || !labels || !ann || !b->data ||
+		 set_str(r, "alert", c->slo->alert_name) ||
+		 set_str(r, "expr", br_buf_str(b)) ||
+		 json_object_set(r, "labels", labels) ||
+		 json_object_set(r, "annotations", ann) ||
+		 json_array_append(rules, r);
+	json_decref(labels);
+	json_decref(ann);
+	json_decref(r);
+	br_buf_reset(b);
+	return failed ? oom(c) : 0;
+}
+
+static int group_alerts(struct ctx *c, json_t *groups, struct br_buf *b)
+{
+	json_t *rules = json_array();
+
+	if (!rules)
+		return oom(c);
+	if ((!c->slo->page.disabled && add_alert(c, rules, BR_SEVERITY_PAGE, b)) ||
+	    (!c->slo->ticket.disabled && add_alert(c, rules, BR_SEVERITY_TICKET, b))) {
+		json_decref(rules);
+		return BR_ENOMEM;
+	}
+	if (json_array_size(rules) == 0) {
+		json_decref(rules);
+		return 0;
+	}
+	return add_group(c, groups, "alerts", NULL, rules);
+}
+
+/* --- public API ---------------------------------------------------------- */
+
+static int ctx_init(struct ctx *c, const struct br_slo *slo, struct br_error *err)
+{
+	double eb = br_slo_error_budget(slo);
+
+	memset(c, 0, sizeof(*c));
+	c->slo = slo;
+	c->err = err;
+	br_buf_init(&c->sel, BR_BUF_MAX_DEFAULT);
+	if (!slo->name || !slo->namespace || !slo->service || !slo->alert_name ||
+	    !(eb > 0 && eb < 1))
+		return br_error_set(err, BR_EINVAL,
+				    "SLO is not valid (name, namespace, service, alert name and 0 < objective < 100 are required)");
+	if (slo->indicator == BR_INDICATOR_RAW && !slo->raw_error_ratio)
+		return br_error_set(err, BR_EINVAL, "raw indicator without errorRatio");
+	fmt_num(eb, c->eb);
+	br_buf_adds(&c->sel, "{slo=");
+	br_promql_quote(slo->name, &c->sel);
+	br_buf_adds(&c->sel, ",slo_namespace=");
+	br_promql_quote(slo->namespace, &c->sel);
+	if (br_buf_adds(&c->sel, "}"))
+		return oom(c);
+	return collect_windows(c);
+}
+
+static void ctx_release(struct ctx *c)
+{
+	br_buf_release(&c->sel);
+	free(c->windows);
+}
+
+int br_rules_groups(const struct br_slo *slo, json_t **out, struct br_error *err)
+{
+	struct ctx c;
+	struct br_buf b;
+	json_t *groups = NULL;
+	int rc;
+
+	*out = NULL;
+	br_buf_init(&b, BR_BUF_MAX_DEFAULT);
+	rc = ctx_init(&c, slo, err);
+	if (!rc) {
+		groups = json_array();
+		rc = !groups ? oom(&c) : group_sli(&c, groups, &b);
+	}
+	if (!rc)
+		rc = group_sli_long(&c, groups, &b);
+	if (!rc)
+		rc = group_budget(&c, groups, &b);
+	if (!rc)
+		rc = group_alerts(&c, groups, &b);
+	ctx_release(&c);
+	br_buf_release(&b);
+	if (rc) {
+		json_decref(groups);
+		return rc;
+	}
+	*out = groups;
+	return 0;
+}
+
+static json_t *owner_references(const struct br_slo *slo)
+{
+	json_t *ref = json_pack("{s:s, s:s, s:s, s:s, s:b, s:b}",
+				"apiVersion", BR_SLO_API_VERSION,
+				"kind", BR_SLO_KIND,
+				"name", slo->name,
+				"uid", slo->uid,
+				"controller", 1,
+				"blockOwnerDeletion", 1);
+
+	return ref ? json_pack("[o]", ref) : NULL;
+}
+
+static json_t *rule_metadata(const struct br_slo *slo, const struct br_rules_options *opt)
+{
+	json_t *md = json_object(), *labels = json_object();
+	size_t i;
+	int failed;
+
+	failed = !md || !labels || set_str(md, "name", slo->name) ||
+		 set_str(md, "namespace", slo->namespace) ||
+		 set_str(labels, "app.kubernetes.io/managed-by", BR_RULES_MANAGED_BY);
+	for (i = 0; !failed && opt && opt->rule_labels && i < opt->rule_labels->count; i++) {
+		const struct br_label *l = &opt->rule_labels->items[i];
+
+		/* burnrate finds its own objects by this label: keep it ours */
+		if (strcmp(l->name, "app.kubernetes.io/managed-by") != 0)
+			failed = set_str(labels, l->name, l->value);
+	}
+	failed = failed || json_object_set(md, "labels", labels) ||
+		 (slo->uid && json_object_set_new(md, "ownerReferences",
+						  owner_references(slo)));
+	json_decref(labels);
+	if (failed) {
+		json_decref(md);
+		return NULL;
+	}
+	return md;
+}
+
+int br_rules_prometheus_rule(const struct br_slo *slo,
+			     const struct br_rules_options *opt, json_t **out,
+			     struct br_error *err)
+{
+	json_t *groups, *md, *obj;
+	int rc;
+
+	*out = NULL;
+	rc = br_rules_groups(slo, &groups, err);
+	if (rc)
+		return rc;
+	md = rule_metadata(slo, opt);
+	obj = md ? json_pack("{s:s, s:s, s:o, s:{s:o}}",
+			     "apiVersion", "monitoring.coreos.com/v1",
+			     "kind", "PrometheusRule",
+			     "metadata", md,
+			     "spec", "groups", groups)
+		 : NULL;
+	/* json_pack steals md and groups even when it fails (jansson >= 2.11) */
+	if (!md)
+		json_decref(groups);
+	if (!obj)
+		return br_error_set(err, BR_ENOMEM,
+				    "out of memory while building the PrometheusRule");
+	*out = obj;
+	return 0;
+}
+
+void br_rules_count(const json_t *groups, size_t *recording, size_t *alerting)
+{
+	size_t gi, ri, nrec = 0, nalert = 0;
+	const json_t *g, *r;
+
+	json_array_foreach(groups, gi, g) {
+		json_array_foreach(json_object_get(g, "rules"), ri, r) {
+			if (json_is_string(json_object_get(r, "record")))
+				nrec++;
+			else if (json_is_string(json_object_get(r, "alert")))
+				nalert++;
+		}
+	}
+	if (recording)
+		*recording = nrec;
+	if (alerting)
+		*alerting = nalert;
+}
