@@ -1,0 +1,327 @@
+/* kube: the Kubernetes API client: configuration (kubeconfig or in-cluster),
+ * paced and retried JSON requests, and raw streaming GETs for watches.
+ *
+ * Configuration is plain data (struct br_kube_config, init/release). The
+ * client is opaque (create/free) and thread-safe: any number of threads may
+ * call br_kube_request() and the helpers on one client at once. Each request
+ * uses its own libcurl easy handle; all of them share one CURLSH (connection
+ * cache, DNS cache, TLS sessions), so workers reuse few connections, and
+ * HTTP/2 is used where the server offers it. TLS is always verified unless
+ * the configuration says insecure. A bearer token read from a file is re-read
+ * every minute and after a 401, because service-account tokens rotate; no
+ * token ever appears in an error message.
+ *
+ * Failures return a negative BR_E* code and fill struct br_error with the
+ * method, path, HTTP code and the Kubernetes Status reason and message:
+ * 404 BR_ENOTFOUND, 409 BR_ECONFLICT, 410 BR_EGONE, 429 BR_ETHROTTLED,
+ * 401/403 BR_EAUTH, TLS problems BR_ETLS, anything else BR_EHTTP (BR_EIO for
+ * a connection that could not be made, BR_ETIMEOUT for a timeout).
+ *
+ * Pacing: every request first takes a token from the client's token-bucket
+ * rate limiter (qps, burst). Retries: a 429 waits Retry-After (or backs off);
+ * 5xx and connection failures are retried with exponential backoff and
+ * jitter, for idempotent requests only (GET, PUT, DELETE, and the apply and
+ * merge PATCHes); POST is never retried. The rate limiter and the backoff are
+ * public and reusable (the informer's reflector uses br_backoff).
+ *
+ * JSON values are jansson trees: "you own" means you must json_decref() it.
+ */
+#ifndef BR_KUBE_H
+#define BR_KUBE_H
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+
+#include "errors/errors.h"
+
+struct br_buf;
+
+/* ------------------------------------------------------------------ */
+/* Configuration                                                       */
+
+/* Where to reach the API server and how to authenticate. Every string is
+ * owned by the struct (malloc'ed), NULL when unset. File paths are absolute
+ * once loaded from a kubeconfig (resolved against the file naming them). */
+struct br_kube_config {
+	char *server;            /* "https://host:port", no trailing slash */
+	char *ca_file;           /* certificate-authority */
+	char *ca_data;           /* certificate-authority-data, decoded PEM */
+	size_t ca_data_len;
+	int insecure;            /* insecure-skip-tls-verify: no verification */
+	char *tls_server_name;   /* name to verify the certificate against */
+	char *token;             /* bearer token; never printed */
+	char *token_file;        /* re-read periodically; wins over token */
+	char *client_cert_file;  /* client-certificate */
+	char *client_cert_data;  /* client-certificate-data, decoded PEM */
+	size_t client_cert_data_len;
+	char *client_key_file;   /* client-key */
+	char *client_key_data;   /* client-key-data, decoded PEM */
+	size_t client_key_data_len;
+	char *namespace;         /* context's namespace; "default" if unset */
+	char *context;           /* the context used; NULL in cluster */
+};
+
+/* Empties cfg. Does not allocate; can't fail. */
+void br_kube_config_init(struct br_kube_config *cfg);
+/* Frees every string (wiping token data first) and re-initialises cfg. */
+void br_kube_config_release(struct br_kube_config *cfg);
+
+/* Loads a kubeconfig into cfg (init'ed by the call; you own it: release
+ * with br_kube_config_release, also after a failure).
+ *
+ * path: a file, or NULL for $KUBECONFIG (a ':'-separated list of files of
+ * which missing ones are skipped and, for each cluster, user, context and
+ * current-context, the first file to define it wins), then ~/.kube/config.
+ * context: the context to use, or NULL for current-context.
+ *
+ * The *-data fields are base64 and are decoded; PEM data given inline or as
+ * a file is checked to hold a certificate (or key). Returns 0, or
+ * BR_EIO (file missing or unreadable), BR_EPARSE (not YAML, or bad base64),
+ * BR_ENOTFOUND (unknown context, or the context's cluster or user missing),
+ * BR_EINVAL (no server, a field of the wrong type, a bad certificate or key),
+ * BR_ETLS (certificate data that is not a PEM certificate), BR_ENOMEM,
+ * with err naming the file and the field. */
+int br_kube_config_load_kubeconfig(const char *path, const char *context,
+				   struct br_kube_config *cfg,
+				   struct br_error *err);
+
+/* As br_kube_config_load_kubeconfig, from len bytes in memory (for tests and
+ * fuzzing); file names the input in errors and resolves relative paths
+ * (NULL: relative to the working directory). */
+int br_kube_config_load_kubeconfig_data(const char *data, size_t len,
+					const char *file, const char *context,
+					struct br_kube_config *cfg,
+					struct br_error *err);
+
+/* Fills cfg (init'ed by the call; you own it) for a pod: server from
+ * KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT (IPv6 bracketed), the
+ * service-account directory (default /var/run/secrets/kubernetes.io/
+ * serviceaccount; the environment variable BR_KUBE_SA_DIR overrides it, for
+ * tests) for token_file, ca_file and the namespace file; POD_NAMESPACE wins
+ * over the namespace file. Returns 0, BR_ENOTFOUND (not in a cluster: the
+ * variables are unset), BR_EIO (token or CA missing), or BR_ENOMEM. */
+int br_kube_config_in_cluster(struct br_kube_config *cfg,
+			      struct br_error *err);
+
+/* ------------------------------------------------------------------ */
+/* Clock, rate limiter and backoff                                     */
+
+/* A clock the rate limiter and the client use; a fake one makes them
+ * testable. NULL members (or a NULL clock) mean the real monotonic clock
+ * and nanosleep. Times are seconds. */
+struct br_clock {
+	double (*now)(void *ctx);
+	void (*sleep)(void *ctx, double seconds);
+	void *ctx;
+};
+
+/* Seconds on the clock (the real monotonic clock when clock is NULL). */
+double br_clock_now(const struct br_clock *clock);
+/* Sleeps (or asks the fake clock to). Does nothing for seconds <= 0. */
+void br_clock_sleep(const struct br_clock *clock, double seconds);
+
+/* A token bucket: burst tokens, refilled at qps per second. Thread-safe
+ * (a mutex). Fields are private to kube.c. */
+struct br_ratelimit {
+	double qps;      /* <= 0: unlimited */
+	double burst;
+	double tokens;   /* may go negative: reservations made ahead */
+	double last;     /* clock time of the last refill */
+	struct br_clock clock;
+	pthread_mutex_t mu;
+};
+
+/* Starts full (burst tokens). burst < 1 counts as 1. clock may be NULL
+ * (copied). Can't fail. */
+void br_ratelimit_init(struct br_ratelimit *rl, double qps, int burst,
+		       const struct br_clock *clock);
+/* Destroys the mutex. */
+void br_ratelimit_release(struct br_ratelimit *rl);
+/* Takes one token now and returns how long the caller must wait before
+ * using it (0 when one was available). Can't fail. */
+double br_ratelimit_reserve(struct br_ratelimit *rl);
+/* Reserves a token and sleeps on the clock until it is due. Can't fail. */
+void br_ratelimit_wait(struct br_ratelimit *rl);
+
+/* Exponential backoff with jitter: the n-th delay is
+ * min(initial * factor^n, max) * (1 + jitter * u), u uniform in [0, 1), so
+ * a delay never exceeds max * (1 + jitter). Not thread-safe: one per loop. */
+struct br_backoff {
+	double initial;  /* seconds, first delay before jitter */
+	double max;      /* cap before jitter */
+	double factor;   /* growth per step, >= 1 */
+	double jitter;   /* 0 for none; client-go uses 1.0 for watches */
+	double current;  /* next delay before jitter */
+	unsigned int seed;
+};
+
+/* Sets the parameters and resets; seed 0 picks one from the time. Can't fail. */
+void br_backoff_init(struct br_backoff *b, double initial, double max,
+		     double factor, double jitter, unsigned int seed);
+/* Returns the next delay in seconds and advances. Can't fail. */
+double br_backoff_next(struct br_backoff *b);
+/* Back to the initial delay (after a healthy period). Can't fail. */
+void br_backoff_reset(struct br_backoff *b);
+
+/* ------------------------------------------------------------------ */
+/* Status errors                                                       */
+
+/* The error part of a Kubernetes Status object. */
+struct br_kube_status {
+	long code;           /* HTTP code: Status.code, else the response's */
+	char reason[64];     /* "NotFound", "Conflict", "Expired"... or "" */
+	char message[512];   /* truncated */
+};
+
+/* BR_E* code for an HTTP status (0 for 1xx-3xx). Can't fail. */
+int br_kube_code_for_http(long http_status);
+
+/* Decodes a failed response: len bytes of body (a Status object, or any
+ * text) and the HTTP status. Fields missing from the body are taken from
+ * the HTTP status (reason from its class, message from the body text).
+ * Returns the BR_E* code for the status; can't fail otherwise. */
+int br_kube_status_decode(long http_status, const char *body, size_t len,
+			  struct br_kube_status *st);
+
+/* ------------------------------------------------------------------ */
+/* Client                                                              */
+
+struct br_kube_client;
+
+/* Called after every HTTP exchange (retries included), from the calling
+ * thread, for metrics. status is 0 when no response came. */
+typedef void (*br_kube_observe_fn)(void *ctx, const char *method,
+				   long status, double seconds);
+
+struct br_kube_options {
+	double qps;              /* default 20 when 0; < 0: unlimited */
+	int burst;               /* default 30 when 0 */
+	const char *user_agent;  /* default "burnrate/VERSION"; copied */
+	long timeout_ms;         /* per request (not streams); default 30000 */
+	int max_attempts;        /* per idempotent request; default 5 */
+	double backoff_initial;  /* retry backoff seconds; default 0.2 */
+	double backoff_max;      /* default 5 */
+	double token_refresh;    /* seconds between token_file reads; default 60 */
+	const struct br_clock *clock;   /* NULL: real; copied */
+	br_kube_observe_fn observe;     /* NULL: none */
+	void *observe_ctx;
+};
+
+/* Creates a client for cfg (copied: cfg may be released afterwards); opts
+ * may be NULL for the defaults. Reads the token file and checks the CA and
+ * client certificate files exist. Returns 0 and *out (you own it: free with
+ * br_kube_client_free), or BR_EINVAL (no server), BR_EIO (an unreadable
+ * file), BR_ENOMEM. */
+int br_kube_client_create(const struct br_kube_config *cfg,
+			  const struct br_kube_options *opts,
+			  struct br_kube_client **out, struct br_error *err);
+/* Frees the client; no request may be running. NULL is fine. */
+void br_kube_client_free(struct br_kube_client *c);
+
+/* The namespace of the configuration ("default" if none). Borrowed, valid
+ * until br_kube_client_free. */
+const char *br_kube_client_namespace(const struct br_kube_client *c);
+
+/* The outcome of one request. */
+struct br_kube_response {
+	long status;         /* HTTP status of the last attempt; 0 if none */
+	json_t *body;        /* parsed JSON body, or NULL; you own it */
+	double retry_after;  /* seconds asked by Retry-After, -1 if none */
+	struct br_kube_status error;  /* filled when status >= 400 */
+};
+
+/* Empties resp. Can't fail. */
+void br_kube_response_init(struct br_kube_response *resp);
+/* Drops the body and re-initialises. */
+void br_kube_response_release(struct br_kube_response *resp);
+
+/* Performs method on path ("/api/v1/namespaces/x/configmaps", see
+ * br_kube_path) with query (already escaped, without '?', or NULL) and body
+ * (NUL-terminated, or NULL) of content_type (NULL: application/json),
+ * paced and retried as the header says. resp (may be NULL) is init'ed by
+ * the call; release it also after a failure (it then carries the status,
+ * the decoded Status and Retry-After). Returns 0 for 2xx; otherwise the
+ * BR_E* code for the HTTP status or the transport failure. */
+int br_kube_request(struct br_kube_client *c, const char *method,
+		    const char *path, const char *query,
+		    const char *content_type, const char *body,
+		    struct br_kube_response *resp, struct br_error *err);
+
+/* The helpers below return what br_kube_request returns. out may be NULL;
+ * on success *out is the response object (you own it), on failure NULL. */
+
+/* GET path. */
+int br_kube_get(struct br_kube_client *c, const char *path, json_t **out,
+		struct br_error *err);
+/* One page of a list: GET path?limit=L&continue=C plus extra_query (NULL
+ * or "labelSelector=..." already escaped). limit 0: no limit; cont NULL or
+ * "": first page. The next page's token is metadata.continue in *out. */
+int br_kube_list(struct br_kube_client *c, const char *path,
+		 const char *extra_query, long limit, const char *cont,
+		 json_t **out, struct br_error *err);
+/* Every page: the first page's object with the items of all pages, and
+ * metadata.resourceVersion of the last page; metadata.continue removed. A
+ * 410 for an expired token is returned as BR_EGONE (restart the list). */
+int br_kube_list_all(struct br_kube_client *c, const char *path,
+		     const char *extra_query, long limit, json_t **out,
+		     struct br_error *err);
+/* POST obj to the collection path (never retried). */
+int br_kube_create(struct br_kube_client *c, const char *path,
+		   const json_t *obj, json_t **out, struct br_error *err);
+/* PUT obj to path (an update; 409 when resourceVersion is stale). */
+int br_kube_update(struct br_kube_client *c, const char *path,
+		   const json_t *obj, json_t **out, struct br_error *err);
+/* Server-side apply: PATCH path?fieldManager=M&force=true with
+ * Content-Type application/apply-patch+yaml and obj as JSON. */
+int br_kube_apply(struct br_kube_client *c, const char *path,
+		  const json_t *obj, const char *field_manager, json_t **out,
+		  struct br_error *err);
+/* PATCH path with application/merge-patch+json. */
+int br_kube_merge_patch(struct br_kube_client *c, const char *path,
+			const json_t *patch, json_t **out,
+			struct br_error *err);
+/* PUT obj to path + "/status" (path names the object). */
+int br_kube_update_status(struct br_kube_client *c, const char *path,
+			  const json_t *obj, json_t **out,
+			  struct br_error *err);
+/* Server-side apply to path + "/status". */
+int br_kube_apply_status(struct br_kube_client *c, const char *path,
+			 const json_t *obj, const char *field_manager,
+			 json_t **out, struct br_error *err);
+/* DELETE path, with options (a DeleteOptions object) or NULL. */
+int br_kube_delete(struct br_kube_client *c, const char *path,
+		   const json_t *options, json_t **out, struct br_error *err);
+
+/* Appends the path of a resource to out:
+ * "/api/v1" (group NULL or "") or "/apis/GROUP/VERSION", then
+ * "/namespaces/NS" (namespace NULL or "": cluster-scoped or all namespaces),
+ * "/PLURAL", "/NAME" (NULL: the collection), "/SUBRESOURCE" (NULL: none).
+ * Names are path-escaped. Returns 0, BR_EINVAL (no version or plural, or a
+ * subresource without a name), or BR_ENOMEM. */
+int br_kube_path(struct br_buf *out, const char *group, const char *version,
+		 const char *namespace, const char *plural, const char *name,
+		 const char *subresource);
+
+/* ------------------------------------------------------------------ */
+/* Streaming (watches)                                                 */
+
+/* Receives body bytes as they arrive; any split is possible. Return 0 to
+ * go on, nonzero to stop (br_kube_stream then returns BR_ECANCELED). */
+typedef int (*br_kube_data_fn)(void *ctx, const char *data, size_t len);
+
+/* GETs path?query and hands the raw body to on_data as it arrives, until
+ * the server ends the response, on_data stops it, *stop (may be NULL)
+ * becomes nonzero (checked about every 100 ms), or timeout_ms (0: none)
+ * passes. Paced by the rate limiter; not retried (the caller's reflector
+ * decides). Returns 0 when the server ended a 2xx response,
+ * BR_ECANCELED (stopped), BR_ETIMEOUT, the code for a non-2xx status (the
+ * Status body is decoded into err and not passed to on_data), or a
+ * transport failure. *status (may be NULL) gets the HTTP status or 0. */
+int br_kube_stream(struct br_kube_client *c, const char *path,
+		   const char *query, br_kube_data_fn on_data, void *ctx,
+		   const atomic_int *stop, long timeout_ms, long *status,
+		   struct br_error *err);
+
+#endif
