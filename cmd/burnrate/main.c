@@ -2,12 +2,45 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli.h"
+
+static const char usage[] =
+	"usage: burnrate <command> [options]\n"
+	"\n"
+	"Turns ServiceLevelObjective resources into multi-window, multi-burn-rate\n"
+	"Prometheus alerts, without a cluster.\n"
+	"\n"
+	"commands:\n"
+	"  validate  check SLO files; exit 1 and one line per problem if any is invalid\n"
+	"  generate  render PrometheusRule manifests (or a plain rules file)\n"
+	"  explain   print each SLO's alert table in words and numbers\n"
+	"  version   print the version\n"
+	"\n"
+	"Run `burnrate <command> --help` for the options of a command.\n"
+	"Exit codes: 0 ok, 1 invalid input, 2 usage error.\n";
+
 int main(int argc, char **argv)
 {
-	if (argc > 1 && strcmp(argv[1], "version") == 0) {
-		printf("burnrate %s\n", BURNRATE_VERSION);
-		return 0;
+	const char *cmd = argc > 1 ? argv[1] : NULL;
+
+	if (!cmd) {
+		fputs(usage, stderr);
+		return CLI_USAGE;
 	}
-	fprintf(stderr, "usage: burnrate version\n");
-	return 2;
+	if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
+		fputs(usage, stdout);
+		return CLI_OK;
+	}
+	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+		printf("burnrate %s\n", BURNRATE_VERSION);
+		return CLI_OK;
+	}
+	if (strcmp(cmd, "validate") == 0)
+		return cli_validate(argc - 1, argv + 1);
+	if (strcmp(cmd, "generate") == 0)
+		return cli_generate(argc - 1, argv + 1);
+	if (strcmp(cmd, "explain") == 0)
+		return cli_explain(argc - 1, argv + 1);
+	fprintf(stderr, "burnrate: unknown command \"%s\"\n\n%s", cmd, usage);
+	return CLI_USAGE;
 }

@@ -1,0 +1,65 @@
+/* cli: what the burnrate subcommands share: loading SLOs from files,
+ * directories and stdin, printing problems, and the subcommand entry points.
+ *
+ * Internal to cmd/burnrate; only this program prints. A struct cli_set owns
+ * every SLO it loaded (each with the file it came from) and the problems
+ * found on the way; release it with cli_set_release(). Single-threaded.
+ */
+#ifndef BR_CLI_H
+#define BR_CLI_H
+
+#include <stdio.h>
+
+#include "errors/errors.h"
+#include "slo/slo.h"
+
+/* Exit codes shared by every subcommand. */
+enum cli_exit { CLI_OK = 0, CLI_INVALID = 1, CLI_USAGE = 2 };
+
+struct cli_slo {
+	struct br_slo slo;
+	char *file;     /* where it came from; owned */
+	int line;       /* where its document starts */
+};
+
+struct cli_set {
+	struct cli_slo *items;  /* sorted by namespace, then name, after load */
+	size_t count;
+	size_t cap;
+	size_t files;           /* files read */
+	size_t skipped;         /* documents of other kinds */
+	struct br_problems problems;
+};
+
+void cli_set_init(struct cli_set *set);
+void cli_set_release(struct cli_set *set);
+
+/* Loads every path (a file, a directory walked recursively for *.yaml and
+ * *.yml in sorted order, or "-" for stdin) into set, in the given order, then
+ * sorts the SLOs by namespace/name. Documents of other kinds are skipped with
+ * a note on stderr. Problems (unreadable files, YAML errors, invalid SLOs,
+ * duplicates) go into set->problems. Returns 0, or BR_ENOMEM. */
+int cli_load(struct cli_set *set, char *const *paths, size_t count);
+
+/* Prints each problem as one line "file:line:col: field: message" to out.
+ * Returns how many were printed. */
+size_t cli_print_problems(const struct br_problems *p, FILE *out);
+
+/* A list of -f arguments gathered while parsing options. Borrowed strings. */
+struct cli_paths {
+	char **items;
+	size_t count;
+};
+/* Appends; returns 0 or BR_ENOMEM. Free items with free() (not the strings). */
+int cli_paths_add(struct cli_paths *paths, char *path);
+
+/* Formats a number the way the rules do: shortest form, at most 10
+ * significant digits (14.4, 0.005, 6). Returns out. */
+char *cli_number(double v, char *out, size_t size);
+
+/* Subcommands: argc/argv start at the subcommand name. Return an exit code. */
+int cli_validate(int argc, char **argv);
+int cli_generate(int argc, char **argv);
+int cli_explain(int argc, char **argv);
+
+#endif
