@@ -1,0 +1,66 @@
+/* internal: what the files of pkg/slo share and nobody else may use. Not
+ * part of the API (slo.h is). */
+#ifndef BR_SLO_INTERNAL_H
+#define BR_SLO_INTERNAL_H
+
+#include <jansson.h>
+
+#include "slo/slo.h"
+
+/* State of one br_slo_parse() call: where problems go and where they are. */
+struct br_slo_ctx {
+	const struct br_yaml_marks *marks;
+	const char *file;
+	struct br_problems *problems;
+	int count;  /* problems found (also when problems is NULL) */
+	int nomem;  /* an allocation failed: the result is BR_ENOMEM */
+};
+
+/* The JSON types a field may be required to have. */
+enum br_slo_type { BR_T_OBJECT, BR_T_LIST, BR_T_STRING, BR_T_NUMBER, BR_T_INT, BR_T_BOOL };
+
+/* Records a problem about field at node's position (node may be NULL). */
+void br_slo_problem(struct br_slo_ctx *c, const json_t *node, const char *field,
+		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Records err (from a selector parser) at node's position. */
+void br_slo_add_error(struct br_slo_ctx *c, const json_t *node, struct br_error *err);
+
+/* The member key of obj (path is obj's own field path, "" for the root).
+ * Returns NULL when it is absent or null (a problem if required) or has the
+ * wrong type (always a problem). Borrowed from obj. */
+const json_t *br_slo_member(struct br_slo_ctx *c, const json_t *obj, const char *path,
+			    const char *key, enum br_slo_type type, int required);
+/* A heap copy of a string node; NULL with a problem for embedded NULs, or
+ * with nomem set. */
+char *br_slo_strdup(struct br_slo_ctx *c, const json_t *node, const char *field);
+/* Records an "unknown field" problem for every key of obj not in allowed
+ * (a NULL-terminated list). */
+void br_slo_check_fields(struct br_slo_ctx *c, const json_t *obj, const char *path,
+			 const char *const *allowed);
+/* path + "." + key into out (size bytes). Returns out. */
+char *br_slo_path(char *out, size_t size, const char *path, const char *key);
+
+/* The optional string key of obj, checked as spec.service is (a Prometheus
+ * label value: non-empty, at most 253 bytes, one line). A heap copy, or NULL
+ * when absent or invalid (with a problem) or out of memory (nomem set). */
+char *br_slo_label_value(struct br_slo_ctx *c, const json_t *obj, const char *path,
+			 const char *key);
+
+/* Is s a valid Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*)? With colon,
+ * a metric or alert name ([a-zA-Z_:][a-zA-Z0-9_:]*). */
+int br_slo_valid_name(const char *s, int colon);
+
+/* Parses spec.alerting (node may be NULL), applies its defaults, resolves
+ * and checks the alert table. where locates problems of the default table
+ * (spec.window, or spec). window_ok and objective_ok say whether those fields
+ * were valid: the table needs the window, the burn-rate check both. */
+void br_slo_parse_alerting(struct br_slo_ctx *c, const json_t *alerting,
+			   const json_t *where, struct br_slo *out, int window_ok,
+			   int objective_ok);
+
+void br_slo_labels_release(struct br_labels *l);
+/* f = b/100 * window / long, and its inverse. */
+double br_slo_burn_rate(double budget_percent, long long window_s, long long long_s);
+double br_slo_budget_percent(double burn_rate, long long window_s, long long long_s);
+
+#endif

@@ -1,0 +1,509 @@
+/* parse: a ServiceLevelObjective document (a jansson tree) into struct
+ * br_slo, with defaults, reporting every problem with its field path. */
+#include "slo/slo.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "slo/internal.h"
+#include "yaml/yaml.h"
+
+#define MIN_WINDOW (86400LL)
+#define MAX_WINDOW (90 * 86400LL)
+#define MAX_VALUE_LEN 253
+
+/* --- Helpers shared with alerting.c ---------------------------------------- */
+
+static void add(struct br_slo_ctx *c, const json_t *node, struct br_error *e)
+{
+	int line = 0, column = 0;
+
+	c->count++;
+	if (!c->problems)
+		return;
+	if (c->marks && br_yaml_mark(c->marks, node, &line, &column) == 0) {
+		e->line = line;
+		e->column = column;
+	}
+	if (c->file)
+		br_error_set_file(e, c->file);
+	if (br_problems_add(c->problems, e) != 0)
+		c->nomem = 1;
+}
+
+void br_slo_problem(struct br_slo_ctx *c, const json_t *node, const char *field,
+		    const char *fmt, ...)
+{
+	struct br_error e;
+	va_list ap;
+
+	br_error_init(&e);
+	e.code = BR_EINVAL;
+	snprintf(e.field, sizeof(e.field), "%s", field);
+	va_start(ap, fmt);
+	vsnprintf(e.text, sizeof(e.text), fmt, ap);
+	va_end(ap);
+	add(c, node, &e);
+}
+
+void br_slo_add_error(struct br_slo_ctx *c, const json_t *node, struct br_error *err)
+{
+	if (err->code == BR_ENOMEM) {
+		c->nomem = 1;
+		c->count++;
+		return;
+	}
+	add(c, node, err);
+}
+
+char *br_slo_path(char *out, size_t size, const char *path, const char *key)
+{
+	snprintf(out, size, "%s%s%s", path, *path ? "." : "", key);
+	return out;
+}
+
+static const char *type_name(enum br_slo_type type)
+{
+	static const char *const names[] = {"an object", "a list", "a string",
+					    "a number", "an integer", "a boolean"};
+	return names[type];
+}
+
+static int has_type(const json_t *v, enum br_slo_type type)
+{
+	switch (type) {
+	case BR_T_OBJECT: return json_is_object(v);
+	case BR_T_LIST: return json_is_array(v);
+	case BR_T_STRING: return json_is_string(v);
+	case BR_T_NUMBER: return json_is_number(v);
+	case BR_T_INT: return json_is_integer(v);
+	case BR_T_BOOL: return json_is_boolean(v);
+	}
+	return 0;
+}
+
+const json_t *br_slo_member(struct br_slo_ctx *c, const json_t *obj, const char *path,
+			    const char *key, enum br_slo_type type, int required)
+{
+	char field[256];
+	const json_t *v = json_object_get(obj, key);
+
+	br_slo_path(field, sizeof(field), path, key);
+	if (!v || json_is_null(v)) {
+		if (required)
+			br_slo_problem(c, v ? v : obj, field, "required field is missing");
+		return NULL;
+	}
+	if (!has_type(v, type)) {
+		br_slo_problem(c, v, field, "must be %s", type_name(type));
+		return NULL;
+	}
+	return v;
+}
+
+char *br_slo_strdup(struct br_slo_ctx *c, const json_t *node, const char *field)
+{
+	const char *s = json_string_value(node);
+	char *copy;
+
+	if (strlen(s) != json_string_length(node)) {
+		br_slo_problem(c, node, field, "must not contain a NUL character");
+		return NULL;
+	}
+	copy = strdup(s);
+	if (!copy)
+		c->nomem = 1;
+	return copy;
+}
+
+void br_slo_check_fields(struct br_slo_ctx *c, const json_t *obj, const char *path,
+			 const char *const *allowed)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach((json_t *)obj, key, v) {
+		size_t i = 0;
+		char field[256];
+
+		while (allowed[i] && strcmp(allowed[i], key) != 0)
+			i++;
+		if (!allowed[i])
+			br_slo_problem(c, v, br_slo_path(field, sizeof(field), path, key),
+				       "unknown field");
+	}
+}
+
+int br_slo_valid_name(const char *s, int colon)
+{
+	if (!*s)
+		return 0;
+	for (size_t i = 0; s[i]; i++) {
+		char ch = s[i];
+		int ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch == '_' ||
+			 (colon && ch == ':') || (i > 0 && ch >= '0' && ch <= '9');
+		if (!ok)
+			return 0;
+	}
+	return 1;
+}
+
+/* --- metadata ------------------------------------------------------------ */
+
+/* A DNS-1123 label: [a-z0-9]([-a-z0-9]*[a-z0-9])?, n bytes long. */
+static int dns_label(const char *s, size_t n)
+{
+	if (n == 0 || n > 63 || s[0] == '-' || s[n - 1] == '-')
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+			return 0;
+	return 1;
+}
+
+/* A DNS-1123 subdomain: labels joined by dots, at most 253 bytes. */
+static int dns_subdomain(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 253)
+		return 0;
+	for (const char *p = s;;) {
+		const char *dot = strchr(p, '.');
+		size_t len = dot ? (size_t)(dot - p) : strlen(p);
+
+		if (!dns_label(p, len))
+			return 0;
+		if (!dot)
+			return 1;
+		p = dot + 1;
+	}
+}
+
+static char *required_string(struct br_slo_ctx *c, const json_t *obj, const char *path,
+			     const char *key)
+{
+	const json_t *v = br_slo_member(c, obj, path, key, BR_T_STRING, 1);
+	char field[256];
+
+	return v ? br_slo_strdup(c, v, br_slo_path(field, sizeof(field), path, key)) : NULL;
+}
+
+static void parse_metadata(struct br_slo_ctx *c, const json_t *doc, struct br_slo *out)
+{
+	const json_t *meta = br_slo_member(c, doc, "", "metadata", BR_T_OBJECT, 1);
+	const json_t *v;
+
+	if (!meta)
+		return;
+	out->name = required_string(c, meta, "metadata", "name");
+	if (out->name && !dns_subdomain(out->name))
+		br_slo_problem(c, json_object_get(meta, "name"), "metadata.name",
+			       "must be a DNS-1123 subdomain (lowercase letters, digits, '-' "
+			       "and '.', starting and ending with a letter or digit, at most "
+			       "253 characters), got \"%.300s\"", out->name);
+	v = br_slo_member(c, meta, "metadata", "namespace", BR_T_STRING, 0);
+	out->namespace = v ? br_slo_strdup(c, v, "metadata.namespace") : strdup("default");
+	if (!out->namespace && !v)
+		c->nomem = 1;
+	if (v && out->namespace && !dns_label(out->namespace, strlen(out->namespace)))
+		br_slo_problem(c, v, "metadata.namespace",
+			       "must be a DNS-1123 label (lowercase letters, digits and '-', "
+			       "at most 63 characters), got \"%.300s\"", out->namespace);
+	v = br_slo_member(c, meta, "metadata", "uid", BR_T_STRING, 0);
+	if (v)
+		out->uid = br_slo_strdup(c, v, "metadata.uid");
+	v = br_slo_member(c, meta, "metadata", "generation", BR_T_INT, 0);
+	if (v)
+		out->generation = json_integer_value(v);
+}
+
+static void check_type(struct br_slo_ctx *c, const json_t *doc)
+{
+	const json_t *v = br_slo_member(c, doc, "", "apiVersion", BR_T_STRING, 1);
+
+	if (v && strcmp(json_string_value(v), BR_SLO_API_VERSION) != 0)
+		br_slo_problem(c, v, "apiVersion", "must be %s, got \"%.300s\"",
+			       BR_SLO_API_VERSION, json_string_value(v));
+	v = br_slo_member(c, doc, "", "kind", BR_T_STRING, 1);
+	if (v && strcmp(json_string_value(v), BR_SLO_KIND) != 0)
+		br_slo_problem(c, v, "kind", "must be %s, got \"%.300s\"", BR_SLO_KIND,
+			       json_string_value(v));
+}
+
+/* --- spec ---------------------------------------------------------------- */
+
+/* A string that is written as a Prometheus label value. */
+static char *label_value(struct br_slo_ctx *c, const json_t *obj, const char *path,
+			 const char *key, int required)
+{
+	const json_t *v = br_slo_member(c, obj, path, key, BR_T_STRING, required);
+	char field[256];
+	const char *s;
+
+	if (!v)
+		return NULL;
+	br_slo_path(field, sizeof(field), path, key);
+	s = json_string_value(v);
+	if (!*s)
+		br_slo_problem(c, v, field, "must not be empty");
+	else if (strlen(s) > MAX_VALUE_LEN)
+		br_slo_problem(c, v, field, "must be at most %d characters, got %zu",
+			       MAX_VALUE_LEN, strlen(s));
+	else if (strpbrk(s, "\r\n"))
+		br_slo_problem(c, v, field, "must not contain a line break");
+	else
+		return br_slo_strdup(c, v, field);
+	return NULL;
+}
+
+static int parse_objective(struct br_slo_ctx *c, const json_t *spec, struct br_slo *out)
+{
+	const json_t *v = br_slo_member(c, spec, "spec", "objective", BR_T_NUMBER, 1);
+	double o;
+
+	if (!v)
+		return 0;
+	o = json_number_value(v);
+	if (!(o > 0 && o < 100) || !isfinite(o)) {
+		br_slo_problem(c, v, "spec.objective",
+			       "must be greater than 0 and less than 100, got %g", o);
+		return 0;
+	}
+	out->objective = o;
+	return 1;
+}
+
+static int parse_window(struct br_slo_ctx *c, const json_t *spec, struct br_slo *out)
+{
+	const json_t *v = br_slo_member(c, spec, "spec", "window", BR_T_STRING, 0);
+	char text[32];
+	long long s;
+
+	out->window_s = 30 * 86400LL;
+	if (!v)
+		return !json_object_get(spec, "window") ||
+		       json_is_null(json_object_get(spec, "window"));
+	if (br_duration_parse(json_string_value(v), &s) != 0) {
+		br_slo_problem(c, v, "spec.window",
+			       "invalid duration \"%.100s\" (use whole numbers with units "
+			       "s, m, h, d, w, largest first, such as 30d or 4w)",
+			       json_string_value(v));
+		return 0;
+	}
+	if (s < MIN_WINDOW || s > MAX_WINDOW) {
+		br_slo_problem(c, v, "spec.window", "must be between 1d and 90d, got %s",
+			       br_duration_format(s, text, sizeof(text)));
+		return 0;
+	}
+	out->window_s = s;
+	return 1;
+}
+
+static void parse_traffic(struct br_slo_ctx *c, const json_t *spec, struct br_slo *out)
+{
+	static const char *const fields[] = {"minEvents", NULL};
+	const json_t *traffic = br_slo_member(c, spec, "spec", "traffic", BR_T_OBJECT, 0);
+	const json_t *v;
+
+	if (!traffic)
+		return;
+	br_slo_check_fields(c, traffic, "spec.traffic", fields);
+	v = br_slo_member(c, traffic, "spec.traffic", "minEvents", BR_T_INT, 0);
+	if (!v)
+		return;
+	if (json_integer_value(v) < 0)
+		br_slo_problem(c, v, "spec.traffic.minEvents",
+			       "must be 0 or more, got %" JSON_INTEGER_FORMAT, json_integer_value(v));
+	else if (out->indicator == BR_INDICATOR_RAW && json_integer_value(v) > 0)
+		br_slo_problem(c, v, "spec.traffic.minEvents",
+			       "cannot be used with a raw indicator: burnrate cannot count "
+			       "the events of a raw error ratio");
+	else
+		out->min_events = json_integer_value(v);
+}
+
+/* Parses selector field key of obj into sel. Returns 1 when it was given. */
+static int selector(struct br_slo_ctx *c, const json_t *obj, const char *path,
+		    const char *key, int required, struct br_selector *sel)
+{
+	const json_t *v = br_slo_member(c, obj, path, key, BR_T_STRING, required);
+	char field[256];
+	struct br_error err;
+
+	if (!v)
+		return json_object_get(obj, key) && !json_is_null(json_object_get(obj, key));
+	br_slo_path(field, sizeof(field), path, key);
+	br_error_init(&err);
+	if (strlen(json_string_value(v)) != json_string_length(v))
+		br_slo_problem(c, v, field, "must not contain a NUL character");
+	else if (br_selector_parse(json_string_value(v), field, sel, &err) != 0)
+		br_slo_add_error(c, v, &err);
+	return 1;
+}
+
+static void parse_ratio(struct br_slo_ctx *c, const json_t *ratio, struct br_slo *out)
+{
+	static const char *const fields[] = {"errors", "good", "total", NULL};
+	const char *path = "spec.indicator.ratio";
+	int has_errors, has_good;
+
+	br_slo_check_fields(c, ratio, path, fields);
+	has_errors = selector(c, ratio, path, "errors", 0, &out->errors);
+	has_good = selector(c, ratio, path, "good", 0, &out->good);
+	selector(c, ratio, path, "total", 1, &out->total);
+	out->ratio_has_good = has_good && !has_errors;
+	if (has_errors == has_good)
+		br_slo_problem(c, ratio, path, "exactly one of errors or good is required, "
+			       "found %s", has_errors ? "both" : "neither");
+}
+
+static void parse_latency(struct br_slo_ctx *c, const json_t *lat, struct br_slo *out)
+{
+	static const char *const fields[] = {"histogram", "threshold", NULL};
+	static const char *const suffixes[] = {"_bucket", "_count", "_sum"};
+	const char *path = "spec.indicator.latency";
+	const json_t *v;
+	const char *m;
+
+	br_slo_check_fields(c, lat, path, fields);
+	selector(c, lat, path, "histogram", 1, &out->histogram);
+	v = json_object_get(lat, "histogram");
+	m = out->histogram.metric;
+	if (out->histogram.matchers || m) {
+		if (!m)
+			br_slo_problem(c, v, "spec.indicator.latency.histogram",
+				       "needs a metric name (the _bucket and _count series "
+				       "are derived from it)");
+		for (size_t i = 0; m && i < 3; i++) {
+			size_t n = strlen(m), k = strlen(suffixes[i]);
+			if (n > k && strcmp(m + n - k, suffixes[i]) == 0)
+				br_slo_problem(c, v, "spec.indicator.latency.histogram",
+					       "give the histogram's base name without %s "
+					       "(burnrate adds _bucket and _count itself), got %.200s",
+					       suffixes[i], m);
+		}
+		for (size_t i = 0; i < out->histogram.count; i++)
+			if (strcmp(out->histogram.matchers[i].name, "le") == 0)
+				br_slo_problem(c, v, "spec.indicator.latency.histogram",
+					       "must not match on le: use threshold");
+	}
+	v = br_slo_member(c, lat, path, "threshold", BR_T_NUMBER, 1);
+	if (v && !(json_number_value(v) > 0 && isfinite(json_number_value(v))))
+		br_slo_problem(c, v, "spec.indicator.latency.threshold",
+			       "must be a positive number of seconds, got %g", json_number_value(v));
+	else if (v)
+		out->threshold_s = json_number_value(v);
+}
+
+static void parse_raw(struct br_slo_ctx *c, const json_t *raw, struct br_slo *out)
+{
+	static const char *const fields[] = {"errorRatio", NULL};
+	const char *path = "spec.indicator.raw";
+	const json_t *v;
+
+	br_slo_check_fields(c, raw, path, fields);
+	v = br_slo_member(c, raw, path, "errorRatio", BR_T_STRING, 1);
+	if (!v)
+		return;
+	if (!*json_string_value(v))
+		br_slo_problem(c, v, "spec.indicator.raw.errorRatio", "must not be empty");
+	else if (!strstr(json_string_value(v), "$window"))
+		br_slo_problem(c, v, "spec.indicator.raw.errorRatio",
+			       "must contain $window where the range goes, as in "
+			       "rate(errors[$window]) / rate(total[$window])");
+	else
+		out->raw_error_ratio = br_slo_strdup(c, v, "spec.indicator.raw.errorRatio");
+}
+
+static void parse_indicator(struct br_slo_ctx *c, const json_t *spec, struct br_slo *out)
+{
+	static const char *const kinds[] = {"ratio", "latency", "raw", NULL};
+	const json_t *ind = br_slo_member(c, spec, "spec", "indicator", BR_T_OBJECT, 1);
+	const json_t *found[3] = {NULL};
+	char names[64] = "";
+	int n = 0;
+
+	if (!ind)
+		return;
+	br_slo_check_fields(c, ind, "spec.indicator", kinds);
+	for (int i = 0; i < 3; i++) {
+		const json_t *v = json_object_get(ind, kinds[i]);
+		if (!v || json_is_null(v))
+			continue;
+		found[i] = br_slo_member(c, ind, "spec.indicator", kinds[i], BR_T_OBJECT, 0);
+		snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+			 n ? ", " : "", kinds[i]);
+		n++;
+	}
+	if (n != 1) {
+		br_slo_problem(c, ind, "spec.indicator",
+			       "exactly one of ratio, latency or raw is required, found %d%s%s",
+			       n, n ? ": " : "", names);
+		return;
+	}
+	if (found[0]) {
+		out->indicator = BR_INDICATOR_RATIO;
+		parse_ratio(c, found[0], out);
+	} else if (found[1]) {
+		out->indicator = BR_INDICATOR_LATENCY;
+		parse_latency(c, found[1], out);
+	} else if (found[2]) {
+		out->indicator = BR_INDICATOR_RAW;
+		parse_raw(c, found[2], out);
+	}
+}
+
+static void parse_spec(struct br_slo_ctx *c, const json_t *spec, struct br_slo *out)
+{
+	static const char *const fields[] = {"service", "description", "objective", "window",
+					     "indicator", "traffic", "alerting", NULL};
+	const json_t *v;
+	int objective_ok, window_ok;
+
+	br_slo_check_fields(c, spec, "spec", fields);
+	out->service = label_value(c, spec, "spec", "service", 1);
+	v = br_slo_member(c, spec, "spec", "description", BR_T_STRING, 0);
+	if (v)
+		out->description = br_slo_strdup(c, v, "spec.description");
+	objective_ok = parse_objective(c, spec, out);
+	window_ok = parse_window(c, spec, out);
+	parse_indicator(c, spec, out);
+	parse_traffic(c, spec, out);
+	v = json_object_get(spec, "window");
+	br_slo_parse_alerting(c, br_slo_member(c, spec, "spec", "alerting", BR_T_OBJECT, 0),
+			      v ? v : spec, out, window_ok, objective_ok);
+}
+
+char *br_slo_label_value(struct br_slo_ctx *c, const json_t *obj, const char *path,
+			 const char *key)
+{
+	return label_value(c, obj, path, key, 0);
+}
+
+int br_slo_parse(const json_t *doc, const struct br_yaml_marks *marks,
+		 const char *file, struct br_slo *out,
+		 struct br_problems *problems)
+{
+	struct br_slo_ctx c = {marks, file, problems, 0, 0};
+	const json_t *spec;
+
+	br_slo_init(out);
+	if (!json_is_object(doc)) {
+		br_slo_problem(&c, doc, "", "a ServiceLevelObjective must be an object");
+		return BR_EINVAL;
+	}
+	check_type(&c, doc);
+	parse_metadata(&c, doc, out);
+	spec = br_slo_member(&c, doc, "", "spec", BR_T_OBJECT, 1);
+	if (spec)
+		parse_spec(&c, spec, out);
+	if (c.nomem || c.count) {
+		br_slo_release(out);
+		return c.nomem ? BR_ENOMEM : BR_EINVAL;
+	}
+	return 0;
+}

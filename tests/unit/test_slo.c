@@ -1,0 +1,506 @@
+/* test_slo: durations, selectors, defaults, the alert table, validation. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf/buf.h"
+#include "slo/slo.h"
+
+/* --- Durations ----------------------------------------------------------- */
+
+static void test_duration_table(void **state)
+{
+	static const struct {
+		const char *in;
+		long long seconds;
+		const char *out;
+	} cases[] = {
+		{"1h", 3600, "1h"},
+		{"4m40s", 280, "4m40s"},
+		{"67h12m", 241920, "67h12m"},
+		{"30d", 2592000, "30d"},
+		{"28d", 2419200, "4w"},
+		{"4w", 2419200, "4w"},
+		{"2w3d", 1468800, "17d"},
+		{"1d12h", 129600, "36h"},
+		{"90s", 90, "1m30s"},
+		{"1h30m", 5400, "1h30m"},
+		{"5m", 300, "5m"},
+		{"1s", 1, "1s"},
+		{"7d", 604800, "1w"},
+		{"90d", 7776000, "90d"},
+		{"3d", 259200, "3d"},
+		{"0h5m", 300, "5m"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		long long s = -1;
+		char out[32];
+
+		assert_int_equal(br_duration_parse(cases[i].in, &s), 0);
+		assert_int_equal(s, cases[i].seconds);
+		assert_string_equal(br_duration_format(cases[i].seconds, out, sizeof(out)),
+				    cases[i].out);
+		/* and back: what we print, we read */
+		assert_int_equal(br_duration_parse(out, &s), 0);
+		assert_int_equal(s, cases[i].seconds);
+	}
+}
+
+static void test_duration_invalid(void **state)
+{
+	static const char *const bad[] = {
+		"", "0s", "0d", "500ms", "1y", "1x", "h", "1m1h", "1h1h", "-1h", "1.5h",
+		" 1h", "1h ", "1", "99999999999999999999s", "9999999999999999w", "1H", "1h30",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		long long s = 42;
+		assert_int_equal(br_duration_parse(bad[i], &s), BR_EINVAL);
+		assert_int_equal(s, 42);
+	}
+	char out[32];
+	assert_string_equal(br_duration_format(0, out, sizeof(out)), "0s");
+	/* truncation is safe and terminated */
+	assert_string_equal(br_duration_format(280, out, 3), "4m");
+}
+
+/* --- Selectors ----------------------------------------------------------- */
+
+static char *render(const struct br_selector *sel, const char *suffix,
+		    const struct br_matcher *extra)
+{
+	struct br_buf b;
+
+	br_buf_init(&b, BR_BUF_MAX_DEFAULT);
+	assert_int_equal(br_selector_render(sel, suffix, extra, &b), 0);
+	return br_buf_detach(&b);
+}
+
+static void test_selector_valid(void **state)
+{
+	static const struct {
+		const char *in;
+		const char *out;
+	} cases[] = {
+		{"up", "up"},
+		{"  up  ", "up"},
+		{"up{}", "up"},
+		{"ns:http_requests:rate5m", "ns:http_requests:rate5m"},
+		{"http_requests_total{job=\"checkout\",code=~\"5..\"}",
+		 "http_requests_total{job=\"checkout\",code=~\"5..\"}"},
+		{"x{ a = 'b' , c != \"d\", e !~ `f\\d+`, }", "x{a=\"b\",c!=\"d\",e!~\"f\\\\d+\"}"},
+		{"{job=\"a\"}", "{job=\"a\"}"},
+		{"{__name__=\"up\",job=\"a\"}", "up{job=\"a\"}"},
+		{"x{a=\"q\\\"uote\\\\back\\nline\"}", "x{a=\"q\\\"uote\\\\back\\nline\"}"},
+		{"x{a='it\\'s'}", "x{a=\"it's\"}"},
+		{"x{a=\"\\u00e9\\x41\\101\"}", "x{a=\"\xc3\xa9" "AA\"}"},
+		{"x{a=\"\"}", "x{a=\"\"}"},
+		{"x{a=`raw \\n \"q\"`}", "x{a=\"raw \\\\n \\\"q\\\"\"}"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct br_selector sel;
+		struct br_error err;
+		char *s;
+
+		br_error_init(&err);
+		if (br_selector_parse(cases[i].in, "f", &sel, &err) != 0)
+			fail_msg("%s: %s", cases[i].in, err.text);
+		s = render(&sel, NULL, NULL);
+		assert_string_equal(s, cases[i].out);
+		free(s);
+		br_selector_release(&sel);
+	}
+}
+
+static void test_selector_render_extra(void **state)
+{
+	struct br_selector sel;
+	struct br_matcher le = {"le", BR_MATCH_EQ, "0.5"};
+	char *s;
+
+	assert_int_equal(br_selector_parse("lat{job=\"a\"}", "f", &sel, NULL), 0);
+	s = render(&sel, "_bucket", &le);
+	assert_string_equal(s, "lat_bucket{job=\"a\",le=\"0.5\"}");
+	free(s);
+	br_selector_release(&sel);
+	assert_int_equal(br_selector_parse("lat", "f", &sel, NULL), 0);
+	s = render(&sel, "_count", NULL);
+	assert_string_equal(s, "lat_count");
+	free(s);
+	s = render(&sel, "_bucket", &le);
+	assert_string_equal(s, "lat_bucket{le=\"0.5\"}");
+	free(s);
+	br_selector_release(&sel);
+}
+
+static void test_selector_invalid(void **state)
+{
+	static const struct {
+		const char *in;
+		const char *want;
+	} cases[] = {
+		{"", "empty selector"},
+		{"   ", "empty selector"},
+		{"{}", "empty selector"},
+		{"{a=\"\"}", "does not match the empty string"},
+		{"{a!=\"x\"}", "does not match the empty string"},
+		{"up{", "missing '}'"},
+		{"up{a=\"b\"", "missing '}'"},
+		{"up}", "unexpected '}'"},
+		{"up{a=\"b\"}}", "unexpected '}'"},
+		{"up{a=\"b}", "unterminated"},
+		{"up{a='b}", "unterminated"},
+		{"up{a=`b}", "unterminated"},
+		{"up{a==\"b\"}", "unknown matcher operator"},
+		{"up{a<\"b\"}", "unknown matcher operator"},
+		{"up{a~\"b\"}", "unknown matcher operator"},
+		{"up{a}", "unknown matcher operator"},
+		{"up{1a=\"b\"}", "expected a label name"},
+		{"up{a:b=\"c\"}", "unknown matcher operator"},
+		{"up{a=b}", "expected a quoted string"},
+		{"up{a=\"b\" c=\"d\"}", "expected ',' or '}'"},
+		{"up{a=~\"\"}", "regular expression for label a is empty"},
+		{"up{a!~''}", "regular expression for label a is empty"},
+		{"up or vector(1)", "unexpected text after the selector"},
+		{"up{a=\"b\"} + 1", "unexpected text after the selector"},
+		{"rate(up[5m])", "unexpected text after the selector"},
+		{"up[5m]", "unexpected text after the selector"},
+		{"1up", "unexpected text after the selector"},
+		{"up{a=\"\\q\"}", "unknown escape sequence \\q"},
+		{"up{a=\"\\x4\"}", "invalid escape"},
+		{"up{a=\"\\x00\"}", "NUL"},
+		{"up{a=\"\\xff\"}", "byte escape above"},
+		{"up{a=\"\\ud800\"}", "not a valid Unicode"},
+		{"up{a=\"line\nbreak\"}", "newline in quoted string"},
+		{"up{__name__=\"x\"}", "metric name is set twice"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct br_selector sel;
+		struct br_error err;
+
+		br_error_init(&err);
+		if (br_selector_parse(cases[i].in, "spec.x", &sel, &err) != BR_EPARSE)
+			fail_msg("accepted: %s", cases[i].in);
+		assert_string_equal(err.field, "spec.x");
+		if (!strstr(err.text, cases[i].want))
+			fail_msg("%s: got \"%s\", want \"%s\"", cases[i].in, err.text, cases[i].want);
+		assert_null(sel.metric);
+		assert_null(sel.matchers);
+	}
+}
+
+static void test_promql_quote(void **state)
+{
+	struct br_buf b;
+
+	br_buf_init(&b, 1024);
+	assert_int_equal(br_promql_quote("a\"}\\\n\t\x01z", &b), 0);
+	assert_string_equal(br_buf_str(&b), "\"a\\\"}\\\\\\n\\t\\x01z\"");
+	br_buf_release(&b);
+}
+
+/* --- The model ----------------------------------------------------------- */
+
+static json_t *minimal(void)
+{
+	json_error_t jerr;
+	json_t *doc = json_loads(
+		"{\"apiVersion\":\"burnrate.dev/v1alpha1\",\"kind\":\"ServiceLevelObjective\","
+		"\"metadata\":{\"name\":\"checkout-availability\"},"
+		"\"spec\":{\"service\":\"checkout\",\"objective\":99.5,"
+		"\"indicator\":{\"ratio\":{\"errors\":\"http_requests_total{job=\\\"checkout\\\",code=~\\\"5..\\\"}\","
+		"\"total\":\"http_requests_total{job=\\\"checkout\\\"}\"}}}}", 0, &jerr);
+	assert_non_null(doc);
+	return doc;
+}
+
+/* Sets path (dotted, objects created as needed) in doc to value (stolen). */
+static void set(json_t *doc, const char *path, json_t *value)
+{
+	char key[128];
+	const char *dot = strchr(path, '.');
+
+	if (!dot) {
+		assert_int_equal(json_object_set_new(doc, path, value), 0);
+		return;
+	}
+	snprintf(key, sizeof(key), "%.*s", (int)(dot - path), path);
+	json_t *child = json_object_get(doc, key);
+	if (!child) {
+		child = json_object();
+		json_object_set_new(doc, key, child);
+	}
+	set(child, dot + 1, value);
+}
+
+static void test_defaults(void **state)
+{
+	json_t *doc = minimal();
+	struct br_slo slo;
+	struct br_problems p;
+
+	br_problems_init(&p);
+	assert_int_equal(br_slo_parse(doc, NULL, NULL, &slo, &p), 0);
+	assert_int_equal(p.count, 0);
+	assert_string_equal(slo.name, "checkout-availability");
+	assert_string_equal(slo.namespace, "default");
+	assert_null(slo.uid);
+	assert_string_equal(slo.service, "checkout");
+	assert_true(fabs(slo.objective - 99.5) < 1e-12);
+	assert_true(fabs(br_slo_error_budget(&slo) - 0.005) < 1e-12);
+	assert_int_equal(slo.window_s, 30 * 86400);
+	assert_int_equal(slo.indicator, BR_INDICATOR_RATIO);
+	assert_int_equal(slo.ratio_has_good, 0);
+	assert_string_equal(slo.errors.metric, "http_requests_total");
+	assert_int_equal(slo.errors.count, 2);
+	assert_string_equal(slo.total.matchers[0].value, "checkout");
+	assert_string_equal(slo.alert_name, "CheckoutAvailability");
+	assert_int_equal(slo.page.disabled, 0);
+	assert_null(slo.page.receiver);
+	assert_string_equal(slo.page.severity, "critical");
+	assert_string_equal(slo.ticket.severity, "warning");
+	assert_int_equal(slo.labels.count, 0);
+	assert_int_equal(slo.min_events, 0);
+	assert_int_equal(slo.window_count, 4);
+	assert_int_equal(slo.windows[0].long_s, 3600);
+	br_slo_release(&slo);
+	assert_null(slo.name);
+	br_problems_release(&p);
+	json_decref(doc);
+}
+
+static void test_full(void **state)
+{
+	json_t *doc = minimal();
+	struct br_slo slo;
+	struct br_problems p;
+
+	set(doc, "metadata.namespace", json_string("payments"));
+	set(doc, "metadata.uid", json_string("u-1"));
+	set(doc, "metadata.generation", json_integer(3));
+	set(doc, "spec.window", json_string("4w"));
+	set(doc, "spec.traffic.minEvents", json_integer(50));
+	set(doc, "spec.alerting.name", json_string("Checkout:SLO"));
+	set(doc, "spec.alerting.labels.team", json_string("payments"));
+	set(doc, "spec.alerting.labels.a_first", json_string("1"));
+	set(doc, "spec.alerting.annotations.summary", json_string("mine"));
+	set(doc, "spec.alerting.page.receiver", json_string("pd"));
+	set(doc, "spec.alerting.page.severity", json_string("sev1"));
+	set(doc, "spec.alerting.ticket.disabled", json_true());
+	br_problems_init(&p);
+	assert_int_equal(br_slo_parse(doc, NULL, NULL, &slo, &p), 0);
+	assert_string_equal(slo.namespace, "payments");
+	assert_string_equal(slo.uid, "u-1");
+	assert_int_equal(slo.generation, 3);
+	assert_int_equal(slo.window_s, 28 * 86400);
+	assert_int_equal(slo.min_events, 50);
+	assert_string_equal(slo.alert_name, "Checkout:SLO");
+	assert_int_equal(slo.labels.count, 2);
+	assert_string_equal(slo.labels.items[0].name, "a_first"); /* sorted */
+	assert_string_equal(slo.labels.items[1].value, "payments");
+	assert_string_equal(slo.annotations.items[0].value, "mine");
+	assert_string_equal(slo.page.receiver, "pd");
+	assert_string_equal(slo.page.severity, "sev1");
+	assert_int_equal(slo.ticket.disabled, 1);
+	assert_string_equal(slo.ticket.severity, "warning");
+	assert_int_equal(slo.window_count, 4);
+	assert_int_equal(slo.windows[0].long_s, 3360);
+	br_slo_release(&slo);
+	br_problems_release(&p);
+	json_decref(doc);
+}
+
+static void check_row(const struct br_alert_window *w, enum br_severity sev, long long l,
+		      long long s, double f, double b)
+{
+	assert_int_equal(w->severity, sev);
+	assert_int_equal(w->long_s, l);
+	assert_int_equal(w->short_s, s);
+	if (fabs(w->burn_rate - f) > 1e-9 || fabs(w->budget_percent - b) > 1e-9)
+		fail_msg("row %lld: f %g b %g, want %g %g", l, w->burn_rate, w->budget_percent, f, b);
+}
+
+static void test_default_windows(void **state)
+{
+	struct br_alert_window r[4];
+
+	br_slo_default_windows(30 * 86400, r);
+	check_row(&r[0], BR_SEVERITY_PAGE, 3600, 300, 14.4, 2);
+	check_row(&r[1], BR_SEVERITY_PAGE, 21600, 1800, 6, 5);
+	check_row(&r[2], BR_SEVERITY_TICKET, 86400, 7200, 3, 10);
+	check_row(&r[3], BR_SEVERITY_TICKET, 259200, 21600, 1, 10);
+
+	/* 28d: 1h -> 56m (short 4m40s), 3d -> 67h12m; burn rates unchanged */
+	br_slo_default_windows(28 * 86400, r);
+	check_row(&r[0], BR_SEVERITY_PAGE, 3360, 280, 14.4, 2);
+	check_row(&r[1], BR_SEVERITY_PAGE, 20160, 1680, 6, 5);
+	check_row(&r[2], BR_SEVERITY_TICKET, 80640, 6720, 3, 10);
+	check_row(&r[3], BR_SEVERITY_TICKET, 241920, 20160, 1, 10);
+
+	br_slo_default_windows(7 * 86400, r);
+	check_row(&r[0], BR_SEVERITY_PAGE, 840, 70, 14.4, 2);
+	check_row(&r[1], BR_SEVERITY_PAGE, 5040, 420, 6, 5);
+	check_row(&r[2], BR_SEVERITY_TICKET, 20160, 1680, 3, 10);
+	check_row(&r[3], BR_SEVERITY_TICKET, 60480, 5040, 1, 10);
+
+	/* every row spends its share of the budget: f * L / T = b */
+	for (long long days = 1; days <= 90; days++) {
+		br_slo_default_windows(days * 86400, r);
+		for (int i = 0; i < 4; i++) {
+			double b = r[i].burn_rate * (double)r[i].long_s / (double)(days * 86400) * 100;
+			assert_true(fabs(b - r[i].budget_percent) < 1e-9);
+			assert_true(r[i].short_s * 12 - r[i].long_s <= 6 &&
+				    r[i].long_s - r[i].short_s * 12 <= 6);
+		}
+	}
+}
+
+static void test_override_windows(void **state)
+{
+	json_t *doc = minimal();
+	struct br_slo slo;
+	json_error_t jerr;
+
+	set(doc, "spec.alerting.windows", json_loads(
+		"[{\"severity\":\"ticket\",\"long\":\"2d\",\"budgetPercent\":20},"
+		" {\"severity\":\"page\",\"long\":\"2h\",\"short\":\"10m\",\"burnRate\":10}]", 0, &jerr));
+	assert_int_equal(br_slo_parse(doc, NULL, NULL, &slo, NULL), 0);
+	assert_int_equal(slo.window_count, 2);
+	/* sorted: page first; budget from burn rate and back */
+	check_row(&slo.windows[0], BR_SEVERITY_PAGE, 7200, 600, 10, 10.0 * 7200 / 2592000 * 100);
+	check_row(&slo.windows[1], BR_SEVERITY_TICKET, 172800, 14400, 0.2 * 30 / 2, 20);
+	br_slo_release(&slo);
+	json_decref(doc);
+}
+
+static void test_good_latency_raw(void **state)
+{
+	json_t *doc = minimal();
+	json_error_t jerr;
+	struct br_slo slo;
+
+	set(doc, "spec.indicator", json_loads("{\"ratio\":{\"good\":\"ok_total\",\"total\":\"all_total\"}}", 0, &jerr));
+	assert_int_equal(br_slo_parse(doc, NULL, NULL, &slo, NULL), 0);
+	assert_int_equal(slo.ratio_has_good, 1);
+	assert_string_equal(slo.good.metric, "ok_total");
+	assert_null(slo.errors.metric);
+	br_slo_release(&slo);
+
+	set(doc, "spec.indicator", json_loads("{\"latency\":{\"histogram\":\"lat_seconds{job=\\\"a\\\"}\",\"threshold\":0.25}}", 0, &jerr));
+	assert_int_equal(br_slo_parse(doc, NULL, NULL, &slo, NULL), 0);
+	assert_int_equal(slo.indicator, BR_INDICATOR_LATENCY);
+	assert_string_equal(slo.histogram.metric, "lat_seconds");
+	assert_true(slo.threshold_s == 0.25);
+	br_slo_release(&slo);
+
+	set(doc, "spec.indicator", json_loads("{\"raw\":{\"errorRatio\":\"sum(rate(e[$window]))/sum(rate(t[$window]))\"}}", 0, &jerr));
+	assert_int_equal(br_slo_parse(doc, NULL, NULL, &slo, NULL), 0);
+	assert_int_equal(slo.indicator, BR_INDICATOR_RAW);
+	assert_non_null(strstr(slo.raw_error_ratio, "$window"));
+	br_slo_release(&slo);
+	json_decref(doc);
+}
+
+/* Parses doc, expects failure and a problem containing want. */
+static void expect_problem(json_t *doc, const char *want)
+{
+	struct br_slo slo;
+	struct br_problems p;
+	char line[2048];
+	int found = 0;
+
+	br_problems_init(&p);
+	assert_int_equal(br_slo_parse(doc, NULL, NULL, &slo, &p), BR_EINVAL);
+	assert_null(slo.name);
+	assert_true(p.count > 0);
+	for (size_t i = 0; i < p.count; i++)
+		if (strstr(br_error_format(&p.items[i], line, sizeof(line)), want))
+			found = 1;
+	if (!found) {
+		for (size_t i = 0; i < p.count; i++)
+			print_message("  %s\n", br_error_format(&p.items[i], line, sizeof(line)));
+		fail_msg("no problem contains \"%s\"", want);
+	}
+	br_problems_release(&p);
+	json_decref(doc);
+}
+
+static void test_json_problems(void **state)
+{
+	json_t *d;
+	json_error_t jerr;
+
+	d = minimal(); set(d, "spec.objective", json_integer(100));
+	expect_problem(d, "spec.objective: must be greater than 0 and less than 100, got 100");
+	d = minimal(); set(d, "spec.objective", json_string("99"));
+	expect_problem(d, "spec.objective: must be a number");
+	d = minimal(); set(d, "spec.objective", json_integer(90));
+	expect_problem(d, "spec.objective: the 1h/5m page alert can never fire: burn rate 14.4 x "
+		       "error budget 0.1 = 1.44 >= 1; lower the burn rate or disable page "
+		       "alerts (spec.alerting.page.disabled)");
+	d = minimal(); set(d, "spec.objective", json_integer(90));
+	set(d, "spec.alerting.page.disabled", json_true());
+	{
+		struct br_slo slo;
+		assert_int_equal(br_slo_parse(d, NULL, NULL, &slo, NULL), 0);
+		br_slo_release(&slo);
+		json_decref(d);
+	}
+	d = minimal(); set(d, "spec.window", json_string("1d"));
+	expect_problem(d, "spec.window: window 1d is too short for the default alert table");
+	d = minimal(); set(d, "spec.window", json_string("91d"));
+	expect_problem(d, "spec.window: must be between 1d and 90d, got 13w");
+	d = minimal(); set(d, "spec.indicator.latency", json_object());
+	expect_problem(d, "spec.indicator: exactly one of ratio, latency or raw is required, found 2: ratio, latency");
+	d = minimal(); set(d, "spec.bogus", json_true());
+	expect_problem(d, "spec.bogus: unknown field");
+	d = minimal(); set(d, "spec.traffic.minEvents", json_integer(-1));
+	expect_problem(d, "spec.traffic.minEvents: must be 0 or more");
+	d = minimal(); set(d, "spec.alerting.labels.severity", json_string("x"));
+	expect_problem(d, "spec.alerting.labels.severity: is set by burnrate");
+	d = minimal(); set(d, "metadata.name", json_string("Bad_Name"));
+	expect_problem(d, "metadata.name: must be a DNS-1123 subdomain");
+	d = minimal(); set(d, "spec.alerting.windows", json_loads(
+		"[{\"severity\":\"page\",\"long\":\"1h\",\"short\":\"1h\",\"burnRate\":2}]", 0, &jerr));
+	expect_problem(d, "spec.alerting.windows[0].short: must be shorter than the long window 1h, got 1h");
+
+	/* every problem, not just the first */
+	struct br_slo slo;
+	struct br_problems p;
+	d = minimal();
+	set(d, "spec.objective", json_integer(0));
+	set(d, "spec.service", json_string(""));
+	set(d, "metadata.namespace", json_string("UPPER"));
+	set(d, "kind", json_string("Other"));
+	br_problems_init(&p);
+	assert_int_equal(br_slo_parse(d, NULL, "f.yaml", &slo, &p), BR_EINVAL);
+	assert_int_equal(p.count, 4);
+	assert_string_equal(p.items[0].file, "f.yaml");
+	br_problems_release(&p);
+	json_decref(d);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_duration_table),
+		cmocka_unit_test(test_duration_invalid),
+		cmocka_unit_test(test_selector_valid),
+		cmocka_unit_test(test_selector_render_extra),
+		cmocka_unit_test(test_selector_invalid),
+		cmocka_unit_test(test_promql_quote),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_full),
+		cmocka_unit_test(test_default_windows),
+		cmocka_unit_test(test_override_windows),
+		cmocka_unit_test(test_good_latency_raw),
+		cmocka_unit_test(test_json_problems),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
