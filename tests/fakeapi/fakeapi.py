@@ -1,0 +1,592 @@
+#!/usr/bin/env python3
+"""An in-memory Kubernetes API server for burnrate's tests (standard library only).
+
+Serves HTTPS with a self-signed CA and a bearer token, the discovery documents, CRUD with
+resourceVersion/generation semantics, server-side apply, the status subresource, garbage
+collection, chunked watches with bookmarks and 410s, and an admin API (/fake/...) through
+which a test injects faults. See README.md beside this file.
+"""
+import argparse
+import glob
+import json
+import os
+import random
+import re
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import miniyaml  # noqa: E402
+import protobuf  # noqa: E402
+from store import ApiError, Resource, Store, with_type  # noqa: E402
+from writes import Writer  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+WRITE_VERBS = ("create", "update", "patch", "apply", "delete", "deletecollection")
+
+# Used when no crds/servicelevelobjectives.yaml is given, so tests work before it exists.
+SLO_FALLBACK = {
+    "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+    "metadata": {"name": "servicelevelobjectives.burnrate.dev"},
+    "spec": {"group": "burnrate.dev", "scope": "Namespaced",
+             "names": {"plural": "servicelevelobjectives", "singular": "servicelevelobjective",
+                       "kind": "ServiceLevelObjective", "listKind": "ServiceLevelObjectiveList",
+                       "shortNames": ["slo", "slos"], "categories": ["burnrate"]},
+             "versions": [{"name": "v1alpha1", "served": True, "storage": True,
+                           "subresources": {"status": {}},
+                           "schema": {"openAPIV3Schema": {
+                               "type": "object", "x-kubernetes-preserve-unknown-fields": True}}}]}}
+
+
+class Server:
+    """Everything the request handlers share."""
+
+    def __init__(self, args):
+        self.args = args
+        self.store = Store()
+        self.writer = Writer(self.store)
+        self.token = None
+        self.port = 0
+        self.faults = []
+        self.faults_lock = threading.Lock()
+        self.counts = {}
+        self.counts_lock = threading.Lock()
+
+    def count(self, verb, resource, sub, code):
+        with self.counts_lock:
+            k = (verb, resource, sub, code)
+            self.counts[k] = self.counts.get(k, 0) + 1
+
+    def requests(self):
+        with self.counts_lock:
+            by = [{"verb": v, "resource": r, "subresource": s, "code": c, "count": n}
+                  for (v, r, s, c), n in sorted(self.counts.items())]
+        return {"total": sum(b["count"] for b in by),
+                "writes": sum(b["count"] for b in by if b["verb"] in WRITE_VERBS), "by": by}
+
+    def take_fault(self, method, target):
+        """Returns the first matching fault (using up one of its count), or None."""
+        with self.faults_lock:
+            for f in self.faults:
+                if f.get("method", method).upper() != method:
+                    continue
+                if not re.search(f.get("path", ""), target):
+                    continue
+                f["count"] = f.get("count", 1) - 1
+                if f["count"] <= 0:
+                    self.faults.remove(f)
+                return dict(f)
+        return None
+
+    def save(self):
+        if self.args.state:
+            tmp = self.args.state + ".tmp"
+            with open(tmp, "w") as fh:
+                json.dump(self.store.snapshot(), fh)
+            os.replace(tmp, self.args.state)
+
+
+def reason_for(code):
+    return {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound",
+            409: "Conflict", 410: "Expired", 422: "Invalid", 429: "TooManyRequests",
+            500: "InternalError", 503: "ServiceUnavailable", 504: "Timeout"}.get(code, "Unknown")
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "fakeapi"
+    S = None  # the Server, set in main()
+
+    def setup(self):
+        self.request.do_handshake()  # in this thread, so a bad client cannot stall accept()
+        super().setup()
+
+    def log_message(self, fmt, *a):
+        if self.S.args.verbose:
+            sys.stderr.write("fakeapi: %s\n" % (fmt % a))
+
+    def do_GET(self):
+        self.route("GET")
+
+    def do_POST(self):
+        self.route("POST")
+
+    def do_PUT(self):
+        self.route("PUT")
+
+    def do_PATCH(self):
+        self.route("PATCH")
+
+    def do_DELETE(self):
+        self.route("DELETE")
+
+    # --- plumbing ----------------------------------------------------------
+    def body(self):
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            data = b""
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    self.rfile.readline()
+                    return data
+                data += self.rfile.read(size)
+                self.rfile.readline()
+        n = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(n) if n else b""
+
+    def json_body(self):
+        raw = self.body()
+        if self.headers.get("Content-Type", "").startswith("application/vnd.kubernetes.protobuf"):
+            try:
+                return protobuf.decode(raw)
+            except (ValueError, IndexError) as e:
+                raise ApiError(415, "UnsupportedMediaType", str(e))
+        try:
+            return json.loads(raw) if raw.strip() else None
+        except ValueError as e:
+            raise ApiError(400, "BadRequest", "invalid JSON body: %s" % e)
+
+    def send_json(self, code, obj, headers=None):
+        data = json.dumps(obj).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, str(v))
+        self.end_headers()
+        self.wfile.write(data)
+        return code
+
+    def send_error_status(self, e):
+        return self.send_json(e.code, e.status(), e.headers)
+
+    # --- routing -----------------------------------------------------------
+    def route(self, method):
+        if self.S.args.latency_ms:
+            time.sleep(self.S.args.latency_ms / 1000.0)
+        url = urllib.parse.urlsplit(self.path)
+        q = {k: v[-1] for k, v in urllib.parse.parse_qs(url.query, keep_blank_values=True).items()}
+        info = {"verb": method.lower(), "resource": "", "sub": ""}
+        try:
+            if self.headers.get("Authorization", "") != "Bearer " + self.S.token:
+                raise ApiError(401, "Unauthorized", "Unauthorized")
+            if url.path.startswith("/fake/"):
+                return self.admin(method, url.path)
+            code = self.api(method, url.path, q, info)
+        except ApiError as e:
+            code = self.send_error_status(e)
+        except (ConnectionError, ssl.SSLError, BrokenPipeError):
+            self.close_connection = True
+            code = 0
+        self.S.count(info["verb"], info["resource"], info["sub"], code)
+
+    def api(self, method, path, q, info):
+        parts = [p for p in path.split("/") if p]
+        target = self.path
+        fault = self.S.take_fault(method, target)
+        if fault:
+            if fault.get("delayMs"):
+                time.sleep(fault["delayMs"] / 1000.0)
+            if fault.get("status"):
+                headers = {"Retry-After": fault["retryAfter"]} if "retryAfter" in fault else {}
+                code = int(fault["status"])
+                raise ApiError(code, fault.get("reason", reason_for(code)),
+                               fault.get("message", "injected fault"),
+                               {"retryAfterSeconds": fault["retryAfter"]}
+                               if "retryAfter" in fault else None, headers)
+        if method == "GET":
+            doc = self.discovery(parts)
+            if doc is not None:
+                info["verb"] = "discovery"
+                return self.send_json(200, doc)
+        if parts[:2] == ["api", "v1"]:
+            group, version, rest = "", "v1", parts[2:]
+        elif len(parts) >= 3 and parts[0] == "apis":
+            group, version, rest = parts[1], parts[2], parts[3:]
+        else:
+            raise ApiError(404, "NotFound", "the server could not find the requested resource")
+        return self.resource_request(method, group, version, rest, q, info)
+
+    def discovery(self, parts):
+        st = self.S.store
+        if parts == []:
+            return {"paths": ["/api", "/api/v1", "/apis", "/version", "/healthz"]}
+        if parts in (["healthz"], ["readyz"], ["livez"]):
+            return "ok"
+        if parts == ["version"]:
+            return {"major": "1", "minor": "32", "gitVersion": "v1.32.0-fakeapi",
+                    "platform": "linux/amd64", "goVersion": "go1.23", "compiler": "gc",
+                    "gitCommit": "0000000", "gitTreeState": "clean",
+                    "buildDate": "2026-01-01T00:00:00Z"}
+        if parts == ["api"]:
+            return {"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": [
+                {"clientCIDR": "0.0.0.0/0", "serverAddress": "127.0.0.1:%d" % self.S.port}]}
+        with st.lock:
+            rs = list(st.resources.values())
+        if parts == ["api", "v1"]:
+            return resource_list("v1", [r for r in rs if r.group == ""])
+        groups = {}
+        for r in rs:
+            if r.group:
+                groups.setdefault(r.group, []).append(r.version)
+        if parts == ["apis"]:
+            return {"kind": "APIGroupList", "apiVersion": "v1",
+                    "groups": [group_doc(g, vs) for g, vs in sorted(groups.items())]}
+        if len(parts) == 2 and parts[0] == "apis" and parts[1] in groups:
+            return dict(group_doc(parts[1], groups[parts[1]]), kind="APIGroup", apiVersion="v1")
+        if len(parts) == 3 and parts[0] == "apis":
+            sel = [r for r in rs if r.group == parts[1] and r.version == parts[2]]
+            if sel:
+                return resource_list(parts[1] + "/" + parts[2], sel)
+        return None
+
+    def resource_request(self, method, group, version, rest, q, info):
+        st = self.S.store
+        ns = None
+        if len(rest) >= 3 and rest[0] == "namespaces":
+            r = st.resources.get((group, version, rest[2]))
+            if r is not None and r.namespaced:
+                ns, rest = rest[1], rest[2:]
+        if not rest or len(rest) > 3:
+            raise ApiError(404, "NotFound", "the server could not find the requested resource")
+        res = st.resource(group, version, rest[0])
+        name = rest[1] if len(rest) > 1 else None
+        sub = rest[2] if len(rest) > 2 else ""
+        info["resource"] = (group + "/" if group else "") + res.plural
+        info["sub"] = sub
+        if sub and not (sub == "status" and res.status):
+            raise ApiError(404, "NotFound", "the server could not find the requested resource")
+        if res.namespaced and ns is None and name is not None:
+            raise ApiError(404, "NotFound", "the server could not find the requested resource")
+        manager = q.get("fieldManager") or self.headers.get("User-Agent", "unknown").split("/")[0]
+        w = self.S.writer
+        if method == "GET" and name is None:
+            if q.get("watch") in ("1", "true", "True"):
+                info["verb"] = "watch"
+                return self.watch(res, ns, q)
+            info["verb"] = "list"
+            return self.send_json(200, st.list(res, ns, q.get("labelSelector"),
+                                               q.get("fieldSelector"),
+                                               int(q.get("limit") or 0), q.get("continue")))
+        if method == "GET":
+            info["verb"] = "get"
+            return self.send_json(200, st.get(res, ns, name))
+        if method == "POST" and name is None:
+            info["verb"] = "create"
+            return self.send_json(201, w.create(res, ns, self.json_body(), manager))
+        if method == "PUT" and name is not None:
+            info["verb"] = "update"
+            return self.send_json(200, w.update(res, ns, name, self.json_body(), manager, sub))
+        if method == "PATCH" and name is not None:
+            ctype = self.headers.get("Content-Type", "")
+            is_apply = ctype.startswith("application/apply-patch")
+            info["verb"] = "apply" if is_apply else "patch"
+            existed = name_exists(st, res, ns, name)
+            out = w.patch(res, ns, name, self.body(), ctype,
+                          q.get("fieldManager") if is_apply else manager, sub,
+                          q.get("force") in ("true", "1"))
+            return self.send_json(200 if existed or not is_apply else 201, out)
+        if method == "DELETE" and name is not None:
+            info["verb"] = "delete"
+            return self.send_json(200, w.delete(res, ns, name, self.json_body()))
+        if method == "DELETE":
+            info["verb"] = "deletecollection"
+            lst = st.list(res, ns, q.get("labelSelector"), q.get("fieldSelector"), 0, None)
+            for o in lst["items"]:
+                w.delete(res, o["metadata"].get("namespace"), o["metadata"]["name"], None)
+            return self.send_json(200, lst)
+        raise ApiError(405, "MethodNotAllowed", "the server does not allow this method")
+
+    # --- watch -------------------------------------------------------------
+    def watch(self, res, ns, q):
+        st, args = self.S.store, self.S.args
+        try:
+            w, replay = st.open_watch(res, ns, q.get("resourceVersion"),
+                                      q.get("labelSelector"), q.get("fieldSelector"))
+            gone = None
+        except ApiError as e:
+            if e.code != 410 or args.watch_gone == "http":
+                raise
+            w, replay, gone = None, [], e
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        try:
+            if gone is not None:
+                self.write_events([("ERROR", gone.status())])
+            else:
+                self.stream(w, replay, res, q)
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+        except _Cut:
+            self.close_connection = True
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        finally:
+            if w is not None:
+                st.close_watch(w)
+        return 200
+
+    def stream(self, w, replay, res, q):
+        st, args = self.S.store, self.S.args
+        deadline = time.time() + float(q.get("timeoutSeconds") or 1800)
+        bookmarks = q.get("allowWatchBookmarks") in ("true", "1")
+        next_bm = time.time() + args.bookmark_seconds
+        pending = list(replay)
+        while True:
+            if pending:
+                self.write_events(pending, res)
+                pending = []
+            now_ = time.time()
+            if now_ >= deadline:
+                return
+            wait = deadline - now_
+            if bookmarks:
+                wait = min(wait, max(0.0, next_bm - now_))
+            try:
+                item = w.q.get(timeout=wait)
+            except Exception:  # queue.Empty: time for a bookmark or the end
+                if bookmarks and time.time() >= next_bm:
+                    with st.lock:
+                        rv = str(st.rv) if w.q.empty() else None
+                    if rv is not None:
+                        bm = {"kind": res.kind, "apiVersion": res.api_version,
+                              "metadata": {"resourceVersion": rv}}
+                        pending.append(("BOOKMARK", bm))
+                    next_bm = time.time() + args.bookmark_seconds
+                continue
+            if item == "CUT":
+                raise _Cut()
+            if item == "EXPIRE":
+                err = ApiError(410, "Expired", "too old resource version: %d (%d)" %
+                               (st.floor, st.floor + 1))
+                self.write_events([("ERROR", err.status())])
+                return
+            pending.append(item)
+            while not w.q.empty() and len(pending) < 16:  # several events per chunk
+                nxt = w.q.get_nowait()
+                if nxt in ("CUT", "EXPIRE"):
+                    w.q.put(nxt)
+                    break
+                pending.append(nxt)
+
+    def write_events(self, events, res=None):
+        """Writes events as JSON lines in chunks of odd sizes, to exercise clients' framing."""
+        data = b"".join(json.dumps({"type": t, "object": with_type(res, o) if res and t not in (
+            "ERROR", "BOOKMARK") else o}).encode() + b"\n" for t, o in events)
+        rnd = self.S.rnd
+        while data:
+            if self.S.args.plain_chunks or rnd.random() < 0.5:
+                n = len(data)
+            else:
+                n = rnd.randint(1, max(1, len(data) - 1))
+            self.wfile.write(b"%x\r\n" % n + data[:n] + b"\r\n")
+            self.wfile.flush()
+            data = data[n:]
+
+    # --- admin -------------------------------------------------------------
+    def admin(self, method, path):
+        S = self.S
+        body = self.json_body() if method in ("POST", "PUT") else None
+        if path == "/fake/requests" and method == "GET":
+            return self.send_json(200, S.requests())
+        if path == "/fake/reset-requests" and method == "POST":
+            with S.counts_lock:
+                S.counts.clear()
+            return self.send_json(200, {"ok": True})
+        if path == "/fake/faults":
+            with S.faults_lock:
+                if method == "POST":
+                    for f in body if isinstance(body, list) else [body]:
+                        if not isinstance(f, dict):
+                            raise ApiError(400, "BadRequest", "a fault is a JSON object")
+                        re.compile(f.get("path", ""))
+                        S.faults.append(f)
+                elif method == "DELETE":
+                    S.faults.clear()
+                return self.send_json(200, {"faults": list(S.faults)})
+        if path == "/fake/cut-watches" and method == "POST":
+            with S.store.lock:
+                n = len(S.store.watches)
+            S.store.signal_watches("CUT")
+            return self.send_json(200, {"cut": n})
+        if path == "/fake/compact" and method == "POST":
+            S.store.compact()
+            if (body or {}).get("expireWatches"):
+                S.store.signal_watches("EXPIRE")
+            return self.send_json(200, {"resourceVersion": str(S.store.rv)})
+        if path == "/fake/watches" and method == "GET":
+            with S.store.lock:
+                ws = [{"resource": w.res.plural, "namespace": w.ns} for w in S.store.watches]
+            return self.send_json(200, {"count": len(ws), "watches": ws})
+        if path == "/fake/save" and method == "POST":
+            S.save()
+            return self.send_json(200, {"saved": S.args.state})
+        raise ApiError(404, "NotFound", "no such admin endpoint: %s %s" % (method, path))
+
+
+class _Cut(Exception):
+    pass
+
+
+def name_exists(st, res, ns, name):
+    with st.lock:
+        return ((ns or "") if res.namespaced else "", name) in st.objects.get(res.gr, {})
+
+
+def resource_list(gv, rs):
+    out = []
+    for r in sorted(rs, key=lambda r: r.plural):
+        out.extend(r.describe())
+    return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": out}
+
+
+def group_doc(group, versions):
+    vs = [{"groupVersion": group + "/" + v, "version": v} for v in sorted(set(versions))]
+    return {"name": group, "versions": vs, "preferredVersion": vs[-1]}
+
+
+# --- start-up ------------------------------------------------------------------
+def ensure_certs(d):
+    if all(os.path.exists(os.path.join(d, f)) for f in ("ca.crt", "server.crt", "server.key")):
+        return
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "3650"]
+    run = lambda *a: subprocess.run(["openssl", "req", "-x509"] + ec + list(a), cwd=d,  # noqa
+                                    check=True, stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL)
+    run("-keyout", "ca.key", "-out", "ca.crt", "-subj", "/CN=fakeapi-ca")
+    run("-keyout", "server.key", "-out", "server.crt", "-subj", "/CN=127.0.0.1",
+        "-CA", "ca.crt", "-CAkey", "ca.key",
+        "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+        "-addext", "basicConstraints=critical,CA:FALSE",
+        "-addext", "extendedKeyUsage=serverAuth")
+
+
+def ensure_token(d):
+    path = os.path.join(d, "token")
+    if not os.path.exists(path):
+        with open(path, "w") as fh:
+            fh.write(os.urandom(16).hex())
+    with open(path) as fh:
+        return fh.read().strip()
+
+
+def write_kubeconfig(d, port, token):
+    ca = os.path.join(os.path.abspath(d), "ca.crt")
+    text = """apiVersion: v1
+kind: Config
+clusters:
+- name: fakeapi
+  cluster:
+    server: https://127.0.0.1:%d
+    certificate-authority: %s
+users:
+- name: fakeapi
+  user:
+    token: %s
+contexts:
+- name: fakeapi
+  context:
+    cluster: fakeapi
+    user: fakeapi
+    namespace: default
+current-context: fakeapi
+""" % (port, ca, token)
+    with open(os.path.join(d, "kubeconfig"), "w") as fh:
+        fh.write(text)
+    with open(os.path.join(d, "port"), "w") as fh:
+        fh.write("%d\n" % port)
+
+
+def load_crds(S, files):
+    have_slo = False
+    for path in files:
+        with open(path) as fh:
+            for doc in miniyaml.load_all(fh.read()):
+                if doc.get("kind") != "CustomResourceDefinition":
+                    continue
+                have_slo |= doc["metadata"]["name"] == SLO_FALLBACK["metadata"]["name"]
+                install_crd(S, doc)
+    if not have_slo:
+        install_crd(S, json.loads(json.dumps(SLO_FALLBACK)))
+
+
+def install_crd(S, doc):
+    res = S.store.resource("apiextensions.k8s.io", "v1", "customresourcedefinitions")
+    try:
+        S.writer.create(res, None, doc, "fakeapi")
+    except ApiError as e:
+        if e.code != 409:
+            raise
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--dir", required=True, help="where certificates, token and kubeconfig go")
+    p.add_argument("--port", type=int, default=0)
+    p.add_argument("--crd", action="append", default=[], help="CRD YAML files to serve")
+    p.add_argument("--bare", action="store_true",
+                   help="serve no CRDs at start (kubectl apply -f crds/ installs them)")
+    p.add_argument("--state", help="load objects from FILE at start, save them on SIGTERM")
+    p.add_argument("--latency-ms", type=int, default=0, help="delay every request")
+    p.add_argument("--bookmark-seconds", type=float, default=3.0)
+    p.add_argument("--watch-gone", choices=("event", "http"), default="event",
+                   help="answer a too-old watch resourceVersion with an ERROR event or HTTP 410")
+    p.add_argument("--plain-chunks", action="store_true", help="one chunk per write")
+    p.add_argument("--seed", type=int, default=None, help="seed for chunk splitting")
+    p.add_argument("--verbose", action="store_true")
+    return p.parse_args(argv)
+
+
+def main(argv):
+    args = parse_args(argv)
+    os.makedirs(args.dir, exist_ok=True)
+    S = Server(args)
+    S.rnd = random.Random(args.seed)
+    S.token = ensure_token(args.dir)
+    ensure_certs(args.dir)
+    st = S.store
+    ns_res = st.resource("", "v1", "namespaces")
+    if args.state and os.path.exists(args.state):
+        with open(args.state) as fh:
+            st.restore(json.load(fh))
+    if ("", "default") not in st.objects[ns_res.gr]:
+        S.writer.create(ns_res, None, {"metadata": {"name": "default"}}, "fakeapi")
+    if not args.bare:
+        load_crds(S, sorted(glob.glob(os.path.join(HERE, "crds", "*.yaml"))) + args.crd)
+    elif args.crd:
+        load_crds(S, args.crd)
+
+    Handler.S = S
+    httpd = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
+    httpd.daemon_threads = True
+    httpd.handle_error = lambda req, addr: args.verbose and sys.stderr.write(
+        "fakeapi: error from %s: %r\n" % (addr, sys.exc_info()[1]))
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(os.path.join(args.dir, "server.crt"), os.path.join(args.dir, "server.key"))
+    ctx.set_alpn_protocols(["http/1.1"])
+    httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True, do_handshake_on_connect=False)
+    S.port = httpd.server_address[1]
+    write_kubeconfig(args.dir, S.port, S.token)
+
+    def stop(signum, frame):
+        S.save()
+        os._exit(0)
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    print("ready https://127.0.0.1:%d" % S.port, flush=True)
+    httpd.serve_forever(poll_interval=0.2)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
