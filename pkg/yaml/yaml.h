@@ -36,7 +36,13 @@ struct br_yaml_marks;
 
 /* Where a node of a loaded document starts (1-based). Returns 0, or
  * BR_ENOTFOUND when the node is not from this stream (then *line and *column
- * are 0). marks may be NULL (always BR_ENOTFOUND). Can't fail otherwise. */
+ * are 0). marks may be NULL (always BR_ENOTFOUND). Can't fail otherwise.
+ * Objects, arrays, strings and numbers have marks; true, false and null are
+ * shared singletons in jansson, so they have none (BR_ENOTFOUND: point at
+ * the parent instead). A node copied from an alias has the mark of the
+ * anchored original. Marks are keyed by pointer: they stay right while the
+ * stream is alive and its trees are not changed (a node added later may
+ * reuse a freed node's address and so its mark). */
 int br_yaml_mark(const struct br_yaml_marks *marks, const json_t *node,
 		 int *line, int *column);
 
@@ -59,7 +65,20 @@ void br_yaml_stream_release(struct br_yaml_stream *s);
 
 /* Parses len bytes of YAML or JSON (which need not be NUL-terminated). Empty
  * documents (a stream of only comments, or "---" with nothing after it) are
- * dropped. file names the input in errors and may be NULL.
+ * dropped, and so are documents that are just null. file names the input in
+ * errors and may be NULL.
+ *
+ * Plain scalars: "", ~, null/Null/NULL are null; true/false, yes/no, on/off
+ * (lower, Capitalised, UPPER) are booleans; decimal, 0x, 0o, 0b and
+ * leading-zero octal (017) integers are integers, a decimal one too big for
+ * 64 bits becomes a real, a prefixed one is an error; 1.5, .5, 1., 1e3 are
+ * reals; .inf, .nan and overflowing reals are errors ("non-finite number not
+ * supported"); anything else, and every quoted scalar, is a string. Tags
+ * !!str, !!int, !!float, !!bool and !!null are honoured; others are ignored.
+ * Mapping keys must be scalars and are kept as their text. Merge keys (<<)
+ * are refused. Anchors are local to their document. Every document start,
+ * node and key counts against BR_YAML_MAX_NODES, which so also caps the
+ * number of documents.
  *
  * Returns 0 and fills out (init'ed by the call; you own it: release with
  * br_yaml_stream_release), or BR_EPARSE / BR_ELIMIT / BR_ENOMEM with err set
