@@ -55,9 +55,9 @@ static char *per_time(double events, double seconds, char *out, size_t size)
 	double per_min = events * 60 / seconds;
 
 	if (per_min >= 0.1)
-		snprintf(out, size, "%.3g requests/min", per_min);
+		snprintf(out, size, "%.2g requests/min", per_min);
 	else
-		snprintf(out, size, "%.3g requests/hour", per_min * 60);
+		snprintf(out, size, "%.2g requests/hour", per_min * 60);
 	return out;
 }
 

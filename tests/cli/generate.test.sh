@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# burnrate generate: multi-document output, -o one file per SLO, --format
+# rules, --rule-label, deterministic and input-order independent output, and
+# nothing written when any input is invalid.
+. "$(dirname "$0")/lib.sh"
+
+mkdir -p "$T/in"
+slo zeta ns-b 99 >"$T/in/1.yaml"
+{ slo alpha ns-b 99.5; echo "---"; slo mid ns-a 99.9; } >"$T/in/2.yaml"
+
+run generate -f "$T/in"
+expect_rc 0 "generate a directory"
+[ "$(grep -c '^kind: PrometheusRule$' "$T/out")" = 3 ] && ok "three PrometheusRules" || fail "want 3 PrometheusRule docs"
+[ "$(grep -c '^---$' "$T/out")" = 3 ] && ok "documents separated by ---" || fail "want 3 --- separators"
+order="$(grep -A3 '^metadata:' "$T/out" | grep -E '^  (name|namespace):' | paste -sd' ')"
+grep -q '^  name: mid' <(grep -m1 -A3 '^metadata:' "$T/out") && ok "sorted: ns-a/mid first" || fail "not sorted by namespace/name: $order"
+python3 - "$T/out" <<'PY' && ok "sorted by namespace/name" || fail "output order: $order"
+import sys, yaml
+docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+keys = [(d["metadata"]["namespace"], d["metadata"]["name"]) for d in docs]
+assert keys == [("ns-a", "mid"), ("ns-b", "alpha"), ("ns-b", "zeta")], keys
+for d in docs:
+    assert d["apiVersion"] == "monitoring.coreos.com/v1"
+    assert d["metadata"]["labels"]["app.kubernetes.io/managed-by"] == "burnrate"
+    assert d["spec"]["groups"], d
+PY
+cp "$T/out" "$T/first"
+
+run generate -f "$T/in/2.yaml" -f "$T/in/1.yaml"
+cmp -s "$T/out" "$T/first" && ok "input order does not change output" || fail "output depends on -f order"
+run generate -f "$T/in"
+cmp -s "$T/out" "$T/first" && ok "byte-for-byte deterministic" || fail "two runs differ"
+
+run generate -f "$T/in" -o "$T/outdir"
+expect_rc 0 "-o DIR"
+ls "$T/outdir" >"$T/ls"
+[ "$(cat "$T/ls" | paste -sd' ')" = "ns-a_mid.yaml ns-b_alpha.yaml ns-b_zeta.yaml" ] && ok "one file per SLO" || fail "files: $(cat "$T/ls")"
+[ ! -s "$T/out" ] && ok "-o writes nothing on stdout" || fail "stdout not empty with -o"
+grep -q '^  name: alpha$' "$T/outdir/ns-b_alpha.yaml" && ok "file holds its SLO" || fail "ns-b_alpha.yaml content"
+
+run generate --format rules -f "$T/in"
+expect_rc 0 "--format rules"
+python3 - "$T/out" <<'PY' && ok "one rules file with every SLO's groups" || fail "rules format: $(head -5 "$T/out")"
+import sys, yaml
+docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+assert len(docs) == 1 and list(docs[0]) == ["groups"], docs
+names = [g["name"] for g in docs[0]["groups"]]
+assert len(names) == len(set(names)), names
+for s in ("ns-a/mid/", "ns-b/alpha/", "ns-b/zeta/"):
+    assert any(n.startswith(s) for n in names), (s, names)
+PY
+
+run generate --rule-label release=kube-prometheus-stack --rule-label a.b/c=d -f "$T/in/1.yaml"
+expect_rc 0 "--rule-label"
+expect_out "^    release: kube-prometheus-stack$" "rule label on metadata.labels"
+expect_out "^    a.b/c: d$" "prefixed rule label"
+run generate --rule-label 'bad key=x' -f "$T/in/1.yaml"
+expect_rc 2 "invalid rule label is a usage error"
+run generate --rule-label x=1 --rule-label x=2 -f "$T/in/1.yaml"
+expect_rc 2 "repeated rule label is a usage error"
+run generate --format xml -f "$T/in"
+expect_rc 2 "unknown format"
+
+slo broken ns 99 | sed 's/objective: 99/objective: -1/' >"$T/in/3.yaml"
+run generate -f "$T/in" -o "$T/outdir2"
+expect_rc 1 "invalid input"
+[ ! -e "$T/outdir2" ] && ok "nothing written when an input is invalid" || fail "outdir2 created"
+[ ! -s "$T/out" ] && ok "nothing on stdout when an input is invalid" || fail "stdout not empty"
+
+run generate --help
+expect_rc 0 "--help"
+expect_out "--rule-label" "help documents --rule-label"
+finish
