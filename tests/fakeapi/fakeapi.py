@@ -220,6 +220,8 @@ class Handler(BaseHTTPRequestHandler):
             return {"paths": ["/api", "/api/v1", "/apis", "/version", "/healthz"]}
         if parts in (["healthz"], ["readyz"], ["livez"]):
             return "ok"
+        if parts[:2] == ["openapi", "v3"]:
+            return openapi_v3(st, parts[2:])
         if parts == ["version"]:
             return {"major": "1", "minor": "32", "gitVersion": "v1.32.0-fakeapi",
                     "platform": "linux/amd64", "goVersion": "go1.23", "compiler": "gc",
@@ -442,6 +444,36 @@ class _Cut(Exception):
 def name_exists(st, res, ns, name):
     with st.lock:
         return ((ns or "") if res.namespaced else "", name) in st.objects.get(res.gr, {})
+
+
+def openapi_v3(st, gv_parts):
+    """An OpenAPI v3 index whose documents only declare that PATCH takes fieldValidation.
+
+    kubectl reads this to decide that the server validates fields itself (so it sends
+    fieldValidation=Strict instead of validating against schemas it would download).
+    """
+    with st.lock:
+        rs = list(st.resources.values())
+    gvs = sorted({("api/v1" if not r.group else "apis/%s/%s" % (r.group, r.version)) for r in rs})
+    if not gv_parts:
+        return {"paths": {gv: {"serverRelativeURL": "/openapi/v3/" + gv} for gv in gvs}}
+    gv = "/".join(gv_parts)
+    if gv not in gvs:
+        return None
+    paths = {}
+    for r in rs:
+        if ("api/v1" if not r.group else "apis/%s/%s" % (r.group, r.version)) != gv:
+            continue
+        path = "/%s/%s%s/{name}" % (gv, "namespaces/{namespace}/" if r.namespaced else "",
+                                    r.plural)
+        paths[path] = {"patch": {
+            "x-kubernetes-group-version-kind": {"group": r.group, "version": r.version,
+                                                "kind": r.kind},
+            "parameters": [{"name": "fieldValidation", "in": "query",
+                            "schema": {"type": "string"}}],
+            "responses": {"200": {"description": "OK"}}}}
+    return {"openapi": "3.0.0", "info": {"title": "fakeapi", "version": "v1.32.0"},
+            "paths": paths, "components": {"schemas": {}}}
 
 
 def resource_list(gv, rs):
