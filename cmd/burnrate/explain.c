@@ -117,9 +117,9 @@ static void print_table(const struct br_slo *slo)
 	double eb = br_slo_error_budget(slo);
 	char f[32], lw[32], sw[32], ratio[32], spent[32], fire[32], reset[32];
 
-	printf("\n  %-17s %9s %6s %6s %12s %13s %15s %8s\n", "severity", "burn rate", "long",
+	printf("\n  %-17s %9s %6s %6s %12s %14s %16s %8s\n", "severity", "burn rate", "long",
 	       "short", "error ratio", "budget spent", "time to fire at", "resets");
-	printf("  %-17s %9s %6s %6s %12s %13s %15s %8s\n", "", "", "", "", "that fires", "when it fires",
+	printf("  %-17s %9s %6s %6s %12s %14s %16s %8s\n", "", "", "", "", "that fires", "when it fires",
 	       "100% errors", "after");
 	for (size_t i = 0; i < slo->window_count; i++) {
 		const struct br_alert_window *row = &slo->windows[i];
@@ -128,7 +128,7 @@ static void print_table(const struct br_slo *slo)
 		snprintf(sev, sizeof(sev), "%s%s", sev_name(row->severity),
 			 route_of(slo, row->severity)->disabled ? " (disabled)" : "");
 		snprintf(f, sizeof(f), "%.10gx", row->burn_rate);
-		printf("  %-17s %9s %6s %6s %12s %13s %15s %8s\n", sev, f,
+		printf("  %-17s %9s %6s %6s %12s %14s %16s %8s\n", sev, f,
 		       br_duration_format(row->long_s, lw, sizeof(lw)),
 		       br_duration_format(row->short_s, sw, sizeof(sw)),
 		       pct(row->burn_rate * eb, ratio, sizeof(ratio)),

@@ -53,15 +53,21 @@ size_t cli_print_problems(const struct br_problems *p, FILE *out)
 }
 
 /* Records a problem that has a file and maybe a position, but no field. */
-static int add_problem(struct cli_set *set, const char *file, int line,
-		       const char *field, const char *text)
+static int add_problem_at(struct cli_set *set, const char *file, int line,
+			  int column, const char *field, const char *text)
 {
 	struct br_error e;
 
 	br_error_init(&e);
-	br_error_set_at(&e, BR_EINVAL, field ? field : "", line, 0, "%s", text);
+	br_error_set_at(&e, BR_EINVAL, field ? field : "", line, column, "%s", text);
 	br_error_set_file(&e, file);
 	return br_problems_add(&set->problems, &e);
+}
+
+static int add_problem(struct cli_set *set, const char *file, int line,
+		       const char *field, const char *text)
+{
+	return add_problem_at(set, file, line, 0, field, text);
 }
 
 static int add_slo(struct cli_set *set, const json_t *doc,
@@ -120,16 +126,16 @@ static int add_object(struct cli_set *set, const json_t *doc,
 	if (br_yaml_mark(s->marks, doc, &l, &c) == 0)
 		line = l;
 	if (!json_is_object(doc))
-		return add_problem(set, file, line, "", "document is not a Kubernetes object (expected a mapping)");
+		return add_problem_at(set, file, line, c, "", "document is not a Kubernetes object (expected a mapping)");
 	if (!*kind)
-		return add_problem(set, file, line, "kind", "missing: every document needs apiVersion and kind");
+		return add_problem_at(set, file, line, c, "kind", "missing: every document needs apiVersion and kind");
 	if (strcmp(kind, BR_SLO_KIND) == 0) {
 		if (strcmp(api, BR_SLO_API_VERSION) != 0) {
 			char text[512];
 
 			snprintf(text, sizeof(text), "unsupported apiVersion \"%s\" for %s (expected %s)",
 				 api, BR_SLO_KIND, BR_SLO_API_VERSION);
-			return add_problem(set, file, line, "apiVersion", text);
+			return add_problem_at(set, file, line, c, "apiVersion", text);
 		}
 		return add_slo(set, doc, s, file, line);
 	}
@@ -139,7 +145,7 @@ static int add_object(struct cli_set *set, const json_t *doc,
 		const json_t *item;
 
 		if (depth >= CLI_MAX_LIST_DEPTH)
-			return add_problem(set, file, line, "items", "Lists nested too deeply");
+			return add_problem_at(set, file, line, c, "items", "Lists nested too deeply");
 		json_array_foreach(items, i, item) {
 			int rc = add_object(set, item, s, file, line, depth + 1);
 
