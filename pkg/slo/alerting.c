@@ -98,14 +98,16 @@ static void parse_map(struct br_slo_ctx *c, const json_t *alerting, const char *
 	}
 	json_object_foreach((json_t *)obj, name, v) {
 		snprintf(field, sizeof(field), "%s.%.200s", path, name);
+		const json_t *where = br_slo_at(v, obj);
+
 		if (!br_slo_valid_name(name, 0))
-			br_slo_problem(c, v, field, "is not a valid label name ([a-zA-Z_][a-zA-Z0-9_]*)");
+			br_slo_problem(c, where, field, "is not a valid label name ([a-zA-Z_][a-zA-Z0-9_]*)");
 		else if (check_owned && owned(name))
-			br_slo_problem(c, v, field, "is set by burnrate and cannot be overridden "
+			br_slo_problem(c, where, field, "is set by burnrate and cannot be overridden "
 				       "(owned: slo, slo_namespace, severity, burnrate_severity, "
 				       "service, alertname, and names starting with __)");
 		else if (!json_is_string(v))
-			br_slo_problem(c, v, field, "must be a string");
+			br_slo_problem(c, where, field, "must be a string");
 		else {
 			struct br_label *l = &out->items[out->count];
 
@@ -265,9 +267,16 @@ static const struct br_route *route_of(const struct br_slo *slo, enum br_severit
 	return sev == BR_SEVERITY_PAGE ? &slo->page : &slo->ticket;
 }
 
+/* spec's member key, or spec itself when it has none: where a problem of the
+ * default table points (its only causes are the window and the objective). */
+static const json_t *spec_member(const json_t *spec, const char *key)
+{
+	const json_t *v = json_object_get(spec, key);
+	return v ? v : spec;
+}
+
 /* The checks every row must pass when its severity is enabled. node and
- * field locate the row (an override's row, or spec.window for the default
- * table, whose only cause can be the window or the objective). */
+ * field locate the row: an override's row, or spec for the default table. */
 static void check_row(struct br_slo_ctx *c, const json_t *node, const char *field,
 		      const struct br_alert_window *w, const struct br_slo *out,
 		      int is_default, int objective_ok)
@@ -281,13 +290,14 @@ static void check_row(struct br_slo_ctx *c, const json_t *node, const char *fiel
 	br_duration_format(w->long_s, l, sizeof(l));
 	br_duration_format(w->short_s, s, sizeof(s));
 	if (is_default && w->short_s < MIN_SHORT)
-		br_slo_problem(c, node, "spec.window",
+		br_slo_problem(c, spec_member(node, "window"), "spec.window",
 			       "window %s is too short for the default alert table: the "
 			       "%s alert over %s would use a short window of %s, under 1m; "
 			       "use a longer window or set spec.alerting.windows",
 			       br_duration_format(out->window_s, t, sizeof(t)), sev, l, s);
 	if (objective_ok && w->burn_rate * eb >= 1)
-		br_slo_problem(c, node, is_default ? "spec.objective" : field,
+		br_slo_problem(c, is_default ? spec_member(node, "objective") : node,
+			       is_default ? "spec.objective" : field,
 			       "the %s/%s %s alert can never fire: burn rate %g x error "
 			       "budget %g = %g >= 1; lower the burn rate or disable %s "
 			       "alerts (spec.alerting.%s.disabled)", l, s, sev,
@@ -330,7 +340,7 @@ static int parse_windows(struct br_slo_ctx *c, const json_t *list, struct br_slo
 }
 
 static void resolve_windows(struct br_slo_ctx *c, const json_t *alerting,
-			    const json_t *where, struct br_slo *out, int window_ok,
+			    const json_t *spec, struct br_slo *out, int window_ok,
 			    int objective_ok)
 {
 	const json_t *list = NULL;
@@ -351,11 +361,11 @@ static void resolve_windows(struct br_slo_ctx *c, const json_t *alerting,
 	out->window_count = 4;
 	br_slo_default_windows(out->window_s, out->windows);
 	for (size_t i = 0; i < 4; i++)
-		check_row(c, where, "spec.window", &out->windows[i], out, 1, objective_ok);
+		check_row(c, spec, "spec.window", &out->windows[i], out, 1, objective_ok);
 }
 
 void br_slo_parse_alerting(struct br_slo_ctx *c, const json_t *alerting,
-			   const json_t *where, struct br_slo *out, int window_ok,
+			   const json_t *spec, struct br_slo *out, int window_ok,
 			   int objective_ok)
 {
 	static const char *const fields[] = {"name", "labels", "annotations", "page",
@@ -373,5 +383,5 @@ void br_slo_parse_alerting(struct br_slo_ctx *c, const json_t *alerting,
 	}
 	parse_route(c, alerting, BR_SEVERITY_PAGE, &out->page);
 	parse_route(c, alerting, BR_SEVERITY_TICKET, &out->ticket);
-	resolve_windows(c, alerting, where, out, window_ok, objective_ok);
+	resolve_windows(c, alerting, spec, out, window_ok, objective_ok);
 }

@@ -46,16 +46,20 @@ char *br_slo_path(char *out, size_t size, const char *path, const char *key);
 char *br_slo_label_value(struct br_slo_ctx *c, const json_t *obj, const char *path,
 			 const char *key);
 
+/* v, or parent when v is true, false or null (jansson singletons, which
+ * have no position of their own). */
+const json_t *br_slo_at(const json_t *v, const json_t *parent);
+
 /* Is s a valid Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*)? With colon,
  * a metric or alert name ([a-zA-Z_:][a-zA-Z0-9_:]*). */
 int br_slo_valid_name(const char *s, int colon);
 
 /* Parses spec.alerting (node may be NULL), applies its defaults, resolves
- * and checks the alert table. where locates problems of the default table
- * (spec.window, or spec). window_ok and objective_ok say whether those fields
+ * and checks the alert table. spec locates problems of the default table
+ * (at its window or objective). window_ok and objective_ok say whether those fields
  * were valid: the table needs the window, the burn-rate check both. */
 void br_slo_parse_alerting(struct br_slo_ctx *c, const json_t *alerting,
-			   const json_t *where, struct br_slo *out, int window_ok,
+			   const json_t *spec, struct br_slo *out, int window_ok,
 			   int objective_ok);
 
 void br_slo_labels_release(struct br_labels *l);

@@ -17,6 +17,13 @@
 
 /* --- Helpers shared with alerting.c ---------------------------------------- */
 
+/* true, false and null are jansson singletons without a position of their
+ * own: point at the object holding them. */
+static const json_t *at(const json_t *v, const json_t *parent)
+{
+	return json_is_boolean(v) || json_is_null(v) ? parent : v;
+}
+
 static void add(struct br_slo_ctx *c, const json_t *node, struct br_error *e)
 {
 	int line = 0, column = 0;
@@ -98,7 +105,7 @@ const json_t *br_slo_member(struct br_slo_ctx *c, const json_t *obj, const char 
 		return NULL;
 	}
 	if (!has_type(v, type)) {
-		br_slo_problem(c, v, field, "must be %s", type_name(type));
+		br_slo_problem(c, at(v, obj), field, "must be %s", type_name(type));
 		return NULL;
 	}
 	return v;
@@ -132,9 +139,14 @@ void br_slo_check_fields(struct br_slo_ctx *c, const json_t *obj, const char *pa
 		while (allowed[i] && strcmp(allowed[i], key) != 0)
 			i++;
 		if (!allowed[i])
-			br_slo_problem(c, v, br_slo_path(field, sizeof(field), path, key),
+			br_slo_problem(c, at(v, obj), br_slo_path(field, sizeof(field), path, key),
 				       "unknown field");
 	}
+}
+
+const json_t *br_slo_at(const json_t *v, const json_t *parent)
+{
+	return at(v, parent);
 }
 
 int br_slo_valid_name(const char *s, int colon)
@@ -473,9 +485,8 @@ static void parse_spec(struct br_slo_ctx *c, const json_t *spec, struct br_slo *
 	window_ok = parse_window(c, spec, out);
 	parse_indicator(c, spec, out);
 	parse_traffic(c, spec, out);
-	v = json_object_get(spec, "window");
 	br_slo_parse_alerting(c, br_slo_member(c, spec, "spec", "alerting", BR_T_OBJECT, 0),
-			      v ? v : spec, out, window_ok, objective_ok);
+			      spec, out, window_ok, objective_ok);
 }
 
 char *br_slo_label_value(struct br_slo_ctx *c, const json_t *obj, const char *path,

@@ -10,8 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <dirent.h>
+
 #include "buf/buf.h"
 #include "slo/slo.h"
+#include "yaml/yaml.h"
 
 /* --- Durations ----------------------------------------------------------- */
 
@@ -486,6 +489,156 @@ static void test_json_problems(void **state)
 	json_decref(d);
 }
 
+/* --- Data-driven cases: tests/data/slo/{valid,invalid} -------------------- */
+
+static char *read_all(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	struct br_buf b;
+	char chunk[4096];
+	size_t n;
+
+	assert_non_null(f);
+	br_buf_init(&b, BR_BUF_MAX_DEFAULT);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		assert_int_equal(br_buf_add(&b, chunk, n), 0);
+	fclose(f);
+	*len = b.len;
+	return b.data ? br_buf_detach(&b) : strdup("");
+}
+
+/* Loads dir/name and parses every document. Returns the number of documents
+ * that failed; their problems, formatted, are appended to out. */
+static int parse_file(const char *dir, const char *name, struct br_buf *out)
+{
+	struct br_yaml_stream st;
+	struct br_error err;
+	char path[1024], line[2048];
+	size_t len;
+	char *data;
+	int failed = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	data = read_all(path, &len);
+	br_error_init(&err);
+	if (br_yaml_load(data, len, name, &st, &err) != 0)
+		fail_msg("%s: %s", path, br_error_format(&err, line, sizeof(line)));
+	assert_true(st.count > 0);
+	for (size_t i = 0; i < st.count; i++) {
+		struct br_problems p;
+		struct br_slo slo;
+		int rc;
+
+		br_problems_init(&p);
+		rc = br_slo_parse(st.docs[i].root, st.marks, name, &slo, &p);
+		if (rc == 0) {
+			assert_int_equal(p.count, 0);
+			assert_non_null(slo.alert_name);
+			assert_true(slo.window_count > 0);
+			br_slo_release(&slo);
+		} else {
+			assert_int_equal(rc, BR_EINVAL);
+			assert_true(p.count > 0);
+			failed++;
+		}
+		for (size_t j = 0; j < p.count; j++) {
+			br_buf_adds(out, br_error_format(&p.items[j], line, sizeof(line)));
+			br_buf_addc(out, '\n');
+		}
+		br_problems_release(&p);
+	}
+	br_yaml_stream_release(&st);
+	free(data);
+	return failed;
+}
+
+static int has_suffix(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+	return n > k && strcmp(s + n - k, suffix) == 0;
+}
+
+static void data_dir(char *out, size_t size, const char *which)
+{
+	const char *src = getenv("BURNRATE_SOURCE_DIR");
+
+	if (!src)
+		src = ".";
+	snprintf(out, size, "%s/tests/data/slo/%s", src, which);
+}
+
+static void test_data_valid(void **state)
+{
+	char dir[1024];
+	struct dirent *e;
+	DIR *d;
+	int n = 0;
+
+	data_dir(dir, sizeof(dir), "valid");
+	d = opendir(dir);
+	if (!d)
+		fail_msg("cannot open %s (set BURNRATE_SOURCE_DIR)", dir);
+	while ((e = readdir(d)) != NULL) {
+		struct br_buf out;
+
+		if (!has_suffix(e->d_name, ".yaml"))
+			continue;
+		br_buf_init(&out, BR_BUF_MAX_DEFAULT);
+		if (parse_file(dir, e->d_name, &out) != 0)
+			fail_msg("%s should be valid:\n%s", e->d_name, br_buf_str(&out));
+		br_buf_release(&out);
+		n++;
+	}
+	closedir(d);
+	assert_true(n >= 5);
+}
+
+static void test_data_invalid(void **state)
+{
+	char dir[1024], path[1100];
+	struct dirent *e;
+	struct br_buf failures;
+	DIR *d;
+	int n = 0;
+
+	br_buf_init(&failures, BR_BUF_MAX_DEFAULT);
+	data_dir(dir, sizeof(dir), "invalid");
+	d = opendir(dir);
+	if (!d)
+		fail_msg("cannot open %s (set BURNRATE_SOURCE_DIR)", dir);
+	while ((e = readdir(d)) != NULL) {
+		struct br_buf out;
+		char *want, *nl;
+		size_t len;
+
+		if (!has_suffix(e->d_name, ".yaml"))
+			continue;
+		snprintf(path, sizeof(path), "%s/%.*s.expected", dir,
+			 (int)(strlen(e->d_name) - 5), e->d_name);
+		want = read_all(path, &len);
+		if ((nl = strchr(want, '\n')) != NULL)
+			*nl = '\0';
+		assert_true(*want);
+		br_buf_init(&out, BR_BUF_MAX_DEFAULT);
+		/* every case is checked, then all that failed are listed */
+		if (parse_file(dir, e->d_name, &out) == 0)
+			br_buf_addf(&failures, "%s was accepted\n", e->d_name);
+		else if (!strstr(br_buf_str(&out), want))
+			br_buf_addf(&failures, "%s: want \"%s\" among:\n%s", e->d_name, want,
+				    br_buf_str(&out));
+		br_buf_release(&out);
+		free(want);
+		n++;
+	}
+	closedir(d);
+	assert_true(n >= 40);
+	if (failures.len) {
+		print_message("%s", br_buf_str(&failures));
+		br_buf_release(&failures);
+		fail_msg("some invalid cases did not fail as expected");
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -501,6 +654,8 @@ int main(void)
 		cmocka_unit_test(test_override_windows),
 		cmocka_unit_test(test_good_latency_raw),
 		cmocka_unit_test(test_json_problems),
+		cmocka_unit_test(test_data_valid),
+		cmocka_unit_test(test_data_invalid),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
