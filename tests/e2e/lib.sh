@@ -1,0 +1,107 @@
+# Shell helpers for end-to-end tests: start/stop the fake API server, talk to its admin API,
+# make namespaces. Source it from bash; functions return non-zero on failure.
+#
+#   start_fakeapi [fakeapi.py flags...]  starts tests/fakeapi/fakeapi.py on a free port and
+#       exports FAKEAPI_DIR, FAKEAPI_PID, FAKEAPI_URL, FAKEAPI_TOKEN, FAKEAPI_CA, KUBECONFIG,
+#       KUBECACHEDIR (kubectl's discovery cache, kept per server)
+#   stop_fakeapi                         SIGTERM (saves --state if given), waits, removes the
+#       directory unless FAKEAPI_KEEP=1 or it is restarting
+#   restart_fakeapi                      stop and start again on the same port with the same
+#       certificates, token and objects (--state), like an API server restart
+#   fake_admin PATH [JSON]               the admin API: GET without JSON (POST for actions),
+#       POST with JSON; prints the response body; fails on HTTP errors
+#   make_namespace [PREFIX]              creates a namespace PREFIX-<random>, prints its name,
+#       remembers it (in the file E2E_NS_FILE) for cleanup_namespaces
+#   cleanup_namespaces                   deletes every namespace make_namespace created
+#   fail MESSAGE                         prints to stderr and exits 1
+
+E2E_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+FAKEAPI_PY=${FAKEAPI_PY:-$E2E_LIB_DIR/../fakeapi/fakeapi.py}
+# A file, not a variable, because make_namespace usually runs in $(...).
+: "${E2E_NS_FILE:=$(mktemp "${TMPDIR:-/tmp}/e2e-namespaces.XXXXXX")}"
+export E2E_NS_FILE
+
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+start_fakeapi() {
+	if [ -z "${FAKEAPI_DIR:-}" ]; then
+		FAKEAPI_DIR=$(mktemp -d "${TMPDIR:-/tmp}/fakeapi.XXXXXX") || return 1
+	fi
+	FAKEAPI_ARGS=("$@")
+	local port_args=()
+	[ -n "${FAKEAPI_PORT:-}" ] && port_args=(--port "$FAKEAPI_PORT")
+	python3 "$FAKEAPI_PY" --dir "$FAKEAPI_DIR" --state "$FAKEAPI_DIR/state.json" \
+		"${port_args[@]}" "$@" >"$FAKEAPI_DIR/stdout" 2>"$FAKEAPI_DIR/stderr" &
+	FAKEAPI_PID=$!
+	local i
+	for i in $(seq 1 200); do
+		if grep -q '^ready ' "$FAKEAPI_DIR/stdout" 2>/dev/null; then
+			break
+		fi
+		if ! kill -0 "$FAKEAPI_PID" 2>/dev/null; then
+			echo "fakeapi exited early:" >&2
+			cat "$FAKEAPI_DIR/stderr" >&2
+			return 1
+		fi
+		sleep 0.1
+	done
+	grep -q '^ready ' "$FAKEAPI_DIR/stdout" || { echo "fakeapi did not start" >&2; return 1; }
+	FAKEAPI_URL=$(sed -n 's/^ready //p' "$FAKEAPI_DIR/stdout")
+	FAKEAPI_PORT=$(cat "$FAKEAPI_DIR/port")
+	FAKEAPI_TOKEN=$(cat "$FAKEAPI_DIR/token")
+	FAKEAPI_CA=$FAKEAPI_DIR/ca.crt
+	KUBECONFIG=$FAKEAPI_DIR/kubeconfig
+	KUBECACHEDIR=$FAKEAPI_DIR/kubecache
+	export FAKEAPI_DIR FAKEAPI_PID FAKEAPI_URL FAKEAPI_PORT FAKEAPI_TOKEN FAKEAPI_CA
+	export KUBECONFIG KUBECACHEDIR
+}
+
+stop_fakeapi() {
+	[ -n "${FAKEAPI_PID:-}" ] || return 0
+	kill -TERM "$FAKEAPI_PID" 2>/dev/null
+	wait "$FAKEAPI_PID" 2>/dev/null
+	FAKEAPI_PID=
+	if [ "${FAKEAPI_KEEP:-0}" != 1 ] && [ "${1:-}" != --keep ]; then
+		rm -rf "$FAKEAPI_DIR"
+		FAKEAPI_DIR=
+		FAKEAPI_PORT=
+	fi
+}
+
+restart_fakeapi() {
+	stop_fakeapi --keep
+	start_fakeapi "${FAKEAPI_ARGS[@]}"
+}
+
+fake_admin() {
+	local path=$1 method=POST
+	local args=(-sS --fail-with-body --cacert "$FAKEAPI_CA" -H "Authorization: Bearer $FAKEAPI_TOKEN")
+	if [ $# -ge 2 ]; then
+		args+=(-H "Content-Type: application/json" --data-binary "$2")
+	else
+		case $path in
+		/fake/requests | /fake/faults | /fake/watches) method=GET ;;
+		esac
+	fi
+	curl "${args[@]}" -X "$method" "$FAKEAPI_URL$path"
+}
+
+make_namespace() {
+	local name
+	name=${1:-e2e}-$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')
+	kubectl create namespace "$name" >/dev/null || return 1
+	echo "$name" >>"$E2E_NS_FILE"
+	echo "$name"
+}
+
+cleanup_namespaces() {
+	local ns
+	[ -f "$E2E_NS_FILE" ] || return 0
+	for ns in $(cat "$E2E_NS_FILE"); do
+		kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1
+	done
+	rm -f "$E2E_NS_FILE"
+}
