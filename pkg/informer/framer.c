@@ -1,0 +1,139 @@
+/* framer: splits a watch response body into JSON events, whatever the
+ * chunking. Only brace depth and string/escape state are tracked here;
+ * jansson does the parsing once an object is complete. */
+#include "informer/informer.h"
+
+#include <string.h>
+
+void br_watch_framer_init(struct br_watch_framer *f, size_t max,
+			  br_watch_event_fn fn, void *ctx)
+{
+	memset(f, 0, sizeof(*f));
+	f->max = max ? max : BR_WATCH_EVENT_MAX;
+	/* one byte more than max so that an overlong event is reported as
+	 * BR_ELIMIT by our own check, not as a failed append */
+	br_buf_init(&f->pending, f->max + 1);
+	f->fn = fn;
+	f->ctx = ctx;
+}
+
+void br_watch_framer_reset(struct br_watch_framer *f)
+{
+	br_watch_framer_release(f);
+	br_watch_framer_init(f, f->max, f->fn, f->ctx);
+}
+
+void br_watch_framer_release(struct br_watch_framer *f)
+{
+	br_buf_release(&f->pending);
+	f->depth = f->in_string = f->escape = 0;
+	f->failed = 0;
+}
+
+int br_watch_framer_partial(const struct br_watch_framer *f)
+{
+	return f->depth > 0;
+}
+
+static int is_space(char c)
+{
+	return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
+
+static int fail(struct br_watch_framer *f, int code)
+{
+	f->failed = code;
+	br_buf_release(&f->pending);
+	return code;
+}
+
+/* Parses the complete event in f->pending and delivers it. */
+static int deliver(struct br_watch_framer *f, struct br_error *err)
+{
+	json_error_t jerr;
+	json_t *ev = json_loadb(f->pending.data, f->pending.len, 0, &jerr);
+	br_buf_reset(&f->pending);
+	if (!ev) {
+		br_error_set(err, BR_EPARSE, "watch event %lu: %s", f->events + 1,
+			     jerr.text);
+		return fail(f, BR_EPARSE);
+	}
+	const char *type = json_string_value(json_object_get(ev, "type"));
+	if (!type) {
+		json_decref(ev);
+		br_error_set(err, BR_EPARSE,
+			     "watch event %lu has no string \"type\"", f->events + 1);
+		return fail(f, BR_EPARSE);
+	}
+	json_t *obj = json_object_get(ev, "object");
+	f->events++;
+	int rc = f->fn ? f->fn(f->ctx, type, obj ? obj : json_null()) : 0;
+	json_decref(ev);
+	return rc;
+}
+
+/* Advances the scanner over data[i..len) inside an object. Returns the
+ * index just past the object's closing brace, or len if it goes on. */
+static size_t scan_object(struct br_watch_framer *f, const char *data,
+			  size_t i, size_t len)
+{
+	for (; i < len; i++) {
+		char c = data[i];
+		if (f->in_string) {
+			if (f->escape)
+				f->escape = 0;
+			else if (c == '\\')
+				f->escape = 1;
+			else if (c == '"')
+				f->in_string = 0;
+		} else if (c == '"') {
+			f->in_string = 1;
+		} else if (c == '{') {
+			f->depth++;
+		} else if (c == '}' && --f->depth == 0) {
+			return i + 1;
+		}
+	}
+	return len;
+}
+
+int br_watch_framer_feed(struct br_watch_framer *f, const char *data,
+			 size_t len, struct br_error *err)
+{
+	size_t i = 0;
+	if (f->failed)
+		return br_error_set(err, f->failed,
+				    "watch stream already failed; reset it");
+	while (i < len) {
+		if (f->depth == 0) {
+			if (is_space(data[i])) {
+				i++;
+				continue;
+			}
+			if (data[i] != '{') {
+				br_error_set(err, BR_EPARSE,
+					     "watch stream: unexpected byte 0x%02x "
+					     "between events",
+					     (unsigned char)data[i]);
+				return fail(f, BR_EPARSE);
+			}
+		}
+		size_t end = scan_object(f, data, i, len);
+		if (f->pending.len + (end - i) > f->max) {
+			br_error_set(err, BR_ELIMIT,
+				     "watch event larger than %zu bytes", f->max);
+			return fail(f, BR_ELIMIT);
+		}
+		if (br_buf_add(&f->pending, data + i, end - i) < 0) {
+			br_error_set(err, BR_ENOMEM, "watch event: out of memory");
+			return fail(f, BR_ENOMEM);
+		}
+		i = end;
+		if (f->depth == 0) {
+			int rc = deliver(f, err);
+			if (rc)
+				return rc;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,565 @@
+/* informer: the reflector loop (list, replace, watch, relist on 410, back
+ * off) and the cache it keeps, as client-go's reflector and informer do. */
+#include "informer/informer.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "kube/kube.h"
+
+struct br_informer {
+	struct br_kube_client *client;
+	char *path;            /* collection path */
+	char *selector_query;  /* "labelSelector=..." escaped, or NULL */
+	struct br_informer_options opts;  /* strings not owned: see above */
+	pthread_mutex_t mu;    /* guards cache, rv, synced, stats */
+	pthread_cond_t cond;   /* stop requests; synced */
+	json_t *cache;         /* key -> object */
+	char *rv;              /* last resourceVersion seen */
+	int synced;
+	struct br_informer_stats stats;
+	atomic_int stop;
+	int running;
+	pthread_t thread;
+	struct br_backoff backoff;
+	unsigned int seed;     /* for the random watch timeouts */
+	/* state of the current watch: informer thread only */
+	struct br_watch_framer framer;
+	int event_rc;          /* why on_event stopped the stream */
+	unsigned long watch_events;
+	struct br_error watch_err;
+};
+
+static double now_mono(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* ---------------------------------------------------------------- */
+/* Cache and callbacks                                               */
+
+static void set_rv(struct br_informer *inf, const json_t *obj)
+{
+	const char *rv = json_string_value(
+		json_object_get(json_object_get(obj, "metadata"), "resourceVersion"));
+	if (!rv)
+		return;
+	char *copy = strdup(rv);
+	if (!copy)
+		return;  /* keep the older one: a relist fixes it */
+	pthread_mutex_lock(&inf->mu);
+	free(inf->rv);
+	inf->rv = copy;
+	pthread_mutex_unlock(&inf->mu);
+}
+
+static int same_rv(const json_t *a, const json_t *b)
+{
+	const char *ra = json_string_value(json_object_get(
+		json_object_get(a, "metadata"), "resourceVersion"));
+	const char *rb = json_string_value(json_object_get(
+		json_object_get(b, "metadata"), "resourceVersion"));
+	return ra && rb && strcmp(ra, rb) == 0;
+}
+
+/* Applies one ADDED/MODIFIED (deleted 0) or DELETED (1) event. */
+static int apply_event(struct br_informer *inf, int deleted, json_t *obj)
+{
+	struct br_buf key;
+	br_buf_init(&key, 4096);
+	int rc = br_informer_key(obj, &key);
+	if (rc < 0) {
+		br_buf_release(&key);
+		return br_error_set(&inf->watch_err, BR_EPARSE,
+				    "watch event object without metadata.name");
+	}
+	pthread_mutex_lock(&inf->mu);
+	json_t *old = json_incref(json_object_get(inf->cache, key.data));
+	if (deleted)
+		json_object_del(inf->cache, key.data);
+	else
+		rc = json_object_set(inf->cache, key.data, obj) ? BR_ENOMEM : 0;
+	inf->stats.events++;
+	pthread_mutex_unlock(&inf->mu);
+	br_buf_release(&key);
+	if (rc < 0) {
+		json_decref(old);
+		return br_error_set(&inf->watch_err, rc, "cache: out of memory");
+	}
+	const struct br_informer_handlers *h = &inf->opts.handlers;
+	if (deleted) {
+		if (h->on_delete)
+			h->on_delete(h->ctx, obj);
+	} else if (old) {
+		if (h->on_update)
+			h->on_update(h->ctx, old, obj);
+	} else if (h->on_add) {
+		h->on_add(h->ctx, obj);
+	}
+	json_decref(old);
+	set_rv(inf, obj);
+	return 0;
+}
+
+/* Installs a fresh list as the cache and tells the handlers what changed:
+ * adds, updates where the resourceVersion differs, deletes for the gone. */
+static int replace(struct br_informer *inf, json_t *list)
+{
+	json_t *fresh = json_object(), *item;
+	size_t i;
+	struct br_buf key;
+	br_buf_init(&key, 4096);
+	if (!fresh)
+		return BR_ENOMEM;
+	json_array_foreach(json_object_get(list, "items"), i, item) {
+		br_buf_reset(&key);
+		int rc = br_informer_key(item, &key);
+		if (rc == BR_EINVAL)
+			continue;  /* nameless: cannot be cached, nor watched */
+		if (rc < 0 || json_object_set(fresh, key.data, item)) {
+			br_buf_release(&key);
+			json_decref(fresh);
+			return BR_ENOMEM;
+		}
+	}
+	br_buf_release(&key);
+	pthread_mutex_lock(&inf->mu);
+	json_t *old = inf->cache;
+	inf->cache = json_incref(fresh);
+	pthread_mutex_unlock(&inf->mu);
+	set_rv(inf, list);
+
+	const struct br_informer_handlers *h = &inf->opts.handlers;
+	const char *k;
+	json_t *o;
+	json_object_foreach(fresh, k, item) {
+		o = json_object_get(old, k);
+		if (!o && h->on_add)
+			h->on_add(h->ctx, item);
+		else if (o && !same_rv(o, item) && h->on_update)
+			h->on_update(h->ctx, o, item);
+	}
+	json_object_foreach(old, k, o) {
+		if (!json_object_get(fresh, k) && h->on_delete)
+			h->on_delete(h->ctx, o);
+	}
+	json_decref(old);
+	json_decref(fresh);
+	pthread_mutex_lock(&inf->mu);
+	inf->synced = 1;
+	pthread_cond_broadcast(&inf->cond);
+	pthread_mutex_unlock(&inf->mu);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- */
+/* List and watch                                                    */
+
+static int list_and_replace(struct br_informer *inf, struct br_error *err)
+{
+	json_t *list = NULL;
+	long limit = inf->opts.page_size < 0 ? 0 : inf->opts.page_size;
+	int rc = br_kube_list_all(inf->client, inf->path, inf->selector_query,
+				  limit, &list, err);
+	if (rc == 0)
+		rc = replace(inf, list);
+	json_decref(list);
+	pthread_mutex_lock(&inf->mu);
+	if (rc == 0) {
+		if (inf->stats.lists++ > 0)
+			inf->stats.relists++;
+	}
+	pthread_mutex_unlock(&inf->mu);
+	return rc;
+}
+
+static int on_event(void *ctx, const char *type, json_t *obj)
+{
+	struct br_informer *inf = ctx;
+	if (atomic_load(&inf->stop))
+		return BR_ECANCELED;
+	inf->watch_events++;
+	if (strcmp(type, "ADDED") == 0 || strcmp(type, "MODIFIED") == 0)
+		return apply_event(inf, 0, obj);
+	if (strcmp(type, "DELETED") == 0)
+		return apply_event(inf, 1, obj);
+	if (strcmp(type, "BOOKMARK") == 0) {
+		set_rv(inf, obj);
+		return 0;
+	}
+	if (strcmp(type, "ERROR") == 0) {
+		json_int_t code = json_integer_value(json_object_get(obj, "code"));
+		const char *msg = json_string_value(json_object_get(obj, "message"));
+		return br_error_set(&inf->watch_err, code == 410 ? BR_EGONE : BR_EHTTP,
+				    "watch ERROR event %d: %s", (int)code,
+				    msg ? msg : "");
+	}
+	return br_error_set(&inf->watch_err, BR_EPARSE,
+			    "watch event of unknown type \"%.64s\"", type);
+}
+
+static int on_data(void *ctx, const char *data, size_t len)
+{
+	struct br_informer *inf = ctx;
+	int rc = br_watch_framer_feed(&inf->framer, data, len, &inf->watch_err);
+	if (rc)
+		inf->event_rc = rc;
+	return rc;
+}
+
+static int build_watch_query(struct br_informer *inf, struct br_buf *q,
+			     int timeout)
+{
+	pthread_mutex_lock(&inf->mu);
+	char *rv = curl_easy_escape(NULL, inf->rv ? inf->rv : "", 0);
+	pthread_mutex_unlock(&inf->mu);
+	if (!rv)
+		return BR_ENOMEM;
+	br_buf_addf(q, "watch=1&resourceVersion=%s&timeoutSeconds=%d", rv, timeout);
+	curl_free(rv);
+	if (!inf->opts.no_bookmarks)
+		br_buf_adds(q, "&allowWatchBookmarks=true");
+	if (inf->selector_query)
+		br_buf_addf(q, "&%s", inf->selector_query);
+	return q->data ? 0 : BR_ENOMEM;
+}
+
+/* One watch from the last resourceVersion. Returns 0 for a watch that ended
+ * normally after events or after at least a second, BR_EGONE for a 410,
+ * another code for a failure. */
+static int watch_once(struct br_informer *inf, struct br_error *err)
+{
+	int lo = inf->opts.watch_timeout_min, hi = inf->opts.watch_timeout_max;
+	int timeout = lo + (hi > lo ? rand_r(&inf->seed) % (hi - lo + 1) : 0);
+	struct br_buf q;
+	br_buf_init(&q, 65536);
+	int rc = build_watch_query(inf, &q, timeout);
+	if (rc < 0)
+		return rc;
+	pthread_mutex_lock(&inf->mu);
+	if (inf->stats.watches++ > 0)
+		inf->stats.watch_restarts++;
+	pthread_mutex_unlock(&inf->mu);
+
+	br_watch_framer_reset(&inf->framer);
+	br_error_init(&inf->watch_err);
+	inf->event_rc = 0;
+	inf->watch_events = 0;
+	double start = now_mono();
+	rc = br_kube_stream(inf->client, inf->path, q.data, on_data, inf,
+			    &inf->stop, (long)(timeout + 30) * 1000, NULL, err);
+	br_buf_release(&q);
+	if (inf->event_rc) {
+		rc = inf->event_rc;
+		if (err && !err->code)
+			*err = inf->watch_err;
+	}
+	if (rc == 0 && br_watch_framer_partial(&inf->framer))
+		rc = br_error_set(err, BR_EIO, "watch stream ended inside an event");
+	if (rc == 0 && inf->watch_events == 0 && now_mono() - start < 1.0)
+		rc = br_error_set(err, BR_EIO,
+				  "watch ended within 1 s without events");
+	return rc;
+}
+
+/* ---------------------------------------------------------------- */
+/* The reflector thread                                              */
+
+/* Sleeps up to seconds, or until stop. */
+static void pause_for(struct br_informer *inf, double seconds)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	double t = ts.tv_sec + ts.tv_nsec / 1e9 + seconds;
+	ts.tv_sec = (time_t)t;
+	ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
+	pthread_mutex_lock(&inf->mu);
+	while (!atomic_load(&inf->stop) &&
+	       pthread_cond_timedwait(&inf->cond, &inf->mu, &ts) == 0)
+		;
+	pthread_mutex_unlock(&inf->mu);
+}
+
+static void note_failure(struct br_informer *inf, int rc)
+{
+	pthread_mutex_lock(&inf->mu);
+	inf->stats.failures++;
+	inf->stats.last_error = rc;
+	pthread_mutex_unlock(&inf->mu);
+}
+
+static void *run(void *arg)
+{
+	struct br_informer *inf = arg;
+	int need_list = 1, gone_in_row = 0;
+	double last_failure = now_mono();
+	while (!atomic_load(&inf->stop)) {
+		struct br_error err;
+		br_error_init(&err);
+		int rc = need_list ? list_and_replace(inf, &err)
+				   : watch_once(inf, &err);
+		if (atomic_load(&inf->stop))
+			break;
+		if (rc == 0) {
+			need_list = 0;
+			gone_in_row = 0;
+			continue;
+		}
+		note_failure(inf, rc);
+		/* a watch that cannot resume from where it was (410, a
+		 * broken stream) starts over from a list */
+		if (rc == BR_EGONE || rc == BR_EPARSE || rc == BR_ELIMIT)
+			need_list = 1;
+		if (rc == BR_EGONE && gone_in_row++ == 0)
+			continue;  /* relist at once, as client-go does */
+		double now = now_mono();
+		if (now - last_failure > inf->opts.healthy_reset)
+			br_backoff_reset(&inf->backoff);
+		last_failure = now;
+		pause_for(inf, br_backoff_next(&inf->backoff));
+	}
+	return NULL;
+}
+
+/* ---------------------------------------------------------------- */
+/* Lifecycle                                                          */
+
+static int init_sync(struct br_informer *inf)
+{
+	pthread_condattr_t ca;
+	if (pthread_condattr_init(&ca))
+		return BR_ENOMEM;
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	int rc = pthread_cond_init(&inf->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	if (rc)
+		return BR_ENOMEM;
+	if (pthread_mutex_init(&inf->mu, NULL)) {
+		pthread_cond_destroy(&inf->cond);
+		return BR_ENOMEM;
+	}
+	return 0;
+}
+
+static void set_defaults(struct br_informer_options *o)
+{
+	if (o->page_size == 0)
+		o->page_size = 500;
+	if (o->backoff_initial <= 0)
+		o->backoff_initial = 0.8;
+	if (o->backoff_max <= 0)
+		o->backoff_max = 30;
+	if (o->healthy_reset <= 0)
+		o->healthy_reset = 120;
+	if (o->watch_timeout_min <= 0)
+		o->watch_timeout_min = 300;
+	if (o->watch_timeout_max < o->watch_timeout_min)
+		o->watch_timeout_max = o->watch_timeout_min > 600
+					       ? o->watch_timeout_min : 600;
+}
+
+static int build_paths(struct br_informer *inf,
+		       const struct br_informer_options *o, struct br_error *err)
+{
+	struct br_buf p;
+	br_buf_init(&p, 4096);
+	int rc = br_kube_path(&p, o->group, o->version, o->namespace, o->plural,
+			      NULL, NULL);
+	if (rc < 0) {
+		br_buf_release(&p);
+		return br_error_set(err, rc, "informer: bad resource %s/%s",
+				    o->version ? o->version : "(no version)",
+				    o->plural ? o->plural : "(no plural)");
+	}
+	inf->path = br_buf_detach(&p);
+	if (!inf->path)
+		return br_error_set(err, BR_ENOMEM, "informer: out of memory");
+	if (o->label_selector && *o->label_selector) {
+		char *esc = curl_easy_escape(NULL, o->label_selector, 0);
+		br_buf_addf(&p, "labelSelector=%s", esc ? esc : "");
+		curl_free(esc);
+		inf->selector_query = esc ? br_buf_detach(&p) : NULL;
+		if (!inf->selector_query)
+			return br_error_set(err, BR_ENOMEM, "informer: out of memory");
+	}
+	return 0;
+}
+
+int br_informer_create(struct br_kube_client *c,
+		       const struct br_informer_options *opts,
+		       struct br_informer **out, struct br_error *err)
+{
+	*out = NULL;
+	if (!opts || !opts->version || !opts->plural)
+		return br_error_set(err, BR_EINVAL,
+				    "informer: version and plural are required");
+	struct br_informer *inf = calloc(1, sizeof(*inf));
+	if (!inf)
+		return br_error_set(err, BR_ENOMEM, "informer: out of memory");
+	inf->client = c;
+	inf->opts = *opts;
+	set_defaults(&inf->opts);
+	int rc = build_paths(inf, opts, err);
+	if (rc == 0 && !(inf->cache = json_object()))
+		rc = br_error_set(err, BR_ENOMEM, "informer: out of memory");
+	if (rc == 0 && init_sync(inf) < 0)
+		rc = br_error_set(err, BR_ENOMEM, "informer: no mutex");
+	if (rc < 0) {
+		json_decref(inf->cache);
+		free(inf->path);
+		free(inf->selector_query);
+		free(inf);
+		return rc;
+	}
+	/* the copied options must not point at the caller's strings */
+	inf->opts.group = inf->opts.version = inf->opts.plural = NULL;
+	inf->opts.namespace = inf->opts.label_selector = NULL;
+	br_backoff_init(&inf->backoff, inf->opts.backoff_initial,
+			inf->opts.backoff_max, 2.0, 1.0, 0);
+	inf->seed = (unsigned int)(now_mono() * 1e6) ^ (unsigned int)(size_t)inf;
+	br_watch_framer_init(&inf->framer, 0, on_event, inf);
+	*out = inf;
+	return 0;
+}
+
+int br_informer_start(struct br_informer *inf, struct br_error *err)
+{
+	if (inf->running)
+		return br_error_set(err, BR_EINVAL, "informer already started");
+	atomic_store(&inf->stop, 0);
+	if (pthread_create(&inf->thread, NULL, run, inf))
+		return br_error_set(err, BR_ENOMEM, "informer: no thread");
+	inf->running = 1;
+	return 0;
+}
+
+void br_informer_stop(struct br_informer *inf)
+{
+	if (!inf || !inf->running)
+		return;
+	pthread_mutex_lock(&inf->mu);
+	atomic_store(&inf->stop, 1);
+	pthread_cond_broadcast(&inf->cond);
+	pthread_mutex_unlock(&inf->mu);
+	pthread_join(inf->thread, NULL);
+	inf->running = 0;
+}
+
+void br_informer_free(struct br_informer *inf)
+{
+	if (!inf)
+		return;
+	br_informer_stop(inf);
+	br_watch_framer_release(&inf->framer);
+	json_decref(inf->cache);
+	free(inf->rv);
+	free(inf->path);
+	free(inf->selector_query);
+	pthread_mutex_destroy(&inf->mu);
+	pthread_cond_destroy(&inf->cond);
+	free(inf);
+}
+
+/* ---------------------------------------------------------------- */
+/* Readers                                                           */
+
+int br_informer_has_synced(struct br_informer *inf)
+{
+	pthread_mutex_lock(&inf->mu);
+	int s = inf->synced;
+	pthread_mutex_unlock(&inf->mu);
+	return s;
+}
+
+int br_informer_wait_synced(struct br_informer *inf, double timeout)
+{
+	double end = now_mono() + timeout;
+	while (!br_informer_has_synced(inf)) {
+		if (now_mono() >= end)
+			return BR_ETIMEOUT;
+		struct timespec ts = {0, 10 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	return 0;
+}
+
+json_t *br_informer_get(struct br_informer *inf, const char *key)
+{
+	pthread_mutex_lock(&inf->mu);
+	json_t *o = json_incref(json_object_get(inf->cache, key));
+	pthread_mutex_unlock(&inf->mu);
+	return o;
+}
+
+size_t br_informer_size(struct br_informer *inf)
+{
+	pthread_mutex_lock(&inf->mu);
+	size_t n = json_object_size(inf->cache);
+	pthread_mutex_unlock(&inf->mu);
+	return n;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int br_informer_keys(struct br_informer *inf, char ***keys, size_t *n)
+{
+	*keys = NULL;
+	*n = 0;
+	pthread_mutex_lock(&inf->mu);
+	size_t count = json_object_size(inf->cache), i = 0;
+	char **out = calloc(count ? count : 1, sizeof(*out));
+	const char *k;
+	json_t *v;
+	json_object_foreach(inf->cache, k, v) {
+		if (!out || !(out[i] = strdup(k)))
+			break;
+		i++;
+	}
+	pthread_mutex_unlock(&inf->mu);
+	if (i < count) {
+		br_informer_keys_free(out, i);
+		return BR_ENOMEM;
+	}
+	qsort(out, count, sizeof(*out), cmp_str);
+	*keys = out;
+	*n = count;
+	return 0;
+}
+
+void br_informer_keys_free(char **keys, size_t n)
+{
+	for (size_t i = 0; keys && i < n; i++)
+		free(keys[i]);
+	free(keys);
+}
+
+void br_informer_resource_version(struct br_informer *inf, char *out,
+				  size_t size)
+{
+	if (!size)
+		return;
+	pthread_mutex_lock(&inf->mu);
+	const char *rv = inf->rv ? inf->rv : "";
+	size_t n = strlen(rv);
+	if (n >= size)
+		n = size - 1;
+	memcpy(out, rv, n);
+	out[n] = '\0';
+	pthread_mutex_unlock(&inf->mu);
+}
+
+void br_informer_stats(struct br_informer *inf, struct br_informer_stats *out)
+{
+	pthread_mutex_lock(&inf->mu);
+	*out = inf->stats;
+	pthread_mutex_unlock(&inf->mu);
+}

@@ -1,0 +1,179 @@
+/* informer: client-go's reflector and informer for burnrate: list a
+ * resource, keep a local cache of it keyed by "namespace/name" up to date
+ * from a watch, and tell the caller about every add, update and delete.
+ *
+ * Two layers, each usable alone:
+ *
+ * - The watch-stream framer (struct br_watch_framer, plain data with
+ *   init/release) turns the raw body of a watch response, fed in slices
+ *   split anywhere, into {type, object} events. It finds the end of each
+ *   top-level JSON object itself (a chunk may hold part of an event or
+ *   several) and parses it with jansson. Not thread-safe: one per stream.
+ *
+ * - The informer (struct br_informer, opaque, create/free) runs the
+ *   reflector loop in a thread of its own: a paged list, replace the cache,
+ *   watch from the list's resourceVersion with bookmarks and a random
+ *   timeoutSeconds in [300, 600], apply events, rewatch from the last
+ *   resourceVersion seen, relist on 410 (HTTP or an ERROR event), back off
+ *   (0.8 s doubling to 30 s, jitter, reset after 2 minutes healthy) on
+ *   failures. Its cache and counters may be read from any thread; the
+ *   callbacks run on the informer's thread, one at a time, without any
+ *   informer lock held (they may call br_informer_get).
+ *
+ * JSON values are jansson trees. Callback arguments are borrowed for the
+ * duration of the call: json_incref() what you keep.
+ */
+#ifndef BR_INFORMER_H
+#define BR_INFORMER_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "buf/buf.h"
+#include "errors/errors.h"
+
+struct br_kube_client;
+
+/* ------------------------------------------------------------------ */
+/* Watch-stream framer                                                 */
+
+/* Receives one event: type ("ADDED", "MODIFIED", "DELETED", "BOOKMARK",
+ * "ERROR", or whatever the server sent) and object (borrowed; may be a JSON
+ * null when the event had none). Return 0 to go on; a nonzero value stops
+ * the feed, which returns it. */
+typedef int (*br_watch_event_fn)(void *ctx, const char *type, json_t *object);
+
+/* Largest single event the framer accepts by default. */
+#define BR_WATCH_EVENT_MAX ((size_t)16 << 20)
+
+/* Fields are private to framer.c. */
+struct br_watch_framer {
+	struct br_buf pending;  /* bytes of the event being assembled */
+	size_t max;             /* cap on one event */
+	int depth;              /* brace depth; 0 between events */
+	int in_string;
+	int escape;
+	int failed;             /* a BR_E* code once the stream is unusable */
+	br_watch_event_fn fn;
+	void *ctx;
+	unsigned long events;   /* events delivered */
+};
+
+/* Prepares a framer that hands events to fn. max 0 means
+ * BR_WATCH_EVENT_MAX. Allocates nothing; can't fail. */
+void br_watch_framer_init(struct br_watch_framer *f, size_t max,
+			  br_watch_event_fn fn, void *ctx);
+/* Frees the partial event and re-initialises with the same fn and max. */
+void br_watch_framer_reset(struct br_watch_framer *f);
+/* Frees the partial event. */
+void br_watch_framer_release(struct br_watch_framer *f);
+
+/* Feeds len bytes of the stream; calls fn for each event completed. Returns
+ * 0; the callback's nonzero return; BR_EPARSE for bytes that are not a
+ * stream of JSON objects or an object without a string "type"; BR_ELIMIT
+ * for an event over max bytes; BR_ENOMEM. After a failure every feed fails
+ * the same way until br_watch_framer_reset: drop the stream (and relist). */
+int br_watch_framer_feed(struct br_watch_framer *f, const char *data,
+			 size_t len, struct br_error *err);
+
+/* True (1) when the framer holds part of an event (the stream ended
+ * mid-event), else 0. Can't fail. */
+int br_watch_framer_partial(const struct br_watch_framer *f);
+
+/* ------------------------------------------------------------------ */
+/* Cache                                                               */
+
+/* The cache key of an object: "namespace/name", or "name" for a
+ * cluster-scoped one. Appends to out. Returns 0, BR_EINVAL (no
+ * metadata.name), or BR_ENOMEM. */
+int br_informer_key(const json_t *obj, struct br_buf *out);
+
+/* ------------------------------------------------------------------ */
+/* Informer                                                            */
+
+struct br_informer;
+
+struct br_informer_handlers {
+	/* Any may be NULL. obj, old and new are borrowed. */
+	void (*on_add)(void *ctx, json_t *obj);
+	void (*on_update)(void *ctx, json_t *old, json_t *new_obj);
+	void (*on_delete)(void *ctx, json_t *obj);
+	void *ctx;
+};
+
+struct br_informer_options {
+	const char *group;            /* NULL or "" for the core group */
+	const char *version;          /* required */
+	const char *plural;           /* required */
+	const char *namespace;        /* NULL or "": all namespaces */
+	const char *label_selector;   /* NULL: everything */
+	long page_size;               /* list limit; 0: 500; < 0: no paging */
+	int no_bookmarks;             /* 1: do not ask for bookmarks */
+	double backoff_initial;       /* seconds; 0: 0.8 */
+	double backoff_max;           /* seconds; 0: 30 */
+	double healthy_reset;         /* seconds healthy before the backoff
+				       * resets; 0: 120 */
+	int watch_timeout_min;        /* timeoutSeconds range; 0: 300 */
+	int watch_timeout_max;        /* 0: 600 */
+	struct br_informer_handlers handlers;
+};
+
+/* Counters, for metrics. */
+struct br_informer_stats {
+	unsigned long lists;           /* lists completed, the first included */
+	unsigned long relists;         /* lists after the first */
+	unsigned long watches;         /* watch requests started */
+	unsigned long watch_restarts;  /* watches after the first */
+	unsigned long events;          /* watch events applied */
+	unsigned long failures;        /* lists or watches that failed */
+	int last_error;                /* BR_E* of the last failure, 0 none */
+};
+
+/* Creates an informer on client c (borrowed: it must outlive the
+ * informer). Strings in opts are copied. Does not start it. Returns 0 and
+ * *out (you own it: br_informer_free), or BR_EINVAL (no version or plural),
+ * BR_ENOMEM. */
+int br_informer_create(struct br_kube_client *c,
+		       const struct br_informer_options *opts,
+		       struct br_informer **out, struct br_error *err);
+
+/* Starts the reflector thread. Returns 0, BR_EINVAL (already started), or
+ * BR_ENOMEM (no thread). */
+int br_informer_start(struct br_informer *inf, struct br_error *err);
+
+/* Stops the thread and waits for it: the watch in progress is aborted
+ * (within about a second) and backoff sleeps end at once. The cache stays
+ * readable. Does nothing if not running. Can't fail. */
+void br_informer_stop(struct br_informer *inf);
+
+/* Stops it if running and frees everything. NULL is fine. */
+void br_informer_free(struct br_informer *inf);
+
+/* 1 once the first full list has been put in the cache, else 0. */
+int br_informer_has_synced(struct br_informer *inf);
+
+/* Waits up to timeout seconds for has_synced. Returns 0 or BR_ETIMEOUT. */
+int br_informer_wait_synced(struct br_informer *inf, double timeout);
+
+/* The cached object for key ("namespace/name"): a new reference (you own
+ * it: json_decref), or NULL when not cached. */
+json_t *br_informer_get(struct br_informer *inf, const char *key);
+
+/* Every cached key, sorted: *keys is a malloc'ed array of *n malloc'ed
+ * strings (you own them: br_informer_keys_free). Returns 0 or BR_ENOMEM. */
+int br_informer_keys(struct br_informer *inf, char ***keys, size_t *n);
+/* Frees what br_informer_keys returned. */
+void br_informer_keys_free(char **keys, size_t n);
+
+/* How many objects are cached. */
+size_t br_informer_size(struct br_informer *inf);
+
+/* The last resourceVersion seen (list, event or bookmark), copied into out
+ * (always NUL-terminated, "" before the first list). */
+void br_informer_resource_version(struct br_informer *inf, char *out,
+				  size_t size);
+
+/* A snapshot of the counters. Can't fail. */
+void br_informer_stats(struct br_informer *inf, struct br_informer_stats *out);
+
+#endif
