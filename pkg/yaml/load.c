@@ -224,11 +224,14 @@ static int copy_node(struct loader *ld, const json_t *src, int depth,
 		line = (int)at.line + 1;
 		column = (int)at.column + 1;
 	}
-	if ((rc = record(ld, *out, line, column)) < 0)
-		return rc;
-	if (json_is_object(src) || json_is_array(src))
-		return copy_children(ld, src, depth, at, *out);
-	return 0;
+	rc = record(ld, *out, line, column);
+	if (rc == 0 && (json_is_object(src) || json_is_array(src)))
+		rc = copy_children(ld, src, depth, at, *out);
+	if (rc < 0) {
+		json_decref(*out);
+		*out = NULL;
+	}
+	return rc;
 }
 
 static int load_alias(struct loader *ld, yaml_event_t *ev, int depth,
