@@ -1,9 +1,38 @@
 #!/usr/bin/env bash
 # The demo: builds burnrate, validates the example SLOs, explains their alert
-# tables and renders their PrometheusRules.
+# tables and renders their PrometheusRules (all of them written to out/demo/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash hack/setup.sh >/dev/null
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$(nproc)" >/dev/null
-./build/cmd/burnrate/burnrate version
+br=./build/cmd/burnrate/burnrate
+step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+
+step burnrate version
+$br version
+
+step burnrate validate -f examples/
+$br validate -f examples/
+
+step burnrate explain -f examples/payments-checkout.yaml -f examples/booking-integration.yaml
+$br explain -f examples/payments-checkout.yaml -f examples/booking-integration.yaml
+
+rm -rf out/demo && mkdir -p out/demo
+step burnrate generate -f examples/ -o out/demo/prometheusrules
+$br generate -f examples/ -o out/demo/prometheusrules
+$br generate --format rules -f examples/ >out/demo/rules.yaml
+$br explain -f examples/ >out/demo/explain.txt
+for f in out/demo/prometheusrules/*.yaml; do
+	printf '  %-62s %3d recording rules, %d alerts\n' "$f" \
+		"$(grep -c -- '- record:' "$f")" "$(grep -c -- '- alert:' "$f")"
+done
+
+step "burnrate generate -f examples/payments-checkout.yaml   # the alerts group"
+$br generate -f examples/payments-checkout.yaml | sed -n '/\/alerts$/,$p'
+
+if command -v promtool >/dev/null; then
+	step promtool check rules out/demo/rules.yaml
+	promtool check rules out/demo/rules.yaml
+fi
+printf '\nAll output is in out/demo/ (PrometheusRules, a plain rules file, explain.txt).\n'

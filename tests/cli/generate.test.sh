@@ -3,6 +3,7 @@
 # rules, --rule-label, deterministic and input-order independent output, and
 # nothing written when any input is invalid.
 . "$(dirname "$0")/lib.sh"
+need_pyyaml
 
 mkdir -p "$T/in"
 slo zeta ns-b 99 >"$T/in/1.yaml"

@@ -27,6 +27,8 @@ expect_err() { # expect_err REGEX what
 expect_out() { # expect_out REGEX what
 	if grep -Eq -- "$1" "$T/out"; then ok "$2"; else fail "$2: stdout lacks /$1/"; sed 's/^/  stdout: /' "$T/out" | head -40; fi
 }
+# need_pyyaml: skip (exit 77) when python3 cannot read YAML.
+need_pyyaml() { python3 -c 'import yaml' 2>/dev/null || { echo "python3-yaml missing: skipped"; exit 77; }; }
 finish() { [ "$FAILS" = 0 ] && echo "all ok" || echo "$FAILS failure(s)"; [ "$FAILS" = 0 ]; }
 
 # slo NAME NAMESPACE OBJECTIVE: a minimal valid SLO document.

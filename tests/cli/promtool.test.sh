@@ -3,6 +3,7 @@
 # --format rules output, all examples in one file, and the spec.groups of
 # every PrometheusRule document.
 . "$(dirname "$0")/lib.sh"
+need_pyyaml
 command -v promtool >/dev/null || { echo "promtool missing"; exit 77; }
 
 check() { # check FILE what
