@@ -187,10 +187,35 @@ class Handler(BaseHTTPRequestHandler):
             code = 0
         self.S.count(info["verb"], info["resource"], info["sub"], code)
 
+    def classify(self, method, parts, q, info):
+        """Fills info with the verb, resource and subresource, for the request counters."""
+        if parts[:2] == ["api", "v1"]:
+            group, rest = "", parts[2:]
+        elif len(parts) >= 3 and parts[0] == "apis":
+            group, rest = parts[1], parts[3:]
+        else:
+            info["verb"] = "discovery"
+            return
+        if len(rest) >= 3 and rest[0] == "namespaces" and rest[2] != "status":
+            rest = rest[2:]
+        if not rest:
+            info["verb"] = "discovery"
+            return
+        info["resource"] = (group + "/" if group else "") + rest[0]
+        info["sub"] = rest[2] if len(rest) > 2 else ""
+        named = len(rest) > 1
+        ctype = self.headers.get("Content-Type", "")
+        info["verb"] = {
+            "GET": "get" if named else ("watch" if q.get("watch") in ("1", "true", "True")
+                                        else "list"),
+            "POST": "create", "PUT": "update", "DELETE": "delete" if named else "deletecollection",
+            "PATCH": "apply" if ctype.startswith("application/apply-patch") else "patch",
+        }.get(method, method.lower())
+
     def api(self, method, path, q, info):
         parts = [p for p in path.split("/") if p]
-        target = self.path
-        fault = self.S.take_fault(method, target)
+        self.classify(method, parts, q, info)
+        fault = self.S.take_fault(method, self.path)
         if fault:
             if fault.get("delayMs"):
                 time.sleep(fault["delayMs"] / 1000.0)
@@ -204,7 +229,6 @@ class Handler(BaseHTTPRequestHandler):
         if method == "GET":
             doc = self.discovery(parts)
             if doc is not None:
-                info["verb"] = "discovery"
                 return self.send_json(200, doc)
         if parts[:2] == ["api", "v1"]:
             group, version, rest = "", "v1", parts[2:]
@@ -212,7 +236,7 @@ class Handler(BaseHTTPRequestHandler):
             group, version, rest = parts[1], parts[2], parts[3:]
         else:
             raise ApiError(404, "NotFound", "the server could not find the requested resource")
-        return self.resource_request(method, group, version, rest, q, info)
+        return self.resource_request(method, group, version, rest, q)
 
     def discovery(self, parts):
         st = self.S.store
@@ -249,7 +273,7 @@ class Handler(BaseHTTPRequestHandler):
                 return resource_list(parts[1] + "/" + parts[2], sel)
         return None
 
-    def resource_request(self, method, group, version, rest, q, info):
+    def resource_request(self, method, group, version, rest, q):
         st = self.S.store
         ns = None
         if len(rest) >= 3 and rest[0] == "namespaces":
@@ -261,8 +285,6 @@ class Handler(BaseHTTPRequestHandler):
         res = st.resource(group, version, rest[0])
         name = rest[1] if len(rest) > 1 else None
         sub = rest[2] if len(rest) > 2 else ""
-        info["resource"] = (group + "/" if group else "") + res.plural
-        info["sub"] = sub
         if sub and not (sub == "status" and res.status):
             raise ApiError(404, "NotFound", "the server could not find the requested resource")
         if res.namespaced and ns is None and name is not None:
@@ -271,35 +293,27 @@ class Handler(BaseHTTPRequestHandler):
         w = self.S.writer
         if method == "GET" and name is None:
             if q.get("watch") in ("1", "true", "True"):
-                info["verb"] = "watch"
                 return self.watch(res, ns, q)
-            info["verb"] = "list"
             return self.send_json(200, st.list(res, ns, q.get("labelSelector"),
                                                q.get("fieldSelector"),
                                                int(q.get("limit") or 0), q.get("continue")))
         if method == "GET":
-            info["verb"] = "get"
             return self.send_json(200, st.get(res, ns, name))
         if method == "POST" and name is None:
-            info["verb"] = "create"
             return self.send_json(201, w.create(res, ns, self.json_body(), manager))
         if method == "PUT" and name is not None:
-            info["verb"] = "update"
             return self.send_json(200, w.update(res, ns, name, self.json_body(), manager, sub))
         if method == "PATCH" and name is not None:
             ctype = self.headers.get("Content-Type", "")
             is_apply = ctype.startswith("application/apply-patch")
-            info["verb"] = "apply" if is_apply else "patch"
             existed = name_exists(st, res, ns, name)
             out = w.patch(res, ns, name, self.body(), ctype,
                           q.get("fieldManager") if is_apply else manager, sub,
                           q.get("force") in ("true", "1"))
             return self.send_json(200 if existed or not is_apply else 201, out)
         if method == "DELETE" and name is not None:
-            info["verb"] = "delete"
             return self.send_json(200, w.delete(res, ns, name, self.json_body()))
         if method == "DELETE":
-            info["verb"] = "deletecollection"
             lst = st.list(res, ns, q.get("labelSelector"), q.get("fieldSelector"), 0, None)
             for o in lst["items"]:
                 w.delete(res, o["metadata"].get("namespace"), o["metadata"]["name"], None)

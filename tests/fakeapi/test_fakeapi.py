@@ -1,0 +1,402 @@
+"""Tests of the fake API server's Kubernetes semantics (run by fakeapi.test.sh)."""
+import http.client
+import json
+import os
+import shutil
+import signal
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import uuid
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SLOS = "/apis/burnrate.dev/v1alpha1/namespaces/%s/servicelevelobjectives"
+CMS = "/api/v1/namespaces/%s/configmaps"
+
+
+def start(d, *extra):
+    p = subprocess.Popen([sys.executable, os.path.join(HERE, "fakeapi.py"), "--dir", d,
+                          "--bookmark-seconds", "0.5"] + list(extra),
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    line = p.stdout.readline()
+    if not line.startswith("ready https://127.0.0.1:"):
+        p.kill()
+        raise RuntimeError("fakeapi did not start: %r" % line)
+    return p, int(line.rsplit(":", 1)[1])
+
+
+class Client:
+    def __init__(self, d, port):
+        self.port = port
+        with open(os.path.join(d, "token")) as fh:
+            self.token = fh.read().strip()
+        self.ctx = ssl.create_default_context(cafile=os.path.join(d, "ca.crt"))
+
+    def conn(self, timeout=10):
+        return http.client.HTTPSConnection("127.0.0.1", self.port, context=self.ctx,
+                                           timeout=timeout)
+
+    def req(self, method, path, body=None, ctype="application/json", token=None):
+        c = self.conn()
+        headers = {"Authorization": "Bearer " + (self.token if token is None else token)}
+        data = None
+        if body is not None:
+            data = body if isinstance(body, bytes) else json.dumps(body).encode()
+            headers["Content-Type"] = ctype
+        c.request(method, path, body=data, headers=headers)
+        r = c.getresponse()
+        raw = r.read()
+        c.close()
+        return r.status, r.headers, json.loads(raw) if raw else None
+
+    def ok(self, method, path, body=None, ctype="application/json", want=(200, 201)):
+        code, _, out = self.req(method, path, body, ctype)
+        if code not in want:
+            raise AssertionError("%s %s: %d %s" % (method, path, code, out))
+        return out
+
+    def watch(self, path):
+        c = self.conn(timeout=10)
+        c.request("GET", path, headers={"Authorization": "Bearer " + self.token})
+        r = c.getresponse()
+        return c, r
+
+
+def read_events(r, n):
+    out = []
+    while len(out) < n:
+        line = r.readline()
+        if not line:
+            break
+        out.append(json.loads(line))
+    return out
+
+
+def slo(name, **spec):
+    return {"apiVersion": "burnrate.dev/v1alpha1", "kind": "ServiceLevelObjective",
+            "metadata": {"name": name}, "spec": spec or {"objective": 99.9}}
+
+
+class FakeApiTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix="fakeapi-test.")
+        cls.proc, cls.port = start(cls.dir, "--seed", "1")
+        cls.c = Client(cls.dir, cls.port)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.proc.terminate()
+        cls.proc.wait()
+        cls.proc.stdout.close()
+        shutil.rmtree(cls.dir)
+
+    def ns(self):
+        name = "t-" + uuid.uuid4().hex[:8]
+        self.c.ok("POST", "/api/v1/namespaces", {"metadata": {"name": name}})
+        return name
+
+    # --- transport ---------------------------------------------------------
+    def test_auth_required(self):
+        code, _, st = self.c.req("GET", "/api/v1/namespaces", token="wrong")
+        self.assertEqual(code, 401)
+        self.assertEqual((st["kind"], st["reason"], st["code"]), ("Status", "Unauthorized", 401))
+        code, _, _ = self.c.req("GET", "/fake/requests", token="")
+        self.assertEqual(code, 401)
+
+    def test_tls_needs_the_ca(self):
+        c = http.client.HTTPSConnection("127.0.0.1", self.port, timeout=5,
+                                        context=ssl.create_default_context())
+        with self.assertRaises(ssl.SSLCertVerificationError):
+            c.request("GET", "/version")
+        c.close()
+        self.assertEqual(self.c.ok("GET", "/version")["major"], "1")
+
+    def test_kubeconfig(self):
+        with open(os.path.join(self.dir, "kubeconfig")) as fh:
+            text = fh.read()
+        self.assertIn("server: https://127.0.0.1:%d" % self.port, text)
+        self.assertIn("token: " + self.c.token, text)
+        self.assertIn("namespace: default", text)
+
+    # --- discovery ---------------------------------------------------------
+    def test_discovery(self):
+        groups = [g["name"] for g in self.c.ok("GET", "/apis")["groups"]]
+        for g in ("burnrate.dev", "monitoring.coreos.com", "coordination.k8s.io",
+                  "apiextensions.k8s.io"):
+            self.assertIn(g, groups)
+        rl = self.c.ok("GET", "/apis/burnrate.dev/v1alpha1")["resources"]
+        names = {r["name"]: r for r in rl}
+        self.assertIn("servicelevelobjectives/status", names)
+        self.assertTrue(names["servicelevelobjectives"]["namespaced"])
+        self.assertIn("slo", names["servicelevelobjectives"]["shortNames"])
+        core = {r["name"] for r in self.c.ok("GET", "/api/v1")["resources"]}
+        self.assertTrue({"namespaces", "secrets", "configmaps", "events"} <= core)
+
+    # --- CRUD --------------------------------------------------------------
+    def test_create_get_conflict_and_missing_namespace(self):
+        ns = self.ns()
+        o = self.c.ok("POST", SLOS % ns, slo("a"), want=(201,))
+        md = o["metadata"]
+        self.assertEqual(md["generation"], 1)
+        self.assertIsInstance(md["resourceVersion"], str)
+        self.assertTrue(md["uid"] and md["creationTimestamp"])
+        code, _, st = self.c.req("POST", SLOS % ns, slo("a"))
+        self.assertEqual((code, st["reason"]), (409, "AlreadyExists"))
+        code, _, st = self.c.req("GET", SLOS % ns + "/nope")
+        self.assertEqual((code, st["reason"]), (404, "NotFound"))
+        code, _, st = self.c.req("POST", SLOS % "no-such-ns", slo("a"))
+        self.assertEqual((code, st["reason"]), (404, "NotFound"))
+        self.assertIn('namespaces "no-such-ns" not found', st["message"])
+
+    def test_generation_bumps_only_on_spec_change(self):
+        ns = self.ns()
+        o = self.c.ok("POST", SLOS % ns, slo("g"))
+        rv0 = o["metadata"]["resourceVersion"]
+        o = self.c.ok("PATCH", SLOS % ns + "/g", {"metadata": {"labels": {"x": "y"}}},
+                      "application/merge-patch+json")
+        self.assertEqual(o["metadata"]["generation"], 1)
+        self.assertNotEqual(o["metadata"]["resourceVersion"], rv0)
+        o = self.c.ok("PATCH", SLOS % ns + "/g/status", {"status": {"observedGeneration": 1}},
+                      "application/merge-patch+json")
+        self.assertEqual(o["metadata"]["generation"], 1)
+        o = self.c.ok("PATCH", SLOS % ns + "/g", {"spec": {"objective": 99}},
+                      "application/merge-patch+json")
+        self.assertEqual(o["metadata"]["generation"], 2)
+        rv = o["metadata"]["resourceVersion"]
+        o = self.c.ok("PATCH", SLOS % ns + "/g", {"spec": {"objective": 99}},
+                      "application/merge-patch+json")
+        self.assertEqual(o["metadata"]["resourceVersion"], rv, "a no-op write is not a write")
+
+    def test_status_subresource_isolation(self):
+        ns = self.ns()
+        o = self.c.ok("POST", SLOS % ns, dict(slo("s"), status={"ignored": True}))
+        self.assertNotIn("status", o)
+        o["status"] = {"observedGeneration": 1}
+        o["spec"]["objective"] = 95
+        s = self.c.ok("PUT", SLOS % ns + "/s/status", o)
+        self.assertEqual(s["status"], {"observedGeneration": 1})
+        self.assertEqual(s["spec"]["objective"], 99.9, "/status must not change spec")
+        s["status"] = {"observedGeneration": 7}
+        s["spec"]["objective"] = 95
+        m = self.c.ok("PUT", SLOS % ns + "/s", s)
+        self.assertEqual(m["status"], {"observedGeneration": 1}, "main resource ignores status")
+        self.assertEqual(m["spec"]["objective"], 95)
+        self.assertEqual(m["metadata"]["generation"], 2)
+
+    def test_stale_update_is_conflict(self):
+        ns = self.ns()
+        o = self.c.ok("POST", CMS % ns, {"metadata": {"name": "c"}, "data": {"a": "1"}})
+        o2 = dict(o, data={"a": "2"})
+        self.c.ok("PUT", CMS % ns + "/c", o2)
+        o["data"] = {"a": "3"}
+        code, _, st = self.c.req("PUT", CMS % ns + "/c", o)
+        self.assertEqual((code, st["reason"]), (409, "Conflict"))
+        self.assertIn('Operation cannot be fulfilled on configmaps "c"', st["message"])
+
+    def test_list_selectors_and_paging(self):
+        ns = self.ns()
+        for i in range(5):
+            self.c.ok("POST", CMS % ns, {"metadata": {"name": "c%d" % i,
+                                                      "labels": {"odd": str(i % 2)}}})
+        lst = self.c.ok("GET", CMS % ns + "?labelSelector=odd%3D1")
+        self.assertEqual([o["metadata"]["name"] for o in lst["items"]], ["c1", "c3"])
+        lst = self.c.ok("GET", CMS % ns + "?labelSelector=odd!%3D1")
+        self.assertEqual(len(lst["items"]), 3)
+        names, cont = [], ""
+        for _ in range(5):
+            lst = self.c.ok("GET", CMS % ns + "?limit=2" + ("&continue=" + cont if cont else ""))
+            names += [o["metadata"]["name"] for o in lst["items"]]
+            self.assertTrue(lst["metadata"]["resourceVersion"])
+            cont = lst["metadata"].get("continue")
+            if not cont:
+                break
+        self.assertEqual(names, ["c0", "c1", "c2", "c3", "c4"])
+        all_ns = self.c.ok("GET", "/api/v1/configmaps")
+        self.assertGreaterEqual(len(all_ns["items"]), 5)
+
+    # --- server-side apply -------------------------------------------------
+    def test_server_side_apply(self):
+        ns = self.ns()
+        url = SLOS % ns + "/ssa?fieldManager=%s"
+        ap = "application/apply-patch+yaml"
+        code, _, o = self.c.req("PATCH", url % "one", slo("ssa", objective=99, window="30d"), ap)
+        self.assertEqual(code, 201)
+        self.assertEqual(o["metadata"]["managedFields"][0]["manager"], "one")
+        code, _, st = self.c.req("PATCH", SLOS % ns + "/ssa", slo("ssa"), ap)
+        self.assertEqual(code, 400, "fieldManager is required")
+        code, _, st = self.c.req("PATCH", url % "two", slo("ssa", objective=98), ap)
+        self.assertEqual((code, st["reason"]), (409, "Conflict"))
+        self.assertEqual(st["details"]["causes"][0]["type"], "FieldManagerConflict")
+        self.assertEqual(st["details"]["causes"][0]["field"], ".spec.objective")
+        o = self.c.ok("PATCH", url % "two" + "&force=true", slo("ssa", objective=98), ap)
+        self.assertEqual((o["spec"]["objective"], o["metadata"]["generation"]), (98, 2))
+        # "one" no longer owns objective; applying without window drops window only.
+        yaml_body = b"apiVersion: burnrate.dev/v1alpha1\nkind: ServiceLevelObjective\n" \
+                    b"metadata:\n  name: ssa\nspec:\n  service: web\n"
+        o = self.c.ok("PATCH", url % "one", yaml_body, ap)
+        self.assertEqual(o["spec"], {"objective": 98, "service": "web"})
+        same = self.c.ok("PATCH", url % "one", yaml_body, ap)
+        self.assertEqual(same["metadata"]["resourceVersion"], o["metadata"]["resourceVersion"])
+        st = self.c.ok("PATCH", SLOS % ns + "/ssa/status?fieldManager=ctl&force=true",
+                       {"apiVersion": "burnrate.dev/v1alpha1", "kind": "ServiceLevelObjective",
+                        "metadata": {"name": "ssa"}, "status": {"observedGeneration": 3}}, ap)
+        self.assertEqual(st["status"], {"observedGeneration": 3})
+        self.assertEqual(st["spec"], o["spec"])
+
+    # --- delete and garbage collection ---------------------------------------
+    def test_garbage_collection(self):
+        ns = self.ns()
+        owner = self.c.ok("POST", SLOS % ns, slo("owner"))
+        ref = {"apiVersion": "burnrate.dev/v1alpha1", "kind": "ServiceLevelObjective",
+               "name": "owner", "uid": owner["metadata"]["uid"], "controller": True}
+        self.c.ok("POST", CMS % ns, {"metadata": {"name": "owned", "ownerReferences": [ref]}})
+        self.c.ok("POST", CMS % ns, {"metadata": {"name": "free"}})
+        lst = self.c.ok("GET", CMS % ns)
+        c, r = self.c.watch(CMS % ns + "?watch=1&resourceVersion=" +
+                            lst["metadata"]["resourceVersion"])
+        gone = self.c.ok("DELETE", SLOS % ns + "/owner")
+        self.assertEqual(gone["metadata"]["name"], "owner")
+        ev = read_events(r, 1)
+        c.close()
+        self.assertEqual((ev[0]["type"], ev[0]["object"]["metadata"]["name"]),
+                         ("DELETED", "owned"))
+        code, _, _ = self.c.req("GET", CMS % ns + "/owned")
+        self.assertEqual(code, 404)
+        self.c.ok("GET", CMS % ns + "/free")
+
+    def test_finalizers_delay_deletion(self):
+        ns = self.ns()
+        self.c.ok("POST", CMS % ns, {"metadata": {"name": "f", "finalizers": ["x/y"]}})
+        o = self.c.ok("DELETE", CMS % ns + "/f")
+        self.assertIn("deletionTimestamp", o["metadata"])
+        self.c.ok("GET", CMS % ns + "/f")
+        self.c.ok("PATCH", CMS % ns + "/f", {"metadata": {"finalizers": None}},
+                  "application/merge-patch+json")
+        code, _, _ = self.c.req("GET", CMS % ns + "/f")
+        self.assertEqual(code, 404)
+
+    # --- watch -------------------------------------------------------------
+    def test_watch_replay_and_bookmarks(self):
+        ns = self.ns()
+        rv = self.c.ok("GET", CMS % ns)["metadata"]["resourceVersion"]
+        self.c.ok("POST", CMS % ns, {"metadata": {"name": "w"}, "data": {"a": "1"}})
+        self.c.ok("PATCH", CMS % ns + "/w", {"data": {"a": "2"}}, "application/merge-patch+json")
+        self.c.ok("DELETE", CMS % ns + "/w")
+        c, r = self.c.watch(CMS % ns + "?watch=true&allowWatchBookmarks=true&resourceVersion="
+                            + rv)
+        self.assertEqual(r.getheader("Transfer-Encoding"), "chunked")
+        ev = read_events(r, 4)
+        c.close()
+        self.assertEqual([e["type"] for e in ev], ["ADDED", "MODIFIED", "DELETED", "BOOKMARK"])
+        self.assertEqual(ev[1]["object"]["data"], {"a": "2"})
+        rvs = [int(e["object"]["metadata"]["resourceVersion"]) for e in ev]
+        self.assertEqual(rvs, sorted(rvs))
+        self.assertEqual(ev[3]["object"]["kind"], "ConfigMap")
+
+    def test_watch_timeout_and_initial_adds(self):
+        ns = self.ns()
+        self.c.ok("POST", CMS % ns, {"metadata": {"name": "i", "labels": {"k": "v"}}})
+        self.c.ok("POST", CMS % ns, {"metadata": {"name": "j"}})
+        c, r = self.c.watch(CMS % ns + "?watch=1&timeoutSeconds=1&labelSelector=k%3Dv")
+        t0 = time.time()
+        ev = read_events(r, 10)
+        c.close()
+        self.assertEqual([(e["type"], e["object"]["metadata"]["name"]) for e in ev],
+                         [("ADDED", "i")])
+        self.assertLess(time.time() - t0, 5)
+
+    def test_too_old_resource_version(self):
+        ns = self.ns()
+        rv = self.c.ok("GET", CMS % ns)["metadata"]["resourceVersion"]
+        self.c.ok("POST", CMS % ns, {"metadata": {"name": "o"}})
+        self.c.ok("POST", "/fake/compact", {})
+        c, r = self.c.watch(CMS % ns + "?watch=1&resourceVersion=" + rv)
+        ev = read_events(r, 2)
+        c.close()
+        self.assertEqual(len(ev), 1)
+        self.assertEqual(ev[0]["type"], "ERROR")
+        self.assertEqual((ev[0]["object"]["code"], ev[0]["object"]["reason"]), (410, "Expired"))
+        self.assertIn("too old resource version: " + rv, ev[0]["object"]["message"])
+
+    def test_cut_watches(self):
+        ns = self.ns()
+        c, r = self.c.watch(CMS % ns + "?watch=1")
+        for _ in range(50):
+            if self.c.ok("GET", "/fake/watches")["count"] > 0:
+                break
+            time.sleep(0.05)
+        self.assertGreaterEqual(self.c.ok("POST", "/fake/cut-watches", {})["cut"], 1)
+        with self.assertRaises((http.client.IncompleteRead, ConnectionError, ssl.SSLError)):
+            while r.read(1):
+                pass
+        c.close()
+
+    # --- faults and counters -----------------------------------------------
+    def test_injected_429_with_retry_after(self):
+        ns = self.ns()
+        self.c.ok("POST", "/fake/reset-requests", {})
+        self.c.ok("POST", "/fake/faults", {"method": "GET", "path": "/namespaces/%s/" % ns,
+                                           "status": 429, "retryAfter": 2, "count": 2})
+        for _ in range(2):
+            code, headers, st = self.c.req("GET", CMS % ns)
+            self.assertEqual((code, st["reason"]), (429, "TooManyRequests"))
+            self.assertEqual(headers["Retry-After"], "2")
+        code, _, _ = self.c.req("GET", CMS % ns)
+        self.assertEqual(code, 200)
+        counts = self.c.ok("GET", "/fake/requests")
+        by = {(b["verb"], b["resource"], b["code"]): b["count"] for b in counts["by"]}
+        self.assertEqual(by[("list", "configmaps", 429)], 2)
+        self.assertEqual(by[("list", "configmaps", 200)], 1)
+
+    def test_delay_fault(self):
+        self.c.ok("POST", "/fake/faults", {"path": "^/version", "delayMs": 400})
+        t0 = time.time()
+        self.c.ok("GET", "/version")
+        self.assertGreaterEqual(time.time() - t0, 0.4)
+
+    def test_crd_registration(self):
+        crd = {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+               "metadata": {"name": "widgets.example.com"},
+               "spec": {"group": "example.com", "scope": "Cluster",
+                        "names": {"plural": "widgets", "kind": "Widget"},
+                        "versions": [{"name": "v1", "served": True, "storage": True}]}}
+        out = self.c.ok("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd)
+        self.assertEqual(out["status"]["conditions"][1]["type"], "Established")
+        self.c.ok("POST", "/apis/example.com/v1/widgets", {"metadata": {"name": "w"}})
+        self.c.ok("DELETE", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/"
+                  "widgets.example.com")
+        code, _, _ = self.c.req("GET", "/apis/example.com/v1/widgets")
+        self.assertEqual(code, 404)
+
+
+class RestartTest(unittest.TestCase):
+    def test_state_survives_restart(self):
+        d = tempfile.mkdtemp(prefix="fakeapi-restart.")
+        state = os.path.join(d, "state.json")
+        try:
+            p, port = start(d, "--state", state)
+            c = Client(d, port)
+            o = c.ok("POST", CMS % "default", {"metadata": {"name": "keep"}})
+            p.send_signal(signal.SIGTERM)
+            p.wait()
+            p.stdout.close()
+            p, port2 = start(d, "--state", state, "--port", str(port))
+            self.assertEqual(port2, port)
+            got = c.ok("GET", CMS % "default" + "/keep")
+            self.assertEqual(got["metadata"]["uid"], o["metadata"]["uid"])
+            o2 = c.ok("POST", CMS % "default", {"metadata": {"name": "new"}})
+            self.assertGreater(int(o2["metadata"]["resourceVersion"]),
+                               int(o["metadata"]["resourceVersion"]))
+            p.terminate()
+            p.wait()
+            p.stdout.close()
+        finally:
+            shutil.rmtree(d)
+
+
+if __name__ == "__main__":
+    unittest.main()
