@@ -80,8 +80,8 @@ void br_kube_config_release(struct br_kube_config *cfg);
  * a file is checked to hold a certificate (or key). Returns 0, or
  * BR_EIO (file missing or unreadable), BR_EPARSE (not YAML, or bad base64),
  * BR_ENOTFOUND (unknown context, or the context's cluster or user missing),
- * BR_EINVAL (no server, a field of the wrong type, a bad certificate or key),
- * BR_ETLS (certificate data that is not a PEM certificate), BR_ENOMEM,
+ * BR_EINVAL (no server, a field of the wrong type, a certificate or key
+ * that is not PEM, a certificate without its key), BR_ENOMEM,
  * with err naming the file and the field. */
 int br_kube_config_load_kubeconfig(const char *path, const char *context,
 				   struct br_kube_config *cfg,
@@ -313,7 +313,7 @@ typedef int (*br_kube_data_fn)(void *ctx, const char *data, size_t len);
 
 /* GETs path?query and hands the raw body to on_data as it arrives, until
  * the server ends the response, on_data stops it, *stop (may be NULL)
- * becomes nonzero (checked about every 100 ms), or timeout_ms (0: none)
+ * becomes nonzero (checked at least once a second), or timeout_ms (0: none)
  * passes. Paced by the rate limiter; not retried (the caller's reflector
  * decides). Returns 0 when the server ended a 2xx response,
  * BR_ECANCELED (stopped), BR_ETIMEOUT, the code for a non-2xx status (the

@@ -1,0 +1,37 @@
+/* kube client internals: the client struct and helpers shared by client.c,
+ * request.c and stream.c. Not part of the API. */
+#ifndef BR_KUBE_CLIENT_INTERNAL_H
+#define BR_KUBE_CLIENT_INTERNAL_H
+
+#include <curl/curl.h>
+#include <pthread.h>
+
+#include "kube/kube.h"
+
+#define KUBE_SHARE_LOCKS 8
+
+struct br_kube_client {
+	struct br_kube_config cfg;     /* own copy */
+	struct br_kube_options opts;   /* defaults applied; pointers cleared */
+	struct br_clock clock;
+	struct br_ratelimit rl;
+	char *base;                    /* scheme://host:port for URLs */
+	struct curl_slist *connect_to; /* for tls-server-name, or NULL */
+	char *user_agent;
+	CURLSH *share;
+	pthread_mutex_t share_mu[KUBE_SHARE_LOCKS];
+	pthread_mutex_t token_mu;      /* guards token and token_read_at */
+	char *token;                   /* from token_file, or NULL */
+	double token_read_at;
+};
+
+int br_kube__token_refresh(struct br_kube_client *c, int force,
+			   struct br_error *err);
+char *br_kube__auth_header(struct br_kube_client *c);
+void br_kube__wipe(char *s);
+void br_kube__setup_handle(struct br_kube_client *c, CURL *h, char *errbuf);
+char *br_kube__url(struct br_kube_client *c, const char *path,
+		   const char *query);
+int br_kube__curl_code(CURLcode cc);
+
+#endif

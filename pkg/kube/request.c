@@ -1,0 +1,450 @@
+/* kube request: one paced, retried JSON request, and the verbs built on it. */
+#include "kube/kube.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/crypto.h>
+
+#include "buf/buf.h"
+#include "kube/client_internal.h"
+
+#define MAX_BODY ((size_t)256 << 20)
+#define MAX_RETRY_AFTER 300.0
+
+/* What one HTTP exchange produced. */
+struct exchange {
+	struct br_buf body;
+	long status;
+	double retry_after;
+	int curl_rc;          /* BR_E* of the transport, 0 if it worked */
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+void br_kube_response_init(struct br_kube_response *resp)
+{
+	memset(resp, 0, sizeof(*resp));
+	resp->retry_after = -1;
+}
+
+void br_kube_response_release(struct br_kube_response *resp)
+{
+	json_decref(resp->body);
+	br_kube_response_init(resp);
+}
+
+static size_t on_body(char *p, size_t size, size_t n, void *ctx)
+{
+	struct br_buf *b = ctx;
+
+	return br_buf_add(b, p, size * n) == 0 ? size * n : 0;
+}
+
+/* Picks Retry-After (delta seconds; HTTP dates are rare from Kubernetes
+ * and are treated as 1 s). */
+static size_t on_header(char *p, size_t size, size_t n, void *ctx)
+{
+	struct exchange *x = ctx;
+	size_t len = size * n;
+	static const char name[] = "retry-after:";
+	char tmp[64], *end;
+	size_t vlen;
+	double v;
+
+	if (len <= sizeof(name) - 1 || strncasecmp(p, name, sizeof(name) - 1) != 0)
+		return len;
+	vlen = len - (sizeof(name) - 1);
+	if (vlen >= sizeof(tmp))
+		vlen = sizeof(tmp) - 1;
+	memcpy(tmp, p + sizeof(name) - 1, vlen);
+	tmp[vlen] = '\0';
+	errno = 0;
+	v = strtod(tmp, &end);
+	if (end == tmp || errno || v < 0)
+		v = 1;
+	x->retry_after = v > MAX_RETRY_AFTER ? MAX_RETRY_AFTER : v;
+	return len;
+}
+
+static int is_idempotent(const char *method)
+{
+	return strcmp(method, "POST") != 0;
+}
+
+/* Performs one exchange; fills x. */
+static void perform(struct br_kube_client *c, const char *method,
+		    const char *url, const char *content_type, const char *body,
+		    struct exchange *x)
+{
+	CURL *h = curl_easy_init();
+	struct curl_slist *hdrs = NULL;
+	char *auth = br_kube__auth_header(c);
+	struct br_buf ct;
+	CURLcode cc;
+
+	br_buf_init(&ct, 4096);
+	if (!h) {
+		x->curl_rc = BR_ENOMEM;
+		br_kube__wipe(auth);
+		return;
+	}
+	br_kube__setup_handle(c, h, x->errbuf);
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->opts.timeout_ms);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &x->body);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, x);
+	if (strcmp(method, "GET") == 0)
+		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+	if (body) {
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
+	}
+	hdrs = curl_slist_append(hdrs, "Accept: application/json");
+	if (body) {
+		br_buf_addf(&ct, "Content-Type: %s",
+			    content_type ? content_type : "application/json");
+		hdrs = curl_slist_append(hdrs, br_buf_str(&ct));
+	}
+	if (auth)
+		hdrs = curl_slist_append(hdrs, auth);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+	cc = curl_easy_perform(h);
+	x->curl_rc = br_kube__curl_code(cc);
+	if (cc == CURLE_WRITE_ERROR)
+		x->curl_rc = BR_ELIMIT;
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &x->status);
+	/* the slist copies hold the token too: wipe them before freeing */
+	for (struct curl_slist *s = hdrs; s; s = s->next)
+		if (strncmp(s->data, "Authorization:", 14) == 0)
+			OPENSSL_cleanse(s->data, strlen(s->data));
+	curl_slist_free_all(hdrs);
+	curl_easy_cleanup(h);
+	br_kube__wipe(auth);
+	br_buf_release(&ct);
+}
+
+/* Decides whether to try again and how long to wait first. */
+static int should_retry(struct br_kube_client *c, const char *method,
+			const struct exchange *x, int attempt, int *reauthed,
+			struct br_backoff *bo, double *wait)
+{
+	if (attempt >= c->opts.max_attempts)
+		return 0;
+	if (x->status == 401 && c->cfg.token_file && !*reauthed) {
+		/* the token may have rotated under us */
+		*reauthed = 1;
+		br_kube__token_refresh(c, 1, NULL);
+		*wait = 0;
+		return 1;
+	}
+	if (x->status == 429) {
+		/* the server did not act on it: safe for every method */
+		*wait = x->retry_after >= 0 ? x->retry_after : br_backoff_next(bo);
+		return 1;
+	}
+	if (!is_idempotent(method))
+		return 0;
+	if (x->curl_rc == BR_EIO || x->status >= 500 ||
+	    (x->curl_rc == BR_ETIMEOUT && x->status == 0)) {
+		*wait = x->retry_after >= 0 && x->status == 503 ? x->retry_after :
+			br_backoff_next(bo);
+		return 1;
+	}
+	return 0;
+}
+
+static int finish(const char *method, const char *path, struct exchange *x,
+		  struct br_kube_response *r, struct br_error *err)
+{
+	int rc;
+
+	r->status = x->status;
+	r->retry_after = x->retry_after;
+	if (x->curl_rc < 0 && x->curl_rc != BR_ELIMIT && x->status == 0)
+		return br_error_set(err, x->curl_rc, "%s %s: %s", method, path,
+				    x->errbuf[0] ? x->errbuf : br_strerror(x->curl_rc));
+	if (x->curl_rc == BR_ELIMIT)
+		return br_error_set(err, BR_ELIMIT, "%s %s: response larger than %zu bytes",
+				    method, path, (size_t)MAX_BODY);
+	if (x->curl_rc < 0)
+		return br_error_set(err, x->curl_rc, "%s %s: HTTP %ld: %s", method, path,
+				    x->status, x->errbuf);
+	if (x->body.len > 0)
+		r->body = json_loadb(x->body.data, x->body.len, 0, NULL);
+	if (x->status >= 200 && x->status < 300) {
+		if (x->body.len > 0 && !r->body)
+			return br_error_set(err, BR_EPARSE, "%s %s: response is not JSON",
+					    method, path);
+		return 0;
+	}
+	rc = br_kube_status_decode(x->status, x->body.data, x->body.len, &r->error);
+	if (rc == 0)
+		rc = BR_EHTTP; /* 1xx/3xx: not followed, not expected */
+	return br_error_set(err, rc, "%s %s: HTTP %ld %s: %s", method, path,
+			    x->status, r->error.reason, r->error.message);
+}
+
+int br_kube_request(struct br_kube_client *c, const char *method,
+		    const char *path, const char *query,
+		    const char *content_type, const char *body,
+		    struct br_kube_response *resp, struct br_error *err)
+{
+	struct br_kube_response local;
+	struct br_kube_response *r = resp ? resp : &local;
+	char *url = br_kube__url(c, path, query);
+	struct exchange x;
+	struct br_backoff bo;
+	int attempt = 0, reauthed = 0, rc;
+	double wait = 0, t0;
+
+	br_kube_response_init(r);
+	if (!url)
+		return br_error_set(err, BR_ENOMEM, "out of memory");
+	br_backoff_init(&bo, c->opts.backoff_initial, c->opts.backoff_max, 2, 0.5, 0);
+	for (;;) {
+		memset(&x, 0, sizeof(x));
+		br_buf_init(&x.body, MAX_BODY);
+		x.retry_after = -1;
+		br_ratelimit_wait(&c->rl);
+		t0 = br_clock_now(&c->clock);
+		perform(c, method, url, content_type, body, &x);
+		attempt++;
+		if (c->opts.observe)
+			c->opts.observe(c->opts.observe_ctx, method, x.status,
+					br_clock_now(&c->clock) - t0);
+		if ((x.status >= 200 && x.status < 300 && x.curl_rc == 0) ||
+		    !should_retry(c, method, &x, attempt, &reauthed, &bo, &wait))
+			break;
+		br_buf_release(&x.body);
+		br_clock_sleep(&c->clock, wait);
+	}
+	rc = finish(method, path, &x, r, err);
+	br_buf_release(&x.body);
+	free(url);
+	if (r == &local)
+		br_kube_response_release(&local);
+	return rc;
+}
+
+/* Runs a request with a JSON body and hands back the response object. */
+static int json_request(struct br_kube_client *c, const char *method,
+			const char *path, const char *query,
+			const char *content_type, const json_t *obj,
+			json_t **out, struct br_error *err)
+{
+	struct br_kube_response resp;
+	char *body = NULL;
+	int rc;
+
+	if (out)
+		*out = NULL;
+	if (obj && !(body = json_dumps(obj, JSON_COMPACT)))
+		return br_error_set(err, BR_ENOMEM, "out of memory");
+	rc = br_kube_request(c, method, path, query, content_type, body, &resp, err);
+	free(body);
+	if (rc == 0 && out) {
+		*out = resp.body;
+		resp.body = NULL;
+	}
+	br_kube_response_release(&resp);
+	return rc;
+}
+
+int br_kube_get(struct br_kube_client *c, const char *path, json_t **out,
+		struct br_error *err)
+{
+	return json_request(c, "GET", path, NULL, NULL, NULL, out, err);
+}
+
+int br_kube_list(struct br_kube_client *c, const char *path,
+		 const char *extra_query, long limit, const char *cont,
+		 json_t **out, struct br_error *err)
+{
+	struct br_buf q;
+	int rc;
+
+	br_buf_init(&q, BR_BUF_MAX_DEFAULT);
+	if (extra_query && extra_query[0])
+		br_buf_adds(&q, extra_query);
+	if (limit > 0)
+		br_buf_addf(&q, "%slimit=%ld", q.len ? "&" : "", limit);
+	if (cont && cont[0]) {
+		char *e = curl_easy_escape(NULL, cont, 0);
+		if (e)
+			br_buf_addf(&q, "%scontinue=%s", q.len ? "&" : "", e);
+		curl_free(e);
+		if (!e || !q.data) {
+			br_buf_release(&q);
+			return br_error_set(err, BR_ENOMEM, "out of memory");
+		}
+	}
+	rc = json_request(c, "GET", path, br_buf_str(&q), NULL, NULL, out, err);
+	br_buf_release(&q);
+	return rc;
+}
+
+/* Appends the items of page to all, and takes page's resourceVersion. */
+static int merge_page(json_t *all, json_t *page)
+{
+	json_t *items = json_object_get(all, "items");
+	json_t *more = json_object_get(page, "items");
+	json_t *meta = json_object_get(all, "metadata");
+	json_t *rv = json_object_get(json_object_get(page, "metadata"), "resourceVersion");
+
+	if (!json_is_array(items) || (more && !json_is_array(more)))
+		return BR_EPARSE;
+	if (more && json_array_extend(items, more) != 0)
+		return BR_ENOMEM;
+	if (json_is_object(meta) && rv)
+		json_object_set(meta, "resourceVersion", rv);
+	return 0;
+}
+
+static const char *continue_of(const json_t *list)
+{
+	return json_string_value(json_object_get(json_object_get(list, "metadata"),
+						 "continue"));
+}
+
+int br_kube_list_all(struct br_kube_client *c, const char *path,
+		     const char *extra_query, long limit, json_t **out,
+		     struct br_error *err)
+{
+	json_t *all = NULL, *page = NULL, *pc;
+	char *cont = NULL;
+	int rc;
+
+	*out = NULL;
+	if ((rc = br_kube_list(c, path, extra_query, limit, NULL, &all, err)) < 0)
+		return rc;
+	if (!json_is_array(json_object_get(all, "items")))
+		json_object_set_new(all, "items", json_array());
+	while (continue_of(all) && continue_of(all)[0]) {
+		free(cont);
+		cont = strdup(continue_of(all));
+		if (!cont) {
+			rc = br_error_set(err, BR_ENOMEM, "out of memory");
+			break;
+		}
+		if ((rc = br_kube_list(c, path, extra_query, limit, cont, &page, err)) < 0)
+			break;
+		rc = merge_page(all, page);
+		pc = json_object_get(json_object_get(page, "metadata"), "continue");
+		json_object_set_new(json_object_get(all, "metadata"), "continue",
+				    pc ? json_incref(pc) : json_string(""));
+		json_decref(page);
+		page = NULL;
+		if (rc < 0) {
+			br_error_set(err, rc, "GET %s: a page of the list is malformed", path);
+			break;
+		}
+	}
+	free(cont);
+	if (rc < 0) {
+		json_decref(all);
+		return rc;
+	}
+	json_object_del(json_object_get(all, "metadata"), "continue");
+	*out = all;
+	return 0;
+}
+
+int br_kube_create(struct br_kube_client *c, const char *path,
+		   const json_t *obj, json_t **out, struct br_error *err)
+{
+	return json_request(c, "POST", path, NULL, NULL, obj, out, err);
+}
+
+int br_kube_update(struct br_kube_client *c, const char *path,
+		   const json_t *obj, json_t **out, struct br_error *err)
+{
+	return json_request(c, "PUT", path, NULL, NULL, obj, out, err);
+}
+
+static int apply_to(struct br_kube_client *c, const char *path,
+		    const json_t *obj, const char *manager, json_t **out,
+		    struct br_error *err)
+{
+	struct br_buf q;
+	char *e;
+	int rc;
+
+	if (!manager || !manager[0] || strlen(manager) >= 128)
+		return br_error_set(err, BR_EINVAL,
+				    "a field manager of 1 to 127 characters is required");
+	e = curl_easy_escape(NULL, manager, 0);
+	br_buf_init(&q, 4096);
+	if (e)
+		br_buf_addf(&q, "fieldManager=%s&force=true", e);
+	curl_free(e);
+	if (!q.data)
+		return br_error_set(err, BR_ENOMEM, "out of memory");
+	rc = json_request(c, "PATCH", path, br_buf_str(&q),
+			  "application/apply-patch+yaml", obj, out, err);
+	br_buf_release(&q);
+	return rc;
+}
+
+int br_kube_apply(struct br_kube_client *c, const char *path,
+		  const json_t *obj, const char *field_manager, json_t **out,
+		  struct br_error *err)
+{
+	return apply_to(c, path, obj, field_manager, out, err);
+}
+
+int br_kube_merge_patch(struct br_kube_client *c, const char *path,
+			const json_t *patch, json_t **out,
+			struct br_error *err)
+{
+	return json_request(c, "PATCH", path, NULL, "application/merge-patch+json",
+			    patch, out, err);
+}
+
+static char *status_path(const char *path)
+{
+	struct br_buf b;
+
+	br_buf_init(&b, BR_BUF_MAX_DEFAULT);
+	br_buf_adds(&b, path);
+	br_buf_adds(&b, "/status");
+	return b.data ? br_buf_detach(&b) : NULL;
+}
+
+int br_kube_update_status(struct br_kube_client *c, const char *path,
+			  const json_t *obj, json_t **out,
+			  struct br_error *err)
+{
+	char *p = status_path(path);
+	int rc;
+
+	if (!p)
+		return br_error_set(err, BR_ENOMEM, "out of memory");
+	rc = json_request(c, "PUT", p, NULL, NULL, obj, out, err);
+	free(p);
+	return rc;
+}
+
+int br_kube_apply_status(struct br_kube_client *c, const char *path,
+			 const json_t *obj, const char *field_manager,
+			 json_t **out, struct br_error *err)
+{
+	char *p = status_path(path);
+	int rc;
+
+	if (!p)
+		return br_error_set(err, BR_ENOMEM, "out of memory");
+	rc = apply_to(c, p, obj, field_manager, out, err);
+	free(p);
+	return rc;
+}
+
+int br_kube_delete(struct br_kube_client *c, const char *path,
+		   const json_t *options, json_t **out, struct br_error *err)
+{
+	return json_request(c, "DELETE", path, NULL, NULL, options, out, err);
+}

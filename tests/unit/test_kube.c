@@ -1,0 +1,1001 @@
+/* test_kube: kubeconfig and in-cluster configuration, Status decoding, paths,
+ * the rate limiter (fake clock) and the backoff; then the client against the
+ * fake API server (tests/fakeapi/fakeapi.py), skipped when python3 or the
+ * server is missing. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <errno.h>
+#include <math.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf/buf.h"
+#include "kube/kube.h"
+
+static char source_dir[1024];
+static char data_dir[1100];
+
+/* ------------------------------------------------------------------ */
+/* helpers                                                             */
+
+static const char *data_path(char *out, size_t size, const char *name)
+{
+	snprintf(out, size, "%s/%s", data_dir, name);
+	return out;
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *d;
+	long n;
+
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	d = malloc((size_t)n + 1);
+	assert_non_null(d);
+	assert_int_equal(fread(d, 1, (size_t)n, f), (size_t)n);
+	d[n] = '\0';
+	fclose(f);
+	if (len)
+		*len = (size_t)n;
+	return d;
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static int load(const char *name, const char *context,
+		struct br_kube_config *cfg, struct br_error *err)
+{
+	char p[4096];
+
+	br_error_init(err);
+	return br_kube_config_load_kubeconfig(data_path(p, sizeof(p), name),
+					      context, cfg, err);
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+	nanosleep(&ts, NULL);
+}
+
+static double mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ------------------------------------------------------------------ */
+/* kubeconfig                                                          */
+
+static void test_kubeconfig_files(void **state)
+{
+	struct br_kube_config cfg;
+	struct br_error err;
+	char p[4096];
+
+	assert_int_equal(load("full.yaml", NULL, &cfg, &err), 0);
+	assert_string_equal(cfg.context, "prod");
+	assert_string_equal(cfg.server, "https://prod.example.com:6443");
+	assert_string_equal(cfg.ca_file, data_path(p, sizeof(p), "cert.pem"));
+	assert_null(cfg.ca_data);
+	assert_int_equal(cfg.insecure, 0);
+	assert_string_equal(cfg.tls_server_name, "api.prod.internal");
+	assert_null(cfg.token);
+	assert_string_equal(cfg.token_file, data_path(p, sizeof(p), "token"));
+	assert_string_equal(cfg.client_cert_file, data_path(p, sizeof(p), "cert.pem"));
+	assert_string_equal(cfg.client_key_file, data_path(p, sizeof(p), "key.pem"));
+	assert_null(cfg.client_cert_data);
+	assert_null(cfg.client_key_data);
+	assert_string_equal(cfg.namespace, "monitoring");
+	br_kube_config_release(&cfg);
+	assert_null(cfg.server);
+
+	/* another context of the same file: inline token, default namespace */
+	assert_int_equal(load("full.yaml", "dev", &cfg, &err), 0);
+	assert_string_equal(cfg.context, "dev");
+	assert_string_equal(cfg.token, "dev-token-123");
+	assert_null(cfg.token_file);
+	assert_null(cfg.client_cert_file);
+	assert_string_equal(cfg.namespace, "default");
+	br_kube_config_release(&cfg);
+}
+
+static void test_kubeconfig_data(void **state)
+{
+	struct br_kube_config cfg;
+	struct br_error err;
+	char p[4096];
+	size_t cert_len, key_len;
+	char *cert = slurp(data_path(p, sizeof(p), "cert.pem"), &cert_len);
+	char *key = slurp(data_path(p, sizeof(p), "key.pem"), &key_len);
+
+	assert_int_equal(load("data.yaml", NULL, &cfg, &err), 0);
+	assert_string_equal(cfg.server, "http://127.0.0.1:8080");
+	assert_int_equal(cfg.insecure, 1);
+	assert_int_equal(cfg.ca_data_len, cert_len);
+	assert_memory_equal(cfg.ca_data, cert, cert_len);
+	assert_int_equal(cfg.client_cert_data_len, cert_len);
+	assert_memory_equal(cfg.client_cert_data, cert, cert_len);
+	assert_int_equal(cfg.client_key_data_len, key_len);
+	assert_memory_equal(cfg.client_key_data, key, key_len);
+	assert_string_equal(cfg.token, "12345");  /* quoted: a string */
+	assert_string_equal(cfg.token_file, "/run/secrets/token");
+	assert_null(cfg.tls_server_name);
+	assert_string_equal(cfg.namespace, "team-a");
+	br_kube_config_release(&cfg);
+	free(cert);
+	free(key);
+}
+
+/* KUBECONFIG lists files; missing ones are skipped, the first to define a
+ * name wins, and relative paths resolve against the file naming them. */
+static void test_kubeconfig_env_list(void **state)
+{
+	struct br_kube_config cfg;
+	struct br_error err;
+	char list[8192], p[4096];
+
+	snprintf(list, sizeof(list), "%s/nope.yaml:%s/multi/a.yaml:%s/multi/b.yaml",
+		 data_dir, data_dir, data_dir);
+	setenv("KUBECONFIG", list, 1);
+	br_error_init(&err);
+	assert_int_equal(br_kube_config_load_kubeconfig(NULL, NULL, &cfg, &err), 0);
+	assert_string_equal(cfg.context, "from-b");
+	assert_string_equal(cfg.server, "https://a.example:443");
+	snprintf(p, sizeof(p), "%s/multi/../cert.pem", data_dir);
+	assert_string_equal(cfg.ca_file, p);
+	snprintf(p, sizeof(p), "%s/multi/../token", data_dir);
+	assert_string_equal(cfg.token_file, p);
+	assert_string_equal(cfg.namespace, "bns");
+	br_kube_config_release(&cfg);
+
+	snprintf(list, sizeof(list), "%s/nope.yaml:%s/nope2.yaml", data_dir, data_dir);
+	setenv("KUBECONFIG", list, 1);
+	br_error_init(&err);
+	assert_int_equal(br_kube_config_load_kubeconfig(NULL, NULL, &cfg, &err), BR_EIO);
+	br_kube_config_release(&cfg);
+
+	/* a broken file in the list is an error, not skipped */
+	snprintf(list, sizeof(list), "%s/broken.yaml:%s/full.yaml", data_dir, data_dir);
+	setenv("KUBECONFIG", list, 1);
+	br_error_init(&err);
+	assert_int_equal(br_kube_config_load_kubeconfig(NULL, NULL, &cfg, &err), BR_EPARSE);
+	br_kube_config_release(&cfg);
+	unsetenv("KUBECONFIG");
+}
+
+struct bad_case {
+	const char *file;
+	const char *context;
+	int code;
+	const char *needle;  /* must appear in the error text */
+};
+
+static void test_kubeconfig_errors(void **state)
+{
+	static const struct bad_case cases[] = {
+		{"does-not-exist.yaml", NULL, BR_EIO, "does-not-exist.yaml"},
+		{"broken.yaml", NULL, BR_EPARSE, ""},
+		{"full.yaml", "nope", BR_ENOTFOUND, "context \"nope\" not found"},
+		{"missing-cluster.yaml", NULL, BR_ENOTFOUND, "cluster \"c\" not found"},
+		{"missing-user.yaml", NULL, BR_ENOTFOUND, "user \"nobody\" not found"},
+		{"bad-base64.yaml", NULL, BR_EPARSE, "not valid base64"},
+		{"bad-cert.yaml", NULL, BR_EINVAL, "not a PEM certificate"},
+		{"bad-cert-file.yaml", NULL, BR_EINVAL, "holds no PEM certificate"},
+		{"no-server.yaml", NULL, BR_EINVAL, "has no server"},
+		{"wrong-type.yaml", NULL, BR_EINVAL, "must be a boolean"},
+		{"no-current.yaml", NULL, BR_ENOTFOUND, "no current-context"},
+	};
+	struct br_kube_config cfg;
+	struct br_error err;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int rc = load(cases[i].file, cases[i].context, &cfg, &err);
+
+		if (rc != cases[i].code || !strstr(err.text, cases[i].needle))
+			fail_msg("%s: got %s \"%s\", want %s \"%s\"", cases[i].file,
+				 br_code_name(rc), err.text, br_code_name(cases[i].code),
+				 cases[i].needle);
+		assert_int_equal(err.code, cases[i].code);
+		br_kube_config_release(&cfg);
+	}
+	/* the parse error points into the file */
+	assert_int_equal(load("broken.yaml", NULL, &cfg, &err), BR_EPARSE);
+	assert_true(err.line > 0);
+	assert_non_null(strstr(err.file, "broken.yaml"));
+	br_kube_config_release(&cfg);
+}
+
+static void test_kubeconfig_memory(void **state)
+{
+	static const char *bad[] = {
+		"", "[]", "- a\n- b\n", "clusters: 3\ncurrent-context: x\n",
+		"contexts: [{name: x, context: 7}]\ncurrent-context: x\n",
+		"contexts: [{name: x, context: {cluster: c}}]\n"
+		"clusters: [{name: c, cluster: {server: [1]}}]\ncurrent-context: x\n",
+	};
+	const char *good = "contexts: [{name: x, context: {cluster: c}}]\n"
+			   "clusters: [{name: c, cluster: {server: 'https://h'}}]\n"
+			   "current-context: x\n";
+	struct br_kube_config cfg;
+	struct br_error err;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		br_error_init(&err);
+		assert_true(br_kube_config_load_kubeconfig_data(bad[i], strlen(bad[i]), NULL,
+								NULL, &cfg, &err) < 0);
+		assert_true(err.text[0] != '\0');
+		br_kube_config_release(&cfg);
+	}
+	br_error_init(&err);
+	assert_int_equal(br_kube_config_load_kubeconfig_data(good, strlen(good), NULL,
+							     NULL, &cfg, &err), 0);
+	assert_string_equal(cfg.server, "https://h");
+	assert_string_equal(cfg.namespace, "default");
+	br_kube_config_release(&cfg);
+}
+
+static void test_in_cluster(void **state)
+{
+	char dir[] = "/tmp/br-kube-sa-XXXXXX";
+	char p[4096], cert[4096];
+	struct br_kube_config cfg;
+	struct br_error err;
+	char *pem = slurp(data_path(cert, sizeof(cert), "cert.pem"), NULL);
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(p, sizeof(p), "%s/token", dir);
+	write_file(p, "sa-token\n");
+	snprintf(p, sizeof(p), "%s/ca.crt", dir);
+	write_file(p, pem);
+	snprintf(p, sizeof(p), "%s/namespace", dir);
+	write_file(p, "  ops\n");
+	setenv("BR_KUBE_SA_DIR", dir, 1);
+	unsetenv("POD_NAMESPACE");
+
+	unsetenv("KUBERNETES_SERVICE_HOST");
+	br_error_init(&err);
+	assert_int_equal(br_kube_config_in_cluster(&cfg, &err), BR_ENOTFOUND);
+	br_kube_config_release(&cfg);
+
+	setenv("KUBERNETES_SERVICE_HOST", "10.0.0.1", 1);
+	setenv("KUBERNETES_SERVICE_PORT", "443", 1);
+	assert_int_equal(br_kube_config_in_cluster(&cfg, &err), 0);
+	assert_string_equal(cfg.server, "https://10.0.0.1:443");
+	snprintf(p, sizeof(p), "%s/token", dir);
+	assert_string_equal(cfg.token_file, p);
+	snprintf(p, sizeof(p), "%s/ca.crt", dir);
+	assert_string_equal(cfg.ca_file, p);
+	assert_string_equal(cfg.namespace, "ops");
+	br_kube_config_release(&cfg);
+
+	setenv("KUBERNETES_SERVICE_HOST", "fd00::1", 1);
+	setenv("POD_NAMESPACE", "from-env", 1);
+	assert_int_equal(br_kube_config_in_cluster(&cfg, &err), 0);
+	assert_string_equal(cfg.server, "https://[fd00::1]:443");
+	assert_string_equal(cfg.namespace, "from-env");
+	br_kube_config_release(&cfg);
+
+	/* no token: a clear error */
+	snprintf(p, sizeof(p), "%s/token", dir);
+	unlink(p);
+	br_error_init(&err);
+	assert_int_equal(br_kube_config_in_cluster(&cfg, &err), BR_EIO);
+	assert_non_null(strstr(err.text, "token"));
+	br_kube_config_release(&cfg);
+
+	snprintf(p, sizeof(p), "%s/ca.crt", dir);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/namespace", dir);
+	unlink(p);
+	rmdir(dir);
+	unsetenv("KUBERNETES_SERVICE_HOST");
+	unsetenv("KUBERNETES_SERVICE_PORT");
+	unsetenv("POD_NAMESPACE");
+	unsetenv("BR_KUBE_SA_DIR");
+	free(pem);
+}
+
+/* ------------------------------------------------------------------ */
+/* Status, paths                                                       */
+
+static void test_status_decode(void **state)
+{
+	struct br_kube_status st;
+	const char *nf = "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\","
+			 "\"message\":\"configmaps \\\"x\\\" not found\",\"reason\":\"NotFound\","
+			 "\"details\":{\"name\":\"x\",\"kind\":\"configmaps\"},\"code\":404}";
+	const char *expired = "{\"kind\":\"Status\",\"reason\":\"Expired\",\"code\":410,"
+			      "\"message\":\"too old resource version: 1 (5)\"}";
+
+	assert_int_equal(br_kube_status_decode(404, nf, strlen(nf), &st), BR_ENOTFOUND);
+	assert_int_equal(st.code, 404);
+	assert_string_equal(st.reason, "NotFound");
+	assert_string_equal(st.message, "configmaps \"x\" not found");
+
+	/* Status.code wins over the HTTP status (an ERROR event in a 200 watch) */
+	assert_int_equal(br_kube_status_decode(200, expired, strlen(expired), &st), BR_EGONE);
+	assert_int_equal(st.code, 410);
+	assert_string_equal(st.reason, "Expired");
+
+	/* not a Status: reason from the code, message from the text */
+	assert_int_equal(br_kube_status_decode(502, "Bad Gateway\nmore", 16, &st), BR_EHTTP);
+	assert_string_equal(st.message, "Bad Gateway");
+	assert_string_equal(st.reason, "");
+	assert_int_equal(br_kube_status_decode(429, NULL, 0, &st), BR_ETHROTTLED);
+	assert_string_equal(st.reason, "TooManyRequests");
+	assert_string_equal(st.message, "");
+	assert_int_equal(br_kube_status_decode(409, "{\"reason\":7}", 12, &st), BR_ECONFLICT);
+	assert_string_equal(st.reason, "Conflict");
+
+	assert_int_equal(br_kube_code_for_http(200), 0);
+	assert_int_equal(br_kube_code_for_http(201), 0);
+	assert_int_equal(br_kube_code_for_http(401), BR_EAUTH);
+	assert_int_equal(br_kube_code_for_http(403), BR_EAUTH);
+	assert_int_equal(br_kube_code_for_http(404), BR_ENOTFOUND);
+	assert_int_equal(br_kube_code_for_http(409), BR_ECONFLICT);
+	assert_int_equal(br_kube_code_for_http(410), BR_EGONE);
+	assert_int_equal(br_kube_code_for_http(429), BR_ETHROTTLED);
+	assert_int_equal(br_kube_code_for_http(400), BR_EHTTP);
+	assert_int_equal(br_kube_code_for_http(500), BR_EHTTP);
+	assert_int_equal(br_kube_code_for_http(503), BR_EHTTP);
+}
+
+static void expect_path(const char *g, const char *v, const char *ns,
+			const char *pl, const char *name, const char *sub,
+			const char *want)
+{
+	struct br_buf b;
+
+	br_buf_init(&b, BR_BUF_MAX_DEFAULT);
+	assert_int_equal(br_kube_path(&b, g, v, ns, pl, name, sub), 0);
+	assert_string_equal(br_buf_str(&b), want);
+	br_buf_release(&b);
+}
+
+static void test_paths(void **state)
+{
+	struct br_buf b;
+
+	expect_path(NULL, "v1", "default", "configmaps", NULL, NULL,
+		    "/api/v1/namespaces/default/configmaps");
+	expect_path("", "v1", "ns", "configmaps", "x", NULL,
+		    "/api/v1/namespaces/ns/configmaps/x");
+	expect_path("burnrate.dev", "v1alpha1", "team", "servicelevelobjectives",
+		    "api", "status",
+		    "/apis/burnrate.dev/v1alpha1/namespaces/team/servicelevelobjectives/api/status");
+	expect_path("apiextensions.k8s.io", "v1", NULL, "customresourcedefinitions",
+		    "a.b", NULL, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/a.b");
+	expect_path(NULL, "v1", "", "namespaces", "x y/z", NULL,
+		    "/api/v1/namespaces/x%20y%2Fz");
+	br_buf_init(&b, BR_BUF_MAX_DEFAULT);
+	assert_int_equal(br_kube_path(&b, NULL, NULL, "x", "pods", NULL, NULL), BR_EINVAL);
+	assert_int_equal(br_kube_path(&b, NULL, "v1", "x", NULL, NULL, NULL), BR_EINVAL);
+	assert_int_equal(br_kube_path(&b, NULL, "v1", "x", "pods", NULL, "status"), BR_EINVAL);
+	br_buf_release(&b);
+}
+
+/* ------------------------------------------------------------------ */
+/* rate limiter and backoff                                            */
+
+struct fake_clock {
+	double t;
+	double slept;
+};
+
+static double fake_now(void *ctx)
+{
+	return ((struct fake_clock *)ctx)->t;
+}
+
+static void fake_sleep(void *ctx, double s)
+{
+	struct fake_clock *f = ctx;
+
+	f->t += s;
+	f->slept += s;
+}
+
+static void test_ratelimit(void **state)
+{
+	struct fake_clock fc = {100, 0};
+	struct br_clock clock = {fake_now, fake_sleep, &fc};
+	struct br_ratelimit rl;
+
+	br_ratelimit_init(&rl, 2, 3, &clock);
+	/* the burst is free */
+	for (int i = 0; i < 3; i++)
+		assert_true(br_ratelimit_reserve(&rl) == 0);
+	/* then one token every 0.5 s, queued in order */
+	assert_true(fabs(br_ratelimit_reserve(&rl) - 0.5) < 1e-9);
+	assert_true(fabs(br_ratelimit_reserve(&rl) - 1.0) < 1e-9);
+	/* 1 s later the two debts are paid, and nothing more is there */
+	fc.t += 1.0;
+	assert_true(fabs(br_ratelimit_reserve(&rl) - 0.5) < 1e-9);
+	/* a long idle refills to burst, not beyond */
+	fc.t += 100;
+	for (int i = 0; i < 3; i++)
+		assert_true(br_ratelimit_reserve(&rl) == 0);
+	assert_true(br_ratelimit_reserve(&rl) > 0);
+	/* wait() sleeps on the clock: 10 more calls at 2 qps take 5 s */
+	fc.slept = 0;
+	fc.t += 100;
+	for (int i = 0; i < 13; i++)
+		br_ratelimit_wait(&rl);
+	assert_true(fabs(fc.slept - 5.0) < 1e-6);
+	br_ratelimit_release(&rl);
+
+	/* qps <= 0: unlimited */
+	br_ratelimit_init(&rl, 0, 1, &clock);
+	for (int i = 0; i < 1000; i++)
+		assert_true(br_ratelimit_reserve(&rl) == 0);
+	br_ratelimit_release(&rl);
+}
+
+static void test_backoff(void **state)
+{
+	struct br_backoff b;
+	const double want[] = {0.8, 1.6, 3.2, 6.4, 12.8, 25.6, 30, 30};
+
+	br_backoff_init(&b, 0.8, 30, 2, 0, 42);
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		assert_true(fabs(br_backoff_next(&b) - want[i]) < 1e-9);
+	br_backoff_reset(&b);
+	assert_true(fabs(br_backoff_next(&b) - 0.8) < 1e-9);
+
+	/* with jitter 1: each delay in [base, 2 base), never above 2 max, and
+	 * not all the same */
+	br_backoff_init(&b, 0.8, 30, 2, 1.0, 7);
+	{
+		double base = 0.8, lo = 1e9, hi = 0;
+		for (int i = 0; i < 2000; i++) {
+			double d = br_backoff_next(&b);
+			assert_true(d >= base && d < 2 * base);
+			assert_true(d <= 60);
+			if (base == 30) {
+				lo = d < lo ? d : lo;
+				hi = d > hi ? d : hi;
+			}
+			base = base * 2 > 30 ? 30 : base * 2;
+		}
+		assert_true(hi - lo > 10);  /* jitter spreads reconnects */
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* client without a server                                             */
+
+static void test_client_offline(void **state)
+{
+	struct br_kube_config cfg;
+	struct br_kube_options o = {.max_attempts = 2, .backoff_initial = 0.01,
+				    .backoff_max = 0.02};
+	struct br_kube_client *c;
+	struct br_error err;
+	char p[4096];
+	int port;
+
+	br_kube_config_init(&cfg);
+	br_error_init(&err);
+	assert_int_equal(br_kube_client_create(&cfg, NULL, &c, &err), BR_EINVAL);
+	assert_null(c);
+
+	/* a closed port on 127.0.0.1: pick one by binding and closing */
+	port = 1;
+	cfg.server = strdup("https://127.0.0.1:1");
+	cfg.token = strdup("SECRET-TOKEN-never-printed");
+	cfg.token_file = strdup(data_path(p, sizeof(p), "no-such-token"));
+	br_error_init(&err);
+	assert_int_equal(br_kube_client_create(&cfg, &o, &c, &err), BR_EIO);
+	free(cfg.token_file);
+	cfg.token_file = NULL;
+	br_error_init(&err);
+	assert_int_equal(br_kube_client_create(&cfg, &o, &c, &err), 0);
+	assert_string_equal(br_kube_client_namespace(c), "default");
+	br_error_init(&err);
+	assert_int_equal(br_kube_get(c, "/api/v1/namespaces", NULL, &err), BR_EIO);
+	assert_non_null(strstr(err.text, "GET /api/v1/namespaces"));
+	assert_null(strstr(err.text, "SECRET"));
+	(void)port;
+	br_kube_client_free(c);
+	br_kube_config_release(&cfg);
+}
+
+/* ------------------------------------------------------------------ */
+/* against the fake API server                                         */
+
+static pid_t fake_pid;
+static char fake_dir[] = "/tmp/br-kube-fake-XXXXXX";
+static char fake_kubeconfig[4200];
+
+static int start_fake(void **state)
+{
+	char script[4200], probe[4200];
+	double t0;
+
+	snprintf(script, sizeof(script), "%s/tests/fakeapi/fakeapi.py", source_dir);
+	if (access(script, R_OK) != 0 || system("python3 -c pass >/dev/null 2>&1") != 0)
+		return 0;  /* the integration tests skip */
+	if (!mkdtemp(fake_dir))
+		return -1;
+	fake_pid = fork();
+	if (fake_pid == 0) {
+		int fd = open("/dev/null", O_WRONLY);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execlp("python3", "python3", script, "--dir", fake_dir, "--port", "0",
+		       (char *)NULL);
+		_exit(127);
+	}
+	snprintf(fake_kubeconfig, sizeof(fake_kubeconfig), "%s/kubeconfig", fake_dir);
+	snprintf(probe, sizeof(probe), "%s/port", fake_dir);
+	t0 = mono();
+	while (access(probe, R_OK) != 0) {
+		if (mono() - t0 > 30 || waitpid(fake_pid, NULL, WNOHANG) != 0) {
+			fake_pid = 0;
+			return 0;
+		}
+		sleep_ms(50);
+	}
+	return 0;
+}
+
+static int stop_fake(void **state)
+{
+	char cmd[4300];
+
+	if (fake_pid > 0) {
+		kill(fake_pid, SIGTERM);
+		waitpid(fake_pid, NULL, 0);
+		fake_pid = 0;
+	}
+	if (strstr(fake_dir, "XXXXXX") == NULL) {
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fake_dir);
+		if (system(cmd) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+struct observed {
+	pthread_mutex_t mu;
+	int calls;
+	int by_status[600];
+};
+
+static void observe(void *ctx, const char *method, long status, double seconds)
+{
+	struct observed *o = ctx;
+
+	pthread_mutex_lock(&o->mu);
+	o->calls++;
+	if (status >= 0 && status < 600)
+		o->by_status[status]++;
+	pthread_mutex_unlock(&o->mu);
+}
+
+static struct br_kube_client *fake_client(struct br_kube_options *o)
+{
+	struct br_kube_config cfg;
+	struct br_kube_client *c;
+	struct br_error err;
+
+	if (fake_pid <= 0)
+		skip();
+	br_error_init(&err);
+	if (br_kube_config_load_kubeconfig(fake_kubeconfig, NULL, &cfg, &err) != 0)
+		fail_msg("kubeconfig: %s", err.text);
+	if (br_kube_client_create(&cfg, o, &c, &err) != 0)
+		fail_msg("client: %s", err.text);
+	br_kube_config_release(&cfg);
+	return c;
+}
+
+static void add_fault(struct br_kube_client *c, const char *json)
+{
+	struct br_error err;
+
+	br_error_init(&err);
+	if (br_kube_request(c, "POST", "/fake/faults", NULL, NULL, json, NULL, &err) != 0)
+		fail_msg("fault: %s", err.text);
+}
+
+static json_t *obj(const char *text)
+{
+	json_error_t je;
+	json_t *j = json_loads(text, 0, &je);
+
+	if (!j)
+		fail_msg("bad test JSON: %s", je.text);
+	return j;
+}
+
+#define CM "/api/v1/namespaces/default/configmaps"
+#define SLO "/apis/burnrate.dev/v1alpha1/namespaces/default/servicelevelobjectives"
+
+static void check(int rc, const struct br_error *err)
+{
+	if (rc != 0)
+		fail_msg("%s: %s", br_code_name(rc), err->text);
+}
+
+static void test_fake_crud(void **state)
+{
+	struct br_kube_client *c = fake_client(NULL);
+	struct br_error err;
+	json_t *o, *out = NULL, *list = NULL, *stale;
+	const char *rv;
+
+	br_error_init(&err);
+	for (int i = 0; i < 3; i++) {
+		char text[256];
+		snprintf(text, sizeof(text),
+			 "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\","
+			 "\"metadata\":{\"name\":\"crud-%d\"},\"data\":{\"i\":\"%d\"}}", i, i);
+		o = obj(text);
+		check(br_kube_create(c, CM, o, NULL, &err), &err);
+		json_decref(o);
+	}
+	/* creating twice is a conflict (AlreadyExists) */
+	o = obj("{\"metadata\":{\"name\":\"crud-0\"}}");
+	assert_int_equal(br_kube_create(c, CM, o, NULL, &err), BR_ECONFLICT);
+	json_decref(o);
+	br_error_init(&err);
+
+	check(br_kube_get(c, CM "/crud-1", &out, &err), &err);
+	assert_string_equal(json_string_value(json_object_get(
+		json_object_get(out, "data"), "i")), "1");
+	stale = json_deep_copy(out);
+	json_decref(out);
+
+	/* one page of 2, then everything across pages */
+	check(br_kube_list(c, CM, NULL, 2, NULL, &list, &err), &err);
+	assert_int_equal(json_array_size(json_object_get(list, "items")), 2);
+	assert_non_null(json_string_value(json_object_get(
+		json_object_get(list, "metadata"), "continue")));
+	json_decref(list);
+	check(br_kube_list_all(c, CM, NULL, 1, &list, &err), &err);
+	assert_true(json_array_size(json_object_get(list, "items")) >= 3);
+	assert_null(json_object_get(json_object_get(list, "metadata"), "continue"));
+	assert_non_null(json_string_value(json_object_get(
+		json_object_get(list, "metadata"), "resourceVersion")));
+	json_decref(list);
+
+	/* server-side apply, then a merge patch */
+	o = obj("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\","
+		"\"metadata\":{\"name\":\"crud-1\"},\"data\":{\"applied\":\"yes\"}}");
+	check(br_kube_apply(c, CM "/crud-1", o, "burnrate-test", &out, &err), &err);
+	assert_string_equal(json_string_value(json_object_get(
+		json_object_get(out, "data"), "applied")), "yes");
+	json_decref(out);
+	json_decref(o);
+	assert_int_equal(br_kube_apply(c, CM "/crud-1", stale, "", NULL, &err), BR_EINVAL);
+	br_error_init(&err);
+	o = obj("{\"data\":{\"merged\":\"1\"}}");
+	check(br_kube_merge_patch(c, CM "/crud-1", o, &out, &err), &err);
+	assert_string_equal(json_string_value(json_object_get(
+		json_object_get(out, "data"), "merged")), "1");
+	json_decref(out);
+	json_decref(o);
+
+	/* an update from a stale read loses: 409 */
+	assert_int_equal(br_kube_update(c, CM "/crud-1", stale, NULL, &err), BR_ECONFLICT);
+	assert_non_null(strstr(err.text, "409"));
+	json_decref(stale);
+	br_error_init(&err);
+
+	/* delete, then it is gone with a decoded NotFound */
+	check(br_kube_delete(c, CM "/crud-1", NULL, NULL, &err), &err);
+	assert_int_equal(br_kube_get(c, CM "/crud-1", NULL, &err), BR_ENOTFOUND);
+	assert_non_null(strstr(err.text, "NotFound"));
+
+	/* status subresource of an SLO: PUT /status, and apply to /status */
+	br_error_init(&err);
+	o = obj("{\"apiVersion\":\"burnrate.dev/v1alpha1\",\"kind\":\"ServiceLevelObjective\","
+		"\"metadata\":{\"name\":\"s1\"},\"spec\":{\"objective\":99.9}}");
+	check(br_kube_create(c, SLO, o, &out, &err), &err);
+	json_decref(o);
+	json_object_set_new(out, "status", obj("{\"observedGeneration\":1}"));
+	o = out;
+	check(br_kube_update_status(c, SLO "/s1", o, &out, &err), &err);
+	json_decref(o);
+	assert_int_equal(json_integer_value(json_object_get(
+		json_object_get(out, "status"), "observedGeneration")), 1);
+	rv = json_string_value(json_object_get(json_object_get(out, "metadata"),
+					       "resourceVersion"));
+	assert_non_null(rv);
+	json_decref(out);
+	o = obj("{\"apiVersion\":\"burnrate.dev/v1alpha1\",\"kind\":\"ServiceLevelObjective\","
+		"\"metadata\":{\"name\":\"s1\"},\"status\":{\"budgetRemaining\":\"0.5\"}}");
+	check(br_kube_apply_status(c, SLO "/s1", o, "burnrate", &out, &err), &err);
+	json_decref(o);
+	assert_string_equal(json_string_value(json_object_get(
+		json_object_get(out, "status"), "budgetRemaining")), "0.5");
+	json_decref(out);
+	check(br_kube_delete(c, SLO "/s1", NULL, NULL, &err), &err);
+	br_kube_client_free(c);
+}
+
+static void test_fake_throttle(void **state)
+{
+	struct observed seen = {.mu = PTHREAD_MUTEX_INITIALIZER};
+	struct br_kube_options o = {.observe = observe, .observe_ctx = &seen,
+				    .max_attempts = 3, .backoff_initial = 0.05};
+	struct br_kube_client *c = fake_client(&o);
+	struct br_kube_response resp;
+	struct br_error err;
+	double t0, took;
+
+	/* one 429 with Retry-After: 1, then success: the wait is honoured */
+	add_fault(c, "{\"method\":\"GET\",\"path\":\"/configmaps\",\"status\":429,"
+		     "\"retryAfter\":1,\"count\":1}");
+	br_error_init(&err);
+	t0 = mono();
+	check(br_kube_get(c, CM, NULL, &err), &err);
+	took = mono() - t0;
+	assert_true(took >= 0.95);
+	assert_true(took < 5);
+	assert_int_equal(seen.by_status[429], 1);
+	assert_int_equal(seen.by_status[200], 2);  /* the fault and the GET */
+
+	/* throttled on every attempt: BR_ETHROTTLED, Retry-After reported */
+	add_fault(c, "{\"method\":\"GET\",\"path\":\"/configmaps\",\"status\":429,"
+		     "\"retryAfter\":0,\"count\":3}");
+	assert_int_equal(br_kube_request(c, "GET", CM, NULL, NULL, NULL, &resp, &err),
+			 BR_ETHROTTLED);
+	assert_int_equal(resp.status, 429);
+	assert_true(resp.retry_after == 0);
+	br_kube_response_release(&resp);
+
+	/* two 500s are retried away for a GET; a POST is not retried */
+	br_error_init(&err);
+	add_fault(c, "{\"method\":\"GET\",\"path\":\"/configmaps\",\"status\":500,\"count\":2}");
+	check(br_kube_get(c, CM, NULL, &err), &err);
+	add_fault(c, "{\"method\":\"POST\",\"path\":\"/configmaps\",\"status\":500,\"count\":1}");
+	{
+		json_t *cm = obj("{\"metadata\":{\"name\":\"never\"}}");
+		assert_int_equal(br_kube_create(c, CM, cm, NULL, &err), BR_EHTTP);
+		assert_non_null(strstr(err.text, "500"));
+		json_decref(cm);
+	}
+	assert_int_equal(seen.by_status[500], 3);
+	br_kube_client_free(c);
+}
+
+static void test_fake_wrong_ca(void **state)
+{
+	struct br_kube_config cfg;
+	struct br_kube_client *c;
+	struct br_error err;
+	char p[4096];
+
+	if (fake_pid <= 0)
+		skip();
+	br_error_init(&err);
+	check(br_kube_config_load_kubeconfig(fake_kubeconfig, NULL, &cfg, &err), &err);
+	free(cfg.ca_file);
+	cfg.ca_file = strdup(data_path(p, sizeof(p), "cert.pem"));
+	check(br_kube_client_create(&cfg, NULL, &c, &err), &err);
+	assert_int_equal(br_kube_get(c, CM, NULL, &err), BR_ETLS);
+	assert_non_null(strstr(err.text, "GET " CM));
+	br_kube_client_free(c);
+
+	/* insecure skips verification against the same wrong CA */
+	cfg.insecure = 1;
+	br_error_init(&err);
+	check(br_kube_client_create(&cfg, NULL, &c, &err), &err);
+	check(br_kube_get(c, CM, NULL, &err), &err);
+	br_kube_client_free(c);
+	br_kube_config_release(&cfg);
+}
+
+static void test_fake_token_file(void **state)
+{
+	struct br_kube_config cfg;
+	struct br_kube_options o = {.token_refresh = 0.3};
+	struct br_kube_client *c;
+	struct br_error err;
+	char tf[4300];
+
+	if (fake_pid <= 0)
+		skip();
+	br_error_init(&err);
+	check(br_kube_config_load_kubeconfig(fake_kubeconfig, NULL, &cfg, &err), &err);
+	snprintf(tf, sizeof(tf), "%s/rotating-token", fake_dir);
+	write_file(tf, "wrong-token\n");
+	cfg.token_file = strdup(tf);  /* wins over the inline token */
+	check(br_kube_client_create(&cfg, &o, &c, &err), &err);
+	assert_int_equal(br_kube_get(c, CM, NULL, &err), BR_EAUTH);
+	assert_null(strstr(err.text, "wrong-token"));
+	assert_null(strstr(err.text, cfg.token));
+
+	/* rotated: picked up at the next periodic read */
+	write_file(tf, cfg.token);
+	sleep_ms(400);
+	br_error_init(&err);
+	check(br_kube_get(c, CM, NULL, &err), &err);
+	br_kube_client_free(c);
+
+	/* rotated under a client that has not re-read yet: the 401 forces it */
+	o.token_refresh = 3600;
+	write_file(tf, "wrong-token\n");
+	check(br_kube_client_create(&cfg, &o, &c, &err), &err);
+	write_file(tf, cfg.token);
+	check(br_kube_get(c, CM, NULL, &err), &err);
+	br_kube_client_free(c);
+	br_kube_config_release(&cfg);
+}
+
+struct collect {
+	struct br_buf got;
+	const char *until;
+};
+
+static int on_data(void *ctx, const char *d, size_t n)
+{
+	struct collect *k = ctx;
+
+	br_buf_add(&k->got, d, n);
+	return k->until && strstr(br_buf_str(&k->got), k->until) ? 1 : 0;
+}
+
+static atomic_int stop_flag;
+
+static void *stopper(void *arg)
+{
+	sleep_ms(300);
+	atomic_store(&stop_flag, 1);
+	return NULL;
+}
+
+static void test_fake_stream(void **state)
+{
+	struct br_kube_client *c = fake_client(NULL);
+	struct collect k = {.until = "stream-me"};
+	struct br_error err;
+	json_t *o = obj("{\"metadata\":{\"name\":\"stream-me\"}}");
+	pthread_t t;
+	long status;
+	double t0;
+
+	br_buf_init(&k.got, 1 << 20);
+	br_error_init(&err);
+	check(br_kube_create(c, CM, o, NULL, &err), &err);
+	json_decref(o);
+	/* a watch from "now-ish" sends ADDED for what exists; stop on it */
+	assert_int_equal(br_kube_stream(c, CM, "watch=1&timeoutSeconds=30", on_data, &k,
+					NULL, 10000, &status, &err), BR_ECANCELED);
+	assert_int_equal(status, 200);
+	assert_non_null(strstr(br_buf_str(&k.got), "\"ADDED\""));
+
+	/* the stop flag ends a quiet watch */
+	br_buf_reset(&k.got);
+	k.until = NULL;
+	atomic_store(&stop_flag, 0);
+	pthread_create(&t, NULL, stopper, NULL);
+	br_error_init(&err);
+	t0 = mono();
+	assert_int_equal(br_kube_stream(c, "/api/v1/namespaces/default/secrets", "watch=1&fieldSelector=metadata.name%3Dnone",
+					on_data, &k, &stop_flag, 20000, &status, &err),
+			 BR_ECANCELED);
+	assert_true(mono() - t0 < 3);
+	pthread_join(t, NULL);
+
+	/* the timeout ends it too */
+	br_error_init(&err);
+	assert_int_equal(br_kube_stream(c, "/api/v1/namespaces/default/secrets",
+					"watch=1&fieldSelector=metadata.name%3Dnone",
+					on_data, &k, NULL, 500, &status, &err), BR_ETIMEOUT);
+
+	/* an error status comes back decoded, not as data */
+	br_buf_reset(&k.got);
+	br_error_init(&err);
+	assert_int_equal(br_kube_stream(c, "/apis/nope.example/v1/things", "watch=1",
+					on_data, &k, NULL, 5000, &status, &err), BR_ENOTFOUND);
+	assert_int_equal(status, 404);
+	assert_int_equal(k.got.len, 0);
+	br_buf_release(&k.got);
+	br_kube_client_free(c);
+}
+
+struct worker {
+	struct br_kube_client *c;
+	int failures;
+};
+
+static void *hammer(void *arg)
+{
+	struct worker *w = arg;
+
+	for (int i = 0; i < 15; i++) {
+		struct br_error err;
+		br_error_init(&err);
+		if (br_kube_get(w->c, CM, NULL, &err) != 0)
+			w->failures++;
+	}
+	return NULL;
+}
+
+static void test_fake_threads(void **state)
+{
+	struct br_kube_options o = {.qps = -1};
+	struct br_kube_client *c = fake_client(&o);
+	struct worker w[6];
+	pthread_t t[6];
+
+	for (int i = 0; i < 6; i++) {
+		w[i] = (struct worker){c, 0};
+		pthread_create(&t[i], NULL, hammer, &w[i]);
+	}
+	for (int i = 0; i < 6; i++) {
+		pthread_join(t[i], NULL);
+		assert_int_equal(w[i].failures, 0);
+	}
+	br_kube_client_free(c);
+}
+
+int main(void)
+{
+	const char *src = getenv("BURNRATE_SOURCE_DIR");
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_kubeconfig_files),
+		cmocka_unit_test(test_kubeconfig_data),
+		cmocka_unit_test(test_kubeconfig_env_list),
+		cmocka_unit_test(test_kubeconfig_errors),
+		cmocka_unit_test(test_kubeconfig_memory),
+		cmocka_unit_test(test_in_cluster),
+		cmocka_unit_test(test_status_decode),
+		cmocka_unit_test(test_paths),
+		cmocka_unit_test(test_ratelimit),
+		cmocka_unit_test(test_backoff),
+		cmocka_unit_test(test_client_offline),
+		cmocka_unit_test(test_fake_crud),
+		cmocka_unit_test(test_fake_throttle),
+		cmocka_unit_test(test_fake_wrong_ca),
+		cmocka_unit_test(test_fake_token_file),
+		cmocka_unit_test(test_fake_stream),
+		cmocka_unit_test(test_fake_threads),
+	};
+
+	if (src && src[0]) {
+		snprintf(source_dir, sizeof(source_dir), "%s", src);
+	} else {
+		/* this file is SOURCE/tests/unit/test_kube.c */
+		snprintf(source_dir, sizeof(source_dir), "%s", __FILE__);
+		for (int i = 0; i < 3; i++) {
+			char *slash = strrchr(source_dir, '/');
+			if (slash)
+				*slash = '\0';
+		}
+	}
+	snprintf(data_dir, sizeof(data_dir), "%s/tests/data/kubeconfig", source_dir);
+	unsetenv("KUBECONFIG");
+	return cmocka_run_group_tests(tests, start_fake, stop_fake);
+}
