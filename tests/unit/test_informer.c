@@ -1,0 +1,614 @@
+/* test_informer: the watch-stream framer (every split, several events per
+ * chunk, garbage, size cap) and the informer against tests/fakeapi
+ * (list+watch, a cut stream resumes exactly, 410 relists). The fakeapi
+ * tests are skipped when python3 or the server is missing. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf/buf.h"
+#include "informer/informer.h"
+#include "kube/kube.h"
+
+/* --- Framer ----------------------------------------------------------- */
+
+/* Records each event as "TYPE <compact sorted JSON>\n". */
+struct record {
+	struct br_buf log;
+	int count;
+	int stop_after;  /* return 99 from this event on; 0: never */
+};
+
+static int record_event(void *ctx, const char *type, json_t *object)
+{
+	struct record *r = ctx;
+	char *s = json_dumps(object, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+	assert_non_null(s);
+	br_buf_addf(&r->log, "%s %s\n", type, s);
+	free(s);
+	r->count++;
+	return r->stop_after && r->count >= r->stop_after ? 99 : 0;
+}
+
+static void record_init(struct record *r)
+{
+	memset(r, 0, sizeof(*r));
+	br_buf_init(&r->log, BR_BUF_MAX_DEFAULT);
+}
+
+static const char STREAM[] =
+	"{\"type\":\"ADDED\",\"object\":{\"metadata\":{\"name\":\"a\","
+	"\"resourceVersion\":\"1\"},\"data\":{\"k\":\"}{ \\\" \\\\\"}}}\n"
+	"  {\"type\" : \"MODIFIED\", \"object\": {\"metadata\": {\"name\": \"b{\"},"
+	" \"list\": [1, {\"x\": \"\\u00e9}\"}, [2, 3]], \"esc\": \"\\\\\\\"}\"}}\r\n"
+	"{\"type\":\"BOOKMARK\",\"object\":{\"metadata\":{\"resourceVersion\":\"9\"}}}"
+	"{\"type\":\"DELETED\",\"object\":{\"metadata\":{\"name\":\"\\\"}\"}}}\n"
+	"\t{\"type\":\"ERROR\",\"object\":{\"kind\":\"Status\",\"code\":410}}\n";
+
+static void feed_ok(struct br_watch_framer *f, const char *d, size_t n)
+{
+	struct br_error err;
+	br_error_init(&err);
+	assert_int_equal(br_watch_framer_feed(f, d, n, &err), 0);
+}
+
+/* The reference: the stream fed in one piece. */
+static char *whole_stream_log(int *count)
+{
+	struct record r;
+	struct br_watch_framer f;
+	record_init(&r);
+	br_watch_framer_init(&f, 0, record_event, &r);
+	feed_ok(&f, STREAM, strlen(STREAM));
+	assert_false(br_watch_framer_partial(&f));
+	br_watch_framer_release(&f);
+	*count = r.count;
+	return br_buf_detach(&r.log);
+}
+
+static void test_framer_whole(void **state)
+{
+	int n;
+	char *log = whole_stream_log(&n);
+	assert_int_equal(n, 5);
+	assert_non_null(strstr(log, "ADDED {\"data\":{\"k\":\"}{ \\\" \\\\\"},"));
+	assert_non_null(strstr(log, "MODIFIED {\"esc\":\"\\\\\\\"}\""));
+	assert_non_null(strstr(log, "BOOKMARK {\"metadata\":{\"resourceVersion\":\"9\"}}"));
+	assert_non_null(strstr(log, "DELETED {\"metadata\":{\"name\":\"\\\"}\"}}"));
+	assert_non_null(strstr(log, "ERROR {\"code\":410,\"kind\":\"Status\"}"));
+	free(log);
+}
+
+/* Split once at every byte boundary, then byte by byte, then in threes. */
+static void test_framer_every_split(void **state)
+{
+	int n;
+	char *want = whole_stream_log(&n);
+	size_t len = strlen(STREAM);
+	for (size_t cut = 0; cut <= len; cut++) {
+		struct record r;
+		struct br_watch_framer f;
+		record_init(&r);
+		br_watch_framer_init(&f, 0, record_event, &r);
+		feed_ok(&f, STREAM, cut);
+		feed_ok(&f, STREAM + cut, len - cut);
+		assert_string_equal(br_buf_str(&r.log), want);
+		br_watch_framer_release(&f);
+		br_buf_release(&r.log);
+	}
+	for (size_t step = 1; step <= 3; step++) {
+		struct record r;
+		struct br_watch_framer f;
+		record_init(&r);
+		br_watch_framer_init(&f, 0, record_event, &r);
+		for (size_t i = 0; i < len; i += step)
+			feed_ok(&f, STREAM + i, i + step > len ? len - i : step);
+		assert_string_equal(br_buf_str(&r.log), want);
+		br_watch_framer_release(&f);
+		br_buf_release(&r.log);
+	}
+	free(want);
+}
+
+static void test_framer_partial_and_stop(void **state)
+{
+	struct record r;
+	struct br_watch_framer f;
+	record_init(&r);
+	r.stop_after = 2;
+	br_watch_framer_init(&f, 0, record_event, &r);
+	/* the callback's nonzero return comes back from feed */
+	assert_int_equal(br_watch_framer_feed(&f, STREAM, strlen(STREAM), NULL), 99);
+	assert_int_equal(r.count, 2);
+	br_watch_framer_reset(&f);
+	r.stop_after = 0;
+	feed_ok(&f, "{\"type\":\"ADDED\",\"object\":{", 26);
+	assert_true(br_watch_framer_partial(&f));
+	feed_ok(&f, "}}", 2);
+	assert_false(br_watch_framer_partial(&f));
+	assert_int_equal(r.count, 3);
+	/* an event without object hands over JSON null */
+	feed_ok(&f, "{\"type\":\"BOOKMARK\"}", 19);
+	assert_non_null(strstr(br_buf_str(&r.log), "BOOKMARK null\n"));
+	br_watch_framer_release(&f);
+	br_buf_release(&r.log);
+}
+
+static void expect_garbage(const char *in, int code, const char *text)
+{
+	struct record r;
+	struct br_watch_framer f;
+	struct br_error err;
+	record_init(&r);
+	br_error_init(&err);
+	br_watch_framer_init(&f, 0, record_event, &r);
+	assert_int_equal(br_watch_framer_feed(&f, in, strlen(in), &err), code);
+	assert_int_equal(err.code, code);
+	assert_non_null(strstr(err.text, text));
+	/* the stream stays failed until reset */
+	assert_int_equal(br_watch_framer_feed(&f, "{}", 2, NULL), code);
+	br_watch_framer_reset(&f);
+	feed_ok(&f, "{\"type\":\"ADDED\",\"object\":{}}", 28);
+	br_watch_framer_release(&f);
+	br_buf_release(&r.log);
+}
+
+static void test_framer_garbage(void **state)
+{
+	expect_garbage("<html>oops</html>", BR_EPARSE, "unexpected byte 0x3c");
+	expect_garbage("{\"type\":\"ADDED\",\"object\":{}}}", BR_EPARSE,
+		       "unexpected byte 0x7d");
+	expect_garbage("[{\"type\":\"ADDED\"}]", BR_EPARSE, "unexpected byte 0x5b");
+	expect_garbage("{\"type\":1,\"object\":{}}", BR_EPARSE, "no string \"type\"");
+	expect_garbage("{\"type\":\"ADDED\",\"object\":tru}", BR_EPARSE, "watch event 1");
+	expect_garbage("{\"type\":\"ADDED\",\"object\":{}}\n{\"a\":,}", BR_EPARSE,
+		       "watch event 2");
+}
+
+static void test_framer_limit(void **state)
+{
+	struct record r;
+	struct br_watch_framer f;
+	struct br_error err;
+	const char *ev = "{\"type\":\"ADDED\",\"object\":{\"k\":\"0123456789\"}}";
+	size_t n = strlen(ev);
+	record_init(&r);
+	br_watch_framer_init(&f, n, record_event, &r);
+	feed_ok(&f, ev, n);  /* exactly max: accepted */
+	assert_int_equal(r.count, 1);
+	br_watch_framer_release(&f);
+	/* one byte over, fed in pieces */
+	br_error_init(&err);
+	br_watch_framer_init(&f, n - 1, record_event, &r);
+	int rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i += 5)
+		rc = br_watch_framer_feed(&f, ev + i, i + 5 > n ? n - i : 5, &err);
+	assert_int_equal(rc, BR_ELIMIT);
+	assert_int_equal(r.count, 1);
+	br_watch_framer_release(&f);
+
+	/* the default cap: 16 MiB */
+	size_t big = BR_WATCH_EVENT_MAX + 10;
+	char *huge = malloc(big);
+	assert_non_null(huge);
+	memset(huge, ' ', big);
+	memcpy(huge, "{\"type\":\"ADDED\",\"object\":\"", 26);
+	br_error_init(&err);
+	br_watch_framer_init(&f, 0, record_event, &r);
+	assert_int_equal(br_watch_framer_feed(&f, huge, big, &err), BR_ELIMIT);
+	assert_non_null(strstr(err.text, "larger than 16777216 bytes"));
+	br_watch_framer_release(&f);
+	free(huge);
+	br_buf_release(&r.log);
+}
+
+static void test_key(void **state)
+{
+	struct br_buf b;
+	br_buf_init(&b, 1024);
+	json_t *o = json_pack("{s:{s:s,s:s}}", "metadata", "namespace", "ns", "name", "x");
+	assert_int_equal(br_informer_key(o, &b), 0);
+	assert_string_equal(br_buf_str(&b), "ns/x");
+	json_decref(o);
+	br_buf_reset(&b);
+	o = json_pack("{s:{s:s}}", "metadata", "name", "node1");
+	assert_int_equal(br_informer_key(o, &b), 0);
+	assert_string_equal(br_buf_str(&b), "node1");
+	json_decref(o);
+	o = json_pack("{s:{}}", "metadata");
+	assert_int_equal(br_informer_key(o, &b), BR_EINVAL);
+	json_decref(o);
+	br_buf_release(&b);
+}
+
+/* --- Against fakeapi --------------------------------------------------- */
+
+struct fake {
+	pid_t pid;
+	char dir[64];
+	struct br_kube_client *client;
+};
+
+static int fake_start(struct fake *fk)
+{
+	const char *src = getenv("BURNRATE_SOURCE_DIR");
+	char script[1024], line[256] = "";
+	memset(fk, 0, sizeof(*fk));
+	if (!src)
+		return -1;
+	snprintf(script, sizeof(script), "%s/tests/fakeapi/fakeapi.py", src);
+	if (access(script, R_OK) != 0 || system("python3 -c '' 2>/dev/null") != 0)
+		return -1;
+	snprintf(fk->dir, sizeof(fk->dir), "/tmp/br-informer-XXXXXX");
+	if (!mkdtemp(fk->dir))
+		return -1;
+	int p[2];
+	if (pipe(p) != 0)
+		return -1;
+	fk->pid = fork();
+	if (fk->pid == 0) {
+		dup2(p[1], 1);
+		close(p[0]);
+		execlp("python3", "python3", script, "--dir", fk->dir, "--port", "0",
+		       "--bookmark-seconds", "1", (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	FILE *in = fdopen(p[0], "r");
+	if (!in || !fgets(line, sizeof(line), in) || strncmp(line, "ready ", 6) != 0) {
+		if (in)
+			fclose(in);
+		return -1;
+	}
+	fclose(in);
+	char kc[128];
+	snprintf(kc, sizeof(kc), "%s/kubeconfig", fk->dir);
+	struct br_kube_config cfg;
+	struct br_error err;
+	br_error_init(&err);
+	int rc = br_kube_config_load_kubeconfig(kc, NULL, &cfg, &err);
+	if (rc == 0)
+		rc = br_kube_client_create(&cfg, NULL, &fk->client, &err);
+	br_kube_config_release(&cfg);
+	if (rc)
+		print_error("fakeapi client: %s\n", err.text);
+	return rc;
+}
+
+static void fake_stop(struct fake *fk)
+{
+	br_kube_client_free(fk->client);
+	if (fk->pid > 0) {
+		kill(fk->pid, SIGKILL);
+		waitpid(fk->pid, NULL, 0);
+	}
+	if (fk->dir[0]) {
+		char cmd[128];
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fk->dir);
+		if (system(cmd) != 0)
+			print_error("could not remove %s\n", fk->dir);
+	}
+}
+
+static int setup_fake(void **state)
+{
+	struct fake *fk = calloc(1, sizeof(*fk));
+	if (fake_start(fk) != 0) {
+		fake_stop(fk);
+		free(fk);
+		*state = NULL;
+		return 0;
+	}
+	*state = fk;
+	return 0;
+}
+
+static int teardown_fake(void **state)
+{
+	if (*state) {
+		fake_stop(*state);
+		free(*state);
+	}
+	return 0;
+}
+
+#define NEED_FAKE(state)                                   \
+	do {                                               \
+		if (!*(state)) {                           \
+			print_message("fakeapi missing\n"); \
+			skip();                            \
+		}                                          \
+	} while (0)
+
+/* Counts callbacks; remembers each (verb, key, resourceVersion) seen. */
+struct seen {
+	pthread_mutex_t mu;
+	int adds, updates, deletes;
+	json_t *log;  /* "verb key rv" -> count */
+};
+
+static void seen_note(struct seen *s, const char *verb, json_t *obj, int *counter)
+{
+	struct br_buf k;
+	br_buf_init(&k, 4096);
+	json_t *md = json_object_get(obj, "metadata");
+	br_buf_addf(&k, "%s %s/%s %s", verb,
+		    json_string_value(json_object_get(md, "namespace")),
+		    json_string_value(json_object_get(md, "name")),
+		    json_string_value(json_object_get(md, "resourceVersion")));
+	pthread_mutex_lock(&s->mu);
+	(*counter)++;
+	json_int_t n = json_integer_value(json_object_get(s->log, br_buf_str(&k)));
+	json_object_set_new(s->log, br_buf_str(&k), json_integer(n + 1));
+	pthread_mutex_unlock(&s->mu);
+	br_buf_release(&k);
+}
+
+static void on_add(void *ctx, json_t *obj)
+{
+	struct seen *s = ctx;
+	seen_note(s, "add", obj, &s->adds);
+}
+
+static void on_update(void *ctx, json_t *old, json_t *obj)
+{
+	struct seen *s = ctx;
+	seen_note(s, "update", obj, &s->updates);
+}
+
+static void on_delete(void *ctx, json_t *obj)
+{
+	struct seen *s = ctx;
+	seen_note(s, "delete", obj, &s->deletes);
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
+static int seen_get(struct seen *s, int *field)
+{
+	pthread_mutex_lock(&s->mu);
+	int v = *field;
+	pthread_mutex_unlock(&s->mu);
+	return v;
+}
+
+/* Waits up to 20 s for the three counters to reach the values. */
+static void wait_counts(struct seen *s, int adds, int updates, int deletes)
+{
+	for (int i = 0; i < 2000; i++) {
+		if (seen_get(s, &s->adds) >= adds && seen_get(s, &s->updates) >= updates &&
+		    seen_get(s, &s->deletes) >= deletes)
+			break;
+		sleep_ms(10);
+	}
+	sleep_ms(300);  /* room for a duplicate to show up */
+	assert_int_equal(seen_get(s, &s->adds), adds);
+	assert_int_equal(seen_get(s, &s->updates), updates);
+	assert_int_equal(seen_get(s, &s->deletes), deletes);
+	/* nothing delivered twice */
+	const char *k;
+	json_t *v;
+	pthread_mutex_lock(&s->mu);
+	json_object_foreach(s->log, k, v) {
+		if (json_integer_value(v) != 1)
+			print_error("delivered %d times: %s\n", (int)json_integer_value(v), k);
+		assert_int_equal(json_integer_value(v), 1);
+	}
+	pthread_mutex_unlock(&s->mu);
+}
+
+static void cm_create(struct fake *fk, const char *name, const char *value)
+{
+	json_t *o = json_pack("{s:s,s:s,s:{s:s,s:{s:s}},s:{s:s}}", "apiVersion", "v1",
+			      "kind", "ConfigMap", "metadata", "name", name, "labels",
+			      "app", "t", "data", "v", value);
+	struct br_error err;
+	br_error_init(&err);
+	int rc = br_kube_create(fk->client, "/api/v1/namespaces/default/configmaps", o,
+				NULL, &err);
+	if (rc)
+		print_error("create %s: %s\n", name, err.text);
+	assert_int_equal(rc, 0);
+	json_decref(o);
+}
+
+static void cm_patch(struct fake *fk, const char *name, const char *value)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "/api/v1/namespaces/default/configmaps/%s", name);
+	json_t *p = json_pack("{s:{s:s}}", "data", "v", value);
+	assert_int_equal(br_kube_merge_patch(fk->client, path, p, NULL, NULL), 0);
+	json_decref(p);
+}
+
+static void cm_delete(struct fake *fk, const char *name)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "/api/v1/namespaces/default/configmaps/%s", name);
+	assert_int_equal(br_kube_delete(fk->client, path, NULL, NULL, NULL), 0);
+}
+
+static void admin(struct fake *fk, const char *path, const char *body)
+{
+	struct br_error err;
+	br_error_init(&err);
+	int rc = br_kube_request(fk->client, "POST", path, NULL, NULL, body, NULL, &err);
+	if (rc)
+		print_error("%s: %s\n", path, err.text);
+	assert_int_equal(rc, 0);
+}
+
+static struct br_informer *start_informer(struct fake *fk, struct seen *s)
+{
+	struct br_informer_options o = {
+		.version = "v1", .plural = "configmaps", .namespace = "default",
+		.label_selector = "app=t", .page_size = 2,
+		.handlers = {on_add, on_update, on_delete, s},
+	};
+	struct br_informer *inf;
+	struct br_error err;
+	br_error_init(&err);
+	pthread_mutex_init(&s->mu, NULL);
+	s->log = json_object();
+	assert_int_equal(br_informer_create(fk->client, &o, &inf, &err), 0);
+	assert_int_equal(br_informer_start(inf, &err), 0);
+	assert_int_equal(br_informer_wait_synced(inf, 20), 0);
+	return inf;
+}
+
+static void finish(struct br_informer *inf, struct seen *s)
+{
+	br_informer_free(inf);
+	json_decref(s->log);
+	pthread_mutex_destroy(&s->mu);
+}
+
+static void test_list_watch(void **state)
+{
+	NEED_FAKE(state);
+	struct fake *fk = *state;
+	struct seen s = {0};
+	cm_create(fk, "lw-a", "1");
+	cm_create(fk, "lw-b", "1");
+	cm_create(fk, "lw-c", "1");  /* three items, pages of two */
+	struct br_informer *inf = start_informer(fk, &s);
+	assert_true(br_informer_has_synced(inf));
+	wait_counts(&s, 3, 0, 0);
+	cm_create(fk, "lw-d", "1");
+	cm_patch(fk, "lw-a", "2");
+	cm_delete(fk, "lw-b");
+	wait_counts(&s, 4, 1, 1);
+
+	char **keys;
+	size_t n;
+	assert_int_equal(br_informer_keys(inf, &keys, &n), 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(keys[0], "default/lw-a");
+	assert_string_equal(keys[1], "default/lw-c");
+	assert_string_equal(keys[2], "default/lw-d");
+	br_informer_keys_free(keys, n);
+	json_t *a = br_informer_get(inf, "default/lw-a");
+	assert_non_null(a);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(a, "data"), "v")), "2");
+	json_decref(a);
+	assert_null(br_informer_get(inf, "default/lw-b"));
+
+	/* stop is prompt even in the middle of a watch */
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	br_informer_stop(inf);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double took = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	print_message("stop took %.3f s\n", took);
+	assert_true(took < 2.0);
+	finish(inf, &s);
+	cm_delete(fk, "lw-a");
+	cm_delete(fk, "lw-c");
+	cm_delete(fk, "lw-d");
+}
+
+static void test_cut_resumes(void **state)
+{
+	NEED_FAKE(state);
+	struct fake *fk = *state;
+	struct seen s = {0};
+	struct br_informer *inf = start_informer(fk, &s);
+	cm_create(fk, "cut-a", "1");
+	wait_counts(&s, 1, 0, 0);
+	for (int round = 0; round < 3; round++) {
+		admin(fk, "/fake/cut-watches", "{}");
+		/* changes made while the informer is away */
+		char name[32];
+		snprintf(name, sizeof(name), "cut-n%d", round);
+		cm_create(fk, name, "1");
+		cm_patch(fk, "cut-a", round == 0 ? "x" : round == 1 ? "y" : "z");
+		wait_counts(&s, 2 + round, 1 + round, 0);
+	}
+	cm_delete(fk, "cut-a");
+	wait_counts(&s, 4, 3, 1);
+	struct br_informer_stats st;
+	br_informer_stats(inf, &st);
+	print_message("watches %lu restarts %lu relists %lu failures %lu\n", st.watches,
+		      st.watch_restarts, st.relists, st.failures);
+	assert_true(st.watch_restarts >= 3);
+	assert_int_equal(st.relists, 0);  /* resumed, not relisted */
+	finish(inf, &s);
+	for (int round = 0; round < 3; round++) {
+		char name[32];
+		snprintf(name, sizeof(name), "cut-n%d", round);
+		cm_delete(fk, name);
+	}
+}
+
+static void test_gone_relists(void **state)
+{
+	NEED_FAKE(state);
+	struct fake *fk = *state;
+	struct seen s = {0};
+	cm_create(fk, "gone-a", "1");
+	cm_create(fk, "gone-b", "1");
+	struct br_informer *inf = start_informer(fk, &s);
+	wait_counts(&s, 2, 0, 0);
+	/* an ERROR 410 event ends the watch: relist */
+	admin(fk, "/fake/compact", "{\"expireWatches\": true}");
+	cm_create(fk, "gone-c", "1");
+	wait_counts(&s, 3, 0, 0);
+	struct br_informer_stats st;
+	br_informer_stats(inf, &st);
+	assert_true(st.relists >= 1);
+	assert_int_equal(st.last_error, BR_EGONE);
+
+	/* changes made while away and the history compacted: the relist
+	 * brings them as adds, updates and deletes */
+	admin(fk, "/fake/cut-watches", "{}");
+	cm_create(fk, "gone-d", "1");
+	cm_patch(fk, "gone-a", "2");
+	cm_delete(fk, "gone-b");
+	admin(fk, "/fake/compact", "{}");
+	wait_counts(&s, 4, 1, 1);
+	br_informer_stats(inf, &st);
+	print_message("relists %lu restarts %lu\n", st.relists, st.watch_restarts);
+	assert_true(st.relists >= 2);
+	assert_int_equal(br_informer_size(inf), 3);
+	finish(inf, &s);
+	cm_delete(fk, "gone-a");
+	cm_delete(fk, "gone-c");
+	cm_delete(fk, "gone-d");
+}
+
+int main(void)
+{
+	const struct CMUnitTest framer[] = {
+		cmocka_unit_test(test_framer_whole),
+		cmocka_unit_test(test_framer_every_split),
+		cmocka_unit_test(test_framer_partial_and_stop),
+		cmocka_unit_test(test_framer_garbage),
+		cmocka_unit_test(test_framer_limit),
+		cmocka_unit_test(test_key),
+	};
+	const struct CMUnitTest fake[] = {
+		cmocka_unit_test(test_list_watch),
+		cmocka_unit_test(test_cut_resumes),
+		cmocka_unit_test(test_gone_relists),
+	};
+	int fails = cmocka_run_group_tests_name("framer", framer, NULL, NULL);
+	fails += cmocka_run_group_tests_name("informer-fakeapi", fake, setup_fake,
+					     teardown_fake);
+	return fails;
+}
