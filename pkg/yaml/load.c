@@ -334,6 +334,10 @@ static int load_entry(struct loader *ld, yaml_event_t *key, int depth,
 			       "merge keys (<<) are not supported", NULL);
 	if ((rc = count_node(ld, key->start_mark)) < 0)
 		return rc;
+	/* jansson's json_object_get and json_equal stop at a NUL in a key */
+	if (memchr(k, '\0', n))
+		return fail_at(ld, BR_EPARSE, key->start_mark,
+			       "mapping key contains a NUL character", NULL);
 	if (json_object_getn(obj, k, n))
 		return fail_at(ld, BR_EPARSE, key->start_mark, "duplicate key", k);
 	if (key->data.scalar.anchor) {

@@ -75,10 +75,11 @@ void br_yaml_stream_release(struct br_yaml_stream *s);
  * reals; .inf, .nan and overflowing reals are errors ("non-finite number not
  * supported"); anything else, and every quoted scalar, is a string. Tags
  * !!str, !!int, !!float, !!bool and !!null are honoured; others are ignored.
- * Mapping keys must be scalars and are kept as their text. Merge keys (<<)
- * are refused. Anchors are local to their document. Every document start,
- * node and key counts against BR_YAML_MAX_NODES, which so also caps the
- * number of documents.
+ * Mapping keys must be scalars and are kept as their text; a key holding a
+ * NUL character is refused (jansson lookups would stop there). Merge keys
+ * (<<) are refused. Anchors are local to their document. Every document
+ * start, node and key counts against BR_YAML_MAX_NODES, which so also caps
+ * the number of documents.
  *
  * Returns 0 and fills out (init'ed by the call; you own it: release with
  * br_yaml_stream_release), or BR_EPARSE / BR_ELIMIT / BR_ENOMEM with err set

@@ -176,6 +176,8 @@ static void test_errors(void **state)
 		{ "a:\n\tb: 1\n", BR_EPARSE, 2, 1, NULL },
 		{ "---\na: 1\n---\nb: &x [*x]\n", BR_EPARSE, 4, 8, "unknown anchor \"x\"" },
 		{ "a: &x 1\n---\nb: *x\n", BR_EPARSE, 3, 4, "unknown anchor \"x\"" },
+		{ "a: 1\n\"b\\0\": 2\n", BR_EPARSE, 2, 1,
+		  "mapping key contains a NUL character" },
 	};
 	struct br_yaml_stream st;
 	struct br_error err;
