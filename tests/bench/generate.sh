@@ -47,14 +47,15 @@ PY
 measure() { # measure LABEL ARGS...
 	local label="$1"; shift
 	/usr/bin/time -v "$BURNRATE" "$@" >"$tmp/out" 2>"$tmp/time" || { cat "$tmp/time"; exit 1; }
-	local wall rss
+	local wall rss cpu
 	wall="$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$tmp/time")"
+	cpu="$(sed -n 's/.*User time (seconds): //p' "$tmp/time")"
 	rss="$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$tmp/time")"
-	printf '%-34s wall %-8s peak RSS %6.1f MB  output %6.1f MB, %s PrometheusRule docs\n' \
-		"$label" "$wall" "$(echo "$rss / 1024" | bc -l)" \
+	printf '%-30s wall %-8s user %-5s peak RSS %6.1f MB  output %6.1f MB, %s PrometheusRule docs\n' \
+		"$label" "$wall" "$cpu" "$(echo "$rss / 1024" | bc -l)" \
 		"$(echo "$(stat -c %s "$tmp/out") / 1048576" | bc -l)" "$(grep -c '^kind: PrometheusRule' "$tmp/out" || true)"
 }
-echo "burnrate generate, $COUNT SLOs ($(nproc) cores):"
+echo "burnrate generate, $COUNT SLOs ($(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)):"
 measure "one multi-document file" generate -f "$tmp/all.yaml"
 measure "$COUNT files in 100 folders" generate -f "$tmp/many"
 measure "validate, one file" validate -f "$tmp/all.yaml"

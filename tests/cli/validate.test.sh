@@ -60,6 +60,16 @@ run validate -f "$T/garbage.yaml"
 expect_rc 1 "binary garbage is an error, not a crash"
 expect_err "garbage.yaml" "garbage problem names the file"
 
+python3 -c "
+print('a: &a [' + ','.join(['x'] * 10) + ']')
+for i in range(1, 12): print(f'a{i}: &a{i} [' + ','.join([f'*a{i-1}' if i > 1 else '*a'] * 10) + ']')
+" >"$T/bomb.yaml"
+run validate -f "$T/bomb.yaml"
+expect_rc 1 "alias bomb refused, not expanded"
+python3 -c "print('[' * 100000)" | { "$BURNRATE" validate -f - >"$T/out" 2>"$T/err"; echo $? >"$T/rc"; }
+RC=$(cat "$T/rc"); expect_rc 1 "deep nesting on stdin refused"
+expect_err "^<stdin>:1:[0-9]+: " "stdin problems named <stdin>"
+
 : >"$T/empty.yaml"
 run validate -f "$T/empty.yaml"
 expect_rc 0 "empty file: nothing to validate"
