@@ -1,0 +1,203 @@
+#!/bin/sh
+# promcost: what burnrate's rules cost in Prometheus, against the naive form.
+#
+# Method
+#  1. gen.py writes a week (BENCH_SHORT=1: a day) of one-minute history for 50
+#     (10) SLOs, 10 raw series each: http_requests_total{job="svc-N",
+#     instance="0..4",code="200|500"}, with a daily traffic wave and an error
+#     pattern per SLO (a live outage that must page, a slow burn that must
+#     ticket, a past incident, baseline). promtool backfills it
+#     (tsdb create-blocks-from openmetrics) into a fresh data dir.
+#  2. exporter.py serves the same series live, continuing the counters from
+#     the end of the history, and Prometheus scrapes it once a minute
+#     (honor_labels), so short windows keep seeing fresh samples.
+#  3. Fairness: burnrate's long windows (1d, 3d, the 30d budget) read the
+#     RECORDED 5m series, which a fresh server would not have. Prometheus is
+#     started on the raw blocks and promtool (tsdb create-blocks-from rules,
+#     1m step) backfills burnrate:sli_{errors,requests}:rate5m over the whole
+#     history; the blocks are added and Prometheus restarted without rules to
+#     let it compact them. That run is the "baseline" (scrape only, no rules).
+#  4. Each form then runs on its own copy of that settled data dir, global
+#     evaluation_interval 30s:
+#     - burnrate: `$BURNRATE generate --format rules` on 50 SLO YAMLs, or, while
+#       that command does not exist yet, tests/bench/promcost/gen.py design
+#       (the shared rule design written by hand; the output says which);
+#     - naive: per SLO one group with sum(rate(errors[W]))/sum(rate(total[W]))
+#       for W in 5m..3d over raw samples, the 30d budget from increase() over
+#       raw samples, and the same multiwindow alerts on those.
+#     After a warm-up, Prometheus's own /metrics are read twice MEASURE
+#     seconds apart: rule group duration (prometheus_rule_group_duration_
+#     seconds_sum), process_cpu_seconds_total, iterations, and the last
+#     duration of every group; at the end the firing alerts are compared.
+# Output: a table per form (rule-eval s/min, process CPU s/min, sum and max
+# of last group durations) and the burnrate/naive ratios. Not a ctest test.
+#
+# Env: BENCH_SHORT=1 (10 SLOs, 1 day, 60 s measurement), BURNRATE (binary),
+# BENCH_KEEP=1 keeps the work dir. Needs prometheus, promtool, python3, curl.
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+src=$(cd "$here/../.." && pwd)
+py="$here/promcost"
+if [ "${BENCH_SHORT:-0}" = 1 ]; then
+	slos=10 days=1 measure=60 warmup=150
+else
+	slos=50 days=7 measure=120 warmup=150
+fi
+burnrate=${BURNRATE:-$src/build/cmd/burnrate/burnrate}
+
+for t in prometheus promtool python3 curl; do
+	command -v "$t" >/dev/null || { echo "promcost: $t not found" >&2; exit 77; }
+done
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/promcost.XXXXXX")
+prom_pid= exp_pid=
+cleanup() {
+	[ -n "$prom_pid" ] && kill "$prom_pid" 2>/dev/null && wait "$prom_pid" 2>/dev/null
+	[ -n "$exp_pid" ] && kill "$exp_pid" 2>/dev/null && wait "$exp_pid" 2>/dev/null
+	if [ "${BENCH_KEEP:-0}" = 1 ]; then echo "promcost: kept $work"; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+log() { echo "promcost: $(date -u +%H:%M:%S) $*" >&2; }
+
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# start_prom DATADIR RULEFILE|"" : writes the config and waits for /-/ready
+start_prom() {
+	port=$(free_port)
+	url="http://127.0.0.1:$port"
+	{
+		echo "global: {scrape_interval: 1m, evaluation_interval: 30s}"
+		echo "scrape_configs:"
+		echo "- job_name: bench"
+		echo "  honor_labels: true"
+		echo "  static_configs: [{targets: ['127.0.0.1:$exp_port']}]"
+		if [ -n "$2" ]; then echo "rule_files: ['$2']"; fi
+	} >"$work/prometheus.yml"
+	prometheus --config.file="$work/prometheus.yml" --storage.tsdb.path="$1" \
+		--web.listen-address="127.0.0.1:$port" --storage.tsdb.retention.time=60d \
+		--log.level=warn >>"$work/prometheus.log" 2>&1 &
+	prom_pid=$!
+	i=0
+	until curl -fs "$url/-/ready" >/dev/null 2>&1; do
+		i=$((i + 1))
+		if [ $i -gt 600 ] || ! kill -0 "$prom_pid" 2>/dev/null; then
+			log "prometheus did not become ready"; tail -20 "$work/prometheus.log" >&2; exit 1
+		fi
+		sleep 0.5
+	done
+}
+
+stop_prom() {
+	kill "$prom_pid" && wait "$prom_pid" 2>/dev/null || true
+	prom_pid=
+}
+
+# settle: wait until the first compaction pass (1 min after start) is done
+settle() {
+	while :; do
+		python3 "$py/measure.py" snap "$url" "$work/s1.json"
+		sleep 15
+		python3 "$py/measure.py" snap "$url" "$work/s2.json"
+		if python3 - "$work/s1.json" "$work/s2.json" <<'EOF'
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+sys.exit(0 if b["compactions_triggered"] >= 1 and a["compactions"] == b["compactions"]
+         and a["blocks"] == b["blocks"] else 1)
+EOF
+		then break; fi
+	done
+}
+
+# run_form NAME RULEFILE : measure one form on its own copy of the settled data
+run_form() {
+	rm -rf "$work/data-$1"
+	cp -a "$work/data" "$work/data-$1"
+	if [ -n "$2" ]; then cp "$2" "$work/$1.rules.yml"; rules="$work/$1.rules.yml"; else rules=; fi
+	log "$1: starting, warm-up ${warmup}s, measuring ${measure}s"
+	start_prom "$work/data-$1" "$rules"
+	# the copy's raw data stops when the settle run stopped; the first two
+	# scrapes (up to 2 min, 1m interval) must land before rate(...[5m]) has
+	# two samples again, so the warm-up is at least 150 s
+	sleep "$warmup"
+	python3 "$py/measure.py" snap "$url" "$work/$1.t0.json"
+	sleep "$measure"
+	python3 "$py/measure.py" snap "$url" "$work/$1.t1.json"
+	python3 "$py/measure.py" alerts "$url" "$work/$1.alerts.json"
+	stop_prom
+	rm -rf "$work/data-$1"
+}
+
+# 1. history and rules
+end=$(( $(date +%s) / 60 * 60 - 60 ))
+log "generating $slos SLOs x 10 series x $days day(s) of 1-minute history"
+python3 "$py/gen.py" history "$work/history.om" "$work/state.json" "$slos" "$days" "$end"
+mkdir -p "$work/slos"
+python3 "$py/gen.py" slos "$work/slos" "$slos"
+python3 "$py/gen.py" naive "$work/naive.yml" "$slos"
+if [ -x "$burnrate" ] && "$burnrate" generate --format rules -f "$work/slos" >"$work/burnrate.yml" 2>"$work/burnrate.err" \
+	&& [ -s "$work/burnrate.yml" ]; then
+	source="burnrate generate --format rules ($burnrate)"
+else
+	python3 "$py/gen.py" design "$work/burnrate.yml" "$slos"
+	source="hand-written design rules (gen.py design): burnrate generate not available"
+fi
+log "burnrate rules from: $source"
+promtool check rules "$work/burnrate.yml" "$work/naive.yml" >/dev/null
+python3 - "$work/burnrate.yml" "$work/base5m.yml" <<'EOF'
+import sys, yaml
+doc = yaml.safe_load(open(sys.argv[1]))
+want = ("burnrate:sli_errors:rate5m", "burnrate:sli_requests:rate5m")
+groups = []
+for g in doc["groups"]:
+    rules = [r for r in g["rules"] if r.get("record") in want]
+    if rules:
+        groups.append({"name": g["name"], "rules": rules})
+if not groups:
+    sys.exit("no 5m base rules in the burnrate rules")
+yaml.safe_dump({"groups": groups}, open(sys.argv[2], "w"))
+EOF
+
+log "backfilling raw history"
+t0=$(date +%s)
+mkdir -p "$work/data"
+promtool tsdb create-blocks-from openmetrics --quiet "$work/history.om" "$work/data" >/dev/null
+rm -f "$work/history.om"
+log "raw backfill took $(( $(date +%s) - t0 ))s"
+
+# 2. live exporter
+python3 "$py/exporter.py" "$work/state.json" "$work/exporter.port" &
+exp_pid=$!
+i=0
+until [ -s "$work/exporter.port" ]; do i=$((i + 1)); [ $i -lt 100 ] || exit 1; sleep 0.1; done
+exp_port=$(cat "$work/exporter.port")
+
+# 3. recorded 5m series over the history
+start_prom "$work/data" ""
+log "backfilling burnrate's 5m recorded series"
+t0=$(date +%s)
+(cd "$work" && promtool tsdb create-blocks-from rules --quiet --url="$url" \
+	--start=$(( end - days * 86400 + 300 )) --end="$end" --eval-interval=60s \
+	--output-dir="$work/ruleblocks" "$work/base5m.yml" >>"$work/promtool.log" 2>&1)
+log "rule backfill took $(( $(date +%s) - t0 ))s"
+stop_prom
+mv "$work"/ruleblocks/* "$work/data/"
+log "baseline (no rules): compacting, then measuring"
+start_prom "$work/data" ""
+settle
+stop_prom
+warmup_rules=$warmup; warmup=30
+run_form baseline ""
+warmup=$warmup_rules
+
+# 4. the two forms
+run_form burnrate "$work/burnrate.yml"
+run_form naive "$work/naive.yml"
+
+echo "promcost: $slos SLOs, $days day(s) of 1-minute history, evaluation_interval 30s, ${measure}s measured"
+echo "burnrate rules: $source"
+python3 "$py/measure.py" table "$work" baseline burnrate naive
