@@ -13,6 +13,9 @@
 #   make_namespace [PREFIX]              creates a namespace PREFIX-<random>, prints its name,
 #       remembers it (in the file E2E_NS_FILE) for cleanup_namespaces
 #   cleanup_namespaces                   deletes every namespace make_namespace created
+#   e2e_apply_crds                       kubectl apply -f crds/ and waits until established
+#   wait_for SECONDS COMMAND...          runs COMMAND every 0.2 s until it succeeds; fails
+#       after SECONDS
 #   fail MESSAGE                         prints to stderr and exits 1
 
 E2E_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -104,4 +107,19 @@ cleanup_namespaces() {
 		kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1
 	done
 	rm -f "$E2E_NS_FILE"
+}
+
+e2e_apply_crds() {
+	kubectl apply -f "${BURNRATE_SOURCE_DIR:?}/crds/" >/dev/null || return 1
+	kubectl wait --for condition=established --timeout=60s \
+		-f "$BURNRATE_SOURCE_DIR/crds/" >/dev/null
+}
+
+wait_for() {
+	local deadline=$(($(date +%s) + $1))
+	shift
+	until "$@"; do
+		[ "$(date +%s)" -lt "$deadline" ] || return 1
+		sleep 0.2
+	done
 }

@@ -554,7 +554,7 @@ current-context: fakeapi
         fh.write("%d\n" % port)
 
 
-def load_crds(S, files):
+def load_crds(S, files, fallback):
     have_slo = False
     for path in files:
         with open(path) as fh:
@@ -563,7 +563,7 @@ def load_crds(S, files):
                     continue
                 have_slo |= doc["metadata"]["name"] == SLO_FALLBACK["metadata"]["name"]
                 install_crd(S, doc)
-    if not have_slo:
+    if fallback and not have_slo:
         install_crd(S, json.loads(json.dumps(SLO_FALLBACK)))
 
 
@@ -609,9 +609,9 @@ def main(argv):
     if ("", "default") not in st.objects[ns_res.gr]:
         S.writer.create(ns_res, None, {"metadata": {"name": "default"}}, "fakeapi")
     if not args.bare:
-        load_crds(S, sorted(glob.glob(os.path.join(HERE, "crds", "*.yaml"))) + args.crd)
+        load_crds(S, sorted(glob.glob(os.path.join(HERE, "crds", "*.yaml"))) + args.crd, True)
     elif args.crd:
-        load_crds(S, args.crd)
+        load_crds(S, args.crd, False)
 
     Handler.S = S
     httpd = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# The end-to-end entry point.
+#
+#   tests/e2e/run.sh [PATTERN...]
+#
+# Runs every tests/e2e/*.e2e.sh and tests/kubectl/*.e2e.sh whose path contains one of the
+# PATTERNs (all when none), each in a fresh namespace, and reports pass/skip/fail.
+#
+# With KUBECONFIG set (and E2E_FAKE unset) the scripts run against that cluster: the
+# burnrate CRDs must be installable there; each script gets a namespace of its own, deleted
+# afterwards; scripts that need fault injection skip themselves (exit 77) when E2E_MODE is
+# "cluster". Otherwise each script gets a fresh fake API server (tests/fakeapi), with the
+# PrometheusRule CRD served and the burnrate CRDs left for the script or run.sh to apply.
+#
+# Environment given to each script: E2E_MODE (fake|cluster), E2E_NAMESPACE, E2E_LIB (source
+# it for fake_admin, make_namespace...), BURNRATE_SOURCE_DIR, BURNRATE (binary, if known),
+# KUBECONFIG, and in fake mode FAKEAPI_DIR, FAKEAPI_URL, FAKEAPI_TOKEN, FAKEAPI_CA,
+# FAKEAPI_PORT, FAKEAPI_PID. Scripts that want the burnrate CRDs applied for them can call
+# e2e_apply_crds (from lib.sh).
+#
+# Exit: 0 all ran scripts passed, 1 a script failed, 77 nothing ran (no scripts, or all skipped).
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+export BURNRATE_SOURCE_DIR=${BURNRATE_SOURCE_DIR:-$(cd "$here/../.." && pwd)}
+export E2E_LIB=$here/lib.sh
+# shellcheck source=lib.sh
+source "$E2E_LIB"
+
+if [ -n "${KUBECONFIG:-}" ] && [ -z "${E2E_FAKE:-}" ]; then
+	export E2E_MODE=cluster
+	kubectl version >/dev/null 2>&1 || { echo "run.sh: cannot reach the cluster in $KUBECONFIG" >&2; exit 1; }
+else
+	export E2E_MODE=fake
+	command -v python3 >/dev/null || { echo "run.sh: python3 missing: skipped"; exit 77; }
+	command -v openssl >/dev/null || { echo "run.sh: openssl missing: skipped"; exit 77; }
+fi
+
+scripts=()
+for s in "$here"/*.e2e.sh "$here"/../kubectl/*.e2e.sh; do
+	[ -f "$s" ] || continue
+	if [ $# -gt 0 ]; then
+		match=
+		for p in "$@"; do
+			case $s in *"$p"*) match=1 ;; esac
+		done
+		[ -n "$match" ] || continue
+	fi
+	scripts+=("$(cd "$(dirname "$s")" && pwd)/$(basename "$s")")
+done
+if [ ${#scripts[@]} -eq 0 ]; then
+	echo "run.sh: no end-to-end scripts to run"
+	exit 77
+fi
+
+# One script: its own fake server (fake mode) and namespace; cleaned up whatever happens.
+run_one() {
+	local script=$1 log=$2
+	(
+		trap 'cleanup_namespaces; stop_fakeapi' EXIT
+		if [ "$E2E_MODE" = fake ]; then
+			unset KUBECONFIG FAKEAPI_DIR FAKEAPI_PORT
+			start_fakeapi --bare --crd "$BURNRATE_SOURCE_DIR/tests/fakeapi/crds/prometheusrules.crd.yaml" || exit 1
+		fi
+		E2E_NAMESPACE=$(make_namespace e2e) || exit 1
+		export E2E_NAMESPACE
+		timeout "${E2E_TIMEOUT:-300}" bash "$script"
+	) >"$log" 2>&1
+}
+
+pass=0 skip=0 failed=()
+workdir=$(mktemp -d "${TMPDIR:-/tmp}/e2e-run.XXXXXX")
+for s in "${scripts[@]}"; do
+	name=${s#"$BURNRATE_SOURCE_DIR/"}
+	log=$workdir/$(basename "$s").log
+	start=$(date +%s)
+	run_one "$s" "$log"
+	rc=$?
+	secs=$(($(date +%s) - start))
+	case $rc in
+	0) pass=$((pass + 1)); echo "PASS $name (${secs}s)" ;;
+	77) skip=$((skip + 1)); echo "SKIP $name: $(tail -n 1 "$log")" ;;
+	*)
+		failed+=("$name")
+		echo "FAIL $name (exit $rc, ${secs}s); last lines of its output:"
+		tail -n 40 "$log" | sed 's/^/    /'
+		;;
+	esac
+done
+rm -rf "$workdir"
+echo "e2e ($E2E_MODE): $pass passed, $skip skipped, ${#failed[@]} failed"
+[ ${#failed[@]} -eq 0 ] || exit 1
+[ "$pass" -gt 0 ] || exit 77
+exit 0
