@@ -7,7 +7,7 @@ packages=(
   build-essential cmake pkg-config clang libclang-rt-14-dev
   libcurl4-openssl-dev libjansson-dev libyaml-dev libssl-dev libcmocka-dev libmicrohttpd-dev
   prometheus prometheus-alertmanager
-  python3 curl openssl ca-certificates time procps
+  python3 python3-yaml curl openssl ca-certificates time procps
 )
 
 missing=()
