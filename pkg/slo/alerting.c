@@ -111,10 +111,18 @@ static void parse_map(struct br_slo_ctx *c, const json_t *alerting, const char *
 		else {
 			struct br_label *l = &out->items[out->count];
 
+			/* only complete items are kept: the sort reads them.
+			   br_slo_strdup has recorded why it failed. */
 			l->value = br_slo_strdup(c, v, field);
+			if (!l->value)
+				continue;
 			l->name = strdup(name);
-			if (!l->name)
+			if (!l->name) {
+				free(l->value);
+				l->value = NULL;
 				c->nomem = 1;
+				continue;
+			}
 			out->count++;
 		}
 	}

@@ -22,8 +22,10 @@ enum br_slo_type { BR_T_OBJECT, BR_T_LIST, BR_T_STRING, BR_T_NUMBER, BR_T_INT, B
 /* Records a problem about field at node's position (node may be NULL). */
 void br_slo_problem(struct br_slo_ctx *c, const json_t *node, const char *field,
 		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-/* Records err (from a selector parser) at node's position. */
-void br_slo_add_error(struct br_slo_ctx *c, const json_t *node, struct br_error *err);
+/* Records err, which the selector parser filled when it returned rc, at
+ * node's position; an out-of-memory rc sets nomem instead. */
+void br_slo_add_error(struct br_slo_ctx *c, const json_t *node, int rc,
+		      struct br_error *err);
 
 /* The member key of obj (path is obj's own field path, "" for the root).
  * Returns NULL when it is absent or null (a problem if required) or has the

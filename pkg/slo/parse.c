@@ -56,9 +56,10 @@ void br_slo_problem(struct br_slo_ctx *c, const json_t *node, const char *field,
 	add(c, node, &e);
 }
 
-void br_slo_add_error(struct br_slo_ctx *c, const json_t *node, struct br_error *err)
+void br_slo_add_error(struct br_slo_ctx *c, const json_t *node, int rc, struct br_error *err)
 {
-	if (err->code == BR_ENOMEM) {
+	/* Out of memory may come without a record (a failed append). */
+	if (rc == BR_ENOMEM || err->code == BR_ENOMEM || err->code == 0) {
 		c->nomem = 1;
 		c->count++;
 		return;
@@ -345,6 +346,7 @@ static int selector(struct br_slo_ctx *c, const json_t *obj, const char *path,
 	const json_t *v = br_slo_member(c, obj, path, key, BR_T_STRING, required);
 	char field[256];
 	struct br_error err;
+	int rc;
 
 	if (!v)
 		return json_object_get(obj, key) && !json_is_null(json_object_get(obj, key));
@@ -352,8 +354,8 @@ static int selector(struct br_slo_ctx *c, const json_t *obj, const char *path,
 	br_error_init(&err);
 	if (strlen(json_string_value(v)) != json_string_length(v))
 		br_slo_problem(c, v, field, "must not contain a NUL character");
-	else if (br_selector_parse(json_string_value(v), field, sel, &err) != 0)
-		br_slo_add_error(c, v, &err);
+	else if ((rc = br_selector_parse(json_string_value(v), field, sel, &err)) != 0)
+		br_slo_add_error(c, v, rc, &err);
 	return 1;
 }
 

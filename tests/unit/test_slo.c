@@ -1,4 +1,6 @@
 /* test_slo: durations, selectors, defaults, the alert table, validation. */
+#define _GNU_SOURCE /* RTLD_NEXT, for the allocation-failure test */
+#include <dlfcn.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -639,6 +641,145 @@ static void test_data_invalid(void **state)
 	}
 }
 
+/* --- Allocation failures ------------------------------------------------- */
+
+/* malloc, calloc, realloc, strdup and strndup of this process are replaced by
+ * versions that fail the Nth call while failing_after >= 0, so that every
+ * allocation of br_slo_parse (and of the jansson, buf and errors code it
+ * calls) is made to fail in turn, as jansson's test suite does. strdup and
+ * strndup are replaced too because sanitizers intercept them directly. */
+static long failing_after = -1;
+static long allocations;
+
+static int fail_now(void)
+{
+	allocations++;
+	if (failing_after < 0)
+		return 0;
+	return failing_after-- == 0;
+}
+
+static void *next(const char *name)
+{
+	void *f = dlsym(RTLD_NEXT, name);
+	if (!f)
+		abort();
+	return f;
+}
+
+void *malloc(size_t n)
+{
+	static void *(*real)(size_t);
+	if (!real)
+		real = (void *(*)(size_t))next("malloc");
+	return fail_now() ? NULL : real(n);
+}
+
+/* dlsym may itself call calloc before the real one is known: serve that
+ * from a small static arena (never freed: it is not the heap's). */
+void *calloc(size_t n, size_t size)
+{
+	static void *(*real)(size_t, size_t);
+	static int resolving;
+	static _Alignas(16) char arena[4096];
+	static size_t used;
+
+	if (!real) {
+		if (resolving) {
+			void *p = arena + used;
+			used += (n * size + 15) & ~(size_t)15;
+			if (used > sizeof(arena))
+				abort();
+			return p;
+		}
+		resolving = 1;
+		real = (void *(*)(size_t, size_t))next("calloc");
+		resolving = 0;
+	}
+	return fail_now() ? NULL : real(n, size);
+}
+
+void *realloc(void *p, size_t n)
+{
+	static void *(*real)(void *, size_t);
+	if (!real)
+		real = (void *(*)(void *, size_t))next("realloc");
+	return fail_now() ? NULL : real(p, n);
+}
+
+char *strndup(const char *s, size_t n)
+{
+	size_t len = strnlen(s, n);
+	char *copy = malloc(len + 1);
+
+	if (copy) {
+		memcpy(copy, s, len);
+		copy[len] = '\0';
+	}
+	return copy;
+}
+
+char *strdup(const char *s)
+{
+	return strndup(s, strlen(s));
+}
+
+/* Parses doc with the Nth allocation failing, for every N until one run
+ * needs no more than N allocations. Each run must fail cleanly with
+ * BR_ENOMEM (or give the normal answer, want); LeakSanitizer checks that
+ * nothing leaks on any path. Returns the number of runs. */
+static long fail_every_allocation(const json_t *doc, int want)
+{
+	long n;
+
+	for (n = 0;; n++) {
+		struct br_problems p;
+		struct br_slo slo;
+		int rc;
+
+		br_problems_init(&p);
+		allocations = 0;
+		failing_after = n;
+		rc = br_slo_parse(doc, NULL, "f.yaml", &slo, &p);
+		failing_after = -1;
+		if (rc != want && rc != BR_ENOMEM)
+			fail_msg("allocation %ld failed: got %s", n, br_code_name(rc));
+		if (rc == 0)
+			br_slo_release(&slo);
+		else
+			assert_null(slo.name);
+		br_problems_release(&p);
+		if (allocations <= n) {
+			assert_int_equal(rc, want); /* nothing failed: the normal answer */
+			return n;
+		}
+	}
+}
+
+static void test_allocation_failures(void **state)
+{
+	json_error_t jerr;
+	json_t *doc = minimal();
+
+	set(doc, "metadata.namespace", json_string("payments"));
+	set(doc, "spec.description", json_string("orders"));
+	set(doc, "spec.alerting.labels.team", json_string("payments"));
+	set(doc, "spec.alerting.labels.tier", json_string("1"));
+	set(doc, "spec.alerting.annotations.runbook_url", json_string("https://r"));
+	set(doc, "spec.alerting.page.receiver", json_string("pd"));
+	set(doc, "spec.alerting.windows", json_loads(
+		"[{\"severity\":\"page\",\"long\":\"1h\",\"burnRate\":14.4},"
+		" {\"severity\":\"ticket\",\"long\":\"1d\",\"budgetPercent\":10}]", 0, &jerr));
+	assert_true(fail_every_allocation(doc, 0) > 20);
+
+	/* and on the paths that report problems */
+	set(doc, "spec.objective", json_integer(100));
+	set(doc, "spec.bogus", json_true());
+	set(doc, "spec.alerting.labels.slo", json_string("x"));
+	assert_true(fail_every_allocation(doc, BR_EINVAL) > 3);
+	json_decref(doc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -656,6 +797,7 @@ int main(void)
 		cmocka_unit_test(test_json_problems),
 		cmocka_unit_test(test_data_valid),
 		cmocka_unit_test(test_data_invalid),
+		cmocka_unit_test(test_allocation_failures),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
