@@ -402,10 +402,14 @@ class Handler(BaseHTTPRequestHandler):
             "ERROR", "BOOKMARK") else o}).encode() + b"\n" for t, o in events)
         rnd = self.S.rnd
         while data:
-            if self.S.args.plain_chunks or rnd.random() < 0.5:
-                n = len(data)
-            else:
-                n = rnd.randint(1, max(1, len(data) - 1))
+            r = rnd.random()
+            if self.S.args.plain_chunks or r < 0.2:
+                n = len(data)  # everything pending in one chunk
+            elif r < 0.6:
+                n = rnd.randint(1, len(data))  # cut anywhere, even inside a UTF-8 sequence
+            else:  # end the chunk after one to three whole events
+                ends = [i + 1 for i, b in enumerate(data) if b == 0x0A][:rnd.randint(1, 3)]
+                n = ends[-1]
             self.wfile.write(b"%x\r\n" % n + data[:n] + b"\r\n")
             self.wfile.flush()
             data = data[n:]

@@ -4,6 +4,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import ssl
 import subprocess
 import sys
@@ -371,6 +372,95 @@ class FakeApiTest(unittest.TestCase):
                   "widgets.example.com")
         code, _, _ = self.c.req("GET", "/apis/example.com/v1/widgets")
         self.assertEqual(code, 404)
+
+
+    def test_chunks_split_and_batch_events(self):
+        """Raw chunk sizes: events must sometimes span chunks and share them (seeded)."""
+        ns = self.ns()
+        rv = self.c.ok("GET", CMS % ns)["metadata"]["resourceVersion"]
+        for i in range(40):
+            self.c.ok("POST", CMS % ns, {"metadata": {"name": "k%d" % i}})
+        split = shared = False
+        for _ in range(5):  # the splitting is random: a few streams make both near-certain
+            chunks = self.raw_watch(ns, rv)
+            events = [json.loads(line) for line in b"".join(chunks).splitlines()]
+            self.assertEqual([e["object"]["metadata"]["name"] for e in events],
+                             ["k%d" % i for i in range(40)])
+            split |= any(not c.endswith(b"\n") for c in chunks)
+            shared |= any(c.count(b"\n") > 1 for c in chunks)
+        self.assertTrue(split, "an event spans chunks")
+        self.assertTrue(shared, "a chunk holds several events")
+
+    def raw_watch(self, ns, rv):
+        raw = socket.create_connection(("127.0.0.1", self.port), timeout=10)
+        s = self.c.ctx.wrap_socket(raw, server_hostname="127.0.0.1")
+        s.sendall(("GET %s?watch=1&timeoutSeconds=1&resourceVersion=%s HTTP/1.1\r\n"
+                   "Host: x\r\nAuthorization: Bearer %s\r\n\r\n"
+                   % (CMS % ns, rv, self.c.token)).encode())
+        f = s.makefile("rb")
+        while f.readline() not in (b"\r\n", b""):
+            pass
+        chunks = []
+        while True:
+            n = int(f.readline().strip(), 16)
+            data = f.read(n)
+            f.readline()
+            if n == 0:
+                break
+            chunks.append(data)
+        f.close()
+        s.close()
+        return chunks
+
+    def test_json_patch_deletecollection_and_fields(self):
+        ns = self.ns()
+        self.c.ok("POST", CMS % ns, {"metadata": {"name": "p", "labels": {"del": "y"}},
+                                     "data": {"a": "1"}})
+        self.c.ok("POST", CMS % ns, {"metadata": {"name": "q"}})
+        o = self.c.ok("PATCH", CMS % ns + "/p", [{"op": "test", "path": "/data/a", "value": "1"},
+                                                 {"op": "replace", "path": "/data/a",
+                                                  "value": "2"}],
+                      "application/json-patch+json")
+        self.assertEqual(o["data"], {"a": "2"})
+        code, _, _ = self.c.req("PATCH", CMS % ns + "/p",
+                                [{"op": "test", "path": "/data/a", "value": "1"}],
+                                "application/json-patch+json")
+        self.assertEqual(code, 422)
+        lst = self.c.ok("GET", CMS % ns + "?fieldSelector=metadata.name%3Dq")
+        self.assertEqual([i["metadata"]["name"] for i in lst["items"]], ["q"])
+        self.c.ok("DELETE", CMS % ns + "?labelSelector=del%3Dy")
+        names = [i["metadata"]["name"] for i in self.c.ok("GET", CMS % ns)["items"]]
+        self.assertEqual(names, ["q"])
+
+    def test_protobuf_namespace_create(self):
+        # What kubectl create namespace sends: "k8s\0" + Unknown{TypeMeta, raw Namespace}.
+        def ld(num, b):
+            return bytes([num << 3 | 2, len(b)]) + b
+        meta = ld(1, b"pb-ns")
+        raw = ld(1, meta)
+        env = b"k8s\x00" + ld(1, ld(1, b"v1") + ld(2, b"Namespace")) + ld(2, raw)
+        o = self.c.ok("POST", "/api/v1/namespaces", env, "application/vnd.kubernetes.protobuf")
+        self.assertEqual((o["metadata"]["name"], o["status"]["phase"]), ("pb-ns", "Active"))
+
+
+class GoneAsHttpTest(unittest.TestCase):
+    def test_http_410_and_latency(self):
+        d = tempfile.mkdtemp(prefix="fakeapi-gone.")
+        try:
+            p, port = start(d, "--watch-gone", "http", "--latency-ms", "150")
+            c = Client(d, port)
+            rv = c.ok("GET", CMS % "default")["metadata"]["resourceVersion"]
+            c.ok("POST", CMS % "default", {"metadata": {"name": "x"}})
+            c.ok("POST", "/fake/compact", {})
+            t0 = time.time()
+            code, _, st = c.req("GET", CMS % "default" + "?watch=1&resourceVersion=" + rv)
+            self.assertGreaterEqual(time.time() - t0, 0.15)
+            self.assertEqual((code, st["reason"], st["code"]), (410, "Expired", 410))
+            p.terminate()
+            p.wait()
+            p.stdout.close()
+        finally:
+            shutil.rmtree(d)
 
 
 class RestartTest(unittest.TestCase):
