@@ -16,6 +16,7 @@
 struct anchor {
 	char *name;     /* NULL: empty slot */
 	json_t *node;
+	size_t size;    /* nodes in the tree, so an alias is priced up front */
 };
 
 struct loader {
@@ -63,13 +64,19 @@ static int next_event(struct loader *ld, yaml_event_t *ev)
 			       p->problem ? p->problem : "syntax error");
 }
 
+static int too_many(struct loader *ld, yaml_mark_t mark)
+{
+	return fail_at(ld, BR_ELIMIT, mark,
+		       "too many nodes (more than BR_YAML_MAX_NODES with "
+		       "aliases expanded)", NULL);
+}
+
+/* Counts one more node (or document) against the budget. */
 static int count_node(struct loader *ld, yaml_mark_t mark)
 {
 	if (++ld->nodes <= BR_YAML_MAX_NODES)
 		return 0;
-	return fail_at(ld, BR_ELIMIT, mark,
-		       "too many nodes (aliases expand to more than "
-		       "BR_YAML_MAX_NODES)", NULL);
+	return too_many(ld, mark);
 }
 
 /* Records where node starts. true, false and null are shared singletons in
@@ -137,8 +144,10 @@ static int anchors_grow(struct loader *ld)
 	return 0;
 }
 
-/* Remembers node under name (a later anchor of the same name wins). */
-static int anchor_put(struct loader *ld, const char *name, json_t *node)
+/* Remembers node of size nodes under name (a later anchor of the same name
+ * wins). */
+static int anchor_put(struct loader *ld, const char *name, json_t *node,
+		      size_t size)
 {
 	struct anchor *slot;
 
@@ -153,14 +162,18 @@ static int anchor_put(struct loader *ld, const char *name, json_t *node)
 	}
 	json_decref(slot->node);
 	slot->node = json_incref(node);
+	slot->size = size;
 	return 0;
 }
 
-static json_t *anchor_get(struct loader *ld, const char *name)
+static const struct anchor *anchor_get(struct loader *ld, const char *name)
 {
+	const struct anchor *a;
+
 	if (!ld->anchor_cap)
 		return NULL;
-	return anchor_slot(ld->anchors, ld->anchor_cap, name)->node;
+	a = anchor_slot(ld->anchors, ld->anchor_cap, name);
+	return a->name ? a : NULL;
 }
 
 /* ---- aliases: deep copy under the node budget ---- */
@@ -238,12 +251,15 @@ static int load_alias(struct loader *ld, yaml_event_t *ev, int depth,
 		      json_t **out)
 {
 	const char *name = (const char *)ev->data.alias.anchor;
-	json_t *target = anchor_get(ld, name);
+	const struct anchor *a = anchor_get(ld, name);
 
-	if (!target)
+	if (!a)
 		return fail_at(ld, BR_EPARSE, ev->start_mark, "unknown anchor",
 			       name);
-	return copy_node(ld, target, depth, ev->start_mark, out);
+	/* fail before copying anything: alias bombs cost no time or memory */
+	if (a->size > BR_YAML_MAX_NODES - ld->nodes)
+		return too_many(ld, ev->start_mark);
+	return copy_node(ld, a->node, depth, ev->start_mark, out);
 }
 
 /* ---- scalars and collections ---- */
@@ -332,8 +348,6 @@ static int load_entry(struct loader *ld, yaml_event_t *key, int depth,
 	if (n == 2 && memcmp(k, "<<", 2) == 0 && key->data.scalar.plain_implicit)
 		return fail_at(ld, BR_EPARSE, key->start_mark,
 			       "merge keys (<<) are not supported", NULL);
-	if ((rc = count_node(ld, key->start_mark)) < 0)
-		return rc;
 	/* jansson's json_object_get and json_equal stop at a NUL in a key */
 	if (memchr(k, '\0', n))
 		return fail_at(ld, BR_EPARSE, key->start_mark,
@@ -345,7 +359,7 @@ static int load_entry(struct loader *ld, yaml_event_t *key, int depth,
 		if ((rc = load_scalar(ld, key, &anchored)) < 0)
 			return rc;
 		rc = anchor_put(ld, (const char *)key->data.scalar.anchor,
-				anchored);
+				anchored, 1);
 		json_decref(anchored);
 		if (rc < 0)
 			return rc;
@@ -402,10 +416,12 @@ static int load_node(struct loader *ld, yaml_event_t *ev, int depth,
 		     json_t **out)
 {
 	const yaml_char_t *anchor = NULL;
-	int rc;
+	size_t before = ld->nodes;
+	int rc = 0;
 
 	*out = NULL;
-	rc = count_node(ld, ev->start_mark);
+	if (ev->type != YAML_ALIAS_EVENT)   /* copy_node counts those */
+		rc = count_node(ld, ev->start_mark);
 	switch (rc < 0 ? YAML_NO_EVENT : ev->type) {
 	case YAML_NO_EVENT:
 		break;
@@ -430,7 +446,8 @@ static int load_node(struct loader *ld, yaml_event_t *ev, int depth,
 		break;
 	}
 	if (rc == 0 && anchor)
-		rc = anchor_put(ld, (const char *)anchor, *out);
+		rc = anchor_put(ld, (const char *)anchor, *out,
+				ld->nodes - before);
 	yaml_event_delete(ev);
 	if (rc < 0) {
 		json_decref(*out);

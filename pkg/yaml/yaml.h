@@ -78,8 +78,9 @@ void br_yaml_stream_release(struct br_yaml_stream *s);
  * Mapping keys must be scalars and are kept as their text; a key holding a
  * NUL character is refused (jansson lookups would stop there). Merge keys
  * (<<) are refused. Anchors are local to their document. Every document
- * start, node and key counts against BR_YAML_MAX_NODES, which so also caps
- * the number of documents.
+ * start and node counts against BR_YAML_MAX_NODES (so it also caps the
+ * number of documents); an alias whose expansion would pass it fails before
+ * anything is copied.
  *
  * Returns 0 and fills out (init'ed by the call; you own it: release with
  * br_yaml_stream_release), or BR_EPARSE / BR_ELIMIT / BR_ENOMEM with err set
