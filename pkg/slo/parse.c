@@ -331,7 +331,7 @@ static void parse_traffic(struct br_slo_ctx *c, const json_t *spec, struct br_sl
 	if (json_integer_value(v) < 0)
 		br_slo_problem(c, v, "spec.traffic.minEvents",
 			       "must be 0 or more, got %" JSON_INTEGER_FORMAT, json_integer_value(v));
-	else if (out->indicator == BR_INDICATOR_RAW && json_integer_value(v) > 0)
+	else if (out->indicator == BR_INDICATOR_RAW)
 		br_slo_problem(c, v, "spec.traffic.minEvents",
 			       "cannot be used with a raw indicator: burnrate cannot count "
 			       "the events of a raw error ratio");
@@ -497,6 +497,11 @@ char *br_slo_label_value(struct br_slo_ctx *c, const json_t *obj, const char *pa
 	return label_value(c, obj, path, key, 0);
 }
 
+/* As the API server's strict decoding: status is the server's, the rest
+ * would be a typo. */
+static const char *const top_fields[] = {"apiVersion", "kind", "metadata", "spec",
+					 "status", NULL};
+
 int br_slo_parse(const json_t *doc, const struct br_yaml_marks *marks,
 		 const char *file, struct br_slo *out,
 		 struct br_problems *problems)
@@ -509,6 +514,7 @@ int br_slo_parse(const json_t *doc, const struct br_yaml_marks *marks,
 		br_slo_problem(&c, doc, "", "a ServiceLevelObjective must be an object");
 		return BR_EINVAL;
 	}
+	br_slo_check_fields(&c, doc, "", top_fields);
 	check_type(&c, doc);
 	parse_metadata(&c, doc, out);
 	spec = br_slo_member(&c, doc, "", "spec", BR_T_OBJECT, 1);

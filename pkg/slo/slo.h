@@ -36,7 +36,10 @@ int br_duration_parse(const char *text, long long *seconds);
 
 /* Writes seconds the way Prometheus prints durations ("1h", "4m40s",
  * "67h12m", "3d" as "3d", "2w" as "2w"): the largest units first, no zero
- * parts, "0s" for 0. Always NUL-terminated; returns out. 32 bytes suffice. */
+ * parts, "0s" for 0; weeks and days only when they divide the duration
+ * (28d is "4w", 2d19h12m is "67h12m"), so br_duration_parse reads back every
+ * output. A negative duration is written as "-". Always NUL-terminated
+ * (truncated to size); returns out. 32 bytes suffice. */
 char *br_duration_format(long long seconds, char *out, size_t size);
 
 /* --- Selectors ----------------------------------------------------------- */
@@ -172,10 +175,38 @@ void br_slo_release(struct br_slo *slo);
  * marks may be NULL (input from the API server); with marks, and file not NULL,
  * each problem carries the file, line and column of the offending node.
  *
+ * Defaults: metadata.namespace "default"; spec.window 30d; alerting.name the
+ * CamelCase of metadata.name ("checkout-availability" is
+ * "CheckoutAvailability"; "Slo" in front of a name starting with a digit);
+ * page severity "critical", ticket severity "warning"; the alert table of
+ * br_slo_default_windows() unless spec.alerting.windows replaces it (a row's
+ * short window defaults to long/12; burnRate and budgetPercent are derived
+ * from each other).
+ *
+ * Refused, each with its own problem: a wrong apiVersion or kind; unknown
+ * fields (anywhere in spec, and at the top level) and wrong JSON types;
+ * metadata.name not a DNS-1123 subdomain, namespace not a DNS-1123 label;
+ * spec.service missing, empty, over 253 bytes or with a line break;
+ * objective outside (0, 100); a window that does not parse or is outside
+ * 1d..90d; not exactly one indicator; a ratio without total or without
+ * exactly one of errors and good; invalid selectors; a latency histogram
+ * named with _bucket, _count or _sum, without a metric name, or matching on
+ * le; a threshold that is not a positive number; a raw errorRatio without
+ * "$window"; a negative minEvents, or minEvents with a raw indicator; an
+ * alert name or label name Prometheus refuses; labels burnrate owns (slo,
+ * slo_namespace, severity, burnrate_severity, service, alertname, and names
+ * starting with "__"); non-string label and annotation values; override rows
+ * with short >= long, short under 1m, long over the window, or not exactly
+ * one positive burnRate / budgetPercent in (0, 100]; and, for every row of
+ * an enabled severity, a short window under 1m or a threshold f * eb >= 1
+ * that can never fire.
+ *
  * Returns 0 when the object is valid. Otherwise returns BR_EINVAL (or
  * BR_ENOMEM), adds every problem found to problems (if not NULL; each with the
  * field path such as "spec.indicator.ratio.errors" and a message naming what
- * is wrong), and leaves out released. The document is borrowed. */
+ * is wrong), and leaves out released. The document is borrowed. Problems
+ * about true, false or null values point at the object that holds them (they
+ * have no marks of their own). */
 int br_slo_parse(const json_t *doc, const struct br_yaml_marks *marks,
 		 const char *file, struct br_slo *out,
 		 struct br_problems *problems);

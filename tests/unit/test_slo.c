@@ -276,6 +276,12 @@ static void test_defaults(void **state)
 	assert_int_equal(slo.windows[0].long_s, 3600);
 	br_slo_release(&slo);
 	assert_null(slo.name);
+
+	/* alert names from names with dots and a leading digit */
+	set(doc, "metadata.name", json_string("5xx.errors-api"));
+	assert_int_equal(br_slo_parse(doc, NULL, NULL, &slo, &p), 0);
+	assert_string_equal(slo.alert_name, "Slo5xxErrorsApi");
+	br_slo_release(&slo);
 	br_problems_release(&p);
 	json_decref(doc);
 }
