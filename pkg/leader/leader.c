@@ -1,0 +1,417 @@
+/* leader: Lease-based leader election (client-go's leaderelection): the
+ * acquire/renew step, the contend/lead loop, and release on stop. */
+#include "leader/leader.h"
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf/buf.h"
+#include "kube/kube.h"
+
+struct br_leader {
+	struct br_kube_client *client;
+	char *ns, *name, *identity;
+	char *path;                 /* the Lease's path */
+	struct br_leader_options opts;  /* strings not owned */
+	pthread_mutex_t mu;         /* guards the fields below and cond */
+	pthread_cond_t cond;
+	int leading;
+	char *holder;               /* last holder seen */
+	struct br_leader_stats stats;
+	atomic_int stop;
+	int running;
+	pthread_t thread;
+	unsigned int seed;
+	/* elector thread only: what we last saw and when (our clock) */
+	json_t *observed;           /* the Lease spec last seen */
+	double observed_at;
+};
+
+static double now_mono(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int br_leader_microtime(const struct timespec *t, char *out, size_t size)
+{
+	struct tm tm;
+	char secs[32];
+	if (size < 28 || !gmtime_r(&t->tv_sec, &tm) ||
+	    strftime(secs, sizeof(secs), "%Y-%m-%dT%H:%M:%S", &tm) != 19)
+		return BR_EINVAL;
+	snprintf(out, size, "%s.%06ldZ", secs, t->tv_nsec / 1000);
+	return 0;
+}
+
+static json_t *now_microtime(void)
+{
+	struct timespec ts;
+	char buf[40];
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (br_leader_microtime(&ts, buf, sizeof(buf)) < 0)
+		return NULL;
+	return json_string(buf);
+}
+
+static void set_holder(struct br_leader *le, const char *holder)
+{
+	char *copy = strdup(holder ? holder : "");
+	pthread_mutex_lock(&le->mu);
+	if (copy) {
+		free(le->holder);
+		le->holder = copy;
+	}
+	pthread_mutex_unlock(&le->mu);
+}
+
+/* Remembers spec and the local time it was first seen to be so. */
+static void observe(struct br_leader *le, json_t *spec)
+{
+	if (le->observed && json_equal(le->observed, spec))
+		return;
+	json_decref(le->observed);
+	le->observed = json_deep_copy(spec);
+	le->observed_at = now_mono();
+	set_holder(le, json_string_value(json_object_get(spec, "holderIdentity")));
+}
+
+static json_t *lease_object(struct br_leader *le, const char *rv, json_t *spec)
+{
+	json_t *md = json_pack("{s:s,s:s}", "name", le->name, "namespace", le->ns);
+	if (md && rv)
+		json_object_set_new(md, "resourceVersion", json_string(rv));
+	return json_pack("{s:s,s:s,s:o,s:o}", "apiVersion", "coordination.k8s.io/v1",
+			 "kind", "Lease", "metadata", md, "spec", spec);
+}
+
+/* The spec we write to hold the lease, given the one read (NULL: none). */
+static json_t *held_spec(struct br_leader *le, json_t *old)
+{
+	const char *holder = json_string_value(json_object_get(old, "holderIdentity"));
+	json_int_t transitions =
+		json_integer_value(json_object_get(old, "leaseTransitions"));
+	int ours = holder && strcmp(holder, le->identity) == 0;
+	json_t *now = now_microtime();
+	json_t *acquired = ours ? json_incref(json_object_get(old, "acquireTime")) : NULL;
+	if (!acquired)
+		acquired = json_incref(now);
+	if (old && !ours)
+		transitions++;  /* a takeover (or after a release) */
+	return json_pack("{s:s,s:i,s:o,s:o,s:I}", "holderIdentity", le->identity,
+			 "leaseDurationSeconds", (int)(le->opts.lease_duration + 0.5),
+			 "acquireTime", acquired, "renewTime", now,
+			 "leaseTransitions", transitions);
+}
+
+/* One acquire-or-renew attempt. Returns 0 when we hold the lease now,
+ * BR_ECONFLICT when another holds it or won the race, another code for a
+ * failed request. */
+static int try_acquire(struct br_leader *le, struct br_error *err)
+{
+	json_t *lease = NULL, *out = NULL;
+	int rc = br_kube_get(le->client, le->path, &lease, err);
+	if (rc == BR_ENOTFOUND) {
+		json_t *obj = lease_object(le, NULL, held_spec(le, NULL));
+		struct br_buf coll;
+		br_buf_init(&coll, 4096);
+		rc = !obj ? BR_ENOMEM : br_kube_path(&coll, "coordination.k8s.io", "v1", le->ns, "leases",
+				  NULL, NULL);
+		if (rc == 0)
+			rc = br_kube_create(le->client, coll.data, obj, &out, err);
+		br_buf_release(&coll);
+		json_decref(obj);
+	} else if (rc == 0) {
+		json_t *spec = json_object_get(lease, "spec");
+		if (!spec)
+			spec = json_object();
+		else
+			json_incref(spec);
+		observe(le, spec);
+		const char *holder = json_string_value(json_object_get(spec, "holderIdentity"));
+		json_int_t secs = json_integer_value(json_object_get(spec, "leaseDurationSeconds"));
+		int other = holder && *holder && strcmp(holder, le->identity) != 0;
+		if (other && le->observed_at + (double)secs > now_mono()) {
+			json_decref(spec);
+			json_decref(lease);
+			return BR_ECONFLICT;  /* held, not expired */
+		}
+		const char *rv = json_string_value(json_object_get(
+			json_object_get(lease, "metadata"), "resourceVersion"));
+		json_t *obj = lease_object(le, rv, held_spec(le, spec));
+		rc = !obj ? BR_ENOMEM : br_kube_update(le->client, le->path, obj, &out, err);
+		json_decref(obj);
+		json_decref(spec);
+	}
+	if (rc == 0)
+		observe(le, json_object_get(out, "spec"));
+	json_decref(out);
+	json_decref(lease);
+	return rc;
+}
+
+/* Writes an empty holder so the next contender need not wait. */
+static void release(struct br_leader *le)
+{
+	json_t *lease = NULL;
+	if (br_kube_get(le->client, le->path, &lease, NULL) == 0) {
+		json_t *spec = json_object_get(lease, "spec");
+		const char *holder = json_string_value(json_object_get(spec, "holderIdentity"));
+		if (holder && strcmp(holder, le->identity) == 0) {
+			json_t *now = now_microtime();
+			json_object_set_new(spec, "holderIdentity", json_string(""));
+			json_object_set_new(spec, "leaseDurationSeconds", json_integer(1));
+			json_object_set(spec, "renewTime", now);
+			json_object_set_new(spec, "acquireTime", now);
+			br_kube_update(le->client, le->path, lease, NULL, NULL);
+		}
+	}
+	json_decref(lease);
+}
+
+/* Sleeps up to seconds, or until stop. */
+static void pause_for(struct br_leader *le, double seconds)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	double t = ts.tv_sec + ts.tv_nsec / 1e9 + seconds;
+	ts.tv_sec = (time_t)t;
+	ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
+	pthread_mutex_lock(&le->mu);
+	while (!atomic_load(&le->stop) &&
+	       pthread_cond_timedwait(&le->cond, &le->mu, &ts) == 0)
+		;
+	pthread_mutex_unlock(&le->mu);
+}
+
+static void set_leading(struct br_leader *le, int leading)
+{
+	pthread_mutex_lock(&le->mu);
+	le->leading = leading;
+	if (leading)
+		le->stats.acquisitions++;
+	pthread_mutex_unlock(&le->mu);
+	void (*cb)(void *) = leading ? le->opts.on_started_leading
+				     : le->opts.on_stopped_leading;
+	if (cb)
+		cb(le->opts.ctx);
+}
+
+static int attempt(struct br_leader *le)
+{
+	int rc = try_acquire(le, NULL);
+	pthread_mutex_lock(&le->mu);
+	le->stats.attempts++;
+	if (rc)
+		le->stats.failures++;
+	pthread_mutex_unlock(&le->mu);
+	return rc;
+}
+
+static void *run(void *arg)
+{
+	struct br_leader *le = arg;
+	double last_ok = 0;
+	int leading = 0;
+	while (!atomic_load(&le->stop)) {
+		int rc = attempt(le);
+		if (atomic_load(&le->stop)) {
+			if (rc == 0 && !leading)
+				release(le);  /* won it just now: give it back */
+			break;
+		}
+		double now = now_mono();
+		if (rc == 0) {
+			last_ok = now;
+			if (!leading) {
+				leading = 1;
+				set_leading(le, 1);
+			}
+		} else if (leading && now - last_ok > le->opts.renew_deadline) {
+			leading = 0;
+			pthread_mutex_lock(&le->mu);
+			le->stats.losses++;
+			pthread_mutex_unlock(&le->mu);
+			set_leading(le, 0);
+		}
+		double wait = le->opts.retry_period;
+		if (!leading)  /* contenders spread out, as client-go's jitter */
+			wait *= 1.0 + 0.2 * (rand_r(&le->seed) / (RAND_MAX + 1.0));
+		pause_for(le, wait);
+	}
+	if (leading) {
+		release(le);
+		set_leading(le, 0);
+	}
+	return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Lifecycle                                                          */
+
+static int check_options(const struct br_leader_options *o,
+			 struct br_leader_options *d, struct br_error *err)
+{
+	*d = *o;
+	if (d->lease_duration <= 0)
+		d->lease_duration = 15;
+	if (d->renew_deadline <= 0)
+		d->renew_deadline = 10;
+	if (d->retry_period <= 0)
+		d->retry_period = 2;
+	if (!o->namespace || !*o->namespace || !o->name || !*o->name)
+		return br_error_set(err, BR_EINVAL, "leader: lease namespace and name required");
+	if (!(d->lease_duration > d->renew_deadline) ||
+	    !(d->renew_deadline > 1.2 * d->retry_period))
+		return br_error_set(err, BR_EINVAL,
+				    "leader: need lease (%g s) > renew deadline (%g s) > "
+				    "1.2 x retry (%g s)",
+				    d->lease_duration, d->renew_deadline, d->retry_period);
+	d->namespace = d->name = d->identity = NULL;
+	return 0;
+}
+
+static char *default_identity(void)
+{
+	char host[256] = "";
+	struct br_buf b;
+	if (gethostname(host, sizeof(host) - 1) != 0)
+		host[0] = '\0';
+	host[sizeof(host) - 1] = '\0';
+	br_buf_init(&b, 1024);
+	br_buf_addf(&b, "%s_%ld", host[0] ? host : "unknown", (long)getpid());
+	return br_buf_detach(&b);
+}
+
+static void destroy(struct br_leader *le)
+{
+	json_decref(le->observed);
+	free(le->ns);
+	free(le->name);
+	free(le->identity);
+	free(le->path);
+	free(le->holder);
+	free(le);
+}
+
+static int init_fields(struct br_leader *le, const struct br_leader_options *o)
+{
+	struct br_buf p;
+	pthread_condattr_t ca;
+	le->ns = strdup(o->namespace);
+	le->name = strdup(o->name);
+	le->identity = o->identity ? strdup(o->identity) : default_identity();
+	br_buf_init(&p, 4096);
+	if (br_kube_path(&p, "coordination.k8s.io", "v1", o->namespace, "leases",
+			 o->name, NULL) < 0)
+		return BR_ENOMEM;
+	le->path = br_buf_detach(&p);
+	if (!le->ns || !le->name || !le->identity || !le->path)
+		return BR_ENOMEM;
+	if (pthread_condattr_init(&ca))
+		return BR_ENOMEM;
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	int rc = pthread_cond_init(&le->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	if (rc)
+		return BR_ENOMEM;
+	if (pthread_mutex_init(&le->mu, NULL)) {
+		pthread_cond_destroy(&le->cond);
+		return BR_ENOMEM;
+	}
+	return 0;
+}
+
+int br_leader_create(struct br_kube_client *c,
+		     const struct br_leader_options *opts,
+		     struct br_leader **out, struct br_error *err)
+{
+	*out = NULL;
+	struct br_leader *le = calloc(1, sizeof(*le));
+	if (!le)
+		return br_error_set(err, BR_ENOMEM, "leader: out of memory");
+	int rc = check_options(opts, &le->opts, err);
+	if (rc == 0 && init_fields(le, opts) < 0)
+		rc = br_error_set(err, BR_ENOMEM, "leader: out of memory");
+	if (rc < 0) {
+		destroy(le);
+		return rc;
+	}
+	le->client = c;
+	le->seed = (unsigned int)(now_mono() * 1e6) ^ (unsigned int)getpid();
+	*out = le;
+	return 0;
+}
+
+int br_leader_start(struct br_leader *le, struct br_error *err)
+{
+	if (le->running)
+		return br_error_set(err, BR_EINVAL, "leader: already started");
+	atomic_store(&le->stop, 0);
+	if (pthread_create(&le->thread, NULL, run, le))
+		return br_error_set(err, BR_ENOMEM, "leader: no thread");
+	le->running = 1;
+	return 0;
+}
+
+void br_leader_stop(struct br_leader *le)
+{
+	if (!le || !le->running)
+		return;
+	pthread_mutex_lock(&le->mu);
+	atomic_store(&le->stop, 1);
+	pthread_cond_broadcast(&le->cond);
+	pthread_mutex_unlock(&le->mu);
+	pthread_join(le->thread, NULL);
+	le->running = 0;
+}
+
+void br_leader_free(struct br_leader *le)
+{
+	if (!le)
+		return;
+	br_leader_stop(le);
+	pthread_mutex_destroy(&le->mu);
+	pthread_cond_destroy(&le->cond);
+	destroy(le);
+}
+
+int br_leader_is_leader(struct br_leader *le)
+{
+	pthread_mutex_lock(&le->mu);
+	int l = le->leading;
+	pthread_mutex_unlock(&le->mu);
+	return l;
+}
+
+const char *br_leader_identity(const struct br_leader *le)
+{
+	return le->identity;
+}
+
+void br_leader_holder(struct br_leader *le, char *out, size_t size)
+{
+	if (!size)
+		return;
+	pthread_mutex_lock(&le->mu);
+	const char *h = le->holder ? le->holder : "";
+	size_t n = strlen(h);
+	if (n >= size)
+		n = size - 1;
+	memcpy(out, h, n);
+	out[n] = '\0';
+	pthread_mutex_unlock(&le->mu);
+}
+
+void br_leader_stats(struct br_leader *le, struct br_leader_stats *out)
+{
+	pthread_mutex_lock(&le->mu);
+	*out = le->stats;
+	pthread_mutex_unlock(&le->mu);
+}
