@@ -52,9 +52,12 @@ static int emit_scalar(struct emitter *em, const char *s, size_t n,
 
 	if (n > INT_MAX)
 		return br_error_set(em->err, BR_EINVAL, "string too long");
+	/* fails on invalid UTF-8 (a string made with json_stringn_nocheck)
+	 * or, much less likely, on memory */
 	if (!yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s,
 					  (int)n, 1, 1, style))
-		return br_error_set(em->err, BR_ENOMEM, "out of memory");
+		return br_error_set(em->err, BR_EINVAL,
+				    "string is not valid UTF-8");
 	return emit(em, &ev);
 }
 

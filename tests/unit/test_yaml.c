@@ -469,6 +469,19 @@ static void test_emit_values(void **state)
 		br_buf_release(&b);
 		json_decref(d);
 	}
+	/* a string YAML cannot carry: invalid UTF-8 */
+	{
+		struct br_buf b;
+		struct br_error err;
+		json_t *d = json_pack("{s:o}", "k", json_stringn_nocheck("a\xff", 2));
+		br_buf_init(&b, BR_BUF_MAX_DEFAULT);
+		br_buf_adds(&b, "keep\n");
+		br_error_init(&err);
+		assert_int_equal(br_yaml_emit(d, &b, &err), BR_EINVAL);
+		assert_string_equal(br_buf_str(&b), "keep\n");
+		br_buf_release(&b);
+		json_decref(d);
+	}
 	/* a capped buffer fails cleanly */
 	{
 		struct br_buf b;
