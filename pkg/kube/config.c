@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/bio.h>
@@ -75,11 +76,18 @@ int br_kube__read_file(const char *path, size_t max, char **data, size_t *len,
 	size_t n;
 	FILE *f = fopen(path, "rb");
 
+	struct stat st;
+
 	*data = NULL;
 	*len = 0;
 	if (!f)
 		return br_error_set(err, BR_EIO, "cannot open %s: %s", path,
 				    strerror(errno));
+	/* a FIFO or a device could block or never end */
+	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+		fclose(f);
+		return br_error_set(err, BR_EIO, "%s is not a regular file", path);
+	}
 	br_buf_init(&b, max);
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
 		if (br_buf_add(&b, chunk, n) < 0) {
