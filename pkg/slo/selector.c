@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "buf/buf.h"
 
@@ -396,25 +397,64 @@ static int render_matcher(const struct br_matcher *m, struct br_buf *out)
 	return rc ? rc : br_promql_quote(m->value, out);
 }
 
+/* Words the PromQL lexer reads as keywords or numbers wherever a metric name
+ * could stand (case-insensitively): a metric with such a name can only be
+ * written as {__name__="..."}. */
+static int is_keyword(const char *name)
+{
+	static const char *const words[] = {
+		"and", "or", "unless", "atan2", "sum", "avg", "count", "min", "max",
+		"group", "stddev", "stdvar", "topk", "bottomk", "count_values",
+		"quantile", "offset", "by", "without", "on", "ignoring", "group_left",
+		"group_right", "bool", "start", "end", "inf", "nan", NULL,
+	};
+	for (size_t i = 0; words[i]; i++)
+		if (strcasecmp(words[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+/* The metric name (with suffix) as a bare word, or as a __name__ matcher
+ * when it is a keyword. Sets *braces when a matcher was opened. */
+static int render_metric(const struct br_selector *sel, const char *suffix,
+			 struct br_buf *out, int *braces)
+{
+	struct br_buf name;
+	int rc;
+
+	*braces = 0;
+	if (!sel->metric)
+		return 0;
+	br_buf_init(&name, BR_BUF_MAX_DEFAULT);
+	rc = br_buf_adds(&name, sel->metric);
+	if (rc == 0 && suffix)
+		rc = br_buf_adds(&name, suffix);
+	if (rc == 0 && is_keyword(br_buf_str(&name))) {
+		*braces = 1;
+		rc = br_buf_adds(out, "{__name__=");
+		if (rc == 0)
+			rc = br_promql_quote(br_buf_str(&name), out);
+	} else if (rc == 0)
+		rc = br_buf_adds(out, br_buf_str(&name));
+	br_buf_release(&name);
+	return rc;
+}
+
 int br_selector_render(const struct br_selector *sel, const char *suffix,
 		       const struct br_matcher *extra, struct br_buf *out)
 {
 	size_t n = sel->count + (extra ? 1 : 0);
-	int rc = 0;
+	int braces, rc = render_metric(sel, suffix, out, &braces);
 
-	if (sel->metric)
-		rc = br_buf_adds(out, sel->metric);
-	if (rc == 0 && suffix)
-		rc = br_buf_adds(out, suffix);
-	if (rc == 0 && (n > 0 || !sel->metric))
+	if (rc == 0 && !braces && (n > 0 || !sel->metric))
 		rc = br_buf_addc(out, '{');
 	for (size_t i = 0; rc == 0 && i < n; i++) {
-		if (i > 0)
+		if (i > 0 || braces)
 			rc = br_buf_addc(out, ',');
 		if (rc == 0)
 			rc = render_matcher(i < sel->count ? &sel->matchers[i] : extra, out);
 	}
-	if (rc == 0 && (n > 0 || !sel->metric))
+	if (rc == 0 && (braces || n > 0 || !sel->metric))
 		rc = br_buf_addc(out, '}');
 	return rc;
 }

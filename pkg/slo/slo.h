@@ -74,8 +74,9 @@ void br_selector_release(struct br_selector *sel);
 /* Appends the selector in canonical form (values double-quoted and escaped, so
  * no value can end the string early). extra, when not NULL, is one more
  * matcher written last (the generator adds le="0.5" this way). suffix, when not
- * NULL, is appended to the metric name (_bucket, _count). Returns 0 or
- * BR_ENOMEM. */
+ * NULL, is appended to the metric name (_bucket, _count). A metric name that
+ * PromQL would read as a keyword or number (sum, on, Inf...) is written as a
+ * __name__ matcher instead. Returns 0 or BR_ENOMEM. */
 struct br_buf;
 int br_selector_render(const struct br_selector *sel, const char *suffix,
 		       const struct br_matcher *extra, struct br_buf *out);

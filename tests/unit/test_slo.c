@@ -107,6 +107,11 @@ static void test_selector_valid(void **state)
 		{"x{a=\"\\u00e9\\x41\\101\"}", "x{a=\"\xc3\xa9" "AA\"}"},
 		{"x{a=\"\"}", "x{a=\"\"}"},
 		{"x{a=`raw \\n \"q\"`}", "x{a=\"raw \\\\n \\\"q\\\"\"}"},
+		/* keywords and numbers cannot stand as bare metric names */
+		{"sum", "{__name__=\"sum\"}"},
+		{"Inf{job=\"a\"}", "{__name__=\"Inf\",job=\"a\"}"},
+		{"{__name__=\"on\"}", "{__name__=\"on\"}"},
+		{"summary", "summary"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct br_selector sel;
@@ -140,6 +145,17 @@ static void test_selector_render_extra(void **state)
 	free(s);
 	s = render(&sel, "_bucket", &le);
 	assert_string_equal(s, "lat_bucket{le=\"0.5\"}");
+	free(s);
+	br_selector_release(&sel);
+	/* the suffix can make a name a keyword, or stop it being one */
+	assert_int_equal(br_selector_parse("co{a=\"b\"}", "f", &sel, NULL), 0);
+	s = render(&sel, "unt", &le);
+	assert_string_equal(s, "{__name__=\"count\",a=\"b\",le=\"0.5\"}");
+	free(s);
+	br_selector_release(&sel);
+	assert_int_equal(br_selector_parse("sum", "f", &sel, NULL), 0);
+	s = render(&sel, "_count", NULL);
+	assert_string_equal(s, "sum_count");
 	free(s);
 	br_selector_release(&sel);
 }
