@@ -262,7 +262,7 @@ static int fake_start(struct fake *fk)
 		dup2(p[1], 1);
 		close(p[0]);
 		execlp("python3", "python3", script, "--dir", fk->dir, "--port", "0",
-		       "--bookmark-seconds", "1", (char *)NULL);
+		       "--bookmark-seconds", "1", "--bare", (char *)NULL);
 		_exit(127);
 	}
 	close(p[1]);
