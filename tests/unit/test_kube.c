@@ -532,17 +532,20 @@ static void test_client_offline(void **state)
 /* against the fake API server                                         */
 
 static pid_t fake_pid;
+static int fake_broken;  /* present but did not start: fail, not skip */
 static char fake_dir[] = "/tmp/br-kube-fake-XXXXXX";
 static char fake_kubeconfig[4200];
 
 static int start_fake(void **state)
 {
-	char script[4200], probe[4200];
+	char script[4200], probe[4200], crd[4200];
 	double t0;
 
 	snprintf(script, sizeof(script), "%s/tests/fakeapi/fakeapi.py", source_dir);
 	if (access(script, R_OK) != 0 || system("python3 -c pass >/dev/null 2>&1") != 0)
 		return 0;  /* the integration tests skip */
+	snprintf(crd, sizeof(crd), "%s/fakeapi-crd.json", data_dir);
+	fake_broken = 1;  /* until it has started */
 	if (!mkdtemp(fake_dir))
 		return -1;
 	fake_pid = fork();
@@ -550,20 +553,28 @@ static int start_fake(void **state)
 		int fd = open("/dev/null", O_WRONLY);
 		dup2(fd, 1);
 		dup2(fd, 2);
+		/* --bare with our own CRD: independent of the project's CRDs */
 		execlp("python3", "python3", script, "--dir", fake_dir, "--port", "0",
-		       (char *)NULL);
+		       "--bare", "--crd", crd, (char *)NULL);
 		_exit(127);
 	}
 	snprintf(fake_kubeconfig, sizeof(fake_kubeconfig), "%s/kubeconfig", fake_dir);
 	snprintf(probe, sizeof(probe), "%s/port", fake_dir);
 	t0 = mono();
 	while (access(probe, R_OK) != 0) {
-		if (mono() - t0 > 30 || waitpid(fake_pid, NULL, WNOHANG) != 0) {
+		if (waitpid(fake_pid, NULL, WNOHANG) != 0) {
+			fake_pid = 0;  /* it exited: reaped */
+			return 0;
+		}
+		if (mono() - t0 > 30) {
+			kill(fake_pid, SIGTERM);
+			waitpid(fake_pid, NULL, 0);
 			fake_pid = 0;
 			return 0;
 		}
 		sleep_ms(50);
 	}
+	fake_broken = 0;
 	return 0;
 }
 
@@ -607,6 +618,8 @@ static struct br_kube_client *fake_client(struct br_kube_options *o)
 	struct br_kube_client *c;
 	struct br_error err;
 
+	if (fake_broken)
+		fail_msg("tests/fakeapi/fakeapi.py is present but did not start");
 	if (fake_pid <= 0)
 		skip();
 	br_error_init(&err);
@@ -638,7 +651,7 @@ static json_t *obj(const char *text)
 }
 
 #define CM "/api/v1/namespaces/default/configmaps"
-#define SLO "/apis/burnrate.dev/v1alpha1/namespaces/default/servicelevelobjectives"
+#define WIDGETS "/apis/kube-test.burnrate.dev/v1/namespaces/default/widgets"
 
 static void check(int rc, const struct br_error *err)
 {
@@ -716,15 +729,15 @@ static void test_fake_crud(void **state)
 	assert_int_equal(br_kube_get(c, CM "/crud-1", NULL, &err), BR_ENOTFOUND);
 	assert_non_null(strstr(err.text, "NotFound"));
 
-	/* status subresource of an SLO: PUT /status, and apply to /status */
+	/* status subresource of a custom resource: PUT /status, apply to /status */
 	br_error_init(&err);
-	o = obj("{\"apiVersion\":\"burnrate.dev/v1alpha1\",\"kind\":\"ServiceLevelObjective\","
+	o = obj("{\"apiVersion\":\"kube-test.burnrate.dev/v1\",\"kind\":\"Widget\","
 		"\"metadata\":{\"name\":\"s1\"},\"spec\":{\"objective\":99.9}}");
-	check(br_kube_create(c, SLO, o, &out, &err), &err);
+	check(br_kube_create(c, WIDGETS, o, &out, &err), &err);
 	json_decref(o);
 	json_object_set_new(out, "status", obj("{\"observedGeneration\":1}"));
 	o = out;
-	check(br_kube_update_status(c, SLO "/s1", o, &out, &err), &err);
+	check(br_kube_update_status(c, WIDGETS "/s1", o, &out, &err), &err);
 	json_decref(o);
 	assert_int_equal(json_integer_value(json_object_get(
 		json_object_get(out, "status"), "observedGeneration")), 1);
@@ -732,14 +745,14 @@ static void test_fake_crud(void **state)
 					       "resourceVersion"));
 	assert_non_null(rv);
 	json_decref(out);
-	o = obj("{\"apiVersion\":\"burnrate.dev/v1alpha1\",\"kind\":\"ServiceLevelObjective\","
+	o = obj("{\"apiVersion\":\"kube-test.burnrate.dev/v1\",\"kind\":\"Widget\","
 		"\"metadata\":{\"name\":\"s1\"},\"status\":{\"budgetRemaining\":\"0.5\"}}");
-	check(br_kube_apply_status(c, SLO "/s1", o, "burnrate", &out, &err), &err);
+	check(br_kube_apply_status(c, WIDGETS "/s1", o, "burnrate", &out, &err), &err);
 	json_decref(o);
 	assert_string_equal(json_string_value(json_object_get(
 		json_object_get(out, "status"), "budgetRemaining")), "0.5");
 	json_decref(out);
-	check(br_kube_delete(c, SLO "/s1", NULL, NULL, &err), &err);
+	check(br_kube_delete(c, WIDGETS "/s1", NULL, NULL, &err), &err);
 	br_kube_client_free(c);
 }
 
@@ -796,6 +809,8 @@ static void test_fake_wrong_ca(void **state)
 	struct br_error err;
 	char p[4096];
 
+	if (fake_broken)
+		fail_msg("tests/fakeapi/fakeapi.py is present but did not start");
 	if (fake_pid <= 0)
 		skip();
 	br_error_init(&err);
@@ -824,6 +839,8 @@ static void test_fake_token_file(void **state)
 	struct br_error err;
 	char tf[4300];
 
+	if (fake_broken)
+		fail_msg("tests/fakeapi/fakeapi.py is present but did not start");
 	if (fake_pid <= 0)
 		skip();
 	br_error_init(&err);
