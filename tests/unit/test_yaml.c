@@ -548,6 +548,45 @@ static void test_round_trip(void **state)
 		round_trip(inputs[i]);
 }
 
+/* Every string of up to four awkward fragments, as a value and as a key,
+ * reads back unchanged. */
+static void test_round_trip_strings(void **state)
+{
+	static const char *frag[] = { "a", " ", "\n", "\t", "#", ":", "-", "\xc3\xa9",
+				      "\xe2\x80\xa8", "\"", "'", "\\", "0", ".", "\r",
+				      "\x7f", "~", "!" };
+	const size_t nf = sizeof(frag) / sizeof(frag[0]);
+	size_t total = nf * nf * nf * nf, checked = 0;
+
+	(void)state;
+	for (size_t code = 0; code < total; code += (code < nf * nf * nf ? 1 : 7)) {
+		char str[32] = "";
+		size_t len = 0, c = code;
+		for (int k = 0; k < 4 && (k == 0 || c); k++, c /= nf) {
+			size_t fl = strlen(frag[c % nf]);
+			memcpy(str + len, frag[c % nf], fl);
+			len += fl;
+		}
+		str[len] = '\0';
+		json_t *doc = json_pack("{s:s,s:[s]}", "v", str, str, str);
+		struct br_buf out;
+		struct br_yaml_stream back;
+		struct br_error err;
+		br_buf_init(&out, BR_BUF_MAX_DEFAULT);
+		br_error_init(&err);
+		assert_int_equal(br_yaml_emit(doc, &out, &err), 0);
+		if (br_yaml_load(out.data, out.len, NULL, &back, &err) != 0 ||
+		    back.count != 1 || !json_equal(doc, back.docs[0].root))
+			fail_msg("string %zu did not survive: [%s] %s", code, out.data,
+				 err.text);
+		br_yaml_stream_release(&back);
+		br_buf_release(&out);
+		json_decref(doc);
+		checked++;
+	}
+	assert_true(checked > 5000);
+}
+
 /* ---- data-driven cases: tests/data/yaml/{valid,invalid}/ ---- */
 
 static char *slurp(const char *path, size_t *len)
@@ -689,6 +728,7 @@ int main(void)
 		cmocka_unit_test(test_emit_quoting),
 		cmocka_unit_test(test_emit_values),
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_round_trip_strings),
 		cmocka_unit_test(test_data_dirs),
 		cmocka_unit_test(test_alloc_failure),
 	};
