@@ -60,6 +60,28 @@ static int set_str(json_t *obj, const char *key, const char *value)
 	return json_object_set_new(obj, key, json_string(value)) ? BR_ENOMEM : 0;
 }
 
+/* Sets key to value as Prometheus will read it back from an alerting rule's
+ * labels, which it expands as Go templates: every "{{" from the spec is
+ * written as {{ "{{" }} so it stays text instead of becoming template code. */
+static int set_literal(json_t *obj, const char *key, const char *value)
+{
+	struct br_buf b;
+	const char *p = value, *hit;
+	int rc;
+
+	if (!strstr(value, "{{"))
+		return set_str(obj, key, value);
+	br_buf_init(&b, BR_BUF_MAX_DEFAULT);
+	while ((hit = strstr(p, "{{")) != NULL) {
+		br_buf_add(&b, p, (size_t)(hit - p));
+		br_buf_adds(&b, "{{ \"{{\" }}");
+		p = hit + 2;
+	}
+	rc = br_buf_adds(&b, p) ? BR_ENOMEM : set_str(obj, key, br_buf_str(&b));
+	br_buf_release(&b);
+	return rc;
+}
+
 static const struct br_route *route_of(const struct br_slo *slo,
 				       enum br_severity sev)
 {
@@ -449,9 +471,9 @@ static json_t *alert_labels(const struct ctx *c, enum br_severity sev)
 		 set_str(l, "burnrate_severity", sev == BR_SEVERITY_PAGE ? "page" : "ticket") ||
 		 set_str(l, "slo", slo->name) ||
 		 set_str(l, "slo_namespace", slo->namespace) ||
-		 set_str(l, "service", slo->service);
+		 set_literal(l, "service", slo->service);
 	for (i = 0; !failed && i < slo->labels.count; i++)
-		failed = set_str(l, slo->labels.items[i].name, slo->labels.items[i].value);
+		failed = set_literal(l, slo->labels.items[i].name, slo->labels.items[i].value);
 	if (failed) {
 		json_decref(l);
 		return NULL;
@@ -460,7 +482,9 @@ static json_t *alert_labels(const struct ctx *c, enum br_severity sev)
 }
 
 /* Summary and description use {{ $labels.* }} rather than the spec's text:
- * a service name containing "{{" must not become template code. */
+ * a service name containing "{{" must not become template code. The user's
+ * own annotations are passed through as templates on purpose (they may use
+ * {{ $labels.x }} and {{ $value }}). */
 static json_t *alert_annotations(const struct ctx *c, enum br_severity sev)
 {
 	const struct br_slo *slo = c->slo;

@@ -6,7 +6,10 @@
  * Output is jansson trees, never text: the caller serialises them (the YAML
  * emitter in pkg/yaml quotes label values, so no value can break the file).
  * PromQL expressions are built with br_buf; selectors are written with
- * br_selector_render() so every label value is escaped.
+ * br_selector_render() so every label value is escaped. Alert label values
+ * from the spec (service, alerting.labels) have every "{{" written as
+ * {{ "{{" }}, because Prometheus expands alert labels as templates; the
+ * user's annotations are passed through as templates on purpose.
  *
  * Group names have the form "<namespace>/<name>/<part>", part one of sli,
  * sli-long, budget, alerts. Output is deterministic: the same SLO always gives

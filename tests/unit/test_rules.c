@@ -381,6 +381,30 @@ static void test_hostile_values(void **state)
 	br_slo_release(&s);
 }
 
+/* Prometheus expands alert labels as Go templates: "{{" from the spec must
+ * come back as text. */
+static void test_template_literal_labels(void **state)
+{
+	struct br_slo s;
+	json_t *g, *l;
+
+	make_slo(&s, BR_INDICATOR_RATIO);
+	free(s.service);
+	s.service = xdup("a{{ .X }}b{{");
+	s.labels.items = calloc(1, sizeof(*s.labels.items));
+	s.labels.items[0].name = xdup("team");
+	s.labels.items[0].value = xdup("{{ $value }}");
+	s.labels.count = 1;
+	g = groups_of(&s);
+	l = json_object_get(find_rule(g, "alert", "CheckoutAvailability"), "labels");
+	assert_string_equal(json_string_value(json_object_get(l, "service")),
+			    "a{{ \"{{\" }} .X }}b{{ \"{{\" }}");
+	assert_string_equal(json_string_value(json_object_get(l, "team")),
+			    "{{ \"{{\" }} $value }}");
+	json_decref(g);
+	br_slo_release(&s);
+}
+
 static void test_deterministic(void **state)
 {
 	struct br_slo s;
@@ -487,6 +511,7 @@ int main(void)
 		cmocka_unit_test(test_alert_labels),
 		cmocka_unit_test(test_disabled_severity),
 		cmocka_unit_test(test_hostile_values),
+		cmocka_unit_test(test_template_literal_labels),
 		cmocka_unit_test(test_deterministic),
 		cmocka_unit_test(test_prometheus_rule),
 		cmocka_unit_test(test_invalid_slo),
