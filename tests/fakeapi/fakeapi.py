@@ -25,6 +25,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import miniyaml  # noqa: E402
 import protobuf  # noqa: E402
+import table  # noqa: E402
 from store import ApiError, Resource, Store, with_type  # noqa: E402
 from writes import Writer  # noqa: E402
 
@@ -103,6 +104,7 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "fakeapi"
     S = None  # the Server, set in main()
+    table = False  # does this request want a meta.k8s.io Table?
 
     def setup(self):
         self.request.do_handshake()  # in this thread, so a bad client cannot stall accept()
@@ -291,14 +293,23 @@ class Handler(BaseHTTPRequestHandler):
             raise ApiError(404, "NotFound", "the server could not find the requested resource")
         manager = q.get("fieldManager") or self.headers.get("User-Agent", "unknown").split("/")[0]
         w = self.S.writer
+        # kubectl get asks for server-side printing; custom resources get a Table.
+        self.table = res.crd and table.wants_table(self.headers.get("Accept"))
+        self.include = q.get("includeObject") or "Metadata"
         if method == "GET" and name is None:
             if q.get("watch") in ("1", "true", "True"):
                 return self.watch(res, ns, q)
-            return self.send_json(200, st.list(res, ns, q.get("labelSelector"),
-                                               q.get("fieldSelector"),
-                                               int(q.get("limit") or 0), q.get("continue")))
+            lst = st.list(res, ns, q.get("labelSelector"), q.get("fieldSelector"),
+                          int(q.get("limit") or 0), q.get("continue"))
+            if self.table:
+                lst = table.table(res, lst["items"], lst["metadata"], self.include)
+            return self.send_json(200, lst)
         if method == "GET":
-            return self.send_json(200, st.get(res, ns, name))
+            obj = st.get(res, ns, name)
+            if self.table:
+                obj = table.table(res, [obj], {"resourceVersion": obj["metadata"][
+                    "resourceVersion"]}, self.include)
+            return self.send_json(200, obj)
         if method == "POST" and name is None:
             return self.send_json(201, w.create(res, ns, self.json_body(), manager))
         if method == "PUT" and name is not None:
@@ -354,6 +365,7 @@ class Handler(BaseHTTPRequestHandler):
         return 200
 
     def stream(self, w, replay, res, q):
+        self.table_headers_sent = False  # only a Table watch's first event has columns
         st, args = self.S.store, self.S.args
         deadline = time.time() + float(q.get("timeoutSeconds") or 1800)
         bookmarks = q.get("allowWatchBookmarks") in ("true", "1")
@@ -396,10 +408,20 @@ class Handler(BaseHTTPRequestHandler):
                     break
                 pending.append(nxt)
 
+    def event_object(self, etype, obj, res):
+        if res is None or etype in ("ERROR", "BOOKMARK"):
+            return obj
+        obj = with_type(res, obj)
+        if not self.table:
+            return obj
+        headers, self.table_headers_sent = not self.table_headers_sent, True
+        return table.table(res, [obj], {"resourceVersion": obj["metadata"]["resourceVersion"]},
+                           self.include, headers)
+
     def write_events(self, events, res=None):
         """Writes events as JSON lines in chunks of odd sizes, to exercise clients' framing."""
-        data = b"".join(json.dumps({"type": t, "object": with_type(res, o) if res and t not in (
-            "ERROR", "BOOKMARK") else o}).encode() + b"\n" for t, o in events)
+        data = b"".join(json.dumps({"type": t, "object": self.event_object(t, o, res)}).encode()
+                        + b"\n" for t, o in events)
         rnd = self.S.rnd
         while data:
             r = rnd.random()
@@ -561,10 +583,14 @@ current-context: fakeapi
 def load_crds(S, files, fallback):
     have_slo = False
     for path in files:
-        with open(path) as fh:
-            for doc in miniyaml.load_all(fh.read()):
-                if doc.get("kind") != "CustomResourceDefinition":
-                    continue
+        try:
+            with open(path) as fh:
+                docs = miniyaml.load_all(fh.read())
+        except (OSError, ValueError) as e:
+            sys.stderr.write("fakeapi: skipping %s: %s\n" % (path, e))
+            continue
+        for doc in docs:
+            if isinstance(doc, dict) and doc.get("kind") == "CustomResourceDefinition":
                 have_slo |= doc["metadata"]["name"] == SLO_FALLBACK["metadata"]["name"]
                 install_crd(S, doc)
     if fallback and not have_slo:
@@ -584,7 +610,8 @@ def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--dir", required=True, help="where certificates, token and kubeconfig go")
     p.add_argument("--port", type=int, default=0)
-    p.add_argument("--crd", action="append", default=[], help="CRD YAML files to serve")
+    p.add_argument("--crd", action="append", default=[],
+                   help="more CRD YAML files to serve (besides tests/fakeapi/crds and crds/)")
     p.add_argument("--bare", action="store_true",
                    help="serve no CRDs at start (kubectl apply -f crds/ installs them)")
     p.add_argument("--state", help="load objects from FILE at start, save them on SIGTERM")
@@ -613,7 +640,9 @@ def main(argv):
     if ("", "default") not in st.objects[ns_res.gr]:
         S.writer.create(ns_res, None, {"metadata": {"name": "default"}}, "fakeapi")
     if not args.bare:
-        load_crds(S, sorted(glob.glob(os.path.join(HERE, "crds", "*.yaml"))) + args.crd, True)
+        load_crds(S, sorted(glob.glob(os.path.join(HERE, "crds", "*.yaml"))) +
+                  sorted(glob.glob(os.path.join(HERE, "..", "..", "crds", "*.yaml"))) +
+                  args.crd, True)
     elif args.crd:
         load_crds(S, args.crd, False)
 

@@ -3,9 +3,11 @@
 It reads what Kubernetes manifests use: block mappings and sequences (also "- key: v"
 items), plain, single- and double-quoted scalars, block scalars (| |- > >-), simple
 flow collections ([a, b], {}), comments and several documents split by "---".
-Anchors, tags and multi-line quoted scalars are not supported (load() raises ValueError).
+Anchors (&a) and aliases (*a) work as mapping values; merge keys, tags and multi-line
+quoted scalars are not supported (load() raises ValueError).
 JSON is valid YAML: a document starting with { or [ goes to json.loads.
 """
+import copy
 import json
 import re
 
@@ -100,6 +102,7 @@ class _Reader:
     def __init__(self, text):
         self.lines = text.split("\n")
         self.i = 0
+        self.anchors = {}
 
     def _next(self):
         """Index and indent of the next meaningful line, or (None, -1)."""
@@ -154,17 +157,30 @@ class _Reader:
                 return out
             key, value = kv
             self.i = j + 1
-            if value == "":
-                nj, nind = self._next()
-                nxt = _strip_comment(self.lines[nj]).strip() if nj is not None else ""
-                if nj is not None and nind == ind and (nxt == "-" or nxt.startswith("- ")):
-                    out[key] = self.seq(ind)
-                else:
-                    out[key] = self.node(ind + 1)
-            elif value[0] in "|>":
-                out[key] = self.block_scalar(value, ind)
-            else:
-                out[key] = _scalar(self.continued(value, ind))
+            anchor = None
+            if value.startswith("*"):
+                if value[1:] not in self.anchors:
+                    raise ValueError("YAML: unknown alias " + value)
+                out[key] = copy.deepcopy(self.anchors[value[1:]])
+                continue
+            if value.startswith("&"):
+                anchor, _, value = value[1:].partition(" ")
+                value = value.strip()
+            out[key] = self.value(value, ind)
+            if anchor:
+                self.anchors[anchor] = copy.deepcopy(out[key])
+
+    def value(self, value, ind):
+        """The value of a mapping key whose line holds value (maybe empty)."""
+        if value == "":
+            nj, nind = self._next()
+            nxt = _strip_comment(self.lines[nj]).strip() if nj is not None else ""
+            if nj is not None and nind == ind and (nxt == "-" or nxt.startswith("- ")):
+                return self.seq(ind)
+            return self.node(ind + 1)
+        if value[0] in "|>":
+            return self.block_scalar(value, ind)
+        return _scalar(self.continued(value, ind))
 
     def continued(self, value, ind):
         """Joins the continuation lines of a multi-line plain scalar with spaces."""

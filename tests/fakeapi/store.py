@@ -38,11 +38,12 @@ class Resource:
     """One served resource type (group, version, plural)."""
 
     def __init__(self, group, version, plural, kind, namespaced, short=(), categories=(),
-                 singular=None, status=False, crd=None):
+                 singular=None, status=False, crd=None, columns=None):
         self.group, self.version, self.plural, self.kind = group, version, plural, kind
         self.namespaced, self.short, self.categories = namespaced, list(short), list(categories)
         self.singular = singular or kind.lower()
         self.status, self.crd = status, crd
+        self.columns = columns  # the CRD's additionalPrinterColumns, for Table output
 
     @property
     def api_version(self):
@@ -190,7 +191,7 @@ class Store:
                                    spec.get("scope", "Namespaced") == "Namespaced",
                                    names.get("shortNames", []), names.get("categories", []),
                                    names.get("singular"), "status" in (v.get("subresources") or {}),
-                                   crd["metadata"]["name"]))
+                                   crd["metadata"]["name"], v.get("additionalPrinterColumns")))
         storage = [v["name"] for v in spec.get("versions", []) if v.get("storage")]
         crd["status"] = {
             "acceptedNames": names, "storedVersions": storage,

@@ -443,6 +443,28 @@ class FakeApiTest(unittest.TestCase):
         self.assertEqual((o["metadata"]["name"], o["status"]["phase"]), ("pb-ns", "Active"))
 
 
+    def test_table_for_kubectl_get(self):
+        ns = self.ns()
+        self.c.ok("POST", SLOS % ns, slo("tbl", objective=99.5, window="28d"))
+        self.c.ok("PATCH", SLOS % ns + "/tbl/status", {"status": {"conditions": [
+            {"type": "Other", "status": "False"}, {"type": "Ready", "status": "True"}]}},
+            "application/merge-patch+json")
+        conn = self.c.conn()
+        conn.request("GET", SLOS % ns, headers={
+            "Authorization": "Bearer " + self.c.token,
+            "Accept": "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"})
+        t = json.loads(conn.getresponse().read())
+        conn.close()
+        self.assertEqual(t["kind"], "Table")
+        cols = [c["name"] for c in t["columnDefinitions"]]
+        self.assertEqual(cols[:3], ["Name", "Objective", "Window"])
+        row = dict(zip(cols, t["rows"][0]["cells"]))
+        self.assertEqual((row["Name"], row["Objective"], row["Window"], row["Ready"]),
+                         ("tbl", 99.5, "28d", "True"))
+        self.assertRegex(row["Age"], r"^\d+s$")
+        self.assertEqual(t["rows"][0]["object"]["metadata"]["name"], "tbl")
+
+
 class GoneAsHttpTest(unittest.TestCase):
     def test_http_410_and_latency(self):
         d = tempfile.mkdtemp(prefix="fakeapi-gone.")
