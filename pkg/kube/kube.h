@@ -210,10 +210,10 @@ struct br_kube_options {
 };
 
 /* Creates a client for cfg (copied: cfg may be released afterwards); opts
- * may be NULL for the defaults. Reads the token file and checks the CA and
- * client certificate files exist. Returns 0 and *out (you own it: free with
- * br_kube_client_free), or BR_EINVAL (no server), BR_EIO (an unreadable
- * file), BR_ENOMEM. */
+ * may be NULL for the defaults. Reads the token file once (certificate
+ * problems show up as BR_ETLS on the first request). Returns 0 and *out (you
+ * own it: free with br_kube_client_free), or BR_EINVAL (no server, or not a
+ * URL), BR_EIO (the token file is unreadable), BR_ENOMEM. */
 int br_kube_client_create(const struct br_kube_config *cfg,
 			  const struct br_kube_options *opts,
 			  struct br_kube_client **out, struct br_error *err);

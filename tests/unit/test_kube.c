@@ -191,6 +191,43 @@ static void test_kubeconfig_env_list(void **state)
 	unsetenv("KUBECONFIG");
 }
 
+/* Without a path or KUBECONFIG: ~/.kube/config. */
+static void test_kubeconfig_home(void **state)
+{
+	char home[] = "/tmp/br-kube-home-XXXXXX";
+	char p[4200], kube[4096], *text;
+	const char *old = getenv("HOME");
+	char *saved = old ? strdup(old) : NULL;
+	struct br_kube_config cfg;
+	struct br_error err;
+
+	assert_non_null(mkdtemp(home));
+	snprintf(kube, sizeof(kube), "%s/.kube", home);
+	assert_int_equal(mkdir(kube, 0700), 0);
+	snprintf(p, sizeof(p), "%s/config", kube);
+	text = slurp(data_path(kube, sizeof(kube), "data.yaml"), NULL);
+	write_file(p, text);
+	free(text);
+	setenv("HOME", home, 1);
+	unsetenv("KUBECONFIG");
+	br_error_init(&err);
+	assert_int_equal(br_kube_config_load_kubeconfig(NULL, "inline", &cfg, &err), 0);
+	assert_string_equal(cfg.namespace, "team-a");
+	br_kube_config_release(&cfg);
+	unlink(p);
+	/* and a clear error when it is not there */
+	br_error_init(&err);
+	assert_int_equal(br_kube_config_load_kubeconfig(NULL, NULL, &cfg, &err), BR_EIO);
+	assert_non_null(strstr(err.text, ".kube/config"));
+	br_kube_config_release(&cfg);
+	snprintf(kube, sizeof(kube), "%s/.kube", home);
+	rmdir(kube);
+	rmdir(home);
+	if (saved)
+		setenv("HOME", saved, 1);
+	free(saved);
+}
+
 struct bad_case {
 	const char *file;
 	const char *context;
@@ -985,6 +1022,7 @@ int main(void)
 		cmocka_unit_test(test_kubeconfig_files),
 		cmocka_unit_test(test_kubeconfig_data),
 		cmocka_unit_test(test_kubeconfig_env_list),
+		cmocka_unit_test(test_kubeconfig_home),
 		cmocka_unit_test(test_kubeconfig_errors),
 		cmocka_unit_test(test_kubeconfig_memory),
 		cmocka_unit_test(test_in_cluster),
