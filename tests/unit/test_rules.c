@@ -471,6 +471,47 @@ static void test_prometheus_rule(void **state)
 	br_slo_release(&s);
 }
 
+/* Every jansson allocation is made to fail in turn: each must give BR_ENOMEM,
+ * no output and (under the sanitizer build) no leak. */
+static long alloc_left;
+
+static void *failing_malloc(size_t n)
+{
+	if (alloc_left-- == 0)
+		return NULL;
+	return malloc(n);
+}
+
+static void test_allocation_failures(void **state)
+{
+	struct br_slo s;
+	struct br_error err;
+	json_t *o;
+	long n;
+	int rc = -1;
+
+	make_slo(&s, BR_INDICATOR_RATIO);
+	s.uid = xdup("uid-1");
+	s.min_events = 5;
+	for (n = 0; rc != 0; n++) {
+		alloc_left = n;
+		o = (json_t *)1;
+		br_error_init(&err);
+		json_set_alloc_funcs(failing_malloc, free);
+		rc = br_rules_prometheus_rule(&s, NULL, &o, &err);
+		json_set_alloc_funcs(malloc, free);
+		if (rc) {
+			assert_int_equal(rc, BR_ENOMEM);
+			assert_int_equal(err.code, BR_ENOMEM);
+			assert_null(o);
+		}
+		assert_true(n < 100000);
+	}
+	assert_true(n > 100); /* the loop really walked through the allocations */
+	json_decref(o);
+	br_slo_release(&s);
+}
+
 static void test_invalid_slo(void **state)
 {
 	struct br_slo s;
@@ -514,6 +555,7 @@ int main(void)
 		cmocka_unit_test(test_template_literal_labels),
 		cmocka_unit_test(test_deterministic),
 		cmocka_unit_test(test_prometheus_rule),
+		cmocka_unit_test(test_allocation_failures),
 		cmocka_unit_test(test_invalid_slo),
 		cmocka_unit_test(test_count_ignores_junk),
 	};
