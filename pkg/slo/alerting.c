@@ -97,9 +97,9 @@ static void parse_map(struct br_slo_ctx *c, const json_t *alerting, const char *
 		return;
 	}
 	json_object_foreach((json_t *)obj, name, v) {
-		snprintf(field, sizeof(field), "%s.%.200s", path, name);
 		const json_t *where = br_slo_at(v, obj);
 
+		snprintf(field, sizeof(field), "%s.%.200s", path, name);
 		if (!br_slo_valid_name(name, 0))
 			br_slo_problem(c, where, field, "is not a valid label name ([a-zA-Z_][a-zA-Z0-9_]*)");
 		else if (check_owned && owned(name))
@@ -148,8 +148,8 @@ static void parse_route(struct br_slo_ctx *c, const json_t *alerting,
 		v = br_slo_member(c, route, path, "disabled", BR_T_BOOL, 0);
 		out->disabled = v && json_is_true(v);
 	}
-	if (!out->severity && !(route && json_object_get(route, "severity") &&
-				!json_is_null(json_object_get(route, "severity")))) {
+	/* an invalid severity has its problem: no default hides it */
+	if (!out->severity && !(route && br_slo_present(route, "severity"))) {
 		out->severity = strdup(defaults[sev]);
 		if (!out->severity)
 			c->nomem = 1;

@@ -48,6 +48,10 @@ char *br_slo_path(char *out, size_t size, const char *path, const char *key);
 char *br_slo_label_value(struct br_slo_ctx *c, const json_t *obj, const char *path,
 			 const char *key);
 
+/* Does obj have key with a value other than null? (YAML's "key:" with
+ * nothing after it is null: Kubernetes treats it as unset, and so do we.) */
+int br_slo_present(const json_t *obj, const char *key);
+
 /* v, or parent when v is true, false or null (jansson singletons, which
  * have no position of their own). */
 const json_t *br_slo_at(const json_t *v, const json_t *parent);

@@ -145,6 +145,12 @@ void br_slo_check_fields(struct br_slo_ctx *c, const json_t *obj, const char *pa
 	}
 }
 
+int br_slo_present(const json_t *obj, const char *key)
+{
+	const json_t *v = json_object_get(obj, key);
+	return v && !json_is_null(v);
+}
+
 const json_t *br_slo_at(const json_t *v, const json_t *parent)
 {
 	return at(v, parent);
@@ -298,8 +304,7 @@ static int parse_window(struct br_slo_ctx *c, const json_t *spec, struct br_slo 
 
 	out->window_s = 30 * 86400LL;
 	if (!v)
-		return !json_object_get(spec, "window") ||
-		       json_is_null(json_object_get(spec, "window"));
+		return !br_slo_present(spec, "window");
 	if (br_duration_parse(json_string_value(v), &s) != 0) {
 		br_slo_problem(c, v, "spec.window",
 			       "invalid duration \"%.100s\" (use whole numbers with units "
@@ -349,7 +354,7 @@ static int selector(struct br_slo_ctx *c, const json_t *obj, const char *path,
 	int rc;
 
 	if (!v)
-		return json_object_get(obj, key) && !json_is_null(json_object_get(obj, key));
+		return br_slo_present(obj, key);
 	br_slo_path(field, sizeof(field), path, key);
 	br_error_init(&err);
 	if (strlen(json_string_value(v)) != json_string_length(v))
@@ -445,8 +450,7 @@ static void parse_indicator(struct br_slo_ctx *c, const json_t *spec, struct br_
 		return;
 	br_slo_check_fields(c, ind, "spec.indicator", kinds);
 	for (int i = 0; i < 3; i++) {
-		const json_t *v = json_object_get(ind, kinds[i]);
-		if (!v || json_is_null(v))
+		if (!br_slo_present(ind, kinds[i]))
 			continue;
 		found[i] = br_slo_member(c, ind, "spec.indicator", kinds[i], BR_T_OBJECT, 0);
 		snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
