@@ -64,9 +64,11 @@ struct br_selector {
  * (metric name, label names, the four operators, double- or single-quoted or
  * backquoted values with PromQL escapes, balanced braces, nothing after the
  * closing brace, at least one matcher that does not match the empty string
- * when there is no metric name). On failure returns BR_EPARSE and records
- * what is wrong, with field as the error's field path. You own *out on
- * success: free with br_selector_release(). */
+ * when there is no metric name, non-empty regular expressions; regular
+ * expressions are not compiled). __name__="x" becomes the metric name. On
+ * failure returns BR_EPARSE and records what is wrong, with field as the
+ * error's field path, or BR_ENOMEM (possibly with no record); *out is then
+ * empty. You own *out on success: free with br_selector_release(). */
 int br_selector_parse(const char *text, const char *field,
 		      struct br_selector *out, struct br_error *err);
 void br_selector_release(struct br_selector *sel);
