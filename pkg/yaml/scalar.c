@@ -216,9 +216,25 @@ static int numberish(const char *s, size_t n)
 	return 1;
 }
 
-/* Plain style is possible in block context: printable ASCII, no indicator
- * at the start, no ": " or " #", no leading or trailing blank, no flow
- * punctuation. Stricter than libyaml, so that it never picks quotes itself. */
+/* A non-ASCII character that YAML treats as a break or as unprintable:
+ * C1 controls (NEL among them), U+2028, U+2029, U+FEFF, U+FFFE, U+FFFF.
+ * s is valid UTF-8 (jansson checks), so looking at bytes is enough. */
+static int odd_unicode(const unsigned char *u, size_t left)
+{
+	if (u[0] == 0xc2)
+		return left > 1 && u[1] < 0xa0;
+	if (u[0] == 0xe2)
+		return left > 2 && u[1] == 0x80 && (u[2] & 0xfe) == 0xa8;
+	if (u[0] == 0xef)
+		return left > 2 && ((u[1] == 0xbb && u[2] == 0xbf) ||
+				    (u[1] == 0xbf && u[2] >= 0xbe));
+	return 0;
+}
+
+/* Plain style is possible in block context: printable characters, no
+ * indicator at the start, no ": " or " #", no leading or trailing blank, no
+ * flow punctuation. Stricter than libyaml, so that it never picks quotes
+ * itself. */
 static int plain_safe(const char *s, size_t n)
 {
 	if (n == 0 || strchr("-?:,[]{}#&*!|>'\"%@` ", s[0]) || s[n - 1] == ' ' ||
@@ -226,7 +242,8 @@ static int plain_safe(const char *s, size_t n)
 		return 0;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
-		if (c < 0x20 || c > 0x7e || strchr(",[]{}", c))
+		if (c < 0x20 || c == 0x7f || strchr(",[]{}", c) ||
+		    (c >= 0x80 && odd_unicode((const unsigned char *)s + i, n - i)))
 			return 0;
 		if (c == ':' && s[i + 1 < n ? i + 1 : i] == ' ')
 			return 0;

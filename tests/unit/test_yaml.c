@@ -421,7 +421,9 @@ static void test_emit_quoting(void **state)
 		{ "key:", "\"key:\"" }, { "a,b", "\"a,b\"" }, { "[x]", "\"[x]\"" },
 		{ "'q'", "\"'q'\"" }, { "say \"hi\"", "say \"hi\"" }, { "\"q", "\"\\\"q\"" },
 		{ "tab\tin", "\"tab\\tin\"" }, { "<<", "\"<<\"" },
-		{ "rate(x[5m])", "\"rate(x[5m])\"" }, { "héllo", "\"héllo\"" },
+		{ "rate(x[5m])", "\"rate(x[5m])\"" }, { "héllo", "héllo" },
+		{ "a\xe2\x80\xa8" "b", "\"a\\Lb\"" }, { "\xef\xbb\xbf" "x", "\"\\uFEFFx\"" },
+		{ "a\xc2\x85", "\"a\\N\"" },
 		{ "a\nb", "|-\n  a\n  b" }, { "a\nb\n", "|\n  a\n  b" },
 		{ "cr\r\n", "\"cr\\r\\n\"" },
 	};
@@ -554,7 +556,8 @@ static void test_round_trip_strings(void **state)
 {
 	static const char *frag[] = { "a", " ", "\n", "\t", "#", ":", "-", "\xc3\xa9",
 				      "\xe2\x80\xa8", "\"", "'", "\\", "0", ".", "\r",
-				      "\x7f", "~", "!" };
+				      "\x7f", "~", "!", "\xc2\x85", "\xc2\xa0",
+				      "\xef\xbb\xbf" };
 	const size_t nf = sizeof(frag) / sizeof(frag[0]);
 	size_t total = nf * nf * nf * nf, checked = 0;
 
