@@ -28,6 +28,8 @@ source "$E2E_LIB"
 
 if [ -n "${KUBECONFIG:-}" ] && [ -z "${E2E_FAKE:-}" ]; then
 	export E2E_MODE=cluster
+	# Even a fake API server started by the caller is only "a cluster" here: not ours to stop.
+	unset FAKEAPI_PID FAKEAPI_DIR FAKEAPI_URL FAKEAPI_TOKEN FAKEAPI_CA FAKEAPI_PORT
 	kubectl version >/dev/null 2>&1 || { echo "run.sh: cannot reach the cluster in $KUBECONFIG" >&2; exit 1; }
 else
 	export E2E_MODE=fake
@@ -56,9 +58,9 @@ fi
 run_one() {
 	local script=$1 log=$2
 	(
-		trap 'cleanup_namespaces; stop_fakeapi' EXIT
+		trap 'cleanup_namespaces; [ "$E2E_MODE" != fake ] || stop_fakeapi' EXIT
 		if [ "$E2E_MODE" = fake ]; then
-			unset KUBECONFIG FAKEAPI_DIR FAKEAPI_PORT
+			unset KUBECONFIG FAKEAPI_DIR FAKEAPI_PORT FAKEAPI_PID
 			start_fakeapi --bare --crd "$BURNRATE_SOURCE_DIR/tests/fakeapi/crds/prometheusrules.crd.yaml" || exit 1
 		fi
 		E2E_NAMESPACE=$(make_namespace e2e) || exit 1

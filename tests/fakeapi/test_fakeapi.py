@@ -197,6 +197,10 @@ class FakeApiTest(unittest.TestCase):
         code, _, st = self.c.req("PUT", CMS % ns + "/c", o)
         self.assertEqual((code, st["reason"]), (409, "Conflict"))
         self.assertIn('Operation cannot be fulfilled on configmaps "c"', st["message"])
+        s = self.c.ok("POST", SLOS % ns, slo("u"))
+        del s["metadata"]["resourceVersion"]
+        code, _, st = self.c.req("PUT", SLOS % ns + "/u", s)
+        self.assertEqual(code, 422, "custom resources need a resourceVersion to update")
 
     def test_list_selectors_and_paging(self):
         ns = self.ns()

@@ -165,7 +165,7 @@ class Writer:
     def _existing(self, res, ns, name):
         return self.s.objects[res.gr].get(((ns or "") if res.namespaced else "", name))
 
-    def _track(self, obj, manager, operation, subresource, paths, replace):
+    def _track(self, obj, manager, operation, subresource, paths, replace, shared=()):
         """Records that manager owns paths; other managers lose them (forced or Update)."""
         entries = obj["metadata"].get("managedFields") or []
         mine = None
@@ -177,7 +177,7 @@ class Writer:
                 fields = set(paths) if replace else fields | set(paths)
             else:
                 fields = {f for f in fields if not any(overlaps(f, p) for p in paths)
-                          or f in getattr(self, "_shared", ())}
+                          or f in shared}
             e["fieldsV1"] = to_fields_v1(fields)
         if mine is None:
             mine = {"manager": manager, "operation": operation,
@@ -274,6 +274,13 @@ class Writer:
             if old is None:
                 raise not_found(res, name)
             rv = body["metadata"].get("resourceVersion")
+            if not rv and res.crd:  # custom resources refuse unconditional updates
+                raise ApiError(422, "Invalid", '%s.%s "%s" is invalid: metadata.resourceVersion: '
+                               "Invalid value: 0x0: must be specified for an update" %
+                               (res.plural, res.group, name),
+                               {"name": name, "group": res.group, "kind": res.kind, "causes": [
+                                   {"type": "FieldValueInvalid",
+                                    "field": "metadata.resourceVersion"}]})
             if rv and rv != old["metadata"]["resourceVersion"]:
                 raise conflict(res, name)
             new = copy.deepcopy(body)
@@ -337,31 +344,24 @@ class Writer:
                 self._track(obj, manager, "Apply", "", applied, True)
                 return self.s.put(res, obj, "ADDED")
             new = copy.deepcopy(old)
-            self._shared = self._apply_conflicts(res, old, body, applied, manager,
-                                                 subresource, force)
-            try:
-                mine = set()
-                for e in old["metadata"].get("managedFields") or []:
-                    if (e.get("manager"), e.get("operation"), e.get("subresource", "")) == \
-                            (manager, "Apply", subresource):
-                        mine = from_fields_v1(e.get("fieldsV1"))
-                others = set()
-                for e in old["metadata"].get("managedFields") or []:
-                    if (e.get("manager"), e.get("operation")) != (manager, "Apply"):
-                        others |= from_fields_v1(e.get("fieldsV1"))
-                for p in mine - applied:
-                    if p not in others:
-                        del_path(new, p)
-                for p in applied:
-                    set_path(new, p, get_path(body, p))
-                if new == old:
-                    return with_type(res, old)
-                before = copy.deepcopy(new["metadata"].get("managedFields") or [])
-                new["metadata"]["managedFields"] = before
-                self._track(new, manager, "Apply", subresource, applied, True)
-                return self._commit(res, old, new, None, subresource)
-            finally:
-                self._shared = ()
+            shared = self._apply_conflicts(res, old, body, applied, manager, subresource, force)
+            mine, others = set(), set()
+            for e in old["metadata"].get("managedFields") or []:
+                fields = from_fields_v1(e.get("fieldsV1"))
+                if (e.get("manager"), e.get("operation"), e.get("subresource", "")) == \
+                        (manager, "Apply", subresource):
+                    mine = fields
+                elif (e.get("manager"), e.get("operation")) != (manager, "Apply"):
+                    others |= fields
+            for p in mine - applied:  # what this manager stopped applying goes, unless shared
+                if p not in others:
+                    del_path(new, p)
+            for p in applied:
+                set_path(new, p, get_path(body, p))
+            if new == old:
+                return with_type(res, old)
+            self._track(new, manager, "Apply", subresource, applied, True, shared)
+            return self._commit(res, old, new, None, subresource)
 
     def _apply_conflicts(self, res, old, body, applied, manager, subresource, force):
         """Returns fields shared with other managers (same value); raises 409 on conflicts."""
