@@ -454,11 +454,12 @@ static void admin(struct fake *fk, const char *path, const char *body)
 	assert_int_equal(rc, 0);
 }
 
-static struct br_informer *start_informer(struct fake *fk, struct seen *s)
+static struct br_informer *start_informer_backoff(struct fake *fk, struct seen *s,
+						  double backoff)
 {
 	struct br_informer_options o = {
 		.version = "v1", .plural = "configmaps", .namespace = "default",
-		.label_selector = "app=t", .page_size = 2,
+		.label_selector = "app=t", .page_size = 2, .backoff_initial = backoff,
 		.handlers = {on_add, on_update, on_delete, s},
 	};
 	struct br_informer *inf;
@@ -470,6 +471,11 @@ static struct br_informer *start_informer(struct fake *fk, struct seen *s)
 	assert_int_equal(br_informer_start(inf, &err), 0);
 	assert_int_equal(br_informer_wait_synced(inf, 20), 0);
 	return inf;
+}
+
+static struct br_informer *start_informer(struct fake *fk, struct seen *s)
+{
+	return start_informer_backoff(fk, s, 0);
 }
 
 static void finish(struct br_informer *inf, struct seen *s)
@@ -592,6 +598,44 @@ static void test_gone_relists(void **state)
 	cm_delete(fk, "gone-d");
 }
 
+/* Failed watches (500, 429) back off and rewatch without a relist; an
+ * HTTP 410 on the watch relists. */
+static void test_watch_errors(void **state)
+{
+	NEED_FAKE(state);
+	struct fake *fk = *state;
+	struct seen s = {0};
+	struct br_informer_stats st;
+	struct br_informer *inf = start_informer_backoff(fk, &s, 0.2);
+	cm_create(fk, "we-a", "1");
+	wait_counts(&s, 1, 0, 0);
+	admin(fk, "/fake/faults",
+	      "[{\"method\":\"GET\",\"path\":\"watch=1\",\"status\":500,\"count\":2},"
+	      "{\"method\":\"GET\",\"path\":\"watch=1\",\"status\":429,\"count\":1}]");
+	admin(fk, "/fake/cut-watches", "{}");
+	cm_patch(fk, "we-a", "2");
+	cm_create(fk, "we-b", "1");
+	wait_counts(&s, 2, 1, 0);
+	br_informer_stats(inf, &st);
+	print_message("failures %lu relists %lu last %s\n", st.failures, st.relists,
+		      br_code_name(st.last_error));
+	assert_true(st.failures >= 4);  /* the cut and three refused watches */
+	assert_int_equal(st.relists, 0);
+
+	admin(fk, "/fake/faults",
+	      "{\"method\":\"GET\",\"path\":\"watch=1\",\"status\":410,\"count\":1}");
+	admin(fk, "/fake/cut-watches", "{}");
+	cm_create(fk, "we-c", "1");
+	wait_counts(&s, 3, 1, 0);
+	br_informer_stats(inf, &st);
+	assert_int_equal(st.relists, 1);
+	assert_int_equal(st.last_error, BR_EGONE);
+	finish(inf, &s);
+	cm_delete(fk, "we-a");
+	cm_delete(fk, "we-b");
+	cm_delete(fk, "we-c");
+}
+
 int main(void)
 {
 	const struct CMUnitTest framer[] = {
@@ -606,6 +650,7 @@ int main(void)
 		cmocka_unit_test(test_list_watch),
 		cmocka_unit_test(test_cut_resumes),
 		cmocka_unit_test(test_gone_relists),
+		cmocka_unit_test(test_watch_errors),
 	};
 	int fails = cmocka_run_group_tests_name("framer", framer, NULL, NULL);
 	fails += cmocka_run_group_tests_name("informer-fakeapi", fake, setup_fake,
