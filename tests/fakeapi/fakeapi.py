@@ -19,6 +19,7 @@ import subprocess
 import sys
 import threading
 import time
+import traceback
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -131,6 +132,10 @@ class Handler(BaseHTTPRequestHandler):
 
     # --- plumbing ----------------------------------------------------------
     def body(self):
+        return self._body
+
+    def read_body(self):
+        """Reads the whole request body first, so an early error keeps the connection usable."""
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
             data = b""
             while True:
@@ -176,6 +181,7 @@ class Handler(BaseHTTPRequestHandler):
         url = urllib.parse.urlsplit(self.path)
         q = {k: v[-1] for k, v in urllib.parse.parse_qs(url.query, keep_blank_values=True).items()}
         info = {"verb": method.lower(), "resource": "", "sub": ""}
+        self._body = self.read_body()
         try:
             if self.headers.get("Authorization", "") != "Bearer " + self.S.token:
                 raise ApiError(401, "Unauthorized", "Unauthorized")
@@ -187,6 +193,14 @@ class Handler(BaseHTTPRequestHandler):
         except (ConnectionError, ssl.SSLError, BrokenPipeError):
             self.close_connection = True
             code = 0
+        except Exception as e:  # a bug here: tell the client instead of dropping it
+            traceback.print_exc()
+            self.close_connection = True
+            try:
+                code = self.send_error_status(ApiError(500, "InternalError",
+                                                       "fakeapi bug: %r" % e))
+            except OSError:
+                code = 0
         self.S.count(info["verb"], info["resource"], info["sub"], code)
 
     def classify(self, method, parts, q, info):
@@ -452,7 +466,10 @@ class Handler(BaseHTTPRequestHandler):
                     for f in body if isinstance(body, list) else [body]:
                         if not isinstance(f, dict):
                             raise ApiError(400, "BadRequest", "a fault is a JSON object")
-                        re.compile(f.get("path", ""))
+                        try:
+                            re.compile(f.get("path", ""))
+                        except re.error as e:
+                            raise ApiError(400, "BadRequest", "bad path regex: %s" % e)
                         S.faults.append(f)
                 elif method == "DELETE":
                     S.faults.clear()

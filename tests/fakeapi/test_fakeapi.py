@@ -107,6 +107,17 @@ class FakeApiTest(unittest.TestCase):
         self.assertEqual((st["kind"], st["reason"], st["code"]), ("Status", "Unauthorized", 401))
         code, _, _ = self.c.req("GET", "/fake/requests", token="")
         self.assertEqual(code, 401)
+        # A refused request's body is still read: the kept-alive connection stays usable.
+        conn = self.c.conn()
+        conn.request("POST", CMS % "default", body=b'{"metadata":{"name":"x"}}',
+                     headers={"Authorization": "Bearer wrong"})
+        r = conn.getresponse()
+        r.read()
+        self.assertEqual(r.status, 401)
+        conn.request("GET", "/version", headers={"Authorization": "Bearer " + self.c.token})
+        r = conn.getresponse()
+        self.assertEqual((r.status, json.loads(r.read())["major"]), (200, "1"))
+        conn.close()
 
     def test_tls_needs_the_ca(self):
         c = http.client.HTTPSConnection("127.0.0.1", self.port, timeout=5,
