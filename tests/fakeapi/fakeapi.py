@@ -183,7 +183,8 @@ class Handler(BaseHTTPRequestHandler):
         info = {"verb": method.lower(), "resource": "", "sub": ""}
         self._body = self.read_body()
         try:
-            if self.headers.get("Authorization", "") != "Bearer " + self.S.token:
+            auth = self.headers.get("Authorization", "")
+            if not auth.startswith("Bearer ") or auth[7:] not in self.S.tokens:
                 raise ApiError(401, "Unauthorized", "Unauthorized")
             if url.path.startswith("/fake/"):
                 return self.admin(method, url.path)
@@ -488,6 +489,12 @@ class Handler(BaseHTTPRequestHandler):
             with S.store.lock:
                 ws = [{"resource": w.res.plural, "namespace": w.ns} for w in S.store.watches]
             return self.send_json(200, {"count": len(ws), "watches": ws})
+        if path == "/fake/token" and method == "POST":
+            token = (body or {}).get("token")
+            if not isinstance(token, str) or not token:
+                raise ApiError(400, "BadRequest", 'want {"token": "...", "keepOld": false}')
+            S.tokens = (S.tokens if body.get("keepOld") else set()) | {token}
+            return self.send_json(200, {"tokens": len(S.tokens)})
         if path == "/fake/save" and method == "POST":
             S.save()
             return self.send_json(200, {"saved": S.args.state})
@@ -648,6 +655,7 @@ def main(argv):
     S = Server(args)
     S.rnd = random.Random(args.seed)
     S.token = ensure_token(args.dir)
+    S.tokens = {S.token}  # the bearer tokens accepted (POST /fake/token rotates them)
     ensure_certs(args.dir)
     st = S.store
     ns_res = st.resource("", "v1", "namespaces")

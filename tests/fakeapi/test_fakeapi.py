@@ -480,6 +480,27 @@ class FakeApiTest(unittest.TestCase):
         self.assertEqual(t["rows"][0]["object"]["metadata"]["name"], "tbl")
 
 
+class TokenRotationTest(unittest.TestCase):
+    def test_rotate_token(self):
+        d = tempfile.mkdtemp(prefix="fakeapi-token.")
+        try:
+            p, port = start(d)
+            c = Client(d, port)
+            old = c.token
+            c.ok("POST", "/fake/token", {"token": "second", "keepOld": True})
+            self.assertEqual(c.req("GET", "/version", token="second")[0], 200)
+            self.assertEqual(c.req("GET", "/version", token=old)[0], 200)
+            c.ok("POST", "/fake/token", {"token": "third"})
+            self.assertEqual(c.req("GET", "/version", token=old)[0], 401)
+            self.assertEqual(c.req("GET", "/version", token="second")[0], 401)
+            self.assertEqual(c.req("GET", "/version", token="third")[0], 200)
+            p.terminate()
+            p.wait()
+            p.stdout.close()
+        finally:
+            shutil.rmtree(d)
+
+
 class GoneAsHttpTest(unittest.TestCase):
     def test_http_410_and_latency(self):
         d = tempfile.mkdtemp(prefix="fakeapi-gone.")
