@@ -159,7 +159,9 @@ static int init_share(struct br_kube_client *c, struct br_error *err)
 	curl_share_setopt(c->share, CURLSHOPT_USERDATA, c);
 	curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
 	curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
-	curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+	/* not CURL_LOCK_DATA_CONNECT: libcurl does not support sharing a
+	 * connection cache between concurrent threads; the handle pool keeps
+	 * connections instead */
 	return 0;
 }
 
@@ -178,6 +180,7 @@ int br_kube_client_create(const struct br_kube_config *cfg,
 	if (!c)
 		return br_error_set(err, BR_ENOMEM, "out of memory");
 	pthread_mutex_init(&c->token_mu, NULL);
+	pthread_mutex_init(&c->pool_mu, NULL);
 	c->token_read_at = -1e300;
 	if (opts)
 		c->opts = *opts;
@@ -208,6 +211,9 @@ void br_kube_client_free(struct br_kube_client *c)
 {
 	if (!c)
 		return;
+	for (size_t i = 0; i < c->pool_len; i++)
+		curl_easy_cleanup(c->pool[i]);
+	pthread_mutex_destroy(&c->pool_mu);
 	if (c->share)
 		curl_share_cleanup(c->share);
 	for (int i = 0; i < KUBE_SHARE_LOCKS; i++)
@@ -375,4 +381,30 @@ int br_kube__curl_code(CURLcode cc)
 	default:
 		return BR_EIO;
 	}
+}
+
+CURL *br_kube__handle_get(struct br_kube_client *c)
+{
+	CURL *h = NULL;
+
+	pthread_mutex_lock(&c->pool_mu);
+	if (c->pool_len > 0)
+		h = c->pool[--c->pool_len];
+	pthread_mutex_unlock(&c->pool_mu);
+	return h ? h : curl_easy_init();
+}
+
+void br_kube__handle_put(struct br_kube_client *c, CURL *h)
+{
+	/* reset drops the options (and their pointers into our stack) but
+	 * keeps the live connections and TLS state for the next request */
+	curl_easy_reset(h);
+	pthread_mutex_lock(&c->pool_mu);
+	if (c->pool_len < KUBE_POOL_MAX) {
+		c->pool[c->pool_len++] = h;
+		h = NULL;
+	}
+	pthread_mutex_unlock(&c->pool_mu);
+	if (h)
+		curl_easy_cleanup(h);
 }

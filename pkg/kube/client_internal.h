@@ -9,6 +9,7 @@
 #include "kube/kube.h"
 
 #define KUBE_SHARE_LOCKS 8
+#define KUBE_POOL_MAX 16   /* idle easy handles kept, each with its connections */
 
 struct br_kube_client {
 	struct br_kube_config cfg;     /* own copy */
@@ -18,7 +19,10 @@ struct br_kube_client {
 	char *base;                    /* scheme://host:port for URLs */
 	struct curl_slist *connect_to; /* for tls-server-name, or NULL */
 	char *user_agent;
-	CURLSH *share;
+	CURLSH *share;                 /* DNS and TLS sessions only */
+	pthread_mutex_t pool_mu;       /* guards pool and pool_len */
+	CURL *pool[KUBE_POOL_MAX];
+	size_t pool_len;
 	pthread_mutex_t share_mu[KUBE_SHARE_LOCKS];
 	pthread_mutex_t token_mu;      /* guards token and token_read_at */
 	char *token;                   /* from token_file, or NULL */
@@ -33,5 +37,10 @@ void br_kube__setup_handle(struct br_kube_client *c, CURL *h, char *errbuf);
 char *br_kube__url(struct br_kube_client *c, const char *path,
 		   const char *query);
 int br_kube__curl_code(CURLcode cc);
+/* Takes an idle easy handle (its connections stay open for reuse), or a new
+ * one; NULL when out of memory. Give it back with br_kube__handle_put. */
+CURL *br_kube__handle_get(struct br_kube_client *c);
+/* Resets h and keeps it idle, or frees it when the pool is full. */
+void br_kube__handle_put(struct br_kube_client *c, CURL *h);
 
 #endif

@@ -4,9 +4,12 @@
  * Configuration is plain data (struct br_kube_config, init/release). The
  * client is opaque (create/free) and thread-safe: any number of threads may
  * call br_kube_request() and the helpers on one client at once. Each request
- * uses its own libcurl easy handle; all of them share one CURLSH (connection
- * cache, DNS cache, TLS sessions), so workers reuse few connections, and
- * HTTP/2 is used where the server offers it. TLS is always verified unless
+ * takes a libcurl easy handle from a small pool; a handle keeps its
+ * connections open, so workers reuse a few connections (libcurl does not
+ * support one connection cache shared by concurrent threads), and all
+ * handles share a CURLSH for DNS and TLS sessions. HTTP/2 is negotiated where
+ * the server offers it (one request per connection at a time: the easy
+ * interface does not multiplex). TLS is always verified unless
  * the configuration says insecure. A bearer token read from a file is re-read
  * every minute and after a 401, because service-account tokens rotate; no
  * token ever appears in an error message.

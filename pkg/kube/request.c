@@ -78,7 +78,7 @@ static void perform(struct br_kube_client *c, const char *method,
 		    const char *url, const char *content_type, const char *body,
 		    struct exchange *x)
 {
-	CURL *h = curl_easy_init();
+	CURL *h = br_kube__handle_get(c);
 	struct curl_slist *hdrs = NULL;
 	char *auth = br_kube__auth_header(c);
 	struct br_buf ct;
@@ -122,8 +122,9 @@ static void perform(struct br_kube_client *c, const char *method,
 	for (struct curl_slist *s = hdrs; s; s = s->next)
 		if (strncmp(s->data, "Authorization:", 14) == 0)
 			OPENSSL_cleanse(s->data, strlen(s->data));
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
 	curl_slist_free_all(hdrs);
-	curl_easy_cleanup(h);
+	br_kube__handle_put(c, h);
 	br_kube__wipe(auth);
 	br_buf_release(&ct);
 }
