@@ -249,6 +249,7 @@ static void test_kubeconfig_errors(void **state)
 		{"no-server.yaml", NULL, BR_EINVAL, "has no server"},
 		{"wrong-type.yaml", NULL, BR_EINVAL, "must be a boolean"},
 		{"no-current.yaml", NULL, BR_ENOTFOUND, "no current-context"},
+		{"cert-without-key.yaml", NULL, BR_EINVAL, "needs a client key"},
 	};
 	struct br_kube_config cfg;
 	struct br_error err;
@@ -864,6 +865,28 @@ static void test_fake_wrong_ca(void **state)
 	br_error_init(&err);
 	check(br_kube_client_create(&cfg, NULL, &c, &err), &err);
 	check(br_kube_get(c, CM, NULL, &err), &err);
+	br_kube_client_free(c);
+	cfg.insecure = 0;
+
+	/* the right CA given inline as PEM data */
+	free(cfg.ca_file);
+	snprintf(p, sizeof(p), "%s/ca.crt", fake_dir);
+	cfg.ca_file = NULL;
+	cfg.ca_data = slurp(p, &cfg.ca_data_len);
+	check(br_kube_client_create(&cfg, NULL, &c, &err), &err);
+	check(br_kube_get(c, CM, NULL, &err), &err);
+	br_kube_client_free(c);
+
+	/* tls-server-name: verified against that name, not the URL's host
+	 * (the fake server's certificate is for 127.0.0.1 and localhost) */
+	cfg.tls_server_name = strdup("localhost");
+	check(br_kube_client_create(&cfg, NULL, &c, &err), &err);
+	check(br_kube_get(c, CM, NULL, &err), &err);
+	br_kube_client_free(c);
+	free(cfg.tls_server_name);
+	cfg.tls_server_name = strdup("not-this-server.example");
+	check(br_kube_client_create(&cfg, NULL, &c, &err), &err);
+	assert_int_equal(br_kube_get(c, CM, NULL, &err), BR_ETLS);
 	br_kube_client_free(c);
 	br_kube_config_release(&cfg);
 }
