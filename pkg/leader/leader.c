@@ -21,6 +21,7 @@ struct br_leader {
 	pthread_mutex_t mu;         /* guards the fields below and cond */
 	pthread_cond_t cond;
 	int leading;
+	double last_ok;             /* when we last held it for sure */
 	char *holder;               /* last holder seen */
 	struct br_leader_stats stats;
 	atomic_int stop;
@@ -203,13 +204,18 @@ static void set_leading(struct br_leader *le, int leading)
 		cb(le->opts.ctx);
 }
 
-static int attempt(struct br_leader *le)
+/* One attempt; on success *ok_at is when it began (the latest moment the
+ * lease is sure to be ours from). */
+static int attempt(struct br_leader *le, double *ok_at)
 {
+	double t = now_mono();
 	int rc = try_acquire(le, NULL);
 	pthread_mutex_lock(&le->mu);
 	le->stats.attempts++;
 	if (rc)
 		le->stats.failures++;
+	else
+		le->last_ok = *ok_at = t;
 	pthread_mutex_unlock(&le->mu);
 	return rc;
 }
@@ -220,7 +226,7 @@ static void *run(void *arg)
 	double last_ok = 0;
 	int leading = 0;
 	while (!atomic_load(&le->stop)) {
-		int rc = attempt(le);
+		int rc = attempt(le, &last_ok);
 		if (atomic_load(&le->stop)) {
 			if (rc == 0 && !leading)
 				release(le);  /* won it just now: give it back */
@@ -228,7 +234,6 @@ static void *run(void *arg)
 		}
 		double now = now_mono();
 		if (rc == 0) {
-			last_ok = now;
 			if (!leading) {
 				leading = 1;
 				set_leading(le, 1);
@@ -385,7 +390,9 @@ void br_leader_free(struct br_leader *le)
 int br_leader_is_leader(struct br_leader *le)
 {
 	pthread_mutex_lock(&le->mu);
-	int l = le->leading;
+	/* a renewal stuck in a slow request must not keep us leading past
+	 * the deadline: others may take over once the lease expires */
+	int l = le->leading && now_mono() - le->last_ok <= le->opts.renew_deadline;
 	pthread_mutex_unlock(&le->mu);
 	return l;
 }

@@ -72,7 +72,11 @@ void br_leader_stop(struct br_leader *le);
 /* Stops it if running and frees it. NULL is fine. */
 void br_leader_free(struct br_leader *le);
 
-/* 1 while this elector holds the lease, else 0. */
+/* 1 while this elector holds the lease, else 0. Also 0 once the last
+ * successful renewal is older than the renew deadline, even while a slow
+ * renewal request is still in flight (on_stopped_leading comes when it
+ * ends). Give the client a request timeout below the renew deadline so
+ * that it does end in time. */
 int br_leader_is_leader(struct br_leader *le);
 
 /* Our identity. Borrowed, valid until br_leader_free. */
