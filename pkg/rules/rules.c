@@ -63,21 +63,30 @@ static int set_str(json_t *obj, const char *key, const char *value)
 /* Sets key to value as Prometheus will read it back from an alerting rule's
  * labels, which it expands as Go templates: every "{{" from the spec is
  * written as {{ "{{" }} so it stays text instead of becoming template code. */
+/* Appends value so that Prometheus's template expansion gives it back as
+ * written: every "{{" becomes {{ "{{" }}. Label values and annotations are
+ * templates, and a spec field must never become template code. */
+static int add_literal(struct br_buf *b, const char *value)
+{
+	const char *p = value, *hit;
+
+	while ((hit = strstr(p, "{{")) != NULL) {
+		br_buf_add(b, p, (size_t)(hit - p));
+		br_buf_adds(b, "{{ \"{{\" }}");
+		p = hit + 2;
+	}
+	return br_buf_adds(b, p);
+}
+
 static int set_literal(json_t *obj, const char *key, const char *value)
 {
 	struct br_buf b;
-	const char *p = value, *hit;
 	int rc;
 
 	if (!strstr(value, "{{"))
 		return set_str(obj, key, value);
 	br_buf_init(&b, BR_BUF_MAX_DEFAULT);
-	while ((hit = strstr(p, "{{")) != NULL) {
-		br_buf_add(&b, p, (size_t)(hit - p));
-		br_buf_adds(&b, "{{ \"{{\" }}");
-		p = hit + 2;
-	}
-	rc = br_buf_adds(&b, p) ? BR_ENOMEM : set_str(obj, key, br_buf_str(&b));
+	rc = add_literal(&b, value) ? BR_ENOMEM : set_str(obj, key, br_buf_str(&b));
 	br_buf_release(&b);
 	return rc;
 }
@@ -481,34 +490,38 @@ static json_t *alert_labels(const struct ctx *c, enum br_severity sev)
 	return l;
 }
 
-/* Summary and description use {{ $labels.* }} rather than the spec's text:
- * a service name containing "{{" must not become template code. The user's
- * own annotations are passed through as templates on purpose (they may use
- * {{ $labels.x }} and {{ $value }}). */
+/* Prometheus fills $labels in annotations from the series' labels only, not
+ * from the rule's labels: slo and slo_namespace are on the recorded series,
+ * but service is a rule label, so it is written as an escaped literal. The
+ * user's own annotations are passed through as templates on purpose (they may
+ * use {{ $labels.x }} and {{ $value }}). */
 static json_t *alert_annotations(const struct ctx *c, enum br_severity sev)
 {
 	const struct br_slo *slo = c->slo;
 	char obj[32], win[32];
-	struct br_buf b;
+	struct br_buf b, s;
 	json_t *a = json_object();
 	size_t i;
 	int failed;
 
+	br_buf_init(&s, BR_BUF_MAX_DEFAULT);
+	add_literal(&s, slo->service);
+	br_buf_adds(&s, sev == BR_SEVERITY_PAGE
+			? ": SLO {{ $labels.slo_namespace }}/{{ $labels.slo }} is burning its error budget fast"
+			: ": SLO {{ $labels.slo_namespace }}/{{ $labels.slo }} is burning its error budget");
 	br_buf_init(&b, BR_BUF_MAX_DEFAULT);
 	br_buf_adds(&b, "Burn rate {{ $value | printf \"%.1f\" }}x over the long window (");
 	add_rows_text(c, sev, &b);
 	br_buf_addf(&b, "). Objective %s%% over %s; at 1x the error budget lasts exactly the window.",
 		    fmt_num(slo->objective, obj), fmt_dur(slo->window_s, win));
-	failed = !a || !b.data ||
-		 set_str(a, "summary",
-			 sev == BR_SEVERITY_PAGE
-				 ? "{{ $labels.service }}: SLO {{ $labels.slo_namespace }}/{{ $labels.slo }} is burning its error budget fast"
-				 : "{{ $labels.service }}: SLO {{ $labels.slo_namespace }}/{{ $labels.slo }} is burning its error budget") ||
+	failed = !a || !b.data || !s.data ||
+		 set_str(a, "summary", br_buf_str(&s)) ||
 		 set_str(a, "description", br_buf_str(&b));
 	for (i = 0; !failed && i < slo->annotations.count; i++)
 		failed = set_str(a, slo->annotations.items[i].name,
 				 slo->annotations.items[i].value);
 	br_buf_release(&b);
+	br_buf_release(&s);
 	if (failed) {
 		json_decref(a);
 		return NULL;
