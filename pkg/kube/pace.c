@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -89,7 +90,10 @@ void br_backoff_init(struct br_backoff *b, double initial, double max,
 	b->max = max < initial ? initial : max;
 	b->factor = factor < 1 ? 1 : factor;
 	b->jitter = jitter < 0 ? 0 : jitter;
-	b->seed = seed ? seed : (unsigned int)(real_now() * 1e6);
+	/* from the time and the address, so that backoffs started together
+	 * (a fleet of reflectors) still spread apart */
+	b->seed = seed ? seed : (unsigned int)((unsigned long long)(real_now() * 1e6) ^
+					       (unsigned long long)(uintptr_t)b);
 	b->current = initial;
 }
 

@@ -276,8 +276,8 @@ static void test_kubeconfig_memory(void **state)
 	static const char *bad[] = {
 		"", "[]", "- a\n- b\n", "clusters: 3\ncurrent-context: x\n",
 		"contexts: [{name: x, context: 7}]\ncurrent-context: x\n",
-		"contexts: [{name: x, context: {cluster: c}}]\n"
-		"clusters: [{name: c, cluster: {server: [1]}}]\ncurrent-context: x\n",
+		("contexts: [{name: x, context: {cluster: c}}]\n"
+		 "clusters: [{name: c, cluster: {server: [1]}}]\ncurrent-context: x\n"),
 	};
 	const char *good = "contexts: [{name: x, context: {cluster: c}}]\n"
 			   "clusters: [{name: c, cluster: {server: 'https://h'}}]\n"
