@@ -315,7 +315,7 @@ class Handler(BaseHTTPRequestHandler):
             if q.get("watch") in ("1", "true", "True"):
                 return self.watch(res, ns, q)
             lst = st.list(res, ns, q.get("labelSelector"), q.get("fieldSelector"),
-                          int(q.get("limit") or 0), q.get("continue"))
+                          number(q, "limit"), q.get("continue"))
             if self.table:
                 lst = table.table(res, lst["items"], lst["metadata"], self.include)
             return self.send_json(200, lst)
@@ -382,7 +382,7 @@ class Handler(BaseHTTPRequestHandler):
     def stream(self, w, replay, res, q):
         self.table_headers_sent = False  # only a Table watch's first event has columns
         st, args = self.S.store, self.S.args
-        deadline = time.time() + float(q.get("timeoutSeconds") or 1800)
+        deadline = time.time() + (number(q, "timeoutSeconds") or 1800)
         bookmarks = q.get("allowWatchBookmarks") in ("true", "1")
         next_bm = time.time() + args.bookmark_seconds
         pending = list(replay)
@@ -499,6 +499,17 @@ class Handler(BaseHTTPRequestHandler):
             S.save()
             return self.send_json(200, {"saved": S.args.state})
         raise ApiError(404, "NotFound", "no such admin endpoint: %s %s" % (method, path))
+
+
+def number(q, name):
+    """A non-negative integer query parameter (0 when absent); 400 when malformed."""
+    try:
+        n = int(q.get(name) or 0)
+    except ValueError:
+        n = -1
+    if n < 0:
+        raise ApiError(400, "BadRequest", "invalid %s: %r" % (name, q.get(name)))
+    return n
 
 
 class _Cut(Exception):

@@ -138,6 +138,16 @@ def fields_match(obj, selector):
     return True
 
 
+def check_selectors(labels, fields):
+    """Raises a 400 for a selector the matchers cannot evaluate (before any event needs it)."""
+    dummy = {"metadata": {"name": "", "namespace": "", "labels": {}}}
+    try:
+        labels_match(dummy, labels)
+        fields_match(dummy, fields)
+    except ValueError as e:
+        raise ApiError(400, "BadRequest", "unable to parse selector: %s" % e)
+
+
 class Watch:
     def __init__(self, res, ns, labels, fields):
         self.res, self.ns, self.labels, self.fields = res, ns, labels, fields
@@ -221,6 +231,7 @@ class Store:
 
     def open_watch(self, res, ns, rv, labels, fields):
         """Registers a watch; returns it and the events to replay first."""
+        check_selectors(labels, fields)
         with self.lock:
             w = Watch(res, ns, labels, fields)
             replay = []
@@ -256,6 +267,7 @@ class Store:
         return [objs[k] for k in keys]
 
     def list(self, res, ns, labels, fields, limit, cont):
+        check_selectors(labels, fields)
         with self.lock:
             objs = [o for o in self.list_objects(res, ns)
                     if labels_match(o, labels) and fields_match(o, fields)]
