@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -577,6 +578,7 @@ static char fake_kubeconfig[4200];
 static int start_fake(void **state)
 {
 	char script[4200], probe[4200], crd[4200];
+	pid_t parent;
 	double t0;
 
 	snprintf(script, sizeof(script), "%s/tests/fakeapi/fakeapi.py", source_dir);
@@ -586,9 +588,15 @@ static int start_fake(void **state)
 	fake_broken = 1;  /* until it has started */
 	if (!mkdtemp(fake_dir))
 		return -1;
+	parent = getpid();
 	fake_pid = fork();
 	if (fake_pid == 0) {
 		int fd = open("/dev/null", O_WRONLY);
+
+		/* die with the test, even when it crashes before its teardown */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != parent)
+			_exit(1);
 		dup2(fd, 1);
 		dup2(fd, 2);
 		/* --bare with our own CRD: independent of the project's CRDs */
