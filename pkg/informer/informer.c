@@ -18,6 +18,9 @@ struct br_informer {
 	struct br_informer_options opts;  /* strings not owned: see above */
 	pthread_mutex_t mu;    /* guards cache, rv, synced, stats */
 	pthread_cond_t cond;   /* stop requests; synced */
+	pthread_mutex_t cb_mu; /* held over a cache change and its callbacks */
+	pthread_t resync_thread;
+	int resync_running;
 	json_t *cache;         /* key -> object */
 	char *rv;              /* last resourceVersion seen */
 	int synced;
@@ -79,6 +82,7 @@ static int apply_event(struct br_informer *inf, int deleted, json_t *obj)
 		return br_error_set(&inf->watch_err, BR_EPARSE,
 				    "watch event object without metadata.name");
 	}
+	pthread_mutex_lock(&inf->cb_mu);
 	pthread_mutex_lock(&inf->mu);
 	json_t *old = json_incref(json_object_get(inf->cache, key.data));
 	if (deleted)
@@ -89,6 +93,7 @@ static int apply_event(struct br_informer *inf, int deleted, json_t *obj)
 	pthread_mutex_unlock(&inf->mu);
 	br_buf_release(&key);
 	if (rc < 0) {
+		pthread_mutex_unlock(&inf->cb_mu);
 		json_decref(old);
 		return br_error_set(&inf->watch_err, rc, "cache: out of memory");
 	}
@@ -104,6 +109,7 @@ static int apply_event(struct br_informer *inf, int deleted, json_t *obj)
 	}
 	json_decref(old);
 	set_rv(inf, obj);
+	pthread_mutex_unlock(&inf->cb_mu);
 	return 0;
 }
 
@@ -129,6 +135,7 @@ static int replace(struct br_informer *inf, json_t *list)
 		}
 	}
 	br_buf_release(&key);
+	pthread_mutex_lock(&inf->cb_mu);
 	pthread_mutex_lock(&inf->mu);
 	json_t *old = inf->cache;
 	inf->cache = json_incref(fresh);
@@ -151,6 +158,7 @@ static int replace(struct br_informer *inf, json_t *list)
 	}
 	json_decref(old);
 	json_decref(fresh);
+	pthread_mutex_unlock(&inf->cb_mu);
 	pthread_mutex_lock(&inf->mu);
 	inf->synced = 1;
 	pthread_cond_broadcast(&inf->cond);
@@ -327,6 +335,34 @@ static void *run(void *arg)
 	return NULL;
 }
 
+/* Every resync period, hands every cached object to on_update again. */
+static void *resync(void *arg)
+{
+	struct br_informer *inf = arg;
+	const struct br_informer_handlers *h = &inf->opts.handlers;
+	for (;;) {
+		pause_for(inf, inf->opts.resync_period);
+		if (atomic_load(&inf->stop))
+			break;
+		pthread_mutex_lock(&inf->cb_mu);
+		pthread_mutex_lock(&inf->mu);
+		/* nothing to resync before the first list */
+		json_t *snap = inf->synced ? json_copy(inf->cache) : NULL;
+		if (snap)
+			inf->stats.resyncs++;
+		pthread_mutex_unlock(&inf->mu);
+		const char *k;
+		json_t *o;
+		json_object_foreach(snap, k, o) {
+			if (h->on_update)
+				h->on_update(h->ctx, o, o);
+		}
+		pthread_mutex_unlock(&inf->cb_mu);
+		json_decref(snap);
+	}
+	return NULL;
+}
+
 /* ---------------------------------------------------------------- */
 /* Lifecycle                                                          */
 
@@ -341,6 +377,11 @@ static int init_sync(struct br_informer *inf)
 	if (rc)
 		return BR_ENOMEM;
 	if (pthread_mutex_init(&inf->mu, NULL)) {
+		pthread_cond_destroy(&inf->cond);
+		return BR_ENOMEM;
+	}
+	if (pthread_mutex_init(&inf->cb_mu, NULL)) {
+		pthread_mutex_destroy(&inf->mu);
 		pthread_cond_destroy(&inf->cond);
 		return BR_ENOMEM;
 	}
@@ -436,6 +477,13 @@ int br_informer_start(struct br_informer *inf, struct br_error *err)
 	if (pthread_create(&inf->thread, NULL, run, inf))
 		return br_error_set(err, BR_ENOMEM, "informer: no thread");
 	inf->running = 1;
+	if (inf->opts.resync_period > 0) {
+		if (pthread_create(&inf->resync_thread, NULL, resync, inf)) {
+			br_informer_stop(inf);
+			return br_error_set(err, BR_ENOMEM, "informer: no thread");
+		}
+		inf->resync_running = 1;
+	}
 	return 0;
 }
 
@@ -448,7 +496,9 @@ void br_informer_stop(struct br_informer *inf)
 	pthread_cond_broadcast(&inf->cond);
 	pthread_mutex_unlock(&inf->mu);
 	pthread_join(inf->thread, NULL);
-	inf->running = 0;
+	if (inf->resync_running)
+		pthread_join(inf->resync_thread, NULL);
+	inf->running = inf->resync_running = 0;
 }
 
 void br_informer_free(struct br_informer *inf)
@@ -462,6 +512,7 @@ void br_informer_free(struct br_informer *inf)
 	free(inf->path);
 	free(inf->selector_query);
 	pthread_mutex_destroy(&inf->mu);
+	pthread_mutex_destroy(&inf->cb_mu);
 	pthread_cond_destroy(&inf->cond);
 	free(inf);
 }

@@ -17,8 +17,10 @@
  *   resourceVersion seen, relist on 410 (HTTP or an ERROR event), back off
  *   (0.8 s doubling to 30 s, jitter, reset after 2 minutes healthy) on
  *   failures. Its cache and counters may be read from any thread; the
- *   callbacks run on the informer's thread, one at a time, without any
- *   informer lock held (they may call br_informer_get).
+ *   callbacks run on the informer's threads (the reflector, and the resync
+ *   thread when a resync period is set), strictly one at a time, in the
+ *   order the cache changed; they may call br_informer_get (not stop or
+ *   free).
  *
  * JSON values are jansson trees. Callback arguments are borrowed for the
  * duration of the call: json_incref() what you keep.
@@ -115,6 +117,9 @@ struct br_informer_options {
 				       * resets; 0: 120 */
 	int watch_timeout_min;        /* timeoutSeconds range; 0: 300 */
 	int watch_timeout_max;        /* 0: 600 */
+	double resync_period;         /* seconds; 0: never. Every period,
+				       * on_update(obj, obj) for each cached
+				       * object (client-go's resync) */
 	struct br_informer_handlers handlers;
 };
 
@@ -126,6 +131,7 @@ struct br_informer_stats {
 	unsigned long watch_restarts;  /* watches after the first */
 	unsigned long events;          /* watch events applied */
 	unsigned long failures;        /* lists or watches that failed */
+	unsigned long resyncs;         /* resync passes done */
 	int last_error;                /* BR_E* of the last failure, 0 none */
 };
 

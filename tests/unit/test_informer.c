@@ -636,6 +636,41 @@ static void test_watch_errors(void **state)
 	cm_delete(fk, "we-c");
 }
 
+static void count_resync(void *ctx, json_t *old, json_t *obj)
+{
+	if (old == obj)
+		__atomic_add_fetch((int *)ctx, 1, __ATOMIC_SEQ_CST);
+}
+
+/* With a resync period every cached object comes to on_update again. */
+static void test_resync(void **state)
+{
+	NEED_FAKE(state);
+	struct fake *fk = *state;
+	int resynced = 0;
+	cm_create(fk, "rs-a", "1");
+	cm_create(fk, "rs-b", "1");
+	struct br_informer_options o = {
+		.version = "v1", .plural = "configmaps", .namespace = "default",
+		.label_selector = "app=t", .resync_period = 0.3,
+		.handlers = {NULL, count_resync, NULL, &resynced},
+	};
+	struct br_informer *inf;
+	assert_int_equal(br_informer_create(fk->client, &o, &inf, NULL), 0);
+	assert_int_equal(br_informer_start(inf, NULL), 0);
+	assert_int_equal(br_informer_wait_synced(inf, 20), 0);
+	sleep_ms(1000);
+	br_informer_stop(inf);
+	struct br_informer_stats st;
+	br_informer_stats(inf, &st);
+	print_message("resyncs %lu, objects resynced %d\n", st.resyncs, resynced);
+	assert_true(st.resyncs >= 2 && st.resyncs <= 4);
+	assert_int_equal(resynced, 2 * (int)st.resyncs);
+	br_informer_free(inf);
+	cm_delete(fk, "rs-a");
+	cm_delete(fk, "rs-b");
+}
+
 int main(void)
 {
 	const struct CMUnitTest framer[] = {
@@ -651,6 +686,7 @@ int main(void)
 		cmocka_unit_test(test_cut_resumes),
 		cmocka_unit_test(test_gone_relists),
 		cmocka_unit_test(test_watch_errors),
+		cmocka_unit_test(test_resync),
 	};
 	int fails = cmocka_run_group_tests_name("framer", framer, NULL, NULL);
 	fails += cmocka_run_group_tests_name("informer-fakeapi", fake, setup_fake,
