@@ -16,6 +16,8 @@
 #   e2e_apply_crds                       kubectl apply -f crds/ and waits until established
 #   wait_for SECONDS COMMAND...          runs COMMAND every 0.2 s until it succeeds; fails
 #       after SECONDS
+#   need_fake                            exits 77 (skip) unless running on the fake API server
+#       (E2E_MODE=fake): for scripts that inject faults or restart the server
 #   fail MESSAGE                         prints to stderr and exits 1
 
 E2E_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -122,4 +124,11 @@ wait_for() {
 		[ "$(date +%s)" -lt "$deadline" ] || return 1
 		sleep 0.2
 	done
+}
+
+need_fake() {
+	if [ "${E2E_MODE:-fake}" != fake ]; then
+		echo "needs the fake API server (fault injection); skipped on a real cluster"
+		exit 77
+	fi
 }
