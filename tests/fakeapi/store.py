@@ -123,17 +123,22 @@ def split_selector(s):
 
 
 def fields_match(obj, selector):
-    """Only metadata.name and metadata.namespace, as kubectl uses them (=, ==, !=)."""
-    md = obj.get("metadata", {})
+    """Field selectors (=, ==, !=) on dotted paths: metadata.name, involvedObject.uid...
+
+    More lenient than the real server, which allows only a few fields per type.
+    """
     for term in split_selector(selector):
         if not term.strip():
             continue
         neg = "!=" in term
+        if "=" not in term:
+            raise ValueError("invalid field selector term: " + term)
         k, v = term.replace("!=", "=").replace("==", "=").split("=", 1)
-        field = {"metadata.name": md.get("name"), "metadata.namespace": md.get("namespace")}
-        if k.strip() not in field:
-            raise ApiError(400, "BadRequest", "field label not supported: " + k.strip())
-        if (field[k.strip()] == v.strip()) == neg:
+        cur = obj
+        for part in k.strip().split("."):
+            cur = cur.get(part) if isinstance(cur, dict) else None
+        value = "" if cur is None else str(cur).lower() if isinstance(cur, bool) else str(cur)
+        if (value == v.strip()) == neg:
             return False
     return True
 
