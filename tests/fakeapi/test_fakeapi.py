@@ -284,6 +284,21 @@ class FakeApiTest(unittest.TestCase):
         self.assertEqual(code, 404)
         self.c.ok("GET", CMS % ns + "/free")
 
+    def test_apply_sets_owner_references(self):
+        ns = self.ns()
+        owner = self.c.ok("POST", SLOS % ns, slo("own"))
+        ref = {"apiVersion": "burnrate.dev/v1alpha1", "kind": "ServiceLevelObjective",
+               "name": "own", "uid": owner["metadata"]["uid"], "controller": True}
+        cm = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "gen"},
+              "data": {"a": "1"}}
+        url = CMS % ns + "/gen?fieldManager=ctl&force=true"
+        self.c.ok("PATCH", url, cm, "application/apply-patch+yaml")
+        cm["metadata"]["ownerReferences"] = [ref]
+        o = self.c.ok("PATCH", url, cm, "application/apply-patch+yaml")
+        self.assertEqual(o["metadata"]["ownerReferences"][0]["uid"], owner["metadata"]["uid"])
+        self.c.ok("DELETE", SLOS % ns + "/own")
+        self.assertEqual(self.c.req("GET", CMS % ns + "/gen")[0], 404)
+
     def test_finalizers_delay_deletion(self):
         ns = self.ns()
         self.c.ok("POST", CMS % ns, {"metadata": {"name": "f", "finalizers": ["x/y"]}})

@@ -1,8 +1,9 @@
 """Writes: create, update, merge/JSON patch, server-side apply, delete (with garbage collection).
 
 Field ownership (managedFields) is simplified: a "field" is a top-level key's child
-(spec.replicas, status.conditions, data.key) or a single label/annotation; anything deeper
-belongs to that child as a whole. Apply conflicts, force and the removal of fields a manager
+(spec.replicas, status.conditions, data.key), a single label/annotation, or
+metadata.ownerReferences / metadata.finalizers as whole lists; anything deeper belongs to
+that child as a whole. Apply conflicts, force and the removal of fields a manager
 stops applying all work at that granularity.
 """
 import copy
@@ -33,6 +34,9 @@ def field_paths(obj, part):
         md = obj.get("metadata") or {}
         for m in ("labels", "annotations"):
             out.update(("metadata", m, key) for key in (md.get(m) or {}))
+        for m in ("ownerReferences", "finalizers"):  # owned as whole lists
+            if m in md:
+                out.add(("metadata", m))
     return out
 
 
