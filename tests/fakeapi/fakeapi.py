@@ -307,7 +307,8 @@ class Handler(BaseHTTPRequestHandler):
         sub = rest[2] if len(rest) > 2 else ""
         if sub and not (sub == "status" and res.status):
             raise ApiError(404, "NotFound", "the server could not find the requested resource")
-        if res.namespaced and ns is None and name is not None:
+        if res.namespaced and ns is None and (name is not None or method != "GET"):
+            # across namespaces only list and watch exist
             raise ApiError(404, "NotFound", "the server could not find the requested resource")
         manager = q.get("fieldManager") or self.headers.get("User-Agent", "unknown").split("/")[0]
         w = self.S.writer
