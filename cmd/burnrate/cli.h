@@ -61,5 +61,6 @@ char *cli_number(double v, char *out, size_t size);
 int cli_validate(int argc, char **argv);
 int cli_generate(int argc, char **argv);
 int cli_explain(int argc, char **argv);
+int cli_controller(int argc, char **argv);
 
 #endif

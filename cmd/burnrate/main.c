@@ -14,6 +14,7 @@ static const char usage[] =
 	"  validate  check SLO files; exit 1 and one line per problem if any is invalid\n"
 	"  generate  render PrometheusRule manifests (or a plain rules file)\n"
 	"  explain   print each SLO's alert table in words and numbers\n"
+	"  controller  run the operator: reconcile SLOs into PrometheusRules and status\n"
 	"  version   print the version\n"
 	"\n"
 	"Run `burnrate <command> --help` for the options of a command.\n"
@@ -41,6 +42,8 @@ int main(int argc, char **argv)
 		return cli_generate(argc - 1, argv + 1);
 	if (strcmp(cmd, "explain") == 0)
 		return cli_explain(argc - 1, argv + 1);
+	if (strcmp(cmd, "controller") == 0)
+		return cli_controller(argc - 1, argv + 1);
 	fprintf(stderr, "burnrate: unknown command \"%s\"\n\n%s", cmd, usage);
 	return CLI_USAGE;
 }

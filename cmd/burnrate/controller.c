@@ -1,0 +1,363 @@
+/* controller: `burnrate controller`: runs the operator (pkg/controller)
+ * against the cluster of a kubeconfig or the pod it runs in, with JSON (or
+ * text) logs on stderr and a clean exit on SIGTERM/SIGINT. */
+#include <getopt.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "controller/controller.h"
+#include "kube/kube.h"
+
+static const char usage[] =
+	"usage: burnrate controller [--kubeconfig PATH] [--context NAME]\n"
+	"           [--namespace NS]... [--selector K=V] [--workers 4] [--qps 50]\n"
+	"           [--burst 100] [--resync 10m] [--rule-label K=V]...\n"
+	"           [--leader-elect] [--leader-election-namespace NS]\n"
+	"           [--metrics-bind-address :8080] [--health-probe-bind-address :8081]\n"
+	"           [--log-format json|text] [--log-level debug|info|warn|error]\n"
+	"\n"
+	"Runs the operator: keeps, for every ServiceLevelObjective, a PrometheusRule\n"
+	"of the same name and the SLO's status up to date. Without --kubeconfig it\n"
+	"uses the pod's service account when in a cluster, else $KUBECONFIG or\n"
+	"~/.kube/config. SIGTERM or SIGINT stops it cleanly (exit 0).\n"
+	"\n"
+	"Exit codes: 0 stopped by a signal, 1 error (e.g. CRD not installed), 2 usage.\n";
+
+/* ---- logging ---- */
+
+struct logger {
+	int json;
+	pthread_mutex_t mu;
+};
+
+static const char *const level_names[] = {"debug", "info", "warn", "error"};
+
+static void log_line(void *ctx, enum br_log_level level, const char *ns,
+		     const char *name, const char *msg)
+{
+	struct logger *lg = ctx;
+	char ts[40];
+	struct timespec now;
+	struct tm tm;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	gmtime_r(&now.tv_sec, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(ts + strlen(ts), sizeof(ts) - strlen(ts), ".%03ldZ", now.tv_nsec / 1000000);
+	pthread_mutex_lock(&lg->mu);
+	if (lg->json) {
+		json_t *o = json_pack("{s:s, s:s, s:s}", "ts", ts, "level",
+				      level_names[level], "msg", msg);
+		if (o && ns)
+			json_object_set_new(o, "namespace", json_string(ns));
+		if (o && name)
+			json_object_set_new(o, "name", json_string(name));
+		char *s = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+		if (s)
+			fprintf(stderr, "%s\n", s);
+		free(s);
+		json_decref(o);
+	} else if (name) {
+		fprintf(stderr, "%s %-5s %s/%s: %s\n", ts, level_names[level],
+			ns ? ns : "", name, msg);
+	} else {
+		fprintf(stderr, "%s %-5s %s\n", ts, level_names[level], msg);
+	}
+	fflush(stderr);
+	pthread_mutex_unlock(&lg->mu);
+}
+
+/* ---- options ---- */
+
+struct ctl_opts {
+	const char *kubeconfig, *context, *selector, *leader_ns;
+	const char *metrics_addr, *health_addr;
+	char **namespaces;
+	size_t nns;
+	struct br_labels labels;
+	int workers, burst, leader_elect, json;
+	double qps, resync;
+	enum br_log_level level;
+};
+
+static int parse_long(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (!*s || *end || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int label_ok(const char *s, int key)
+{
+	if (!*s)
+		return !key;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '-' || *s == '_' ||
+		      *s == '.' || (key && *s == '/')))
+			return 0;
+	return 1;
+}
+
+static int cmp_label(const void *a, const void *b)
+{
+	return strcmp(((const struct br_label *)a)->name, ((const struct br_label *)b)->name);
+}
+
+static int add_label(struct ctl_opts *o, char *arg)
+{
+	char *eq = strchr(arg, '=');
+
+	if (!eq)
+		return -1;
+	*eq = '\0';
+	if (!label_ok(arg, 1) || !label_ok(eq + 1, 0))
+		return -1;
+	struct br_label *n = realloc(o->labels.items, (o->labels.count + 1) * sizeof(*n));
+	if (!n)
+		return -1;
+	o->labels.items = n;
+	n[o->labels.count].name = arg;
+	n[o->labels.count].value = eq + 1;
+	o->labels.count++;
+	qsort(o->labels.items, o->labels.count, sizeof(*n), cmp_label);
+	return 0;
+}
+
+static int add_namespace(struct ctl_opts *o, char *ns)
+{
+	char **n = realloc(o->namespaces, (o->nns + 1) * sizeof(*n));
+
+	if (!n || !*ns)
+		return -1;
+	o->namespaces = n;
+	n[o->nns++] = ns;
+	return 0;
+}
+
+enum { O_KUBECONFIG = 256, O_CONTEXT, O_NAMESPACE, O_SELECTOR, O_WORKERS,
+       O_QPS, O_BURST, O_RESYNC, O_RULE_LABEL, O_LEADER, O_LEADER_NS,
+       O_METRICS, O_HEALTH, O_LOG_FORMAT, O_LOG_LEVEL };
+
+static const struct option longopts[] = {
+	{"kubeconfig", required_argument, NULL, O_KUBECONFIG},
+	{"context", required_argument, NULL, O_CONTEXT},
+	{"namespace", required_argument, NULL, O_NAMESPACE},
+	{"selector", required_argument, NULL, O_SELECTOR},
+	{"workers", required_argument, NULL, O_WORKERS},
+	{"qps", required_argument, NULL, O_QPS},
+	{"burst", required_argument, NULL, O_BURST},
+	{"resync", required_argument, NULL, O_RESYNC},
+	{"rule-label", required_argument, NULL, O_RULE_LABEL},
+	{"leader-elect", no_argument, NULL, O_LEADER},
+	{"leader-election-namespace", required_argument, NULL, O_LEADER_NS},
+	{"metrics-bind-address", required_argument, NULL, O_METRICS},
+	{"health-probe-bind-address", required_argument, NULL, O_HEALTH},
+	{"log-format", required_argument, NULL, O_LOG_FORMAT},
+	{"log-level", required_argument, NULL, O_LOG_LEVEL},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
+};
+
+/* Returns 0, or prints why and returns -1. */
+static int parse_opt(struct ctl_opts *o, int opt, char *arg)
+{
+	long v;
+	long long secs;
+	char *end;
+
+	switch (opt) {
+	case O_KUBECONFIG: o->kubeconfig = arg; return 0;
+	case O_CONTEXT: o->context = arg; return 0;
+	case O_NAMESPACE:
+		if (add_namespace(o, arg) == 0)
+			return 0;
+		fprintf(stderr, "burnrate controller: bad --namespace \"%s\"\n", arg);
+		return -1;
+	case O_SELECTOR: o->selector = arg; return 0;
+	case O_WORKERS:
+		if (parse_long(arg, 1, 256, &v) == 0) {
+			o->workers = (int)v;
+			return 0;
+		}
+		break;
+	case O_BURST:
+		if (parse_long(arg, 1, 100000, &v) == 0) {
+			o->burst = (int)v;
+			return 0;
+		}
+		break;
+	case O_QPS:
+		o->qps = strtod(arg, &end);
+		if (*arg && !*end && o->qps > 0)
+			return 0;
+		break;
+	case O_RESYNC:
+		if (strcmp(arg, "0") == 0) {
+			o->resync = 0;
+			return 0;
+		}
+		if (br_duration_parse(arg, &secs) == 0 && secs > 0) {
+			o->resync = (double)secs;
+			return 0;
+		}
+		break;
+	case O_RULE_LABEL:
+		if (add_label(o, arg) == 0)
+			return 0;
+		break;
+	case O_LEADER: o->leader_elect = 1; return 0;
+	case O_LEADER_NS: o->leader_ns = arg; return 0;
+	case O_METRICS: o->metrics_addr = arg; return 0;
+	case O_HEALTH: o->health_addr = arg; return 0;
+	case O_LOG_FORMAT:
+		if (strcmp(arg, "json") == 0 || strcmp(arg, "text") == 0) {
+			o->json = strcmp(arg, "json") == 0;
+			return 0;
+		}
+		break;
+	case O_LOG_LEVEL:
+		for (int i = 0; i < 4; i++)
+			if (strcmp(arg, level_names[i]) == 0) {
+				o->level = (enum br_log_level)i;
+				return 0;
+			}
+		break;
+	default:
+		return -1;
+	}
+	fprintf(stderr, "burnrate controller: bad value \"%s\" for --%s\n", arg,
+		longopts[opt - O_KUBECONFIG].name);
+	return -1;
+}
+
+/* ---- signals ---- */
+
+static struct br_controller *running;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	if (running)
+		br_controller_stop(running);
+}
+
+static int load_config(const struct ctl_opts *o, struct br_kube_config *cfg,
+		       struct br_error *err)
+{
+	if (!o->kubeconfig && !o->context && getenv("KUBERNETES_SERVICE_HOST")) {
+		int rc = br_kube_config_in_cluster(cfg, err);
+		if (rc != BR_ENOTFOUND)
+			return rc;
+		br_kube_config_release(cfg);
+	}
+	return br_kube_config_load_kubeconfig(o->kubeconfig, o->context, cfg, err);
+}
+
+static int run(struct ctl_opts *o, struct logger *lg)
+{
+	struct br_kube_config cfg;
+	struct br_kube_client *client = NULL;
+	struct br_controller *ctl = NULL;
+	struct br_error err;
+	char msg[1400];
+	int rc;
+
+	br_error_init(&err);
+	br_kube_config_init(&cfg);
+	rc = load_config(o, &cfg, &err);
+	if (rc == 0) {
+		struct br_kube_options ko = { .qps = o->qps, .burst = o->burst,
+					      .timeout_ms = 8000 };
+		rc = br_kube_client_create(&cfg, &ko, &client, &err);
+	}
+	br_kube_config_release(&cfg);
+	if (rc == 0) {
+		struct br_controller_options co = {
+			.namespaces = (const char *const *)o->namespaces,
+			.namespace_count = o->nns, .selector = o->selector,
+			.workers = o->workers, .resync = o->resync,
+			.rule_labels = &o->labels, .leader_elect = o->leader_elect,
+			.leader_namespace = o->leader_ns,
+			.log = log_line, .log_ctx = lg, .log_level = o->level,
+		};
+		rc = br_controller_create(&co, client, &ctl, &err);
+	}
+	if (rc == 0) {
+		struct sigaction sa;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_signal;
+		sigemptyset(&sa.sa_mask);
+		running = ctl;
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGINT, &sa, NULL);
+		log_line(lg, BR_LOG_INFO, NULL, NULL, "starting burnrate controller " BURNRATE_VERSION);
+		rc = br_controller_run(ctl, &err);
+		running = NULL;
+	}
+	if (rc != 0) {
+		br_error_format(&err, msg, sizeof(msg));
+		log_line(lg, BR_LOG_ERROR, NULL, NULL, msg);
+	} else {
+		struct br_controller_stats st;
+
+		br_controller_stats(ctl, &st);
+		snprintf(msg, sizeof(msg),
+			 "stopped after %lu reconciles (%lu failed), %lu rule applies, "
+			 "%lu status writes, %lu events", st.reconciles, st.errors,
+			 st.rule_applies, st.status_writes, st.events);
+		log_line(lg, BR_LOG_INFO, NULL, NULL, msg);
+	}
+	br_controller_free(ctl);
+	br_kube_client_free(client);
+	return rc == 0 ? CLI_OK : 1;
+}
+
+int cli_controller(int argc, char **argv)
+{
+	struct ctl_opts o = { .workers = 4, .qps = 50, .burst = 100, .resync = 600,
+			      .json = 1, .level = BR_LOG_INFO };
+	struct logger lg;
+	int opt, rc;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if (opt == 'h') {
+			fputs(usage, stdout);
+			free(o.namespaces);
+			free(o.labels.items);
+			return CLI_OK;
+		}
+		if (opt == '?' || parse_opt(&o, opt, optarg) != 0) {
+			fputs(usage, stderr);
+			free(o.namespaces);
+			free(o.labels.items);
+			return CLI_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "burnrate controller: unexpected argument \"%s\"\n%s",
+			argv[optind], usage);
+		free(o.namespaces);
+		free(o.labels.items);
+		return CLI_USAGE;
+	}
+	lg.json = o.json;
+	pthread_mutex_init(&lg.mu, NULL);
+	rc = run(&o, &lg);
+	pthread_mutex_destroy(&lg.mu);
+	free(o.namespaces);
+	free(o.labels.items);
+	return rc;
+}

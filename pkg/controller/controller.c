@@ -1,0 +1,387 @@
+/* The controller's life: informers -> queue -> workers, leader election,
+ * orderly shutdown. Reconciling itself is in reconcile.c. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "buf/buf.h"
+#include "informer/informer.h"
+#include "internal.h"
+#include "leader/leader.h"
+
+#define MANAGED_SELECTOR "app.kubernetes.io/managed-by=burnrate"
+
+static char *dup_or_null(const char *s, int *failed)
+{
+	char *d;
+
+	if (!s)
+		return NULL;
+	d = strdup(s);
+	if (!d)
+		*failed = 1;
+	return d;
+}
+
+int br_controller_create(const struct br_controller_options *opts,
+			 struct br_kube_client *client,
+			 struct br_controller **out, struct br_error *err)
+{
+	struct br_controller *c;
+	int failed = 0;
+
+	*out = NULL;
+	if (opts->workers < 0)
+		return br_error_set(err, BR_EINVAL, "workers must be >= 0");
+	for (size_t i = 0; i < opts->namespace_count; i++)
+		if (!opts->namespaces[i] || !opts->namespaces[i][0])
+			return br_error_set(err, BR_EINVAL, "empty namespace");
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return br_error_set(err, BR_ENOMEM, "out of memory");
+	c->o = *opts;
+	c->client = client;
+	c->nworkers = opts->workers ? opts->workers : 4;
+	if (opts->namespace_count) {
+		c->namespaces = calloc(opts->namespace_count, sizeof(char *));
+		failed |= !c->namespaces;
+		for (size_t i = 0; !failed && i < opts->namespace_count; i++)
+			c->namespaces[i] = dup_or_null(opts->namespaces[i], &failed);
+	}
+	c->ninf = opts->namespace_count ? opts->namespace_count : 1;
+	c->selector = dup_or_null(opts->selector, &failed);
+	c->leader_namespace = dup_or_null(opts->leader_namespace, &failed);
+	c->leader_name = dup_or_null(opts->leader_name ? opts->leader_name
+				     : "burnrate-controller", &failed);
+	c->identity = dup_or_null(opts->identity, &failed);
+	c->slo_inf = calloc(c->ninf, sizeof(*c->slo_inf));
+	c->rule_inf = calloc(c->ninf, sizeof(*c->rule_inf));
+	failed |= !c->slo_inf || !c->rule_inf;
+	if (failed || ctl_queue_init(&c->q) != 0) {
+		br_controller_free(c);
+		return br_error_set(err, BR_ENOMEM, "out of memory");
+	}
+	*out = c;
+	return 0;
+}
+
+void br_controller_free(struct br_controller *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->ninf; i++) {
+		if (c->slo_inf)
+			br_informer_free(c->slo_inf[i]);
+		if (c->rule_inf)
+			br_informer_free(c->rule_inf[i]);
+		if (c->namespaces)
+			free(c->namespaces[i]);
+	}
+	br_leader_free(c->leader);
+	free(c->slo_inf);
+	free(c->rule_inf);
+	free(c->namespaces);
+	free(c->selector);
+	free(c->leader_namespace);
+	free(c->leader_name);
+	free(c->identity);
+	free(c->workers);
+	ctl_queue_release(&c->q);
+	free(c);
+}
+
+void br_controller_stop(struct br_controller *c)
+{
+	atomic_store(&c->stop, 1);
+}
+
+int br_controller_ready(struct br_controller *c)
+{
+	return atomic_load(&c->synced);
+}
+
+void br_controller_stats(struct br_controller *c,
+			 struct br_controller_stats *out)
+{
+	out->reconciles = atomic_load(&c->reconciles);
+	out->errors = atomic_load(&c->errors);
+	out->rule_applies = atomic_load(&c->applies);
+	out->status_writes = atomic_load(&c->status_writes);
+	out->events = atomic_load(&c->events);
+	out->queue_depth = ctl_queue_len(&c->q);
+	out->synced = atomic_load(&c->synced);
+	out->leading = atomic_load(&c->leading);
+}
+
+/* ---- informer handlers: every event enqueues the SLO's key ---- */
+
+static void enqueue_obj(struct br_controller *c, const json_t *obj)
+{
+	struct br_buf key;
+
+	br_buf_init(&key, 1024);
+	if (br_informer_key(obj, &key) == 0)
+		ctl_queue_add(&c->q, br_buf_str(&key));
+	br_buf_release(&key);
+}
+
+static void slo_add(void *ctx, json_t *obj) { enqueue_obj(ctx, obj); }
+static void slo_update(void *ctx, json_t *old, json_t *obj)
+{
+	(void)old;
+	enqueue_obj(ctx, obj);
+}
+
+/* A rule's owner: the ServiceLevelObjective controller reference. */
+static void enqueue_owner(struct br_controller *c, const json_t *rule)
+{
+	const json_t *meta = json_object_get(rule, "metadata");
+	const char *ns = json_string_value(json_object_get(meta, "namespace"));
+	size_t i;
+	json_t *ref;
+
+	if (!ns)
+		return;
+	json_array_foreach(json_object_get(meta, "ownerReferences"), i, ref) {
+		const char *kind = json_string_value(json_object_get(ref, "kind"));
+		const char *name = json_string_value(json_object_get(ref, "name"));
+		if (kind && name && strcmp(kind, "ServiceLevelObjective") == 0 &&
+		    json_is_true(json_object_get(ref, "controller"))) {
+			struct br_buf key;
+
+			br_buf_init(&key, 1024);
+			if (br_buf_addf(&key, "%s/%s", ns, name) == 0)
+				ctl_queue_add(&c->q, br_buf_str(&key));
+			br_buf_release(&key);
+		}
+	}
+}
+
+static void rule_add(void *ctx, json_t *obj) { enqueue_owner(ctx, obj); }
+static void rule_update(void *ctx, json_t *old, json_t *obj)
+{
+	(void)old;
+	enqueue_owner(ctx, obj);
+}
+
+/* ---- start-up ---- */
+
+/* One SLO list of one item: a 404 means the CRD is not installed. */
+static int preflight(struct br_controller *c, struct br_error *err)
+{
+	struct br_buf path;
+	int rc;
+
+	br_buf_init(&path, 4096);
+	rc = br_kube_path(&path, "burnrate.dev", "v1alpha1",
+			  c->namespaces ? c->namespaces[0] : NULL,
+			  "servicelevelobjectives", NULL, NULL);
+	if (rc == 0)
+		rc = br_kube_list(c->client, br_buf_str(&path), NULL, 1, NULL,
+				  NULL, err);
+	br_buf_release(&path);
+	if (rc == BR_ENOTFOUND)
+		return br_error_set(err, BR_ENOTFOUND,
+				    "the ServiceLevelObjective CRD "
+				    "(servicelevelobjectives.burnrate.dev/v1alpha1) "
+				    "is not installed: kubectl apply -f crds/");
+	return rc;
+}
+
+static int start_informers(struct br_controller *c, struct br_error *err)
+{
+	for (size_t i = 0; i < c->ninf; i++) {
+		const char *ns = c->namespaces ? c->namespaces[i] : NULL;
+		struct br_informer_options so = {
+			.group = "burnrate.dev", .version = "v1alpha1",
+			.plural = "servicelevelobjectives", .namespace = ns,
+			.label_selector = c->selector,
+			.resync_period = c->o.resync,
+			.handlers = { slo_add, slo_update, slo_add, c },
+		};
+		struct br_informer_options ro = {
+			.group = "monitoring.coreos.com", .version = "v1",
+			.plural = "prometheusrules", .namespace = ns,
+			.label_selector = MANAGED_SELECTOR,
+			.handlers = { rule_add, rule_update, rule_add, c },
+		};
+		int rc = br_informer_create(c->client, &so, &c->slo_inf[i], err);
+		if (rc == 0)
+			rc = br_informer_create(c->client, &ro, &c->rule_inf[i], err);
+		if (rc == 0)
+			rc = br_informer_start(c->slo_inf[i], err);
+		if (rc == 0)
+			rc = br_informer_start(c->rule_inf[i], err);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+static void sleep_s(double s)
+{
+	struct timespec ts = { (time_t)s, (long)((s - (double)(time_t)s) * 1e9) };
+
+	nanosleep(&ts, NULL);
+}
+
+/* Polls the caches so that a stop during a long first list is prompt. */
+static int wait_synced(struct br_controller *c)
+{
+	for (;;) {
+		size_t done = 0;
+
+		for (size_t i = 0; i < c->ninf; i++)
+			done += br_informer_has_synced(c->slo_inf[i]) +
+				br_informer_has_synced(c->rule_inf[i]);
+		if (done == 2 * c->ninf)
+			return 0;
+		if (atomic_load(&c->stop))
+			return BR_ECANCELED;
+		sleep_s(0.05);
+	}
+}
+
+/* Every cached SLO into the queue (on becoming leader). */
+static void enqueue_all(struct br_controller *c)
+{
+	for (size_t i = 0; i < c->ninf; i++) {
+		char **keys;
+		size_t n;
+
+		if (br_informer_keys(c->slo_inf[i], &keys, &n) != 0)
+			continue;
+		for (size_t k = 0; k < n; k++)
+			ctl_queue_add(&c->q, keys[k]);
+		br_informer_keys_free(keys, n);
+	}
+}
+
+/* ---- workers ---- */
+
+static void process(struct br_controller *c, const char *key)
+{
+	double retry_after = 0;
+	struct timespec t0, t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int rc = ctl_reconcile(c, key, &retry_after);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	atomic_fetch_add(&c->reconciles, 1);
+	if (rc == 0) {
+		ctl_queue_forget(&c->q, key);
+		return;
+	}
+	atomic_fetch_add(&c->errors, 1);
+	const char *slash = strchr(key, '/');
+	char ns[256] = "";
+	if (slash && (size_t)(slash - key) < sizeof(ns)) {
+		memcpy(ns, key, (size_t)(slash - key));
+		ns[slash - key] = '\0';
+	}
+	ctl_log(c, BR_LOG_WARN, ns, slash ? slash + 1 : key,
+		"reconcile failed (%s), requeued", br_code_name(rc));
+	if (rc == BR_ETHROTTLED && retry_after > 0)
+		ctl_queue_add_after(&c->q, key, retry_after);
+	else
+		ctl_queue_add_rate_limited(&c->q, key);
+}
+
+static void *worker(void *arg)
+{
+	struct br_controller *c = arg;
+
+	while (!atomic_load(&c->stop)) {
+		if (!atomic_load(&c->leading)) {
+			sleep_s(0.1);
+			continue;
+		}
+		char *key = ctl_queue_get(&c->q, 0.2);
+		if (!key)
+			continue;
+		if (atomic_load(&c->leading))
+			process(c, key);
+		else
+			ctl_queue_add(&c->q, key); /* lost the lease meanwhile */
+		ctl_queue_done(&c->q, key);
+		free(key);
+	}
+	return NULL;
+}
+
+static void started_leading(void *ctx)
+{
+	struct br_controller *c = ctx;
+
+	ctl_log(c, BR_LOG_INFO, NULL, NULL, "became leader");
+	atomic_store(&c->leading, 1);
+	enqueue_all(c);
+}
+
+static void stopped_leading(void *ctx)
+{
+	struct br_controller *c = ctx;
+
+	if (atomic_exchange(&c->leading, 0))
+		ctl_log(c, BR_LOG_INFO, NULL, NULL, "stopped leading");
+}
+
+static int start_leader(struct br_controller *c, struct br_error *err)
+{
+	struct br_leader_options lo = {
+		.namespace = c->leader_namespace ? c->leader_namespace
+			     : br_kube_client_namespace(c->client),
+		.name = c->leader_name, .identity = c->identity,
+		.lease_duration = c->o.lease_duration,
+		.renew_deadline = c->o.renew_deadline,
+		.retry_period = c->o.retry_period,
+		.on_started_leading = started_leading,
+		.on_stopped_leading = stopped_leading, .ctx = c,
+	};
+	int rc = br_leader_create(c->client, &lo, &c->leader, err);
+
+	return rc ? rc : br_leader_start(c->leader, err);
+}
+
+static void shutdown_all(struct br_controller *c, int nstarted)
+{
+	atomic_store(&c->stop, 1);
+	ctl_queue_shutdown(&c->q);
+	for (int i = 0; i < nstarted; i++)
+		pthread_join(c->workers[i], NULL);
+	atomic_store(&c->leading, 0);
+	if (c->leader)
+		br_leader_stop(c->leader);
+	for (size_t i = 0; i < c->ninf; i++) {
+		br_informer_stop(c->slo_inf[i]);
+		br_informer_stop(c->rule_inf[i]);
+	}
+}
+
+int br_controller_run(struct br_controller *c, struct br_error *err)
+{
+	int rc = preflight(c, err), n = 0;
+
+	if (rc != 0)
+		return rc;
+	rc = start_informers(c, err);
+	if (rc == 0 && wait_synced(c) == 0) {
+		atomic_store(&c->synced, 1);
+		ctl_log(c, BR_LOG_INFO, NULL, NULL, "caches synced");
+		c->workers = calloc((size_t)c->nworkers, sizeof(pthread_t));
+		if (!c->workers)
+			rc = br_error_set(err, BR_ENOMEM, "out of memory");
+		for (; rc == 0 && n < c->nworkers; n++)
+			if (pthread_create(&c->workers[n], NULL, worker, c) != 0)
+				rc = br_error_set(err, BR_ENOMEM, "no thread");
+		if (rc == 0 && c->o.leader_elect)
+			rc = start_leader(c, err);
+		else if (rc == 0)
+			atomic_store(&c->leading, 1);
+		while (rc == 0 && !atomic_load(&c->stop))
+			sleep_s(0.1);
+	}
+	ctl_log(c, BR_LOG_INFO, NULL, NULL, "shutting down");
+	shutdown_all(c, n);
+	return rc;
+}

@@ -1,0 +1,107 @@
+/* controller: the burnrate operator loop. Keeps, for every
+ * ServiceLevelObjective, one PrometheusRule (server-side applied, owned by
+ * the SLO) and the SLO's status right, at all times (DESIGN.md sections 4-6).
+ *
+ * Informers watch SLOs (all namespaces, or each one named) and the
+ * PrometheusRules labelled app.kubernetes.io/managed-by=burnrate; every event
+ * puts the SLO's "namespace/name" in a rate-limited work queue (client-go's
+ * semantics: a key is never in two workers at once, repeats coalesce, failed
+ * keys back off per item from 5 ms doubling to 1000 s). Workers reconcile a
+ * key by comparing what is desired with what the cache holds and writing
+ * only what differs, so a resync or a restart with nothing changed makes no
+ * writes. With leader election only the elected replica runs workers.
+ *
+ * Thread-safety: create, run and free from one thread; br_controller_stop
+ * only stores to an atomic flag, so it may be called from any thread or a
+ * signal handler. Library code never prints: messages go to the log
+ * callback, called from the controller's threads (any of them, possibly at
+ * once: the callback must be thread-safe).
+ */
+#ifndef BR_CONTROLLER_H
+#define BR_CONTROLLER_H
+
+#include <stddef.h>
+
+#include "errors/errors.h"
+#include "slo/slo.h"
+
+struct br_kube_client;
+struct br_controller;
+
+enum br_log_level {
+	BR_LOG_DEBUG = 0,
+	BR_LOG_INFO = 1,
+	BR_LOG_WARN = 2,
+	BR_LOG_ERROR = 3
+};
+
+/* One log line. namespace and name are those of the SLO the line is about,
+ * or NULL. Every string is borrowed for the call. */
+typedef void (*br_controller_log_fn)(void *ctx, enum br_log_level level,
+				     const char *namespace, const char *name,
+				     const char *message);
+
+struct br_controller_options {
+	const char *const *namespaces;  /* watched namespaces; none: all */
+	size_t namespace_count;
+	const char *selector;           /* label selector on SLOs, or NULL */
+	int workers;                    /* 0: 4 */
+	double resync;                  /* seconds between resyncs; 0: never */
+	const struct br_labels *rule_labels; /* extra PrometheusRule labels;
+					 * borrowed, must outlive the
+					 * controller; NULL: none */
+	int leader_elect;               /* 1: only the Lease holder works */
+	const char *leader_namespace;   /* of the Lease; NULL: the client's */
+	const char *leader_name;        /* NULL: "burnrate-controller" */
+	const char *identity;           /* NULL: "hostname_pid" */
+	double lease_duration;          /* 0: leader defaults (15 s) */
+	double renew_deadline;          /* 0: 10 s */
+	double retry_period;            /* 0: 2 s */
+	br_controller_log_fn log;       /* NULL: silent */
+	void *log_ctx;
+	enum br_log_level log_level;    /* lines below it are not produced */
+};
+
+/* Counters, for metrics and tests. */
+struct br_controller_stats {
+	unsigned long reconciles;       /* reconciles finished */
+	unsigned long errors;           /* of which failed (requeued) */
+	unsigned long rule_applies;     /* PrometheusRule writes */
+	unsigned long status_writes;    /* /status writes */
+	unsigned long events;           /* Events created */
+	size_t queue_depth;             /* keys waiting now */
+	int synced;                     /* 1 once every cache has synced */
+	int leading;                    /* 1 while workers may write */
+};
+
+/* Creates a controller on client (borrowed: it must outlive the controller).
+ * Strings in opts are copied (rule_labels is borrowed). Starts nothing.
+ * Returns 0 and *out (you own it: br_controller_free), BR_EINVAL (workers
+ * < 0, a namespace that is empty), or BR_ENOMEM. */
+int br_controller_create(const struct br_controller_options *opts,
+			 struct br_kube_client *client,
+			 struct br_controller **out, struct br_error *err);
+
+/* Runs until br_controller_stop: checks that the SLO resource is served,
+ * starts the informers, waits for their caches, contends for the Lease when
+ * asked, runs the workers. On stop: no new key is taken, keys in flight
+ * finish, the Lease is released, the informers stop; then returns 0.
+ * Fails before starting anything with BR_ENOTFOUND (the SLO CRD is not
+ * installed: the list of SLOs answers 404), or the error of that first list
+ * (BR_EAUTH, BR_EIO...), or BR_ENOMEM; err says which. Call it once. */
+int br_controller_run(struct br_controller *c, struct br_error *err);
+
+/* Asks run to return. Async-signal-safe; idempotent. */
+void br_controller_stop(struct br_controller *c);
+
+/* 1 once every informer has listed (readiness), else 0. */
+int br_controller_ready(struct br_controller *c);
+
+/* A snapshot of the counters. Can't fail. */
+void br_controller_stats(struct br_controller *c,
+			 struct br_controller_stats *out);
+
+/* Frees a controller that is not running. NULL is fine. */
+void br_controller_free(struct br_controller *c);
+
+#endif

@@ -1,0 +1,435 @@
+/* Reconcile one SLO: desired PrometheusRule and status from the cached SLO,
+ * compared with the caches, written only where they differ. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "buf/buf.h"
+#include "informer/informer.h"
+#include "internal.h"
+#include "rules/rules.h"
+
+#define FIELD_MANAGER "burnrate"
+#define SLO_GROUP "burnrate.dev"
+#define SLO_VERSION "v1alpha1"
+#define SLO_PLURAL "servicelevelobjectives"
+
+void ctl_log(struct br_controller *c, enum br_log_level level,
+	     const char *ns, const char *name, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	if (!c->o.log || level < c->o.log_level)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	c->o.log(c->o.log_ctx, level, ns, name, msg);
+}
+
+int ctl_json_same(const json_t *a, const json_t *b)
+{
+	if (json_is_number(a) && json_is_number(b))
+		return json_number_value(a) == json_number_value(b);
+	if (json_typeof(a) != json_typeof(b))
+		return 0;
+	if (json_is_array(a)) {
+		if (json_array_size(a) != json_array_size(b))
+			return 0;
+		for (size_t i = 0; i < json_array_size(a); i++)
+			if (!ctl_json_same(json_array_get(a, i), json_array_get(b, i)))
+				return 0;
+		return 1;
+	}
+	if (json_is_object(a)) {
+		const char *k;
+		json_t *v;
+
+		if (json_object_size(a) != json_object_size(b))
+			return 0;
+		json_object_foreach((json_t *)a, k, v) {
+			json_t *w = json_object_get(b, k);
+			if (!w || !ctl_json_same(v, w))
+				return 0;
+		}
+		return 1;
+	}
+	return json_equal((json_t *)a, (json_t *)b);
+}
+
+/* The informer holding key's namespace (index), or -1. */
+static long informer_for(struct br_controller *c, const char *key)
+{
+	const char *slash = strchr(key, '/');
+
+	if (!c->namespaces)
+		return 0;
+	if (!slash)
+		return -1;
+	for (size_t i = 0; i < c->ninf; i++)
+		if (strlen(c->namespaces[i]) == (size_t)(slash - key) &&
+		    strncmp(c->namespaces[i], key, (size_t)(slash - key)) == 0)
+			return (long)i;
+	return -1;
+}
+
+json_t *ctl_get_slo(struct br_controller *c, const char *key)
+{
+	long i = informer_for(c, key);
+	return i < 0 ? NULL : br_informer_get(c->slo_inf[i], key);
+}
+
+json_t *ctl_get_rule(struct br_controller *c, const char *key)
+{
+	long i = informer_for(c, key);
+	return i < 0 ? NULL : br_informer_get(c->rule_inf[i], key);
+}
+
+static void rfc3339_now(char *out, size_t size)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* "field: message; field: message" of every problem. */
+static int problems_message(const struct br_problems *p, struct br_buf *out)
+{
+	for (size_t i = 0; i < p->count; i++) {
+		const struct br_error *e = &p->items[i];
+		if (i > 0 && br_buf_adds(out, "; ") != 0)
+			return BR_ENOMEM;
+		if (e->field[0] && (br_buf_adds(out, e->field) != 0 ||
+				    br_buf_adds(out, ": ") != 0))
+			return BR_ENOMEM;
+		if (br_buf_adds(out, e->text) != 0)
+			return BR_ENOMEM;
+	}
+	return 0;
+}
+
+/* A metav1.Condition; lastTransitionTime kept from the current status when
+ * the status did not change. */
+static json_t *condition(const json_t *cur_status, const char *type,
+			 const char *status, const char *reason,
+			 const char *message, long long generation)
+{
+	char now[32];
+	const char *ltt = NULL;
+	json_t *conds = json_object_get(cur_status, "conditions");
+	size_t i;
+	json_t *cc;
+
+	json_array_foreach(conds, i, cc) {
+		if (json_is_string(json_object_get(cc, "type")) &&
+		    strcmp(json_string_value(json_object_get(cc, "type")), type) == 0 &&
+		    json_is_string(json_object_get(cc, "status")) &&
+		    strcmp(json_string_value(json_object_get(cc, "status")), status) == 0)
+			ltt = json_string_value(json_object_get(cc, "lastTransitionTime"));
+	}
+	if (!ltt) {
+		rfc3339_now(now, sizeof(now));
+		ltt = now;
+	}
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:I}", "type", type,
+			 "status", status, "reason", reason, "message", message,
+			 "lastTransitionTime", ltt, "observedGeneration",
+			 (json_int_t)generation);
+}
+
+static json_t *alert_rows(const struct br_slo *slo)
+{
+	json_t *rows = json_array();
+	char lw[32], sw[32];
+
+	for (size_t i = 0; rows && i < slo->window_count; i++) {
+		const struct br_alert_window *w = &slo->windows[i];
+		int page = w->severity == BR_SEVERITY_PAGE;
+
+		if ((page ? slo->page.disabled : slo->ticket.disabled))
+			continue;
+		br_duration_format(w->long_s, lw, sizeof(lw));
+		br_duration_format(w->short_s, sw, sizeof(sw));
+		json_array_append_new(rows, json_pack("{s:s, s:f, s:s, s:s, s:f}",
+			"severity", page ? "page" : "ticket", "burnRate", w->burn_rate,
+			"longWindow", lw, "shortWindow", sw,
+			"budgetPercent", w->budget_percent));
+	}
+	return rows;
+}
+
+/* Writes obj with status replaced to /status (PUT, with the cached
+ * resourceVersion: a 409 means our cache is behind, and we requeue). */
+static int write_status(struct br_controller *c, const json_t *slo_obj,
+			json_t *status, const char *ns, const char *name,
+			double *retry_after)
+{
+	struct br_buf path, err_msg;
+	struct br_kube_response resp;
+	struct br_error err;
+	int rc;
+
+	br_buf_init(&path, (size_t)1 << 20);
+	br_buf_init(&err_msg, (size_t)1 << 20);
+	br_error_init(&err);
+	json_t *obj = json_deep_copy(slo_obj);
+	if (!obj || json_object_set(obj, "status", status) != 0) {
+		json_decref(obj);
+		return BR_ENOMEM;
+	}
+	char *body = json_dumps(obj, JSON_COMPACT);
+	json_decref(obj);
+	rc = body ? br_kube_path(&path, SLO_GROUP, SLO_VERSION, ns, SLO_PLURAL,
+				 name, "status") : BR_ENOMEM;
+	if (rc == 0) {
+		rc = br_kube_request(c->client, "PUT", br_buf_str(&path), NULL,
+				     NULL, body, &resp, &err);
+		if (rc != 0 && resp.retry_after > 0)
+			*retry_after = resp.retry_after;
+		br_kube_response_release(&resp);
+		atomic_fetch_add(&c->status_writes, 1);
+		if (rc != 0)
+			ctl_log(c, BR_LOG_WARN, ns, name, "status write failed: %s",
+				err.text);
+		else
+			ctl_log(c, BR_LOG_INFO, ns, name, "status updated");
+	}
+	free(body);
+	br_buf_release(&path);
+	br_buf_release(&err_msg);
+	return rc;
+}
+
+static int emit_event(struct br_controller *c, const json_t *slo_obj,
+		      const char *ns, const char *name, const char *reason,
+		      const char *message)
+{
+	char now[32], gen[300];
+	struct br_buf path;
+	json_t *meta = json_object_get(slo_obj, "metadata");
+	int rc;
+
+	rfc3339_now(now, sizeof(now));
+	snprintf(gen, sizeof(gen), "%s.", name);
+	json_t *ev = json_pack(
+		"{s:s, s:s, s:{s:s, s:s}, s:{s:s, s:s, s:s, s:s, s:O*, s:O*},"
+		" s:s, s:s, s:s, s:{s:s}, s:s, s:s, s:i, s:s}",
+		"apiVersion", "v1", "kind", "Event",
+		"metadata", "generateName", gen, "namespace", ns,
+		"involvedObject", "apiVersion", SLO_GROUP "/" SLO_VERSION,
+		"kind", "ServiceLevelObjective", "name", name, "namespace", ns,
+		"uid", json_object_get(meta, "uid"),
+		"resourceVersion", json_object_get(meta, "resourceVersion"),
+		"reason", reason, "message", message, "type", "Warning",
+		"source", "component", "burnrate",
+		"firstTimestamp", now, "lastTimestamp", now, "count", 1,
+		"reportingComponent", "burnrate");
+	if (!ev)
+		return BR_ENOMEM;
+	br_buf_init(&path, (size_t)1 << 20);
+	rc = br_kube_path(&path, NULL, "v1", ns, "events", NULL, NULL);
+	if (rc == 0)
+		rc = br_kube_create(c->client, br_buf_str(&path), ev, NULL, NULL);
+	atomic_fetch_add(&c->events, 1);
+	if (rc != 0)
+		ctl_log(c, BR_LOG_WARN, ns, name, "event not recorded: %s",
+			br_strerror(rc));
+	json_decref(ev);
+	br_buf_release(&path);
+	return 0; /* an Event is best effort: never requeue for it */
+}
+
+/* Status of an SLO whose spec is invalid: Ready=False, InvalidSpec; what it
+ * said about an earlier PrometheusRule stays. */
+static int reconcile_invalid(struct br_controller *c, const json_t *obj,
+			     const char *ns, const char *name,
+			     const struct br_problems *problems,
+			     double *retry_after)
+{
+	struct br_buf msg;
+	const json_t *cur = json_object_get(obj, "status");
+	long long gen = json_integer_value(json_object_get(
+		json_object_get(obj, "metadata"), "generation"));
+	int rc;
+
+	br_buf_init(&msg, (size_t)1 << 20);
+	if (problems_message(problems, &msg) != 0) {
+		br_buf_release(&msg);
+		return BR_ENOMEM;
+	}
+	const char *m = br_buf_str(&msg);
+	json_t *st = json_object();
+	json_t *conds = json_array();
+	json_array_append_new(conds, condition(cur, "Ready", "False", "InvalidSpec", m, gen));
+	json_array_append_new(conds, condition(cur, "RulesReady", "False", "InvalidSpec", m, gen));
+	json_object_set_new(st, "observedGeneration", json_integer(gen));
+	json_object_set_new(st, "conditions", conds);
+	if (json_object_get(cur, "prometheusRule"))
+		json_object_set(st, "prometheusRule", json_object_get(cur, "prometheusRule"));
+	if (json_object_get(cur, "alerts"))
+		json_object_set(st, "alerts", json_object_get(cur, "alerts"));
+	rc = 0;
+	if (!cur || !ctl_json_same(st, cur)) {
+		ctl_log(c, BR_LOG_WARN, ns, name, "invalid spec: %s", m);
+		rc = write_status(c, obj, st, ns, name, retry_after);
+		if (rc == 0)
+			emit_event(c, obj, ns, name, "InvalidSpec", m);
+	}
+	json_decref(st);
+	br_buf_release(&msg);
+	return rc;
+}
+
+/* 1 when the cached rule has every field we set with our values. */
+static int rule_up_to_date(const json_t *want, const json_t *have)
+{
+	const json_t *wm = json_object_get(want, "metadata");
+	const json_t *hm = json_object_get(have, "metadata");
+	const json_t *hl = json_object_get(hm, "labels");
+	const char *k;
+	json_t *v;
+
+	if (!have)
+		return 0;
+	json_object_foreach(json_object_get(wm, "labels"), k, v) {
+		if (!ctl_json_same(v, json_object_get(hl, k) ? json_object_get(hl, k) : json_null()))
+			return 0;
+	}
+	const json_t *wo = json_object_get(wm, "ownerReferences");
+	const json_t *ho = json_object_get(hm, "ownerReferences");
+	if (wo && (!ho || !ctl_json_same(wo, ho)))
+		return 0;
+	const json_t *hs = json_object_get(have, "spec");
+	return hs && ctl_json_same(json_object_get(want, "spec"), hs);
+}
+
+static int apply_rule(struct br_controller *c, const json_t *rule,
+		      const char *ns, const char *name, double *retry_after)
+{
+	struct br_buf path;
+	struct br_kube_response resp;
+	struct br_error err;
+	int rc;
+
+	br_buf_init(&path, (size_t)1 << 20);
+	br_error_init(&err);
+	char *body = json_dumps(rule, JSON_COMPACT);
+	rc = body ? br_kube_path(&path, "monitoring.coreos.com", "v1", ns,
+				 "prometheusrules", name, NULL) : BR_ENOMEM;
+	if (rc == 0) {
+		rc = br_kube_request(c->client, "PATCH", br_buf_str(&path),
+				     "fieldManager=" FIELD_MANAGER "&force=true",
+				     "application/apply-patch+yaml", body, &resp, &err);
+		if (rc != 0 && resp.retry_after > 0)
+			*retry_after = resp.retry_after;
+		br_kube_response_release(&resp);
+		atomic_fetch_add(&c->applies, 1);
+		if (rc != 0)
+			ctl_log(c, BR_LOG_WARN, ns, name, "apply of PrometheusRule failed: %s",
+				err.text);
+		else
+			ctl_log(c, BR_LOG_INFO, ns, name, "PrometheusRule applied");
+	}
+	free(body);
+	br_buf_release(&path);
+	return rc;
+}
+
+static int reconcile_valid(struct br_controller *c, const json_t *obj,
+			   const struct br_slo *slo, double *retry_after)
+{
+	struct br_rules_options ro = { c->o.rule_labels };
+	json_t *rule = NULL;
+	const char *ns = slo->namespace, *name = slo->name;
+	struct br_buf key;
+	int rc;
+
+	rc = br_rules_prometheus_rule(slo, &ro, &rule, NULL);
+	if (rc != 0)
+		return rc;
+	br_buf_init(&key, (size_t)1 << 20);
+	br_buf_adds(&key, ns);
+	br_buf_adds(&key, "/");
+	br_buf_adds(&key, name);
+	json_t *have = ctl_get_rule(c, br_buf_str(&key));
+	br_buf_release(&key);
+	if (!rule_up_to_date(rule, have))
+		rc = apply_rule(c, rule, ns, name, retry_after);
+	json_decref(have);
+	if (rc != 0) {
+		json_decref(rule);
+		return rc;
+	}
+
+	size_t rec = 0, alert = 0;
+	char msg[256];
+	const json_t *cur = json_object_get(obj, "status");
+	br_rules_count(json_object_get(json_object_get(rule, "spec"), "groups"), &rec, &alert);
+	json_decref(rule);
+	snprintf(msg, sizeof(msg), "PrometheusRule %s has %zu recording and %zu alerting rules",
+		 name, rec, alert);
+	json_t *st = json_object();
+	json_t *conds = json_array();
+	json_array_append_new(conds, condition(cur, "Ready", "True", "Reconciled",
+					       "rules are up to date", slo->generation));
+	json_array_append_new(conds, condition(cur, "RulesReady", "True", "RulesApplied",
+					       msg, slo->generation));
+	json_object_set_new(st, "observedGeneration", json_integer(slo->generation));
+	json_object_set_new(st, "conditions", conds);
+	json_object_set_new(st, "prometheusRule", json_pack("{s:s, s:I, s:I}",
+		"name", name, "recordingRules", (json_int_t)rec,
+		"alertingRules", (json_int_t)alert));
+	json_object_set_new(st, "alerts", alert_rows(slo));
+	if (!cur || !ctl_json_same(st, cur))
+		rc = write_status(c, obj, st, ns, name, retry_after);
+	json_decref(st);
+	return rc;
+}
+
+int ctl_reconcile(struct br_controller *c, const char *key,
+		  double *retry_after)
+{
+	json_t *obj = ctl_get_slo(c, key);
+	struct br_slo slo;
+	struct br_problems problems;
+	int rc;
+
+	*retry_after = 0;
+	if (!obj)
+		return 0; /* gone: garbage collection deletes the rule */
+	json_t *meta = json_object_get(obj, "metadata");
+	const char *ns = json_string_value(json_object_get(meta, "namespace"));
+	const char *name = json_string_value(json_object_get(meta, "name"));
+	if (!ns || !name || json_object_get(meta, "deletionTimestamp")) {
+		json_decref(obj);
+		return 0;
+	}
+	br_slo_init(&slo);
+	br_problems_init(&problems);
+	/* br_slo_parse refuses a "status" at the top level it does not know:
+	 * parse a view without it. */
+	json_t *view = json_copy(obj);
+	if (!view) {
+		json_decref(obj);
+		return BR_ENOMEM;
+	}
+	json_object_del(view, "status");
+	rc = br_slo_parse(view, NULL, NULL, &slo, &problems);
+	json_decref(view);
+	if (rc == BR_ENOMEM)
+		;
+	else if (rc != 0)
+		rc = reconcile_invalid(c, obj, ns, name, &problems, retry_after);
+	else
+		rc = reconcile_valid(c, obj, &slo, retry_after);
+	br_slo_release(&slo);
+	br_problems_release(&problems);
+	json_decref(obj);
+	return rc;
+}
