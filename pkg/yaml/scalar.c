@@ -39,6 +39,15 @@ static const char *const nonfinite_words[] = {
 	".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf",
 	"-.INF", ".nan", ".NaN", ".NAN", NULL };
 
+/* No word in the lists above is longer: classify skips them for longer
+ * strings (most strings are), which saves a strlen per word. */
+#define WORD_MAX 5
+
+static int number_start(char c)
+{
+	return (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.';
+}
+
 static int digit_value(char c)
 {
 	if (c >= '0' && c <= '9')
@@ -143,12 +152,19 @@ enum br__yaml_kind br__yaml_classify(const char *s, size_t n)
 	json_int_t v;
 	int r;
 
-	if (n == 0 || is_one_of(s, n, null_words))
+	if (n == 0)
 		return BR__YAML_NULL;
-	if (is_one_of(s, n, true_words) || is_one_of(s, n, false_words))
-		return BR__YAML_BOOL;
-	if (is_one_of(s, n, nonfinite_words))
-		return BR__YAML_NONFINITE;
+	if (n <= WORD_MAX) {
+		if (is_one_of(s, n, null_words))
+			return BR__YAML_NULL;
+		if (is_one_of(s, n, true_words) || is_one_of(s, n, false_words))
+			return BR__YAML_BOOL;
+		if (is_one_of(s, n, nonfinite_words))
+			return BR__YAML_NONFINITE;
+	}
+	/* parse_int wants a sign or digit first, is_float also takes '.' */
+	if (!number_start(s[0]))
+		return BR__YAML_STRING;
 	r = parse_int(s, n, &v);
 	if (r == 1)
 		return BR__YAML_INT;
@@ -199,6 +215,14 @@ int br__yaml_plain_value(const char *s, size_t n, json_t **out,
 	return BR_ENOMEM;
 }
 
+static int number_char(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+	       (c >= 'A' && c <= 'F') || c == 'x' || c == 'X' || c == 'o' ||
+	       c == 'O' || c == '_' || c == '.' || c == ':' || c == '+' ||
+	       c == '-';
+}
+
 /* Looks like a number to some YAML reader: a sign or dot or digit start
  * and only characters numbers, sexagesimals (1:30) and separators use.
  * Strings such as "30d" get quoted too; quoting is always safe. */
@@ -211,7 +235,7 @@ static int numberish(const char *s, size_t n)
 	if (i >= n || !((s[i] >= '0' && s[i] <= '9') || s[i] == '.'))
 		return 0;
 	for (i = 0; i < n; i++)
-		if (!strchr("0123456789abcdefABCDEFxXoO_.:+-", s[i]) || s[i] == '\0')
+		if (!number_char(s[i]))
 			return 0;
 	return 1;
 }
@@ -231,6 +255,11 @@ static int odd_unicode(const unsigned char *u, size_t left)
 	return 0;
 }
 
+static int flow_char(unsigned char c)
+{
+	return c == ',' || c == '[' || c == ']' || c == '{' || c == '}';
+}
+
 /* Plain style is possible in block context: printable characters, no
  * indicator at the start, no ": " or " #", no leading or trailing blank, no
  * flow punctuation. Stricter than libyaml, so that it never picks quotes
@@ -242,7 +271,7 @@ static int plain_safe(const char *s, size_t n)
 		return 0;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
-		if (c < 0x20 || c == 0x7f || strchr(",[]{}", c) ||
+		if (c < 0x20 || c == 0x7f || flow_char(c) ||
 		    (c >= 0x80 && odd_unicode((const unsigned char *)s + i, n - i)))
 			return 0;
 		if (c == ':' && s[i + 1 < n ? i + 1 : i] == ' ')
@@ -256,8 +285,33 @@ static int plain_safe(const char *s, size_t n)
 static const char *const extra_words[] = {
 	"y", "Y", "n", "N", "<<", "=", NULL };
 
+/* The common case, decided in one pass: a name, path, label or record
+ * such as burnrate:sli_errors:rate5m. It starts with a letter, '_' or '/'
+ * (no indicator, not a number) and holds only [A-Za-z0-9_/.:-] (no blank,
+ * no flow or comment character), not ending in ':'. plain_safe and
+ * numberish both pass such a string, so only the words remain to check. */
+static int simple_name(const char *s, size_t n)
+{
+	char c = s[0];
+
+	if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+	      c == '/') || s[n - 1] == ':')
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '_' || c == '/' ||
+		      c == '.' || c == ':' || c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
 int br__yaml_needs_quotes(const char *s, size_t n)
 {
+	if (n > 0 && simple_name(s, n))
+		return br__yaml_classify(s, n) != BR__YAML_STRING ||
+		       is_one_of(s, n, extra_words);
 	return !plain_safe(s, n) || br__yaml_classify(s, n) != BR__YAML_STRING ||
 	       numberish(s, n) || is_one_of(s, n, extra_words);
 }
