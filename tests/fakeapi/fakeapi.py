@@ -414,6 +414,8 @@ class Handler(BaseHTTPRequestHandler):
                 continue
             if item == "CUT":
                 raise _Cut()
+            if item == "END":  # like a server-side timeout: the stream ends cleanly
+                return
             if item == "EXPIRE":
                 err = ApiError(410, "Expired", "too old resource version: %d (%d)" %
                                (st.floor, st.floor + 1))
@@ -422,7 +424,7 @@ class Handler(BaseHTTPRequestHandler):
             pending.append(item)
             while not w.q.empty() and len(pending) < 16:  # several events per chunk
                 nxt = w.q.get_nowait()
-                if nxt in ("CUT", "EXPIRE"):
+                if nxt in ("CUT", "END", "EXPIRE"):
                     w.q.put(nxt)
                     break
                 pending.append(nxt)
@@ -482,7 +484,7 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/fake/cut-watches" and method == "POST":
             with S.store.lock:
                 n = len(S.store.watches)
-            S.store.signal_watches("CUT")
+            S.store.signal_watches("END" if (body or {}).get("clean") else "CUT")
             return self.send_json(200, {"cut": n})
         if path == "/fake/compact" and method == "POST":
             S.store.compact()

@@ -366,6 +366,17 @@ class FakeApiTest(unittest.TestCase):
                 pass
         c.close()
 
+    def test_clean_end_of_watches(self):
+        ns = self.ns()
+        c, r = self.c.watch(CMS % ns + "?watch=1")
+        for _ in range(50):
+            if self.c.ok("GET", "/fake/watches")["count"] > 0:
+                break
+            time.sleep(0.05)
+        self.c.ok("POST", "/fake/cut-watches", {"clean": True})
+        self.assertEqual(r.read(), b"")  # a clean end: the final chunk, no error
+        c.close()
+
     # --- faults and counters -----------------------------------------------
     def test_injected_429_with_retry_after(self):
         ns = self.ns()
