@@ -95,6 +95,13 @@ class FakeApiTest(unittest.TestCase):
         cls.proc.stdout.close()
         shutil.rmtree(cls.dir)
 
+    def wait_watching(self, ns):
+        for _ in range(100):
+            if any(w["namespace"] == ns for w in self.c.ok("GET", "/fake/watches")["watches"]):
+                return
+            time.sleep(0.05)
+        self.fail("the watch in %s never opened" % ns)
+
     def ns(self):
         name = "t-" + uuid.uuid4().hex[:8]
         self.c.ok("POST", "/api/v1/namespaces", {"metadata": {"name": name}})
@@ -356,10 +363,7 @@ class FakeApiTest(unittest.TestCase):
     def test_cut_watches(self):
         ns = self.ns()
         c, r = self.c.watch(CMS % ns + "?watch=1")
-        for _ in range(50):
-            if self.c.ok("GET", "/fake/watches")["count"] > 0:
-                break
-            time.sleep(0.05)
+        self.wait_watching(ns)
         self.assertGreaterEqual(self.c.ok("POST", "/fake/cut-watches", {})["cut"], 1)
         with self.assertRaises((http.client.IncompleteRead, ConnectionError, ssl.SSLError)):
             while r.read(1):
@@ -369,10 +373,7 @@ class FakeApiTest(unittest.TestCase):
     def test_clean_end_of_watches(self):
         ns = self.ns()
         c, r = self.c.watch(CMS % ns + "?watch=1")
-        for _ in range(50):
-            if self.c.ok("GET", "/fake/watches")["count"] > 0:
-                break
-            time.sleep(0.05)
+        self.wait_watching(ns)
         self.c.ok("POST", "/fake/cut-watches", {"clean": True})
         self.assertEqual(r.read(), b"")  # a clean end: the final chunk, no error
         c.close()
