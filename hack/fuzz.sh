@@ -22,5 +22,5 @@ for t in $targets; do
       -rss_limit_mb=2048 -timeout=10 -print_final_stats=0 \
       "corpus-$t" ${seeds:+"../$seeds"} 2>"corpus-$t.log") || {
     tail -n 60 "build-fuzz/corpus-$t.log"; echo "fuzz: $t FAILED"; exit 1; }
-  grep -E '^#[0-9]+ *DONE' "build-fuzz/corpus-$t.log" | tail -n1 || true
+  grep -E '^Done [0-9]+ runs' "build-fuzz/corpus-$t.log" | sed "s/^/fuzz: $t: /" || true
 done
