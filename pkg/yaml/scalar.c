@@ -22,10 +22,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* No word in the lists below is longer: longer strings (most strings)
+ * skip the lists, and the first byte is compared before any strlen. */
+#define WORD_MAX 5
+
 static int is_one_of(const char *s, size_t n, const char *const *words)
 {
+	if (n == 0 || n > WORD_MAX)
+		return 0;
 	for (; *words; words++)
-		if (strlen(*words) == n && memcmp(*words, s, n) == 0)
+		if ((*words)[0] == s[0] && strlen(*words) == n &&
+		    memcmp(*words, s, n) == 0)
 			return 1;
 	return 0;
 }
@@ -38,10 +45,6 @@ static const char *const false_words[] = {
 static const char *const nonfinite_words[] = {
 	".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf",
 	"-.INF", ".nan", ".NaN", ".NAN", NULL };
-
-/* No word in the lists above is longer: classify skips them for longer
- * strings (most strings are), which saves a strlen per word. */
-#define WORD_MAX 5
 
 static int number_start(char c)
 {
@@ -154,14 +157,12 @@ enum br__yaml_kind br__yaml_classify(const char *s, size_t n)
 
 	if (n == 0)
 		return BR__YAML_NULL;
-	if (n <= WORD_MAX) {
-		if (is_one_of(s, n, null_words))
-			return BR__YAML_NULL;
-		if (is_one_of(s, n, true_words) || is_one_of(s, n, false_words))
-			return BR__YAML_BOOL;
-		if (is_one_of(s, n, nonfinite_words))
-			return BR__YAML_NONFINITE;
-	}
+	if (is_one_of(s, n, null_words))
+		return BR__YAML_NULL;
+	if (is_one_of(s, n, true_words) || is_one_of(s, n, false_words))
+		return BR__YAML_BOOL;
+	if (is_one_of(s, n, nonfinite_words))
+		return BR__YAML_NONFINITE;
 	/* parse_int wants a sign or digit first, is_float also takes '.' */
 	if (!number_start(s[0]))
 		return BR__YAML_STRING;
