@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# burnrate controller, the user's view: create, update, invalid spec and fix, repair of an
+# edited or deleted PrometheusRule, deletion, and a clean SIGTERM.
+set -u
+source "$E2E_LIB"
+source "$(dirname "$0")/controller_lib.sh"
+ctl_binary
+e2e_apply_crds || fail "cannot apply the CRDs"
+NS=$E2E_NAMESPACE
+
+ctl_start a --rule-label release=kube-prometheus-stack
+wait_for 20 grep -q '"caches synced"' "$CTL_DIR/a.log" || { cat "$CTL_DIR/a.log"; fail "no sync"; }
+
+# create
+slo_yaml checkout >"$CTL_DIR/checkout.yaml"
+kubectl apply -f "$CTL_DIR/checkout.yaml" >/dev/null || fail "apply"
+ready() { [ "$(jpath slo "$1" '{.status.conditions[?(@.type=="Ready")].status}')" = "$2" ]; }
+wait_for 20 ready checkout True || fail "checkout never Ready"
+[ "$(jpath prometheusrule checkout '{.metadata.labels.release}')" = kube-prometheus-stack ] || fail "rule label"
+[ "$(jpath prometheusrule checkout '{.metadata.ownerReferences[0].kind}')" = ServiceLevelObjective ] || fail "owner"
+[ "$(generated_spec "$CTL_DIR/checkout.yaml")" = "$(cluster_spec checkout)" ] || fail "rule spec differs from burnrate generate"
+[ "$(jpath slo checkout '{.status.observedGeneration}')" = 1 ] || fail "observedGeneration"
+[ "$(jpath slo checkout '{.status.prometheusRule.name}')" = checkout ] || fail "status.prometheusRule"
+[ "$(jpath slo checkout '{.status.alerts[0].burnRate}')" = 14.4 ] || fail "status.alerts"
+echo "create: ok"
+
+# update: a generation bump gives new rules and observedGeneration follows
+slo_yaml checkout 99.9 >"$CTL_DIR/checkout.yaml"
+kubectl apply -f "$CTL_DIR/checkout.yaml" >/dev/null || fail "apply update"
+gen2() { [ "$(jpath slo checkout '{.status.observedGeneration}')" = 2 ]; }
+wait_for 20 gen2 || fail "observedGeneration did not follow"
+[ "$(generated_spec "$CTL_DIR/checkout.yaml")" = "$(cluster_spec checkout)" ] || fail "rule not updated"
+echo "update: ok"
+
+# invalid spec: Ready=False/InvalidSpec and a Warning Event, rule left as it was
+before=$(cluster_spec checkout)
+kubectl -n "$NS" patch slo checkout --type merge -p '{"spec":{"objective":150}}' >/dev/null || fail "patch"
+wait_for 20 ready checkout False || fail "never Ready=False"
+[ "$(jpath slo checkout '{.status.conditions[?(@.type=="Ready")].reason}')" = InvalidSpec ] || fail "reason"
+jpath slo checkout '{.status.conditions[?(@.type=="Ready")].message}' | grep -q 'spec.objective' || fail "message names no field"
+evs() { kubectl -n "$NS" get events -o json | python3 -c '
+import json,sys
+items=json.load(sys.stdin)["items"]
+sys.exit(0 if any(e.get("reason")=="InvalidSpec" and e.get("type")=="Warning" and e["involvedObject"]["name"]=="checkout" for e in items) else 1)'; }
+wait_for 10 evs || fail "no InvalidSpec Event"
+[ "$(cluster_spec checkout)" = "$before" ] || fail "invalid spec touched the rule"
+kubectl -n "$NS" patch slo checkout --type merge -p '{"spec":{"objective":99.9}}' >/dev/null || fail "fix"
+wait_for 20 ready checkout True || fail "fixed SLO never Ready"
+echo "invalid+fix: ok"
+
+# drift: an edited rule, then a deleted one, are repaired
+kubectl -n "$NS" patch prometheusrule checkout --type merge -p '{"spec":{"groups":[]}}' >/dev/null || fail "edit rule"
+repaired() { [ "$(generated_spec "$CTL_DIR/checkout.yaml")" = "$(cluster_spec checkout 2>/dev/null)" ]; }
+wait_for 20 repaired || fail "edited rule not repaired"
+kubectl -n "$NS" delete prometheusrule checkout >/dev/null || fail "delete rule"
+sleep 0.3
+wait_for 20 repaired || fail "deleted rule not recreated"
+echo "repair: ok"
+
+# delete: garbage collection removes the rule; the controller keeps running
+kubectl -n "$NS" delete slo checkout >/dev/null || fail "delete slo"
+gone() { ! kubectl -n "$NS" get prometheusrule checkout >/dev/null 2>&1; }
+wait_for 30 gone || fail "rule outlived its SLO"
+echo "delete: ok"
+
+# every log line about an SLO names it
+grep '"name":"checkout"' "$CTL_DIR/a.log" | grep -qv "\"namespace\":\"$NS\"" && fail "log line without namespace"
+ctl_stop a
+[ "$CTL_STOP_MS" -lt 10000 ] || fail "SIGTERM took ${CTL_STOP_MS} ms"
+echo "sigterm: exit 0 in ${CTL_STOP_MS} ms"
