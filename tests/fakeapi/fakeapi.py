@@ -10,8 +10,10 @@ import argparse
 import glob
 import json
 import os
+import queue
 import random
 import re
+import select
 import signal
 import socket
 import ssl
@@ -401,8 +403,10 @@ class Handler(BaseHTTPRequestHandler):
             if bookmarks:
                 wait = min(wait, max(0.0, next_bm - now_))
             try:
-                item = w.q.get(timeout=wait)
-            except Exception:  # queue.Empty: time for a bookmark or the end
+                item = w.q.get(timeout=min(wait, 1.0))
+            except queue.Empty:  # time for a bookmark, the end, or to see if the client left
+                if self.client_gone():
+                    raise _Cut()
                 if bookmarks and time.time() >= next_bm:
                     with st.lock:
                         rv = str(st.rv) if w.q.empty() else None
@@ -428,6 +432,14 @@ class Handler(BaseHTTPRequestHandler):
                     w.q.put(nxt)
                     break
                 pending.append(nxt)
+
+    def client_gone(self):
+        """True when the watching client closed its connection (it sends nothing else)."""
+        try:
+            readable, _, _ = select.select([self.request], [], [], 0)
+            return bool(readable) and self.request.recv(1) == b""
+        except (OSError, ValueError):
+            return True
 
     def event_object(self, etype, obj, res):
         if res is None or etype in ("ERROR", "BOOKMARK"):

@@ -378,6 +378,18 @@ class FakeApiTest(unittest.TestCase):
         self.assertEqual(r.read(), b"")  # a clean end: the final chunk, no error
         c.close()
 
+    def test_closed_watch_is_forgotten(self):
+        ns = self.ns()
+        c, r = self.c.watch(CMS % ns + "?watch=1")
+        self.wait_watching(ns)
+        c.close()
+        for _ in range(60):
+            ws = self.c.ok("GET", "/fake/watches")["watches"]
+            if not any(w["namespace"] == ns for w in ws):
+                return
+            time.sleep(0.05)
+        self.fail("a watch whose client left is still open")
+
     # --- faults and counters -----------------------------------------------
     def test_injected_429_with_retry_after(self):
         ns = self.ns()
