@@ -1,0 +1,191 @@
+/* test_server: the probe and metrics endpoints, fetched with libcurl from a
+ * server on 127.0.0.1 and a port the system picked. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <curl/curl.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server/server.h"
+
+struct reply {
+	long status;
+	char type[128];
+	struct br_buf body;
+};
+
+static size_t on_body(char *p, size_t size, size_t n, void *arg)
+{
+	struct reply *r = arg;
+	return br_buf_add(&r->body, p, size * n) == 0 ? size * n : 0;
+}
+
+/* Fetches http://127.0.0.1:port/path with method; fills r (release its body
+ * with br_buf_release). */
+static void fetch(int port, const char *method, const char *path, struct reply *r)
+{
+	char url[128];
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", port, path);
+	memset(r, 0, sizeof(*r));
+	br_buf_init(&r->body, 1 << 20);
+	CURL *c = curl_easy_init();
+	assert_non_null(c);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	if (strcmp(method, "HEAD") == 0)
+		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+	assert_int_equal(curl_easy_perform(c), CURLE_OK);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+	char *type = NULL;
+	curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &type);
+	snprintf(r->type, sizeof(r->type), "%s", type ? type : "");
+	curl_easy_cleanup(c);
+}
+
+static void expect(int port, const char *method, const char *path,
+		   long status, const char *body)
+{
+	struct reply r;
+	fetch(port, method, path, &r);
+	assert_int_equal(r.status, status);
+	if (body)
+		assert_string_equal(br_buf_str(&r.body), body);
+	br_buf_release(&r.body);
+}
+
+static int ready_cb(void *arg)
+{
+	return atomic_load((atomic_int *)arg);
+}
+
+static void test_endpoints(void **state)
+{
+	struct br_metrics *m;
+	struct br_metric *c;
+	assert_int_equal(br_metrics_new(&m, NULL), 0);
+	assert_int_equal(br_metrics_counter(m, "burnrate_reconcile_total", "Reconciles.",
+					    (const char *[]){"result", NULL}, &c, NULL), 0);
+	br_metric_inc(c, (const char *[]){"success"});
+	atomic_int ready = 0;
+	struct br_server_options o = {.bind = "127.0.0.1:0", .metrics = m,
+				      .ready = ready_cb, .ready_arg = &ready};
+	struct br_server *s = NULL;
+	assert_int_equal(br_server_start(&s, &o, NULL), 0);
+	int port = br_server_port(s);
+	assert_in_range(port, 1, 65535);
+
+	expect(port, "GET", "/healthz", 200, "ok");
+	expect(port, "GET", "/readyz", 503, "not ready");
+	atomic_store(&ready, 1);
+	expect(port, "GET", "/readyz", 200, "ok");
+	atomic_store(&ready, 0);
+	expect(port, "GET", "/readyz", 503, NULL);
+
+	struct reply r;
+	fetch(port, "GET", "/metrics", &r);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(r.type, BR_METRICS_CONTENT_TYPE);
+	assert_string_equal(br_buf_str(&r.body),
+			    "# HELP burnrate_reconcile_total Reconciles.\n"
+			    "# TYPE burnrate_reconcile_total counter\n"
+			    "burnrate_reconcile_total{result=\"success\"} 1\n");
+	br_buf_release(&r.body);
+	/* Each scrape renders afresh. */
+	br_metric_inc(c, (const char *[]){"error"});
+	fetch(port, "GET", "/metrics", &r);
+	assert_non_null(strstr(br_buf_str(&r.body), "{result=\"error\"} 1\n"));
+	br_buf_release(&r.body);
+
+	expect(port, "HEAD", "/metrics", 200, "");
+	expect(port, "GET", "/nope", 404, NULL);
+	expect(port, "GET", "/metrics/x", 404, NULL);
+	expect(port, "POST", "/healthz", 405, NULL);
+	expect(port, "DELETE", "/metrics", 405, NULL);
+
+	/* The port is taken while the server runs, and free after stop. */
+	char bind[32];
+	snprintf(bind, sizeof(bind), "127.0.0.1:%d", port);
+	struct br_server_options o2 = {.bind = bind};
+	struct br_server *s2 = (struct br_server *)1;
+	struct br_error err;
+	br_error_init(&err);
+	assert_int_equal(br_server_start(&s2, &o2, &err), BR_EIO);
+	assert_null(s2);
+	assert_non_null(strstr(err.text, bind));
+	br_server_stop(s);
+	assert_int_equal(br_server_start(&s2, &o2, NULL), 0);
+	assert_int_equal(br_server_port(s2), port);
+	br_server_stop(s2);
+	br_metrics_free(m);
+}
+
+static void test_defaults(void **state)
+{
+	/* No registry: /metrics is 404. No callback: always ready. */
+	struct br_server_options o = {.bind = "127.0.0.1:0"};
+	struct br_server *s;
+	assert_int_equal(br_server_start(&s, &o, NULL), 0);
+	int port = br_server_port(s);
+	expect(port, "GET", "/metrics", 404, NULL);
+	expect(port, "GET", "/readyz", 200, "ok");
+	br_server_stop(s);
+	br_server_stop(NULL);
+}
+
+static void test_all_interfaces(void **state)
+{
+	/* ":0" listens everywhere, so 127.0.0.1 reaches it. */
+	struct br_server_options o = {.bind = ":0"};
+	struct br_server *s;
+	assert_int_equal(br_server_start(&s, &o, NULL), 0);
+	assert_in_range(br_server_port(s), 1, 65535);
+	expect(br_server_port(s), "GET", "/healthz", 200, "ok");
+	br_server_stop(s);
+	o.bind = "localhost:0";
+	assert_int_equal(br_server_start(&s, &o, NULL), 0);
+	br_server_stop(s);
+}
+
+static void test_bad_bind(void **state)
+{
+	const char *bad[] = {"", "8080", "127.0.0.1", "127.0.0.1:", "127.0.0.1:http",
+			     "127.0.0.1:70000", "127.0.0.1:-1", "not-a-host:80",
+			     "[::1:80", "1.2.3.4.5:80"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct br_server_options o = {.bind = bad[i]};
+		struct br_server *s = (struct br_server *)1;
+		struct br_error err;
+		br_error_init(&err);
+		int rc = br_server_start(&s, &o, &err);
+		if (rc != BR_EINVAL)
+			fail_msg("bind \"%s\": got %d, want BR_EINVAL", bad[i], rc);
+		assert_null(s);
+		assert_true(err.text[0] != '\0');
+	}
+	struct br_server_options o = {.bind = NULL};
+	struct br_server *s;
+	assert_int_equal(br_server_start(&s, &o, NULL), BR_EINVAL);
+}
+
+int main(void)
+{
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_endpoints),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_all_interfaces),
+		cmocka_unit_test(test_bad_bind),
+	};
+	int rc = cmocka_run_group_tests(tests, NULL, NULL);
+	curl_global_cleanup();
+	return rc;
+}
