@@ -192,8 +192,9 @@ static void test_token_bucket(void **state)
 	}
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(d[i], 5);
-	assert_in_range(d[3], 90, 100);
-	assert_in_range(d[4], 190, 200);
+	/* The bucket refills while the test runs; allow for a slow machine. */
+	assert_in_range(d[3], 50, 100);
+	assert_in_range(d[4], 150, 200);
 	br_queue_free(q);
 }
 
