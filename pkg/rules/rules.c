@@ -22,6 +22,8 @@
 #define REC_RATIO "burnrate:sli_error_ratio:rate"
 #define REC_REMAINING "burnrate:error_budget:remaining"
 #define REC_OBJECTIVE "burnrate:slo:objective_ratio"
+/* More distinct durations than one SLO uses (its windows, the SLO window). */
+#define DUR_CACHE 16
 
 /* What every builder needs: the SLO, its {slo=..,slo_namespace=..}
  * selector, the error budget and the windows the alert table uses. */
@@ -31,6 +33,13 @@ struct ctx {
 	char eb[32];
 	long long *windows; /* sorted, distinct, always containing BASE_S */
 	size_t nwindows;
+	/* durations already formatted: one SLO asks for the same few windows
+	 * ~100 times, and br_duration_format is a snprintf per unit */
+	struct {
+		long long s;
+		char text[32];
+	} durs[DUR_CACHE];
+	size_t ndurs;
 	struct br_error *err;
 };
 
@@ -42,9 +51,19 @@ static char *fmt_num(double v, char out[32])
 	return out;
 }
 
-static char *fmt_dur(long long s, char out[32])
+/* The text of duration s: from c's cache, else formatted into the cache,
+ * else (cache full) into out. Valid while c lives (or out does). */
+static const char *fmt_dur(struct ctx *c, long long s, char out[32])
 {
-	return br_duration_format(s, out, 32);
+	size_t i;
+
+	for (i = 0; i < c->ndurs; i++)
+		if (c->durs[i].s == s)
+			return c->durs[i].text;
+	if (c->ndurs == DUR_CACHE)
+		return br_duration_format(s, out, 32);
+	c->durs[c->ndurs].s = s;
+	return br_duration_format(s, c->durs[c->ndurs++].text, 32);
 }
 
 static int oom(struct ctx *c)
@@ -147,27 +166,29 @@ static int has_window(const struct ctx *c, long long w)
 /* --- expressions --------------------------------------------------------- */
 
 /* Appends "<prefix><W>{slo=...,slo_namespace=...}". */
-static int add_rec_ref(struct br_buf *b, const struct ctx *c, const char *prefix,
+static int add_rec_ref(struct br_buf *b, struct ctx *c, const char *prefix,
 		       long long w)
 {
 	char d[32];
 
 	br_buf_adds(b, prefix);
-	br_buf_adds(b, fmt_dur(w, d));
+	br_buf_adds(b, fmt_dur(c, w, d));
 	return br_buf_adds(b, br_buf_str(&c->sel));
 }
 
 /* Appends "sum(rate(<selector><suffix>{...,extra}[W]))". */
-static int add_sum_rate(struct br_buf *b, const struct br_selector *s,
-			const char *suffix, const struct br_matcher *extra,
-			long long w)
+static int add_sum_rate(struct br_buf *b, struct ctx *c,
+			const struct br_selector *s, const char *suffix,
+			const struct br_matcher *extra, long long w)
 {
 	char d[32];
 
 	br_buf_adds(b, "sum(rate(");
 	if (br_selector_render(s, suffix, extra, b))
 		return BR_ENOMEM;
-	return br_buf_addf(b, "[%s]))", fmt_dur(w, d));
+	br_buf_addc(b, '[');
+	br_buf_adds(b, fmt_dur(c, w, d));
+	return br_buf_adds(b, "]))");
 }
 
 /* The le matcher of a latency SLO. An integral threshold N matches "N" and
@@ -189,57 +210,61 @@ static void le_matcher(const struct br_slo *slo, struct br_matcher *m, char *val
 }
 
 /* TOTAL over W: sum(rate(total[W])), or the histogram's _count. */
-static int add_total(struct br_buf *b, const struct br_slo *slo, long long w)
+static int add_total(struct br_buf *b, struct ctx *c, long long w)
 {
+	const struct br_slo *slo = c->slo;
+
 	if (slo->indicator == BR_INDICATOR_LATENCY)
-		return add_sum_rate(b, &slo->histogram, "_count", NULL, w);
-	return add_sum_rate(b, &slo->total, NULL, NULL, w);
+		return add_sum_rate(b, c, &slo->histogram, "_count", NULL, w);
+	return add_sum_rate(b, c, &slo->total, NULL, NULL, w);
 }
 
 /* ERRORS over W. Missing error (or good) series count as 0, not as "no
  * data": many apps export no 5xx series until the first error. */
-static int add_errors(struct br_buf *b, const struct br_slo *slo, long long w)
+static int add_errors(struct br_buf *b, struct ctx *c, long long w)
 {
+	const struct br_slo *slo = c->slo;
 	struct br_matcher le;
 	char lev[64];
 
 	if (slo->indicator == BR_INDICATOR_RATIO && !slo->ratio_has_good) {
-		add_sum_rate(b, &slo->errors, NULL, NULL, w);
+		add_sum_rate(b, c, &slo->errors, NULL, NULL, w);
 		br_buf_adds(b, " or 0 * ");
-		return add_total(b, slo, w);
+		return add_total(b, c, w);
 	}
-	add_total(b, slo, w);
+	add_total(b, c, w);
 	br_buf_adds(b, " - (");
 	if (slo->indicator == BR_INDICATOR_LATENCY) {
 		le_matcher(slo, &le, lev);
-		add_sum_rate(b, &slo->histogram, "_bucket", &le, w);
+		add_sum_rate(b, c, &slo->histogram, "_bucket", &le, w);
 	} else {
-		add_sum_rate(b, &slo->good, NULL, NULL, w);
+		add_sum_rate(b, c, &slo->good, NULL, NULL, w);
 	}
 	br_buf_adds(b, " or 0 * ");
-	add_total(b, slo, w);
+	add_total(b, c, w);
 	return br_buf_adds(b, ")");
 }
 
 /* avg_over_time(<prefix>5m{sel}[W]): a long window from the 5m records. */
-static int add_avg_5m(struct br_buf *b, const struct ctx *c, const char *prefix,
+static int add_avg_5m(struct br_buf *b, struct ctx *c, const char *prefix,
 		      long long w)
 {
 	char d[32];
 
 	br_buf_adds(b, "avg_over_time(");
 	add_rec_ref(b, c, prefix, BASE_S);
-	return br_buf_addf(b, "[%s])", fmt_dur(w, d));
+	br_buf_addc(b, '[');
+	br_buf_adds(b, fmt_dur(c, w, d));
+	return br_buf_adds(b, "])");
 }
 
 /* The user's raw expression with every "$window" replaced by W. */
-static int add_raw(struct br_buf *b, const char *expr, long long w)
+static int add_raw(struct br_buf *b, struct ctx *c, const char *expr, long long w)
 {
 	static const char key[] = "$window";
-	char d[32];
-	const char *p = expr, *hit;
+	char tmp[32];
+	const char *p = expr, *hit, *d = fmt_dur(c, w, tmp);
 
-	fmt_dur(w, d);
 	while ((hit = strstr(p, key)) != NULL) {
 		br_buf_add(b, p, (size_t)(hit - p));
 		br_buf_adds(b, d);
@@ -249,7 +274,7 @@ static int add_raw(struct br_buf *b, const char *expr, long long w)
 }
 
 /* errors{sel} / (requests{sel} > 0): zero traffic gives no sample, never NaN. */
-static int add_ratio_of_recs(struct br_buf *b, const struct ctx *c, long long w)
+static int add_ratio_of_recs(struct br_buf *b, struct ctx *c, long long w)
 {
 	add_rec_ref(b, c, REC_ERRORS, w);
 	br_buf_adds(b, " / (");
@@ -278,9 +303,19 @@ static int add_record(struct ctx *c, json_t *rules, const char *prefix,
 {
 	char name[128], d[32];
 	json_t *r = json_object(), *labels = slo_labels(c);
+	const char *dur = w ? fmt_dur(c, w, d) : "";
+	size_t np = strlen(prefix), nd = strlen(dur);
 	int failed;
 
-	snprintf(name, sizeof(name), "%s%s", prefix, w ? fmt_dur(w, d) : "");
+	/* prefix is one of our REC_ names (< 64 bytes) and dur < 32 bytes, so
+	 * this never truncates; the clamp only keeps name bounded regardless */
+	if (np > 64)
+		np = 64;
+	if (nd > 63)
+		nd = 63;
+	memcpy(name, prefix, np);
+	memcpy(name + np, dur, nd);
+	name[np + nd] = '\0';
 	failed = !r || !labels || !b->data || set_str(r, "record", name) ||
 		 set_str(r, "expr", br_buf_str(b)) ||
 		 json_object_set(r, "labels", labels) ||
@@ -297,13 +332,13 @@ static int add_raw_window(struct ctx *c, json_t *rules, long long w, struct br_b
 	const struct br_slo *slo = c->slo;
 
 	if (slo->indicator == BR_INDICATOR_RAW) {
-		add_raw(b, slo->raw_error_ratio, w);
+		add_raw(b, c, slo->raw_error_ratio, w);
 		return add_record(c, rules, REC_RATIO, w, b);
 	}
-	add_total(b, slo, w);
+	add_total(b, c, w);
 	if (add_record(c, rules, REC_REQUESTS, w, b))
 		return BR_ENOMEM;
-	add_errors(b, slo, w);
+	add_errors(b, c, w);
 	if (add_record(c, rules, REC_ERRORS, w, b))
 		return BR_ENOMEM;
 	add_ratio_of_recs(b, c, w);
@@ -447,7 +482,7 @@ static int add_row_expr(struct ctx *c, const struct br_alert_window *w, struct b
 }
 
 /* "1h/5m above 14.4x (2% of the budget)" for each row, joined by "; ". */
-static int add_rows_text(const struct ctx *c, enum br_severity sev, struct br_buf *b)
+static int add_rows_text(struct ctx *c, enum br_severity sev, struct br_buf *b)
 {
 	char l[32], s[32], f[32], p[32];
 	const char *sep = "";
@@ -459,7 +494,7 @@ static int add_rows_text(const struct ctx *c, enum br_severity sev, struct br_bu
 		if (w->severity != sev)
 			continue;
 		br_buf_addf(b, "%s%s and %s above %sx (%s%% of the budget)", sep,
-			    fmt_dur(w->long_s, l), fmt_dur(w->short_s, s),
+			    fmt_dur(c, w->long_s, l), fmt_dur(c, w->short_s, s),
 			    fmt_num(w->burn_rate, f), fmt_num(w->budget_percent, p));
 		sep = "; ";
 	}
@@ -495,7 +530,7 @@ static json_t *alert_labels(const struct ctx *c, enum br_severity sev)
  * but service is a rule label, so it is written as an escaped literal. The
  * user's own annotations are passed through as templates on purpose (they may
  * use {{ $labels.x }} and {{ $value }}). */
-static json_t *alert_annotations(const struct ctx *c, enum br_severity sev)
+static json_t *alert_annotations(struct ctx *c, enum br_severity sev)
 {
 	const struct br_slo *slo = c->slo;
 	char obj[32], win[32];
@@ -513,7 +548,7 @@ static json_t *alert_annotations(const struct ctx *c, enum br_severity sev)
 	br_buf_adds(&b, "Burn rate {{ $value | printf \"%.1f\" }}x over the long window (");
 	add_rows_text(c, sev, &b);
 	br_buf_addf(&b, "). Objective %s%% over %s; at 1x the error budget lasts exactly the window.",
-		    fmt_num(slo->objective, obj), fmt_dur(slo->window_s, win));
+		    fmt_num(slo->objective, obj), fmt_dur(c, slo->window_s, win));
 	failed = !a || !b.data || !s.data ||
 		 set_str(a, "summary", br_buf_str(&s)) ||
 		 set_str(a, "description", br_buf_str(&b));
