@@ -11,9 +11,19 @@ CTL_PIDS=()
 ctl_cleanup() {
 	local p
 	for p in "${CTL_PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
+	# a server restarted by ctl_restart_fakeapi is ours, not run.sh's
+	[ -z "${CTL_OWN_FAKEAPI:-}" ] || kill -TERM "$FAKEAPI_PID" 2>/dev/null
 	rm -rf "$CTL_DIR"
 }
 trap ctl_cleanup EXIT
+
+# Restarts the fake API server as run.sh started it (same port, objects kept).
+ctl_restart_fakeapi() {
+	FAKEAPI_ARGS=(--bare --crd "$BURNRATE_SOURCE_DIR/tests/fakeapi/crds/prometheusrules.crd.yaml")
+	FAKEAPI_KEEP=1 stop_fakeapi --keep
+	start_fakeapi "${FAKEAPI_ARGS[@]}" || return 1
+	CTL_OWN_FAKEAPI=1
+}
 
 ctl_binary() {
 	BR=${BURNRATE:-}
