@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <curl/curl.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -176,6 +177,54 @@ static void test_bad_bind(void **state)
 	assert_int_equal(br_server_start(&s, &o, NULL), BR_EINVAL);
 }
 
+struct updater {
+	struct br_metric *c;
+	atomic_int stop;
+};
+
+static void *update_loop(void *arg)
+{
+	struct updater *u = arg;
+	char v[16];
+	for (int i = 0; !atomic_load(&u->stop); i++) {
+		snprintf(v, sizeof(v), "r%d", i % 50);
+		br_metric_inc(u->c, (const char *[]){v});
+	}
+	return NULL;
+}
+
+static void test_scrape_while_updating(void **state)
+{
+	/* Scrapes on the server's thread race updates on others: every
+	 * scrape must be whole, and the sanitizer builds must stay quiet. */
+	struct br_metrics *m;
+	struct updater u = {0};
+	assert_int_equal(br_metrics_new(&m, NULL), 0);
+	assert_int_equal(br_metrics_counter(m, "x_total", "X.",
+					    (const char *[]){"r", NULL}, &u.c, NULL), 0);
+	struct br_server_options o = {.bind = "127.0.0.1:0", .metrics = m};
+	struct br_server *s;
+	assert_int_equal(br_server_start(&s, &o, NULL), 0);
+	pthread_t t[2];
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, update_loop, &u), 0);
+	for (int i = 0; i < 30; i++) {
+		struct reply r;
+		fetch(br_server_port(s), "GET", "/metrics", &r);
+		assert_int_equal(r.status, 200);
+		const char *body = br_buf_str(&r.body);
+		assert_true(strncmp(body, "# HELP x_total X.\n# TYPE x_total counter\n", 40) == 0);
+		assert_true(r.body.len > 0 && body[r.body.len - 1] == '\n');
+		br_buf_release(&r.body);
+	}
+	atomic_store(&u.stop, 1);
+	for (int i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	br_server_stop(s);
+	assert_true(br_metric_value(u.c, (const char *[]){"r0"}) >= 1);
+	br_metrics_free(m);
+}
+
 int main(void)
 {
 	curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -184,6 +233,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_all_interfaces),
 		cmocka_unit_test(test_bad_bind),
+		cmocka_unit_test(test_scrape_while_updating),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	curl_global_cleanup();
