@@ -111,7 +111,7 @@ static int resolve(const char *bind, struct sockaddr_storage *addr, int *dual,
 		   struct br_error *err)
 {
 	char host[256];
-	const char *port;
+	const char *port = NULL;
 	int rc = split_bind(bind, host, sizeof(host), &port, err);
 	if (rc)
 		return rc;
