@@ -165,7 +165,7 @@ EOF
 log "backfilling raw history"
 t0=$(date +%s)
 mkdir -p "$work/data"
-promtool tsdb create-blocks-from openmetrics --quiet "$work/history.om" "$work/data" >/dev/null
+promtool tsdb create-blocks-from openmetrics --quiet --max-block-duration=24h "$work/history.om" "$work/data" >/dev/null
 rm -f "$work/history.om"
 log "raw backfill took $(( $(date +%s) - t0 ))s"
 
