@@ -13,6 +13,8 @@
 #include "cli.h"
 #include "controller/controller.h"
 #include "kube/kube.h"
+#include "metrics/metrics.h"
+#include "server/server.h"
 
 static const char usage[] =
 	"usage: burnrate controller [--kubeconfig PATH] [--context NAME]\n"
@@ -21,6 +23,9 @@ static const char usage[] =
 	"           [--leader-elect] [--leader-election-namespace NS]\n"
 	"           [--metrics-bind-address :8080] [--health-probe-bind-address :8081]\n"
 	"           [--log-format json|text] [--log-level debug|info|warn|error]\n"
+	"\n"
+	"--metrics-bind-address serves /metrics, /healthz and /readyz; the health\n"
+	"probe address serves the same; \"0\" turns either off.\n"
 	"\n"
 	"Runs the operator: keeps, for every ServiceLevelObjective, a PrometheusRule\n"
 	"of the same name and the SLO's status up to date. Without --kubeconfig it\n"
@@ -241,6 +246,74 @@ static int parse_opt(struct ctl_opts *o, int opt, char *arg)
 	return -1;
 }
 
+/* ---- metrics and probes ---- */
+
+struct observe {
+	struct br_metric *requests, *latency;
+};
+
+static void observe_request(void *ctx, const char *method, long status,
+			    double seconds)
+{
+	struct observe *ob = ctx;
+	char code[16];
+
+	snprintf(code, sizeof(code), "%ld", status);
+	br_metric_inc(ob->requests, (const char *[]){method, code});
+	br_metric_observe(ob->latency, (const char *[]){method}, seconds);
+}
+
+static int register_metrics(struct br_metrics *m, struct observe *ob,
+			    struct br_error *err)
+{
+	struct br_metric *info;
+	int rc = br_metrics_counter(m, "burnrate_api_requests_total",
+				    "Requests to the Kubernetes API, by method and HTTP code (0: no response).",
+				    (const char *[]){"method", "code", NULL}, &ob->requests, err);
+	if (rc == 0)
+		rc = br_metrics_histogram(m, "burnrate_api_request_duration_seconds",
+					  "Latency of requests to the Kubernetes API.",
+					  (const char *[]){"method", NULL}, NULL, 0,
+					  &ob->latency, err);
+	if (rc == 0)
+		rc = br_metrics_gauge(m, "burnrate_build_info", "Always 1; the version as a label.",
+				      (const char *[]){"version", NULL}, &info, err);
+	if (rc == 0)
+		rc = br_metric_set(info, (const char *[]){BURNRATE_VERSION}, 1);
+	return rc;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+static int ready_probe(void *arg)
+{
+	return br_controller_ready(arg);
+}
+
+/* Serves /metrics, /healthz and /readyz on addr; "0" disables. */
+static int serve(const char *what, const char *addr, struct br_metrics *m,
+		 struct br_controller *ctl, struct logger *lg,
+		 struct br_server **out, struct br_error *err)
+{
+	struct br_server_options so = { addr, m, ready_probe, ctl };
+	char msg[128];
+
+	*out = NULL;
+	if (!addr || strcmp(addr, "0") == 0)
+		return 0;
+	int rc = br_server_start(out, &so, err);
+	if (rc == 0) {
+		snprintf(msg, sizeof(msg), "serving %s on port %d", what, br_server_port(*out));
+		log_line(lg, BR_LOG_INFO, NULL, NULL, msg);
+	}
+	return rc;
+}
+
 /* ---- signals ---- */
 
 static struct br_controller *running;
@@ -269,16 +342,25 @@ static int run(struct ctl_opts *o, struct logger *lg)
 	struct br_kube_config cfg;
 	struct br_kube_client *client = NULL;
 	struct br_controller *ctl = NULL;
+	struct br_metrics *metrics = NULL;
+	struct br_server *msrv = NULL, *hsrv = NULL;
+	struct observe ob = { NULL, NULL };
 	struct br_error err;
 	char msg[1400];
 	int rc;
 
 	br_error_init(&err);
 	br_kube_config_init(&cfg);
-	rc = load_config(o, &cfg, &err);
+	rc = br_metrics_new(&metrics, &err);
+	if (rc == 0)
+		rc = register_metrics(metrics, &ob, &err);
+	if (rc == 0)
+		rc = load_config(o, &cfg, &err);
 	if (rc == 0) {
 		struct br_kube_options ko = { .qps = o->qps, .burst = o->burst,
-					      .timeout_ms = 8000 };
+					      .timeout_ms = 8000,
+					      .observe = observe_request,
+					      .observe_ctx = &ob };
 		rc = br_kube_client_create(&cfg, &ko, &client, &err);
 	}
 	br_kube_config_release(&cfg);
@@ -290,9 +372,18 @@ static int run(struct ctl_opts *o, struct logger *lg)
 			.rule_labels = &o->labels, .leader_elect = o->leader_elect,
 			.leader_namespace = o->leader_ns,
 			.log = log_line, .log_ctx = lg, .log_level = o->level,
+			.metrics = metrics,
 		};
 		rc = br_controller_create(&co, client, &ctl, &err);
 	}
+	/* served by every replica, leader or not, from before the caches sync */
+	if (rc == 0)
+		rc = serve("metrics", o->metrics_addr, metrics, ctl, lg, &msrv, &err);
+	/* one server for both when they name the same fixed address */
+	if (rc == 0 && o->health_addr &&
+	    !(msrv && strcmp(o->health_addr, o->metrics_addr) == 0 &&
+	      !ends_with(o->metrics_addr, ":0")))
+		rc = serve("health probes", o->health_addr, NULL, ctl, lg, &hsrv, &err);
 	if (rc == 0) {
 		struct sigaction sa;
 
@@ -319,15 +410,19 @@ static int run(struct ctl_opts *o, struct logger *lg)
 			 st.rule_applies, st.status_writes, st.events);
 		log_line(lg, BR_LOG_INFO, NULL, NULL, msg);
 	}
+	br_server_stop(msrv);
+	br_server_stop(hsrv);
 	br_controller_free(ctl);
 	br_kube_client_free(client);
+	br_metrics_free(metrics);
 	return rc == 0 ? CLI_OK : 1;
 }
 
 int cli_controller(int argc, char **argv)
 {
 	struct ctl_opts o = { .workers = 4, .qps = 50, .burst = 100, .resync = 600,
-			      .json = 1, .level = BR_LOG_INFO };
+			      .json = 1, .level = BR_LOG_INFO,
+			      .metrics_addr = ":8080", .health_addr = ":8081" };
 	struct logger lg;
 	int opt, rc;
 

@@ -8,6 +8,7 @@
 #include "informer/informer.h"
 #include "internal.h"
 #include "leader/leader.h"
+#include "metrics/metrics.h"
 
 #define MANAGED_SELECTOR "app.kubernetes.io/managed-by=burnrate"
 
@@ -60,6 +61,11 @@ int br_controller_create(const struct br_controller_options *opts,
 	if (failed || ctl_queue_init(&c->q) != 0) {
 		br_controller_free(c);
 		return br_error_set(err, BR_ENOMEM, "out of memory");
+	}
+	int rc = ctl_metrics_register(c, err);
+	if (rc != 0) {
+		br_controller_free(c);
+		return rc;
 	}
 	*out = c;
 	return 0;
@@ -180,11 +186,14 @@ static int preflight(struct br_controller *c, struct br_error *err)
 		rc = br_kube_list(c->client, br_buf_str(&path), NULL, 1, NULL,
 				  NULL, err);
 	br_buf_release(&path);
-	if (rc == BR_ENOTFOUND)
+	if (rc == BR_ENOTFOUND) {
+		if (err)
+			br_error_init(err); /* replace the bare 404 */
 		return br_error_set(err, BR_ENOTFOUND,
 				    "the ServiceLevelObjective CRD "
 				    "(servicelevelobjectives.burnrate.dev/v1alpha1) "
 				    "is not installed: kubectl apply -f crds/");
+	}
 	return rc;
 }
 
@@ -268,6 +277,11 @@ static void process(struct br_controller *c, const char *key)
 	int rc = ctl_reconcile(c, key, &retry_after);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	atomic_fetch_add(&c->reconciles, 1);
+	if (c->m_reconciles) {
+		br_metric_inc(c->m_reconciles, (const char *[]){rc ? "error" : "success"});
+		br_metric_observe(c->m_duration, NULL, (double)(t1.tv_sec - t0.tv_sec) +
+				  (t1.tv_nsec - t0.tv_nsec) / 1e9);
+	}
 	if (rc == 0) {
 		ctl_queue_forget(&c->q, key);
 		return;
@@ -365,6 +379,8 @@ int br_controller_run(struct br_controller *c, struct br_error *err)
 	if (rc != 0)
 		return rc;
 	rc = start_informers(c, err);
+	if (rc == 0)
+		atomic_store(&c->informers_started, 1);
 	if (rc == 0 && wait_synced(c) == 0) {
 		atomic_store(&c->synced, 1);
 		ctl_log(c, BR_LOG_INFO, NULL, NULL, "caches synced");

@@ -26,6 +26,7 @@
 #include "slo/slo.h"
 
 struct br_kube_client;
+struct br_metrics;
 struct br_controller;
 
 enum br_log_level {
@@ -60,6 +61,13 @@ struct br_controller_options {
 	br_controller_log_fn log;       /* NULL: silent */
 	void *log_ctx;
 	enum br_log_level log_level;    /* lines below it are not produced */
+	struct br_metrics *metrics;     /* NULL: none. Borrowed, must outlive
+					 * the controller; create registers
+					 * burnrate_reconcile_total{result},
+					 * burnrate_reconcile_duration_seconds,
+					 * burnrate_workqueue_depth,
+					 * burnrate_watch_restarts,
+					 * burnrate_leader, burnrate_writes_total{kind} */
 };
 
 /* Counters, for metrics and tests. */
@@ -77,7 +85,8 @@ struct br_controller_stats {
 /* Creates a controller on client (borrowed: it must outlive the controller).
  * Strings in opts are copied (rule_labels is borrowed). Starts nothing.
  * Returns 0 and *out (you own it: br_controller_free), BR_EINVAL (workers
- * < 0, a namespace that is empty), or BR_ENOMEM. */
+ * < 0, a namespace that is empty, metrics already registered in
+ * opts->metrics), or BR_ENOMEM. */
 int br_controller_create(const struct br_controller_options *opts,
 			 struct br_kube_client *client,
 			 struct br_controller **out, struct br_error *err);

@@ -73,7 +73,14 @@ struct br_controller {
 	atomic_int synced;
 	atomic_int leading;
 	atomic_ulong reconciles, errors, applies, status_writes, events;
+	atomic_int informers_started;  /* slo_inf/rule_inf may be read */
+	struct br_metric *m_reconciles, *m_duration, *m_writes;
 };
+
+/* metrics.c: registers the families (no-op without a registry). */
+int ctl_metrics_register(struct br_controller *c, struct br_error *err);
+/* Counts one write of kind ("rule", "status", "event"). */
+void ctl_count_write(struct br_controller *c, const char *kind);
 
 /* reconcile.c */
 /* Reconciles one "namespace/name". Returns 0 (done), or a BR_E* code;

@@ -194,6 +194,7 @@ static int write_status(struct br_controller *c, const json_t *slo_obj,
 			*retry_after = resp.retry_after;
 		br_kube_response_release(&resp);
 		atomic_fetch_add(&c->status_writes, 1);
+		ctl_count_write(c, "status");
 		if (rc != 0)
 			ctl_log(c, BR_LOG_WARN, ns, name, "status write failed: %s",
 				err.text);
@@ -237,6 +238,7 @@ static int emit_event(struct br_controller *c, const json_t *slo_obj,
 	if (rc == 0)
 		rc = br_kube_create(c->client, br_buf_str(&path), ev, NULL, NULL);
 	atomic_fetch_add(&c->events, 1);
+	ctl_count_write(c, "event");
 	if (rc != 0)
 		ctl_log(c, BR_LOG_WARN, ns, name, "event not recorded: %s",
 			br_strerror(rc));
@@ -330,6 +332,7 @@ static int apply_rule(struct br_controller *c, const json_t *rule,
 			*retry_after = resp.retry_after;
 		br_kube_response_release(&resp);
 		atomic_fetch_add(&c->applies, 1);
+		ctl_count_write(c, "rule");
 		if (rc != 0)
 			ctl_log(c, BR_LOG_WARN, ns, name, "apply of PrometheusRule failed: %s",
 				err.text);

@@ -63,6 +63,25 @@ gone() { ! kubectl -n "$NS" get prometheusrule checkout >/dev/null 2>&1; }
 wait_for 30 gone || fail "rule outlived its SLO"
 echo "delete: ok"
 
+# metrics and probes
+mp=$(ctl_port a metrics)
+hp=$(ctl_port a "health probes")
+[ -n "$mp" ] && [ -n "$hp" ] || fail "no metrics or health port in the log"
+curl -sf "http://127.0.0.1:$hp/healthz" >/dev/null || fail "/healthz"
+curl -sf "http://127.0.0.1:$hp/readyz" >/dev/null || fail "/readyz"
+curl -sf "http://127.0.0.1:$mp/metrics" >"$CTL_DIR/metrics" || fail "/metrics"
+for m in 'burnrate_reconcile_total{result="success"}' 'burnrate_reconcile_duration_seconds_count' \
+	'burnrate_workqueue_depth' 'burnrate_watch_restarts' 'burnrate_leader 1' \
+	'burnrate_api_requests_total{method="PATCH",code="201"}' 'burnrate_build_info{version=' \
+	'burnrate_writes_total{kind="event"} 1'; do
+	grep -qF "$m" "$CTL_DIR/metrics" || { cat "$CTL_DIR/metrics" >&2; fail "metric $m missing"; }
+done
+if command -v promtool >/dev/null; then
+	promtool check metrics <"$CTL_DIR/metrics" >/dev/null 2>"$CTL_DIR/promtool.err" ||
+		{ cat "$CTL_DIR/promtool.err" >&2; fail "promtool check metrics"; }
+fi
+echo "metrics: ok"
+
 # every log line about an SLO names it
 grep '"name":"checkout"' "$CTL_DIR/a.log" | grep -qv "\"namespace\":\"$NS\"" && fail "log line without namespace"
 ctl_stop a

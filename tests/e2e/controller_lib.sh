@@ -34,7 +34,9 @@ ctl_binary() {
 ctl_start() {
 	local name=$1
 	shift
-	"$BR" controller --namespace "$E2E_NAMESPACE" --resync 0 "$@" >>"$CTL_DIR/$name.log" 2>&1 &
+	"$BR" controller --namespace "$E2E_NAMESPACE" --resync 0 \
+		--metrics-bind-address 127.0.0.1:0 --health-probe-bind-address 127.0.0.1:0 \
+		"$@" >>"$CTL_DIR/$name.log" 2>&1 &
 	local pid=$!
 	CTL_PIDS+=("$pid")
 	printf -v "CTL_PID_$name" '%s' "$pid"
@@ -58,6 +60,11 @@ ctl_stop() {
 	rc=$?
 	CTL_STOP_MS=$((($(date +%s%N) - start) / 1000000))
 	[ "$rc" = 0 ] || { tail -n 20 "$CTL_DIR/$name.log" >&2; fail "$name exited $rc after SIGTERM"; }
+}
+
+# The port NAME serves WHAT ("metrics" or "health probes") on, from its log.
+ctl_port() {
+	sed -n "s/.*\"serving $2 on port \([0-9]*\)\".*/\1/p" "$CTL_DIR/$1.log" | tail -n 1
 }
 
 slo_yaml() {

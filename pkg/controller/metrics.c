@@ -1,0 +1,71 @@
+/* The controller's metrics, in the registry the caller gives (pkg/metrics). */
+#include "informer/informer.h"
+#include "internal.h"
+#include "metrics/metrics.h"
+
+static double queue_depth(void *arg)
+{
+	struct br_controller *c = arg;
+
+	return (double)ctl_queue_len(&c->q);
+}
+
+static double leading(void *arg)
+{
+	return atomic_load(&((struct br_controller *)arg)->leading);
+}
+
+static double watch_restarts(void *arg)
+{
+	struct br_controller *c = arg;
+	struct br_informer_stats st;
+	double n = 0;
+
+	if (!atomic_load(&c->informers_started))
+		return 0;
+	for (size_t i = 0; i < c->ninf; i++) {
+		br_informer_stats(c->slo_inf[i], &st);
+		n += (double)st.watch_restarts;
+		br_informer_stats(c->rule_inf[i], &st);
+		n += (double)st.watch_restarts;
+	}
+	return n;
+}
+
+int ctl_metrics_register(struct br_controller *c, struct br_error *err)
+{
+	struct br_metrics *m = c->o.metrics;
+	int rc;
+
+	if (!m)
+		return 0;
+	rc = br_metrics_counter(m, "burnrate_reconcile_total",
+				"Reconciles finished, by result (success, error).",
+				(const char *[]){"result", NULL}, &c->m_reconciles, err);
+	if (rc == 0)
+		rc = br_metrics_histogram(m, "burnrate_reconcile_duration_seconds",
+					  "Time to reconcile one SLO.", NULL, NULL, 0,
+					  &c->m_duration, err);
+	if (rc == 0)
+		rc = br_metrics_counter(m, "burnrate_writes_total",
+					"Writes to the API server, by kind (rule, status, event).",
+					(const char *[]){"kind", NULL}, &c->m_writes, err);
+	if (rc == 0)
+		rc = br_metrics_gauge_func(m, "burnrate_workqueue_depth",
+					   "Keys waiting in the work queue.", queue_depth, c, err);
+	if (rc == 0)
+		rc = br_metrics_gauge_func(m, "burnrate_watch_restarts",
+					   "Watches restarted (after the first) by all informers.",
+					   watch_restarts, c, err);
+	if (rc == 0)
+		rc = br_metrics_gauge_func(m, "burnrate_leader",
+					   "1 while this replica leads (or runs without election).",
+					   leading, c, err);
+	return rc;
+}
+
+void ctl_count_write(struct br_controller *c, const char *kind)
+{
+	if (c->m_writes)
+		br_metric_inc(c->m_writes, (const char *[]){kind});
+}
