@@ -189,7 +189,8 @@ class Handler(BaseHTTPRequestHandler):
         self._body = self.read_body()
         try:
             auth = self.headers.get("Authorization", "")
-            if not auth.startswith("Bearer ") or auth[7:] not in self.S.tokens:
+            by_token = auth.startswith("Bearer ") and auth[7:] in self.S.tokens
+            if auth and not by_token or not (by_token or self.request.getpeercert()):
                 raise ApiError(401, "Unauthorized", "Unauthorized")
             if url.path.startswith("/fake/"):
                 return self.admin(method, url.path)
@@ -583,7 +584,8 @@ def group_doc(group, versions):
 
 # --- start-up ------------------------------------------------------------------
 def ensure_certs(d):
-    if all(os.path.exists(os.path.join(d, f)) for f in ("ca.crt", "server.crt", "server.key")):
+    files = ("ca.crt", "server.crt", "server.key", "client.crt", "client.key")
+    if all(os.path.exists(os.path.join(d, f)) for f in files):
         return
     ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "3650"]
     run = lambda *a: subprocess.run(["openssl", "req", "-x509"] + ec + list(a), cwd=d,  # noqa
@@ -595,6 +597,11 @@ def ensure_certs(d):
         "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
         "-addext", "basicConstraints=critical,CA:FALSE",
         "-addext", "extendedKeyUsage=serverAuth")
+    # A client certificate from the same CA authenticates like the token does.
+    run("-keyout", "client.key", "-out", "client.crt", "-subj", "/CN=fakeapi-user/O=tests",
+        "-CA", "ca.crt", "-CAkey", "ca.key",
+        "-addext", "basicConstraints=critical,CA:FALSE",
+        "-addext", "extendedKeyUsage=clientAuth")
 
 
 def ensure_token(d):
@@ -629,6 +636,15 @@ current-context: fakeapi
 """ % (port, ca, token)
     with open(os.path.join(d, "kubeconfig"), "w") as fh:
         fh.write(text)
+    cert = text.split("users:")[0] + """users:
+- name: fakeapi
+  user:
+    client-certificate: %s
+    client-key: %s
+contexts:""" % (os.path.join(os.path.abspath(d), "client.crt"),
+                  os.path.join(os.path.abspath(d), "client.key")) + text.split("contexts:")[1]
+    with open(os.path.join(d, "kubeconfig-cert"), "w") as fh:
+        fh.write(cert)
     with open(os.path.join(d, "port"), "w") as fh:
         fh.write("%d\n" % port)
 
@@ -708,6 +724,8 @@ def main(argv):
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(os.path.join(args.dir, "server.crt"), os.path.join(args.dir, "server.key"))
     ctx.set_alpn_protocols(["http/1.1"])
+    ctx.load_verify_locations(os.path.join(args.dir, "ca.crt"))
+    ctx.verify_mode = ssl.CERT_OPTIONAL  # client certificates are checked when presented
     httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True, do_handshake_on_connect=False)
     S.port = httpd.server_address[1]
     write_kubeconfig(args.dir, S.port, S.token)

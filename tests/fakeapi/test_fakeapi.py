@@ -42,7 +42,8 @@ class Client:
 
     def req(self, method, path, body=None, ctype="application/json", token=None):
         c = self.conn()
-        headers = {"Authorization": "Bearer " + (self.token if token is None else token)}
+        token = self.token if token is None else token
+        headers = {"Authorization": "Bearer " + token} if token else {}
         data = None
         if body is not None:
             data = body if isinstance(body, bytes) else json.dumps(body).encode()
@@ -133,6 +134,19 @@ class FakeApiTest(unittest.TestCase):
             c.request("GET", "/version")
         c.close()
         self.assertEqual(self.c.ok("GET", "/version")["major"], "1")
+
+    def test_client_certificate_auth(self):
+        ctx = ssl.create_default_context(cafile=os.path.join(self.dir, "ca.crt"))
+        ctx.load_cert_chain(os.path.join(self.dir, "client.crt"),
+                            os.path.join(self.dir, "client.key"))
+        c = http.client.HTTPSConnection("127.0.0.1", self.port, context=ctx, timeout=5)
+        c.request("GET", "/api/v1/namespaces/default")
+        r = c.getresponse()
+        self.assertEqual((r.status, json.loads(r.read())["metadata"]["name"]), (200, "default"))
+        c.close()
+        self.assertEqual(self.c.req("GET", "/api/v1/namespaces/default", token="")[0], 401)
+        with open(os.path.join(self.dir, "kubeconfig-cert")) as fh:
+            self.assertIn("client-certificate: ", fh.read())
 
     def test_kubeconfig(self):
         with open(os.path.join(self.dir, "kubeconfig")) as fh:
