@@ -91,23 +91,41 @@ static int emit_string(struct emitter *em, const char *s, size_t n)
 	return emit_scalar(em, s, n, style);
 }
 
-/* Shortest of %.15g, %.16g, %.17g that reads back equal, with ".0" added
- * when it would otherwise read back as an integer. */
-static int emit_real(struct emitter *em, double d)
+/* Reals: the shortest of %.15g, %.16g, %.17g that reads back equal, with
+ * ".0" added when it would otherwise read back as an integer. */
+int br__yaml_scalar_text(const json_t *node, char text[40])
 {
-	char text[40];
+	double d;
 
-	if (!isfinite(d))
-		return br_error_set(em->err, BR_EINVAL,
-				    "non-finite number cannot be written");
-	for (int prec = 15; prec <= 17; prec++) {
-		snprintf(text, sizeof(text), "%.*g", prec, d);
-		if (strtod(text, NULL) == d)
-			break;
+	switch (json_typeof(node)) {
+	case JSON_INTEGER:
+		snprintf(text, 40, "%" JSON_INTEGER_FORMAT,
+			 json_integer_value(node));
+		return 0;
+	case JSON_REAL:
+		d = json_real_value(node);
+		if (!isfinite(d))
+			return BR_EINVAL;
+		for (int prec = 15; prec <= 17; prec++) {
+			snprintf(text, 40, "%.*g", prec, d);
+			if (strtod(text, NULL) == d)
+				break;
+		}
+		if (!strpbrk(text, ".e"))   /* "%g" is at most 24 bytes */
+			memcpy(text + strlen(text), ".0", 3);
+		return 0;
+	case JSON_TRUE:
+		memcpy(text, "true", 5);
+		return 0;
+	case JSON_FALSE:
+		memcpy(text, "false", 6);
+		return 0;
+	case JSON_NULL:
+		memcpy(text, "null", 5);
+		return 0;
+	default:
+		return BR_EINVAL;
 	}
-	if (!strpbrk(text, ".e"))   /* "%g" is at most 24 bytes: room left */
-		memcpy(text + strlen(text), ".0", 3);
-	return emit_scalar(em, text, strlen(text), YAML_PLAIN_SCALAR_STYLE);
 }
 
 static int emit_node(struct emitter *em, const json_t *node);
@@ -155,7 +173,7 @@ static int emit_collection(struct emitter *em, const json_t *node)
 
 static int emit_node(struct emitter *em, const json_t *node)
 {
-	char text[32];
+	char text[40];
 
 	switch (json_typeof(node)) {
 	case JSON_OBJECT:
@@ -164,18 +182,11 @@ static int emit_node(struct emitter *em, const json_t *node)
 	case JSON_STRING:
 		return emit_string(em, json_string_value(node),
 				   json_string_length(node));
-	case JSON_INTEGER:
-		snprintf(text, sizeof(text), "%" JSON_INTEGER_FORMAT,
-			 json_integer_value(node));
-		return emit_scalar(em, text, strlen(text), YAML_PLAIN_SCALAR_STYLE);
-	case JSON_REAL:
-		return emit_real(em, json_real_value(node));
-	case JSON_TRUE:
-		return emit_scalar(em, "true", 4, YAML_PLAIN_SCALAR_STYLE);
-	case JSON_FALSE:
-		return emit_scalar(em, "false", 5, YAML_PLAIN_SCALAR_STYLE);
 	default:
-		return emit_scalar(em, "null", 4, YAML_PLAIN_SCALAR_STYLE);
+		if (br__yaml_scalar_text(node, text) < 0)
+			return br_error_set(em->err, BR_EINVAL,
+					    "non-finite number cannot be written");
+		return emit_scalar(em, text, strlen(text), YAML_PLAIN_SCALAR_STYLE);
 	}
 }
 
@@ -208,12 +219,23 @@ static int emit_document(struct emitter *em, const json_t *doc)
 
 int br_yaml_emit(const json_t *doc, struct br_buf *out, struct br_error *err)
 {
-	struct emitter em = { .out = out, .err = err };
-	size_t start = out->len;
 	int rc;
 
 	if (!doc)
 		return br_error_set(err, BR_EINVAL, "no document");
+	rc = br__yaml_emit_fast(doc, out);
+	if (rc < 0)
+		return br_error_set(err, rc, "out of memory");
+	return rc == 0 ? 0 : br__yaml_emit_libyaml(doc, out, err);
+}
+
+int br__yaml_emit_libyaml(const json_t *doc, struct br_buf *out,
+			  struct br_error *err)
+{
+	struct emitter em = { .out = out, .err = err };
+	size_t start = out->len;
+	int rc;
+
 	if (!yaml_emitter_initialize(&em.e))
 		return br_error_set(err, BR_ENOMEM, "out of memory");
 	yaml_emitter_set_output(&em.e, write_out, &em);

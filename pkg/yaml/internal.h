@@ -32,6 +32,23 @@ int br__yaml_plain_value(const char *s, size_t n, json_t **out,
  * under our rules and those of other YAML 1.1 readers (Kubernetes). */
 int br__yaml_needs_quotes(const char *s, size_t n);
 
+/* Writes the text of a number, boolean or null node into text: what
+ * emit.c writes as a plain scalar. Returns 0, or BR_EINVAL for a
+ * non-finite real (YAML from JSON cannot carry it) or another type. */
+int br__yaml_scalar_text(const json_t *node, char text[40]);
+
+/* Appends doc as block YAML, the same bytes libyaml writes from emit.c,
+ * when doc is a non-empty collection whose strings are printable ASCII and
+ * whose keys are short. Returns 0, 1 when doc is not such a document (out
+ * is unchanged), or BR_ENOMEM (out is freed, as br_buf does). */
+struct br_buf;
+int br__yaml_emit_fast(const json_t *doc, struct br_buf *out);
+
+/* br_yaml_emit through libyaml's emitter, for any document (doc not NULL).
+ * br_yaml_emit uses it when br__yaml_emit_fast declines; tests compare. */
+int br__yaml_emit_libyaml(const json_t *doc, struct br_buf *out,
+			  struct br_error *err);
+
 /* Marks: an open-addressing hash table from node pointer to position. */
 struct br_yaml_marks *br__yaml_marks_new(void);
 void br__yaml_marks_free(struct br_yaml_marks *m);
