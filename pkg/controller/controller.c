@@ -58,7 +58,7 @@ int br_controller_create(const struct br_controller_options *opts,
 	c->slo_inf = calloc(c->ninf, sizeof(*c->slo_inf));
 	c->rule_inf = calloc(c->ninf, sizeof(*c->rule_inf));
 	failed |= !c->slo_inf || !c->rule_inf;
-	if (failed || ctl_queue_init(&c->q) != 0) {
+	if (failed || br_queue_new(&c->q, NULL, NULL) != 0) {
 		br_controller_free(c);
 		return br_error_set(err, BR_ENOMEM, "out of memory");
 	}
@@ -92,7 +92,7 @@ void br_controller_free(struct br_controller *c)
 	free(c->leader_name);
 	free(c->identity);
 	free(c->workers);
-	ctl_queue_release(&c->q);
+	br_queue_free(c->q);
 	free(c);
 }
 
@@ -114,7 +114,7 @@ void br_controller_stats(struct br_controller *c,
 	out->rule_applies = atomic_load(&c->applies);
 	out->status_writes = atomic_load(&c->status_writes);
 	out->events = atomic_load(&c->events);
-	out->queue_depth = ctl_queue_len(&c->q);
+	out->queue_depth = br_queue_len(c->q);
 	out->synced = atomic_load(&c->synced);
 	out->leading = atomic_load(&c->leading);
 }
@@ -127,7 +127,7 @@ static void enqueue_obj(struct br_controller *c, const json_t *obj)
 
 	br_buf_init(&key, 1024);
 	if (br_informer_key(obj, &key) == 0)
-		ctl_queue_add(&c->q, br_buf_str(&key));
+		br_queue_add(c->q, br_buf_str(&key));
 	br_buf_release(&key);
 }
 
@@ -157,7 +157,7 @@ static void enqueue_owner(struct br_controller *c, const json_t *rule)
 
 			br_buf_init(&key, 1024);
 			if (br_buf_addf(&key, "%s/%s", ns, name) == 0)
-				ctl_queue_add(&c->q, br_buf_str(&key));
+				br_queue_add(c->q, br_buf_str(&key));
 			br_buf_release(&key);
 		}
 	}
@@ -261,7 +261,7 @@ static void enqueue_all(struct br_controller *c)
 		if (br_informer_keys(c->slo_inf[i], &keys, &n) != 0)
 			continue;
 		for (size_t k = 0; k < n; k++)
-			ctl_queue_add(&c->q, keys[k]);
+			br_queue_add(c->q, keys[k]);
 		br_informer_keys_free(keys, n);
 	}
 }
@@ -283,7 +283,7 @@ static void process(struct br_controller *c, const char *key)
 				  (t1.tv_nsec - t0.tv_nsec) / 1e9);
 	}
 	if (rc == 0) {
-		ctl_queue_forget(&c->q, key);
+		br_queue_forget(c->q, key);
 		return;
 	}
 	atomic_fetch_add(&c->errors, 1);
@@ -296,9 +296,9 @@ static void process(struct br_controller *c, const char *key)
 	ctl_log(c, BR_LOG_WARN, ns, slash ? slash + 1 : key,
 		"reconcile failed (%s), requeued", br_code_name(rc));
 	if (rc == BR_ETHROTTLED && retry_after > 0)
-		ctl_queue_add_after(&c->q, key, retry_after);
+		br_queue_add_after(c->q, key, (int64_t)(retry_after * 1000));
 	else
-		ctl_queue_add_rate_limited(&c->q, key);
+		br_queue_add_rate_limited(c->q, key, NULL);
 }
 
 static void *worker(void *arg)
@@ -310,14 +310,14 @@ static void *worker(void *arg)
 			sleep_s(0.1);
 			continue;
 		}
-		char *key = ctl_queue_get(&c->q, 0.2);
-		if (!key)
+		char *key = NULL;
+		if (br_queue_get_timeout(c->q, &key, 200) != 0)
 			continue;
 		if (atomic_load(&c->leading))
 			process(c, key);
 		else
-			ctl_queue_add(&c->q, key); /* lost the lease meanwhile */
-		ctl_queue_done(&c->q, key);
+			br_queue_add(c->q, key); /* lost the lease meanwhile */
+		br_queue_done(c->q, key);
 		free(key);
 	}
 	return NULL;
@@ -360,7 +360,7 @@ static int start_leader(struct br_controller *c, struct br_error *err)
 static void shutdown_all(struct br_controller *c, int nstarted)
 {
 	atomic_store(&c->stop, 1);
-	ctl_queue_shutdown(&c->q);
+	br_queue_shutdown(c->q);
 	for (int i = 0; i < nstarted; i++)
 		pthread_join(c->workers[i], NULL);
 	atomic_store(&c->leading, 0);

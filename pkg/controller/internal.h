@@ -8,46 +8,7 @@
 
 #include "controller/controller.h"
 #include "kube/kube.h"
-
-/* ---- work queue: client-go's workqueue semantics ---- */
-
-struct ctl_qitem {
-	char *key;
-	int dirty;          /* waiting to be processed */
-	int processing;     /* a worker holds it */
-	unsigned failures;  /* for the per-item backoff */
-	double due;         /* > 0: a delayed add is pending until then */
-	struct ctl_qitem *next;  /* hash chain */
-};
-
-struct ctl_queue {
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	struct ctl_qitem **buckets;
-	size_t nbuckets;
-	struct ctl_qitem **fifo;  /* ring of dirty, not processing items */
-	size_t head, len, cap;
-	size_t delayed;           /* items with due > 0 */
-	int shutdown;
-	struct br_ratelimit overall;  /* overall rate limit of requeues */
-};
-
-int ctl_queue_init(struct ctl_queue *q);
-void ctl_queue_release(struct ctl_queue *q);
-/* Adds key now (coalesced). Returns 0 or BR_ENOMEM. */
-int ctl_queue_add(struct ctl_queue *q, const char *key);
-/* Adds key after seconds. */
-int ctl_queue_add_after(struct ctl_queue *q, const char *key, double seconds);
-/* Adds after max(per-item backoff, overall limit); counts a failure. */
-int ctl_queue_add_rate_limited(struct ctl_queue *q, const char *key);
-/* Resets the per-item backoff. */
-void ctl_queue_forget(struct ctl_queue *q, const char *key);
-/* Waits up to timeout seconds for a key; returns a malloc'ed copy (you own
- * it, hand it back with ctl_queue_done) or NULL (timeout or shutdown). */
-char *ctl_queue_get(struct ctl_queue *q, double timeout);
-void ctl_queue_done(struct ctl_queue *q, const char *key);
-size_t ctl_queue_len(struct ctl_queue *q);
-void ctl_queue_shutdown(struct ctl_queue *q);
+#include "queue/queue.h"
 
 /* ---- the controller ---- */
 
@@ -64,7 +25,7 @@ struct br_controller {
 	struct br_informer **slo_inf;
 	struct br_informer **rule_inf;
 
-	struct ctl_queue q;
+	struct br_queue *q;
 	pthread_t *workers;
 	int nworkers;
 	struct br_leader *leader;

@@ -7,7 +7,7 @@ static double queue_depth(void *arg)
 {
 	struct br_controller *c = arg;
 
-	return (double)ctl_queue_len(&c->q);
+	return (double)br_queue_len(c->q);
 }
 
 static double leading(void *arg)
