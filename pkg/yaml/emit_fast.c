@@ -9,10 +9,10 @@
  * scalars chosen by br__yaml_needs_quotes). Anything else (a scalar root, a
  * string with a control or non-ASCII byte, a key libyaml would not write as
  * a simple key) is left to libyaml: the fast path says "unsupported" and
- * emit.c starts over. The yaml unit and round-trip tests compare both. */
+ * emit.c starts over with libyaml. br__yaml_emit_libyaml stays callable on
+ * its own so that a test can compare both paths byte for byte. */
 #include "yaml/internal.h"
 
-#include <stdio.h>
 #include <string.h>
 
 #include "buf/buf.h"
