@@ -278,6 +278,12 @@ class FakeApiTest(unittest.TestCase):
         self.assertEqual(o["spec"], {"objective": 98, "service": "web"})
         same = self.c.ok("PATCH", url % "one", yaml_body, ap)
         self.assertEqual(same["metadata"]["resourceVersion"], o["metadata"]["resourceVersion"])
+        # the same value applied by another manager: shared, no conflict, recorded
+        both = self.c.ok("PATCH", url % "three", slo("ssa", service="web"), ap)
+        self.assertEqual(both["spec"], o["spec"])
+        owners = {e["manager"] for e in both["metadata"]["managedFields"]
+                  if "f:service" in e["fieldsV1"].get("f:spec", {})}
+        self.assertEqual(owners, {"one", "three"})
         st = self.c.ok("PATCH", SLOS % ns + "/ssa/status?fieldManager=ctl&force=true",
                        {"apiVersion": "burnrate.dev/v1alpha1", "kind": "ServiceLevelObjective",
                         "metadata": {"name": "ssa"}, "status": {"observedGeneration": 3}}, ap)
