@@ -315,6 +315,8 @@ class Handler(BaseHTTPRequestHandler):
             raise ApiError(404, "NotFound", "the server could not find the requested resource")
         manager = q.get("fieldManager") or self.headers.get("User-Agent", "unknown").split("/")[0]
         w = self.S.writer
+        if method != "GET" and dry_run(q, self.json_body() if method == "DELETE" else None):
+            w = Writer(st.dry_run_copy())  # the write happens on a copy, then is forgotten
         # kubectl get asks for server-side printing; custom resources get a Table.
         self.table = res.crd and table.wants_table(self.headers.get("Accept"))
         self.include = q.get("includeObject") or "Metadata"
@@ -339,7 +341,7 @@ class Handler(BaseHTTPRequestHandler):
         if method == "PATCH" and name is not None:
             ctype = self.headers.get("Content-Type", "")
             is_apply = ctype.startswith("application/apply-patch")
-            existed = name_exists(st, res, ns, name)
+            existed = name_exists(w.s, res, ns, name)
             out = w.patch(res, ns, name, self.body(), ctype,
                           q.get("fieldManager") if is_apply else manager, sub,
                           q.get("force") in ("true", "1"))
@@ -347,7 +349,7 @@ class Handler(BaseHTTPRequestHandler):
         if method == "DELETE" and name is not None:
             return self.send_json(200, w.delete(res, ns, name, self.json_body()))
         if method == "DELETE":
-            lst = st.list(res, ns, q.get("labelSelector"), q.get("fieldSelector"), 0, None)
+            lst = w.s.list(res, ns, q.get("labelSelector"), q.get("fieldSelector"), 0, None)
             for o in lst["items"]:
                 w.delete(res, o["metadata"].get("namespace"), o["metadata"]["name"], None)
             return self.send_json(200, lst)
@@ -518,6 +520,12 @@ class Handler(BaseHTTPRequestHandler):
             S.save()
             return self.send_json(200, {"saved": S.args.state})
         raise ApiError(404, "NotFound", "no such admin endpoint: %s %s" % (method, path))
+
+
+def dry_run(q, delete_options):
+    """dryRun=All comes in the query, or for DELETE in the DeleteOptions body too."""
+    opts = delete_options if isinstance(delete_options, dict) else {}
+    return q.get("dryRun") == "All" or "All" in (opts.get("dryRun") or [])
 
 
 def number(q, name):

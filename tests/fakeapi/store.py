@@ -176,6 +176,17 @@ class Store:
         for r in BUILTIN:
             self.register(r)
 
+    def dry_run_copy(self):
+        """A private copy to run a dryRun=All write against: no watches, nothing shared."""
+        with self.lock:
+            c = Store.__new__(Store)
+            c.lock, c.rv, c.floor = threading.RLock(), self.rv, self.floor
+            c.history = collections.deque(maxlen=HISTORY)
+            c.objects = copy.deepcopy(self.objects)
+            c.resources = dict(self.resources)
+            c.watches = set()
+            return c
+
     # --- types -------------------------------------------------------------
     def register(self, res):
         with self.lock:

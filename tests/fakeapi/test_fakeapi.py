@@ -326,6 +326,18 @@ class FakeApiTest(unittest.TestCase):
         self.c.ok("DELETE", SLOS % ns + "/own")
         self.assertEqual(self.c.req("GET", CMS % ns + "/gen")[0], 404)
 
+    def test_dry_run_changes_nothing(self):
+        ns = self.ns()
+        o = self.c.ok("POST", CMS % ns + "?dryRun=All", {"metadata": {"name": "d"}})
+        self.assertEqual(o["metadata"]["name"], "d")
+        self.assertEqual(self.c.req("GET", CMS % ns + "/d")[0], 404)
+        self.c.ok("POST", CMS % ns, {"metadata": {"name": "d"}, "data": {"a": "1"}})
+        o = self.c.ok("PATCH", CMS % ns + "/d?dryRun=All", {"data": {"a": "2"}},
+                      "application/merge-patch+json")
+        self.assertEqual(o["data"], {"a": "2"})
+        self.c.ok("DELETE", CMS % ns + "/d", {"dryRun": ["All"]})
+        self.assertEqual(self.c.ok("GET", CMS % ns + "/d")["data"], {"a": "1"})
+
     def test_finalizers_delay_deletion(self):
         ns = self.ns()
         self.c.ok("POST", CMS % ns, {"metadata": {"name": "f", "finalizers": ["x/y"]}})
