@@ -83,6 +83,15 @@ expect "$tmp/out" '[Cc]onflict' "conflict message"
 kubectl apply --server-side --field-manager=other --force-conflicts -n "$ns" -f "$tmp/slo2.yaml" >/dev/null
 [ "$(kubectl get slo "$name" -n "$ns" -o jsonpath='{.spec.objective}')" = 98 ] || fail "forced apply"
 
+step "server dry runs change nothing"
+sed 's/objective: 99.5/objective: 97/' "$tmp/slo.yaml" >"$tmp/slo3.yaml"
+got=$(kubectl apply --server-side --force-conflicts --field-manager=other --dry-run=server \
+	-n "$ns" -f "$tmp/slo3.yaml" -o jsonpath='{.spec.objective}')
+[ "$got" = 97 ] || fail "dry-run apply should answer with the result, got '$got'"
+kubectl delete slo "$name" -n "$ns" --dry-run=server >/dev/null
+[ "$(kubectl get slo "$name" -n "$ns" -o jsonpath='{.spec.objective}')" = 98 ] ||
+	fail "a server dry run changed the object"
+
 step "kubectl delete"
 kubectl delete slo "$name" -n "$ns" --timeout=60s >"$tmp/out"
 expect "$tmp/out" "servicelevelobjective.burnrate.dev \"$name\" deleted" "delete"
