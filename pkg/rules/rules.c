@@ -25,11 +25,16 @@
 /* More distinct durations than one SLO uses (its windows, the SLO window). */
 #define DUR_CACHE 16
 
+/* The series an SLO sums over: each is rendered once per SLO (it appears
+ * in every window's expressions) and then copied. */
+enum series { SERIES_TOTAL, SERIES_ERRORS, SERIES_GOOD, SERIES_BUCKET, SERIES_COUNT };
+
 /* What every builder needs: the SLO, its {slo=..,slo_namespace=..}
  * selector, the error budget and the windows the alert table uses. */
 struct ctx {
 	const struct br_slo *slo;
 	struct br_buf sel;
+	struct br_buf series[SERIES_COUNT]; /* empty until first used */
 	char eb[32];
 	long long *windows; /* sorted, distinct, always containing BASE_S */
 	size_t nwindows;
@@ -176,21 +181,6 @@ static int add_rec_ref(struct br_buf *b, struct ctx *c, const char *prefix,
 	return br_buf_adds(b, br_buf_str(&c->sel));
 }
 
-/* Appends "sum(rate(<selector><suffix>{...,extra}[W]))". */
-static int add_sum_rate(struct br_buf *b, struct ctx *c,
-			const struct br_selector *s, const char *suffix,
-			const struct br_matcher *extra, long long w)
-{
-	char d[32];
-
-	br_buf_adds(b, "sum(rate(");
-	if (br_selector_render(s, suffix, extra, b))
-		return BR_ENOMEM;
-	br_buf_addc(b, '[');
-	br_buf_adds(b, fmt_dur(c, w, d));
-	return br_buf_adds(b, "]))");
-}
-
 /* The le matcher of a latency SLO. An integral threshold N matches "N" and
  * "N.0" because exporters disagree on how they print bucket bounds. */
 static void le_matcher(const struct br_slo *slo, struct br_matcher *m, char *value)
@@ -209,14 +199,51 @@ static void le_matcher(const struct br_slo *slo, struct br_matcher *m, char *val
 	m->value = value;
 }
 
+/* Renders series into out: total (the histogram's _count for a latency
+ * SLO), errors, good, or the histogram's _bucket{le=...}. */
+static int render_series(const struct br_slo *slo, enum series which,
+			 struct br_buf *out)
+{
+	struct br_matcher le;
+	char lev[64];
+
+	switch (which) {
+	case SERIES_TOTAL:
+		if (slo->indicator == BR_INDICATOR_LATENCY)
+			return br_selector_render(&slo->histogram, "_count", NULL, out);
+		return br_selector_render(&slo->total, NULL, NULL, out);
+	case SERIES_ERRORS:
+		return br_selector_render(&slo->errors, NULL, NULL, out);
+	case SERIES_GOOD:
+		return br_selector_render(&slo->good, NULL, NULL, out);
+	default:
+		le_matcher(slo, &le, lev);
+		return br_selector_render(&slo->histogram, "_bucket", &le, out);
+	}
+}
+
+/* Appends "sum(rate(<series>[W]))". */
+static int add_sum_rate(struct br_buf *b, struct ctx *c, enum series which,
+			long long w)
+{
+	struct br_buf *text = &c->series[which];
+	char d[32];
+
+	if (text->len == 0 && render_series(c->slo, which, text)) {
+		br_buf_release(b);   /* as a failed append into b would */
+		return BR_ENOMEM;
+	}
+	br_buf_adds(b, "sum(rate(");
+	br_buf_add(b, text->data, text->len);
+	br_buf_addc(b, '[');
+	br_buf_adds(b, fmt_dur(c, w, d));
+	return br_buf_adds(b, "]))");
+}
+
 /* TOTAL over W: sum(rate(total[W])), or the histogram's _count. */
 static int add_total(struct br_buf *b, struct ctx *c, long long w)
 {
-	const struct br_slo *slo = c->slo;
-
-	if (slo->indicator == BR_INDICATOR_LATENCY)
-		return add_sum_rate(b, c, &slo->histogram, "_count", NULL, w);
-	return add_sum_rate(b, c, &slo->total, NULL, NULL, w);
+	return add_sum_rate(b, c, SERIES_TOTAL, w);
 }
 
 /* ERRORS over W. Missing error (or good) series count as 0, not as "no
@@ -224,22 +251,16 @@ static int add_total(struct br_buf *b, struct ctx *c, long long w)
 static int add_errors(struct br_buf *b, struct ctx *c, long long w)
 {
 	const struct br_slo *slo = c->slo;
-	struct br_matcher le;
-	char lev[64];
 
 	if (slo->indicator == BR_INDICATOR_RATIO && !slo->ratio_has_good) {
-		add_sum_rate(b, c, &slo->errors, NULL, NULL, w);
+		add_sum_rate(b, c, SERIES_ERRORS, w);
 		br_buf_adds(b, " or 0 * ");
 		return add_total(b, c, w);
 	}
 	add_total(b, c, w);
 	br_buf_adds(b, " - (");
-	if (slo->indicator == BR_INDICATOR_LATENCY) {
-		le_matcher(slo, &le, lev);
-		add_sum_rate(b, c, &slo->histogram, "_bucket", &le, w);
-	} else {
-		add_sum_rate(b, c, &slo->good, NULL, NULL, w);
-	}
+	add_sum_rate(b, c, slo->indicator == BR_INDICATOR_LATENCY
+			   ? SERIES_BUCKET : SERIES_GOOD, w);
 	br_buf_adds(b, " or 0 * ");
 	add_total(b, c, w);
 	return br_buf_adds(b, ")");
@@ -624,6 +645,8 @@ static int ctx_init(struct ctx *c, const struct br_slo *slo, struct br_error *er
 	c->slo = slo;
 	c->err = err;
 	br_buf_init(&c->sel, BR_BUF_MAX_DEFAULT);
+	for (int i = 0; i < SERIES_COUNT; i++)
+		br_buf_init(&c->series[i], BR_BUF_MAX_DEFAULT);
 	if (!slo->name || !slo->namespace || !slo->service || !slo->alert_name ||
 	    !(eb > 0 && eb < 1))
 		return br_error_set(err, BR_EINVAL,
@@ -643,6 +666,8 @@ static int ctx_init(struct ctx *c, const struct br_slo *slo, struct br_error *er
 static void ctx_release(struct ctx *c)
 {
 	br_buf_release(&c->sel);
+	for (int i = 0; i < SERIES_COUNT; i++)
+		br_buf_release(&c->series[i]);
 	free(c->windows);
 }
 
