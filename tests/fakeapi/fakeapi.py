@@ -25,6 +25,7 @@ import traceback
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+sys.dont_write_bytecode = True  # the source tree may be read-only (CI)
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import miniyaml  # noqa: E402
 import protobuf  # noqa: E402
