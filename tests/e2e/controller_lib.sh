@@ -58,6 +58,7 @@ ctl_stop() {
 	fi
 	wait "$pid"
 	rc=$?
+	grep -q 'Sanitizer' "$CTL_DIR/$name.log" && { cat "$CTL_DIR/$name.log" >&2; fail "$name: sanitizer report"; }
 	CTL_STOP_MS=$((($(date +%s%N) - start) / 1000000))
 	[ "$rc" = 0 ] || { tail -n 20 "$CTL_DIR/$name.log" >&2; fail "$name exited $rc after SIGTERM"; }
 }

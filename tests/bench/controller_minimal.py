@@ -1,0 +1,62 @@
+"""The minimal client of tests/bench/controller.sh: for each SLO of the state file, one
+server-side apply of its PrometheusRule (the body burnrate would send, rendered once by
+`burnrate generate` and renamed) and one status write (merge patch), with W threads, keep-alive TLS.
+usage: controller_minimal.py URL TOKEN CA STATE RULE_JSON WORKERS; prints seconds."""
+import http.client
+import json
+import ssl
+import sys
+import threading
+import time
+import urllib.parse
+
+url, token, ca, state, rule_file, workers = sys.argv[1:7]
+u = urllib.parse.urlparse(url)
+ctx = ssl.create_default_context(cafile=ca)
+slos = [o["object"] for o in json.load(open(state))["objects"] if o["plural"] == "servicelevelobjectives"]
+template = json.load(open(rule_file))
+todo = list(range(len(slos)))
+lock = threading.Lock()
+errors = []
+
+
+def work():
+    conn = http.client.HTTPSConnection(u.hostname, u.port, context=ctx)
+    hdr = {"Authorization": "Bearer " + token}
+    while True:
+        with lock:
+            if not todo:
+                return
+            i = todo.pop()
+        slo = slos[i]
+        name, ns = slo["metadata"]["name"], slo["metadata"]["namespace"]
+        rule = json.loads(json.dumps(template).replace(template["metadata"]["name"], name))
+        rule["metadata"]["ownerReferences"][0]["uid"] = slo["metadata"]["uid"]
+        conn.request("PATCH", "/apis/monitoring.coreos.com/v1/namespaces/%s/prometheusrules/%s"
+                     "?fieldManager=minimal&force=true" % (ns, name), json.dumps(rule),
+                     dict(hdr, **{"Content-Type": "application/apply-patch+yaml"}))
+        r = conn.getresponse()
+        r.read()
+        if r.status >= 300:
+            errors.append(r.status)
+        status = {"status": {"observedGeneration": 1, "conditions": [{"type": "Ready",
+                  "status": "True", "reason": "Reconciled", "message": "minimal",
+                  "lastTransitionTime": "2026-01-01T00:00:00Z"}]}}
+        conn.request("PATCH", "/apis/burnrate.dev/v1alpha1/namespaces/%s/servicelevelobjectives/%s/status"
+                     % (ns, name), json.dumps(status),
+                     dict(hdr, **{"Content-Type": "application/merge-patch+json"}))
+        r = conn.getresponse()
+        r.read()
+        if r.status >= 300:
+            errors.append(r.status)
+
+
+start = time.time()
+threads = [threading.Thread(target=work) for _ in range(int(workers))]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+print("%.1f" % (time.time() - start))
+if errors:
+    print("minimal client: %d failed requests" % len(errors), file=sys.stderr)
