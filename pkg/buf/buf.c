@@ -14,6 +14,7 @@ void br_buf_init(struct br_buf *b, size_t max)
 	b->len = 0;
 	b->cap = 0;
 	b->max = max;
+	b->failed = 0;
 }
 
 void br_buf_release(struct br_buf *b)
@@ -24,21 +25,28 @@ void br_buf_release(struct br_buf *b)
 
 void br_buf_reset(struct br_buf *b)
 {
+	b->failed = 0;
 	b->len = 0;
 	if (b->data)
 		b->data[0] = '\0';
 }
 
-/* Makes room for n more bytes plus the NUL, or frees everything. */
+/* Frees the contents and marks the buffer failed. Returns BR_ENOMEM. */
+static int fail(struct br_buf *b)
+{
+	br_buf_release(b);
+	b->failed = 1;
+	return BR_ENOMEM;
+}
+
+/* Makes room for n more bytes plus the NUL, or fails the buffer. */
 static int grow(struct br_buf *b, size_t n)
 {
 	size_t need, cap;
 	char *p;
 
-	if (n > b->max || b->len > b->max - n) {
-		br_buf_release(b);
-		return BR_ENOMEM;
-	}
+	if (b->failed || n > b->max || b->len > b->max - n)
+		return fail(b);
 	need = b->len + n + 1;
 	if (need <= b->cap)
 		return 0;
@@ -46,10 +54,8 @@ static int grow(struct br_buf *b, size_t n)
 	while (cap < need)
 		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
 	p = realloc(b->data, cap);
-	if (!p) {
-		br_buf_release(b);
-		return BR_ENOMEM;
-	}
+	if (!p)
+		return fail(b);
 	b->data = p;
 	b->cap = cap;
 	return 0;
@@ -84,10 +90,10 @@ int br_buf_vaddf(struct br_buf *b, const char *fmt, va_list ap)
 	va_copy(ap2, ap);
 	n = vsnprintf(NULL, 0, fmt, ap2);
 	va_end(ap2);
-	if (n < 0 || grow(b, (size_t)n) != 0) {
-		br_buf_release(b);
+	if (n < 0)
+		return fail(b);
+	if (grow(b, (size_t)n) != 0)
 		return BR_ENOMEM;
-	}
 	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
 	b->len += (size_t)n;
 	return 0;
@@ -113,6 +119,10 @@ char *br_buf_detach(struct br_buf *b)
 {
 	char *s = b->data;
 
+	if (b->failed) {
+		br_buf_init(b, b->max);
+		return NULL;
+	}
 	if (!s)
 		s = calloc(1, 1);
 	br_buf_init(b, b->max);

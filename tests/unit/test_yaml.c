@@ -532,8 +532,8 @@ static void test_round_trip(void **state)
 		"keep: |+\n  x\n\n\nstrip: |-\n  y\n",
 		"lead: \"\\n\\nx\"\nonly: \"\\n\"\nsp: \"a \\nb\"\n",
 		"\"k: e y\": 1\n\"\": empty key\n\"true\": 2\n? \"multi\\nline key\"\n: 3\n",
-		"big: 9223372036854775807\nsmall: -9223372036854775808\nhuge: 1e300\n"
-		"tiny: 5e-324\nneg0: -0.0\nthird: 0.3333333333333333\n",
+		("big: 9223372036854775807\nsmall: -9223372036854775808\nhuge: 1e300\n"
+		 "tiny: 5e-324\nneg0: -0.0\nthird: 0.3333333333333333\n"),
 		"a: {}\nb: []\nc: [{}, [], [[]]]\nd: {e: {f: {g: []}}}\n",
 		"- - - x\n  - y\n- z\n",
 		"\"\\u00e9t\\u00e9\": \"caf\\u00e9\"\n",
