@@ -320,10 +320,14 @@ class Store:
         if res.gr == ("apiextensions.k8s.io", "customresourcedefinitions"):
             self.crd_changed(obj)
         self.emit(res.gr, etype, obj)
-        return with_type(res, obj)
+        out = with_type(res, obj)
+        if obj["metadata"].get("ownerReferences"):
+            self.collect_garbage()  # created or updated with owners that are all gone
+        return out
 
-    def _remove(self, gr, obj):
-        """Deletes obj and, like the garbage collector, everything it owns."""
+    def _remove(self, gr, obj, gc=True):
+        """Deletes obj (a namespace with its contents, a CRD with its objects), then, like
+        the garbage collector, every object left without any of its owners."""
         self.objects[gr].pop(key_of(obj), None)
         obj = copy.deepcopy(obj)
         obj["metadata"]["resourceVersion"] = self.next_rv()
@@ -333,17 +337,43 @@ class Store:
             for ogr, objs in list(self.objects.items()):
                 for k, o in list(objs.items()):
                     if k[0] == obj["metadata"]["name"]:
-                        self._remove(ogr, o)
+                        self._remove(ogr, o, gc=False)
         self.emit(gr, "DELETED", obj)
-        self.collect_garbage(obj["metadata"].get("uid"))
+        if gc:
+            self.collect_garbage()
         return obj
 
-    def collect_garbage(self, uid):
-        for gr, objs in list(self.objects.items()):
+    def collect_garbage(self):
+        """Deletes, until none is left, objects with ownerReferences none of which exists.
+
+        The real garbage collector works in the background; here it runs inside the write
+        that orphaned the objects (an owner's delete, or a create naming a missing owner).
+        """
+        while True:
+            uids = {o["metadata"].get("uid") for objs in self.objects.values()
+                    for o in objs.values()}
+            victims = [(gr, o) for gr, objs in self.objects.items() for o in objs.values()
+                       if o["metadata"].get("ownerReferences")
+                       and not any(r.get("uid") in uids
+                                   for r in o["metadata"]["ownerReferences"])]
+            if not victims:
+                return
+            for gr, o in victims:
+                self._remove(gr, o, gc=False)
+
+    def orphan(self, uid):
+        """Propagation policy Orphan: dependents lose their reference to uid and stay."""
+        for gr, objs in self.objects.items():
             for o in list(objs.values()):
                 refs = o["metadata"].get("ownerReferences") or []
                 if any(r.get("uid") == uid for r in refs):
-                    self._remove(gr, o)
+                    new = copy.deepcopy(o)
+                    new["metadata"]["ownerReferences"] = [r for r in refs if r.get("uid") != uid]
+                    if not new["metadata"]["ownerReferences"]:
+                        del new["metadata"]["ownerReferences"]
+                    new["metadata"]["resourceVersion"] = self.next_rv()
+                    objs[key_of(new)] = new
+                    self.emit(gr, "MODIFIED", new)
 
     def snapshot(self):
         with self.lock:

@@ -338,6 +338,20 @@ class FakeApiTest(unittest.TestCase):
         self.c.ok("DELETE", CMS % ns + "/d", {"dryRun": ["All"]})
         self.assertEqual(self.c.ok("GET", CMS % ns + "/d")["data"], {"a": "1"})
 
+    def test_gc_of_objects_created_for_a_gone_owner_and_orphaning(self):
+        ns = self.ns()
+        ref = {"apiVersion": "v1", "kind": "ConfigMap", "name": "ghost",
+               "uid": "00000000-0000-0000-0000-000000000000"}
+        self.c.ok("POST", CMS % ns, {"metadata": {"name": "late", "ownerReferences": [ref]}})
+        self.assertEqual(self.c.req("GET", CMS % ns + "/late")[0], 404,
+                         "an object whose owners are all gone is collected")
+        owner = self.c.ok("POST", CMS % ns, {"metadata": {"name": "o1"}})
+        ref2 = dict(ref, name="o1", uid=owner["metadata"]["uid"])
+        self.c.ok("POST", CMS % ns, {"metadata": {"name": "two", "ownerReferences": [ref2]}})
+        self.c.ok("DELETE", CMS % ns + "/o1", {"propagationPolicy": "Orphan"})
+        kept = self.c.ok("GET", CMS % ns + "/two")
+        self.assertNotIn("ownerReferences", kept["metadata"])
+
     def test_finalizers_delay_deletion(self):
         ns = self.ns()
         self.c.ok("POST", CMS % ns, {"metadata": {"name": "f", "finalizers": ["x/y"]}})

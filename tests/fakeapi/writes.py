@@ -410,11 +410,7 @@ class Writer:
                 new["metadata"]["deletionTimestamp"] = now()
                 return self.s.put(res, new, "MODIFIED")
             if (opts or {}).get("propagationPolicy") == "Orphan":
-                self.s.objects[res.gr].pop(key_of(old))
-                gone = copy.deepcopy(old)
-                gone["metadata"]["resourceVersion"] = self.s.next_rv()
-                self.s.emit(res.gr, "DELETED", gone)
-                return with_type(res, gone)
+                self.s.orphan(old["metadata"]["uid"])
             return with_type(res, self.s._remove(res.gr, old))
 
 
