@@ -68,6 +68,13 @@ stop_fakeapi() {
 	[ -n "${FAKEAPI_PID:-}" ] || return 0
 	kill -TERM "$FAKEAPI_PID" 2>/dev/null
 	wait "$FAKEAPI_PID" 2>/dev/null
+	# wait only works for our own children: a script run by run.sh stops its parent's
+	# server, and must not restart it before the old one has saved state and let go the port
+	local i
+	for i in $(seq 1 100); do
+		kill -0 "$FAKEAPI_PID" 2>/dev/null || break
+		sleep 0.1
+	done
 	FAKEAPI_PID=
 	if [ "${FAKEAPI_KEEP:-0}" != 1 ] && [ "${1:-}" != --keep ]; then
 		rm -rf "$FAKEAPI_DIR"
