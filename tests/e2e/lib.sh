@@ -23,7 +23,8 @@
 E2E_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 FAKEAPI_PY=${FAKEAPI_PY:-$E2E_LIB_DIR/../fakeapi/fakeapi.py}
 # A file, not a variable, because make_namespace usually runs in $(...).
-: "${E2E_NS_FILE:=$(mktemp "${TMPDIR:-/tmp}/e2e-namespaces.XXXXXX")}"
+# Created by the first make_namespace, removed by cleanup_namespaces.
+: "${E2E_NS_FILE:=${TMPDIR:-/tmp}/e2e-namespaces.$$}"
 export E2E_NS_FILE
 
 fail() {
