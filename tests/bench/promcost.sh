@@ -29,6 +29,12 @@
 #     seconds apart: rule group duration (prometheus_rule_group_duration_
 #     seconds_sum), process_cpu_seconds_total, iterations, and the last
 #     duration of every group; at the end the firing alerts are compared.
+#     The budget groups run every 5m and sli-long every 1m, each group at its
+#     own hash offset, so a 2 min window sees its share of them (20 of 50
+#     budget runs on average): the deltas estimate the steady per-minute cost.
+#     "est eval" cross-checks it: sum over groups of last duration x 60/interval.
+#     Durations are wall-clock and inflate when the machine is busy; process
+#     CPU is the figure the goal is about (burnrate <= half of naive).
 # Output: a table per form (rule-eval s/min, process CPU s/min, sum and max
 # of last group durations) and the burnrate/naive ratios. Not a ctest test.
 #

@@ -41,6 +41,7 @@ def snap(url, path):
         "missed": total(m, "prometheus_rule_group_iterations_missed_total"),
         "eval_failures": total(m, "prometheus_rule_evaluation_failures_total"),
         "last_dur": {l: v for l, v in last},
+        "interval": {l: v for l, v in m.get("prometheus_rule_group_interval_seconds", [])},
         "compactions": total(m, "prometheus_tsdb_compactions_total"),
         "compactions_triggered": total(m, "prometheus_tsdb_compactions_triggered_total"),
         "blocks": total(m, "prometheus_tsdb_blocks_loaded"),
@@ -60,10 +61,10 @@ def alerts(url, path):
 
 def table(d, forms):
     rows = {}
-    print("%-9s %6s %9s %11s %9s %10s %10s %7s %6s %7s" % (
-        "form", "rules", "groups", "rule-eval", "cpu", "sum last", "max last", "iters", "missed", "fails"))
-    print("%-9s %6s %9s %11s %9s %10s %10s %7s %6s %7s" % (
-        "", "", "", "s/min", "s/min", "group s", "group s", "", "", ""))
+    print("%-9s %6s %7s %10s %10s %9s %9s %9s %6s %6s %5s" % (
+        "form", "rules", "groups", "rule-eval", "est eval", "cpu", "sum last", "max last", "iters", "missed", "fails"))
+    print("%-9s %6s %7s %10s %10s %9s %9s %9s %6s %6s %5s" % (
+        "", "", "", "s/min", "s/min", "s/min", "group s", "group s", "", "", ""))
     for form in forms:
         try:
             a = json.load(open("%s/%s.t0.json" % (d, form)))
@@ -77,8 +78,10 @@ def table(d, forms):
         }
         rows[form] = r
         last = list(b["last_dur"].values()) or [0.0]
-        print("%-9s %6d %9d %11.4f %9.4f %10.4f %10.4f %7d %6d %7d" % (
-            form, b["rules"], len(b["last_dur"]), r["eval"], r["cpu"], sum(last), max(last),
+        # steady state from the last duration of every group and its interval
+        est = sum(v * 60.0 / b.get("interval", {}).get(k, 30.0) for k, v in b["last_dur"].items())
+        print("%-9s %6d %7d %10.4f %10.4f %9.4f %9.4f %9.4f %6d %6d %5d" % (
+            form, b["rules"], len(b["last_dur"]), r["eval"], est, r["cpu"], sum(last), max(last),
             b["iterations"] - a["iterations"], b["missed"] - a["missed"],
             b["eval_failures"] - a["eval_failures"]))
     base = rows.get("baseline", {"cpu": 0.0})
