@@ -357,6 +357,43 @@ static int start_leader(struct br_controller *c, struct br_error *err)
 	return rc ? rc : br_leader_start(c->leader, err);
 }
 
+static void *stop_one(void *inf)
+{
+	br_informer_stop(inf);
+	return NULL;
+}
+
+/* Each stop takes up to a second (a watch is aborted at its next check):
+ * stop them all at once so that shutdown does not grow with namespaces. */
+static void stop_informers(struct br_controller *c)
+{
+	size_t n = 2 * c->ninf, started = 0;
+	pthread_t *t = calloc(n, sizeof(*t));
+	struct br_informer **all = calloc(n, sizeof(*all));
+
+	for (size_t i = 0; i < c->ninf; i++) {
+		if (all) {
+			all[2 * i] = c->slo_inf[i];
+			all[2 * i + 1] = c->rule_inf[i];
+		}
+	}
+	for (size_t i = 0; t && all && i < n; i++) {
+		if (all[i] && pthread_create(&t[started], NULL, stop_one, all[i]) == 0)
+			started++;
+		else if (all[i])
+			br_informer_stop(all[i]);
+	}
+	for (size_t i = 0; i < started; i++)
+		pthread_join(t[i], NULL);
+	if (!t || !all) /* no memory for threads: one at a time */
+		for (size_t i = 0; i < c->ninf; i++) {
+			br_informer_stop(c->slo_inf[i]);
+			br_informer_stop(c->rule_inf[i]);
+		}
+	free(t);
+	free(all);
+}
+
 static void shutdown_all(struct br_controller *c, int nstarted)
 {
 	atomic_store(&c->stop, 1);
@@ -366,10 +403,7 @@ static void shutdown_all(struct br_controller *c, int nstarted)
 	atomic_store(&c->leading, 0);
 	if (c->leader)
 		br_leader_stop(c->leader);
-	for (size_t i = 0; i < c->ninf; i++) {
-		br_informer_stop(c->slo_inf[i]);
-		br_informer_stop(c->rule_inf[i]);
-	}
+	stop_informers(c);
 }
 
 int br_controller_run(struct br_controller *c, struct br_error *err)
