@@ -1,6 +1,6 @@
 """The minimal client of tests/bench/controller.sh: for each SLO of the state file, one
 server-side apply of its PrometheusRule (the body burnrate would send, rendered once by
-`burnrate generate` and renamed) and one status write (merge patch), with W threads, keep-alive TLS.
+`burnrate generate` and renamed) and one status write (PUT), with W threads, keep-alive TLS.
 usage: controller_minimal.py URL TOKEN CA STATE RULE_JSON WORKERS; prints seconds."""
 import http.client
 import json
@@ -33,18 +33,20 @@ def work():
         rule = json.loads(json.dumps(template).replace(template["metadata"]["name"], name))
         rule["metadata"]["ownerReferences"][0]["uid"] = slo["metadata"]["uid"]
         conn.request("PATCH", "/apis/monitoring.coreos.com/v1/namespaces/%s/prometheusrules/%s"
-                     "?fieldManager=minimal&force=true" % (ns, name), json.dumps(rule),
+                     "?fieldManager=burnrate&force=true" % (ns, name),
+                     json.dumps(rule, separators=(",", ":")),
                      dict(hdr, **{"Content-Type": "application/apply-patch+yaml"}))
         r = conn.getresponse()
         r.read()
         if r.status >= 300:
             errors.append(r.status)
-        status = {"status": {"observedGeneration": 1, "conditions": [{"type": "Ready",
-                  "status": "True", "reason": "Reconciled", "message": "minimal",
-                  "lastTransitionTime": "2026-01-01T00:00:00Z"}]}}
-        conn.request("PATCH", "/apis/burnrate.dev/v1alpha1/namespaces/%s/servicelevelobjectives/%s/status"
-                     % (ns, name), json.dumps(status),
-                     dict(hdr, **{"Content-Type": "application/merge-patch+json"}))
+        # the object as the state file has it: its resourceVersion is current
+        obj = dict(slo, status={"observedGeneration": 1, "conditions": [{"type": "Ready",
+                   "status": "True", "reason": "Reconciled", "message": "minimal",
+                   "lastTransitionTime": "2026-01-01T00:00:00Z"}]})
+        conn.request("PUT", "/apis/burnrate.dev/v1alpha1/namespaces/%s/servicelevelobjectives/%s/status"
+                     % (ns, name), json.dumps(obj, separators=(",", ":")),
+                     dict(hdr, **{"Content-Type": "application/json"}))
         r = conn.getresponse()
         r.read()
         if r.status >= 300:
