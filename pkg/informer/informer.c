@@ -75,6 +75,8 @@ static int same_rv(const json_t *a, const json_t *b)
 static int apply_event(struct br_informer *inf, int deleted, json_t *obj)
 {
 	struct br_buf key;
+	if (inf->opts.transform)
+		inf->opts.transform(inf->opts.transform_ctx, obj);
 	br_buf_init(&key, 4096);
 	int rc = br_informer_key(obj, &key);
 	if (rc < 0) {
@@ -125,6 +127,8 @@ static int replace(struct br_informer *inf, json_t *list)
 		return BR_ENOMEM;
 	json_array_foreach(json_object_get(list, "items"), i, item) {
 		br_buf_reset(&key);
+		if (inf->opts.transform)
+			inf->opts.transform(inf->opts.transform_ctx, item);
 		int rc = br_informer_key(item, &key);
 		if (rc == BR_EINVAL)
 			continue;  /* nameless: cannot be cached, nor watched */

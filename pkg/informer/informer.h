@@ -121,6 +121,13 @@ struct br_informer_options {
 				       * on_update(obj, obj) for each cached
 				       * object (client-go's resync) */
 	struct br_informer_handlers handlers;
+	/* NULL, or called on every listed or watched object before it is
+	 * cached and handed to the handlers (client-go's SetTransform): it
+	 * may change obj in place, e.g. drop fields the caller never reads
+	 * to save memory. Runs on the reflector thread; must keep
+	 * metadata.name, namespace and resourceVersion. */
+	void (*transform)(void *ctx, json_t *obj);
+	void *transform_ctx;
 };
 
 /* Counters, for metrics. */
