@@ -207,12 +207,14 @@ static int start_informers(struct br_controller *c, struct br_error *err)
 			.label_selector = c->selector,
 			.resync_period = c->o.resync,
 			.handlers = { slo_add, slo_update, slo_add, c },
+			.transform = ctl_slo_transform,
 		};
 		struct br_informer_options ro = {
 			.group = "monitoring.coreos.com", .version = "v1",
 			.plural = "prometheusrules", .namespace = ns,
 			.label_selector = MANAGED_SELECTOR,
 			.handlers = { rule_add, rule_update, rule_add, c },
+			.transform = ctl_rule_transform,
 		};
 		int rc = br_informer_create(c->client, &so, &c->slo_inf[i], err);
 		if (rc == 0)

@@ -55,6 +55,16 @@ json_t *ctl_get_rule(struct br_controller *c, const char *key);
 void ctl_log(struct br_controller *c, enum br_log_level level,
 	     const char *ns, const char *name, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
+/* The PrometheusRule cache keeps, instead of the spec, {CTL_DIGEST_KEY:
+ * SHA-256 of the spec's canonical JSON}: rules are ~9 kB of JSON each, and
+ * drift detection only needs to know whether the spec is ours. */
+#define CTL_DIGEST_KEY "burnrate.dev/digest"
+/* Writes the 64 hex digits and a NUL. Returns 0 or BR_ENOMEM. */
+int ctl_spec_digest(const json_t *spec, char out[65]);
+/* Informer transforms: rules lose managedFields, annotations and their spec
+ * (replaced by its digest); SLOs lose managedFields. In place. */
+void ctl_rule_transform(void *ctx, json_t *obj);
+void ctl_slo_transform(void *ctx, json_t *obj);
 /* Numbers compared by value (1 == 1.0), everything else as json_equal. */
 int ctl_json_same(const json_t *a, const json_t *b);
 

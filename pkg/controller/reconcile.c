@@ -7,6 +7,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/evp.h>
+
 #include "buf/buf.h"
 #include "informer/informer.h"
 #include "internal.h"
@@ -307,8 +309,52 @@ static int rule_up_to_date(const json_t *want, const json_t *have)
 	const json_t *ho = json_object_get(hm, "ownerReferences");
 	if (wo && (!ho || !ctl_json_same(wo, ho)))
 		return 0;
-	const json_t *hs = json_object_get(have, "spec");
-	return hs && ctl_json_same(json_object_get(want, "spec"), hs);
+	/* the cache holds the digest of the spec (ctl_rule_transform) */
+	char digest[65];
+	const char *hd = json_string_value(json_object_get(json_object_get(have, "spec"),
+							   CTL_DIGEST_KEY));
+	return hd && ctl_spec_digest(json_object_get(want, "spec"), digest) == 0 &&
+	       strcmp(hd, digest) == 0;
+}
+
+int ctl_spec_digest(const json_t *spec, char out[65])
+{
+	unsigned char md[32];
+	unsigned int len = 0;
+	/* canonical: sorted keys, no spaces; the spec has strings only */
+	char *text = spec ? json_dumps(spec, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY) : NULL;
+
+	if (!text || !EVP_Digest(text, strlen(text), md, &len, EVP_sha256(), NULL) || len != 32) {
+		free(text);
+		return BR_ENOMEM;
+	}
+	free(text);
+	for (unsigned int i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	return 0;
+}
+
+void ctl_rule_transform(void *ctx, json_t *obj)
+{
+	char digest[65];
+	json_t *meta = json_object_get(obj, "metadata");
+
+	(void)ctx;
+	json_object_del(meta, "managedFields");
+	json_object_del(meta, "annotations");
+	json_t *spec = json_object_get(obj, "spec");
+	if (!spec)
+		return;
+	if (ctl_spec_digest(spec, digest) == 0)
+		json_object_set_new(obj, "spec", json_pack("{s:s}", CTL_DIGEST_KEY, digest));
+	else
+		json_object_del(obj, "spec"); /* differs from anything: reapplied */
+}
+
+void ctl_slo_transform(void *ctx, json_t *obj)
+{
+	(void)ctx;
+	json_object_del(json_object_get(obj, "metadata"), "managedFields");
 }
 
 static int apply_rule(struct br_controller *c, const json_t *rule,
