@@ -127,8 +127,6 @@ static int replace(struct br_informer *inf, json_t *list)
 		return BR_ENOMEM;
 	json_array_foreach(json_object_get(list, "items"), i, item) {
 		br_buf_reset(&key);
-		if (inf->opts.transform)
-			inf->opts.transform(inf->opts.transform_ctx, item);
 		int rc = br_informer_key(item, &key);
 		if (rc == BR_EINVAL)
 			continue;  /* nameless: cannot be cached, nor watched */
@@ -173,12 +171,64 @@ static int replace(struct br_informer *inf, json_t *list)
 /* ---------------------------------------------------------------- */
 /* List and watch                                                    */
 
+/* As br_kube_list_all, transforming each page's items as it arrives, so
+ * that the whole untransformed list is never in memory at once. */
+static int list_transformed(struct br_informer *inf, long limit, json_t **out,
+			    struct br_error *err)
+{
+	json_t *all = NULL, *page = NULL, *item;
+	char *cont = NULL;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	for (;;) {
+		rc = br_kube_list(inf->client, inf->path, inf->selector_query, limit,
+				  cont, &page, err);
+		if (rc < 0)
+			break;
+		json_array_foreach(json_object_get(page, "items"), i, item)
+			inf->opts.transform(inf->opts.transform_ctx, item);
+		if (!all) {
+			all = page;
+			if (!json_is_array(json_object_get(all, "items")))
+				json_object_set_new(all, "items", json_array());
+		} else {
+			json_array_extend(json_object_get(all, "items"),
+					  json_object_get(page, "items"));
+			json_object_set(all, "metadata", json_object_get(page, "metadata"));
+			json_decref(page);
+		}
+		page = NULL;
+		const char *next = json_string_value(json_object_get(
+			json_object_get(all, "metadata"), "continue"));
+		free(cont);
+		cont = NULL;
+		if (!next || !next[0])
+			break;
+		if (!(cont = strdup(next))) {
+			rc = br_error_set(err, BR_ENOMEM, "out of memory");
+			break;
+		}
+	}
+	free(cont);
+	if (rc < 0) {
+		json_decref(all);
+		return rc;
+	}
+	json_object_del(json_object_get(all, "metadata"), "continue");
+	*out = all;
+	return 0;
+}
+
 static int list_and_replace(struct br_informer *inf, struct br_error *err)
 {
 	json_t *list = NULL;
 	long limit = inf->opts.page_size < 0 ? 0 : inf->opts.page_size;
-	int rc = br_kube_list_all(inf->client, inf->path, inf->selector_query,
-				  limit, &list, err);
+	int rc = inf->opts.transform
+		? list_transformed(inf, limit, &list, err)
+		: br_kube_list_all(inf->client, inf->path, inf->selector_query,
+				   limit, &list, err);
 	if (rc == 0)
 		rc = replace(inf, list);
 	json_decref(list);
