@@ -160,8 +160,8 @@ static int init_share(struct br_kube_client *c, struct br_error *err)
 	curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
 	curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
 	/* not CURL_LOCK_DATA_CONNECT: libcurl does not support sharing a
-	 * connection cache between concurrent threads; the handle pool keeps
-	 * connections instead */
+	 * connection cache between concurrent threads; requests share the
+	 * multi handle's cache instead (multi.c) */
 	return 0;
 }
 
@@ -198,6 +198,10 @@ int br_kube_client_create(const struct br_kube_config *cfg,
 	}
 	if ((rc = init_share(c, err)) < 0 || (rc = setup_url(c, err)) < 0)
 		goto fail;
+	if (br_kube__multi_start(c) < 0) {
+		rc = br_error_set(err, BR_ENOMEM, "cannot start the transport thread");
+		goto fail;
+	}
 	if (c->cfg.token_file && (rc = br_kube__token_refresh(c, 1, err)) < 0)
 		goto fail;
 	*out = c;
@@ -211,6 +215,8 @@ void br_kube_client_free(struct br_kube_client *c)
 {
 	if (!c)
 		return;
+	if (c->multi || c->multi_running)
+		br_kube__multi_stop(c);
 	for (size_t i = 0; i < c->pool_len; i++)
 		curl_easy_cleanup(c->pool[i]);
 	pthread_mutex_destroy(&c->pool_mu);
@@ -396,8 +402,8 @@ CURL *br_kube__handle_get(struct br_kube_client *c)
 
 void br_kube__handle_put(struct br_kube_client *c, CURL *h)
 {
-	/* reset drops the options (and their pointers into our stack) but
-	 * keeps the live connections and TLS state for the next request */
+	/* reset drops the options (and their pointers into our stack); the
+	 * connections live in the multi handle's cache, not in h */
 	curl_easy_reset(h);
 	pthread_mutex_lock(&c->pool_mu);
 	if (c->pool_len < KUBE_POOL_MAX) {

@@ -5,11 +5,14 @@
 
 #include <curl/curl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "kube/kube.h"
 
 #define KUBE_SHARE_LOCKS 8
-#define KUBE_POOL_MAX 16   /* idle easy handles kept, each with its connections */
+#define KUBE_POOL_MAX 16   /* idle easy handles kept for reuse */
+
+struct br_kube__transfer;
 
 struct br_kube_client {
 	struct br_kube_config cfg;     /* own copy */
@@ -27,6 +30,14 @@ struct br_kube_client {
 	pthread_mutex_t token_mu;      /* guards token and token_read_at */
 	char *token;                   /* from token_file, or NULL */
 	double token_read_at;
+	/* multi.c: the request transport */
+	CURLM *multi;                  /* owns the connection cache */
+	pthread_t multi_thread;
+	int multi_running;
+	atomic_int multi_stop;
+	pthread_mutex_t multi_mu;      /* guards multi_pending and done flags */
+	pthread_cond_t multi_done;     /* broadcast when a transfer finishes */
+	struct br_kube__transfer *multi_pending; /* handed over, not added yet */
 };
 
 int br_kube__token_refresh(struct br_kube_client *c, int force,
@@ -37,6 +48,15 @@ void br_kube__setup_handle(struct br_kube_client *c, CURL *h, char *errbuf);
 char *br_kube__url(struct br_kube_client *c, const char *path,
 		   const char *query);
 int br_kube__curl_code(CURLcode cc);
+/* Starts the multi thread. Returns 0 or BR_ENOMEM. */
+int br_kube__multi_start(struct br_kube_client *c);
+/* Stops it and frees the multi; no transfer may be in flight. Safe on a
+ * client whose start failed or never ran (fields zeroed). */
+void br_kube__multi_stop(struct br_kube_client *c);
+/* Runs the prepared easy handle h on the client's multi handle (shared
+ * connections, HTTP/2 multiplexing) and returns its result once done. The
+ * handle's callbacks run on the multi thread meanwhile. Thread-safe. */
+CURLcode br_kube__multi_perform(struct br_kube_client *c, CURL *h);
 /* Takes an idle easy handle (its connections stay open for reuse), or a new
  * one; NULL when out of memory. Give it back with br_kube__handle_put. */
 CURL *br_kube__handle_get(struct br_kube_client *c);

@@ -3,13 +3,13 @@
  *
  * Configuration is plain data (struct br_kube_config, init/release). The
  * client is opaque (create/free) and thread-safe: any number of threads may
- * call br_kube_request() and the helpers on one client at once. Each request
- * takes a libcurl easy handle from a small pool; a handle keeps its
- * connections open, so workers reuse a few connections (libcurl does not
- * support one connection cache shared by concurrent threads), and all
- * handles share a CURLSH for DNS and TLS sessions. HTTP/2 is negotiated where
- * the server offers it (one request per connection at a time: the easy
- * interface does not multiplex). TLS is always verified unless
+ * call br_kube_request() and the helpers on one client at once. Requests
+ * run on one libcurl multi handle driven by a thread of the client's, so all
+ * threads share one connection cache and, where the server offers HTTP/2
+ * (negotiated by ALPN), one multiplexed connection: many workers, few
+ * connections, as with client-go. Watch streams use an easy handle and a
+ * connection each. All handles share a CURLSH for DNS and TLS sessions.
+ * TLS is always verified unless
  * the configuration says insecure. A bearer token read from a file is re-read
  * every minute and after a 401, because service-account tokens rotate; no
  * token ever appears in an error message.

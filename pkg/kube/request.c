@@ -113,7 +113,7 @@ static void perform(struct br_kube_client *c, const char *method,
 	if (auth)
 		hdrs = curl_slist_append(hdrs, auth);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-	cc = curl_easy_perform(h);
+	cc = br_kube__multi_perform(c, h);
 	x->curl_rc = br_kube__curl_code(cc);
 	if (cc == CURLE_WRITE_ERROR)
 		x->curl_rc = BR_ELIMIT;
