@@ -47,10 +47,36 @@ static double now_mono(void)
 /* ---------------------------------------------------------------- */
 /* Cache and callbacks                                               */
 
-static void set_rv(struct br_informer *inf, const json_t *obj)
+/* The cache keeps each object as its compact JSON text (a jansson string),
+ * not as a tree: a tree takes several times the memory of its text (an
+ * allocation per node, a hash table per object), and the caches of 10,000
+ * SLOs must fit in a few megabytes. Readers get a tree parsed from the text,
+ * theirs to keep or change. */
+static json_t *entry_new(const json_t *obj)
 {
-	const char *rv = json_string_value(
-		json_object_get(json_object_get(obj, "metadata"), "resourceVersion"));
+	char *text = json_dumps(obj, JSON_COMPACT);
+	json_t *e = text ? json_stringn_nocheck(text, strlen(text)) : NULL;
+
+	free(text);
+	return e;
+}
+
+/* A new tree from an entry, or NULL (out of memory). */
+static json_t *entry_tree(const json_t *e)
+{
+	return e ? json_loadb(json_string_value(e), json_string_length(e), 0, NULL)
+		 : NULL;
+}
+
+static int entry_same(const json_t *a, const json_t *b)
+{
+	return json_string_length(a) == json_string_length(b) &&
+	       memcmp(json_string_value(a), json_string_value(b),
+		      json_string_length(a)) == 0;
+}
+
+static void set_rv_str(struct br_informer *inf, const char *rv)
+{
 	if (!rv)
 		return;
 	char *copy = strdup(rv);
@@ -62,13 +88,23 @@ static void set_rv(struct br_informer *inf, const json_t *obj)
 	pthread_mutex_unlock(&inf->mu);
 }
 
-static int same_rv(const json_t *a, const json_t *b)
+static void set_rv(struct br_informer *inf, const json_t *obj)
 {
-	const char *ra = json_string_value(json_object_get(
-		json_object_get(a, "metadata"), "resourceVersion"));
-	const char *rb = json_string_value(json_object_get(
-		json_object_get(b, "metadata"), "resourceVersion"));
-	return ra && rb && strcmp(ra, rb) == 0;
+	set_rv_str(inf, json_string_value(json_object_get(
+		json_object_get(obj, "metadata"), "resourceVersion")));
+}
+
+/* Hands an update to the handler: old parsed from its entry (obj itself
+ * when that fails: the handler learns of the change all the same). */
+static void notify_update(struct br_informer *inf, const json_t *old_entry,
+			  json_t *obj)
+{
+	const struct br_informer_handlers *h = &inf->opts.handlers;
+	if (!h->on_update)
+		return;
+	json_t *old = entry_tree(old_entry);
+	h->on_update(h->ctx, old ? old : obj, obj);
+	json_decref(old);
 }
 
 /* Applies one ADDED/MODIFIED (deleted 0) or DELETED (1) event. */
@@ -84,13 +120,18 @@ static int apply_event(struct br_informer *inf, int deleted, json_t *obj)
 		return br_error_set(&inf->watch_err, BR_EPARSE,
 				    "watch event object without metadata.name");
 	}
+	json_t *entry = deleted ? NULL : entry_new(obj);
+	if (!deleted && !entry) {
+		br_buf_release(&key);
+		return br_error_set(&inf->watch_err, BR_ENOMEM, "cache: out of memory");
+	}
 	pthread_mutex_lock(&inf->cb_mu);
 	pthread_mutex_lock(&inf->mu);
 	json_t *old = json_incref(json_object_get(inf->cache, key.data));
 	if (deleted)
 		json_object_del(inf->cache, key.data);
 	else
-		rc = json_object_set(inf->cache, key.data, obj) ? BR_ENOMEM : 0;
+		rc = json_object_set_new(inf->cache, key.data, entry) ? BR_ENOMEM : 0;
 	inf->stats.events++;
 	pthread_mutex_unlock(&inf->mu);
 	br_buf_release(&key);
@@ -104,8 +145,7 @@ static int apply_event(struct br_informer *inf, int deleted, json_t *obj)
 		if (h->on_delete)
 			h->on_delete(h->ctx, obj);
 	} else if (old) {
-		if (h->on_update)
-			h->on_update(h->ctx, old, obj);
+		notify_update(inf, old, obj);
 	} else if (h->on_add) {
 		h->on_add(h->ctx, obj);
 	}
@@ -115,48 +155,47 @@ static int apply_event(struct br_informer *inf, int deleted, json_t *obj)
 	return 0;
 }
 
-/* Installs a fresh list as the cache and tells the handlers what changed:
- * adds, updates where the resourceVersion differs, deletes for the gone. */
-static int replace(struct br_informer *inf, json_t *list)
+/* Hands entry to on_add or on_delete as a tree. */
+static void notify_one(struct br_informer *inf,
+		       void (*fn)(void *ctx, json_t *obj), const json_t *entry)
 {
-	json_t *fresh = json_object(), *item;
-	size_t i;
-	struct br_buf key;
-	br_buf_init(&key, 4096);
-	if (!fresh)
-		return BR_ENOMEM;
-	json_array_foreach(json_object_get(list, "items"), i, item) {
-		br_buf_reset(&key);
-		int rc = br_informer_key(item, &key);
-		if (rc == BR_EINVAL)
-			continue;  /* nameless: cannot be cached, nor watched */
-		if (rc < 0 || json_object_set(fresh, key.data, item)) {
-			br_buf_release(&key);
-			json_decref(fresh);
-			return BR_ENOMEM;
-		}
-	}
-	br_buf_release(&key);
+	if (!fn)
+		return;
+	json_t *o = entry_tree(entry);
+	if (o)
+		fn(inf->opts.handlers.ctx, o);
+	json_decref(o);
+}
+
+/* Installs a fresh cache (key -> entry, as listed; taken over) and tells the
+ * handlers what changed: adds, updates where the object differs, deletes
+ * for the gone. rv is the list's resourceVersion. */
+static int replace(struct br_informer *inf, json_t *fresh, const char *rv)
+{
 	pthread_mutex_lock(&inf->cb_mu);
 	pthread_mutex_lock(&inf->mu);
 	json_t *old = inf->cache;
 	inf->cache = json_incref(fresh);
 	pthread_mutex_unlock(&inf->mu);
-	set_rv(inf, list);
+	set_rv_str(inf, rv);
 
 	const struct br_informer_handlers *h = &inf->opts.handlers;
 	const char *k;
-	json_t *o;
-	json_object_foreach(fresh, k, item) {
+	json_t *e, *o;
+	json_object_foreach(fresh, k, e) {
 		o = json_object_get(old, k);
-		if (!o && h->on_add)
-			h->on_add(h->ctx, item);
-		else if (o && !same_rv(o, item) && h->on_update)
-			h->on_update(h->ctx, o, item);
+		if (!o) {
+			notify_one(inf, h->on_add, e);
+		} else if (!entry_same(o, e) && h->on_update) {
+			json_t *obj = entry_tree(e);
+			if (obj)
+				notify_update(inf, o, obj);
+			json_decref(obj);
+		}
 	}
 	json_object_foreach(old, k, o) {
-		if (!json_object_get(fresh, k) && h->on_delete)
-			h->on_delete(h->ctx, o);
+		if (!json_object_get(fresh, k))
+			notify_one(inf, h->on_delete, o);
 	}
 	json_decref(old);
 	json_decref(fresh);
@@ -171,67 +210,68 @@ static int replace(struct br_informer *inf, json_t *list)
 /* ---------------------------------------------------------------- */
 /* List and watch                                                    */
 
-/* As br_kube_list_all, transforming each page's items as it arrives, so
- * that the whole untransformed list is never in memory at once. */
-static int list_transformed(struct br_informer *inf, long limit, json_t **out,
-			    struct br_error *err)
+/* Adds a page's items to fresh as cache entries, transformed first, so
+ * that the whole list is never in memory as trees. */
+static int add_page(struct br_informer *inf, const json_t *page, json_t *fresh)
 {
-	json_t *all = NULL, *page = NULL, *item;
-	char *cont = NULL;
+	struct br_buf key;
+	json_t *item;
 	size_t i;
-	int rc;
+	int rc = 0;
 
-	*out = NULL;
-	for (;;) {
+	br_buf_init(&key, 4096);
+	json_array_foreach(json_object_get(page, "items"), i, item) {
+		if (inf->opts.transform)
+			inf->opts.transform(inf->opts.transform_ctx, item);
+		br_buf_reset(&key);
+		rc = br_informer_key(item, &key);
+		if (rc == BR_EINVAL) {
+			rc = 0;
+			continue;  /* nameless: cannot be cached, nor watched */
+		}
+		json_t *e = rc < 0 ? NULL : entry_new(item);
+		if (!e || json_object_set_new(fresh, key.data, e)) {
+			rc = BR_ENOMEM;
+			break;
+		}
+	}
+	br_buf_release(&key);
+	return rc;
+}
+
+/* Lists page by page into a fresh cache and installs it. */
+static int list_and_replace(struct br_informer *inf, struct br_error *err)
+{
+	long limit = inf->opts.page_size < 0 ? 0 : inf->opts.page_size;
+	json_t *fresh = json_object(), *page = NULL;
+	char *cont = NULL, *rv = NULL;
+	int rc = fresh ? 0 : br_error_set(err, BR_ENOMEM, "out of memory");
+
+	while (rc == 0) {
 		rc = br_kube_list(inf->client, inf->path, inf->selector_query, limit,
 				  cont, &page, err);
 		if (rc < 0)
 			break;
-		json_array_foreach(json_object_get(page, "items"), i, item)
-			inf->opts.transform(inf->opts.transform_ctx, item);
-		if (!all) {
-			all = page;
-			if (!json_is_array(json_object_get(all, "items")))
-				json_object_set_new(all, "items", json_array());
-		} else {
-			json_array_extend(json_object_get(all, "items"),
-					  json_object_get(page, "items"));
-			json_object_set(all, "metadata", json_object_get(page, "metadata"));
-			json_decref(page);
-		}
-		page = NULL;
-		const char *next = json_string_value(json_object_get(
-			json_object_get(all, "metadata"), "continue"));
+		const json_t *md = json_object_get(page, "metadata");
+		const char *next = json_string_value(json_object_get(md, "continue"));
+		const char *prv = json_string_value(json_object_get(md, "resourceVersion"));
 		free(cont);
-		cont = NULL;
-		if (!next || !next[0])
-			break;
-		if (!(cont = strdup(next))) {
+		free(rv);
+		cont = next && next[0] ? strdup(next) : NULL;
+		rv = prv ? strdup(prv) : NULL;
+		if (add_page(inf, page, fresh) < 0 || (next && next[0] && !cont) ||
+		    (prv && !rv))
 			rc = br_error_set(err, BR_ENOMEM, "out of memory");
+		json_decref(page);
+		page = NULL;
+		if (!cont)
 			break;
-		}
 	}
 	free(cont);
-	if (rc < 0) {
-		json_decref(all);
-		return rc;
-	}
-	json_object_del(json_object_get(all, "metadata"), "continue");
-	*out = all;
-	return 0;
-}
-
-static int list_and_replace(struct br_informer *inf, struct br_error *err)
-{
-	json_t *list = NULL;
-	long limit = inf->opts.page_size < 0 ? 0 : inf->opts.page_size;
-	int rc = inf->opts.transform
-		? list_transformed(inf, limit, &list, err)
-		: br_kube_list_all(inf->client, inf->path, inf->selector_query,
-				   limit, &list, err);
 	if (rc == 0)
-		rc = replace(inf, list);
-	json_decref(list);
+		rc = replace(inf, json_incref(fresh), rv);
+	json_decref(fresh);
+	free(rv);
 	pthread_mutex_lock(&inf->mu);
 	if (rc == 0) {
 		if (inf->stats.lists++ > 0)
@@ -408,8 +448,10 @@ static void *resync(void *arg)
 		const char *k;
 		json_t *o;
 		json_object_foreach(snap, k, o) {
-			if (h->on_update)
-				h->on_update(h->ctx, o, o);
+			json_t *obj = h->on_update ? entry_tree(o) : NULL;
+			if (obj)
+				h->on_update(h->ctx, obj, obj);
+			json_decref(obj);
 		}
 		pthread_mutex_unlock(&inf->cb_mu);
 		json_decref(snap);
@@ -597,8 +639,10 @@ int br_informer_wait_synced(struct br_informer *inf, double timeout)
 json_t *br_informer_get(struct br_informer *inf, const char *key)
 {
 	pthread_mutex_lock(&inf->mu);
-	json_t *o = json_incref(json_object_get(inf->cache, key));
+	json_t *e = json_incref(json_object_get(inf->cache, key));
 	pthread_mutex_unlock(&inf->mu);
+	json_t *o = entry_tree(e);
+	json_decref(e);
 	return o;
 }
 

@@ -168,8 +168,9 @@ int br_informer_has_synced(struct br_informer *inf);
 /* Waits up to timeout seconds for has_synced. Returns 0 or BR_ETIMEOUT. */
 int br_informer_wait_synced(struct br_informer *inf, double timeout);
 
-/* The cached object for key ("namespace/name"): a new reference (you own
- * it: json_decref), or NULL when not cached. */
+/* The cached object for key ("namespace/name"): a new tree parsed from the
+ * cache's compact JSON text (you own it: json_decref; changing it changes
+ * nothing in the cache), or NULL when not cached (or out of memory). */
 json_t *br_informer_get(struct br_informer *inf, const char *key);
 
 /* Every cached key, sorted: *keys is a malloc'ed array of *n malloc'ed
