@@ -67,7 +67,8 @@ stringData:
     - name: default
     - name: payments-pager
   burnrate.yaml: |
-    {}
+    receivers:
+      payments-pager: [payments, search]
 YAML
 }
 
