@@ -8,6 +8,7 @@ packages=(
   libcurl4-openssl-dev libjansson-dev libyaml-dev libssl-dev libcmocka-dev libmicrohttpd-dev
   prometheus prometheus-alertmanager
   python3 python3-yaml curl openssl ca-certificates time procps
+  lua5.1
 )
 
 missing=()
