@@ -91,6 +91,30 @@ grep -q 'kind: Secret\|resources: \[secrets\]' "$work/default.yaml" && fail "def
 grep -q -- '--namespace=payments' "$work/full.yaml" || fail "watchNamespaces not passed"
 echo "Deployment and RBAC invariants: ok"
 
+# the chart README documents every value, and only values that exist
+python3 - <<'PY' || fail "charts/burnrate/README.md and values.yaml disagree"
+import re, sys, yaml
+values = yaml.safe_load(open("charts/burnrate/values.yaml"))
+readme = open("charts/burnrate/README.md").read()
+documented = set(re.findall(r"^\| `([A-Za-z][A-Za-z0-9.]*)` \|", readme, re.M))
+# maps and lists of free-form content are documented as a whole
+whole = {"ruleLabels", "serviceAccount.annotations", "podAnnotations", "podLabels", "nodeSelector",
+         "affinity", "resources", "podSecurityContext", "securityContext", "serviceMonitor.labels",
+         "prometheusRule.labels", "prometheusRule.alertLabels"}
+def leaves(d, p=""):
+    for k, x in d.items():
+        if isinstance(x, dict) and p + k not in whole and x:
+            yield from leaves(x, p + k + ".")
+        else:
+            yield p + k
+keys = set(leaves(values))
+bad = sorted(keys - documented) + ["(no such value) " + k for k in sorted(documented - keys)]
+for b in bad:
+    print("README: " + b)
+sys.exit(1 if bad else 0)
+PY
+echo "chart README documents every value: ok"
+
 # the self-alerts are valid Prometheus rules
 for f in default full; do
 	python3 - "$work/$f.yaml" >"$work/$f.rules.yaml" <<'PY'
