@@ -17,6 +17,9 @@ command -v npm >/dev/null && command -v node >/dev/null || {
 	echo "tools.sh: npm/node missing" >&2
 	exit 77
 }
+# tests may call this at the same time: one installs, the others wait
+exec 9>"$dir/.lock"
+flock 9
 stamp=$dir/node_modules/.burnrate-lock
 if ! cmp -s "$dir/package-lock.json" "$stamp" 2>/dev/null; then
 	(cd "$dir" && npm ci --silent --no-audit --no-fund >&2)
