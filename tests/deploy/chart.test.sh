@@ -49,7 +49,7 @@ bad=(
 	"log.level=verbose" "log.format=xml" "replicaCount=0" "serviceMonitr.enabled=true"
 	"prometheus.url=prometheus:9090" "controller.workers=0" "controller.resync=10x"
 	"watchNamespaces[0]=Payments" "ruleLabels.release=a b" "image.pullPolicy=Sometimes"
-	"runbookBaseURL=https://runbooks.example.com/" "alertmanager.baseSecret.name=only-one"
+	"runbookBaseURL=https://runbooks.example.com/" "runbookBaseURL=https://x/{{y}}" "alertmanager.baseSecret.name=only-one"
 	"replicaCount=2,leaderElection.enabled=false" "podDisruptionBudget.maxUnavailable=half"
 )
 for v in "${bad[@]}"; do
