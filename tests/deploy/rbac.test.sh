@@ -119,9 +119,30 @@ PY
 		{ grep '^fakeapi: "' "$work/$name.requests" | sort | uniq -c; fail "$name: RBAC and the calls disagree"; }
 }
 
+# every flag the chart can render (values-full.yaml) is one burnrate controller knows
+render -f "$src/tests/deploy/values-full.yaml" | python3 -c '
+import re, sys, yaml
+help_text = sys.argv[1]
+routing, budget = sys.argv[2] == "1", sys.argv[3] == "1"
+dep = next(d for d in yaml.safe_load_all(sys.stdin) if d and d["kind"] == "Deployment")
+bad = []
+for a in dep["spec"]["template"]["spec"]["containers"][0]["args"][1:]:
+    flag = a.split("=")[0]
+    if re.search(re.escape(flag) + r"\b", help_text):
+        continue
+    if (not routing and flag.startswith("--alertmanager")) or (not budget and flag in (
+            "--prometheus-url", "--prometheus-ca", "--prometheus-bearer-token-file", "--budget-interval")):
+        continue
+    bad.append(flag)
+for b in bad:
+    print("FAIL: the chart renders %s, which burnrate controller does not know" % b)
+sys.exit(1 if bad else 0)' "$help" "$routing" "$budget" || fail "chart arguments"
+echo "chart arguments: all known to burnrate controller"
+
 scenario default burnrate "" -f /dev/null
 
-full=(--set "watchNamespaces={payments,search}" --set leaderElection.namespace=burnrate-system)
+full=(--set "watchNamespaces={payments,search}" --set leaderElection.namespace=burnrate-system
+	--set runbookBaseURL=https://runbooks.example.com/burnrate)
 [ "$routing" = 1 ] && full+=(--set alertmanager.baseSecret.namespace=monitoring
 	--set alertmanager.baseSecret.name=alertmanager-base
 	--set alertmanager.targetSecret.namespace=monitoring
