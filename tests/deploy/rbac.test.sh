@@ -131,7 +131,8 @@ for a in dep["spec"]["template"]["spec"]["containers"][0]["args"][1:]:
     if re.search(re.escape(flag) + r"\b", help_text):
         continue
     if (not routing and flag.startswith("--alertmanager")) or (not budget and flag in (
-            "--prometheus-url", "--prometheus-ca", "--prometheus-bearer-token-file", "--budget-interval")):
+            "--prometheus-url", "--prometheus-ca", "--prometheus-bearer-token-file", "--budget-interval",
+            "--prometheus-timeout")):
         continue
     bad.append(flag)
 for b in bad:
