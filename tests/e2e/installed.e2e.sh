@@ -71,7 +71,8 @@ echo "metrics through the Service: ok"
 
 can() { kubectl auth can-i --as="$SA" "$@" 2>/dev/null; }
 for yes in "list servicelevelobjectives.burnrate.dev -A" "watch servicelevelobjectives.burnrate.dev -A" \
-	"update servicelevelobjectives.burnrate.dev/status -n $NS" "patch prometheusrules.monitoring.coreos.com -n $NS" \
+	"update servicelevelobjectives.burnrate.dev --subresource=status -n $NS" \
+	"patch prometheusrules.monitoring.coreos.com -n $NS" "create prometheusrules.monitoring.coreos.com -n $NS" \
 	"create events -n $NS" "get leases.coordination.k8s.io/burnrate-controller -n $INS"; do
 	[ "$(can $yes)" = yes ] || fail "the service account cannot $yes"
 done
