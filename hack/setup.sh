@@ -8,6 +8,7 @@ packages=(
   libcurl4-openssl-dev libjansson-dev libyaml-dev libssl-dev libcmocka-dev libmicrohttpd-dev
   prometheus prometheus-alertmanager nginx-light
   python3 python3-yaml curl openssl ca-certificates time procps
+  lua5.1
 )
 
 missing=()
@@ -15,6 +16,9 @@ for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 # kubectl is not in Debian 12's archive; the tests use it when it is on PATH.
+# Node.js and npm fetch the deployment tests' tools (helm, schema validators): the
+# machine's own when present, else Debian's.
+command -v npm >/dev/null || missing+=(nodejs npm)
 
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""
@@ -23,4 +27,6 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+# helm and the Kubernetes schema validators, pinned in hack/tools/package-lock.json
+bash "$(dirname "$0")/tools.sh" >/dev/null || echo "setup: hack/tools.sh failed: the deployment tests will skip"
 echo "setup: all build and test dependencies present"

@@ -57,6 +57,11 @@ int cli_paths_add(struct cli_paths *paths, char *path);
  * significant digits (14.4, 0.005, 6). Returns out. */
 char *cli_number(double v, char *out, size_t size);
 
+/* Whether s is usable as --runbook-base-url: http:// or https://, something
+ * after it, no trailing slash, no whitespace, no "{{" (Prometheus expands
+ * annotations as templates). Can't fail. */
+int cli_runbook_url_ok(const char *s);
+
 /* Subcommands: argc/argv start at the subcommand name. Return an exit code. */
 int cli_validate(int argc, char **argv);
 int cli_generate(int argc, char **argv);

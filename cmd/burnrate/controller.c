@@ -23,9 +23,12 @@ static const char usage[] =
 	"           [--leader-elect] [--leader-election-namespace NS]\n"
 	"           [--metrics-bind-address :8080] [--health-probe-bind-address :8081]\n"
 	"           [--log-format json|text] [--log-level debug|info|warn|error]\n"
+	"           [--runbook-base-url URL]\n"
 	"\n"
 	"--metrics-bind-address serves /metrics, /healthz and /readyz; the health\n"
 	"probe address serves the same; \"0\" turns either off.\n"
+	"--runbook-base-url sets runbook_url URL/page.md or URL/ticket.md on the\n"
+	"alerts of SLOs that set no runbook_url annotation.\n"
 	"\n"
 	"Runs the operator: keeps, for every ServiceLevelObjective, a PrometheusRule\n"
 	"of the same name and the SLO's status up to date. Without --kubeconfig it\n"
@@ -82,7 +85,7 @@ static void log_line(void *ctx, enum br_log_level level, const char *ns,
 
 struct ctl_opts {
 	const char *kubeconfig, *context, *selector, *leader_ns;
-	const char *metrics_addr, *health_addr;
+	const char *metrics_addr, *health_addr, *runbook_base_url;
 	char **namespaces;
 	size_t nns;
 	struct br_labels labels;
@@ -152,7 +155,7 @@ static int add_namespace(struct ctl_opts *o, char *ns)
 
 enum { O_KUBECONFIG = 256, O_CONTEXT, O_NAMESPACE, O_SELECTOR, O_WORKERS,
        O_QPS, O_BURST, O_RESYNC, O_RULE_LABEL, O_LEADER, O_LEADER_NS,
-       O_METRICS, O_HEALTH, O_LOG_FORMAT, O_LOG_LEVEL };
+       O_METRICS, O_HEALTH, O_LOG_FORMAT, O_LOG_LEVEL, O_RUNBOOK };
 
 static const struct option longopts[] = {
 	{"kubeconfig", required_argument, NULL, O_KUBECONFIG},
@@ -170,6 +173,7 @@ static const struct option longopts[] = {
 	{"health-probe-bind-address", required_argument, NULL, O_HEALTH},
 	{"log-format", required_argument, NULL, O_LOG_FORMAT},
 	{"log-level", required_argument, NULL, O_LOG_LEVEL},
+	{"runbook-base-url", required_argument, NULL, O_RUNBOOK},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -237,6 +241,12 @@ static int parse_opt(struct ctl_opts *o, int opt, char *arg)
 				o->level = (enum br_log_level)i;
 				return 0;
 			}
+		break;
+	case O_RUNBOOK:
+		if (cli_runbook_url_ok(arg)) {
+			o->runbook_base_url = arg;
+			return 0;
+		}
 		break;
 	default:
 		return -1;
@@ -370,6 +380,7 @@ static int run(struct ctl_opts *o, struct logger *lg)
 			.namespace_count = o->nns, .selector = o->selector,
 			.workers = o->workers, .resync = o->resync,
 			.rule_labels = &o->labels, .leader_elect = o->leader_elect,
+			.runbook_base_url = o->runbook_base_url,
 			.leader_namespace = o->leader_ns,
 			.log = log_line, .log_ctx = lg, .log_level = o->level,
 			.metrics = metrics,

@@ -17,7 +17,7 @@
 
 static const char usage[] =
 	"usage: burnrate generate -f PATH [-f PATH ...] [-o DIR] [--format FORMAT]\n"
-	"                         [--rule-label KEY=VALUE ...]\n"
+	"                         [--rule-label KEY=VALUE ...] [--runbook-base-url URL]\n"
 	"\n"
 	"Renders ServiceLevelObjectives as Prometheus rules: recording rules for the\n"
 	"SLI at each alert window, the error budget left, and the multi-window\n"
@@ -31,6 +31,8 @@ static const char usage[] =
 	"                        {groups: [...]} for promtool, Prometheus, Thanos, Mimir\n"
 	"      --rule-label K=V  extra label on every PrometheusRule (repeatable), e.g.\n"
 	"                        release=kube-prometheus-stack\n"
+	"      --runbook-base-url URL  runbook_url URL/page.md or URL/ticket.md on\n"
+	"                        alerts whose SLO sets no runbook_url annotation\n"
 	"\n"
 	"Exit codes: 0 ok, 1 invalid input (nothing written), 2 usage error.\n";
 
@@ -38,6 +40,7 @@ struct gen_opts {
 	struct cli_paths paths;
 	const char *outdir;
 	int plain_rules;
+	const char *runbook_base_url; /* NULL: none */
 	struct br_labels labels; /* sorted; strings borrowed from argv */
 };
 
@@ -109,6 +112,7 @@ static int parse_args(int argc, char **argv, struct gen_opts *o)
 		{ "output", required_argument, NULL, 'o' },
 		{ "format", required_argument, NULL, 'F' },
 		{ "rule-label", required_argument, NULL, 'l' },
+		{ "runbook-base-url", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -140,6 +144,13 @@ static int parse_args(int argc, char **argv, struct gen_opts *o)
 			if (add_rule_label(o, optarg))
 				return CLI_USAGE;
 			break;
+		case 'R':
+			if (!cli_runbook_url_ok(optarg)) {
+				fprintf(stderr, "burnrate generate: --runbook-base-url wants an http(s) URL without a trailing slash, got \"%s\"\n", optarg);
+				return CLI_USAGE;
+			}
+			o->runbook_base_url = optarg;
+			break;
 		default:
 			fputs(usage, stderr);
 			return CLI_USAGE;
@@ -162,13 +173,20 @@ static int parse_args(int argc, char **argv, struct gen_opts *o)
 static int render(const struct gen_opts *o, const struct br_slo *slo,
 		  struct br_buf *out, struct br_error *err)
 {
-	struct br_rules_options ro = { .rule_labels = &o->labels };
+	struct br_rules_options ro = { .rule_labels = &o->labels,
+				       .runbook_base_url = o->runbook_base_url };
 	json_t *doc = NULL, *groups = NULL;
 	int rc;
 
 	br_buf_reset(out);
 	if (o->plain_rules) {
 		rc = br_rules_groups(slo, &groups, err);
+		if (rc == 0 && o->runbook_base_url)
+			rc = br_rules_set_runbooks(groups, o->runbook_base_url, err);
+		if (rc != 0) {
+			json_decref(groups);
+			groups = NULL;
+		}
 		if (rc == 0) {
 			doc = json_pack("{s:o}", "groups", groups);
 			rc = doc ? 0 : br_error_set(err, BR_ENOMEM, "out of memory");

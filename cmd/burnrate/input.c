@@ -354,3 +354,21 @@ char *cli_number(double v, char *out, size_t size)
 	snprintf(out, size, "%.10g", v);
 	return out;
 }
+
+int cli_runbook_url_ok(const char *s)
+{
+	size_t n = strlen(s), scheme;
+
+	if (strncmp(s, "https://", 8) == 0)
+		scheme = 8;
+	else if (strncmp(s, "http://", 7) == 0)
+		scheme = 7;
+	else
+		return 0;
+	if (n == scheme || s[n - 1] == '/' || strstr(s, "{{"))
+		return 0;
+	for (const char *p = s; *p; p++)
+		if ((unsigned char)*p <= ' ' || *p == 0x7f)
+			return 0;
+	return 1;
+}

@@ -51,6 +51,9 @@ struct br_controller_options {
 	const struct br_labels *rule_labels; /* extra PrometheusRule labels;
 					 * borrowed, must outlive the
 					 * controller; NULL: none */
+	const char *runbook_base_url;   /* runbook_url base for alerts of SLOs
+					 * that set none (br_rules_options);
+					 * borrowed like rule_labels; NULL: none */
 	int leader_elect;               /* 1: only the Lease holder works */
 	const char *leader_namespace;   /* of the Lease; NULL: the client's */
 	const char *leader_name;        /* NULL: "burnrate-controller" */

@@ -393,7 +393,8 @@ static int apply_rule(struct br_controller *c, const json_t *rule,
 static int reconcile_valid(struct br_controller *c, const json_t *obj,
 			   const struct br_slo *slo, double *retry_after)
 {
-	struct br_rules_options ro = { c->o.rule_labels };
+	struct br_rules_options ro = { .rule_labels = c->o.rule_labels,
+				       .runbook_base_url = c->o.runbook_base_url };
 	json_t *rule = NULL;
 	const char *ns = slo->namespace, *name = slo->name;
 	struct br_buf key;

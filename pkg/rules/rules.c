@@ -752,6 +752,13 @@ int br_rules_prometheus_rule(const struct br_slo *slo,
 	rc = br_rules_groups(slo, &groups, err);
 	if (rc)
 		return rc;
+	if (opt && opt->runbook_base_url) {
+		rc = br_rules_set_runbooks(groups, opt->runbook_base_url, err);
+		if (rc) {
+			json_decref(groups);
+			return rc;
+		}
+	}
 	md = rule_metadata(slo, opt);
 	obj = md ? json_pack("{s:s, s:s, s:o, s:{s:o}}",
 			     "apiVersion", "monitoring.coreos.com/v1",
@@ -767,6 +774,38 @@ int br_rules_prometheus_rule(const struct br_slo *slo,
 				    "out of memory while building the PrometheusRule");
 	*out = obj;
 	return 0;
+}
+
+int br_rules_set_runbooks(json_t *groups, const char *base_url,
+			  struct br_error *err)
+{
+	size_t gi, ri;
+	json_t *g, *r;
+	struct br_buf url;
+	int failed = 0;
+
+	br_buf_init(&url, BR_BUF_MAX_DEFAULT);
+	json_array_foreach(groups, gi, g) {
+		json_array_foreach(json_object_get(g, "rules"), ri, r) {
+			json_t *ann = json_object_get(r, "annotations");
+			const char *sev = json_string_value(json_object_get(
+				json_object_get(r, "labels"), "burnrate_severity"));
+
+			if (!json_object_get(r, "alert") || !json_is_object(ann) ||
+			    !sev || json_object_get(ann, "runbook_url"))
+				continue;
+			br_buf_reset(&url);
+			br_buf_addf(&url, "%s/%s.md", base_url, sev);
+			failed = !url.data || json_object_set_new(ann, "runbook_url",
+						json_string(br_buf_str(&url)));
+			if (failed)
+				break;
+		}
+		if (failed)
+			break;
+	}
+	br_buf_release(&url);
+	return failed ? br_error_set(err, BR_ENOMEM, "out of memory while setting runbook_url") : 0;
 }
 
 void br_rules_count(const json_t *groups, size_t *recording, size_t *alerting)

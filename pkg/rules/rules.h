@@ -36,6 +36,11 @@ struct br_rules_options {
 	   Prometheus Operator ruleSelector picks it up, e.g. release:
 	   kube-prometheus-stack). NULL for none. Borrowed. */
 	const struct br_labels *rule_labels;
+	/* When set (e.g. https://runbooks.example.com/burnrate, no trailing
+	   slash), alerts whose SLO gives no runbook_url annotation get
+	   runbook_url <base>/page.md or <base>/ticket.md (br_rules_set_runbooks).
+	   NULL for none. Borrowed. */
+	const char *runbook_base_url;
 };
 
 /* Builds the rule groups of one SLO as a new JSON array of
@@ -61,6 +66,16 @@ int br_rules_groups(const struct br_slo *slo, json_t **out,
 int br_rules_prometheus_rule(const struct br_slo *slo,
 			     const struct br_rules_options *opt, json_t **out,
 			     struct br_error *err);
+
+/* Sets annotations.runbook_url to "<base_url>/<page|ticket>.md" (after the
+ * burnrate_severity label) on every alerting rule of groups (as
+ * br_rules_groups() returns) that has no runbook_url yet; the runbook
+ * templates are docs/runbooks/page.md and ticket.md. base_url is used as
+ * given: the caller checks it is a URL without a trailing slash. Rules that
+ * are not burnrate's alerts are left alone. Returns 0, or BR_ENOMEM (groups
+ * may then be partly changed) with err set. */
+int br_rules_set_runbooks(json_t *groups, const char *base_url,
+			  struct br_error *err);
 
 /* Counts the recording ("record") and alerting ("alert") rules in an array of
  * groups (as br_rules_groups() returns). Anything that is not a group or a

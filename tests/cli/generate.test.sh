@@ -62,6 +62,30 @@ expect_rc 2 "repeated rule label is a usage error"
 run generate --format xml -f "$T/in"
 expect_rc 2 "unknown format"
 
+# --runbook-base-url: page.md/ticket.md on alerts whose SLO names no runbook; the
+# SLO's own runbook_url wins; nothing changes without the flag
+run generate --runbook-base-url https://rb.example.com/slo -f "$T/in/1.yaml"
+expect_rc 0 "--runbook-base-url"
+python3 - "$T/out" <<'PY' && ok "runbook_url page.md / ticket.md" || fail "runbook_url"
+import sys, yaml
+doc = next(d for d in yaml.safe_load_all(open(sys.argv[1])) if d)
+alerts = {r["labels"]["burnrate_severity"]: r["annotations"]["runbook_url"]
+          for g in doc["spec"]["groups"] for r in g["rules"] if "alert" in r}
+assert alerts == {"page": "https://rb.example.com/slo/page.md",
+                  "ticket": "https://rb.example.com/slo/ticket.md"}, alerts
+PY
+run generate --format rules --runbook-base-url https://rb.example.com/slo -f "$T/in/1.yaml"
+expect_out "runbook_url: https://rb.example.com/slo/ticket.md" "--format rules gets runbooks too"
+run generate -f "$T/in/1.yaml"
+grep -q runbook_url "$T/out" && fail "runbook_url without the flag" || ok "no runbook_url without the flag"
+{ slo own ns 99; printf '  alerting:\n    annotations: {runbook_url: "https://wiki.example.com/own"}\n'; } >"$T/own.yaml"
+run generate --runbook-base-url https://rb.example.com/slo -f "$T/own.yaml"
+grep -q 'rb.example.com' "$T/out" && fail "base URL overrode the SLO's runbook_url" || ok "the SLO's runbook_url wins"
+for bad in https://rb.example.com/ ftp://rb.example.com 'https://rb.example.com/{{x}}' 'https://a b'; do
+	run generate --runbook-base-url "$bad" -f "$T/in/1.yaml"
+	expect_rc 2 "--runbook-base-url $bad refused"
+done
+
 slo broken ns 99 | sed 's/objective: 99/objective: -1/' >"$T/in/3.yaml"
 run generate -f "$T/in" -o "$T/outdir2"
 expect_rc 1 "invalid input"

@@ -405,10 +405,70 @@ static void test_template_literal_labels(void **state)
 	br_slo_release(&s);
 }
 
+/* The alert rule of severity sev ("page"/"ticket") in groups, or NULL. */
+static json_t *alert_of(json_t *groups, const char *sev)
+{
+	size_t gi, ri;
+	json_t *g, *r;
+
+	json_array_foreach(groups, gi, g) {
+		json_array_foreach(json_object_get(g, "rules"), ri, r) {
+			const char *v = json_string_value(json_object_get(
+				json_object_get(r, "labels"), "burnrate_severity"));
+			if (json_object_get(r, "alert") && v && strcmp(v, sev) == 0)
+				return r;
+		}
+	}
+	return NULL;
+}
+
+static const char *runbook_of(json_t *groups, const char *sev)
+{
+	json_t *r = alert_of(groups, sev);
+
+	assert_non_null(r);
+	return json_string_value(json_object_get(json_object_get(r, "annotations"), "runbook_url"));
+}
+
+static void test_runbooks(void **state)
+{
+	struct br_slo s;
+	struct br_rules_options opt = {.runbook_base_url = "https://rb.example.com/slo"};
+	struct br_label mine[1] = {{"runbook_url", "https://wiki.example.com/checkout"}};
+	json_t *o, *g;
+	struct br_error err;
+
+	make_slo(&s, BR_INDICATOR_RATIO);
+	br_error_init(&err);
+	/* without the option: no runbook_url */
+	assert_int_equal(br_rules_groups(&s, &g, &err), 0);
+	assert_null(runbook_of(g, "page"));
+	/* with it: page.md and ticket.md; recording rules untouched */
+	assert_int_equal(br_rules_set_runbooks(g, opt.runbook_base_url, &err), 0);
+	assert_string_equal(runbook_of(g, "page"), "https://rb.example.com/slo/page.md");
+	assert_string_equal(runbook_of(g, "ticket"), "https://rb.example.com/slo/ticket.md");
+	json_decref(g);
+	assert_int_equal(br_rules_prometheus_rule(&s, &opt, &o, &err), 0);
+	g = json_object_get(json_object_get(o, "spec"), "groups");
+	assert_string_equal(runbook_of(g, "page"), "https://rb.example.com/slo/page.md");
+	json_decref(o);
+	/* the SLO's own runbook_url wins */
+	s.annotations.items = mine;
+	s.annotations.count = 1;
+	assert_int_equal(br_rules_prometheus_rule(&s, &opt, &o, &err), 0);
+	g = json_object_get(json_object_get(o, "spec"), "groups");
+	assert_string_equal(runbook_of(g, "page"), "https://wiki.example.com/checkout");
+	assert_string_equal(runbook_of(g, "ticket"), "https://wiki.example.com/checkout");
+	json_decref(o);
+	s.annotations.items = NULL;
+	s.annotations.count = 0;
+	br_slo_release(&s);
+}
+
 static void test_deterministic(void **state)
 {
 	struct br_slo s;
-	struct br_rules_options opt = {NULL};
+	struct br_rules_options opt = {.rule_labels = NULL};
 	json_t *a, *b;
 	char *da, *db;
 	struct br_error err;
@@ -435,7 +495,7 @@ static void test_prometheus_rule(void **state)
 	struct br_label extra[2] = {{"app.kubernetes.io/managed-by", "someone-else"},
 				    {"release", "kube-prometheus-stack"}};
 	struct br_labels labels = {extra, 2};
-	struct br_rules_options opt = {&labels};
+	struct br_rules_options opt = {.rule_labels = &labels};
 	json_t *o, *md, *ref;
 	struct br_error err;
 
@@ -555,6 +615,7 @@ int main(void)
 		cmocka_unit_test(test_template_literal_labels),
 		cmocka_unit_test(test_deterministic),
 		cmocka_unit_test(test_prometheus_rule),
+		cmocka_unit_test(test_runbooks),
 		cmocka_unit_test(test_allocation_failures),
 		cmocka_unit_test(test_invalid_slo),
 		cmocka_unit_test(test_count_ignores_junk),
