@@ -7,7 +7,9 @@ usage: fakeprom.py DATA.json PORTFILE
 DATA.json (re-read when it changes): {"slos": [{"namespace": ..., "name": ...,
 "remaining": 0.8, "ratios": {"1h": 0.001, ...}}, ...]} or, for many SLOs,
 {"generate": {"namespace": "default", "count": 1000, "prefix": "slo-",
-"remaining": 0.8, "ratios": {...}}} (names prefix%05d).
+"remaining": 0.8, "ratios": {...}, "jitter": 0.0004, "override": {"slo-00007":
+{"remaining": 0.5}}}} (names prefix%05d; jitter: every answer moves each
+value by up to that much, up or down, as a live budget does between reads).
 
 The query for burnrate:error_budget:remaining gets the remaining samples,
 any other query the ratio samples (with __name__). Control, on the same port:
@@ -18,6 +20,7 @@ any other query the ratio samples (with __name__). Control, on the same port:
 """
 import json
 import os
+import random
 import sys
 import threading
 import time
@@ -36,12 +39,21 @@ def slos():
         doc = json.load(open(DATA))
         if "generate" in doc:
             g = doc["generate"]
-            doc["slos"] = [{"namespace": g["namespace"], "name": "%s%05d" % (g["prefix"], i),
-                            "remaining": g["remaining"], "ratios": g.get("ratios", {})}
-                           for i in range(g["count"])]
+            doc["slos"] = []
+            for i in range(g["count"]):
+                name = "%s%05d" % (g["prefix"], i)
+                s = {"namespace": g["namespace"], "name": name, "remaining": g["remaining"],
+                     "ratios": dict(g.get("ratios", {})), "jitter": g.get("jitter", 0)}
+                s.update(g.get("override", {}).get(name, {}))
+                doc["slos"].append(s)
         state["slos"] = doc["slos"]
         state["mtime"] = st.st_mtime_ns
     return state["slos"]
+
+
+def jittered(s, v):
+    j = s.get("jitter", 0)
+    return v + random.uniform(-j, j) if j else v
 
 
 def answer(query):
@@ -51,11 +63,11 @@ def answer(query):
         labels = {"slo": s["name"], "slo_namespace": s["namespace"]}
         if "error_budget:remaining" in query:
             if s.get("remaining") is not None:
-                result.append({"metric": labels, "value": [now, repr(float(s["remaining"]))]})
+                result.append({"metric": labels, "value": [now, repr(jittered(s, float(s["remaining"])))]})
         else:
             for w, r in s.get("ratios", {}).items():
                 m = dict(labels, __name__="burnrate:sli_error_ratio:rate" + w)
-                result.append({"metric": m, "value": [now, repr(float(r))]})
+                result.append({"metric": m, "value": [now, repr(max(0.0, jittered(s, float(r))))]})
     return {"status": "success", "data": {"resultType": "vector", "result": result}}
 
 
