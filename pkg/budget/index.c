@@ -6,6 +6,31 @@
 
 #include "budget/budget.h"
 
+/* ,slo_namespace=~"a|b": each name with regex characters escaped (a
+ * Kubernetes namespace has none, but --namespace is the user's text), the
+ * whole quoted as a PromQL string. */
+static int namespace_matcher(const char *const *namespaces, size_t count,
+			     struct br_buf *out)
+{
+	struct br_buf re;
+	int rc;
+
+	br_buf_init(&re, BR_BUF_MAX_DEFAULT);
+	for (size_t i = 0; i < count; i++) {
+		if (i)
+			br_buf_addc(&re, '|');
+		for (const char *p = namespaces[i]; *p; p++) {
+			if (strchr("\\.+*?()|[]{}^$", *p))
+				br_buf_addc(&re, '\\');
+			br_buf_addc(&re, *p);
+		}
+	}
+	br_buf_adds(out, ",slo_namespace=~");
+	rc = re.failed ? BR_ENOMEM : br_promql_quote(br_buf_str(&re), out);
+	br_buf_release(&re);
+	return rc;
+}
+
 int br_budget_queries(const char *const *namespaces, size_t count,
 		      struct br_buf *remaining, struct br_buf *ratios)
 {
@@ -13,11 +38,9 @@ int br_budget_queries(const char *const *namespaces, size_t count,
 	int rc;
 
 	br_buf_init(&ns, BR_BUF_MAX_DEFAULT);
-	if (count) {
-		br_buf_adds(&ns, ",slo_namespace=~\"");
-		for (size_t i = 0; i < count; i++)
-			br_buf_addf(&ns, "%s%s", i ? "|" : "", namespaces[i]);
-		br_buf_adds(&ns, "\"");
+	if (count && namespace_matcher(namespaces, count, &ns) != 0) {
+		br_buf_release(&ns);
+		return BR_ENOMEM;
 	}
 	/* ns is "" (not NULL) when empty, so the chains below are safe */
 	br_buf_addf(remaining, "last_over_time(" BR_BUDGET_REMAINING "{slo!=\"\"%s}[10m])",

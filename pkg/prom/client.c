@@ -252,16 +252,27 @@ static int query_locked(struct br_prom_client *c, const char *promql,
 	long status = 0;
 	int rc = 0;
 
-	if (c->token_file && (rc = token_refresh(c, err)) != 0)
-		return rc;
+	if (c->token_file) {
+		struct br_error terr;
+
+		br_error_init(&terr);
+		if ((rc = token_refresh(c, &terr)) != 0)
+			return br_error_set(err, rc, "%s: %s", c->url, terr.text);
+	}
 	char *form = make_form(c, promql);
 	br_buf_init(&url, BR_BUF_MAX_DEFAULT);
 	br_buf_init(&auth, MAX_TOKEN + 64);
 	br_buf_init(&s.body, c->o.max_body);
 	br_buf_addf(&url, "%s/api/v1/query", c->url);
 	hdrs = curl_slist_append(hdrs, "Accept: application/json");
-	if (c->token && br_buf_addf(&auth, "Authorization: Bearer %s", c->token) == 0)
-		hdrs = curl_slist_append(hdrs, auth.data);
+	if (hdrs && c->token && br_buf_addf(&auth, "Authorization: Bearer %s", c->token) == 0) {
+		struct curl_slist *t = curl_slist_append(hdrs, auth.data);
+
+		if (t)
+			hdrs = t;
+		else
+			br_buf_release(&auth); /* never send a query without the token */
+	}
 	if (!form || !url.data || !hdrs || (c->token && !auth.data)) {
 		rc = br_error_set(err, BR_ENOMEM, "out of memory");
 	} else {

@@ -54,6 +54,12 @@ static void test_queries(void **state)
 	assert_int_equal(br_budget_queries(ns, 2, &a, &b), 0);
 	assert_non_null(strstr(br_buf_str(&a), ",slo_namespace=~\"shop|auth\"}[10m])"));
 	assert_non_null(strstr(br_buf_str(&b), ",slo_namespace=~\"shop|auth\"}"));
+	/* not a namespace name anyone can have, but never a broken query */
+	const char *odd[] = {"a.b\"c"};
+	br_buf_reset(&a);
+	br_buf_reset(&b);
+	assert_int_equal(br_budget_queries(odd, 1, &a, &b), 0);
+	assert_non_null(strstr(br_buf_str(&a), ",slo_namespace=~\"a\\\\.b\\\"c\"}"));
 	br_buf_release(&a);
 	br_buf_release(&b);
 }
