@@ -2,7 +2,10 @@
 """A fake Prometheus for the budget tests: answers /api/v1/query from a data
 file, or misbehaves on demand. Binds 127.0.0.1 on a free port.
 
-usage: fakeprom.py DATA.json PORTFILE
+usage: fakeprom.py DATA.json PORTFILE [TOKENFILE]
+
+With TOKENFILE (re-read on every query) a query needs "Authorization: Bearer
+<its contents>"; else it gets a 401 error answer.
 
 DATA.json (re-read when it changes): {"slos": [{"namespace": ..., "name": ...,
 "remaining": 0.8, "ratios": {"1h": 0.001, ...}}, ...]} or, for many SLOs,
@@ -28,6 +31,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
 DATA, PORTFILE = sys.argv[1], sys.argv[2]
+TOKENFILE = sys.argv[3] if len(sys.argv) > 3 else None
 state = {"mode": "good", "queries": 0, "mtime": None, "slos": []}
 lock = threading.Lock()
 
@@ -101,6 +105,12 @@ class Handler(BaseHTTPRequestHandler):
             self.reply(404, "not found", "text/plain")
             return
         query = parse_qs(body).get("query", [""])[0]
+        if TOKENFILE:
+            want = "Bearer " + open(TOKENFILE).read().strip()
+            if self.headers.get("Authorization") != want:
+                self.reply(401, json.dumps({"status": "error", "errorType": "unauthorized",
+                                            "error": "bad or missing bearer token"}))
+                return
         with lock:
             state["queries"] += 1
             mode = state["mode"]

@@ -5,7 +5,8 @@
 # connections. Each time: BudgetHealthy Unknown/PrometheusUnavailable with a message that
 # says why, the last figures kept, Ready untouched, no crash, and recovery when the
 # answers are good again. Also: NoData for an SLO Prometheus knows nothing of, no status
-# writes while the figures are steady, and a prompt SIGTERM during a slow query.
+# writes while the figures are steady, a bearer token file re-read when it rotates, and a
+# prompt SIGTERM during a slow query.
 set -u
 source "$(dirname "$0")/lib.sh"
 budget_setup
@@ -18,11 +19,15 @@ cat >"$CTL_DIR/data.json" <<EOF
  {"namespace": "other", "name": "a", "remaining": 0.1, "ratios": {"5m": 0.5}}
 ]}
 EOF
-budget_bg prom python3 "$BUDGET_LIB_DIR/fakeprom.py" "$CTL_DIR/data.json" "$CTL_DIR/prom.port"
+echo token-one >"$CTL_DIR/server-token"
+echo token-one >"$CTL_DIR/token"
+budget_bg prom python3 "$BUDGET_LIB_DIR/fakeprom.py" "$CTL_DIR/data.json" "$CTL_DIR/prom.port" \
+	"$CTL_DIR/server-token"
 PORT=$(wait_port_file "$CTL_DIR/prom.port")
 mode() { curl -fsS -X POST "http://127.0.0.1:$PORT/fake/mode/$1" >/dev/null || fail "mode $1"; }
 
-ctl_start c --prometheus-url "http://127.0.0.1:$PORT" --budget-interval 1s --prometheus-timeout 1s
+ctl_start c --prometheus-url "http://127.0.0.1:$PORT" --budget-interval 1s --prometheus-timeout 1s \
+	--prometheus-bearer-token-file "$CTL_DIR/token"
 wait_for 20 grep -q '"caches synced"' "$CTL_DIR/c.log" || fail "no sync"
 for n in a b c; do slo_yaml $n; echo ---; done | kubectl apply -f - >/dev/null || fail "apply"
 
@@ -78,6 +83,16 @@ check_mode matrix "want vector"
 check_mode badvalue "\"lots\" is not a number"
 check_mode empty "empty answer"
 check_mode reset "http://127.0.0.1:$PORT"
+
+# the token rotates on the server first (401), then in our file (re-read: recovery)
+echo token-two >"$CTL_DIR/server-token"
+wait_for 20 has_reason a PrometheusUnavailable || fail "a wrong token was accepted"
+jpath slo a '{.status.conditions[?(@.type=="BudgetHealthy")].message}' | grep -q "HTTP 401" ||
+	fail "401 not reported"
+echo token-two >"$CTL_DIR/token.new" && mv "$CTL_DIR/token.new" "$CTL_DIR/token"
+wait_for 20 has_reason a WithinBudget || fail "rotated token not re-read"
+grep -q token-two "$CTL_DIR/c.log" && fail "the token is in the log"
+echo "token rotation: ok"
 
 # rules keep being reconciled while Prometheus misbehaves
 mode garbage
