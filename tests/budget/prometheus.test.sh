@@ -131,5 +131,11 @@ if ! wait_for 60 quiet_check; then
 	fail "no recovery after Prometheus came back"
 fi
 echo "Prometheus back: figures as before"
+ok=$(ctl_metric c 'burnrate_budget_queries_total{result="success"}')
+bad=$(ctl_metric c 'burnrate_budget_queries_total{result="error"}')
+n=$(ctl_metric c 'burnrate_budget_query_duration_seconds_count')
+[ "${ok%.*}" -gt 0 ] && [ "${bad%.*}" -gt 0 ] && [ "${n%.*}" -ge $(( ${ok%.*} + ${bad%.*} )) ] ||
+	fail "budget query metrics: success $ok, error $bad, durations $n"
+echo "metrics: $ok queries answered, $bad failed"
 ctl_stop c
 echo "budget from Prometheus: ok"
