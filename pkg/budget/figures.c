@@ -11,9 +11,11 @@
 #define REMAINING_STEP 0.001   /* 0.1 percentage point */
 #define RELATIVE_STEP 0.25     /* of a burn rate above 1x */
 
-static double round_to(double v, double unit)
+/* v to 1/scale: divided last, so 0.7 stays 0.7 (7000 * 1e-4 would be
+ * 0.7000000000000001 in the status). */
+static double round_to(double v, double scale)
 {
-	return round(v / unit) * unit;
+	return round(v * scale) / scale;
 }
 
 /* 3 significant digits: the resolution anyone reads a burn rate at, and
@@ -121,7 +123,7 @@ static void exhaustion(const struct br_slo *slo, double now,
 
 static void percent(double remaining, char out[32])
 {
-	double p = round_to(remaining * 100, 0.1);
+	double p = round_to(remaining * 100, 10);
 
 	snprintf(out, 32, "%.1f%%", p == 0 ? 0.0 : p); /* never "-0.0%" */
 }
@@ -170,7 +172,7 @@ void br_budget_compute(const struct br_slo *slo,
 		return;
 	}
 	f->has_figures = 1;
-	f->remaining = round_to(r->remaining, 1e-4);
+	f->remaining = round_to(r->remaining, 1e4);
 	if (f->remaining == 0)
 		f->remaining = 0; /* no -0 */
 	for (size_t i = 0; i < slo->window_count; i++) {
@@ -247,7 +249,7 @@ json_t *br_budget_status_json(const struct br_budget_figures *f)
 	}
 	failed = failed || set_new(o, "remaining", json_real(f->remaining)) ||
 		 set_new(o, "remainingPercent", json_string(pct)) ||
-		 set_new(o, "spent", json_real(round_to(1 - f->remaining, 1e-4))) ||
+		 set_new(o, "spent", json_real(round_to(1 - f->remaining, 1e4))) ||
 		 set_new(o, "window", json_string(win)) ||
 		 json_object_set(o, "burnRates", rates) ||
 		 set_new(o, "evaluatedAt", json_string(when));

@@ -162,7 +162,7 @@ static void test_within(void **state)
 	assert_int_equal(f.health, BR_BUDGET_WITHIN);
 	assert_string_equal(br_budget_reason(f.health), "WithinBudget");
 	assert_string_equal(br_budget_condition_status(f.health), "True");
-	assert_true(fabs(f.remaining - 0.8123) < 1e-12);
+	assert_true(f.remaining == 0.8123); /* exactly the double of "0.8123" */
 	assert_int_equal(f.nburn, 2);
 	assert_true(f.burn[0].window_s == 300 && fabs(f.burn[0].rate - 0.2) < 1e-12);
 	assert_true(f.burn[1].window_s == 3600 && fabs(f.burn[1].rate - 0.5) < 1e-12);
@@ -173,7 +173,7 @@ static void test_within(void **state)
 	assert_non_null(j);
 	assert_true(json_real_value(json_object_get(j, "remaining")) == f.remaining);
 	assert_string_equal(json_string_value(json_object_get(j, "remainingPercent")), "81.2%");
-	assert_true(fabs(json_real_value(json_object_get(j, "spent")) - 0.1877) < 1e-12);
+	assert_true(json_real_value(json_object_get(j, "spent")) == 0.1877);
 	assert_string_equal(json_string_value(json_object_get(j, "window")), "30d");
 	assert_string_equal(json_string_value(json_object_get(j, "evaluatedAt")),
 			    "2026-01-01T00:00:00Z");
@@ -182,6 +182,10 @@ static void test_within(void **state)
 	assert_true(json_real_value(json_object_get(rates, "1h")) == 0.5);
 	assert_null(json_object_get(j, "exhaustionTime"));
 	json_decref(j);
+	/* 0.7 is the double of "0.7", not 7000 * 1e-4 = 0.7000000000000001 */
+	r = reading(0.70001, 0, 0);
+	br_budget_compute(&slo, &r, NOW, &f);
+	assert_true(f.remaining == 0.7);
 	br_slo_release(&slo);
 }
 
