@@ -26,6 +26,9 @@ static const char usage[] =
 	"           [--metrics-bind-address :8080] [--health-probe-bind-address :8081]\n"
 	"           [--log-format json|text] [--log-level debug|info|warn|error]\n"
 	"           [--runbook-base-url URL]\n"
+	"           [--prometheus-url URL [--prometheus-ca PATH]\n"
+	"            [--prometheus-bearer-token-file PATH] [--budget-interval 1m]\n"
+	"            [--prometheus-timeout 10s]]\n"
 	"\n"
 	"--metrics-bind-address serves /metrics, /healthz and /readyz; the health\n"
 	"probe address serves the same; \"0\" turns either off.\n"
@@ -36,6 +39,14 @@ static const char usage[] =
 	"of the same name and the SLO's status up to date. Without --kubeconfig it\n"
 	"uses the pod's service account when in a cluster, else $KUBECONFIG or\n"
 	"~/.kube/config. SIGTERM or SIGINT stops it cleanly (exit 0).\n"
+	"\n"
+	"With --prometheus-url the leader reads every SLO's error budget from that\n"
+	"Prometheus (the series burnrate's rules record; two queries per interval\n"
+	"whatever the number of SLOs) and writes status.budget and a BudgetHealthy\n"
+	"condition (WithinBudget, BudgetBurning, BudgetExhausted, NoData,\n"
+	"PrometheusUnavailable), only when a figure moves meaningfully. A burning or\n"
+	"exhausted budget does not make Ready False. The token file is re-read when\n"
+	"it changes.\n"
 	"\n"
 	"Exit codes: 0 stopped by a signal, 1 error (e.g. CRD not installed), 2 usage.\n";
 
@@ -88,6 +99,8 @@ static void log_line(void *ctx, enum br_log_level level, const char *ns,
 struct ctl_opts {
 	const char *kubeconfig, *context, *selector, *leader_ns;
 	const char *metrics_addr, *health_addr, *runbook_base_url;
+	const char *prom_url, *prom_ca, *prom_token;
+	double budget_interval, prom_timeout;
 	char **namespaces;
 	size_t nns;
 	struct br_labels labels;
@@ -157,7 +170,8 @@ static int add_namespace(struct ctl_opts *o, char *ns)
 
 enum { O_KUBECONFIG = 256, O_CONTEXT, O_NAMESPACE, O_SELECTOR, O_WORKERS,
        O_QPS, O_BURST, O_RESYNC, O_RULE_LABEL, O_LEADER, O_LEADER_NS,
-       O_METRICS, O_HEALTH, O_LOG_FORMAT, O_LOG_LEVEL, O_RUNBOOK };
+       O_METRICS, O_HEALTH, O_LOG_FORMAT, O_LOG_LEVEL, O_RUNBOOK,
+       O_PROM_URL, O_PROM_CA, O_PROM_TOKEN, O_BUDGET_INTERVAL, O_PROM_TIMEOUT };
 
 static const struct option longopts[] = {
 	{"kubeconfig", required_argument, NULL, O_KUBECONFIG},
@@ -176,6 +190,11 @@ static const struct option longopts[] = {
 	{"log-format", required_argument, NULL, O_LOG_FORMAT},
 	{"log-level", required_argument, NULL, O_LOG_LEVEL},
 	{"runbook-base-url", required_argument, NULL, O_RUNBOOK},
+	{"prometheus-url", required_argument, NULL, O_PROM_URL},
+	{"prometheus-ca", required_argument, NULL, O_PROM_CA},
+	{"prometheus-bearer-token-file", required_argument, NULL, O_PROM_TOKEN},
+	{"budget-interval", required_argument, NULL, O_BUDGET_INTERVAL},
+	{"prometheus-timeout", required_argument, NULL, O_PROM_TIMEOUT},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -247,6 +266,21 @@ static int parse_opt(struct ctl_opts *o, int opt, char *arg)
 	case O_RUNBOOK:
 		if (cli_runbook_url_ok(arg)) {
 			o->runbook_base_url = arg;
+			return 0;
+		}
+		break;
+	case O_PROM_URL:
+		if (strncmp(arg, "http://", 7) == 0 || strncmp(arg, "https://", 8) == 0) {
+			o->prom_url = arg;
+			return 0;
+		}
+		break;
+	case O_PROM_CA: o->prom_ca = arg; return 0;
+	case O_PROM_TOKEN: o->prom_token = arg; return 0;
+	case O_BUDGET_INTERVAL:
+	case O_PROM_TIMEOUT:
+		if (br_duration_parse(arg, &secs) == 0 && secs > 0) {
+			*(opt == O_PROM_TIMEOUT ? &o->prom_timeout : &o->budget_interval) = (double)secs;
 			return 0;
 		}
 		break;
@@ -409,6 +443,14 @@ static int run(struct ctl_opts *o, struct logger *lg)
 		};
 		rc = br_controller_create(&co, client, &ctl, &err);
 	}
+	if (rc == 0 && o->prom_url) {
+		struct br_controller_budget_options bo = {
+			.prometheus_url = o->prom_url, .ca_file = o->prom_ca,
+			.token_file = o->prom_token, .interval = o->budget_interval,
+			.timeout = o->prom_timeout,
+		};
+		rc = br_controller_enable_budget(ctl, &bo, &err);
+	}
 	/* served by every replica, leader or not, from before the caches sync */
 	if (rc == 0)
 		rc = serve("metrics", o->metrics_addr, metrics, ctl, lg, &msrv, &err);
@@ -479,6 +521,13 @@ int cli_controller(int argc, char **argv)
 			free(o.labels.items);
 			return CLI_USAGE;
 		}
+	}
+	if ((o.prom_ca || o.prom_token) && !o.prom_url) {
+		fprintf(stderr, "burnrate controller: --prometheus-ca and "
+			"--prometheus-bearer-token-file need --prometheus-url\n%s", usage);
+		free(o.namespaces);
+		free(o.labels.items);
+		return CLI_USAGE;
 	}
 	if (optind < argc) {
 		fprintf(stderr, "burnrate controller: unexpected argument \"%s\"\n%s",

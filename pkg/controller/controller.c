@@ -84,6 +84,7 @@ void br_controller_free(struct br_controller *c)
 			free(c->namespaces[i]);
 	}
 	br_leader_free(c->leader);
+	ctl_budget_free(c);
 	free(c->slo_inf);
 	free(c->rule_inf);
 	free(c->namespaces);
@@ -405,6 +406,7 @@ static void shutdown_all(struct br_controller *c, int nstarted)
 	br_queue_shutdown(c->q);
 	for (int i = 0; i < nstarted; i++)
 		pthread_join(c->workers[i], NULL);
+	ctl_budget_stop(c);
 	atomic_store(&c->leading, 0);
 	if (c->leader)
 		br_leader_stop(c->leader);
@@ -429,6 +431,8 @@ int br_controller_run(struct br_controller *c, struct br_error *err)
 		for (; rc == 0 && n < c->nworkers; n++)
 			if (pthread_create(&c->workers[n], NULL, worker, c) != 0)
 				rc = br_error_set(err, BR_ENOMEM, "no thread");
+		if (rc == 0)
+			ctl_budget_start(c);
 		if (rc == 0 && c->o.leader_elect)
 			rc = start_leader(c, err);
 		else if (rc == 0)

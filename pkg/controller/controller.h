@@ -113,6 +113,30 @@ int br_controller_ready(struct br_controller *c);
 void br_controller_stats(struct br_controller *c,
 			 struct br_controller_stats *out);
 
+/* Budget status (optional). With it, a poller thread on the leader reads
+ * every SLO's error budget from Prometheus every interval (two queries
+ * whatever the number of SLOs), and reconcile writes status.budget and a
+ * BudgetHealthy condition (WithinBudget, BudgetBurning, BudgetExhausted,
+ * NoData, PrometheusUnavailable; pkg/budget). The condition does not bear on
+ * Ready: a burning budget is news about the service, not a failure of
+ * burnrate. Without it there is no status.budget and no BudgetHealthy. */
+struct br_controller_budget_options {
+	const char *prometheus_url;     /* required: http(s)://host:port[/prefix] */
+	const char *ca_file;            /* NULL: system CAs */
+	const char *token_file;         /* bearer token file, re-read on change */
+	double interval;                /* seconds between polls; 0: 60 */
+	double timeout;                 /* seconds per query; 0: 10 */
+};
+
+/* Enables budget status on c before br_controller_run. Strings are copied.
+ * Registers burnrate_budget_queries_total{result},
+ * burnrate_budget_query_duration_seconds and burnrate_budget_changes_total
+ * in the controller's metrics registry. Returns 0, BR_EINVAL (a bad URL,
+ * negative figures, or called twice) or BR_ENOMEM. */
+int br_controller_enable_budget(struct br_controller *c,
+				const struct br_controller_budget_options *o,
+				struct br_error *err);
+
 /* Frees a controller that is not running. NULL is fine. */
 void br_controller_free(struct br_controller *c);
 

@@ -36,6 +36,7 @@ struct br_controller {
 	atomic_ulong reconciles, errors, applies, status_writes, events;
 	atomic_int informers_started;  /* slo_inf/rule_inf may be read */
 	struct br_metric *m_reconciles, *m_duration, *m_writes;
+	struct ctl_budget *budget;        /* NULL without --prometheus-url */
 };
 
 /* metrics.c: registers the families (no-op without a registry). */
@@ -67,5 +68,25 @@ void ctl_rule_transform(void *ctx, json_t *obj);
 void ctl_slo_transform(void *ctx, json_t *obj);
 /* Numbers compared by value (1 == 1.0), everything else as json_equal. */
 int ctl_json_same(const json_t *a, const json_t *b);
+
+/* reconcile.c: a metav1.Condition (lastTransitionTime kept from cur_status
+ * when the type had the same status there). Returns a new reference or NULL
+ * when out of memory. */
+json_t *ctl_condition(const json_t *cur_status, const char *type,
+		      const char *status, const char *reason,
+		      const char *message, long long generation);
+
+/* budget.c: the budget poller (started once the caches synced; polls while
+ * leading), and its part of reconcile: adds status.budget and the
+ * BudgetHealthy condition to st (whose "conditions" array exists), from the
+ * latest figures, or keeps cur's when they did not change meaningfully, when
+ * there is no reading yet, or when slo is NULL (invalid spec). No-op without
+ * budget status. Returns 0 or BR_ENOMEM. */
+void ctl_budget_start(struct br_controller *c);
+void ctl_budget_stop(struct br_controller *c);   /* joins; call after stop */
+void ctl_budget_free(struct br_controller *c);
+int ctl_budget_status(struct br_controller *c, const struct br_slo *slo,
+		      const char *ns, const char *name, const json_t *cur,
+		      json_t *st, long long generation);
 
 #endif

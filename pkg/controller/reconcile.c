@@ -145,6 +145,13 @@ static json_t *condition(const json_t *cur_status, const char *type,
 			 (json_int_t)generation);
 }
 
+json_t *ctl_condition(const json_t *cur_status, const char *type,
+		      const char *status, const char *reason,
+		      const char *message, long long generation)
+{
+	return condition(cur_status, type, status, reason, message, generation);
+}
+
 static json_t *alert_rows(const struct br_slo *slo)
 {
 	json_t *rows = json_array();
@@ -278,8 +285,8 @@ static int reconcile_invalid(struct br_controller *c, const json_t *obj,
 		json_object_set(st, "prometheusRule", json_object_get(cur, "prometheusRule"));
 	if (json_object_get(cur, "alerts"))
 		json_object_set(st, "alerts", json_object_get(cur, "alerts"));
-	rc = 0;
-	if (!cur || !ctl_json_same(st, cur)) {
+	rc = ctl_budget_status(c, NULL, ns, name, cur, st, gen);
+	if (rc == 0 && (!cur || !ctl_json_same(st, cur))) {
 		ctl_log(c, BR_LOG_WARN, ns, name, "invalid spec: %s", m);
 		rc = write_status(c, obj, st, ns, name, retry_after);
 		if (rc == 0)
@@ -436,7 +443,8 @@ static int reconcile_valid(struct br_controller *c, const json_t *obj,
 		"name", name, "recordingRules", (json_int_t)rec,
 		"alertingRules", (json_int_t)alert));
 	json_object_set_new(st, "alerts", alert_rows(slo));
-	if (!cur || !ctl_json_same(st, cur))
+	rc = ctl_budget_status(c, slo, ns, name, cur, st, slo->generation);
+	if (rc == 0 && (!cur || !ctl_json_same(st, cur)))
 		rc = write_status(c, obj, st, ns, name, retry_after);
 	json_decref(st);
 	return rc;

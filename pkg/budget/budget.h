@@ -1,0 +1,174 @@
+/* budget: the error budget state of SLOs, from what Prometheus recorded with
+ * burnrate's rules. Pure functions, no I/O: the controller runs the queries
+ * (pkg/prom) and writes the status; everything in between is here and is
+ * tested without a server.
+ *
+ * The figures come from two queries per interval, whatever the number of
+ * SLOs (br_budget_queries): the budget left (burnrate:error_budget:remaining)
+ * and the error ratio of every window (burnrate:sli_error_ratio:rate<W>), of
+ * all SLOs at once; br_budget_index matches the samples back to SLOs by their
+ * slo and slo_namespace labels. br_budget_compute turns one SLO's samples
+ * into figures (budget left and spent, the burn rate of each alert window,
+ * when the budget runs out at the current rate) and the BudgetHealthy
+ * condition. br_budget_status_json renders status.budget, and
+ * br_budget_changed says whether new figures differ meaningfully from those
+ * already in a status, so that a steady budget makes no status writes.
+ *
+ * Conditions (type BudgetHealthy):
+ *   True    WithinBudget           budget left, no page-level burn
+ *   False   BudgetBurning          both windows of a page row of the alert
+ *                                  table burn faster than its threshold
+ *   False   BudgetExhausted        remaining <= 0 (wins over BudgetBurning)
+ *   Unknown NoData                 Prometheus has no budget sample for it
+ *   Unknown PrometheusUnavailable  the queries failed (set by the caller)
+ *
+ * Ownership is stated per function. Thread-safety: no shared state.
+ */
+#ifndef BR_BUDGET_H
+#define BR_BUDGET_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "buf/buf.h"
+#include "errors/errors.h"
+#include "prom/prom.h"
+#include "slo/slo.h"
+
+#define BR_BUDGET_REMAINING "burnrate:error_budget:remaining"
+#define BR_BUDGET_RATIO_PREFIX "burnrate:sli_error_ratio:rate"
+/* More windows than any SLO records (an alert table has at most 8 distinct
+ * windows, plus the SLO window of a raw indicator). */
+#define BR_BUDGET_MAX_WINDOWS 16
+
+/* --- Queries and matching ------------------------------------------------ */
+
+/* Appends the two instant queries to remaining and ratios. The budget is
+ * read through last_over_time(...[10m]): its rule runs every 5m, and a query
+ * that lands while the next evaluation is being written must not see a gap.
+ * namespaces (count of them, may be 0 for all) narrow both queries with a
+ * slo_namespace matcher; they must be DNS labels (no regex characters).
+ * Returns 0 or BR_ENOMEM. */
+int br_budget_queries(const char *const *namespaces, size_t count,
+		      struct br_buf *remaining, struct br_buf *ratios);
+
+/* What Prometheus holds for one SLO. */
+struct br_budget_reading {
+	int has_remaining;
+	double remaining;          /* of burnrate:error_budget:remaining */
+	size_t nratios;
+	struct {
+		long long window_s;
+		double ratio;      /* burnrate:sli_error_ratio:rate<window> */
+	} ratios[BR_BUDGET_MAX_WINDOWS];
+};
+
+struct br_budget_index_entry {
+	char *key;                 /* "namespace/name" */
+	struct br_budget_reading reading;
+};
+
+/* Readings by SLO, sorted by key. */
+struct br_budget_index {
+	struct br_budget_index_entry *items;
+	size_t count;
+	size_t skipped;            /* samples without slo/slo_namespace, with a
+				      window that does not parse, or beyond
+				      BR_BUDGET_MAX_WINDOWS */
+};
+
+/* Initialises an empty index. Does not allocate; can't fail. */
+void br_budget_index_init(struct br_budget_index *idx);
+/* Frees the entries and leaves the index empty. */
+void br_budget_index_release(struct br_budget_index *idx);
+
+/* Fills idx (initialised and empty) from the answers of the two queries
+ * (either may be NULL). Ratio samples need __name__. Duplicates (the same
+ * SLO from two sources) keep the worst figure: the smallest remaining, the
+ * largest ratio; NaN and infinite values are kept out. Returns 0, or
+ * BR_ENOMEM (idx is then empty). */
+int br_budget_index_build(struct br_budget_index *idx,
+			  const struct br_prom_vector *remaining,
+			  const struct br_prom_vector *ratios);
+
+/* The reading of SLO namespace/name, or NULL. Borrowed from idx. */
+const struct br_budget_reading *
+br_budget_index_get(const struct br_budget_index *idx, const char *ns,
+		    const char *name);
+
+/* --- Figures -------------------------------------------------------------- */
+
+enum br_budget_health {
+	BR_BUDGET_WITHIN = 0,
+	BR_BUDGET_BURNING,
+	BR_BUDGET_EXHAUSTED,
+	BR_BUDGET_NODATA,
+	BR_BUDGET_UNAVAILABLE
+};
+
+struct br_budget_figures {
+	enum br_budget_health health;
+	int has_figures;           /* 0 for NoData: nothing below is set */
+	double remaining;          /* fraction, rounded to 1e-4 */
+	long long window_s;        /* the SLO window */
+	size_t nburn;              /* windows of the alert table with data */
+	struct {
+		long long window_s;
+		double rate;       /* ratio / error budget, 3 significant digits */
+	} burn[BR_BUDGET_MAX_WINDOWS];
+	int has_exhaustion;        /* burning faster than 1x with budget left */
+	double exhaustion_at;      /* Unix seconds */
+	long long exhaustion_window_s; /* the burn rate it was computed from */
+	double evaluated_at;       /* Unix seconds */
+	char message[512];         /* the condition's message */
+};
+
+/* Computes the figures of slo (borrowed, valid) from reading (NULL: no data)
+ * read at now (Unix seconds). Burn rates are kept for the windows of the
+ * enabled rows of the alert table. Budget runs out: estimated only with
+ * budget left and a burn rate above 1x (at 1x or less the rolling window
+ * lasts), linearly: now + remaining * window / rate, from the burn rate of
+ * the shortest long window of the table that has data (the most current
+ * rate that is not the noisy short window); old errors leaving the window
+ * are not counted, so the estimate errs early. Can't fail. */
+void br_budget_compute(const struct br_slo *slo,
+		       const struct br_budget_reading *reading, double now,
+		       struct br_budget_figures *out);
+
+/* Figures for an SLO whose budget could not be read: health Unavailable,
+ * has_figures 0, message "Prometheus unavailable: <why>". Can't fail. */
+void br_budget_unavailable(const char *why, double now,
+			   struct br_budget_figures *out);
+
+/* The condition of health: status "True", "False" or "Unknown", and the
+ * reason (WithinBudget, BudgetBurning, BudgetExhausted, NoData,
+ * PrometheusUnavailable). Static strings. */
+const char *br_budget_condition_status(enum br_budget_health health);
+const char *br_budget_reason(enum br_budget_health health);
+
+/* status.budget for figures with has_figures: {remaining, remainingPercent
+ * ("81.2%"), spent, window, burnRates {"1h": 2.5, ...}, exhaustionTime and
+ * exhaustionWindow (when it runs out), evaluatedAt}. Returns a new object
+ * (you own it), or NULL when there are no figures or out of memory. */
+json_t *br_budget_status_json(const struct br_budget_figures *f);
+
+/* Whether a status holding old_budget (status.budget, NULL if none) and a
+ * BudgetHealthy condition of reason old_reason (NULL if none) should be
+ * rewritten with new_budget and new_reason. Meaningful changes: the reason;
+ * budget figures appearing or going; remaining moving by 0.001 (0.1
+ * percentage point, the resolution of remainingPercent) or more; a burn rate
+ * window appearing or going; a burn rate crossing 1x or a threshold of the
+ * alert table that uses its window, or moving by more than 25% while above
+ * 1x; the exhaustion time appearing, going, changing window, or moving by
+ * more than 10% of the time left (at least a minute). slo is the SLO
+ * (borrowed), now in Unix seconds. Returns 1 or 0. Can't fail. */
+int br_budget_changed(const struct br_slo *slo, const json_t *old_budget,
+		      const char *old_reason, const json_t *new_budget,
+		      const char *new_reason, double now);
+
+/* RFC 3339 "YYYY-MM-DDTHH:MM:SSZ" of t into out (at least 32 bytes), and
+ * back: returns 0 and *t, or -1 for any other text. */
+void br_budget_format_time(double t, char *out, size_t size);
+int br_budget_parse_time(const char *text, double *t);
+
+#endif

@@ -1,0 +1,403 @@
+/* Budget status: a poller thread (leader only) reads every SLO's budget from
+ * Prometheus with two queries per interval (pkg/budget), keeps the latest
+ * figures per SLO key, and enqueues the SLOs whose figures moved
+ * meaningfully against what their status says; reconcile then writes
+ * status.budget and the BudgetHealthy condition. A steady budget makes no
+ * writes: both the poller and reconcile keep the status as it is unless
+ * br_budget_changed says otherwise (and so a restart writes nothing either). */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "budget/budget.h"
+#include "buf/buf.h"
+#include "informer/informer.h"
+#include "internal.h"
+#include "metrics/metrics.h"
+#include "prom/prom.h"
+
+#define CONDITION "BudgetHealthy"
+
+struct ctl_budget {
+	struct br_prom_client *prom;
+	double interval;
+	pthread_t thread;
+	int started;
+	pthread_mutex_t mu;
+	/* guarded by mu: "ns/name" -> {"health": int, "message": str,
+	 * "budget": status.budget or null}, replaced whole by each poll */
+	json_t *latest;
+	struct br_metric *m_queries, *m_duration, *m_enqueued;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int stopping(void *ctx)
+{
+	return atomic_load(&((struct br_controller *)ctx)->stop);
+}
+
+static int register_metrics(struct br_controller *c, struct ctl_budget *b,
+			    struct br_error *err)
+{
+	static const double buckets[] = {0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
+	struct br_metrics *m = c->o.metrics;
+	int rc;
+
+	if (!m)
+		return 0;
+	rc = br_metrics_counter(m, "burnrate_budget_queries_total",
+				"Queries to Prometheus for the error budget, by result (success, error).",
+				(const char *[]){"result", NULL}, &b->m_queries, err);
+	if (rc == 0)
+		rc = br_metrics_histogram(m, "burnrate_budget_query_duration_seconds",
+					  "Time of one budget query to Prometheus.", NULL,
+					  buckets, sizeof(buckets) / sizeof(buckets[0]),
+					  &b->m_duration, err);
+	if (rc == 0)
+		rc = br_metrics_counter(m, "burnrate_budget_changes_total",
+					"SLOs queued because their budget figures changed meaningfully.",
+					NULL, &b->m_enqueued, err);
+	return rc;
+}
+
+int br_controller_enable_budget(struct br_controller *c,
+				const struct br_controller_budget_options *o,
+				struct br_error *err)
+{
+	struct br_prom_options po = {
+		.url = o->prometheus_url, .ca_file = o->ca_file,
+		.token_file = o->token_file,
+		.timeout_ms = (long)((o->timeout > 0 ? o->timeout : 10) * 1000),
+		.cancel = stopping, .cancel_ctx = c,
+	};
+	struct ctl_budget *b;
+	int rc;
+
+	if (c->budget)
+		return br_error_set(err, BR_EINVAL, "budget status already enabled");
+	if (o->interval < 0 || o->timeout < 0)
+		return br_error_set(err, BR_EINVAL, "budget interval and timeout must be >= 0");
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return br_error_set(err, BR_ENOMEM, "out of memory");
+	b->interval = o->interval > 0 ? o->interval : 60;
+	b->latest = json_object();
+	rc = b->latest ? br_prom_client_create(&po, &b->prom, err)
+		       : br_error_set(err, BR_ENOMEM, "out of memory");
+	if (rc == 0)
+		rc = register_metrics(c, b, err);
+	if (rc == 0 && pthread_mutex_init(&b->mu, NULL) != 0)
+		rc = br_error_set(err, BR_ENOMEM, "no mutex");
+	if (rc != 0) {
+		br_prom_client_free(b->prom);
+		json_decref(b->latest);
+		free(b);
+		return rc;
+	}
+	c->budget = b;
+	return 0;
+}
+
+/* ---- reading the cache ---- */
+
+/* The BudgetHealthy condition of a status, or NULL. Borrowed. */
+static const json_t *find_condition(const json_t *status)
+{
+	size_t i;
+	json_t *cc;
+
+	json_array_foreach(json_object_get(status, "conditions"), i, cc) {
+		const char *t = json_string_value(json_object_get(cc, "type"));
+		if (t && strcmp(t, CONDITION) == 0)
+			return cc;
+	}
+	return NULL;
+}
+
+static const char *old_reason(const json_t *status)
+{
+	return json_string_value(json_object_get(find_condition(status), "reason"));
+}
+
+/* Parses the cached object (without its status, which br_slo_parse does
+ * not know). Returns 0 with *slo to release, or non-zero (invalid). */
+static int parse_cached(const json_t *obj, struct br_slo *slo)
+{
+	json_t *view = json_copy((json_t *)obj);
+	int rc;
+
+	br_slo_init(slo);
+	if (!view)
+		return BR_ENOMEM;
+	json_object_del(view, "status");
+	rc = br_slo_parse(view, NULL, NULL, slo, NULL);
+	json_decref(view);
+	return rc;
+}
+
+/* ---- the poller ---- */
+
+struct poll {
+	int ok;                          /* the queries worked */
+	struct br_budget_index idx;
+	char why[1024];                  /* when not ok */
+	double now;
+	json_t *latest;                  /* being built */
+	unsigned long slos, changed;
+};
+
+static int run_query(struct br_controller *c, const char *q,
+		     struct br_prom_vector *v, struct br_error *err)
+{
+	struct ctl_budget *b = c->budget;
+	double t0 = mono_s();
+	int rc = br_prom_query(b->prom, q, v, err);
+
+	if (b->m_queries) {
+		br_metric_inc(b->m_queries, (const char *[]){rc == 0 ? "success" : "error"});
+		br_metric_observe(b->m_duration, NULL, mono_s() - t0);
+	}
+	return rc;
+}
+
+static int query_all(struct br_controller *c, struct poll *p)
+{
+	struct br_prom_vector rem, rat;
+	struct br_buf q1, q2;
+	struct br_error err;
+	int rc;
+
+	br_error_init(&err);
+	br_prom_vector_init(&rem);
+	br_prom_vector_init(&rat);
+	br_buf_init(&q1, BR_BUF_MAX_DEFAULT);
+	br_buf_init(&q2, BR_BUF_MAX_DEFAULT);
+	rc = br_budget_queries((const char *const *)c->namespaces, c->o.namespace_count,
+			       &q1, &q2);
+	if (rc == 0)
+		rc = run_query(c, br_buf_str(&q1), &rem, &err);
+	if (rc == 0)
+		rc = run_query(c, br_buf_str(&q2), &rat, &err);
+	if (rc == 0)
+		rc = br_budget_index_build(&p->idx, &rem, &rat);
+	p->ok = rc == 0;
+	if (rc != 0)
+		snprintf(p->why, sizeof(p->why), "%s", err.text[0] ? err.text : br_strerror(rc));
+	br_prom_vector_release(&rem);
+	br_prom_vector_release(&rat);
+	br_buf_release(&q1);
+	br_buf_release(&q2);
+	return rc;
+}
+
+/* The figures of one cached SLO into p->latest; enqueues it when they
+ * differ meaningfully from its status. */
+static void update_one(struct br_controller *c, struct poll *p, const char *key,
+		       const json_t *obj)
+{
+	const json_t *meta = json_object_get(obj, "metadata");
+	const json_t *status = json_object_get(obj, "status");
+	struct br_budget_figures f;
+	struct br_slo slo;
+
+	if (json_object_get(meta, "deletionTimestamp") || parse_cached(obj, &slo) != 0) {
+		br_slo_release(&slo);
+		return; /* invalid spec: reconcile keeps what the status says */
+	}
+	if (p->ok)
+		br_budget_compute(&slo, br_budget_index_get(&p->idx, slo.namespace, slo.name),
+				  p->now, &f);
+	else
+		br_budget_unavailable(p->why, p->now, &f);
+	json_t *budget = br_budget_status_json(&f);
+	json_t *entry = json_pack("{s:i, s:s, s:o*}", "health", (int)f.health,
+				  "message", f.message, "budget", budget);
+	if (entry && json_object_set_new(p->latest, key, entry) == 0) {
+		const json_t *old = json_object_get(status, "budget");
+		const json_t *want = f.health == BR_BUDGET_UNAVAILABLE ? old : budget;
+
+		p->slos++;
+		if (br_budget_changed(&slo, old, old_reason(status), want,
+				      br_budget_reason(f.health), p->now)) {
+			p->changed++;
+			br_queue_add(c->q, key);
+			if (c->budget->m_enqueued)
+				br_metric_inc(c->budget->m_enqueued, NULL);
+		}
+	}
+	br_slo_release(&slo);
+}
+
+static void update_all(struct br_controller *c, struct poll *p)
+{
+	for (size_t i = 0; i < c->ninf; i++) {
+		char **keys;
+		size_t n;
+
+		if (br_informer_keys(c->slo_inf[i], &keys, &n) != 0)
+			continue;
+		for (size_t k = 0; k < n && !atomic_load(&c->stop); k++) {
+			json_t *obj = br_informer_get(c->slo_inf[i], keys[k]);
+			if (obj)
+				update_one(c, p, keys[k], obj);
+			json_decref(obj);
+		}
+		br_informer_keys_free(keys, n);
+	}
+}
+
+static void poll_once(struct br_controller *c)
+{
+	struct ctl_budget *b = c->budget;
+	struct poll p;
+
+	memset(&p, 0, sizeof(p));
+	br_budget_index_init(&p.idx);
+	p.latest = json_object();
+	if (!p.latest)
+		return;
+	if (query_all(c, &p) != 0 && !atomic_load(&c->stop))
+		ctl_log(c, BR_LOG_WARN, NULL, NULL, "budget: Prometheus unavailable: %s", p.why);
+	p.now = now_s();
+	if (!atomic_load(&c->stop))
+		update_all(c, &p);
+	pthread_mutex_lock(&b->mu);
+	json_decref(b->latest);
+	b->latest = p.latest;
+	pthread_mutex_unlock(&b->mu);
+	ctl_log(c, BR_LOG_DEBUG, NULL, NULL,
+		"budget: %lu SLOs read (%zu in Prometheus, %zu samples skipped), %lu changed",
+		p.slos, p.idx.count, p.idx.skipped, p.changed);
+	br_budget_index_release(&p.idx);
+}
+
+static void *poller(void *arg)
+{
+	struct br_controller *c = arg;
+	double next = 0;
+
+	while (!atomic_load(&c->stop)) {
+		if (!atomic_load(&c->leading)) {
+			next = 0; /* poll at once on becoming leader */
+		} else if (mono_s() >= next) {
+			next = mono_s() + c->budget->interval;
+			poll_once(c);
+			continue;
+		}
+		nanosleep(&(struct timespec){0, 100 * 1000 * 1000}, NULL);
+	}
+	return NULL;
+}
+
+void ctl_budget_start(struct br_controller *c)
+{
+	if (!c->budget || c->budget->started)
+		return;
+	if (pthread_create(&c->budget->thread, NULL, poller, c) == 0)
+		c->budget->started = 1;
+	else
+		ctl_log(c, BR_LOG_ERROR, NULL, NULL, "budget: cannot start the poller thread");
+}
+
+void ctl_budget_stop(struct br_controller *c)
+{
+	if (!c->budget || !c->budget->started)
+		return;
+	pthread_join(c->budget->thread, NULL);
+	c->budget->started = 0;
+}
+
+void ctl_budget_free(struct br_controller *c)
+{
+	struct ctl_budget *b = c->budget;
+
+	if (!b)
+		return;
+	br_prom_client_free(b->prom);
+	json_decref(b->latest);
+	pthread_mutex_destroy(&b->mu);
+	free(b);
+	c->budget = NULL;
+}
+
+/* ---- reconcile ---- */
+
+static const char *str_or_empty(const json_t *v)
+{
+	return json_is_string(v) ? json_string_value(v) : "";
+}
+
+/* Keeps the status's budget and condition (refreshed to generation). */
+static int keep_current(const json_t *cur, json_t *st, long long generation)
+{
+	const json_t *cond = find_condition(cur);
+	json_t *budget = json_object_get(cur, "budget");
+
+	if (budget && json_object_set(st, "budget", budget) != 0)
+		return BR_ENOMEM;
+	if (!cond)
+		return 0;
+	json_t *nc = ctl_condition(cur, CONDITION,
+				   str_or_empty(json_object_get(cond, "status")),
+				   str_or_empty(json_object_get(cond, "reason")),
+				   str_or_empty(json_object_get(cond, "message")),
+				   generation);
+	return nc && json_array_append_new(json_object_get(st, "conditions"), nc) == 0
+	       ? 0 : BR_ENOMEM;
+}
+
+int ctl_budget_status(struct br_controller *c, const struct br_slo *slo,
+		      const char *ns, const char *name, const json_t *cur,
+		      json_t *st, long long generation)
+{
+	struct br_buf key;
+	json_t *entry = NULL;
+
+	if (!c->budget)
+		return 0; /* no --prometheus-url: no budget in status */
+	br_buf_init(&key, 4096);
+	if (br_buf_addf(&key, "%s/%s", ns, name) != 0)
+		return BR_ENOMEM;
+	pthread_mutex_lock(&c->budget->mu);
+	entry = json_deep_copy(json_object_get(c->budget->latest, br_buf_str(&key)));
+	pthread_mutex_unlock(&c->budget->mu);
+	br_buf_release(&key);
+
+	enum br_budget_health h = (enum br_budget_health)
+		json_integer_value(json_object_get(entry, "health"));
+	const json_t *old = json_object_get(cur, "budget");
+	json_t *budget = json_object_get(entry, "budget");
+	const json_t *want = h == BR_BUDGET_UNAVAILABLE ? old : json_is_object(budget) ? budget : NULL;
+	int rc;
+
+	/* no reading yet, or an invalid spec: what the status says stays */
+	if (!entry || !slo ||
+	    !br_budget_changed(slo, old, old_reason(cur), want, br_budget_reason(h), now_s())) {
+		rc = keep_current(cur, st, generation);
+		json_decref(entry);
+		return rc;
+	}
+	json_t *cond = ctl_condition(cur, CONDITION, br_budget_condition_status(h),
+				     br_budget_reason(h),
+				     str_or_empty(json_object_get(entry, "message")),
+				     generation);
+	rc = !cond || json_array_append_new(json_object_get(st, "conditions"), cond) != 0 ||
+	     (want && json_object_set(st, "budget", (json_t *)want) != 0) ? BR_ENOMEM : 0;
+	json_decref(entry);
+	return rc;
+}

@@ -1,0 +1,227 @@
+/* prom parse: the JSON answer of /api/v1/query into an instant vector, or a
+ * clear error. Every field is checked before use: the input is whatever a
+ * server (or something pretending to be one) sent. */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "prom/prom.h"
+
+void br_prom_vector_init(struct br_prom_vector *v)
+{
+	v->samples = NULL;
+	v->count = 0;
+}
+
+static void sample_release(struct br_prom_sample *s)
+{
+	for (size_t i = 0; i < s->nlabels; i++) {
+		free(s->labels[i].name);
+		free(s->labels[i].value);
+	}
+	free(s->labels);
+	free(s->text);
+}
+
+void br_prom_vector_release(struct br_prom_vector *v)
+{
+	for (size_t i = 0; i < v->count; i++)
+		sample_release(&v->samples[i]);
+	free(v->samples);
+	br_prom_vector_init(v);
+}
+
+const char *br_prom_sample_label(const struct br_prom_sample *s,
+				 const char *name)
+{
+	for (size_t i = 0; i < s->nlabels; i++)
+		if (strcmp(s->labels[i].name, name) == 0)
+			return s->labels[i].value;
+	return NULL;
+}
+
+/* The first bytes of body, printable, for a message about a body that is not
+ * what it should be (an HTML error page from a proxy, say). */
+static void snippet(const char *body, size_t len, char out[81])
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < len && n < 80; i++) {
+		unsigned char ch = (unsigned char)body[i];
+		out[n++] = ch >= 0x20 && ch < 0x7f ? (char)ch : ' ';
+	}
+	out[n] = '\0';
+}
+
+/* A Prometheus value string: a Go float (strconv 'f' -1), or NaN, +Inf,
+ * -Inf. strtod reads all of those; anything left over is refused. */
+static int parse_value(const char *text, double *out)
+{
+	char *end;
+
+	if (!*text || *text == ' ' || *text == '\t' || *text == '\n')
+		return -1;
+	errno = 0;
+	*out = strtod(text, &end);
+	if (*end || (errno == ERANGE && isfinite(*out) && *out != 0))
+		return -1; /* overflow is fine (it is +-Inf); garbage is not */
+	return 0;
+}
+
+static int parse_labels(const json_t *metric, size_t idx,
+			struct br_prom_sample *s, struct br_error *err)
+{
+	const char *k;
+	json_t *v;
+
+	if (!json_is_object(metric))
+		return br_error_set(err, BR_EPARSE,
+				    "data.result[%zu].metric: not an object", idx);
+	s->labels = calloc(json_object_size(metric) + 1, sizeof(*s->labels));
+	if (!s->labels)
+		return br_error_set(err, BR_ENOMEM, "out of memory");
+	json_object_foreach((json_t *)metric, k, v) {
+		struct br_prom_label *l = &s->labels[s->nlabels];
+
+		if (!json_is_string(v))
+			return br_error_set(err, BR_EPARSE,
+					    "data.result[%zu].metric.%.100s: not a string",
+					    idx, k);
+		l->name = strdup(k);
+		l->value = strdup(json_string_value(v));
+		s->nlabels++;
+		if (!l->name || !l->value)
+			return br_error_set(err, BR_ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+static int parse_sample(const json_t *item, size_t idx,
+			struct br_prom_sample *s, struct br_error *err)
+{
+	const json_t *value = json_object_get(item, "value");
+	const json_t *t, *text;
+	int rc;
+
+	if (!json_is_object(item))
+		return br_error_set(err, BR_EPARSE, "data.result[%zu]: not an object", idx);
+	rc = parse_labels(json_object_get(item, "metric"), idx, s, err);
+	if (rc != 0)
+		return rc;
+	if (!json_is_array(value) || json_array_size(value) != 2)
+		return br_error_set(err, BR_EPARSE,
+				    "data.result[%zu].value: not a [time, \"value\"] pair", idx);
+	t = json_array_get(value, 0);
+	text = json_array_get(value, 1);
+	if (!json_is_number(t))
+		return br_error_set(err, BR_EPARSE,
+				    "data.result[%zu].value[0]: time is not a number", idx);
+	s->timestamp = json_number_value(t);
+	if (!json_is_string(text))
+		return br_error_set(err, BR_EPARSE,
+				    "data.result[%zu].value[1]: not a string", idx);
+	if (parse_value(json_string_value(text), &s->value) != 0)
+		return br_error_set(err, BR_EPARSE,
+				    "data.result[%zu].value[1]: \"%.60s\" is not a number",
+				    idx, json_string_value(text));
+	s->text = strdup(json_string_value(text));
+	return s->text ? 0 : br_error_set(err, BR_ENOMEM, "out of memory");
+}
+
+static int parse_result(const json_t *data, struct br_prom_vector *out,
+			struct br_error *err)
+{
+	const json_t *type = json_object_get(data, "resultType");
+	const json_t *result = json_object_get(data, "result");
+	size_t n;
+
+	if (!json_is_object(data))
+		return br_error_set(err, BR_EPARSE, "answer has no \"data\" object");
+	if (!json_is_string(type))
+		return br_error_set(err, BR_EPARSE, "data.resultType: missing or not a string");
+	if (strcmp(json_string_value(type), "vector") != 0)
+		return br_error_set(err, BR_EPARSE, "data.resultType is \"%.40s\", want vector",
+				    json_string_value(type));
+	if (!json_is_array(result))
+		return br_error_set(err, BR_EPARSE, "data.result: missing or not an array");
+	n = json_array_size(result);
+	out->samples = calloc(n ? n : 1, sizeof(*out->samples));
+	if (!out->samples)
+		return br_error_set(err, BR_ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		int rc = parse_sample(json_array_get(result, i), i, &out->samples[i], err);
+
+		out->count = i + 1; /* so that release frees a half-made sample */
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* {"status":"error","errorType":...,"error":...}: the code from the type. */
+static int error_answer(const json_t *doc, long http_status,
+			struct br_error *err)
+{
+	const char *type = json_string_value(json_object_get(doc, "errorType"));
+	const char *text = json_string_value(json_object_get(doc, "error"));
+	int code = BR_EHTTP;
+
+	if (http_status == 401 || http_status == 403)
+		code = BR_EAUTH;
+	else if (type && strcmp(type, "bad_data") == 0)
+		code = BR_EINVAL;
+	else if (type && (strcmp(type, "timeout") == 0 || strcmp(type, "canceled") == 0))
+		code = BR_ETIMEOUT;
+	return br_error_set(err, code, "Prometheus error (HTTP %ld, %.40s): %.400s",
+			    http_status, type ? type : "no errorType",
+			    text ? text : "no error message");
+}
+
+/* A body that is not a Prometheus answer: the HTTP status says most. */
+static int not_an_answer(const char *body, size_t len, long http_status,
+			 const char *what, struct br_error *err)
+{
+	char text[81];
+
+	snippet(body, len, text);
+	if (http_status == 401 || http_status == 403)
+		return br_error_set(err, BR_EAUTH, "HTTP %ld: %s", http_status, text);
+	if (http_status && (http_status < 200 || http_status > 299))
+		return br_error_set(err, BR_EHTTP, "HTTP %ld: %s", http_status, text);
+	return br_error_set(err, BR_EPARSE, "%s (HTTP %ld): \"%s\"", what, http_status, text);
+}
+
+int br_prom_parse_vector(const char *body, size_t len, long http_status,
+			 struct br_prom_vector *out, struct br_error *err)
+{
+	json_error_t jerr;
+	json_t *doc;
+	const char *status;
+	int rc;
+
+	br_prom_vector_init(out);
+	if (len == 0)
+		return not_an_answer(body, len, http_status, "empty answer", err);
+	doc = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!doc)
+		return not_an_answer(body, len, http_status, "answer is not JSON", err);
+	status = json_string_value(json_object_get(doc, "status"));
+	if (!json_is_object(doc) || !status)
+		rc = not_an_answer(body, len, http_status, "answer has no \"status\"", err);
+	else if (strcmp(status, "error") == 0)
+		rc = error_answer(doc, http_status, err);
+	else if (strcmp(status, "success") != 0)
+		rc = br_error_set(err, BR_EPARSE, "status is \"%.40s\", want success or error",
+				  status);
+	else if (http_status && (http_status < 200 || http_status > 299))
+		rc = not_an_answer(body, len, http_status, "success with an error status", err);
+	else
+		rc = parse_result(json_object_get(doc, "data"), out, err);
+	json_decref(doc);
+	if (rc != 0)
+		br_prom_vector_release(out);
+	return rc;
+}

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# Benchmark of budget status write volume (prints figures; not a ctest test).
+#
+#   tests/bench/budget.sh [N=1000] [INTERVALS=10]
+#
+# N SLOs are in the fake API server's state before burnrate starts; a fake Prometheus
+# (tests/budget/fakeprom.py, 127.0.0.1) answers a budget for every one of them: 80% left,
+# burn rates well under 1x, and every answer jittered (remaining by up to +-0.0004, ratios
+# by up to +-0.0004 of a 0.005 budget), as a live budget moves between reads. The
+# controller polls every 2 s. Reported, per interval: status writes and Prometheus queries
+#   1. at start (the first Ready write, then the first budget write of every SLO);
+#   2. steady: INTERVALS intervals of jittered but steady figures (should be ~0 writes);
+#   3. 1% of the SLOs lose 5 points of budget (should be ~N/100 writes, once);
+#   4. a restart of the controller with nothing changed (should be ~0 writes);
+# and the controller's CPU time per interval while steady.
+# Needs BURNRATE (the binary) or a build in build/.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+src=$(cd "$here/../.." && pwd)
+N=${1:-1000}
+INTERVALS=${2:-10}
+IV=2
+BR=${BURNRATE:-$src/build/cmd/burnrate/burnrate}
+[ -x "$BR" ] || { echo "no burnrate binary (set BURNRATE)"; exit 1; }
+source "$src/tests/e2e/lib.sh"
+work=$(mktemp -d "${TMPDIR:-/tmp}/budget-bench.XXXXXX")
+CPID= PPID_=
+cleanup() {
+	[ -z "$CPID" ] || kill -KILL "$CPID" 2>/dev/null
+	[ -z "$PPID_" ] || kill -KILL "$PPID_" 2>/dev/null
+	stop_fakeapi
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+python3 "$here/controller_state.py" "$N" "$work/state.json"
+FAKEAPI_DIR=$work/api
+mkdir -p "$FAKEAPI_DIR"
+cp "$work/state.json" "$FAKEAPI_DIR/state.json"
+start_fakeapi --plain-chunks >/dev/null || exit 1
+
+data() { # data OVERRIDE_JSON
+	cat >"$work/prom.json.tmp" <<EOF
+{"generate": {"namespace": "default", "count": $N, "prefix": "slo-", "remaining": 0.8,
+ "ratios": {"5m": 0.001, "30m": 0.001, "1h": 0.001, "2h": 0.001, "6h": 0.001, "1d": 0.001, "3d": 0.001},
+ "jitter": 0.0004, "override": $1}}
+EOF
+	mv "$work/prom.json.tmp" "$work/prom.json"
+}
+data '{}'
+python3 "$src/tests/budget/fakeprom.py" "$work/prom.json" "$work/prom.port" &
+PPID_=$!
+wait_for 10 test -s "$work/prom.port" || exit 1
+PROM=http://127.0.0.1:$(cat "$work/prom.port")
+
+status_writes() {
+	fake_admin /fake/requests | python3 -c '
+import json,sys
+d=json.load(sys.stdin)
+print(sum(b["count"] for b in d["by"] if b["verb"]=="update" and b["resource"]=="burnrate.dev/servicelevelobjectives" and b["subresource"]=="status"))'
+}
+queries() { curl -fs "$PROM/fake/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["queries"])'; }
+with_budget() {
+	kubectl get slo -A -o json | python3 -c '
+import json,sys; print(sum(1 for o in json.load(sys.stdin)["items"] if "budget" in o.get("status", {})))'
+}
+cpu() { awk '{printf "%.2f", ($14+$15)/100}' "/proc/$1/stat"; }
+
+run_ctl() {
+	"$BR" controller --qps 100000 --burst 100000 --resync 0 --budget-interval ${IV}s \
+		--prometheus-url "$PROM" --metrics-bind-address 0 --health-probe-bind-address 0 \
+		--log-level warn >>"$work/ctl.log" 2>&1 &
+	CPID=$!
+}
+
+# measure LABEL INTERVALS: status writes and queries over that many intervals
+measure() {
+	local w0 q0 c0 w1 q1 c1
+	w0=$(status_writes) q0=$(queries) c0=$(cpu "$CPID")
+	sleep $(( $2 * IV ))
+	w1=$(status_writes) q1=$(queries) c1=$(cpu "$CPID")
+	printf '%-34s %6d status writes (%.1f per interval), %3d queries (%.1f per interval), cpu %.2f s/interval\n' \
+		"$1:" $((w1 - w0)) "$(echo "($w1 - $w0) / $2" | bc -l)" $((q1 - q0)) \
+		"$(echo "($q1 - $q0) / $2" | bc -l)" "$(echo "($c1 - $c0) / $2" | bc -l)"
+}
+
+echo "N=$N SLOs, budget interval ${IV}s, jittered steady figures"
+w0=$(status_writes)
+t0=$(date +%s.%N)
+run_ctl
+until [ "$(with_budget)" -ge "$N" ]; do
+	kill -0 "$CPID" 2>/dev/null || { cat "$work/ctl.log"; exit 1; }
+	sleep 0.5
+done
+printf 'start: all %d with status.budget after %.1f s, %d status writes (2 per SLO at most: Ready, then budget)\n' \
+	"$N" "$(echo "$(date +%s.%N) - $t0" | bc)" $(( $(status_writes) - w0 ))
+sleep $((2 * IV))
+measure "steady ($INTERVALS intervals)" "$INTERVALS"
+
+over='{'
+for i in $(seq 0 $((N / 100 - 1))); do
+	over+="$( [ "$i" -gt 0 ] && echo ,)\"slo-$(printf %05d $((i * 100 + 3)))\": {\"remaining\": 0.75}"
+done
+over+='}'
+data "$over"
+measure "1% lose 5 points (3 intervals)" 3
+measure "steady again ($INTERVALS intervals)" "$INTERVALS"
+
+kill -TERM "$CPID"; wait "$CPID"
+run_ctl
+sleep 1
+measure "restart, nothing changed (5 int.)" 5
+grep -i 'sanitizer\|error' "$work/ctl.log" | head -5

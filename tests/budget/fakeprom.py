@@ -1,0 +1,157 @@
+#!/usr/bin/env python3
+"""A fake Prometheus for the budget tests: answers /api/v1/query from a data
+file, or misbehaves on demand. Binds 127.0.0.1 on a free port.
+
+usage: fakeprom.py DATA.json PORTFILE [TOKENFILE]
+
+With TOKENFILE (re-read on every query) a query needs "Authorization: Bearer
+<its contents>"; else it gets a 401 error answer.
+
+DATA.json (re-read when it changes): {"slos": [{"namespace": ..., "name": ...,
+"remaining": 0.8, "ratios": {"1h": 0.001, ...}}, ...]} or, for many SLOs,
+{"generate": {"namespace": "default", "count": 1000, "prefix": "slo-",
+"remaining": 0.8, "ratios": {...}, "jitter": 0.0004, "override": {"slo-00007":
+{"remaining": 0.5}}}} (names prefix%05d; jitter: every answer moves each
+value by up to that much, up or down, as a live budget does between reads).
+
+The query for burnrate:error_budget:remaining gets the remaining samples,
+any other query the ratio samples (with __name__). Control, on the same port:
+  POST /fake/mode/<mode>   good | garbage | html500 | baddata | slow | truncated
+                           | matrix | badvalue | empty | reset (closes the
+                           connection without an answer)
+  GET  /fake/stats         {"queries": n, "mode": m}
+"""
+import json
+import os
+import random
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
+
+DATA, PORTFILE = sys.argv[1], sys.argv[2]
+TOKENFILE = sys.argv[3] if len(sys.argv) > 3 else None
+state = {"mode": "good", "queries": 0, "mtime": None, "slos": []}
+lock = threading.Lock()
+
+
+def slos():
+    """The SLO list, re-read when the file changed."""
+    st = os.stat(DATA)
+    if state["mtime"] != st.st_mtime_ns:
+        doc = json.load(open(DATA))
+        if "generate" in doc:
+            g = doc["generate"]
+            doc["slos"] = []
+            for i in range(g["count"]):
+                name = "%s%05d" % (g["prefix"], i)
+                s = {"namespace": g["namespace"], "name": name, "remaining": g["remaining"],
+                     "ratios": dict(g.get("ratios", {})), "jitter": g.get("jitter", 0)}
+                s.update(g.get("override", {}).get(name, {}))
+                doc["slos"].append(s)
+        state["slos"] = doc["slos"]
+        state["mtime"] = st.st_mtime_ns
+    return state["slos"]
+
+
+def jittered(s, v):
+    j = s.get("jitter", 0)
+    return v + random.uniform(-j, j) if j else v
+
+
+def answer(query):
+    now = time.time()
+    result = []
+    for s in slos():
+        labels = {"slo": s["name"], "slo_namespace": s["namespace"]}
+        if "error_budget:remaining" in query:
+            if s.get("remaining") is not None:
+                result.append({"metric": labels, "value": [now, repr(jittered(s, float(s["remaining"])))]})
+        else:
+            for w, r in s.get("ratios", {}).items():
+                m = dict(labels, __name__="burnrate:sli_error_ratio:rate" + w)
+                result.append({"metric": m, "value": [now, repr(max(0.0, jittered(s, float(r))))]})
+    return {"status": "success", "data": {"resultType": "vector", "result": result}}
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def reply(self, code, body, ctype="application/json"):
+        data = body.encode() if isinstance(body, str) else body
+        self.send_response(code)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self):
+        if self.path == "/fake/stats":
+            with lock:
+                self.reply(200, json.dumps({"queries": state["queries"], "mode": state["mode"]}))
+            return
+        self.reply(404, "not found", "text/plain")
+
+    def do_POST(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(n).decode()
+        if self.path.startswith("/fake/mode/"):
+            with lock:
+                state["mode"] = self.path.rsplit("/", 1)[1]
+            self.reply(200, "{}")
+            return
+        if self.path != "/api/v1/query":
+            self.reply(404, "not found", "text/plain")
+            return
+        query = parse_qs(body).get("query", [""])[0]
+        if TOKENFILE:
+            want = "Bearer " + open(TOKENFILE).read().strip()
+            if self.headers.get("Authorization") != want:
+                self.reply(401, json.dumps({"status": "error", "errorType": "unauthorized",
+                                            "error": "bad or missing bearer token"}))
+                return
+        with lock:
+            state["queries"] += 1
+            mode = state["mode"]
+        if mode == "good":
+            with lock:
+                doc = answer(query)
+            self.reply(200, json.dumps(doc))
+        elif mode == "garbage":
+            self.reply(200, b"\x00\xff garbage \x7f{{{")
+        elif mode == "html500":
+            self.reply(500, "<html><body>Internal Server Error</body></html>", "text/html")
+        elif mode == "baddata":
+            self.reply(400, json.dumps({"status": "error", "errorType": "bad_data",
+                                        "error": "invalid parameter \"query\": 1:1: parse error"}))
+        elif mode == "slow":
+            time.sleep(30)
+            self.reply(200, json.dumps(answer(query)))
+        elif mode == "truncated":
+            self.reply(200, json.dumps(answer(query))[:40])
+        elif mode == "matrix":
+            self.reply(200, json.dumps({"status": "success",
+                                        "data": {"resultType": "matrix", "result": []}}))
+        elif mode == "badvalue":
+            self.reply(200, json.dumps({"status": "success", "data": {"resultType": "vector",
+                "result": [{"metric": {"slo": "x", "slo_namespace": "y"}, "value": [1, "lots"]}]}}))
+        elif mode == "empty":
+            self.reply(200, "")
+        elif mode == "reset":
+            self.close_connection = True
+            self.wfile.flush()
+            self.connection.shutdown(2)
+        else:
+            self.reply(500, "unknown mode", "text/plain")
+
+    def log_message(self, *args):
+        pass
+
+
+srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+srv.daemon_threads = True
+with open(PORTFILE + ".tmp", "w") as f:
+    f.write(str(srv.server_address[1]))
+os.rename(PORTFILE + ".tmp", PORTFILE)
+srv.serve_forever()

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Budget status against a fake Prometheus (tests/budget/fakeprom.py, on 127.0.0.1) that
+# answers known figures, then garbage, HTML 500s, error answers, slow answers, truncated
+# JSON, the wrong result type, values that are not numbers, empty bodies and reset
+# connections. Each time: BudgetHealthy Unknown/PrometheusUnavailable with a message that
+# says why, the last figures kept, Ready untouched, no crash, and recovery when the
+# answers are good again. Also: NoData for an SLO Prometheus knows nothing of, no status
+# writes while the figures are steady, a bearer token file re-read when it rotates, and a
+# prompt SIGTERM during a slow query.
+set -u
+source "$(dirname "$0")/lib.sh"
+budget_setup
+NS=$E2E_NAMESPACE
+
+cat >"$CTL_DIR/data.json" <<EOF
+{"slos": [
+ {"namespace": "$NS", "name": "a", "remaining": 0.81234, "ratios": {"5m": 0.001, "1h": 0.0015}},
+ {"namespace": "$NS", "name": "b", "remaining": 0.5, "ratios": {"5m": 0.1, "1h": 0.1, "6h": 0.02}},
+ {"namespace": "other", "name": "a", "remaining": 0.1, "ratios": {"5m": 0.5}}
+]}
+EOF
+echo token-one >"$CTL_DIR/server-token"
+echo token-one >"$CTL_DIR/token"
+budget_bg prom python3 "$BUDGET_LIB_DIR/fakeprom.py" "$CTL_DIR/data.json" "$CTL_DIR/prom.port" \
+	"$CTL_DIR/server-token"
+PORT=$(wait_port_file "$CTL_DIR/prom.port")
+mode() { curl -fsS -X POST "http://127.0.0.1:$PORT/fake/mode/$1" >/dev/null || fail "mode $1"; }
+
+ctl_start c --prometheus-url "http://127.0.0.1:$PORT" --budget-interval 1s --prometheus-timeout 1s \
+	--prometheus-bearer-token-file "$CTL_DIR/token"
+wait_for 20 grep -q '"caches synced"' "$CTL_DIR/c.log" || fail "no sync"
+for n in a b c; do slo_yaml $n; echo ---; done | kubectl apply -f - >/dev/null || fail "apply"
+
+# good answers: figures as the fake gave them (objective 99.5: error budget 0.005)
+wait_for 30 has_reason a WithinBudget || { tail "$CTL_DIR/c.log"; fail "a: $(reason a)"; }
+[ "$(budget a .remaining)" = 0.8123 ] || fail "a remaining $(budget a .remaining)"
+[ "$(budget a .remainingPercent)" = 81.2% ] || fail "a percent $(budget a .remainingPercent)"
+[ "$(budget a .spent)" = 0.1877 ] || fail "a spent $(budget a .spent)"
+[ "$(budget a '.burnRates.1h')" = 0.3 ] || fail "a 1h burn rate $(budget a '.burnRates.1h')"
+[ "$(budget a '.burnRates.5m')" = 0.2 ] || fail "a 5m burn rate"
+[ -z "$(budget a .exhaustionTime)" ] || fail "a: exhaustion at 0.3x"
+[ "$(kubectl -n "$NS" get slo a --no-headers | awk '{print $4}')" = 81.2% ] || fail "printer column"
+wait_for 10 has_reason b BudgetBurning || fail "b: $(reason b)"
+jpath slo b '{.status.conditions[?(@.type=="BudgetHealthy")].message}' |
+	grep -q 'page-level burn: 20x over 1h and 20x over 5m (threshold 14.4x)' || fail "b message"
+[ "$(budget b .exhaustionWindow)" = 1h ] || fail "b exhaustion window"
+wait_for 10 has_reason c NoData || fail "c: $(reason c)"
+[ -z "$(budget c '')" ] || fail "c has a budget without data"
+for n in a b c; do [ "$(ready $n)" = True ] || fail "$n not Ready"; done
+echo "good answers: ok"
+
+# steady figures: no status writes over 5 intervals
+sleep 2
+w0=$(writes)
+sleep 5
+w1=$(writes)
+[ "$w1" = "$w0" ] || fail "$((w1 - w0)) writes while the budget was steady"
+echo "steady: no writes"
+
+# bad answers, each from good: Unknown/PrometheusUnavailable and why
+check_mode() {
+	local m=$1 why=$2
+	mode "$m"
+	wait_for 20 has_reason a PrometheusUnavailable || { tail "$CTL_DIR/c.log"; fail "$m: a is $(reason a)"; }
+	local msg st
+	msg=$(jpath slo a '{.status.conditions[?(@.type=="BudgetHealthy")].message}')
+	st=$(jpath slo a '{.status.conditions[?(@.type=="BudgetHealthy")].status}')
+	[ "$st" = Unknown ] || fail "$m: status $st"
+	echo "$msg" | grep -q -- "$why" || fail "$m: message \"$msg\" does not say \"$why\""
+	[ "$(budget a .remaining)" = 0.8123 ] || fail "$m: last figures not kept"
+	[ "$(ready a)" = True ] || fail "$m: Ready changed"
+	kill -0 "$CTL_PID_c" 2>/dev/null || fail "$m: controller died"
+	echo "$m: $msg"
+	mode good
+	wait_for 20 has_reason a WithinBudget || fail "$m: no recovery"
+}
+check_mode garbage "not JSON"
+check_mode html500 "HTTP 500: <html><body>Internal Server Error"
+check_mode baddata "bad_data"
+check_mode slow "imed out"
+check_mode truncated "not JSON"
+check_mode matrix "want vector"
+check_mode badvalue "\"lots\" is not a number"
+check_mode empty "empty answer"
+check_mode reset "http://127.0.0.1:$PORT"
+
+# the token rotates on the server first (401), then in our file (re-read: recovery)
+echo token-two >"$CTL_DIR/server-token"
+wait_for 20 has_reason a PrometheusUnavailable || fail "a wrong token was accepted"
+jpath slo a '{.status.conditions[?(@.type=="BudgetHealthy")].message}' | grep -q "HTTP 401" ||
+	fail "401 not reported"
+echo token-two >"$CTL_DIR/token.new" && mv "$CTL_DIR/token.new" "$CTL_DIR/token"
+wait_for 20 has_reason a WithinBudget || fail "rotated token not re-read"
+grep -q token-two "$CTL_DIR/c.log" && fail "the token is in the log"
+echo "token rotation: ok"
+
+# rules keep being reconciled while Prometheus misbehaves
+mode garbage
+slo_yaml d | kubectl apply -f - >/dev/null || fail "apply d"
+rd() { [ "$(ready d)" = True ]; }
+wait_for 20 rd || fail "d not Ready while Prometheus answers garbage"
+[ -n "$(jpath prometheusrule d '{.metadata.name}')" ] || fail "no rule for d"
+wait_for 20 has_reason d PrometheusUnavailable || fail "d: $(reason d)"
+echo "rules reconciled while Prometheus is broken: ok"
+
+# SIGTERM while a query hangs: out within the 10 s ctl_stop allows
+mode slow
+sleep 1.5
+ctl_stop c
+echo "stopped in ${CTL_STOP_MS} ms during a slow query"
+grep -q 'Sanitizer' "$CTL_DIR/c.log" && fail "sanitizer report"
+echo "malformed answers: ok"
