@@ -56,15 +56,16 @@ t1=$(date +%s.%N)
 echo "N=$N workers=$W"
 echo "converged: $(echo "$t1 - $t0" | bc) s, requests $(count total x x x), writes $(count writes x x x)"
 echo "controller: cpu $(cpu $CPID) s, peak RSS $(rss $CPID VmHWM)"
-sleep 5
-echo "idle RSS after convergence: $(rss $CPID VmRSS)"
+# idle: after the 30 s in which the controller gives freed memory back (malloc_trim)
+sleep 35
+echo "idle RSS 35 s after convergence: $(rss $CPID VmRSS)"
 kill -TERM $CPID; wait $CPID; CPID=
 
 fake_admin /fake/reset-requests >/dev/null
 run_ctl 2
 sleep 2
-# wait until every SLO went through a reconcile: the queue drains within seconds; give it 15 s
-sleep 15
+# wait until every SLO went through a reconcile (the queue drains within seconds) and a trim
+sleep 33
 echo "restart with nothing changed: requests $(count total x x x), writes $(count writes x x x)," \
 	"cpu $(cpu $CPID) s, RSS $(rss $CPID VmRSS)"
 kill -TERM $CPID; wait $CPID; CPID=

@@ -321,9 +321,25 @@ class Store:
             self.crd_changed(obj)
         self.emit(res.gr, etype, obj)
         out = with_type(res, obj)
-        if obj["metadata"].get("ownerReferences"):
+        if obj["metadata"].get("ownerReferences") and not self.has_owner(obj):
             self.collect_garbage()  # created or updated with owners that are all gone
         return out
+
+    def has_owner(self, obj):
+        """Whether one of obj's owners exists: found by kind, name and uid in obj's
+        namespace or cluster-wide, without scanning every object (a controller applies
+        thousands of owned objects; a scan on each made the server quadratic)."""
+        ns = obj["metadata"].get("namespace") or ""
+        for ref in obj["metadata"]["ownerReferences"]:
+            group = ref.get("apiVersion", "").rpartition("/")[0]
+            for res in self.resources.values():
+                if res.kind != ref.get("kind") or res.group != group:
+                    continue
+                owner = self.objects.get(res.gr, {}).get((ns if res.namespaced else "",
+                                                           ref.get("name")))
+                if owner and owner["metadata"].get("uid") == ref.get("uid"):
+                    return True
+        return False
 
     def _remove(self, gr, obj, gc=True):
         """Deletes obj (a namespace with its contents, a CRD with its objects), then, like
