@@ -180,7 +180,6 @@ static int write_status(struct br_controller *c, const json_t *slo_obj,
 			double *retry_after)
 {
 	struct br_buf path, err_msg;
-	struct br_kube_response resp;
 	struct br_error err;
 	int rc;
 
@@ -197,11 +196,8 @@ static int write_status(struct br_controller *c, const json_t *slo_obj,
 	rc = body ? br_kube_path(&path, SLO_GROUP, SLO_VERSION, ns, SLO_PLURAL,
 				 name, "status") : BR_ENOMEM;
 	if (rc == 0) {
-		rc = br_kube_request(c->client, "PUT", br_buf_str(&path), NULL,
-				     NULL, body, &resp, &err);
-		if (rc != 0 && resp.retry_after > 0)
-			*retry_after = resp.retry_after;
-		br_kube_response_release(&resp);
+		rc = br_kube_write(c->client, "PUT", br_buf_str(&path), NULL,
+				   NULL, body, retry_after, &err);
 		atomic_fetch_add(&c->status_writes, 1);
 		ctl_count_write(c, "status");
 		if (rc != 0)
@@ -368,7 +364,6 @@ static int apply_rule(struct br_controller *c, const json_t *rule,
 		      const char *ns, const char *name, double *retry_after)
 {
 	struct br_buf path;
-	struct br_kube_response resp;
 	struct br_error err;
 	int rc;
 
@@ -378,12 +373,9 @@ static int apply_rule(struct br_controller *c, const json_t *rule,
 	rc = body ? br_kube_path(&path, "monitoring.coreos.com", "v1", ns,
 				 "prometheusrules", name, NULL) : BR_ENOMEM;
 	if (rc == 0) {
-		rc = br_kube_request(c->client, "PATCH", br_buf_str(&path),
-				     "fieldManager=" FIELD_MANAGER "&force=true",
-				     "application/apply-patch+yaml", body, &resp, &err);
-		if (rc != 0 && resp.retry_after > 0)
-			*retry_after = resp.retry_after;
-		br_kube_response_release(&resp);
+		rc = br_kube_write(c->client, "PATCH", br_buf_str(&path),
+				   "fieldManager=" FIELD_MANAGER "&force=true",
+				   "application/apply-patch+yaml", body, retry_after, &err);
 		atomic_fetch_add(&c->applies, 1);
 		ctl_count_write(c, "rule");
 		if (rc != 0)

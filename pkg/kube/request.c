@@ -159,8 +159,9 @@ static int should_retry(struct br_kube_client *c, const char *method,
 	return 0;
 }
 
+/* keep_body 0: a 2xx body is not decoded (nobody reads it). */
 static int finish(const char *method, const char *path, struct exchange *x,
-		  struct br_kube_response *r, struct br_error *err)
+		  struct br_kube_response *r, int keep_body, struct br_error *err)
 {
 	int rc;
 
@@ -175,9 +176,12 @@ static int finish(const char *method, const char *path, struct exchange *x,
 	if (x->curl_rc < 0)
 		return br_error_set(err, x->curl_rc, "%s %s: HTTP %ld: %s", method, path,
 				    x->status, x->errbuf);
-	if (x->body.len > 0)
+	int ok = x->status >= 200 && x->status < 300;
+	if (x->body.len > 0 && (keep_body || !ok))
 		r->body = json_loadb(x->body.data, x->body.len, 0, NULL);
-	if (x->status >= 200 && x->status < 300) {
+	if (ok) {
+		if (!keep_body)
+			return 0;
 		if (x->body.len > 0 && !r->body)
 			return br_error_set(err, BR_EPARSE, "%s %s: response is not JSON",
 					    method, path);
@@ -190,10 +194,10 @@ static int finish(const char *method, const char *path, struct exchange *x,
 			    x->status, r->error.reason, r->error.message);
 }
 
-int br_kube_request(struct br_kube_client *c, const char *method,
-		    const char *path, const char *query,
-		    const char *content_type, const char *body,
-		    struct br_kube_response *resp, struct br_error *err)
+static int request(struct br_kube_client *c, const char *method,
+		   const char *path, const char *query, const char *content_type,
+		   const char *body, struct br_kube_response *resp, int keep_body,
+		   struct br_error *err)
 {
 	struct br_kube_response local;
 	struct br_kube_response *r = resp ? resp : &local;
@@ -224,11 +228,32 @@ int br_kube_request(struct br_kube_client *c, const char *method,
 		br_buf_release(&x.body);
 		br_clock_sleep(&c->clock, wait);
 	}
-	rc = finish(method, path, &x, r, err);
+	rc = finish(method, path, &x, r, keep_body, err);
 	br_buf_release(&x.body);
 	free(url);
 	if (r == &local)
 		br_kube_response_release(&local);
+	return rc;
+}
+
+int br_kube_request(struct br_kube_client *c, const char *method,
+		    const char *path, const char *query,
+		    const char *content_type, const char *body,
+		    struct br_kube_response *resp, struct br_error *err)
+{
+	return request(c, method, path, query, content_type, body, resp, 1, err);
+}
+
+int br_kube_write(struct br_kube_client *c, const char *method,
+		  const char *path, const char *query, const char *content_type,
+		  const char *body, double *retry_after, struct br_error *err)
+{
+	struct br_kube_response resp;
+	int rc = request(c, method, path, query, content_type, body, &resp, 0, err);
+
+	if (retry_after)
+		*retry_after = rc != 0 && resp.retry_after > 0 ? resp.retry_after : 0;
+	br_kube_response_release(&resp);
 	return rc;
 }
 

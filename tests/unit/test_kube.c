@@ -845,6 +845,21 @@ static void test_fake_throttle(void **state)
 		json_decref(cm);
 	}
 	assert_int_equal(seen.by_status[500], 3);
+
+	/* a write whose answer is not read: succeeds, or reports Retry-After */
+	{
+		double ra = -1;
+		br_error_init(&err);
+		check(br_kube_write(c, "POST", CM, NULL, NULL,
+				    "{\"metadata\":{\"name\":\"written\"}}", &ra, &err), &err);
+		assert_true(ra == 0);
+		add_fault(c, "{\"method\":\"PUT\",\"path\":\"/configmaps/written\","
+			     "\"status\":429,\"retryAfter\":1,\"count\":3}");
+		assert_int_equal(br_kube_write(c, "PUT", CM "/written", NULL, NULL,
+					       "{\"metadata\":{\"name\":\"written\"}}",
+					       &ra, &err), BR_ETHROTTLED);
+		assert_true(ra == 1);
+	}
 	br_kube_client_free(c);
 }
 
