@@ -133,10 +133,29 @@ static void enqueue_obj(struct br_controller *c, const json_t *obj)
 }
 
 static void slo_add(void *ctx, json_t *obj) { enqueue_obj(ctx, obj); }
+
+static const json_t *meta_get(const json_t *obj, const char *field)
+{
+	return json_object_get(json_object_get(obj, "metadata"), field);
+}
+
+/* Whether an SLO update can change what burnrate makes of it. A change of
+ * status or resourceVersion alone (our own status writes, above all) cannot:
+ * the rules and routes come from the spec, whose changes bump generation
+ * (controller-runtime's GenerationChangedPredicate). A resync hands the same
+ * object twice and always goes through, so drift is still repaired. */
+static int slo_changed(const json_t *old, const json_t *obj)
+{
+	return old == obj ||
+	       !json_equal(meta_get(old, "generation"), meta_get(obj, "generation")) ||
+	       !json_equal(meta_get(old, "uid"), meta_get(obj, "uid")) ||
+	       !meta_get(old, "deletionTimestamp") != !meta_get(obj, "deletionTimestamp");
+}
+
 static void slo_update(void *ctx, json_t *old, json_t *obj)
 {
-	(void)old;
-	enqueue_obj(ctx, obj);
+	if (slo_changed(old, obj))
+		enqueue_obj(ctx, obj);
 }
 
 /* A rule's owner: the ServiceLevelObjective controller reference. */
@@ -165,10 +184,22 @@ static void enqueue_owner(struct br_controller *c, const json_t *rule)
 }
 
 static void rule_add(void *ctx, json_t *obj) { enqueue_owner(ctx, obj); }
+
+/* A rule update that changed only what the cache does not keep (its
+ * resourceVersion, managedFields) needs no reconcile: the cache holds the
+ * digest of its spec, its labels and owners, which are what drift is. */
 static void rule_update(void *ctx, json_t *old, json_t *obj)
 {
-	(void)old;
-	enqueue_owner(ctx, obj);
+	json_t *o = json_deep_copy(old), *n = json_deep_copy(obj);
+
+	if (o && n) {
+		json_object_del(json_object_get(o, "metadata"), "resourceVersion");
+		json_object_del(json_object_get(n, "metadata"), "resourceVersion");
+	}
+	if (old == obj || !o || !n || !json_equal(o, n))
+		enqueue_owner(ctx, obj);
+	json_decref(o);
+	json_decref(n);
 }
 
 /* ---- start-up ---- */

@@ -163,6 +163,20 @@ class Watch:
         return (gr == self.res.gr and (self.ns is None or md.get("namespace") == self.ns)
                 and labels_match(obj, self.labels) and fields_match(obj, self.fields))
 
+    def sees(self, gr, etype, obj, old):
+        """The event this watch gets for a change, or None. As the API server's watch
+        cache does it: an object that stops matching the selectors is DELETED for the
+        watch (as it was, at the new resourceVersion), one that starts matching ADDED."""
+        now = self.wants(gr, obj)
+        before = old is not None and self.wants(gr, old)
+        if etype != "MODIFIED" or old is None or now == before:
+            return (etype, obj) if now else None
+        if now:
+            return ("ADDED", obj)
+        gone = copy.deepcopy(old)
+        gone["metadata"]["resourceVersion"] = obj["metadata"]["resourceVersion"]
+        return ("DELETED", gone)
+
 
 class Store:
     def __init__(self):
@@ -231,14 +245,17 @@ class Store:
         self.rv += 1
         return str(self.rv)
 
-    def emit(self, gr, etype, obj):
-        ev = (int(obj["metadata"]["resourceVersion"]), gr, etype, copy.deepcopy(obj))
+    def emit(self, gr, etype, obj, old=None):
+        """old: the object before a MODIFIED, so that selector-filtered watches see it
+        leave (DELETED) or enter (ADDED) their selection."""
+        ev = (int(obj["metadata"]["resourceVersion"]), gr, etype, copy.deepcopy(obj), old)
         self.history.append(ev)
         if len(self.history) == self.history.maxlen:
             self.floor = self.history[0][0] - 1
         for w in list(self.watches):
-            if w.wants(gr, obj):
-                w.q.put((etype, ev[3]))
+            seen = w.sees(gr, etype, ev[3], old)
+            if seen:
+                w.q.put(seen)
 
     def compact(self):
         with self.lock:
@@ -262,8 +279,8 @@ class Store:
                 if n < self.floor:
                     raise ApiError(410, "Expired",
                                    "too old resource version: %d (%d)" % (n, self.floor + 1))
-                replay = [(t, copy.deepcopy(o)) for r, gr, t, o in self.history
-                          if r > n and w.wants(gr, o)]
+                replay = [copy.deepcopy(seen) for r, gr, t, o, old in self.history
+                          if r > n for seen in [w.sees(gr, t, o, old)] if seen]
             self.watches.add(w)
             return w, replay
 
@@ -316,10 +333,11 @@ class Store:
     def put(self, res, obj, etype):
         """Stores obj with a new resourceVersion and emits etype. Caller holds the lock."""
         obj["metadata"]["resourceVersion"] = self.next_rv()
+        old = self.objects[res.gr].get(key_of(obj))
         self.objects[res.gr][key_of(obj)] = obj
         if res.gr == ("apiextensions.k8s.io", "customresourcedefinitions"):
             self.crd_changed(obj)
-        self.emit(res.gr, etype, obj)
+        self.emit(res.gr, etype, obj, old)
         out = with_type(res, obj)
         if obj["metadata"].get("ownerReferences") and not self.has_owner(obj):
             self.collect_garbage()  # created or updated with owners that are all gone
@@ -389,7 +407,7 @@ class Store:
                         del new["metadata"]["ownerReferences"]
                     new["metadata"]["resourceVersion"] = self.next_rv()
                     objs[key_of(new)] = new
-                    self.emit(gr, "MODIFIED", new)
+                    self.emit(gr, "MODIFIED", new, o)
 
     def snapshot(self):
         with self.lock:

@@ -393,6 +393,25 @@ class FakeApiTest(unittest.TestCase):
                          [("ADDED", "i")])
         self.assertLess(time.time() - t0, 5)
 
+    def test_watch_selector_leave_and_enter(self):
+        """As the watch cache: leaving a label selector is DELETED, entering it ADDED."""
+        ns = self.ns()
+        rv = self.c.ok("GET", CMS % ns)["metadata"]["resourceVersion"]
+        self.c.ok("POST", CMS % ns, {"metadata": {"name": "s", "labels": {"k": "v"}}})
+        self.c.ok("PATCH", CMS % ns + "/s", {"metadata": {"labels": {"k": "other"}}},
+                  "application/merge-patch+json")
+        self.c.ok("PATCH", CMS % ns + "/s", {"data": {"x": "1"}}, "application/merge-patch+json")
+        last = self.c.ok("PATCH", CMS % ns + "/s", {"metadata": {"labels": {"k": "v"}}},
+                         "application/merge-patch+json")
+        c, r = self.c.watch(CMS % ns + "?watch=1&timeoutSeconds=1&labelSelector=k%3Dv"
+                            "&resourceVersion=" + rv)
+        ev = read_events(r, 10)
+        c.close()
+        self.assertEqual([e["type"] for e in ev], ["ADDED", "DELETED", "ADDED"])
+        self.assertEqual(ev[1]["object"]["metadata"]["labels"], {"k": "v"})  # as it was
+        self.assertEqual(ev[2]["object"]["metadata"]["resourceVersion"],
+                         last["metadata"]["resourceVersion"])
+
     def test_too_old_resource_version(self):
         ns = self.ns()
         rv = self.c.ok("GET", CMS % ns)["metadata"]["resourceVersion"]
