@@ -63,6 +63,9 @@ static int unknown_keys(struct am_ctx *c, const json_t *obj, const char *path,
 static int timing_load(struct am_ctx *c, const json_t *timing, struct br_am_config *cfg)
 {
 	static const char *const sev_keys[] = {"page", "ticket", NULL};
+	static const char *const fields[] = {
+		"group_wait", "group_interval", "repeat_interval", NULL,
+	};
 	char path[64], f[300];
 
 	if (!timing)
@@ -79,7 +82,7 @@ static int timing_load(struct am_ctx *c, const json_t *timing, struct br_am_conf
 			continue;
 		if (!json_is_object(t))
 			return am_bad(c, t, timing, path, "must be a mapping");
-		if (unknown_keys(c, t, path, am_timing_keys) != 0)
+		if (unknown_keys(c, t, path, fields) != 0)
 			return c->failed;
 		for (int k = 0; k < AM_TIMINGS; k++) {
 			const json_t *v = json_object_get(t, am_timing_keys[k]);
