@@ -23,6 +23,7 @@ static const char usage[] =
 	"           [--leader-elect] [--leader-election-namespace NS]\n"
 	"           [--metrics-bind-address :8080] [--health-probe-bind-address :8081]\n"
 	"           [--log-format json|text] [--log-level debug|info|warn|error]\n"
+	"           [--alertmanager-base-secret NS/NAME --alertmanager-secret NS/NAME]\n"
 	"\n"
 	"--metrics-bind-address serves /metrics, /healthz and /readyz; the health\n"
 	"probe address serves the same; \"0\" turns either off.\n"
@@ -31,6 +32,17 @@ static const char usage[] =
 	"of the same name and the SLO's status up to date. Without --kubeconfig it\n"
 	"uses the pod's service account when in a cluster, else $KUBECONFIG or\n"
 	"~/.kube/config. SIGTERM or SIGINT stops it cleanly (exit 0).\n"
+	"\n"
+	"Alert routing (both flags, or neither): --alertmanager-base-secret names the\n"
+	"Secret the platform team owns, with key alertmanager.yaml (the base\n"
+	"configuration) and optionally burnrate.yaml (the policy: receivers each\n"
+	"namespace may use, timing per severity). --alertmanager-secret names the\n"
+	"Secret burnrate writes (key alertmanager.yaml; e.g. monitoring/alertmanager-main,\n"
+	"what prometheus-operator's Alertmanager reads): the base with one route per\n"
+	"namespace, receiver and severity that SLOs use, first under the root route.\n"
+	"It is rebuilt from all SLOs, debounced, written only when it changes, and\n"
+	"kept as it is while the base is missing or invalid. Each SLO gets a condition\n"
+	"AlertRoutingReady (ReceiverNotFound, ReceiverNotAllowed, BaseConfigInvalid).\n"
 	"\n"
 	"Exit codes: 0 stopped by a signal, 1 error (e.g. CRD not installed), 2 usage.\n";
 
@@ -83,6 +95,7 @@ static void log_line(void *ctx, enum br_log_level level, const char *ns,
 struct ctl_opts {
 	const char *kubeconfig, *context, *selector, *leader_ns;
 	const char *metrics_addr, *health_addr;
+	const char *am_base, *am_target;
 	char **namespaces;
 	size_t nns;
 	struct br_labels labels;
@@ -152,7 +165,7 @@ static int add_namespace(struct ctl_opts *o, char *ns)
 
 enum { O_KUBECONFIG = 256, O_CONTEXT, O_NAMESPACE, O_SELECTOR, O_WORKERS,
        O_QPS, O_BURST, O_RESYNC, O_RULE_LABEL, O_LEADER, O_LEADER_NS,
-       O_METRICS, O_HEALTH, O_LOG_FORMAT, O_LOG_LEVEL };
+       O_METRICS, O_HEALTH, O_LOG_FORMAT, O_LOG_LEVEL, O_AM_BASE, O_AM_TARGET };
 
 static const struct option longopts[] = {
 	{"kubeconfig", required_argument, NULL, O_KUBECONFIG},
@@ -170,6 +183,8 @@ static const struct option longopts[] = {
 	{"health-probe-bind-address", required_argument, NULL, O_HEALTH},
 	{"log-format", required_argument, NULL, O_LOG_FORMAT},
 	{"log-level", required_argument, NULL, O_LOG_LEVEL},
+	{"alertmanager-base-secret", required_argument, NULL, O_AM_BASE},
+	{"alertmanager-secret", required_argument, NULL, O_AM_TARGET},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -231,6 +246,8 @@ static int parse_opt(struct ctl_opts *o, int opt, char *arg)
 			return 0;
 		}
 		break;
+	case O_AM_BASE: o->am_base = arg; return 0;
+	case O_AM_TARGET: o->am_target = arg; return 0;
 	case O_LOG_LEVEL:
 		for (int i = 0; i < 4; i++)
 			if (strcmp(arg, level_names[i]) == 0) {
@@ -373,6 +390,8 @@ static int run(struct ctl_opts *o, struct logger *lg)
 			.leader_namespace = o->leader_ns,
 			.log = log_line, .log_ctx = lg, .log_level = o->level,
 			.metrics = metrics,
+			.alertmanager_base_secret = o->am_base,
+			.alertmanager_secret = o->am_target,
 		};
 		rc = br_controller_create(&co, client, &ctl, &err);
 	}
@@ -406,8 +425,9 @@ static int run(struct ctl_opts *o, struct logger *lg)
 		br_controller_stats(ctl, &st);
 		snprintf(msg, sizeof(msg),
 			 "stopped after %lu reconciles (%lu failed), %lu rule applies, "
-			 "%lu status writes, %lu events", st.reconciles, st.errors,
-			 st.rule_applies, st.status_writes, st.events);
+			 "%lu status writes, %lu events, %lu Secret writes", st.reconciles,
+			 st.errors, st.rule_applies, st.status_writes, st.events,
+			 st.secret_writes);
 		log_line(lg, BR_LOG_INFO, NULL, NULL, msg);
 	}
 	br_server_stop(msrv);

@@ -145,6 +145,13 @@ static json_t *condition(const json_t *cur_status, const char *type,
 			 (json_int_t)generation);
 }
 
+json_t *ctl_condition(const json_t *cur_status, const char *type,
+		      const char *status, const char *reason,
+		      const char *message, long long generation)
+{
+	return condition(cur_status, type, status, reason, message, generation);
+}
+
 static json_t *alert_rows(const struct br_slo *slo)
 {
 	json_t *rows = json_array();
@@ -425,10 +432,22 @@ static int reconcile_valid(struct br_controller *c, const json_t *obj,
 		 name, rec, alert);
 	json_t *st = json_object();
 	json_t *conds = json_array();
-	json_array_append_new(conds, condition(cur, "Ready", "True", "Reconciled",
-					       "rules are up to date", slo->generation));
+	json_t *routing = NULL, *rcond = ctl_routing_condition(c, slo, cur, &routing);
+	/* Ready folds in routing: an SLO whose pages go nowhere is not ready */
+	const char *rstatus = json_string_value(json_object_get(rcond, "status"));
+	int routed = !rstatus || strcmp(rstatus, "False") != 0;
+	char rmsg[2600];
+	snprintf(rmsg, sizeof(rmsg), "alert routing: %s",
+		 routed ? "" : json_string_value(json_object_get(rcond, "message")));
+	json_array_append_new(conds, condition(cur, "Ready", routed ? "True" : "False",
+		routed ? "Reconciled" : json_string_value(json_object_get(rcond, "reason")),
+		routed ? "rules are up to date" : rmsg, slo->generation));
 	json_array_append_new(conds, condition(cur, "RulesReady", "True", "RulesApplied",
 					       msg, slo->generation));
+	if (rcond)
+		json_array_append_new(conds, rcond);
+	if (routing)
+		json_object_set_new(st, "routing", routing);
 	json_object_set_new(st, "observedGeneration", json_integer(slo->generation));
 	json_object_set_new(st, "conditions", conds);
 	json_object_set_new(st, "prometheusRule", json_pack("{s:s, s:I, s:I}",
@@ -450,6 +469,10 @@ int ctl_reconcile(struct br_controller *c, const char *key,
 	int rc;
 
 	*retry_after = 0;
+	if (ctl_routing_is_key(key)) {
+		json_decref(obj);
+		return ctl_routing_reconcile(c, retry_after);
+	}
 	if (!obj)
 		return 0; /* gone: garbage collection deletes the rule */
 	json_t *meta = json_object_get(obj, "metadata");
