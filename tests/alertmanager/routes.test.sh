@@ -121,6 +121,17 @@ rc=$?
 [ "$rc" = 1 ] && grep -q 'payments/typo: spec.alerting.page.receiver: receiver "payments-pagerdty" is not defined.*ReceiverNotFound' "$T/err" &&
 	ok "unknown receiver refused" || { cat "$T/err"; fail "unknown receiver: exit $rc"; }
 
+# validate makes the same checks and writes nothing
+"$BURNRATE" validate --alertmanager-base "$T/base.yaml" -f "$T/slos.yaml" >"$T/o" 2>"$T/err" &&
+	grep -q 'all routable' "$T/o" && ok "validate: all routable" || { cat "$T/err"; fail "validate"; }
+"$BURNRATE" validate --alertmanager-base "$T/base.yaml" -f "$T/sneaky.yaml" >/dev/null 2>"$T/err"
+[ $? = 1 ] && grep -q 'ReceiverNotAllowed' "$T/err" && ok "validate: not allowed receiver, exit 1" ||
+	{ cat "$T/err"; fail "validate of a not allowed receiver"; }
+printf 'route: {receiver: x}\nreceivers: [{name: y}]\n' >"$T/badbase.yaml"
+"$BURNRATE" validate --alertmanager-base "$T/badbase.yaml" -f "$T/slos.yaml" >/dev/null 2>"$T/err"
+[ $? = 1 ] && grep -q "badbase.yaml:1:19: route.receiver: undefined receiver \"x\"" "$T/err" &&
+	ok "invalid base: file:line:col: field: problem" || { cat "$T/err"; fail "invalid base message"; }
+
 # without a policy any namespace may use any receiver of the base
 sed '/burnrate.yaml/,$d' "$T/base.yaml" >"$T/nopolicy.yaml"
 "$BURNRATE" generate --alertmanager-base "$T/nopolicy.yaml" -f "$T/sneaky.yaml" -o "$T/out3" 2>"$T/err" &&
