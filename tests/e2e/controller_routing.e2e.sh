@@ -121,7 +121,8 @@ other_routed() { am_config | grep -A1 -F 'burnrate_receiver="pager"' | grep -qF 
 wait_for 20 other_routed || fail "Secret not updated after the base was fixed"
 echo "invalid and missing base: ok"
 
-# a burst of 40 SLOs: a few Secret writes, not one per SLO
+# a burst of 40 SLOs: a few Secret writes, not one per SLO (the fake server counts them)
+if [ "${E2E_MODE:-fake}" = fake ]; then
 before=$(secret_applies)
 for i in $(seq 1 40); do rslo "burst-$i" "$NS" "" slack; echo "---"; done | kubectl apply -f - >/dev/null || fail "burst"
 allready() { [ "$(kubectl -n "$NS" get slo -o 'jsonpath={.items[*].status.conditions[?(@.type=="AlertRoutingReady")].reason}' | wc -w)" -ge 42 ]; }
@@ -130,6 +131,7 @@ sleep 3
 n=$(($(secret_applies) - before))
 echo "burst of 40 SLOs: $n Secret write(s)"
 [ "$n" -le 4 ] || fail "$n Secret writes for a burst of 40 SLOs"
+fi
 
 mp=$(ctl_port b metrics)
 curl -sf "http://127.0.0.1:$mp/metrics" | grep -q 'burnrate_writes_total{kind="secret"}' || fail "no secret writes metric"

@@ -1,8 +1,10 @@
 /* test_alertmanager: base and policy validation (data-driven invalid cases in
  * tests/data/alertmanager/invalid), Alertmanager syntax, one SLO's verdict,
  * the merged configuration (order, dedup, isolation, size, determinism,
- * escaping) and the Secret helpers. The real amtool and alertmanager check
+ * escaping), the Secret helpers, and every allocation failing in turn. The real amtool and alertmanager check
  * the output in tests/alertmanager/. */
+#define _GNU_SOURCE /* RTLD_NEXT, for the allocation-failure test */
+#include <dlfcn.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -413,6 +415,128 @@ static void test_hostile(void **state)
 	}
 }
 
+/* --- Allocation failures ------------------------------------------------- */
+
+/* malloc, calloc, realloc, strdup and strndup of this process are replaced by
+ * versions that fail the Nth call while failing_after >= 0, so that every
+ * allocation of br_slo_parse (and of the jansson, buf and errors code it
+ * calls) is made to fail in turn, as jansson's test suite does. strdup and
+ * strndup are replaced too because sanitizers intercept them directly. */
+static long failing_after = -1;
+static long allocations;
+
+static int fail_now(void)
+{
+	allocations++;
+	if (failing_after < 0)
+		return 0;
+	return failing_after-- == 0;
+}
+
+static void *next(const char *name)
+{
+	void *f = dlsym(RTLD_NEXT, name);
+	if (!f)
+		abort();
+	return f;
+}
+
+void *malloc(size_t n)
+{
+	static void *(*real)(size_t);
+	if (!real)
+		real = (void *(*)(size_t))next("malloc");
+	return fail_now() ? NULL : real(n);
+}
+
+/* dlsym may itself call calloc before the real one is known: serve that
+ * from a small static arena (never freed: it is not the heap's). */
+void *calloc(size_t n, size_t size)
+{
+	static void *(*real)(size_t, size_t);
+	static int resolving;
+	static _Alignas(16) char arena[4096];
+	static size_t used;
+
+	if (!real) {
+		if (resolving) {
+			void *p = arena + used;
+			used += (n * size + 15) & ~(size_t)15;
+			if (used > sizeof(arena))
+				abort();
+			return p;
+		}
+		resolving = 1;
+		real = (void *(*)(size_t, size_t))next("calloc");
+		resolving = 0;
+	}
+	return fail_now() ? NULL : real(n, size);
+}
+
+void *realloc(void *p, size_t n)
+{
+	static void *(*real)(void *, size_t);
+	if (!real)
+		real = (void *(*)(void *, size_t))next("realloc");
+	return fail_now() ? NULL : real(p, n);
+}
+
+char *strndup(const char *s, size_t n)
+{
+	size_t len = strnlen(s, n);
+	char *copy = malloc(len + 1);
+
+	if (copy) {
+		memcpy(copy, s, len);
+		copy[len] = '\0';
+	}
+	return copy;
+}
+
+char *strdup(const char *s)
+{
+	return strndup(s, strlen(s));
+}
+
+/* Runs parse (and, when it succeeds, build) with the Nth allocation
+ * failing, for every N until a run needs no more than N allocations. Every
+ * run must fail cleanly with BR_ENOMEM or succeed; LeakSanitizer checks that
+ * nothing leaks on any path. Returns the number of runs. */
+static long fail_every_allocation(const char *b, const char *p, int build_too)
+{
+	struct br_am_target t[] = {
+		{ "payments", { "pager", "slack" } }, { "search", { "pager", NULL } },
+	};
+
+	for (long n = 0;; n++) {
+		struct br_am_config *cfg = NULL;
+		struct br_buf out;
+		int rc;
+
+		br_buf_init(&out, BR_BUF_MAX_DEFAULT);
+		allocations = 0;
+		failing_after = n;
+		rc = br_am_config_parse(b, strlen(b), p, p ? strlen(p) : 0, &cfg, NULL);
+		if (rc == 0 && build_too)
+			rc = br_am_build(cfg, t, 2, &out, NULL);
+		failing_after = -1;
+		if (rc != 0 && rc != BR_ENOMEM)
+			fail_msg("allocation %ld failed: got %s", n, br_code_name(rc));
+		br_am_config_free(cfg);
+		br_buf_release(&out);
+		if (allocations <= n) {
+			assert_int_equal(rc, 0);
+			return n;
+		}
+	}
+}
+
+static void test_allocation_failures(void **state)
+{
+	assert_true(fail_every_allocation(base, policy, 0) > 50);
+	assert_true(fail_every_allocation(base, policy, 1) > 100);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -426,6 +550,7 @@ int main(void)
 		cmocka_unit_test(test_secret),
 		cmocka_unit_test(test_data_invalid),
 		cmocka_unit_test(test_hostile),
+		cmocka_unit_test(test_allocation_failures),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
