@@ -1,8 +1,8 @@
 /* test_alertmanager: base and policy validation (data-driven invalid cases in
  * tests/data/alertmanager/invalid), Alertmanager syntax, one SLO's verdict,
  * the merged configuration (order, dedup, isolation, size, determinism,
- * escaping), the Secret helpers, and every allocation failing in turn. The real amtool and alertmanager check
- * the output in tests/alertmanager/. */
+ * escaping), the Secret helpers, and every allocation failing in turn. The
+ * real amtool and alertmanager check the output in tests/alertmanager/. */
 #define _GNU_SOURCE /* RTLD_NEXT, for the allocation-failure test */
 #include <dlfcn.h>
 #include <setjmp.h>
