@@ -96,5 +96,8 @@ int ctl_routing_reconcile(struct br_controller *c, double *retry_after);
  * routing is off; *routing is a new status.routing object or NULL. */
 json_t *ctl_routing_condition(struct br_controller *c, const struct br_slo *slo,
 			      const json_t *cur_status, json_t **routing);
+/* Ready folds in routing: when the routing condition (may be NULL) is False,
+ * returns its reason and writes the Ready message into msg; else NULL. */
+const char *ctl_routing_not_ready(const json_t *cond, char *msg, size_t size);
 
 #endif

@@ -433,15 +433,12 @@ static int reconcile_valid(struct br_controller *c, const json_t *obj,
 	json_t *st = json_object();
 	json_t *conds = json_array();
 	json_t *routing = NULL, *rcond = ctl_routing_condition(c, slo, cur, &routing);
-	/* Ready folds in routing: an SLO whose pages go nowhere is not ready */
-	const char *rstatus = json_string_value(json_object_get(rcond, "status"));
-	int routed = !rstatus || strcmp(rstatus, "False") != 0;
-	char rmsg[2600];
-	snprintf(rmsg, sizeof(rmsg), "alert routing: %s",
-		 routed ? "" : json_string_value(json_object_get(rcond, "message")));
-	json_array_append_new(conds, condition(cur, "Ready", routed ? "True" : "False",
-		routed ? "Reconciled" : json_string_value(json_object_get(rcond, "reason")),
-		routed ? "rules are up to date" : rmsg, slo->generation));
+	char ready_msg[2600];
+	const char *not_ready = ctl_routing_not_ready(rcond, ready_msg, sizeof(ready_msg));
+	json_array_append_new(conds, not_ready
+		? condition(cur, "Ready", "False", not_ready, ready_msg, slo->generation)
+		: condition(cur, "Ready", "True", "Reconciled", "rules are up to date",
+			    slo->generation));
 	json_array_append_new(conds, condition(cur, "RulesReady", "True", "RulesApplied",
 					       msg, slo->generation));
 	if (rcond)

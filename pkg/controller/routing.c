@@ -484,3 +484,15 @@ json_t *ctl_routing_condition(struct br_controller *c, const struct br_slo *slo,
 			     v == BR_AM_ROUTED || v == BR_AM_NO_RECEIVERS ? "True" : "False",
 			     br_am_reason(v), full, slo->generation);
 }
+
+const char *ctl_routing_not_ready(const json_t *cond, char *msg, size_t size)
+{
+	const char *status = json_string_value(json_object_get(cond, "status"));
+
+	/* an SLO whose pages would go nowhere is not ready */
+	if (!status || strcmp(status, "False") != 0)
+		return NULL;
+	snprintf(msg, size, "alert routing: %s",
+		 json_string_value(json_object_get(cond, "message")));
+	return json_string_value(json_object_get(cond, "reason"));
+}
