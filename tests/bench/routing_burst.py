@@ -1,6 +1,7 @@
 """Creates SLOs as fast as W threads can (the burst of tests/bench/routing.sh): N SLOs
 named burst-NNNNN across the namespaces team-00..team-(NS-1), paging pager-3 or pager-4
-(receivers no preloaded SLO uses: the burst adds routes as it goes).
+(receivers no preloaded SLO uses). In the order they are created, every 20th SLO is the
+first of its (namespace, pager): the configuration changes all through the burst.
 usage: routing_burst.py URL TOKEN CA N NS W; prints seconds."""
 import http.client
 import json
@@ -26,13 +27,15 @@ def work():
         with lock:
             if not todo:
                 return
-            i = todo.pop()
-        name, ns = "burst-%05d" % i, "team-%02d" % (i % nns)
+            i = n - len(todo)
+            todo.pop()
+        name, ns = "burst-%05d" % i, "team-%02d" % ((i // 20) % nns)
+        pager = "pager-%d" % (3 + (i // (20 * nns)) % 2)
         slo = {"apiVersion": "burnrate.dev/v1alpha1", "kind": "ServiceLevelObjective",
                "metadata": {"name": name, "namespace": ns},
                "spec": {"service": name, "objective": 99.9,
                         "indicator": {"ratio": {"errors": 'e{job="%s"}' % name, "total": 't{job="%s"}' % name}},
-                        "alerting": {"page": {"receiver": "pager-%d" % (3 + i % 2)},
+                        "alerting": {"page": {"receiver": pager},
                                      "ticket": {"receiver": "slack-%d" % (i % 3)}}}}
         conn.request("POST", "/apis/burnrate.dev/v1alpha1/namespaces/%s/servicelevelobjectives" % ns,
                      json.dumps(slo), hdr)
