@@ -70,6 +70,20 @@ wait_for 20 has_cond plain "$NS" AlertRoutingReady NoReceivers || fail "plain: $
 [ "$(cond checkout "$NS" Ready status)" = True ] || fail "checkout not Ready"
 echo "create: ok"
 
+# drift: the Secret edited or deleted by hand is put back
+before=$(am_config)
+[ "${E2E_MODE:-fake}" != fake ] || [ "$(secret_applies)" = 1 ] || fail "$(secret_applies) Secret writes at start, want 1"
+kubectl -n "$NS" patch secret alertmanager-main --type merge \
+	-p "{\"data\":{\"alertmanager.yaml\":\"$(printf 'route: {receiver: x}\n' | base64 -w0)\"}}" >/dev/null || fail "edit Secret"
+restored() { [ "$(am_config)" = "$before" ]; }
+wait_for 20 restored || fail "edited Secret not repaired"
+# the repair was a write (and not an edit that never happened)
+[ "${E2E_MODE:-fake}" != fake ] || [ "$(secret_applies)" -ge 2 ] || fail "no Secret write repaired the edit"
+kubectl -n "$NS" delete secret alertmanager-main >/dev/null || fail "delete Secret"
+sleep 0.3
+wait_for 20 restored || fail "deleted Secret not recreated"
+echo "repair: ok"
+
 # unknown receiver: condition, Ready=False, no route; not allowed: same
 apply checkout "$NS" pagre slack
 wait_for 20 has_cond checkout "$NS" AlertRoutingReady ReceiverNotFound || fail "no ReceiverNotFound"
