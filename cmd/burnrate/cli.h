@@ -62,6 +62,26 @@ char *cli_number(double v, char *out, size_t size);
  * annotations as templates). Can't fail. */
 int cli_runbook_url_ok(const char *s);
 
+/* --- routing.c: --alertmanager-base ------------------------------------- */
+
+struct br_am_config;
+struct br_buf;
+
+/* Reads the base configuration from base_path (alertmanager.yaml, or a
+ * Secret manifest with alertmanager.yaml and burnrate.yaml in stringData or
+ * data) and the policy from policy_path (NULL: the Secret's burnrate.yaml,
+ * or the defaults). Returns 0 and *out (free with br_am_config_free), or -1
+ * after printing "file:line:col: field: problem". */
+int cli_am_load(const char *base_path, const char *policy_path,
+		struct br_am_config **out);
+/* Prints one line per SLO whose receivers cannot be routed, naming the
+ * file, the SLO, the field and the reason. Returns how many. */
+size_t cli_am_check(const struct br_am_config *cfg, const struct cli_set *set);
+/* Appends the merged configuration for every SLO of set to out. Returns 0,
+ * or -1 after printing why. */
+int cli_am_render(const struct br_am_config *cfg, const struct cli_set *set,
+		  struct br_buf *out);
+
 /* Subcommands: argc/argv start at the subcommand name. Return an exit code. */
 int cli_validate(int argc, char **argv);
 int cli_generate(int argc, char **argv);

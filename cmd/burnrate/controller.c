@@ -29,6 +29,7 @@ static const char usage[] =
 	"           [--prometheus-url URL [--prometheus-ca PATH]\n"
 	"            [--prometheus-bearer-token-file PATH] [--budget-interval 1m]\n"
 	"            [--prometheus-timeout 10s]]\n"
+	"           [--alertmanager-base-secret NS/NAME --alertmanager-secret NS/NAME]\n"
 	"\n"
 	"--metrics-bind-address serves /metrics, /healthz and /readyz; the health\n"
 	"probe address serves the same; \"0\" turns either off.\n"
@@ -47,6 +48,17 @@ static const char usage[] =
 	"PrometheusUnavailable), only when a figure moves meaningfully. A burning or\n"
 	"exhausted budget does not make Ready False. The token file is re-read when\n"
 	"it changes.\n"
+	"\n"
+	"Alert routing (both flags, or neither): --alertmanager-base-secret names the\n"
+	"Secret the platform team owns, with key alertmanager.yaml (the base\n"
+	"configuration) and optionally burnrate.yaml (the policy: receivers each\n"
+	"namespace may use, timing per severity). --alertmanager-secret names the\n"
+	"Secret burnrate writes (key alertmanager.yaml; e.g. monitoring/alertmanager-main,\n"
+	"what prometheus-operator's Alertmanager reads): the base with one route per\n"
+	"namespace, receiver and severity that SLOs use, first under the root route.\n"
+	"It is rebuilt from all SLOs, debounced, written only when it changes, and\n"
+	"kept as it is while the base is missing or invalid. Each SLO gets a condition\n"
+	"AlertRoutingReady (ReceiverNotFound, ReceiverNotAllowed, BaseConfigInvalid).\n"
 	"\n"
 	"Exit codes: 0 stopped by a signal, 1 error (e.g. CRD not installed), 2 usage.\n";
 
@@ -101,6 +113,7 @@ struct ctl_opts {
 	const char *metrics_addr, *health_addr, *runbook_base_url;
 	const char *prom_url, *prom_ca, *prom_token;
 	double budget_interval, prom_timeout;
+	const char *am_base, *am_target;
 	char **namespaces;
 	size_t nns;
 	struct br_labels labels;
@@ -171,7 +184,8 @@ static int add_namespace(struct ctl_opts *o, char *ns)
 enum { O_KUBECONFIG = 256, O_CONTEXT, O_NAMESPACE, O_SELECTOR, O_WORKERS,
        O_QPS, O_BURST, O_RESYNC, O_RULE_LABEL, O_LEADER, O_LEADER_NS,
        O_METRICS, O_HEALTH, O_LOG_FORMAT, O_LOG_LEVEL, O_RUNBOOK,
-       O_PROM_URL, O_PROM_CA, O_PROM_TOKEN, O_BUDGET_INTERVAL, O_PROM_TIMEOUT };
+       O_PROM_URL, O_PROM_CA, O_PROM_TOKEN, O_BUDGET_INTERVAL, O_PROM_TIMEOUT,
+       O_AM_BASE, O_AM_TARGET };
 
 static const struct option longopts[] = {
 	{"kubeconfig", required_argument, NULL, O_KUBECONFIG},
@@ -195,6 +209,8 @@ static const struct option longopts[] = {
 	{"prometheus-bearer-token-file", required_argument, NULL, O_PROM_TOKEN},
 	{"budget-interval", required_argument, NULL, O_BUDGET_INTERVAL},
 	{"prometheus-timeout", required_argument, NULL, O_PROM_TIMEOUT},
+	{"alertmanager-base-secret", required_argument, NULL, O_AM_BASE},
+	{"alertmanager-secret", required_argument, NULL, O_AM_TARGET},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -256,6 +272,8 @@ static int parse_opt(struct ctl_opts *o, int opt, char *arg)
 			return 0;
 		}
 		break;
+	case O_AM_BASE: o->am_base = arg; return 0;
+	case O_AM_TARGET: o->am_target = arg; return 0;
 	case O_LOG_LEVEL:
 		for (int i = 0; i < 4; i++)
 			if (strcmp(arg, level_names[i]) == 0) {
@@ -440,6 +458,8 @@ static int run(struct ctl_opts *o, struct logger *lg)
 			.leader_namespace = o->leader_ns,
 			.log = log_line, .log_ctx = lg, .log_level = o->level,
 			.metrics = metrics,
+			.alertmanager_base_secret = o->am_base,
+			.alertmanager_secret = o->am_target,
 		};
 		rc = br_controller_create(&co, client, &ctl, &err);
 	}
@@ -486,8 +506,9 @@ static int run(struct ctl_opts *o, struct logger *lg)
 		br_controller_stats(ctl, &st);
 		snprintf(msg, sizeof(msg),
 			 "stopped after %lu reconciles (%lu failed), %lu rule applies, "
-			 "%lu status writes, %lu events", st.reconciles, st.errors,
-			 st.rule_applies, st.status_writes, st.events);
+			 "%lu status writes, %lu events, %lu Secret writes", st.reconciles,
+			 st.errors, st.rule_applies, st.status_writes, st.events,
+			 st.secret_writes);
 		log_line(lg, BR_LOG_INFO, NULL, NULL, msg);
 	}
 	br_server_stop(msrv);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "alertmanager/alertmanager.h"
 #include "buf/buf.h"
 #include "cli.h"
 #include "rules/rules.h"
@@ -18,6 +19,7 @@
 static const char usage[] =
 	"usage: burnrate generate -f PATH [-f PATH ...] [-o DIR] [--format FORMAT]\n"
 	"                         [--rule-label KEY=VALUE ...] [--runbook-base-url URL]\n"
+	"                         [--alertmanager-base FILE [--alertmanager-policy FILE]]\n"
 	"\n"
 	"Renders ServiceLevelObjectives as Prometheus rules: recording rules for the\n"
 	"SLI at each alert window, the error budget left, and the multi-window\n"
@@ -33,12 +35,23 @@ static const char usage[] =
 	"                        release=kube-prometheus-stack\n"
 	"      --runbook-base-url URL  runbook_url URL/page.md or URL/ticket.md on\n"
 	"                        alerts whose SLO sets no runbook_url annotation\n"
+	"      --alertmanager-base FILE\n"
+	"                        also render the Alertmanager configuration the controller\n"
+	"                        would write: FILE is the base alertmanager.yaml, or a\n"
+	"                        Secret manifest with keys alertmanager.yaml and\n"
+	"                        burnrate.yaml (the policy). It comes last on stdout, as\n"
+	"                        its own YAML document, or as DIR/alertmanager.yaml with -o.\n"
+	"                        An SLO naming a receiver the base does not define, or\n"
+	"                        one the policy keeps from its namespace, is an error.\n"
+	"      --alertmanager-policy FILE\n"
+	"                        the policy (burnrate.yaml) from its own file\n"
 	"\n"
 	"Exit codes: 0 ok, 1 invalid input (nothing written), 2 usage error.\n";
 
 struct gen_opts {
 	struct cli_paths paths;
 	const char *outdir;
+	const char *am_base, *am_policy;
 	int plain_rules;
 	const char *runbook_base_url; /* NULL: none */
 	struct br_labels labels; /* sorted; strings borrowed from argv */
@@ -113,6 +126,8 @@ static int parse_args(int argc, char **argv, struct gen_opts *o)
 		{ "format", required_argument, NULL, 'F' },
 		{ "rule-label", required_argument, NULL, 'l' },
 		{ "runbook-base-url", required_argument, NULL, 'R' },
+		{ "alertmanager-base", required_argument, NULL, 'B' },
+		{ "alertmanager-policy", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -151,6 +166,12 @@ static int parse_args(int argc, char **argv, struct gen_opts *o)
 			}
 			o->runbook_base_url = optarg;
 			break;
+		case 'B':
+			o->am_base = optarg;
+			break;
+		case 'P':
+			o->am_policy = optarg;
+			break;
 		default:
 			fputs(usage, stderr);
 			return CLI_USAGE;
@@ -159,6 +180,15 @@ static int parse_args(int argc, char **argv, struct gen_opts *o)
 	if (o->paths.count == 0 || optind < argc) {
 		fprintf(stderr, "burnrate generate: %s\n\n%s",
 			o->paths.count ? "unexpected argument" : "no input: give -f PATH", usage);
+		return CLI_USAGE;
+	}
+	if (o->am_policy && !o->am_base) {
+		fprintf(stderr, "burnrate generate: --alertmanager-policy needs --alertmanager-base\n");
+		return CLI_USAGE;
+	}
+	if (o->am_base && o->plain_rules && !o->outdir) {
+		fprintf(stderr, "burnrate generate: --alertmanager-base with --format rules needs -o DIR "
+			"(a rules file is one document)\n");
 		return CLI_USAGE;
 	}
 	if (o->plain_rules && o->labels.count) {
@@ -250,6 +280,37 @@ static int make_dir(const char *dir)
 	return -1;
 }
 
+/* The merged Alertmanager configuration, after the rules. */
+static int emit_alertmanager(const struct gen_opts *o, const struct br_am_config *am,
+			     const struct cli_set *set)
+{
+	struct br_buf b;
+	int rc = 0;
+
+	br_buf_init(&b, BR_BUF_MAX_DEFAULT);
+	if (cli_am_render(am, set, &b) != 0)
+		rc = -1;
+	else if (o->outdir) {
+		struct br_buf path;
+		FILE *f;
+
+		br_buf_init(&path, 4096);
+		br_buf_addf(&path, "%s/alertmanager.yaml", o->outdir);
+		f = path.data ? fopen(path.data, "wb") : NULL;
+		rc = f && fwrite(b.data, 1, b.len, f) == b.len ? 0 : -1;
+		if (f && fclose(f) != 0)
+			rc = -1;
+		if (rc)
+			fprintf(stderr, "burnrate generate: cannot write %s: %s\n",
+				br_buf_str(&path), strerror(errno));
+		br_buf_release(&path);
+	} else if (fputs("---\n", stdout) == EOF || fwrite(b.data, 1, b.len, stdout) != b.len) {
+		rc = -1;
+	}
+	br_buf_release(&b);
+	return rc;
+}
+
 static int emit_all(const struct gen_opts *o, const struct cli_set *set)
 {
 	struct br_buf b;
@@ -282,8 +343,28 @@ static int emit_all(const struct gen_opts *o, const struct cli_set *set)
 	return rc;
 }
 
+/* Loads the base and checks every SLO's receivers before anything is
+ * written. Returns 0 or -1 (printed). */
+static int check_routing(const struct gen_opts *o, const struct cli_set *set,
+			 struct br_am_config **am)
+{
+	size_t n;
+
+	if (cli_am_load(o->am_base, o->am_policy, am) != 0) {
+		fprintf(stderr, "burnrate generate: invalid Alertmanager base or policy; nothing written\n");
+		return -1;
+	}
+	n = cli_am_check(*am, set);
+	if (n > 0) {
+		fprintf(stderr, "burnrate generate: %zu SLO(s) cannot be routed; nothing written\n", n);
+		return -1;
+	}
+	return 0;
+}
+
 int cli_generate(int argc, char **argv)
 {
+	struct br_am_config *am = NULL;
 	struct gen_opts o = { 0 };
 	struct cli_set set;
 	int rc = parse_args(argc, argv, &o);
@@ -297,9 +378,16 @@ int cli_generate(int argc, char **argv)
 	} else if (cli_print_problems(&set.problems, stderr) > 0) {
 		fprintf(stderr, "burnrate generate: %zu problem(s); nothing written\n", set.problems.count);
 		rc = CLI_INVALID;
+	} else if (o.am_base && check_routing(&o, &set, &am) != 0) {
+		rc = CLI_INVALID;
 	} else {
 		rc = emit_all(&o, &set);
+		if (rc == CLI_OK && am && emit_alertmanager(&o, am, &set) != 0)
+			rc = CLI_INVALID;
+		if (rc == CLI_OK && fflush(stdout) != 0)
+			rc = CLI_INVALID;
 	}
+	br_am_config_free(am);
 	cli_set_release(&set);
 out:
 	free(o.paths.items);

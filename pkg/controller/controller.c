@@ -62,7 +62,9 @@ int br_controller_create(const struct br_controller_options *opts,
 		br_controller_free(c);
 		return br_error_set(err, BR_ENOMEM, "out of memory");
 	}
-	int rc = ctl_metrics_register(c, err);
+	int rc = ctl_routing_create(c, err);
+	if (rc == 0)
+		rc = ctl_metrics_register(c, err);
 	if (rc != 0) {
 		br_controller_free(c);
 		return rc;
@@ -85,6 +87,7 @@ void br_controller_free(struct br_controller *c)
 	}
 	br_leader_free(c->leader);
 	ctl_budget_free(c);
+	ctl_routing_free(c);
 	free(c->slo_inf);
 	free(c->rule_inf);
 	free(c->namespaces);
@@ -115,6 +118,7 @@ void br_controller_stats(struct br_controller *c,
 	out->rule_applies = atomic_load(&c->applies);
 	out->status_writes = atomic_load(&c->status_writes);
 	out->events = atomic_load(&c->events);
+	out->secret_writes = atomic_load(&c->secret_writes);
 	out->queue_depth = br_queue_len(c->q);
 	out->synced = atomic_load(&c->synced);
 	out->leading = atomic_load(&c->leading);
@@ -130,6 +134,7 @@ static void enqueue_obj(struct br_controller *c, const json_t *obj)
 	if (br_informer_key(obj, &key) == 0)
 		br_queue_add(c->q, br_buf_str(&key));
 	br_buf_release(&key);
+	ctl_routing_touch(c);
 }
 
 static void slo_add(void *ctx, json_t *obj) { enqueue_obj(ctx, obj); }
@@ -261,7 +266,7 @@ static int start_informers(struct br_controller *c, struct br_error *err)
 		if (rc != 0)
 			return rc;
 	}
-	return 0;
+	return ctl_routing_start(c, err);
 }
 
 static void sleep_s(double s)
@@ -280,7 +285,7 @@ static int wait_synced(struct br_controller *c)
 		for (size_t i = 0; i < c->ninf; i++)
 			done += br_informer_has_synced(c->slo_inf[i]) +
 				br_informer_has_synced(c->rule_inf[i]);
-		if (done == 2 * c->ninf)
+		if (done == 2 * c->ninf && ctl_routing_synced(c))
 			return 0;
 		if (atomic_load(&c->stop))
 			return BR_ECANCELED;
@@ -301,6 +306,7 @@ static void enqueue_all(struct br_controller *c)
 			br_queue_add(c->q, keys[k]);
 		br_informer_keys_free(keys, n);
 	}
+	ctl_routing_touch(c);
 }
 
 /* ---- workers ---- */
@@ -442,6 +448,7 @@ static void shutdown_all(struct br_controller *c, int nstarted)
 	if (c->leader)
 		br_leader_stop(c->leader);
 	stop_informers(c);
+	ctl_routing_stop(c);
 }
 
 int br_controller_run(struct br_controller *c, struct br_error *err)

@@ -11,6 +11,13 @@
  * only what differs, so a resync or a restart with nothing changed makes no
  * writes. With leader election only the elected replica runs workers.
  *
+ * With an Alertmanager base and target Secret (alertmanager_base_secret,
+ * alertmanager_secret), it also keeps the target Secret holding the base
+ * configuration plus routes for every SLO's receivers (pkg/alertmanager),
+ * rebuilt from the whole SLO cache, debounced, written only when it changes
+ * and never from a missing or invalid base; each SLO gets an
+ * AlertRoutingReady condition, folded into Ready.
+ *
  * Thread-safety: create, run and free from one thread; br_controller_stop
  * only stores to an atomic flag, so it may be called from any thread or a
  * signal handler. Library code never prints: messages go to the log
@@ -64,6 +71,12 @@ struct br_controller_options {
 	br_controller_log_fn log;       /* NULL: silent */
 	void *log_ctx;
 	enum br_log_level log_level;    /* lines below it are not produced */
+	const char *alertmanager_base_secret; /* "namespace/name" of the base
+					 * Alertmanager Secret (keys
+					 * alertmanager.yaml, burnrate.yaml);
+					 * NULL: routing off */
+	const char *alertmanager_secret; /* "namespace/name" of the Secret
+					 * burnrate writes; set both or neither */
 	struct br_metrics *metrics;     /* NULL: none. Borrowed, must outlive
 					 * the controller; create registers
 					 * burnrate_reconcile_total{result},
@@ -80,6 +93,7 @@ struct br_controller_stats {
 	unsigned long rule_applies;     /* PrometheusRule writes */
 	unsigned long status_writes;    /* /status writes */
 	unsigned long events;           /* Events created */
+	unsigned long secret_writes;    /* Alertmanager Secret applies */
 	size_t queue_depth;             /* keys waiting now */
 	int synced;                     /* 1 once every cache has synced */
 	int leading;                    /* 1 while workers may write */
@@ -89,7 +103,8 @@ struct br_controller_stats {
  * Strings in opts are copied (rule_labels is borrowed). Starts nothing.
  * Returns 0 and *out (you own it: br_controller_free), BR_EINVAL (workers
  * < 0, a namespace that is empty, metrics already registered in
- * opts->metrics), or BR_ENOMEM. */
+ * opts->metrics, only one of the Alertmanager Secrets or one that is not
+ * "namespace/name"), or BR_ENOMEM. */
 int br_controller_create(const struct br_controller_options *opts,
 			 struct br_kube_client *client,
 			 struct br_controller **out, struct br_error *err);

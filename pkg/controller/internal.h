@@ -34,6 +34,8 @@ struct br_controller {
 	atomic_int synced;
 	atomic_int leading;
 	atomic_ulong reconciles, errors, applies, status_writes, events;
+	atomic_ulong secret_writes;       /* Alertmanager Secret applies */
+	struct ctl_routing *rt;           /* routing.c; NULL when routing is off */
 	atomic_int informers_started;  /* slo_inf/rule_inf may be read */
 	struct br_metric *m_reconciles, *m_duration, *m_writes;
 	struct ctl_budget *budget;        /* NULL without --prometheus-url */
@@ -88,5 +90,29 @@ void ctl_budget_free(struct br_controller *c);
 int ctl_budget_status(struct br_controller *c, const struct br_slo *slo,
 		      const char *ns, const char *name, const json_t *cur,
 		      json_t *st, long long generation);
+
+/* routing.c: the Alertmanager configuration Secret; every function is a
+ * no-op (or "synced") when routing is off. */
+/* Reads the two Secret options. Returns 0, BR_EINVAL or BR_ENOMEM. */
+int ctl_routing_create(struct br_controller *c, struct br_error *err);
+void ctl_routing_free(struct br_controller *c);
+/* Starts the informers of the base and the target Secret. */
+int ctl_routing_start(struct br_controller *c, struct br_error *err);
+int ctl_routing_synced(struct br_controller *c);
+void ctl_routing_stop(struct br_controller *c);
+/* An SLO changed: rebuild the configuration soon (debounced). */
+void ctl_routing_touch(struct br_controller *c);
+/* Is key the aggregate key of the Alertmanager Secret? */
+int ctl_routing_is_key(const char *key);
+/* Rebuilds the configuration from every cached SLO and applies it when it
+ * differs. Returns 0 or a BR_E* code (requeue). */
+int ctl_routing_reconcile(struct br_controller *c, double *retry_after);
+/* The AlertRoutingReady condition of a valid SLO (new object), or NULL when
+ * routing is off; *routing is a new status.routing object or NULL. */
+json_t *ctl_routing_condition(struct br_controller *c, const struct br_slo *slo,
+			      const json_t *cur_status, json_t **routing);
+/* Ready folds in routing: when the routing condition (may be NULL) is False,
+ * returns its reason and writes the Ready message into msg; else NULL. */
+const char *ctl_routing_not_ready(const json_t *cond, char *msg, size_t size);
 
 #endif

@@ -48,7 +48,7 @@ int ctl_metrics_register(struct br_controller *c, struct br_error *err)
 					  &c->m_duration, err);
 	if (rc == 0)
 		rc = br_metrics_counter(m, "burnrate_writes_total",
-					"Writes to the API server, by kind (rule, status, event).",
+					"Writes to the API server, by kind (rule, status, event, secret).",
 					(const char *[]){"kind", NULL}, &c->m_writes, err);
 	if (rc == 0)
 		rc = br_metrics_gauge_func(m, "burnrate_workqueue_depth",

@@ -425,10 +425,19 @@ static int reconcile_valid(struct br_controller *c, const json_t *obj,
 		 name, rec, alert);
 	json_t *st = json_object();
 	json_t *conds = json_array();
-	json_array_append_new(conds, condition(cur, "Ready", "True", "Reconciled",
-					       "rules are up to date", slo->generation));
+	json_t *routing = NULL, *rcond = ctl_routing_condition(c, slo, cur, &routing);
+	char ready_msg[2600];
+	const char *not_ready = ctl_routing_not_ready(rcond, ready_msg, sizeof(ready_msg));
+	json_array_append_new(conds, not_ready
+		? condition(cur, "Ready", "False", not_ready, ready_msg, slo->generation)
+		: condition(cur, "Ready", "True", "Reconciled", "rules are up to date",
+			    slo->generation));
 	json_array_append_new(conds, condition(cur, "RulesReady", "True", "RulesApplied",
 					       msg, slo->generation));
+	if (rcond)
+		json_array_append_new(conds, rcond);
+	if (routing)
+		json_object_set_new(st, "routing", routing);
 	json_object_set_new(st, "observedGeneration", json_integer(slo->generation));
 	json_object_set_new(st, "conditions", conds);
 	json_object_set_new(st, "prometheusRule", json_pack("{s:s, s:I, s:I}",
@@ -451,6 +460,10 @@ int ctl_reconcile(struct br_controller *c, const char *key,
 	int rc;
 
 	*retry_after = 0;
+	if (ctl_routing_is_key(key)) {
+		json_decref(obj);
+		return ctl_routing_reconcile(c, retry_after);
+	}
 	if (!obj)
 		return 0; /* gone: garbage collection deletes the rule */
 	json_t *meta = json_object_get(obj, "metadata");

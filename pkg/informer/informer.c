@@ -14,7 +14,7 @@
 struct br_informer {
 	struct br_kube_client *client;
 	char *path;            /* collection path */
-	char *selector_query;  /* "labelSelector=..." escaped, or NULL */
+	char *selector_query;  /* "labelSelector=...&fieldSelector=..." escaped, or NULL */
 	struct br_informer_options opts;  /* strings not owned: see above */
 	pthread_mutex_t mu;    /* guards cache, rv, synced, stats */
 	pthread_cond_t cond;   /* stop requests; synced */
@@ -517,11 +517,22 @@ static int build_paths(struct br_informer *inf,
 	inf->path = br_buf_detach(&p);
 	if (!inf->path)
 		return br_error_set(err, BR_ENOMEM, "informer: out of memory");
-	if (o->label_selector && *o->label_selector) {
-		char *esc = curl_easy_escape(NULL, o->label_selector, 0);
-		br_buf_addf(&p, "labelSelector=%s", esc ? esc : "");
-		curl_free(esc);
-		inf->selector_query = esc ? br_buf_detach(&p) : NULL;
+	if ((o->label_selector && *o->label_selector) ||
+	    (o->field_selector && *o->field_selector)) {
+		const char *sel[2] = { o->label_selector, o->field_selector };
+		const char *name[2] = { "labelSelector", "fieldSelector" };
+		int failed = 0;
+
+		for (int i = 0; i < 2; i++) {
+			if (!sel[i] || !*sel[i])
+				continue;
+			char *esc = curl_easy_escape(NULL, sel[i], 0);
+			failed |= !esc;
+			br_buf_addf(&p, "%s%s=%s", p.len ? "&" : "", name[i], esc ? esc : "");
+			curl_free(esc);
+		}
+		inf->selector_query = failed ? NULL : br_buf_detach(&p);
+		br_buf_release(&p);
 		if (!inf->selector_query)
 			return br_error_set(err, BR_ENOMEM, "informer: out of memory");
 	}
@@ -556,7 +567,7 @@ int br_informer_create(struct br_kube_client *c,
 	}
 	/* the copied options must not point at the caller's strings */
 	inf->opts.group = inf->opts.version = inf->opts.plural = NULL;
-	inf->opts.namespace = inf->opts.label_selector = NULL;
+	inf->opts.namespace = inf->opts.label_selector = inf->opts.field_selector = NULL;
 	br_backoff_init(&inf->backoff, inf->opts.backoff_initial,
 			inf->opts.backoff_max, 2.0, 1.0, 0);
 	inf->seed = (unsigned int)(now_mono() * 1e6) ^ (unsigned int)(size_t)inf;

@@ -109,6 +109,8 @@ struct br_informer_options {
 	const char *plural;           /* required */
 	const char *namespace;        /* NULL or "": all namespaces */
 	const char *label_selector;   /* NULL: everything */
+	const char *field_selector;   /* NULL: everything; e.g.
+				       * "metadata.name=x" for one object */
 	long page_size;               /* list limit; 0: 500; < 0: no paging */
 	int no_bookmarks;             /* 1: do not ask for bookmarks */
 	double backoff_initial;       /* seconds; 0: 0.8 */

@@ -537,6 +537,10 @@ static json_t *alert_labels(const struct ctx *c, enum br_severity sev)
 		 set_str(l, "slo", slo->name) ||
 		 set_str(l, "slo_namespace", slo->namespace) ||
 		 set_literal(l, "service", slo->service);
+	/* Alertmanager routes on this label (pkg/alertmanager): only alerts
+	   that name a receiver carry it, the rest fall to the root route. */
+	if (!failed && route_of(slo, sev)->receiver)
+		failed = set_literal(l, "burnrate_receiver", route_of(slo, sev)->receiver);
 	for (i = 0; !failed && i < slo->labels.count; i++)
 		failed = set_literal(l, slo->labels.items[i].name, slo->labels.items[i].value);
 	if (failed) {

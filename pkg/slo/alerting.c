@@ -17,7 +17,8 @@
 /* Labels burnrate writes itself: a spec may not override them, or alerts
  * would escape their routes or collide with another SLO's. */
 static const char *const owned_labels[] = {
-	"slo", "slo_namespace", "severity", "burnrate_severity", "service", "alertname", NULL,
+	"slo", "slo_namespace", "severity", "burnrate_severity", "burnrate_receiver",
+	"service", "alertname", NULL,
 };
 
 static const char *const severity_names[] = {"page", "ticket"};
@@ -105,7 +106,7 @@ static void parse_map(struct br_slo_ctx *c, const json_t *alerting, const char *
 		else if (check_owned && owned(name))
 			br_slo_problem(c, where, field, "is set by burnrate and cannot be overridden "
 				       "(owned: slo, slo_namespace, severity, burnrate_severity, "
-				       "service, alertname, and names starting with __)");
+				       "burnrate_receiver, service, alertname, and names starting with __)");
 		else if (!json_is_string(v))
 			br_slo_problem(c, where, field, "must be a string");
 		else {

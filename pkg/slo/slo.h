@@ -197,10 +197,10 @@ void br_slo_release(struct br_slo *slo);
  * le; a threshold that is not a positive number; a raw errorRatio without
  * "$window"; a negative minEvents, or minEvents with a raw indicator; an
  * alert name or label name Prometheus refuses; labels burnrate owns (slo,
- * slo_namespace, severity, burnrate_severity, service, alertname, and names
- * starting with "__"); non-string label and annotation values; override rows
- * with short >= long, short under 1m, long over the window, or not exactly
- * one positive burnRate / budgetPercent in (0, 100]; and, for every row of
+ * slo_namespace, severity, burnrate_severity, burnrate_receiver, service,
+ * alertname, and names starting with "__"); non-string label and
+ * annotation values; override rows with short >= long, short under 1m, long
+ * over the window, or not exactly one positive burnRate / budgetPercent in (0, 100]; and, for every row of
  * an enabled severity, a short window under 1m or a threshold f * eb >= 1
  * that can never fire.
  *

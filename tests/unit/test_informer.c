@@ -485,6 +485,43 @@ static void finish(struct br_informer *inf, struct seen *s)
 	pthread_mutex_destroy(&s->mu);
 }
 
+/* A field selector narrows list and watch to one object, with the label
+ * selector (the controller watches one Secret this way). */
+static void test_field_selector(void **state)
+{
+	NEED_FAKE(state);
+	struct fake *fk = *state;
+	struct seen s = {0};
+	struct br_informer_options o = {
+		.version = "v1", .plural = "configmaps", .namespace = "default",
+		.label_selector = "app=t", .field_selector = "metadata.name=fs-b",
+		.handlers = {on_add, on_update, on_delete, &s},
+	};
+	struct br_informer *inf;
+	struct br_error err;
+
+	cm_create(fk, "fs-a", "1");
+	cm_create(fk, "fs-b", "1");
+	br_error_init(&err);
+	pthread_mutex_init(&s.mu, NULL);
+	s.log = json_object();
+	assert_int_equal(br_informer_create(fk->client, &o, &inf, &err), 0);
+	assert_int_equal(br_informer_start(inf, &err), 0);
+	assert_int_equal(br_informer_wait_synced(inf, 20), 0);
+	cm_patch(fk, "fs-a", "2");
+	cm_create(fk, "fs-c", "1");
+	cm_patch(fk, "fs-b", "2");
+	wait_counts(&s, 1, 1, 0);
+	assert_int_equal(br_informer_size(inf), 1);
+	assert_null(br_informer_get(inf, "default/fs-a"));
+	assert_int_equal(seen_get(&s, &s.adds), 1);
+	assert_int_equal(seen_get(&s, &s.updates), 1);
+	finish(inf, &s);
+	cm_delete(fk, "fs-a"); /* the next tests count what app=t selects */
+	cm_delete(fk, "fs-b");
+	cm_delete(fk, "fs-c");
+}
+
 static void test_list_watch(void **state)
 {
 	NEED_FAKE(state);
@@ -683,6 +720,7 @@ int main(void)
 	};
 	const struct CMUnitTest fake[] = {
 		cmocka_unit_test(test_list_watch),
+		cmocka_unit_test(test_field_selector),
 		cmocka_unit_test(test_cut_resumes),
 		cmocka_unit_test(test_gone_relists),
 		cmocka_unit_test(test_watch_errors),

@@ -295,6 +295,36 @@ static void test_alert_labels(void **state)
 	br_slo_release(&s);
 }
 
+/* burnrate_receiver names the receiver of each severity, and only when set:
+ * without it the alert falls to the Alertmanager root route. */
+static void test_receiver_label(void **state)
+{
+	struct br_slo s;
+	json_t *g, *rules, *page, *ticket;
+
+	make_slo(&s, BR_INDICATOR_RATIO);
+	g = groups_of(&s);
+	rules = json_object_get(json_array_get(g, 3), "rules");
+	assert_null(json_object_get(json_object_get(json_array_get(rules, 0), "labels"),
+				    "burnrate_receiver"));
+	assert_null(json_object_get(json_object_get(json_array_get(rules, 1), "labels"),
+				    "burnrate_receiver"));
+	json_decref(g);
+	s.page.receiver = xdup("payments-pagerduty");
+	s.ticket.receiver = xdup("team-{{slack}}");
+	g = groups_of(&s);
+	rules = json_object_get(json_array_get(g, 3), "rules");
+	page = json_object_get(json_array_get(rules, 0), "labels");
+	ticket = json_object_get(json_array_get(rules, 1), "labels");
+	assert_string_equal(json_string_value(json_object_get(page, "burnrate_receiver")),
+			    "payments-pagerduty");
+	/* labels are templates in Prometheus: the name must come out literally */
+	assert_string_equal(json_string_value(json_object_get(ticket, "burnrate_receiver")),
+			    "team-{{ \"{{\" }}slack}}");
+	json_decref(g);
+	br_slo_release(&s);
+}
+
 static void test_disabled_severity(void **state)
 {
 	struct br_slo s;
@@ -610,6 +640,7 @@ int main(void)
 		cmocka_unit_test(test_raw),
 		cmocka_unit_test(test_min_events),
 		cmocka_unit_test(test_alert_labels),
+		cmocka_unit_test(test_receiver_label),
 		cmocka_unit_test(test_disabled_severity),
 		cmocka_unit_test(test_hostile_values),
 		cmocka_unit_test(test_template_literal_labels),
