@@ -30,7 +30,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import miniyaml  # noqa: E402
 import protobuf  # noqa: E402
 import table  # noqa: E402
-from store import ApiError, Resource, Store, with_type  # noqa: E402
+from store import ApiError, Resource, Store  # noqa: E402
 from writes import Writer  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -448,7 +448,8 @@ class Handler(BaseHTTPRequestHandler):
     def event_object(self, etype, obj, res):
         if res is None or etype in ("ERROR", "BOOKMARK"):
             return obj
-        obj = with_type(res, obj)
+        # a shallow copy: the event's object is the history's own copy, only read here
+        obj = dict(obj, apiVersion=res.api_version, kind=res.kind)
         if not self.table:
             return obj
         headers, self.table_headers_sent = not self.table_headers_sent, True
