@@ -18,6 +18,8 @@
 #include "slo/slo.h"
 #include "yaml/yaml.h"
 
+#include "failalloc.h"
+
 /* --- Durations ----------------------------------------------------------- */
 
 static void test_duration_table(void **state)
@@ -664,87 +666,6 @@ static void test_data_invalid(void **state)
 }
 
 /* --- Allocation failures ------------------------------------------------- */
-
-/* malloc, calloc, realloc, strdup and strndup of this process are replaced by
- * versions that fail the Nth call while failing_after >= 0, so that every
- * allocation of br_slo_parse (and of the jansson, buf and errors code it
- * calls) is made to fail in turn, as jansson's test suite does. strdup and
- * strndup are replaced too because sanitizers intercept them directly. */
-static long failing_after = -1;
-static long allocations;
-
-static int fail_now(void)
-{
-	allocations++;
-	if (failing_after < 0)
-		return 0;
-	return failing_after-- == 0;
-}
-
-static void *next(const char *name)
-{
-	void *f = dlsym(RTLD_NEXT, name);
-	if (!f)
-		abort();
-	return f;
-}
-
-void *malloc(size_t n)
-{
-	static void *(*real)(size_t);
-	if (!real)
-		real = (void *(*)(size_t))next("malloc");
-	return fail_now() ? NULL : real(n);
-}
-
-/* dlsym may itself call calloc before the real one is known: serve that
- * from a small static arena (never freed: it is not the heap's). */
-void *calloc(size_t n, size_t size)
-{
-	static void *(*real)(size_t, size_t);
-	static int resolving;
-	static _Alignas(16) char arena[4096];
-	static size_t used;
-
-	if (!real) {
-		if (resolving) {
-			void *p = arena + used;
-			used += (n * size + 15) & ~(size_t)15;
-			if (used > sizeof(arena))
-				abort();
-			return p;
-		}
-		resolving = 1;
-		real = (void *(*)(size_t, size_t))next("calloc");
-		resolving = 0;
-	}
-	return fail_now() ? NULL : real(n, size);
-}
-
-void *realloc(void *p, size_t n)
-{
-	static void *(*real)(void *, size_t);
-	if (!real)
-		real = (void *(*)(void *, size_t))next("realloc");
-	return fail_now() ? NULL : real(p, n);
-}
-
-char *strndup(const char *s, size_t n)
-{
-	size_t len = strnlen(s, n);
-	char *copy = malloc(len + 1);
-
-	if (copy) {
-		memcpy(copy, s, len);
-		copy[len] = '\0';
-	}
-	return copy;
-}
-
-char *strdup(const char *s)
-{
-	return strndup(s, strlen(s));
-}
 
 /* Parses doc with the Nth allocation failing, for every N until one run
  * needs no more than N allocations. Each run must fail cleanly with
