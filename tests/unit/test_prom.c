@@ -108,6 +108,11 @@ static void test_parse_refuses(void **state)
 		 200, BR_EPARSE, "data.result[1].metric: not an object"},
 		{"{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":"
 		 "[{\"metric\":{\"a\":1},\"value\":[1,\"1\"]}]}}", 200, BR_EPARSE, "metric.a: not a string"},
+		/* converted from the end, but the first bad sample is the one named */
+		{"{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":"
+		 "[{\"metric\":{},\"value\":[1,\"x\"]},{\"metric\":{},\"value\":[1,\"1\"]},"
+		 "{\"metric\":[],\"value\":[1,\"1\"]}]}}", 200, BR_EPARSE,
+		 "data.result[0].value[1]: \"x\" is not a number"},
 		{"{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":"
 		 "[{\"metric\":{},\"value\":[1]}]}}", 200, BR_EPARSE, "[time, \"value\"] pair"},
 		{"{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":"
