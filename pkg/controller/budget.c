@@ -1,10 +1,15 @@
 /* Budget status: a poller thread (leader only) reads every SLO's budget from
- * Prometheus with two queries per interval (pkg/budget), keeps the latest
- * figures per SLO key, and enqueues the SLOs whose figures moved
- * meaningfully against what their status says; reconcile then writes
- * status.budget and the BudgetHealthy condition. A steady budget makes no
- * writes: both the poller and reconcile keep the status as it is unless
- * br_budget_changed says otherwise (and so a restart writes nothing either). */
+ * Prometheus (pkg/budget) with 2 + R queries per interval, R the number of
+ * distinct ratio names (windows) recorded, 7 with the default alert table
+ * and at most BR_BUDGET_MAX_NAMES, whatever the number of SLOs; each answer
+ * holds at most one sample per SLO and is merged into the index and freed
+ * before the next query is sent. It keeps the latest figures per SLO key (as
+ * compact JSON text, parsed on read: trees of 10,000 SLOs would take tens of
+ * MB), and enqueues the SLOs whose figures moved meaningfully against what
+ * their status says; reconcile then writes status.budget and the
+ * BudgetHealthy condition. A steady budget makes no writes: both the poller
+ * and reconcile keep the status as it is unless br_budget_changed says
+ * otherwise (and so a restart writes nothing either). */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -24,8 +29,9 @@ struct ctl_budget {
 	pthread_t thread;
 	int started;
 	pthread_mutex_t mu;
-	/* guarded by mu: "ns/name" -> {"health": int, "message": str,
-	 * "budget": status.budget or null}, replaced whole by each poll */
+	/* guarded by mu: "ns/name" -> the compact JSON text (a string) of
+	 * {"health": int, "message": str, "budget": status.budget or null},
+	 * replaced whole by each poll */
 	json_t *latest;
 	struct br_metric *m_queries, *m_duration, *m_enqueued;
 };
@@ -159,6 +165,7 @@ struct poll {
 	double now;
 	json_t *latest;                  /* being built */
 	unsigned long slos, changed;
+	size_t names;                    /* ratio names queried */
 };
 
 static int run_query(struct br_controller *c, const char *q,
@@ -175,33 +182,83 @@ static int run_query(struct br_controller *c, const char *q,
 	return rc;
 }
 
+/* The ratios of every name recorded, one query per name, each answer merged
+ * into p->idx and freed before the next is sent. */
+static int query_ratios(struct br_controller *c, struct poll *p,
+			const struct br_prom_vector *names, struct br_error *err)
+{
+	struct br_budget_ratio_names rn;
+	int rc = 0;
+
+	br_budget_ratio_names(names, &rn);
+	for (size_t i = 0; rc == 0 && i < rn.count; i++) {
+		struct br_prom_vector v;
+		struct br_buf q;
+
+		br_prom_vector_init(&v);
+		br_buf_init(&q, BR_BUF_MAX_DEFAULT);
+		rc = br_budget_ratio_query(rn.items[i].name, (const char *const *)c->namespaces,
+					   c->o.namespace_count, &q);
+		if (rc == 0 && atomic_load(&c->stop))
+			rc = br_error_set(err, BR_ECANCELED, "stopping");
+		if (rc == 0)
+			rc = run_query(c, br_buf_str(&q), &v, err);
+		if (rc == 0)
+			rc = br_budget_index_add_ratios(&p->idx, rn.items[i].window_s, &v);
+		br_prom_vector_release(&v);
+		br_buf_release(&q);
+	}
+	p->names = rn.count;
+	p->idx.skipped += rn.skipped;
+	return rc;
+}
+
 static int query_all(struct br_controller *c, struct poll *p)
 {
-	struct br_prom_vector rem, rat;
+	struct br_prom_vector v;
 	struct br_buf q1, q2;
 	struct br_error err;
 	int rc;
 
 	br_error_init(&err);
-	br_prom_vector_init(&rem);
-	br_prom_vector_init(&rat);
+	br_prom_vector_init(&v);
 	br_buf_init(&q1, BR_BUF_MAX_DEFAULT);
 	br_buf_init(&q2, BR_BUF_MAX_DEFAULT);
 	rc = br_budget_queries((const char *const *)c->namespaces, c->o.namespace_count,
 			       &q1, &q2);
 	if (rc == 0)
-		rc = run_query(c, br_buf_str(&q1), &rem, &err);
+		rc = run_query(c, br_buf_str(&q1), &v, &err);
 	if (rc == 0)
-		rc = run_query(c, br_buf_str(&q2), &rat, &err);
+		rc = br_budget_index_add_remaining(&p->idx, &v);
+	br_prom_vector_release(&v);
 	if (rc == 0)
-		rc = br_budget_index_build(&p->idx, &rem, &rat);
+		rc = run_query(c, br_buf_str(&q2), &v, &err);
+	if (rc == 0)
+		rc = query_ratios(c, p, &v, &err);
+	br_prom_vector_release(&v);
 	p->ok = rc == 0;
-	if (rc != 0)
+	if (rc != 0) {
 		snprintf(p->why, sizeof(p->why), "%s", err.text[0] ? err.text : br_strerror(rc));
-	br_prom_vector_release(&rem);
-	br_prom_vector_release(&rat);
+		br_budget_index_release(&p->idx);
+	}
 	br_buf_release(&q1);
 	br_buf_release(&q2);
+	return rc;
+}
+
+/* p->latest[key] = the compact text of {health, message, budget}. Returns
+ * 0 or BR_ENOMEM. */
+static int keep_latest(struct poll *p, const char *key,
+		       const struct br_budget_figures *f, json_t *budget)
+{
+	json_t *entry = json_pack("{s:i, s:s, s:O*}", "health", (int)f->health,
+				  "message", f->message, "budget", budget);
+	char *text = entry ? json_dumps(entry, JSON_COMPACT) : NULL;
+	int rc = text && json_object_set_new(p->latest, key, json_string_nocheck(text)) == 0
+		 ? 0 : BR_ENOMEM;
+
+	free(text);
+	json_decref(entry);
 	return rc;
 }
 
@@ -225,9 +282,7 @@ static void update_one(struct br_controller *c, struct poll *p, const char *key,
 	else
 		br_budget_unavailable(p->why, p->now, &f);
 	json_t *budget = br_budget_status_json(&f);
-	json_t *entry = json_pack("{s:i, s:s, s:o*}", "health", (int)f.health,
-				  "message", f.message, "budget", budget);
-	if (entry && json_object_set_new(p->latest, key, entry) == 0) {
+	if (keep_latest(p, key, &f, budget) == 0) {
 		const json_t *old = json_object_get(status, "budget");
 		const json_t *want = f.health == BR_BUDGET_UNAVAILABLE ? old : budget;
 
@@ -240,6 +295,7 @@ static void update_one(struct br_controller *c, struct poll *p, const char *key,
 				br_metric_inc(c->budget->m_enqueued, NULL);
 		}
 	}
+	json_decref(budget);
 	br_slo_release(&slo);
 }
 
@@ -281,8 +337,9 @@ static void poll_once(struct br_controller *c)
 	b->latest = p.latest;
 	pthread_mutex_unlock(&b->mu);
 	ctl_log(c, BR_LOG_DEBUG, NULL, NULL,
-		"budget: %lu SLOs read (%zu in Prometheus, %zu samples skipped), %lu changed",
-		p.slos, p.idx.count, p.idx.skipped, p.changed);
+		"budget: %lu SLOs read (%zu in Prometheus, %zu ratio names, %zu samples or "
+		"names skipped), %lu changed",
+		p.slos, p.idx.count, p.names, p.idx.skipped, p.changed);
 	br_budget_index_release(&p.idx);
 }
 
@@ -374,7 +431,9 @@ int ctl_budget_status(struct br_controller *c, const struct br_slo *slo,
 	if (br_buf_addf(&key, "%s/%s", ns, name) != 0)
 		return BR_ENOMEM;
 	pthread_mutex_lock(&c->budget->mu);
-	entry = json_deep_copy(json_object_get(c->budget->latest, br_buf_str(&key)));
+	const char *text = json_string_value(json_object_get(c->budget->latest,
+							     br_buf_str(&key)));
+	entry = text ? json_loads(text, 0, NULL) : NULL; /* a few hundred bytes */
 	pthread_mutex_unlock(&c->budget->mu);
 	br_buf_release(&key);
 
