@@ -176,6 +176,10 @@ struct br_budget_figures {
 	char message[512];         /* the condition's message */
 };
 
+/* br_budget_compute and br_budget_changed read of an SLO only objective,
+ * window_s, page.disabled, ticket.disabled and the alert table (windows,
+ * window_count): the controller keeps just those between polls. */
+
 /* Computes the figures of slo (borrowed, valid) from reading (NULL: no data)
  * read at now (Unix seconds). Burn rates are kept for the windows of the
  * enabled rows of the alert table. Budget runs out: estimated only with

@@ -5,11 +5,13 @@
  * holds at most one sample per SLO and is merged into the index and freed
  * before the next query is sent. It keeps the latest figures per SLO key (as
  * compact JSON text, parsed on read: trees of 10,000 SLOs would take tens of
- * MB), and enqueues the SLOs whose figures moved meaningfully against what
- * their status says; reconcile then writes status.budget and the
- * BudgetHealthy condition. A steady budget makes no writes: both the poller
- * and reconcile keep the status as it is unless br_budget_changed says
- * otherwise (and so a restart writes nothing either). */
+ * MB), and the part of each SLO's spec the figures need, parsed again only
+ * when its generation moves. It enqueues the SLOs whose figures moved
+ * meaningfully against what their status says; reconcile then writes
+ * status.budget and the BudgetHealthy condition. A steady budget makes no
+ * writes: both the poller and reconcile keep the status as it is unless
+ * br_budget_changed says otherwise (and so a restart writes nothing
+ * either). */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -23,6 +25,32 @@
 
 #define CONDITION "BudgetHealthy"
 
+/* What the figures of one SLO need of its spec (br_budget_compute and
+ * br_budget_changed read no more of a struct br_slo), kept from one poll to
+ * the next so that an unchanged SLO is not parsed again each interval: at
+ * 10,000 SLOs that was most of the poller's CPU. Valid while the object's uid
+ * and generation (which every spec change moves) stay the same. */
+struct spec {
+	char *key;                      /* "ns/name" */
+	char *uid;
+	long long generation;
+	int valid;                      /* 0: the spec does not parse */
+	int moved;                      /* taken by the next poll's specs: the
+					   pointers are theirs now */
+	double objective;
+	long long window_s;
+	int page_disabled, ticket_disabled;
+	struct br_alert_window *windows;
+	size_t window_count;
+};
+
+/* The specs of the SLOs seen by the last poll, sorted by key: rebuilt by
+ * each poll from the SLOs it reads, so a deleted SLO's goes with it. */
+struct specs {
+	struct spec *items;
+	size_t count, alloc;
+};
+
 struct ctl_budget {
 	struct br_prom_client *prom;
 	double interval;
@@ -33,6 +61,7 @@ struct ctl_budget {
 	 * {"health": int, "message": str, "budget": status.budget or null},
 	 * replaced whole by each poll */
 	json_t *latest;
+	struct specs specs;             /* the poller thread's only */
 	struct br_metric *m_queries, *m_duration, *m_enqueued;
 };
 
@@ -156,6 +185,125 @@ static int parse_cached(const json_t *obj, struct br_slo *slo)
 	return rc;
 }
 
+/* ---- the spec cache ---- */
+
+static void spec_release(struct spec *e)
+{
+	free(e->key);
+	free(e->uid);
+	free(e->windows);
+}
+
+static void specs_release(struct specs *s)
+{
+	for (size_t i = 0; i < s->count; i++)
+		if (!s->items[i].moved)
+			spec_release(&s->items[i]);
+	free(s->items);
+	memset(s, 0, sizeof(*s));
+}
+
+static int cmp_spec(const void *a, const void *b)
+{
+	return strcmp(((const struct spec *)a)->key, ((const struct spec *)b)->key);
+}
+
+/* The entry of key in s (sorted), or NULL. */
+static struct spec *specs_find(struct specs *s, const char *key)
+{
+	struct spec want = { .key = (char *)key };
+
+	return s->count ? bsearch(&want, s->items, s->count, sizeof(want), cmp_spec) : NULL;
+}
+
+/* A new spec of obj (uid and generation as given), parsed. Returns 0, or
+ * BR_ENOMEM (e released). An invalid spec is an entry too (valid 0). */
+static int spec_make(const json_t *obj, const char *key, const char *uid,
+		     long long generation, struct spec *e)
+{
+	struct br_slo slo;
+
+	memset(e, 0, sizeof(*e));
+	e->key = strdup(key);
+	e->uid = strdup(uid);
+	e->generation = generation;
+	if (!e->key || !e->uid)
+		goto nomem;
+	if (parse_cached(obj, &slo) == 0) {
+		e->windows = malloc((slo.window_count ? slo.window_count : 1) *
+				    sizeof(*e->windows));
+		if (!e->windows) {
+			br_slo_release(&slo);
+			goto nomem;
+		}
+		if (slo.window_count)
+			memcpy(e->windows, slo.windows, slo.window_count * sizeof(*e->windows));
+		e->window_count = slo.window_count;
+		e->objective = slo.objective;
+		e->window_s = slo.window_s;
+		e->page_disabled = slo.page.disabled;
+		e->ticket_disabled = slo.ticket.disabled;
+		e->valid = 1;
+	}
+	br_slo_release(&slo);
+	return 0;
+nomem:
+	spec_release(e);
+	return BR_ENOMEM;
+}
+
+/* The spec of obj appended to next: moved from old when its uid and
+ * generation are those of obj, else parsed (counted in *parsed). An object
+ * without uid or generation (not from an API server) is parsed every time.
+ * Returns the entry, or NULL (out of memory). */
+static const struct spec *spec_get(struct specs *old, struct specs *next,
+				   const char *key, const json_t *obj,
+				   unsigned long *parsed)
+{
+	const json_t *meta = json_object_get(obj, "metadata");
+	const char *uid = json_string_value(json_object_get(meta, "uid"));
+	long long gen = json_integer_value(json_object_get(meta, "generation"));
+	struct spec *prev = specs_find(old, key), e;
+
+	if (!uid || gen <= 0) {
+		uid = "";
+		gen = 0; /* never matches: entries of generation 0 are not reused */
+	}
+	if (next->count == next->alloc) {
+		size_t n = next->alloc ? next->alloc * 2 : 256;
+		void *items = realloc(next->items, n * sizeof(*next->items));
+		if (!items)
+			return NULL;
+		next->items = items;
+		next->alloc = n;
+	}
+	if (prev && !prev->moved && gen > 0 && prev->generation == gen &&
+	    strcmp(prev->uid, uid) == 0) {
+		e = *prev;
+		prev->moved = 1; /* its key stays readable for bsearch until old goes */
+		e.moved = 0;
+	} else if (spec_make(obj, key, uid, gen, &e) != 0) {
+		return NULL;
+	} else {
+		(*parsed)++;
+	}
+	next->items[next->count] = e;
+	return &next->items[next->count++];
+}
+
+/* The struct br_slo br_budget_compute and br_budget_changed read, borrowed
+ * from e (valid while e is; never released). */
+static void spec_view(const struct spec *e, struct br_slo *view)
+{
+	br_slo_init(view);
+	view->objective = e->objective;
+	view->window_s = e->window_s;
+	view->page.disabled = e->page_disabled;
+	view->ticket.disabled = e->ticket_disabled;
+	view->windows = e->windows;
+	view->window_count = e->window_count;
+}
+
 /* ---- the poller ---- */
 
 struct poll {
@@ -164,7 +312,8 @@ struct poll {
 	char why[1024];                  /* when not ok */
 	double now;
 	json_t *latest;                  /* being built */
-	unsigned long slos, changed;
+	struct specs specs;              /* being built */
+	unsigned long slos, changed, parsed;
 	size_t names;                    /* ratio names queried */
 };
 
@@ -262,6 +411,19 @@ static int keep_latest(struct poll *p, const char *key,
 	return rc;
 }
 
+/* The reading of key ("ns/name") in the index, or NULL. */
+static const struct br_budget_reading *reading_of(const struct poll *p, const char *key)
+{
+	const char *slash = strchr(key, '/');
+	char ns[256];
+
+	if (!slash || (size_t)(slash - key) >= sizeof(ns))
+		return NULL; /* a namespace is a DNS label: 63 characters */
+	memcpy(ns, key, (size_t)(slash - key));
+	ns[slash - key] = '\0';
+	return br_budget_index_get(&p->idx, ns, slash + 1);
+}
+
 /* The figures of one cached SLO into p->latest; enqueues it when they
  * differ meaningfully from its status. */
 static void update_one(struct br_controller *c, struct poll *p, const char *key,
@@ -269,16 +431,18 @@ static void update_one(struct br_controller *c, struct poll *p, const char *key,
 {
 	const json_t *meta = json_object_get(obj, "metadata");
 	const json_t *status = json_object_get(obj, "status");
+	const struct spec *spec;
 	struct br_budget_figures f;
 	struct br_slo slo;
 
-	if (json_object_get(meta, "deletionTimestamp") || parse_cached(obj, &slo) != 0) {
-		br_slo_release(&slo);
+	if (json_object_get(meta, "deletionTimestamp"))
+		return;
+	spec = spec_get(&c->budget->specs, &p->specs, key, obj, &p->parsed);
+	if (!spec || !spec->valid)
 		return; /* invalid spec: reconcile keeps what the status says */
-	}
+	spec_view(spec, &slo);
 	if (p->ok)
-		br_budget_compute(&slo, br_budget_index_get(&p->idx, slo.namespace, slo.name),
-				  p->now, &f);
+		br_budget_compute(&slo, reading_of(p, key), p->now, &f);
 	else
 		br_budget_unavailable(p->why, p->now, &f);
 	json_t *budget = br_budget_status_json(&f);
@@ -296,7 +460,6 @@ static void update_one(struct br_controller *c, struct poll *p, const char *key,
 		}
 	}
 	json_decref(budget);
-	br_slo_release(&slo);
 }
 
 static void update_all(struct br_controller *c, struct poll *p)
@@ -332,14 +495,18 @@ static void poll_once(struct br_controller *c)
 	p.now = now_s();
 	if (!atomic_load(&c->stop))
 		update_all(c, &p);
+	if (p.specs.count)
+		qsort(p.specs.items, p.specs.count, sizeof(*p.specs.items), cmp_spec);
+	specs_release(&b->specs); /* the specs of SLOs no longer cached go */
+	b->specs = p.specs;
 	pthread_mutex_lock(&b->mu);
 	json_decref(b->latest);
 	b->latest = p.latest;
 	pthread_mutex_unlock(&b->mu);
 	ctl_log(c, BR_LOG_DEBUG, NULL, NULL,
-		"budget: %lu SLOs read (%zu in Prometheus, %zu ratio names, %zu samples or "
-		"names skipped), %lu changed",
-		p.slos, p.idx.count, p.names, p.idx.skipped, p.changed);
+		"budget: %lu SLOs read (%lu specs parsed, %zu in Prometheus, %zu ratio names, "
+		"%zu samples or names skipped), %lu changed",
+		p.slos, p.parsed, p.idx.count, p.names, p.idx.skipped, p.changed);
 	br_budget_index_release(&p.idx);
 }
 
@@ -387,6 +554,7 @@ void ctl_budget_free(struct br_controller *c)
 		return;
 	br_prom_client_free(b->prom);
 	json_decref(b->latest);
+	specs_release(&b->specs);
 	pthread_mutex_destroy(&b->mu);
 	free(b);
 	c->budget = NULL;
