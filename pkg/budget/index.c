@@ -135,6 +135,15 @@ static void fold(struct br_budget_index *idx)
 		idx->items[out++] = idx->items[i];
 	}
 	idx->count = out;
+	/* doubling leaves up to half unused: at 10,000 SLOs that is megabytes
+	 * kept for the whole poll (a failed shrink keeps the larger block) */
+	if (idx->alloc - idx->count > idx->count / 8 + 16) {
+		void *n = realloc(idx->items, (idx->count ? idx->count : 1) * sizeof(*idx->items));
+		if (n) {
+			idx->items = n;
+			idx->alloc = idx->count ? idx->count : 1;
+		}
+	}
 }
 
 /* The window of a ratio series name, or -1. */

@@ -58,8 +58,9 @@ struct ctl_budget {
 	int started;
 	pthread_mutex_t mu;
 	/* guarded by mu: "ns/name" -> the compact JSON text (a string) of
-	 * {"health": int, "message": str, "budget": status.budget or null},
-	 * replaced whole by each poll */
+	 * {"health": int, "message": str, "budget": status.budget or null};
+	 * each poll replaces the entries one by one (one copy, not two, in
+	 * memory) and then drops those of SLOs it did not set */
 	json_t *latest;
 	struct specs specs;             /* the poller thread's only */
 	struct br_metric *m_queries, *m_duration, *m_enqueued;
@@ -311,7 +312,6 @@ struct poll {
 	struct br_budget_index idx;
 	char why[1024];                  /* when not ok */
 	double now;
-	json_t *latest;                  /* being built */
 	struct specs specs;              /* being built */
 	unsigned long slos, changed, parsed;
 	size_t names;                    /* ratio names queried */
@@ -395,20 +395,43 @@ static int query_all(struct br_controller *c, struct poll *p)
 	return rc;
 }
 
-/* p->latest[key] = the compact text of {health, message, budget}. Returns
- * 0 or BR_ENOMEM. */
-static int keep_latest(struct poll *p, const char *key,
+/* latest[key] = the compact text of {health, message, budget}. Returns 0,
+ * or BR_ENOMEM (the key's old entry is dropped: never stale figures). */
+static int keep_latest(struct ctl_budget *b, const char *key,
 		       const struct br_budget_figures *f, json_t *budget)
 {
 	json_t *entry = json_pack("{s:i, s:s, s:O*}", "health", (int)f->health,
 				  "message", f->message, "budget", budget);
 	char *text = entry ? json_dumps(entry, JSON_COMPACT) : NULL;
-	int rc = text && json_object_set_new(p->latest, key, json_string_nocheck(text)) == 0
-		 ? 0 : BR_ENOMEM;
+	json_t *value = text ? json_string_nocheck(text) : NULL;
+	int rc;
 
 	free(text);
 	json_decref(entry);
+	pthread_mutex_lock(&b->mu);
+	rc = value && json_object_set_new(b->latest, key, value) == 0 ? 0 : BR_ENOMEM;
+	if (rc != 0)
+		json_object_del(b->latest, key);
+	pthread_mutex_unlock(&b->mu);
 	return rc;
+}
+
+/* Drops the entries of latest that this poll did not set: SLOs gone from
+ * the cache, deleted, or with an invalid spec (specs: this poll's, sorted). */
+static void prune_latest(struct ctl_budget *b, struct specs *specs)
+{
+	const char *key;
+	json_t *v;
+	void *tmp;
+
+	pthread_mutex_lock(&b->mu);
+	json_object_foreach_safe(b->latest, tmp, key, v) {
+		const struct spec *e = specs_find(specs, key);
+
+		if (!e || !e->valid)
+			json_object_del(b->latest, key);
+	}
+	pthread_mutex_unlock(&b->mu);
 }
 
 /* The reading of key ("ns/name") in the index, or NULL. */
@@ -424,7 +447,7 @@ static const struct br_budget_reading *reading_of(const struct poll *p, const ch
 	return br_budget_index_get(&p->idx, ns, slash + 1);
 }
 
-/* The figures of one cached SLO into p->latest; enqueues it when they
+/* The figures of one cached SLO into latest; enqueues it when they
  * differ meaningfully from its status. */
 static void update_one(struct br_controller *c, struct poll *p, const char *key,
 		       const json_t *obj)
@@ -446,7 +469,7 @@ static void update_one(struct br_controller *c, struct poll *p, const char *key,
 	else
 		br_budget_unavailable(p->why, p->now, &f);
 	json_t *budget = br_budget_status_json(&f);
-	if (keep_latest(p, key, &f, budget) == 0) {
+	if (keep_latest(c->budget, key, &f, budget) == 0) {
 		const json_t *old = json_object_get(status, "budget");
 		const json_t *want = f.health == BR_BUDGET_UNAVAILABLE ? old : budget;
 
@@ -487,9 +510,6 @@ static void poll_once(struct br_controller *c)
 
 	memset(&p, 0, sizeof(p));
 	br_budget_index_init(&p.idx);
-	p.latest = json_object();
-	if (!p.latest)
-		return;
 	if (query_all(c, &p) != 0 && !atomic_load(&c->stop))
 		ctl_log(c, BR_LOG_WARN, NULL, NULL, "budget: Prometheus unavailable: %s", p.why);
 	p.now = now_s();
@@ -499,10 +519,7 @@ static void poll_once(struct br_controller *c)
 		qsort(p.specs.items, p.specs.count, sizeof(*p.specs.items), cmp_spec);
 	specs_release(&b->specs); /* the specs of SLOs no longer cached go */
 	b->specs = p.specs;
-	pthread_mutex_lock(&b->mu);
-	json_decref(b->latest);
-	b->latest = p.latest;
-	pthread_mutex_unlock(&b->mu);
+	prune_latest(b, &b->specs);
 	ctl_log(c, BR_LOG_DEBUG, NULL, NULL,
 		"budget: %lu SLOs read (%lu specs parsed, %zu in Prometheus, %zu ratio names, "
 		"%zu samples or names skipped), %lu changed",
