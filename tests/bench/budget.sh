@@ -23,10 +23,12 @@
 # --memory: the controller starts on a state where every SLO already has its rules and
 # status.budget (made once by a first run, which takes minutes at 10,000 SLOs, and kept in
 # BENCH_STATE, default $TMPDIR/burnrate-budget-state-N.json, so that two binaries are
-# measured on the same state), polls every IV seconds (default 10), and after 3 intervals
-# reports over INTERVALS intervals: queries, bytes of answers and controller CPU per
-# interval, RSS while steady (lowest and highest of one sample a second), and the peak RSS
-# of the whole run (VmHWM: the start, with its list and reconcile of every SLO, included).
+# measured on the same state), polls every IV seconds (default 10), waits until the start's
+# work is over (every SLO reconciled once, the queue empty: minutes at 10,000 SLOs) and 2
+# more intervals, then reports over INTERVALS intervals: queries, bytes of answers and
+# controller CPU per interval, RSS while steady (lowest and highest of one sample a
+# second), and the peak RSS of the whole run (VmHWM: the start, with its list and reconcile
+# of every SLO, included). NO_BUDGET=1 runs without --prometheus-url, for the baseline.
 # Needs BURNRATE (the binary) or a build in build/.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -91,12 +93,23 @@ import json,sys; print(sum(1 for o in json.load(sys.stdin)["items"] if "budget" 
 cpu() { awk '{printf "%.2f", ($14+$15)/100}' "/proc/$1/stat"; }
 kb() { awk -v k="$2:" '$1==k{print $2}' "/proc/$1/status"; } # kb PID VmHWM|VmRSS
 
+MPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 run_ctl() {
-	"$BR" controller --qps 100000 --burst 100000 --resync 0 --budget-interval ${IV}s \
-		--prometheus-url "$PROM" --metrics-bind-address 0 --health-probe-bind-address 0 \
+	local budget=(--budget-interval "${IV}s" --prometheus-url "$PROM")
+	[ "${NO_BUDGET:-0}" = 1 ] && budget=()
+	"$BR" controller --qps 100000 --burst 100000 --resync 0 "${budget[@]}" \
+		--metrics-bind-address "127.0.0.1:$MPORT" --health-probe-bind-address 0 \
 		--log-level warn >>"$work/ctl.log" 2>&1 &
 	CPID=$!
 }
+# metric NAME: the sum of its series on the controller's /metrics
+metric() {
+	curl -fs "http://127.0.0.1:$MPORT/metrics" |
+		awk -v k="$1" 'index($1, k) == 1 && (substr($1, length(k) + 1, 1) ~ /^[{]?$/) {s += $2}
+			END {printf "%d\n", s}'
+}
+# every SLO reconciled once and the queue empty: the start's work is over
+started() { [ "$(metric burnrate_reconcile_total)" -ge "$N" ] && [ "$(metric burnrate_workqueue_depth)" = 0 ]; }
 
 # measure LABEL INTERVALS: status writes and queries over that many intervals
 measure() {
@@ -131,14 +144,17 @@ fi
 
 if [ $MEMORY = 1 ]; then
 	echo "N=$N SLOs, budget interval ${IV}s, $BR"
+	[ "${NO_BUDGET:-0}" = 1 ] && echo "NO_BUDGET=1: without --prometheus-url, for the baseline"
 	fake_admin /fake/reset-requests >/dev/null
-	q0=$(queries)
+	t0=$(date +%s.%N)
 	run_ctl
-	until [ "$(queries)" -gt "$q0" ]; do
+	until started; do
 		kill -0 "$CPID" 2>/dev/null || { cat "$work/ctl.log"; exit 1; }
-		sleep 0.2
+		sleep 1
 	done
-	sleep $((3 * IV))
+	printf 'start (list and reconcile of every SLO) over after %.1f s, RSS %.1f MB\n' \
+		"$(echo "$(date +%s.%N) - $t0" | bc)" "$(echo "$(kb "$CPID" VmRSS) / 1024" | bc -l)"
+	sleep $((2 * IV))
 	q0=$(queries) b0=$(answered) c0=$(cpu "$CPID") lo= hi=0
 	for _ in $(seq 1 $((INTERVALS * IV))); do
 		r=$(kb "$CPID" VmRSS)
