@@ -59,7 +59,7 @@ static void snippet(const char *body, size_t len, char out[81])
 
 /* A Prometheus value string: a Go float (strconv 'f' -1), or NaN, +Inf,
  * -Inf. strtod reads all of those; anything left over is refused. */
-static int parse_value(const char *text, double *out)
+int prom_parse_value(const char *text, double *out)
 {
 	char *end;
 
@@ -124,7 +124,7 @@ static int parse_sample(const json_t *item, size_t idx,
 	if (!json_is_string(text))
 		return br_error_set(err, BR_EPARSE,
 				    "data.result[%zu].value[1]: not a string", idx);
-	if (parse_value(json_string_value(text), &s->value) != 0)
+	if (prom_parse_value(json_string_value(text), &s->value) != 0)
 		return br_error_set(err, BR_EPARSE,
 				    "data.result[%zu].value[1]: \"%.60s\" is not a number",
 				    idx, json_string_value(text));
@@ -246,6 +246,12 @@ static int parse_doc(json_t *doc, const char *text, long http_status,
 	return rc;
 }
 
+/* Whether an answer of that HTTP status may be a success. */
+static int ok_status(long http_status)
+{
+	return http_status == 0 || (http_status >= 200 && http_status <= 299);
+}
+
 int br_prom_parse_vector(const char *body, size_t len, long http_status,
 			 struct br_prom_vector *out, struct br_error *err)
 {
@@ -253,7 +259,8 @@ int br_prom_parse_vector(const char *body, size_t len, long http_status,
 	json_t *doc;
 	char text[81];
 
-	br_prom_vector_init(out);
+	if (ok_status(http_status) && prom_scan_vector(body, len, out) == 0)
+		return 0;
 	snippet(body, len, text);
 	if (len == 0)
 		return not_an_answer(text, http_status, "empty answer", err);
@@ -270,7 +277,10 @@ int prom_parse_body(struct br_buf *body, long http_status,
 	json_t *doc;
 	char text[81];
 
-	br_prom_vector_init(out);
+	if (ok_status(http_status) && prom_scan_vector(br_buf_str(body), body->len, out) == 0) {
+		br_buf_release(body);
+		return 0;
+	}
 	snippet(br_buf_str(body), body->len, text);
 	if (body->len == 0) {
 		br_buf_release(body);
