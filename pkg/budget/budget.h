@@ -3,10 +3,15 @@
  * (pkg/prom) and writes the status; everything in between is here and is
  * tested without a server.
  *
- * The figures come from two queries per interval, whatever the number of
- * SLOs (br_budget_queries): the budget left (burnrate:error_budget:remaining)
- * and the error ratio of every window (burnrate:sli_error_ratio:rate<W>), of
- * all SLOs at once; br_budget_index matches the samples back to SLOs by their
+ * The figures come from 2 + R instant queries per interval, where R is the
+ * number of distinct burnrate:sli_error_ratio:rate<W> names Prometheus holds
+ * (the distinct windows of all alert tables: 7 with the default table; at
+ * most BR_BUDGET_MAX_NAMES), whatever the number of SLOs: the budget left
+ * (burnrate:error_budget:remaining), the ratio names recorded, then the
+ * ratio of each name for all SLOs at once. No answer holds more than one
+ * sample per SLO, so the largest is a few hundred bytes per SLO, and each is
+ * merged into the index (br_budget_index_add_*) and can be released before
+ * the next is sent; br_budget_index matches the samples back to SLOs by their
  * slo and slo_namespace labels. br_budget_compute turns one SLO's samples
  * into figures (budget left and spent, the burn rate of each alert window,
  * when the budget runs out at the current rate) and the BudgetHealthy
@@ -43,14 +48,49 @@
 
 /* --- Queries and matching ------------------------------------------------ */
 
-/* Appends the two instant queries to remaining and ratios. The budget is
- * read through last_over_time(...[10m]): its rule runs every 5m, and a query
- * that lands while the next evaluation is being written must not see a gap.
- * namespaces (count of them, may be 0 for all) narrow both queries with a
- * slo_namespace matcher; they must be DNS labels (no regex characters).
- * Returns 0 or BR_ENOMEM. */
+/* Distinct ratio names queried, at most: the distinct windows of all alert
+ * tables are far fewer (7 for the default table), and more names would be
+ * more queries per interval. */
+#define BR_BUDGET_MAX_NAMES 32
+/* Longest ratio name (with its NUL) the poller queries. */
+#define BR_BUDGET_NAME_MAX 64
+
+/* Appends the first two instant queries to remaining and names: the budget
+ * left of every SLO, read through last_over_time(...[10m]) (its rule runs
+ * every 5m, and a query that lands while the next evaluation is being
+ * written must not see a gap); and the ratio names recorded, one sample per
+ * name (count by (__name__)). namespaces (count of them, may be 0 for all)
+ * narrow both with a slo_namespace matcher; they are escaped, so any text
+ * makes a valid query. Returns 0 or BR_ENOMEM. */
 int br_budget_queries(const char *const *namespaces, size_t count,
-		      struct br_buf *remaining, struct br_buf *ratios);
+		      struct br_buf *remaining, struct br_buf *names);
+
+/* Appends the query of one ratio name (from br_budget_ratio_names) for every
+ * SLO, aggregated by slo and slo_namespace: at most one sample per SLO,
+ * without __name__ (the window is the name's), duplicates folded to the
+ * worst by Prometheus. namespaces as br_budget_queries. Returns 0, BR_EINVAL
+ * when name is not BR_BUDGET_RATIO_PREFIX<window> in PromQL name characters
+ * (it came from a server), or BR_ENOMEM. */
+int br_budget_ratio_query(const char *name, const char *const *namespaces,
+			  size_t count, struct br_buf *out);
+
+struct br_budget_ratio_name {
+	char name[BR_BUDGET_NAME_MAX];
+	long long window_s;
+};
+
+/* The ratio names to query, sorted by window. */
+struct br_budget_ratio_names {
+	size_t count;
+	struct br_budget_ratio_name items[BR_BUDGET_MAX_NAMES];
+	size_t skipped;            /* names that are not prefix<window>, too
+				      long, or beyond BR_BUDGET_MAX_NAMES */
+};
+
+/* Fills out from the answer of the names query (v may be NULL): the distinct
+ * __name__ labels that are ratio names. Can't fail. */
+void br_budget_ratio_names(const struct br_prom_vector *v,
+			   struct br_budget_ratio_names *out);
 
 /* What Prometheus holds for one SLO. */
 struct br_budget_reading {
@@ -68,10 +108,11 @@ struct br_budget_index_entry {
 	struct br_budget_reading reading;
 };
 
-/* Readings by SLO, sorted by key. */
+/* Readings by SLO, sorted by key, one entry per key. */
 struct br_budget_index {
 	struct br_budget_index_entry *items;
 	size_t count;
+	size_t alloc;              /* items allocated */
 	size_t skipped;            /* samples without slo/slo_namespace, with a
 				      window that does not parse, or beyond
 				      BR_BUDGET_MAX_WINDOWS */
@@ -82,11 +123,23 @@ void br_budget_index_init(struct br_budget_index *idx);
 /* Frees the entries and leaves the index empty. */
 void br_budget_index_release(struct br_budget_index *idx);
 
-/* Fills idx (initialised and empty) from the answers of the two queries
- * (either may be NULL). Ratio samples need __name__. Duplicates (the same
- * SLO from two sources) keep the worst figure: the smallest remaining, the
- * largest ratio; NaN and infinite values are kept out. Returns 0, or
- * BR_ENOMEM (idx is then empty). */
+/* Merges the answer of the remaining query (v borrowed; NULL adds nothing)
+ * into idx, whatever it holds already: an SLO seen twice keeps the smallest
+ * remaining; NaN and infinite values are kept out. v can be released at
+ * once: the index copies what it keeps. Returns 0, or BR_ENOMEM (idx is then
+ * released: empty). */
+int br_budget_index_add_remaining(struct br_budget_index *idx,
+				  const struct br_prom_vector *v);
+
+/* Merges ratio samples as br_budget_index_add_remaining: the window is
+ * window_s (> 0) for every sample (the answer of br_budget_ratio_query), or,
+ * with window_s 0, read from each sample's __name__. An SLO seen twice for
+ * one window keeps the largest ratio. Returns 0 or BR_ENOMEM (idx empty). */
+int br_budget_index_add_ratios(struct br_budget_index *idx, long long window_s,
+			       const struct br_prom_vector *v);
+
+/* Both of the above at once, into an initialised index (either vector may be
+ * NULL). Returns 0, or BR_ENOMEM (idx is then empty). */
 int br_budget_index_build(struct br_budget_index *idx,
 			  const struct br_prom_vector *remaining,
 			  const struct br_prom_vector *ratios);
@@ -122,6 +175,10 @@ struct br_budget_figures {
 	double evaluated_at;       /* Unix seconds */
 	char message[512];         /* the condition's message */
 };
+
+/* br_budget_compute and br_budget_changed read of an SLO only objective,
+ * window_s, page.disabled, ticket.disabled and the alert table (windows,
+ * window_count): the controller keeps just those between polls. */
 
 /* Computes the figures of slo (borrowed, valid) from reading (NULL: no data)
  * read at now (Unix seconds). Burn rates are kept for the windows of the

@@ -1,61 +1,16 @@
-/* budget index: the two queries, and their answers matched back to SLOs by
- * the slo and slo_namespace labels every burnrate series carries. */
+/* budget index: the answers of a poll matched back to SLOs by the slo and
+ * slo_namespace labels every burnrate series carries, one answer at a time. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "budget/budget.h"
 
-/* ,slo_namespace=~"a|b": each name with regex characters escaped (a
- * Kubernetes namespace has none, but --namespace is the user's text), the
- * whole quoted as a PromQL string. */
-static int namespace_matcher(const char *const *namespaces, size_t count,
-			     struct br_buf *out)
-{
-	struct br_buf re;
-	int rc;
-
-	br_buf_init(&re, BR_BUF_MAX_DEFAULT);
-	for (size_t i = 0; i < count; i++) {
-		if (i)
-			br_buf_addc(&re, '|');
-		for (const char *p = namespaces[i]; *p; p++) {
-			if (strchr("\\.+*?()|[]{}^$", *p))
-				br_buf_addc(&re, '\\');
-			br_buf_addc(&re, *p);
-		}
-	}
-	br_buf_adds(out, ",slo_namespace=~");
-	rc = re.failed ? BR_ENOMEM : br_promql_quote(br_buf_str(&re), out);
-	br_buf_release(&re);
-	return rc;
-}
-
-int br_budget_queries(const char *const *namespaces, size_t count,
-		      struct br_buf *remaining, struct br_buf *ratios)
-{
-	struct br_buf ns;
-	int rc;
-
-	br_buf_init(&ns, BR_BUF_MAX_DEFAULT);
-	if (count && namespace_matcher(namespaces, count, &ns) != 0) {
-		br_buf_release(&ns);
-		return BR_ENOMEM;
-	}
-	/* ns is "" (not NULL) when empty, so the chains below are safe */
-	br_buf_addf(remaining, "last_over_time(" BR_BUDGET_REMAINING "{slo!=\"\"%s}[10m])",
-		    br_buf_str(&ns));
-	br_buf_addf(ratios, "{__name__=~\"" BR_BUDGET_RATIO_PREFIX ".+\",slo!=\"\"%s}",
-		    br_buf_str(&ns));
-	rc = ns.failed || !remaining->data || !ratios->data ? BR_ENOMEM : 0;
-	br_buf_release(&ns);
-	return rc;
-}
-
 void br_budget_index_init(struct br_budget_index *idx)
 {
 	idx->items = NULL;
 	idx->count = 0;
+	idx->alloc = 0;
 	idx->skipped = 0;
 }
 
@@ -73,71 +28,94 @@ static int cmp_entry(const void *a, const void *b)
 		      ((const struct br_budget_index_entry *)b)->key);
 }
 
-/* "ns/name" of a sample, into out. Returns 0, 1 without the labels, or
- * BR_ENOMEM. */
-static int sample_key(const struct br_prom_sample *s, struct br_buf *out)
+/* Binary search of ns/name in the first n (sorted) entries, comparing with
+ * each "ns/name" key without building it. Returns the entry or NULL. */
+static struct br_budget_index_entry *find(const struct br_budget_index *idx, size_t n,
+					  const char *ns, const char *name)
 {
-	const char *ns = br_prom_sample_label(s, "slo_namespace");
-	const char *name = br_prom_sample_label(s, "slo");
+	size_t lo = 0, hi = n, nl = strlen(ns);
 
-	br_buf_reset(out);
-	if (!ns || !name || !*ns || !*name)
-		return 1;
-	return br_buf_addf(out, "%s/%s", ns, name) == 0 ? 0 : BR_ENOMEM;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const char *k = idx->items[mid].key;
+		int c = strncmp(k, ns, nl);
+		if (c == 0)
+			c = (unsigned char)k[nl] - (unsigned char)'/';
+		if (c == 0)
+			c = strcmp(k + nl + 1, name);
+		if (c == 0)
+			return &idx->items[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
 }
 
-/* The entry of key: found by a linear probe of the unsorted tail would be
- * quadratic; entries are appended unsorted and merged after sorting. */
-static int append(struct br_budget_index *idx, size_t *cap, const char *key,
+/* A new entry "ns/name" at the end (unsorted until fold). */
+static int append(struct br_budget_index *idx, const char *ns, const char *name,
 		  struct br_budget_index_entry **out)
 {
-	if (idx->count == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 64;
+	size_t nl = strlen(ns), ml = strlen(name);
+
+	if (idx->count == idx->alloc) {
+		size_t ncap = idx->alloc ? idx->alloc * 2 : 64;
 		void *n = realloc(idx->items, ncap * sizeof(*idx->items));
 		if (!n)
 			return BR_ENOMEM;
 		idx->items = n;
-		*cap = ncap;
+		idx->alloc = ncap;
 	}
 	struct br_budget_index_entry *e = &idx->items[idx->count];
 	memset(e, 0, sizeof(*e));
-	e->key = strdup(key);
+	e->key = malloc(nl + ml + 2);
 	if (!e->key)
 		return BR_ENOMEM;
+	memcpy(e->key, ns, nl);
+	e->key[nl] = '/';
+	memcpy(e->key + nl + 1, name, ml + 1);
 	idx->count++;
 	*out = e;
 	return 0;
 }
 
-static void add_ratio(struct br_budget_reading *r, long long w, double v)
+/* Adds ratio v of window w to r, the worst of duplicates. Returns 0, or -1
+ * when r has no room for another window. */
+static int add_ratio(struct br_budget_reading *r, long long w, double v)
 {
 	for (size_t i = 0; i < r->nratios; i++)
 		if (r->ratios[i].window_s == w) {
-			if (v > r->ratios[i].ratio) /* worst of duplicates */
+			if (v > r->ratios[i].ratio)
 				r->ratios[i].ratio = v;
-			return;
+			return 0;
 		}
+	if (r->nratios == BR_BUDGET_MAX_WINDOWS)
+		return -1;
 	r->ratios[r->nratios].window_s = w;
 	r->ratios[r->nratios].ratio = v;
 	r->nratios++;
+	return 0;
+}
+
+static void add_remaining(struct br_budget_reading *r, double v)
+{
+	if (!r->has_remaining || v < r->remaining) { /* worst of duplicates */
+		r->has_remaining = 1;
+		r->remaining = v;
+	}
 }
 
 /* Merges entry b into a (same key). Returns 0, or -1 when windows overflow. */
 static int merge(struct br_budget_reading *a, const struct br_budget_reading *b)
 {
-	if (b->has_remaining && (!a->has_remaining || b->remaining < a->remaining)) {
-		a->has_remaining = 1;
-		a->remaining = b->remaining;
-	}
-	for (size_t i = 0; i < b->nratios; i++) {
-		int known = 0;
-		for (size_t j = 0; j < a->nratios; j++)
-			known |= a->ratios[j].window_s == b->ratios[i].window_s;
-		if (!known && a->nratios == BR_BUDGET_MAX_WINDOWS)
-			return -1;
-		add_ratio(a, b->ratios[i].window_s, b->ratios[i].ratio);
-	}
-	return 0;
+	int rc = 0;
+
+	if (b->has_remaining)
+		add_remaining(a, b->remaining);
+	for (size_t i = 0; i < b->nratios; i++)
+		rc |= add_ratio(a, b->ratios[i].window_s, b->ratios[i].ratio);
+	return rc;
 }
 
 /* Sorts and folds entries of the same key into one. */
@@ -157,6 +135,15 @@ static void fold(struct br_budget_index *idx)
 		idx->items[out++] = idx->items[i];
 	}
 	idx->count = out;
+	/* doubling leaves up to half unused: at 10,000 SLOs that is megabytes
+	 * kept for the whole poll (a failed shrink keeps the larger block) */
+	if (idx->alloc - idx->count > idx->count / 8 + 16) {
+		void *n = realloc(idx->items, (idx->count ? idx->count : 1) * sizeof(*idx->items));
+		if (n) {
+			idx->items = n;
+			idx->alloc = idx->count ? idx->count : 1;
+		}
+	}
 }
 
 /* The window of a ratio series name, or -1. */
@@ -172,77 +159,69 @@ static long long ratio_window(const struct br_prom_sample *s)
 	return w;
 }
 
-/* One entry per sample, folded afterwards: a sample never needs a lookup. */
-static int add_samples(struct br_budget_index *idx, size_t *cap,
-		       const struct br_prom_vector *v, int is_ratio,
-		       struct br_buf *key)
+/* Merges v into idx: a sample of a known SLO updates its entry in place
+ * (found by binary search of the sorted entries); an SLO not seen before
+ * gets a new entry at the end, and those are sorted in (and duplicates
+ * folded) once the answer is merged. window_s: -1 for remaining, 0 for the
+ * window of __name__, else the window of every sample. */
+static int add_samples(struct br_budget_index *idx, const struct br_prom_vector *v,
+		       long long window_s)
 {
+	size_t sorted = idx->count;
+
 	for (size_t i = 0; v && i < v->count; i++) {
 		const struct br_prom_sample *s = &v->samples[i];
+		const char *ns = br_prom_sample_label(s, "slo_namespace");
+		const char *name = br_prom_sample_label(s, "slo");
+		long long w = window_s ? window_s : ratio_window(s);
 		struct br_budget_index_entry *e;
-		long long w = is_ratio ? ratio_window(s) : 0;
-		int rc = sample_key(s, key);
 
-		if (rc == BR_ENOMEM)
-			return rc;
-		if (rc != 0 || w < 0 || !isfinite(s->value)) {
+		if (!ns || !name || !*ns || !*name || (window_s == 0 && w < 0) ||
+		    !isfinite(s->value)) {
 			idx->skipped++;
 			continue;
 		}
-		if (append(idx, cap, br_buf_str(key), &e) != 0)
+		e = find(idx, sorted, ns, name);
+		if (!e && append(idx, ns, name, &e) != 0) {
+			br_budget_index_release(idx);
 			return BR_ENOMEM;
-		if (is_ratio) {
-			add_ratio(&e->reading, w, s->value);
-		} else {
-			e->reading.has_remaining = 1;
-			e->reading.remaining = s->value;
 		}
+		if (window_s < 0)
+			add_remaining(&e->reading, s->value);
+		else if (add_ratio(&e->reading, w, s->value) != 0)
+			idx->skipped++;
 	}
+	if (idx->count > sorted)
+		fold(idx);
 	return 0;
+}
+
+int br_budget_index_add_remaining(struct br_budget_index *idx,
+				  const struct br_prom_vector *v)
+{
+	return add_samples(idx, v, -1);
+}
+
+int br_budget_index_add_ratios(struct br_budget_index *idx, long long window_s,
+			       const struct br_prom_vector *v)
+{
+	return add_samples(idx, v, window_s > 0 ? window_s : 0);
 }
 
 int br_budget_index_build(struct br_budget_index *idx,
 			  const struct br_prom_vector *remaining,
 			  const struct br_prom_vector *ratios)
 {
-	struct br_buf key;
-	size_t cap = 0;
-	int rc;
+	int rc = br_budget_index_add_remaining(idx, remaining);
 
-	br_buf_init(&key, 4096);
-	rc = add_samples(idx, &cap, remaining, 0, &key);
-	if (rc == 0)
-		rc = add_samples(idx, &cap, ratios, 1, &key);
-	br_buf_release(&key);
-	if (rc != 0) {
-		br_budget_index_release(idx);
-		return rc;
-	}
-	fold(idx);
-	return 0;
+	return rc == 0 ? br_budget_index_add_ratios(idx, 0, ratios) : rc;
 }
 
 const struct br_budget_reading *
 br_budget_index_get(const struct br_budget_index *idx, const char *ns,
 		    const char *name)
 {
-	size_t lo = 0, hi = idx->count, nl = strlen(ns);
+	const struct br_budget_index_entry *e = find(idx, idx->count, ns, name);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		const char *k = idx->items[mid].key;
-		/* compare "ns/name" with key without building it */
-		int c = strncmp(k, ns, nl);
-		if (c == 0)
-			c = (unsigned char)k[nl] - (unsigned char)'/';
-		if (c == 0)
-			c = strcmp(k + nl + 1, name);
-		if (c == 0)
-			return &idx->items[mid].reading;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	return e ? &e->reading : NULL;
 }

@@ -1,10 +1,17 @@
 /* Budget status: a poller thread (leader only) reads every SLO's budget from
- * Prometheus with two queries per interval (pkg/budget), keeps the latest
- * figures per SLO key, and enqueues the SLOs whose figures moved
+ * Prometheus (pkg/budget) with 2 + R queries per interval, R the number of
+ * distinct ratio names (windows) recorded, 7 with the default alert table
+ * and at most BR_BUDGET_MAX_NAMES, whatever the number of SLOs; each answer
+ * holds at most one sample per SLO and is merged into the index and freed
+ * before the next query is sent. It keeps the latest figures per SLO key (as
+ * compact JSON text, parsed on read: trees of 10,000 SLOs would take tens of
+ * MB), and the part of each SLO's spec the figures need, parsed again only
+ * when its generation moves. It enqueues the SLOs whose figures moved
  * meaningfully against what their status says; reconcile then writes
  * status.budget and the BudgetHealthy condition. A steady budget makes no
  * writes: both the poller and reconcile keep the status as it is unless
- * br_budget_changed says otherwise (and so a restart writes nothing either). */
+ * br_budget_changed says otherwise (and so a restart writes nothing
+ * either). */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -18,15 +25,44 @@
 
 #define CONDITION "BudgetHealthy"
 
+/* What the figures of one SLO need of its spec (br_budget_compute and
+ * br_budget_changed read no more of a struct br_slo), kept from one poll to
+ * the next so that an unchanged SLO is not parsed again each interval: at
+ * 10,000 SLOs that was most of the poller's CPU. Valid while the object's uid
+ * and generation (which every spec change moves) stay the same. */
+struct spec {
+	char *key;                      /* "ns/name" */
+	char *uid;
+	long long generation;
+	int valid;                      /* 0: the spec does not parse */
+	int moved;                      /* taken by the next poll's specs: the
+					   pointers are theirs now */
+	double objective;
+	long long window_s;
+	int page_disabled, ticket_disabled;
+	struct br_alert_window *windows;
+	size_t window_count;
+};
+
+/* The specs of the SLOs seen by the last poll, sorted by key: rebuilt by
+ * each poll from the SLOs it reads, so a deleted SLO's goes with it. */
+struct specs {
+	struct spec *items;
+	size_t count, alloc;
+};
+
 struct ctl_budget {
 	struct br_prom_client *prom;
 	double interval;
 	pthread_t thread;
 	int started;
 	pthread_mutex_t mu;
-	/* guarded by mu: "ns/name" -> {"health": int, "message": str,
-	 * "budget": status.budget or null}, replaced whole by each poll */
+	/* guarded by mu: "ns/name" -> the compact JSON text (a string) of
+	 * {"health": int, "message": str, "budget": status.budget or null};
+	 * each poll replaces the entries one by one (one copy, not two, in
+	 * memory) and then drops those of SLOs it did not set */
 	json_t *latest;
+	struct specs specs;             /* the poller thread's only */
 	struct br_metric *m_queries, *m_duration, *m_enqueued;
 };
 
@@ -150,6 +186,125 @@ static int parse_cached(const json_t *obj, struct br_slo *slo)
 	return rc;
 }
 
+/* ---- the spec cache ---- */
+
+static void spec_release(struct spec *e)
+{
+	free(e->key);
+	free(e->uid);
+	free(e->windows);
+}
+
+static void specs_release(struct specs *s)
+{
+	for (size_t i = 0; i < s->count; i++)
+		if (!s->items[i].moved)
+			spec_release(&s->items[i]);
+	free(s->items);
+	memset(s, 0, sizeof(*s));
+}
+
+static int cmp_spec(const void *a, const void *b)
+{
+	return strcmp(((const struct spec *)a)->key, ((const struct spec *)b)->key);
+}
+
+/* The entry of key in s (sorted), or NULL. */
+static struct spec *specs_find(struct specs *s, const char *key)
+{
+	struct spec want = { .key = (char *)key };
+
+	return s->count ? bsearch(&want, s->items, s->count, sizeof(want), cmp_spec) : NULL;
+}
+
+/* A new spec of obj (uid and generation as given), parsed. Returns 0, or
+ * BR_ENOMEM (e released). An invalid spec is an entry too (valid 0). */
+static int spec_make(const json_t *obj, const char *key, const char *uid,
+		     long long generation, struct spec *e)
+{
+	struct br_slo slo;
+
+	memset(e, 0, sizeof(*e));
+	e->key = strdup(key);
+	e->uid = strdup(uid);
+	e->generation = generation;
+	if (!e->key || !e->uid)
+		goto nomem;
+	if (parse_cached(obj, &slo) == 0) {
+		e->windows = malloc((slo.window_count ? slo.window_count : 1) *
+				    sizeof(*e->windows));
+		if (!e->windows) {
+			br_slo_release(&slo);
+			goto nomem;
+		}
+		if (slo.window_count)
+			memcpy(e->windows, slo.windows, slo.window_count * sizeof(*e->windows));
+		e->window_count = slo.window_count;
+		e->objective = slo.objective;
+		e->window_s = slo.window_s;
+		e->page_disabled = slo.page.disabled;
+		e->ticket_disabled = slo.ticket.disabled;
+		e->valid = 1;
+	}
+	br_slo_release(&slo);
+	return 0;
+nomem:
+	spec_release(e);
+	return BR_ENOMEM;
+}
+
+/* The spec of obj appended to next: moved from old when its uid and
+ * generation are those of obj, else parsed (counted in *parsed). An object
+ * without uid or generation (not from an API server) is parsed every time.
+ * Returns the entry, or NULL (out of memory). */
+static const struct spec *spec_get(struct specs *old, struct specs *next,
+				   const char *key, const json_t *obj,
+				   unsigned long *parsed)
+{
+	const json_t *meta = json_object_get(obj, "metadata");
+	const char *uid = json_string_value(json_object_get(meta, "uid"));
+	long long gen = json_integer_value(json_object_get(meta, "generation"));
+	struct spec *prev = specs_find(old, key), e;
+
+	if (!uid || gen <= 0) {
+		uid = "";
+		gen = 0; /* never matches: entries of generation 0 are not reused */
+	}
+	if (next->count == next->alloc) {
+		size_t n = next->alloc ? next->alloc * 2 : 256;
+		void *items = realloc(next->items, n * sizeof(*next->items));
+		if (!items)
+			return NULL;
+		next->items = items;
+		next->alloc = n;
+	}
+	if (prev && !prev->moved && gen > 0 && prev->generation == gen &&
+	    strcmp(prev->uid, uid) == 0) {
+		e = *prev;
+		prev->moved = 1; /* its key stays readable for bsearch until old goes */
+		e.moved = 0;
+	} else if (spec_make(obj, key, uid, gen, &e) != 0) {
+		return NULL;
+	} else {
+		(*parsed)++;
+	}
+	next->items[next->count] = e;
+	return &next->items[next->count++];
+}
+
+/* The struct br_slo br_budget_compute and br_budget_changed read, borrowed
+ * from e (valid while e is; never released). */
+static void spec_view(const struct spec *e, struct br_slo *view)
+{
+	br_slo_init(view);
+	view->objective = e->objective;
+	view->window_s = e->window_s;
+	view->page.disabled = e->page_disabled;
+	view->ticket.disabled = e->ticket_disabled;
+	view->windows = e->windows;
+	view->window_count = e->window_count;
+}
+
 /* ---- the poller ---- */
 
 struct poll {
@@ -157,8 +312,9 @@ struct poll {
 	struct br_budget_index idx;
 	char why[1024];                  /* when not ok */
 	double now;
-	json_t *latest;                  /* being built */
-	unsigned long slos, changed;
+	struct specs specs;              /* being built */
+	unsigned long slos, changed, parsed;
+	size_t names;                    /* ratio names queried */
 };
 
 static int run_query(struct br_controller *c, const char *q,
@@ -175,59 +331,145 @@ static int run_query(struct br_controller *c, const char *q,
 	return rc;
 }
 
+/* The ratios of every name recorded, one query per name, each answer merged
+ * into p->idx and freed before the next is sent. */
+static int query_ratios(struct br_controller *c, struct poll *p,
+			const struct br_prom_vector *names, struct br_error *err)
+{
+	struct br_budget_ratio_names rn;
+	int rc = 0;
+
+	br_budget_ratio_names(names, &rn);
+	for (size_t i = 0; rc == 0 && i < rn.count; i++) {
+		struct br_prom_vector v;
+		struct br_buf q;
+
+		br_prom_vector_init(&v);
+		br_buf_init(&q, BR_BUF_MAX_DEFAULT);
+		rc = br_budget_ratio_query(rn.items[i].name, (const char *const *)c->namespaces,
+					   c->o.namespace_count, &q);
+		if (rc == 0 && atomic_load(&c->stop))
+			rc = br_error_set(err, BR_ECANCELED, "stopping");
+		if (rc == 0)
+			rc = run_query(c, br_buf_str(&q), &v, err);
+		if (rc == 0)
+			rc = br_budget_index_add_ratios(&p->idx, rn.items[i].window_s, &v);
+		br_prom_vector_release(&v);
+		br_buf_release(&q);
+	}
+	p->names = rn.count;
+	p->idx.skipped += rn.skipped;
+	return rc;
+}
+
 static int query_all(struct br_controller *c, struct poll *p)
 {
-	struct br_prom_vector rem, rat;
+	struct br_prom_vector v;
 	struct br_buf q1, q2;
 	struct br_error err;
 	int rc;
 
 	br_error_init(&err);
-	br_prom_vector_init(&rem);
-	br_prom_vector_init(&rat);
+	br_prom_vector_init(&v);
 	br_buf_init(&q1, BR_BUF_MAX_DEFAULT);
 	br_buf_init(&q2, BR_BUF_MAX_DEFAULT);
 	rc = br_budget_queries((const char *const *)c->namespaces, c->o.namespace_count,
 			       &q1, &q2);
 	if (rc == 0)
-		rc = run_query(c, br_buf_str(&q1), &rem, &err);
+		rc = run_query(c, br_buf_str(&q1), &v, &err);
 	if (rc == 0)
-		rc = run_query(c, br_buf_str(&q2), &rat, &err);
+		rc = br_budget_index_add_remaining(&p->idx, &v);
+	br_prom_vector_release(&v);
 	if (rc == 0)
-		rc = br_budget_index_build(&p->idx, &rem, &rat);
+		rc = run_query(c, br_buf_str(&q2), &v, &err);
+	if (rc == 0)
+		rc = query_ratios(c, p, &v, &err);
+	br_prom_vector_release(&v);
 	p->ok = rc == 0;
-	if (rc != 0)
+	if (rc != 0) {
 		snprintf(p->why, sizeof(p->why), "%s", err.text[0] ? err.text : br_strerror(rc));
-	br_prom_vector_release(&rem);
-	br_prom_vector_release(&rat);
+		br_budget_index_release(&p->idx);
+	}
 	br_buf_release(&q1);
 	br_buf_release(&q2);
 	return rc;
 }
 
-/* The figures of one cached SLO into p->latest; enqueues it when they
+/* latest[key] = the compact text of {health, message, budget}. Returns 0,
+ * or BR_ENOMEM (the key's old entry is dropped: never stale figures). */
+static int keep_latest(struct ctl_budget *b, const char *key,
+		       const struct br_budget_figures *f, json_t *budget)
+{
+	json_t *entry = json_pack("{s:i, s:s, s:O*}", "health", (int)f->health,
+				  "message", f->message, "budget", budget);
+	char *text = entry ? json_dumps(entry, JSON_COMPACT) : NULL;
+	json_t *value = text ? json_string_nocheck(text) : NULL;
+	int rc;
+
+	free(text);
+	json_decref(entry);
+	pthread_mutex_lock(&b->mu);
+	rc = value && json_object_set_new(b->latest, key, value) == 0 ? 0 : BR_ENOMEM;
+	if (rc != 0)
+		json_object_del(b->latest, key);
+	pthread_mutex_unlock(&b->mu);
+	return rc;
+}
+
+/* Drops the entries of latest that this poll did not set: SLOs gone from
+ * the cache, deleted, or with an invalid spec (specs: this poll's, sorted). */
+static void prune_latest(struct ctl_budget *b, struct specs *specs)
+{
+	const char *key;
+	json_t *v;
+	void *tmp;
+
+	pthread_mutex_lock(&b->mu);
+	json_object_foreach_safe(b->latest, tmp, key, v) {
+		const struct spec *e = specs_find(specs, key);
+
+		if (!e || !e->valid)
+			json_object_del(b->latest, key);
+	}
+	pthread_mutex_unlock(&b->mu);
+}
+
+/* The reading of key ("ns/name") in the index, or NULL. */
+static const struct br_budget_reading *reading_of(const struct poll *p, const char *key)
+{
+	const char *slash = strchr(key, '/');
+	char ns[256];
+
+	if (!slash || (size_t)(slash - key) >= sizeof(ns))
+		return NULL; /* a namespace is a DNS label: 63 characters */
+	memcpy(ns, key, (size_t)(slash - key));
+	ns[slash - key] = '\0';
+	return br_budget_index_get(&p->idx, ns, slash + 1);
+}
+
+/* The figures of one cached SLO into latest; enqueues it when they
  * differ meaningfully from its status. */
 static void update_one(struct br_controller *c, struct poll *p, const char *key,
 		       const json_t *obj)
 {
 	const json_t *meta = json_object_get(obj, "metadata");
 	const json_t *status = json_object_get(obj, "status");
+	const struct spec *spec;
 	struct br_budget_figures f;
 	struct br_slo slo;
 
-	if (json_object_get(meta, "deletionTimestamp") || parse_cached(obj, &slo) != 0) {
-		br_slo_release(&slo);
+	if (json_object_get(meta, "deletionTimestamp"))
+		return;
+	spec = spec_get(&c->budget->specs, &p->specs, key, obj, &p->parsed);
+	if (!spec || !spec->valid)
 		return; /* invalid spec: reconcile keeps what the status says */
-	}
+	spec_view(spec, &slo);
 	if (p->ok)
-		br_budget_compute(&slo, br_budget_index_get(&p->idx, slo.namespace, slo.name),
-				  p->now, &f);
+		br_budget_compute(&slo, reading_of(p, key), p->now, &f);
 	else
 		br_budget_unavailable(p->why, p->now, &f);
 	json_t *budget = br_budget_status_json(&f);
-	json_t *entry = json_pack("{s:i, s:s, s:o*}", "health", (int)f.health,
-				  "message", f.message, "budget", budget);
-	if (entry && json_object_set_new(p->latest, key, entry) == 0) {
+	if (keep_latest(c->budget, key, &f, budget) == 0) {
 		const json_t *old = json_object_get(status, "budget");
 		const json_t *want = f.health == BR_BUDGET_UNAVAILABLE ? old : budget;
 
@@ -240,7 +482,7 @@ static void update_one(struct br_controller *c, struct poll *p, const char *key,
 				br_metric_inc(c->budget->m_enqueued, NULL);
 		}
 	}
-	br_slo_release(&slo);
+	json_decref(budget);
 }
 
 static void update_all(struct br_controller *c, struct poll *p)
@@ -268,21 +510,20 @@ static void poll_once(struct br_controller *c)
 
 	memset(&p, 0, sizeof(p));
 	br_budget_index_init(&p.idx);
-	p.latest = json_object();
-	if (!p.latest)
-		return;
 	if (query_all(c, &p) != 0 && !atomic_load(&c->stop))
 		ctl_log(c, BR_LOG_WARN, NULL, NULL, "budget: Prometheus unavailable: %s", p.why);
 	p.now = now_s();
 	if (!atomic_load(&c->stop))
 		update_all(c, &p);
-	pthread_mutex_lock(&b->mu);
-	json_decref(b->latest);
-	b->latest = p.latest;
-	pthread_mutex_unlock(&b->mu);
+	if (p.specs.count)
+		qsort(p.specs.items, p.specs.count, sizeof(*p.specs.items), cmp_spec);
+	specs_release(&b->specs); /* the specs of SLOs no longer cached go */
+	b->specs = p.specs;
+	prune_latest(b, &b->specs);
 	ctl_log(c, BR_LOG_DEBUG, NULL, NULL,
-		"budget: %lu SLOs read (%zu in Prometheus, %zu samples skipped), %lu changed",
-		p.slos, p.idx.count, p.idx.skipped, p.changed);
+		"budget: %lu SLOs read (%lu specs parsed, %zu in Prometheus, %zu ratio names, "
+		"%zu samples or names skipped), %lu changed",
+		p.slos, p.parsed, p.idx.count, p.names, p.idx.skipped, p.changed);
 	br_budget_index_release(&p.idx);
 }
 
@@ -330,6 +571,7 @@ void ctl_budget_free(struct br_controller *c)
 		return;
 	br_prom_client_free(b->prom);
 	json_decref(b->latest);
+	specs_release(&b->specs);
 	pthread_mutex_destroy(&b->mu);
 	free(b);
 	c->budget = NULL;
@@ -374,7 +616,9 @@ int ctl_budget_status(struct br_controller *c, const struct br_slo *slo,
 	if (br_buf_addf(&key, "%s/%s", ns, name) != 0)
 		return BR_ENOMEM;
 	pthread_mutex_lock(&c->budget->mu);
-	entry = json_deep_copy(json_object_get(c->budget->latest, br_buf_str(&key)));
+	const char *text = json_string_value(json_object_get(c->budget->latest,
+							     br_buf_str(&key)));
+	entry = text ? json_loads(text, 0, NULL) : NULL; /* a few hundred bytes */
 	pthread_mutex_unlock(&c->budget->mu);
 	br_buf_release(&key);
 

@@ -129,8 +129,9 @@ void br_controller_stats(struct br_controller *c,
 			 struct br_controller_stats *out);
 
 /* Budget status (optional). With it, a poller thread on the leader reads
- * every SLO's error budget from Prometheus every interval (two queries
- * whatever the number of SLOs), and reconcile writes status.budget and a
+ * every SLO's error budget from Prometheus every interval (2 + one per
+ * recorded window queries, 9 with the default alert table, whatever the
+ * number of SLOs), and reconcile writes status.budget and a
  * BudgetHealthy condition (WithinBudget, BudgetBurning, BudgetExhausted,
  * NoData, PrometheusUnavailable; pkg/budget). The condition does not bear on
  * Ready: a burning budget is news about the service, not a failure of

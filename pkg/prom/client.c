@@ -10,6 +10,7 @@
 #include <openssl/crypto.h>
 
 #include "buf/buf.h"
+#include "prom/internal.h"
 #include "prom/prom.h"
 
 #define DEFAULT_TIMEOUT_MS 10000L
@@ -295,7 +296,7 @@ static int query_locked(struct br_prom_client *c, const char *promql,
 		struct br_error perr;
 
 		br_error_init(&perr);
-		rc = br_prom_parse_vector(br_buf_str(&s.body), s.body.len, status, out, &perr);
+		rc = prom_parse_body(&s.body, status, out, &perr);
 		if (rc != 0)
 			br_error_set(err, rc, "%s: %s", c->url, perr.text);
 	}

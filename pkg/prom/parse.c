@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 
+#include "prom/internal.h"
 #include "prom/prom.h"
 
 void br_prom_vector_init(struct br_prom_vector *v)
@@ -58,7 +59,7 @@ static void snippet(const char *body, size_t len, char out[81])
 
 /* A Prometheus value string: a Go float (strconv 'f' -1), or NaN, +Inf,
  * -Inf. strtod reads all of those; anything left over is refused. */
-static int parse_value(const char *text, double *out)
+int prom_parse_value(const char *text, double *out)
 {
 	char *end;
 
@@ -123,7 +124,7 @@ static int parse_sample(const json_t *item, size_t idx,
 	if (!json_is_string(text))
 		return br_error_set(err, BR_EPARSE,
 				    "data.result[%zu].value[1]: not a string", idx);
-	if (parse_value(json_string_value(text), &s->value) != 0)
+	if (prom_parse_value(json_string_value(text), &s->value) != 0)
 		return br_error_set(err, BR_EPARSE,
 				    "data.result[%zu].value[1]: \"%.60s\" is not a number",
 				    idx, json_string_value(text));
@@ -131,11 +132,31 @@ static int parse_sample(const json_t *item, size_t idx,
 	return s->text ? 0 : br_error_set(err, BR_ENOMEM, "out of memory");
 }
 
-static int parse_result(const json_t *data, struct br_prom_vector *out,
+/* The first bad sample of result[0..n), for the message: a parse from the
+ * end stops at the last one. Returns its error code (err set), or 0. */
+static int first_error(const json_t *result, size_t n, struct br_error *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct br_prom_sample s;
+		int rc;
+
+		memset(&s, 0, sizeof(s));
+		rc = parse_sample(json_array_get(result, i), i, &s, err);
+		sample_release(&s);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Converts result from its last item to its first, dropping each item from
+ * the tree once converted: the tree and the vector (each several bytes per
+ * byte of answer) are never both whole in memory. */
+static int parse_result(json_t *data, struct br_prom_vector *out,
 			struct br_error *err)
 {
 	const json_t *type = json_object_get(data, "resultType");
-	const json_t *result = json_object_get(data, "result");
+	json_t *result = json_object_get(data, "result");
 	size_t n;
 
 	if (!json_is_object(data))
@@ -151,12 +172,21 @@ static int parse_result(const json_t *data, struct br_prom_vector *out,
 	out->samples = calloc(n ? n : 1, sizeof(*out->samples));
 	if (!out->samples)
 		return br_error_set(err, BR_ENOMEM, "out of memory");
-	for (size_t i = 0; i < n; i++) {
-		int rc = parse_sample(json_array_get(result, i), i, &out->samples[i], err);
+	out->count = n; /* calloc'ed: release frees the samples made so far */
+	for (size_t i = n; i-- > 0;) {
+		struct br_error last;
+		int rc;
 
-		out->count = i + 1; /* so that release frees a half-made sample */
+		br_error_init(&last);
+		rc = parse_sample(json_array_get(result, i), i, &out->samples[i], &last);
+		if (rc == BR_EPARSE) {
+			int first = first_error(result, i, err);
+
+			return first ? first : br_error_set(err, rc, "%s", last.text);
+		}
 		if (rc != 0)
-			return rc;
+			return br_error_set(err, rc, "%s", last.text);
+		json_array_remove(result, i); /* the last item: nothing moves */
 	}
 	return 0;
 }
@@ -180,13 +210,11 @@ static int error_answer(const json_t *doc, long http_status,
 			    text ? text : "no error message");
 }
 
-/* A body that is not a Prometheus answer: the HTTP status says most. */
-static int not_an_answer(const char *body, size_t len, long http_status,
-			 const char *what, struct br_error *err)
+/* A body that is not a Prometheus answer: the HTTP status says most. text
+ * is the start of the body (snippet). */
+static int not_an_answer(const char *text, long http_status, const char *what,
+			 struct br_error *err)
 {
-	char text[81];
-
-	snippet(body, len, text);
 	if (http_status == 401 || http_status == 403)
 		return br_error_set(err, BR_EAUTH, "HTTP %ld: %s", http_status, text);
 	if (http_status && (http_status < 200 || http_status > 299))
@@ -194,34 +222,73 @@ static int not_an_answer(const char *body, size_t len, long http_status,
 	return br_error_set(err, BR_EPARSE, "%s (HTTP %ld): \"%s\"", what, http_status, text);
 }
 
-int br_prom_parse_vector(const char *body, size_t len, long http_status,
-			 struct br_prom_vector *out, struct br_error *err)
+/* The answer in doc (we own it; freed here) into out. */
+static int parse_doc(json_t *doc, const char *text, long http_status,
+		     struct br_prom_vector *out, struct br_error *err)
 {
-	json_error_t jerr;
-	json_t *doc;
-	const char *status;
+	const char *status = json_string_value(json_object_get(doc, "status"));
 	int rc;
 
-	br_prom_vector_init(out);
-	if (len == 0)
-		return not_an_answer(body, len, http_status, "empty answer", err);
-	doc = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!doc)
-		return not_an_answer(body, len, http_status, "answer is not JSON", err);
-	status = json_string_value(json_object_get(doc, "status"));
 	if (!json_is_object(doc) || !status)
-		rc = not_an_answer(body, len, http_status, "answer has no \"status\"", err);
+		rc = not_an_answer(text, http_status, "answer has no \"status\"", err);
 	else if (strcmp(status, "error") == 0)
 		rc = error_answer(doc, http_status, err);
 	else if (strcmp(status, "success") != 0)
 		rc = br_error_set(err, BR_EPARSE, "status is \"%.40s\", want success or error",
 				  status);
 	else if (http_status && (http_status < 200 || http_status > 299))
-		rc = not_an_answer(body, len, http_status, "success with an error status", err);
+		rc = not_an_answer(text, http_status, "success with an error status", err);
 	else
 		rc = parse_result(json_object_get(doc, "data"), out, err);
 	json_decref(doc);
 	if (rc != 0)
 		br_prom_vector_release(out);
 	return rc;
+}
+
+/* Whether an answer of that HTTP status may be a success. */
+static int ok_status(long http_status)
+{
+	return http_status == 0 || (http_status >= 200 && http_status <= 299);
+}
+
+int br_prom_parse_vector(const char *body, size_t len, long http_status,
+			 struct br_prom_vector *out, struct br_error *err)
+{
+	json_error_t jerr;
+	json_t *doc;
+	char text[81];
+
+	if (ok_status(http_status) && prom_scan_vector(body, len, out) == 0)
+		return 0;
+	snippet(body, len, text);
+	if (len == 0)
+		return not_an_answer(text, http_status, "empty answer", err);
+	doc = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!doc)
+		return not_an_answer(text, http_status, "answer is not JSON", err);
+	return parse_doc(doc, text, http_status, out, err);
+}
+
+int prom_parse_body(struct br_buf *body, long http_status,
+		    struct br_prom_vector *out, struct br_error *err)
+{
+	json_error_t jerr;
+	json_t *doc;
+	char text[81];
+
+	if (ok_status(http_status) && prom_scan_vector(br_buf_str(body), body->len, out) == 0) {
+		br_buf_release(body);
+		return 0;
+	}
+	snippet(br_buf_str(body), body->len, text);
+	if (body->len == 0) {
+		br_buf_release(body);
+		return not_an_answer(text, http_status, "empty answer", err);
+	}
+	doc = json_loadb(br_buf_str(body), body->len, JSON_REJECT_DUPLICATES, &jerr);
+	br_buf_release(body); /* before the tree is converted: never all three at once */
+	if (!doc)
+		return not_an_answer(text, http_status, "answer is not JSON", err);
+	return parse_doc(doc, text, http_status, out, err);
 }

@@ -14,7 +14,9 @@
  * ...}. Anything else is refused with BR_EPARSE and a message that says what
  * was wrong where (for example `data.result[3].value[1]: "x" is not a
  * number`). Values are kept as Prometheus wrote them and as doubles; "NaN",
- * "+Inf" and "-Inf" are valid values.
+ * "+Inf" and "-Inf" are valid values. An answer in the shape Prometheus
+ * writes is read straight into the vector; only other shapes go through a
+ * jansson tree (about 1 KB a sample).
  *
  * Ownership: a struct br_prom_vector owns its samples, their labels and
  * strings (init, then release). The client is opaque (create, free).

@@ -14,16 +14,22 @@ DATA.json (re-read when it changes): {"slos": [{"namespace": ..., "name": ...,
 {"remaining": 0.5}}}} (names prefix%05d; jitter: every answer moves each
 value by up to that much, up or down, as a live budget does between reads).
 
-The query for burnrate:error_budget:remaining gets the remaining samples,
-any other query the ratio samples (with __name__). Control, on the same port:
+Answers as Prometheus would, from the series burnrate's rules record (labels
+slo, slo_namespace and __name__): a query of burnrate:error_budget:remaining
+gets the remaining samples (without __name__, as last_over_time drops it);
+"count by (__name__)" gets one sample per recorded ratio name; a query of one
+ratio name (burnrate:sli_error_ratio:rate1h) that window's samples; any other
+query the ratio samples of every window. An aggregation "by (slo,
+slo_namespace)" drops __name__. Control, on the same port:
   POST /fake/mode/<mode>   good | garbage | html500 | baddata | slow | truncated
                            | matrix | badvalue | empty | reset (closes the
                            connection without an answer)
-  GET  /fake/stats         {"queries": n, "mode": m}
+  GET  /fake/stats         {"queries": n, "mode": m, "bytes": answered}
 """
 import json
 import os
 import random
+import re
 import sys
 import threading
 import time
@@ -32,7 +38,7 @@ from urllib.parse import parse_qs
 
 DATA, PORTFILE = sys.argv[1], sys.argv[2]
 TOKENFILE = sys.argv[3] if len(sys.argv) > 3 else None
-state = {"mode": "good", "queries": 0, "mtime": None, "slos": []}
+state = {"mode": "good", "queries": 0, "bytes": 0, "mtime": None, "slos": []}
 lock = threading.Lock()
 
 
@@ -60,18 +66,38 @@ def jittered(s, v):
     return v + random.uniform(-j, j) if j else v
 
 
+RATIO = "burnrate:sli_error_ratio:rate"
+
+
+def sample(metric, value, now):
+    return {"metric": metric, "value": [now, value]}
+
+
 def answer(query):
     now = time.time()
     result = []
-    for s in slos():
-        labels = {"slo": s["name"], "slo_namespace": s["namespace"]}
-        if "error_budget:remaining" in query:
+    one = re.search(re.escape(RATIO) + r"([0-9a-z]+)(?![0-9a-z.])", query)
+    keep_name = "by (slo, slo_namespace)" not in query
+    if "count by (__name__)" in query:
+        names = {}
+        for s in slos():
+            for w in s.get("ratios", {}):
+                names[RATIO + w] = names.get(RATIO + w, 0) + 1
+        result = [sample({"__name__": n}, str(c), now) for n, c in sorted(names.items())]
+    elif "error_budget:remaining" in query:
+        for s in slos():
             if s.get("remaining") is not None:
-                result.append({"metric": labels, "value": [now, repr(jittered(s, float(s["remaining"])))]})
-        else:
+                labels = {"slo": s["name"], "slo_namespace": s["namespace"]}
+                result.append(sample(labels, repr(jittered(s, float(s["remaining"]))), now))
+    else:
+        for s in slos():
             for w, r in s.get("ratios", {}).items():
-                m = dict(labels, __name__="burnrate:sli_error_ratio:rate" + w)
-                result.append({"metric": m, "value": [now, repr(max(0.0, jittered(s, float(r))))]})
+                if one and one.group(1) != w:
+                    continue
+                m = {"slo": s["name"], "slo_namespace": s["namespace"]}
+                if keep_name:
+                    m["__name__"] = RATIO + w
+                result.append(sample(m, repr(max(0.0, jittered(s, float(r)))), now))
     return {"status": "success", "data": {"resultType": "vector", "result": result}}
 
 
@@ -89,7 +115,8 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         if self.path == "/fake/stats":
             with lock:
-                self.reply(200, json.dumps({"queries": state["queries"], "mode": state["mode"]}))
+                self.reply(200, json.dumps({"queries": state["queries"], "mode": state["mode"],
+                                            "bytes": state["bytes"]}))
             return
         self.reply(404, "not found", "text/plain")
 
@@ -116,8 +143,9 @@ class Handler(BaseHTTPRequestHandler):
             mode = state["mode"]
         if mode == "good":
             with lock:
-                doc = answer(query)
-            self.reply(200, json.dumps(doc))
+                body = json.dumps(answer(query))
+                state["bytes"] += len(body)
+            self.reply(200, body)
         elif mode == "garbage":
             self.reply(200, b"\x00\xff garbage \x7f{{{")
         elif mode == "html500":

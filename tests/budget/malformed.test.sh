@@ -5,8 +5,8 @@
 # connections. Each time: BudgetHealthy Unknown/PrometheusUnavailable with a message that
 # says why, the last figures kept, Ready untouched, no crash, and recovery when the
 # answers are good again. Also: NoData for an SLO Prometheus knows nothing of, no status
-# writes while the figures are steady, a bearer token file re-read when it rotates, and a
-# prompt SIGTERM during a slow query.
+# writes while the figures are steady, new figures after a spec change, a bearer token file
+# re-read when it rotates, and a prompt SIGTERM during a slow query.
 set -u
 source "$(dirname "$0")/lib.sh"
 budget_setup
@@ -56,6 +56,16 @@ sleep 5
 w1=$(writes)
 [ "$w1" = "$w0" ] || fail "$((w1 - w0)) writes while the budget was steady"
 echo "steady: no writes"
+
+# a spec change reaches the figures (the poller keeps each SLO's spec until its generation
+# moves): objective 99.9 is a 0.001 budget, so a's 1h ratio 0.0015 burns at 1.5x; and back
+slo_yaml a 99.9 | kubectl apply -f - >/dev/null || fail "apply a 99.9"
+b15() { [ "$(budget a '.burnRates.1h')" = 1.5 ]; }
+wait_for 20 b15 || fail "objective change not seen: 1h burn rate $(budget a '.burnRates.1h')"
+slo_yaml a | kubectl apply -f - >/dev/null || fail "apply a 99.5"
+b03() { [ "$(budget a '.burnRates.1h')" = 0.3 ]; }
+wait_for 20 b03 || fail "objective change back not seen: $(budget a '.burnRates.1h')"
+echo "spec change: new figures"
 
 # bad answers, each from good: Unknown/PrometheusUnavailable and why
 check_mode() {

@@ -46,14 +46,15 @@ static void test_queries(void **state)
 	br_buf_init(&b, 4096);
 	assert_int_equal(br_budget_queries(NULL, 0, &a, &b), 0);
 	assert_string_equal(br_buf_str(&a),
-		"last_over_time(burnrate:error_budget:remaining{slo!=\"\"}[10m])");
+		"min by (slo, slo_namespace) (last_over_time("
+		"burnrate:error_budget:remaining{slo!=\"\"}[10m]))");
 	assert_string_equal(br_buf_str(&b),
-		"{__name__=~\"burnrate:sli_error_ratio:rate.+\",slo!=\"\"}");
+		"count by (__name__) ({__name__=~\"burnrate:sli_error_ratio:rate.+\",slo!=\"\"})");
 	br_buf_reset(&a);
 	br_buf_reset(&b);
 	assert_int_equal(br_budget_queries(ns, 2, &a, &b), 0);
-	assert_non_null(strstr(br_buf_str(&a), ",slo_namespace=~\"shop|auth\"}[10m])"));
-	assert_non_null(strstr(br_buf_str(&b), ",slo_namespace=~\"shop|auth\"}"));
+	assert_non_null(strstr(br_buf_str(&a), ",slo_namespace=~\"shop|auth\"}[10m]))"));
+	assert_non_null(strstr(br_buf_str(&b), ",slo_namespace=~\"shop|auth\"})"));
 	/* not a namespace name anyone can have, but never a broken query */
 	const char *odd[] = {"a.b\"c"};
 	br_buf_reset(&a);
@@ -62,6 +63,34 @@ static void test_queries(void **state)
 	assert_non_null(strstr(br_buf_str(&a), ",slo_namespace=~\"a\\\\.b\\\"c\"}"));
 	br_buf_release(&a);
 	br_buf_release(&b);
+}
+
+static void test_ratio_query(void **state)
+{
+	struct br_buf q;
+	const char *ns[] = {"shop"};
+	(void)state;
+
+	br_buf_init(&q, 4096);
+	assert_int_equal(br_budget_ratio_query("burnrate:sli_error_ratio:rate1h", NULL, 0, &q), 0);
+	assert_string_equal(br_buf_str(&q),
+		"max by (slo, slo_namespace) (burnrate:sli_error_ratio:rate1h{slo!=\"\"})");
+	br_buf_reset(&q);
+	assert_int_equal(br_budget_ratio_query("burnrate:sli_error_ratio:rate1h24m", ns, 1, &q), 0);
+	assert_string_equal(br_buf_str(&q),
+		"max by (slo, slo_namespace) (burnrate:sli_error_ratio:rate1h24m"
+		"{slo!=\"\",slo_namespace=~\"shop\"})");
+	/* a name from a server goes into a query only if it is one of ours */
+	static const char *const bad[] = {
+		"burnrate:sli_error_ratio:rate1h{x=\"y\"}", "burnrate:sli_error_ratio:rate",
+		"burnrate:sli_error_ratio:rateX", "up", "burnrate:sli_error_ratio:rate1h or up",
+		"burnrate:sli_error_ratio:rate-1h", NULL,
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		br_buf_reset(&q);
+		assert_int_equal(br_budget_ratio_query(bad[i], NULL, 0, &q), BR_EINVAL);
+	}
+	br_buf_release(&q);
 }
 
 /* Appends a sample with labels "k=v" (NULL-terminated list) and value. */
@@ -130,6 +159,104 @@ static void test_index(void **state)
 	br_budget_index_release(&idx);
 	br_prom_vector_release(&rem);
 	br_prom_vector_release(&rat);
+}
+
+static void test_ratio_names(void **state)
+{
+	struct br_prom_vector v;
+	struct br_budget_ratio_names rn;
+	char name[80];
+	(void)state;
+
+	br_prom_vector_init(&v);
+	add_sample(&v, 3, "__name__=burnrate:sli_error_ratio:rate1h", NULL);
+	add_sample(&v, 3, "__name__=burnrate:sli_error_ratio:rate5m", NULL);
+	add_sample(&v, 3, "__name__=burnrate:sli_error_ratio:rate1h", NULL);  /* dup */
+	add_sample(&v, 1, "__name__=burnrate:sli_error_ratio:rateX", NULL);   /* no window */
+	add_sample(&v, 1, "__name__=up", NULL);
+	add_sample(&v, 1, "job=x", NULL);                                      /* no name */
+	add_sample(&v, 2, "__name__=burnrate:sli_error_ratio:rate30d", NULL);
+	br_budget_ratio_names(&v, &rn);
+	assert_int_equal(rn.count, 3);
+	assert_int_equal(rn.skipped, 3);
+	assert_string_equal(rn.items[0].name, "burnrate:sli_error_ratio:rate5m");
+	assert_int_equal(rn.items[0].window_s, 300);
+	assert_string_equal(rn.items[1].name, "burnrate:sli_error_ratio:rate1h");
+	assert_int_equal(rn.items[2].window_s, 30 * 86400);
+	br_prom_vector_release(&v);
+
+	/* the number of queries is bounded: names beyond the maximum are counted */
+	for (int i = 1; i <= BR_BUDGET_MAX_NAMES + 3; i++) {
+		char kv[96];
+		snprintf(name, sizeof(name), "burnrate:sli_error_ratio:rate%dm", i);
+		snprintf(kv, sizeof(kv), "__name__=%s", name);
+		add_sample(&v, 1, kv, NULL);
+	}
+	br_budget_ratio_names(&v, &rn);
+	assert_int_equal(rn.count, BR_BUDGET_MAX_NAMES);
+	assert_int_equal(rn.skipped, 3);
+	for (size_t i = 1; i < rn.count; i++)
+		assert_true(rn.items[i - 1].window_s < rn.items[i].window_s);
+	br_prom_vector_release(&v);
+	br_budget_ratio_names(NULL, &rn);
+	assert_int_equal(rn.count, 0);
+}
+
+/* A poll's answers one at a time: remaining, then one window per answer
+ * without __name__, new SLOs appearing in a later answer. */
+static void test_index_add(void **state)
+{
+	struct br_prom_vector v;
+	struct br_budget_index idx;
+	(void)state;
+
+	br_budget_index_init(&idx);
+	br_prom_vector_init(&v);
+	add_sample(&v, 0.8, "slo=b", "slo_namespace=shop", NULL);
+	add_sample(&v, 0.5, "slo=a", "slo_namespace=shop", NULL);
+	add_sample(&v, 0.6, "slo=a", "slo_namespace=shop", NULL);   /* worst: 0.5 stays */
+	assert_int_equal(br_budget_index_add_remaining(&idx, &v), 0);
+	br_prom_vector_release(&v);
+	assert_int_equal(idx.count, 2);
+
+	add_sample(&v, 0.01, "slo=a", "slo_namespace=shop", NULL);
+	add_sample(&v, 0.02, "slo=z", "slo_namespace=auth", NULL);  /* new: no remaining */
+	add_sample(&v, 0.03, "slo=a", "slo_namespace=shop", NULL);  /* worst: 0.03 */
+	add_sample(&v, INFINITY, "slo=b", "slo_namespace=shop", NULL); /* kept out */
+	add_sample(&v, 0.04, "slo=b", NULL);                       /* no namespace */
+	assert_int_equal(br_budget_index_add_ratios(&idx, 3600, &v), 0);
+	br_prom_vector_release(&v);
+	add_sample(&v, 0.05, "slo=b", "slo_namespace=shop", NULL);
+	add_sample(&v, 0.06, "slo=y", "slo_namespace=auth", NULL);
+	add_sample(&v, 0.07, "slo=y", "slo_namespace=auth", NULL);  /* new twice: 0.07 */
+	assert_int_equal(br_budget_index_add_ratios(&idx, 300, &v), 0);
+	br_prom_vector_release(&v);
+	assert_int_equal(idx.skipped, 2);
+	assert_int_equal(idx.count, 4);
+	for (size_t i = 1; i < idx.count; i++)
+		assert_true(strcmp(idx.items[i - 1].key, idx.items[i].key) < 0);
+
+	const struct br_budget_reading *a = br_budget_index_get(&idx, "shop", "a");
+	assert_true(a && a->has_remaining && a->remaining == 0.5 && a->nratios == 1);
+	assert_true(a->ratios[0].window_s == 3600 && a->ratios[0].ratio == 0.03);
+	const struct br_budget_reading *b = br_budget_index_get(&idx, "shop", "b");
+	assert_true(b && b->remaining == 0.8 && b->nratios == 1 && b->ratios[0].window_s == 300);
+	const struct br_budget_reading *z = br_budget_index_get(&idx, "auth", "z");
+	assert_true(z && !z->has_remaining && z->nratios == 1 && z->ratios[0].ratio == 0.02);
+	const struct br_budget_reading *y = br_budget_index_get(&idx, "auth", "y");
+	assert_true(y && y->nratios == 1 && y->ratios[0].ratio == 0.07);
+
+	/* windows beyond BR_BUDGET_MAX_WINDOWS are counted, not written past */
+	for (int w = 1; w <= BR_BUDGET_MAX_WINDOWS + 2; w++) {
+		add_sample(&v, 0.001, "slo=a", "slo_namespace=shop", NULL);
+		assert_int_equal(br_budget_index_add_ratios(&idx, 7200 + w, &v), 0);
+		br_prom_vector_release(&v);
+	}
+	a = br_budget_index_get(&idx, "shop", "a");
+	assert_int_equal(a->nratios, BR_BUDGET_MAX_WINDOWS);
+	assert_int_equal(idx.skipped, 5);
+	br_budget_index_release(&idx);
+	assert_int_equal(idx.count, 0);
 }
 
 /* ---- figures ---- */
@@ -367,7 +494,10 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_queries),
+		cmocka_unit_test(test_ratio_query),
 		cmocka_unit_test(test_index),
+		cmocka_unit_test(test_ratio_names),
+		cmocka_unit_test(test_index_add),
 		cmocka_unit_test(test_within),
 		cmocka_unit_test(test_burning_and_exhausted),
 		cmocka_unit_test(test_nodata_unavailable),

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "buf/buf.h"
+#include "prom/internal.h"
 #include "prom/prom.h"
 
 /* ---- parser ---- */
@@ -66,6 +67,49 @@ static void test_parse_vector(void **state)
 	br_prom_vector_release(&v);
 }
 
+/* The same answer in Prometheus's plain shape (scanned without a tree) and
+ * with spaces, and in shapes only the tree parser reads (keys in another
+ * order, escapes, a warnings field): the same vector. */
+static void test_parse_shapes(void **state)
+{
+	static const char *const bodies[] = {
+		"{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":["
+		"{\"metric\":{\"slo\":\"a\",\"slo_namespace\":\"ns\"},\"value\":[1700000000.5,\"0.25\"]},"
+		"{\"metric\":{},\"value\":[17e8,\"NaN\"]}]}}",
+		"{\"status\": \"success\", \"data\": {\"resultType\": \"vector\", \"result\": [\n"
+		"{\"metric\": {\"slo\": \"a\", \"slo_namespace\": \"ns\"}, \"value\": [1700000000.5, \"0.25\"]},"
+		"{\"metric\": {}, \"value\": [1700000000, \"NaN\"]}]}}",
+		"{\"data\":{\"result\":[{\"value\":[1700000000.5,\"0.25\"],"
+		"\"metric\":{\"slo\":\"a\",\"slo_namespace\":\"ns\"}},"
+		"{\"metric\":{},\"value\":[1700000000,\"NaN\"]}],\"resultType\":\"vector\"},"
+		"\"status\":\"success\"}",
+		"{ \"status\": \"success\", \"data\": { \"resultType\": \"vector\", \"result\": [\n"
+		"{\"metric\":{\"slo\":\"\\u0061\",\"slo_namespace\":\"ns\"},\"value\":[1700000000.5,\"0.25\"]},"
+		"{\"metric\":{},\"value\":[1.7e9,\"NaN\"]}]}, \"warnings\": [\"w\"]}",
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+		struct br_prom_vector v;
+		struct br_error err;
+
+		/* the first two without a tree, the others with one */
+		assert_int_equal(prom_scan_vector(bodies[i], strlen(bodies[i]), &v), i < 2 ? 0 : 1);
+		br_prom_vector_release(&v);
+		if (parse(bodies[i], 200, &v, &err) != 0)
+			fail_msg("body %zu: %s", i, err.text);
+		assert_int_equal(v.count, 2);
+		assert_int_equal(v.samples[0].nlabels, 2);
+		assert_string_equal(v.samples[0].labels[0].name, "slo");
+		assert_string_equal(br_prom_sample_label(&v.samples[0], "slo"), "a");
+		assert_string_equal(br_prom_sample_label(&v.samples[0], "slo_namespace"), "ns");
+		assert_true(v.samples[0].timestamp == 1700000000.5 && v.samples[0].value == 0.25);
+		assert_string_equal(v.samples[0].text, "0.25");
+		assert_int_equal(v.samples[1].nlabels, 0);
+		assert_true(v.samples[1].timestamp == 1.7e9 && isnan(v.samples[1].value));
+		br_prom_vector_release(&v);
+	}
+}
+
 struct bad_case {
 	const char *body;
 	long status;
@@ -108,6 +152,23 @@ static void test_parse_refuses(void **state)
 		 200, BR_EPARSE, "data.result[1].metric: not an object"},
 		{"{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":"
 		 "[{\"metric\":{\"a\":1},\"value\":[1,\"1\"]}]}}", 200, BR_EPARSE, "metric.a: not a string"},
+		/* what the plain-shape scanner leaves to the tree parser to refuse */
+		{"{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":"
+		 "[{\"metric\":{\"a\":\"1\",\"a\":\"2\"},\"value\":[1,\"1\"]}]}}", 200, BR_EPARSE,
+		 "not JSON"},
+		{"{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":"
+		 "[{\"metric\":{},\"value\":[01,\"1\"]}]}}", 200, BR_EPARSE, "not JSON"},
+		{"{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":"
+		 "[{\"metric\":{},\"value\":[1e999,\"1\"]}]}}", 200, BR_EPARSE, "not JSON"},
+		{"{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":"
+		 "[{\"metric\":{},\"value\":[1,\"1\"]}]}}x", 200, BR_EPARSE, "not JSON"},
+		{"{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":"
+		 "[{\"metric\":{},\"value\":[1,\"1\"]}]}}", 500, BR_EHTTP, "HTTP 500"},
+		/* converted from the end, but the first bad sample is the one named */
+		{"{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":"
+		 "[{\"metric\":{},\"value\":[1,\"x\"]},{\"metric\":{},\"value\":[1,\"1\"]},"
+		 "{\"metric\":[],\"value\":[1,\"1\"]}]}}", 200, BR_EPARSE,
+		 "data.result[0].value[1]: \"x\" is not a number"},
 		{"{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":"
 		 "[{\"metric\":{},\"value\":[1]}]}}", 200, BR_EPARSE, "[time, \"value\"] pair"},
 		{"{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":"
@@ -437,6 +498,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_vector),
+		cmocka_unit_test(test_parse_shapes),
 		cmocka_unit_test(test_parse_refuses),
 		cmocka_unit_test(test_query_ok),
 		cmocka_unit_test(test_token_reread),
