@@ -13,8 +13,10 @@ Subcommands (all output is deterministic for a given --end and --slos):
 Traffic model, per SLO N (job="svc-N"): 5 instances x code 200|500 = 10
 series. Requests per minute per instance vary with a daily sine. The error
 ratio is a baseline of 0.02% plus a pattern chosen by N % 10:
-  0: a hard outage (20% errors) since 10 minutes before END, still going on
-     (must page, and tickets too: it burns days of budget in minutes);
+  0: a hard outage (20% errors) since 30 minutes before END, still going on
+     (must page, and tickets too: it burns days of budget in minutes; at 30
+     minutes the 1d window is well over 3x, so the forms, measured minutes
+     apart while it goes on, agree on the ticket);
   1: a slow burn at 2x the budget since 2 days before END, still going on
      (must ticket, must not page);
   2: a 1 h incident at 20% errors three days before END (budget spent, quiet
@@ -45,7 +47,7 @@ def error_ratio(n, minute, end_min):
     eb = 1.0 - objective(n) / 100.0
     p = 0.0002
     kind = n % 10
-    if kind == 0 and minute > end_min - 10:
+    if kind == 0 and minute > end_min - 30:
         p = 0.2
     elif kind == 1 and minute > end_min - 2 * 1440:
         p = max(p, 2.0 * eb)
