@@ -259,6 +259,7 @@ int br_prom_parse_vector(const char *body, size_t len, long http_status,
 	json_t *doc;
 	char text[81];
 
+	br_prom_vector_init(out); /* empty on every failure path below */
 	if (ok_status(http_status) && prom_scan_vector(body, len, out) == 0)
 		return 0;
 	snippet(body, len, text);
@@ -277,6 +278,7 @@ int prom_parse_body(struct br_buf *body, long http_status,
 	json_t *doc;
 	char text[81];
 
+	br_prom_vector_init(out);
 	if (ok_status(http_status) && prom_scan_vector(br_buf_str(body), body->len, out) == 0) {
 		br_buf_release(body);
 		return 0;

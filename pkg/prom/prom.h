@@ -79,8 +79,9 @@ const char *br_prom_sample_label(const struct br_prom_sample *s,
 
 /* Parses an answer of /api/v1/query: len bytes of body (need not be
  * NUL-terminated) that came with HTTP status http_status (0 if unknown).
- * On success returns 0 and fills out (you own it: release it); out must be
- * initialised or released. On failure out is left empty and the code says
+ * On success returns 0 and fills out (you own it: release it); out is
+ * overwritten, so it must hold nothing (uninitialised is fine). On failure
+ * out is left empty and the code says
  * why, with err's text:
  *   BR_EINVAL     Prometheus refused the query (errorType bad_data)
  *   BR_ETIMEOUT   Prometheus gave up (errorType timeout or canceled)
