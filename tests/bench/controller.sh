@@ -59,6 +59,9 @@ echo "controller: cpu $(cpu $CPID) s, peak RSS $(rss $CPID VmHWM)"
 # idle: after the 30 s in which the controller gives freed memory back (malloc_trim)
 sleep 35
 echo "idle RSS 35 s after convergence: $(rss $CPID VmRSS)"
+# the status burnrate wrote, for the minimal client to write the same
+kubectl get slo -n default slo-00000 -o json |
+	python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["status"]))' >"$work/status.json"
 kill -TERM $CPID; wait $CPID; CPID=
 
 fake_admin /fake/reset-requests >/dev/null
@@ -89,5 +92,5 @@ r["metadata"]["ownerReferences"]=[{"apiVersion":"burnrate.dev/v1alpha1","kind":"
 json.dump(r,open(sys.argv[1],"w"))
 PY
 secs=$(python3 "$here/controller_minimal.py" "$FAKEAPI_URL" "$FAKEAPI_TOKEN" "$FAKEAPI_CA" \
-	"$work/state.json" "$work/rule.json" "$W")
+	"$work/state.json" "$work/rule.json" "$W" "$work/status.json")
 echo "minimal client ($W threads): $secs s for $N applies + $N status writes"

@@ -1,7 +1,9 @@
 """The minimal client of tests/bench/controller.sh: for each SLO of the state file, one
 server-side apply of its PrometheusRule (the body burnrate would send, rendered once by
 `burnrate generate` and renamed) and one status write (PUT), with W threads, keep-alive TLS.
-usage: controller_minimal.py URL TOKEN CA STATE RULE_JSON WORKERS; prints seconds."""
+The status written is STATUS_JSON when given (what burnrate wrote for slo-00000, renamed per
+SLO, so both write the same bytes), else a one-condition status.
+usage: controller_minimal.py URL TOKEN CA STATE RULE_JSON WORKERS [STATUS_JSON]; prints seconds."""
 import http.client
 import json
 import ssl
@@ -11,6 +13,7 @@ import time
 import urllib.parse
 
 url, token, ca, state, rule_file, workers = sys.argv[1:7]
+status_template = json.load(open(sys.argv[7])) if len(sys.argv) > 7 else None
 u = urllib.parse.urlparse(url)
 ctx = ssl.create_default_context(cafile=ca)
 slos = [o["object"] for o in json.load(open(state))["objects"] if o["plural"] == "servicelevelobjectives"]
@@ -41,9 +44,13 @@ def work():
         if r.status >= 300:
             errors.append(r.status)
         # the object as the state file has it: its resourceVersion is current
-        obj = dict(slo, status={"observedGeneration": 1, "conditions": [{"type": "Ready",
-                   "status": "True", "reason": "Reconciled", "message": "minimal",
-                   "lastTransitionTime": "2026-01-01T00:00:00Z"}]})
+        if status_template:
+            status = json.loads(json.dumps(status_template).replace("slo-00000", name))
+        else:
+            status = {"observedGeneration": 1, "conditions": [{"type": "Ready",
+                      "status": "True", "reason": "Reconciled", "message": "minimal",
+                      "lastTransitionTime": "2026-01-01T00:00:00Z"}]}
+        obj = dict(slo, status=status)
         conn.request("PUT", "/apis/burnrate.dev/v1alpha1/namespaces/%s/servicelevelobjectives/%s/status"
                      % (ns, name), json.dumps(obj, separators=(",", ":")),
                      dict(hdr, **{"Content-Type": "application/json"}))
