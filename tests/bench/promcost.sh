@@ -59,9 +59,11 @@ done
 work=$(mktemp -d "${TMPDIR:-/tmp}/promcost.XXXXXX")
 prom_pid= exp_pid=
 cleanup() {
+	rc=$? # the script's own status, not that of the servers killed here
 	[ -n "$prom_pid" ] && kill "$prom_pid" 2>/dev/null && wait "$prom_pid" 2>/dev/null
 	[ -n "$exp_pid" ] && kill "$exp_pid" 2>/dev/null && wait "$exp_pid" 2>/dev/null
 	if [ "${BENCH_KEEP:-0}" = 1 ]; then echo "promcost: kept $work"; else rm -rf "$work"; fi
+	exit $rc
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
