@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The demo: builds burnrate, validates the example SLOs, explains their alert
-# tables and renders their PrometheusRules (all of them written to out/demo/).
+# tables, renders their PrometheusRules and the Alertmanager configuration that
+# routes their alerts (all of them written to out/demo/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash hack/setup.sh >/dev/null
@@ -31,8 +32,21 @@ done
 step "burnrate generate -f examples/payments-checkout.yaml   # the alerts group"
 $br generate -f examples/payments-checkout.yaml | sed -n '/\/alerts$/,$p'
 
+step burnrate generate --alertmanager-base examples/alertmanager/base-secret.yaml -f examples/ -o out/demo/routing
+$br generate --alertmanager-base examples/alertmanager/base-secret.yaml -f examples/ -o out/demo/routing 2>/dev/null
+sed -n '/^route:/,/^receivers:/p' out/demo/routing/alertmanager.yaml | head -n 24
+if command -v amtool >/dev/null; then
+	step amtool check-config out/demo/routing/alertmanager.yaml
+	amtool check-config out/demo/routing/alertmanager.yaml 2>&1 | head -n 1
+	step "amtool config routes test ...  # a page of payments/checkout-availability, then the same from namespace search"
+	amtool config routes test --config.file=out/demo/routing/alertmanager.yaml slo_namespace=payments \
+		slo=checkout-availability burnrate_severity=page burnrate_receiver=payments-pagerduty 2>/dev/null
+	amtool config routes test --config.file=out/demo/routing/alertmanager.yaml slo_namespace=search \
+		slo=checkout-availability burnrate_severity=page burnrate_receiver=payments-pagerduty 2>/dev/null
+fi
+
 if command -v promtool >/dev/null; then
 	step promtool check rules out/demo/rules.yaml
 	promtool check rules out/demo/rules.yaml
 fi
-printf '\nAll output is in out/demo/ (PrometheusRules, a plain rules file, explain.txt).\n'
+printf '\nAll output is in out/demo/ (PrometheusRules, a plain rules file, explain.txt, routing/).\n'
