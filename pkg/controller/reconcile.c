@@ -179,12 +179,11 @@ static int write_status(struct br_controller *c, const json_t *slo_obj,
 			json_t *status, const char *ns, const char *name,
 			double *retry_after)
 {
-	struct br_buf path, err_msg;
+	struct br_buf path;
 	struct br_error err;
 	int rc;
 
 	br_buf_init(&path, (size_t)1 << 20);
-	br_buf_init(&err_msg, (size_t)1 << 20);
 	br_error_init(&err);
 	json_t *obj = json_deep_copy(slo_obj);
 	if (!obj || json_object_set(obj, "status", status) != 0) {
@@ -208,7 +207,6 @@ static int write_status(struct br_controller *c, const json_t *slo_obj,
 	}
 	free(body);
 	br_buf_release(&path);
-	br_buf_release(&err_msg);
 	return rc;
 }
 
