@@ -30,7 +30,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import miniyaml  # noqa: E402
 import protobuf  # noqa: E402
 import table  # noqa: E402
-from store import ApiError, Resource, Store  # noqa: E402
+from store import ApiError, Resource, Store, Typed  # noqa: E402
 from writes import Writer  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -167,7 +167,7 @@ class Handler(BaseHTTPRequestHandler):
             raise ApiError(400, "BadRequest", "invalid JSON body: %s" % e)
 
     def send_json(self, code, obj, headers=None):
-        data = json.dumps(obj).encode()
+        data = obj.encoded() if isinstance(obj, Typed) else json.dumps(obj).encode()
         self.send_response(code)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
@@ -456,10 +456,16 @@ class Handler(BaseHTTPRequestHandler):
         return table.table(res, [obj], {"resourceVersion": obj["metadata"]["resourceVersion"]},
                            self.include, headers)
 
+    def event_line(self, etype, obj, res):
+        if (isinstance(obj, Typed) and not self.table and res is not None
+                and obj.get("apiVersion") == res.api_version and obj.get("kind") == res.kind):
+            return b'{"type": "%s", "object": %s}\n' % (etype.encode(), obj.encoded())
+        event = {"type": etype, "object": self.event_object(etype, obj, res)}
+        return json.dumps(event).encode() + b"\n"
+
     def write_events(self, events, res=None):
         """Writes events as JSON lines in chunks of odd sizes, to exercise clients' framing."""
-        data = b"".join(json.dumps({"type": t, "object": self.event_object(t, o, res)}).encode()
-                        + b"\n" for t, o in events)
+        data = b"".join(self.event_line(t, o, res) for t, o in events)
         rnd = self.S.rnd
         while data:
             r = rnd.random()

@@ -8,6 +8,7 @@ import base64
 import collections
 import copy
 import datetime
+import functools
 import json
 import queue
 import threading
@@ -83,30 +84,48 @@ BUILTIN = [
 def labels_match(obj, selector):
     """Kubernetes label selector: a=b, a==b, a!=b, a, !a, a in (x,y), a notin (x,y)."""
     labels = obj.get("metadata", {}).get("labels") or {}
+    for op, k, v in _label_terms(selector):
+        if op == "in" or op == "notin":
+            if (k in labels and labels[k] in v) != (op == "in"):
+                return False
+        elif op == "!=":
+            if labels.get(k) == v:
+                return False
+        elif op == "=":
+            if labels.get(k) != v:
+                return False
+        elif op == "!":
+            if k in labels:
+                return False
+        elif k not in labels:
+            return False
+    return True
+
+
+@functools.lru_cache(maxsize=1024)
+def _label_terms(selector):
+    """A label selector parsed once (a watch matches it against every event)."""
+    out = []
     for term in split_selector(selector):
         term = term.strip()
         if not term:
             continue
         words = term.replace("(", " ( ").split()
         if len(words) >= 2 and words[1] in ("in", "notin"):
-            values = {v.strip() for v in term[term.index("(") + 1:term.rindex(")")].split(",")}
-            inside = words[0] in labels and labels[words[0]] in values
-            if inside != (words[1] == "in"):
-                return False
+            values = frozenset(v.strip() for v in
+                               term[term.index("(") + 1:term.rindex(")")].split(","))
+            out.append((words[1], words[0], values))
         elif "!=" in term:
             k, v = term.split("!=", 1)
-            if labels.get(k.strip()) == v.strip():
-                return False
+            out.append(("!=", k.strip(), v.strip()))
         elif "=" in term:
             k, v = term.replace("==", "=").split("=", 1)
-            if labels.get(k.strip()) != v.strip():
-                return False
+            out.append(("=", k.strip(), v.strip()))
         elif term.startswith("!"):
-            if term[1:].strip() in labels:
-                return False
-        elif term not in labels:
-            return False
-    return True
+            out.append(("!", term[1:].strip(), None))
+        else:
+            out.append(("exists", term, None))
+    return tuple(out)
 
 
 def split_selector(s):
@@ -127,6 +146,19 @@ def fields_match(obj, selector):
 
     More lenient than the real server, which allows only a few fields per type.
     """
+    for neg, path, v in _field_terms(selector):
+        cur = obj
+        for part in path:
+            cur = cur.get(part) if isinstance(cur, dict) else None
+        value = "" if cur is None else str(cur).lower() if isinstance(cur, bool) else str(cur)
+        if (value == v) == neg:
+            return False
+    return True
+
+
+@functools.lru_cache(maxsize=1024)
+def _field_terms(selector):
+    out = []
     for term in split_selector(selector):
         if not term.strip():
             continue
@@ -134,13 +166,8 @@ def fields_match(obj, selector):
         if "=" not in term:
             raise ValueError("invalid field selector term: " + term)
         k, v = term.replace("!=", "=").replace("==", "=").split("=", 1)
-        cur = obj
-        for part in k.strip().split("."):
-            cur = cur.get(part) if isinstance(cur, dict) else None
-        value = "" if cur is None else str(cur).lower() if isinstance(cur, bool) else str(cur)
-        if (value == v.strip()) == neg:
-            return False
-    return True
+        out.append((neg, tuple(k.strip().split(".")), v.strip()))
+    return tuple(out)
 
 
 def check_selectors(labels, fields):
@@ -168,8 +195,7 @@ class Watch:
         cache does it: an object that stops matching the selectors is DELETED for the
         watch (as it was, at the new resourceVersion), one that starts matching ADDED."""
         now = self.wants(gr, obj)
-        before = old is not None and self.wants(gr, old)
-        if etype != "MODIFIED" or old is None or now == before:
+        if etype != "MODIFIED" or old is None or now == self.wants(gr, old):
             return (etype, obj) if now else None
         if now:
             return ("ADDED", obj)
@@ -245,10 +271,12 @@ class Store:
         self.rv += 1
         return str(self.rv)
 
-    def emit(self, gr, etype, obj, old=None):
+    def emit(self, gr, etype, obj, old=None, served=None):
         """old: the object before a MODIFIED, so that selector-filtered watches see it
-        leave (DELETED) or enter (ADDED) their selection."""
-        ev = (int(obj["metadata"]["resourceVersion"]), gr, etype, copy.deepcopy(obj), old)
+        leave (DELETED) or enter (ADDED) their selection. served: obj as the write
+        answers it (with_type), which nobody changes afterwards, to share instead of a copy."""
+        ev = (int(obj["metadata"]["resourceVersion"]), gr, etype,
+              served if served is not None else copy.deepcopy(obj), old)
         self.history.append(ev)
         if len(self.history) == self.history.maxlen:
             self.floor = self.history[0][0] - 1
@@ -337,8 +365,8 @@ class Store:
         self.objects[res.gr][key_of(obj)] = obj
         if res.gr == ("apiextensions.k8s.io", "customresourcedefinitions"):
             self.crd_changed(obj)
-        self.emit(res.gr, etype, obj, old)
         out = with_type(res, obj)
+        self.emit(res.gr, etype, obj, old, out)
         if obj["metadata"].get("ownerReferences") and not self.has_owner(obj):
             self.collect_garbage()  # created or updated with owners that are all gone
         return out
@@ -431,8 +459,29 @@ def key_of(obj):
     return (md.get("namespace") or "", md["name"])
 
 
+class Typed(dict):
+    """An object as served (a private copy with apiVersion and kind) that keeps its JSON
+    once encoded: a write's response and the watch events of that write carry the same
+    bytes, which the real API server also encodes once per object version and shares
+    (its watch cache's cachingObject). Copies are plain dicts, so a copy may be changed."""
+    __slots__ = ("_json",)
+
+    def encoded(self):
+        try:
+            return self._json
+        except AttributeError:
+            self._json = json.dumps(self).encode()
+            return self._json
+
+    def __copy__(self):
+        return dict(self)
+
+    def __deepcopy__(self, memo):
+        return copy.deepcopy(dict(self), memo)
+
+
 def with_type(res, obj):
-    out = copy.deepcopy(obj)
+    out = Typed(copy.deepcopy(obj))
     out["apiVersion"], out["kind"] = res.api_version, res.kind
     return out
 
