@@ -58,7 +58,7 @@ int br_controller_create(const struct br_controller_options *opts,
 	c->slo_inf = calloc(c->ninf, sizeof(*c->slo_inf));
 	c->rule_inf = calloc(c->ninf, sizeof(*c->rule_inf));
 	failed |= !c->slo_inf || !c->rule_inf;
-	if (failed || br_queue_new(&c->q, NULL, NULL) != 0) {
+	if (failed || br_queue_new(&c->q, NULL, NULL) != 0 || ctl_expect_init(c) != 0) {
 		br_controller_free(c);
 		return br_error_set(err, BR_ENOMEM, "out of memory");
 	}
@@ -97,6 +97,7 @@ void br_controller_free(struct br_controller *c)
 	free(c->identity);
 	free(c->workers);
 	br_queue_free(c->q);
+	ctl_expect_free(c);
 	free(c);
 }
 
@@ -139,6 +140,17 @@ static void enqueue_obj(struct br_controller *c, const json_t *obj)
 
 static void slo_add(void *ctx, json_t *obj) { enqueue_obj(ctx, obj); }
 
+static void slo_delete(void *ctx, json_t *obj)
+{
+	struct br_buf key;
+
+	br_buf_init(&key, 1024);
+	if (br_informer_key(obj, &key) == 0)
+		ctl_expect_forget(ctx, br_buf_str(&key));
+	br_buf_release(&key);
+	enqueue_obj(ctx, obj);
+}
+
 static const json_t *meta_get(const json_t *obj, const char *field)
 {
 	return json_object_get(json_object_get(obj, "metadata"), field);
@@ -163,8 +175,9 @@ static void slo_update(void *ctx, json_t *old, json_t *obj)
 		enqueue_obj(ctx, obj);
 }
 
-/* A rule's owner: the ServiceLevelObjective controller reference. */
-static void enqueue_owner(struct br_controller *c, const json_t *rule)
+/* The key of a rule's owner (its ServiceLevelObjective controller
+ * reference) into key. Returns 0, or -1 when it has none. */
+static int owner_key(const json_t *rule, struct br_buf *key)
 {
 	const json_t *meta = json_object_get(rule, "metadata");
 	const char *ns = json_string_value(json_object_get(meta, "namespace"));
@@ -172,39 +185,77 @@ static void enqueue_owner(struct br_controller *c, const json_t *rule)
 	json_t *ref;
 
 	if (!ns)
-		return;
+		return -1;
 	json_array_foreach(json_object_get(meta, "ownerReferences"), i, ref) {
 		const char *kind = json_string_value(json_object_get(ref, "kind"));
 		const char *name = json_string_value(json_object_get(ref, "name"));
 		if (kind && name && strcmp(kind, "ServiceLevelObjective") == 0 &&
-		    json_is_true(json_object_get(ref, "controller"))) {
-			struct br_buf key;
-
-			br_buf_init(&key, 1024);
-			if (br_buf_addf(&key, "%s/%s", ns, name) == 0)
-				br_queue_add(c->q, br_buf_str(&key));
-			br_buf_release(&key);
-		}
+		    json_is_true(json_object_get(ref, "controller")))
+			return br_buf_addf(key, "%s/%s", ns, name) == 0 ? 0 : -1;
 	}
+	return -1;
 }
 
-static void rule_add(void *ctx, json_t *obj) { enqueue_owner(ctx, obj); }
+/* What a rule event does to its owner's reconcile. */
+enum owner_action {
+	OWNER_RECONCILE,        /* a resync: always */
+	OWNER_UNLESS_EXPECTED,  /* unless it is the rule a worker just applied */
+	OWNER_UNLESS_SAME,      /* ... nor a change of what the cache does not keep */
+	OWNER_GONE,             /* deleted: always, and nothing is expected any more */
+};
 
 /* A rule update that changed only what the cache does not keep (its
  * resourceVersion, managedFields) needs no reconcile: the cache holds the
  * digest of its spec, its labels and owners, which are what drift is. */
-static void rule_update(void *ctx, json_t *old, json_t *obj)
+static int rule_changed(const json_t *old, const json_t *obj)
 {
 	json_t *o = json_deep_copy(old), *n = json_deep_copy(obj);
+	int changed = 1;
 
 	if (o && n) {
 		json_object_del(json_object_get(o, "metadata"), "resourceVersion");
 		json_object_del(json_object_get(n, "metadata"), "resourceVersion");
+		changed = !json_equal(o, n);
 	}
-	if (old == obj || !o || !n || !json_equal(o, n))
-		enqueue_owner(ctx, obj);
 	json_decref(o);
 	json_decref(n);
+	return changed;
+}
+
+static void enqueue_owner(struct br_controller *c, const json_t *old,
+			  const json_t *rule, enum owner_action action)
+{
+	struct br_buf key;
+
+	br_buf_init(&key, 1024);
+	if (owner_key(rule, &key) == 0) {
+		const char *k = br_buf_str(&key);
+		int skip = 0;
+
+		if (action == OWNER_GONE)
+			ctl_expect_forget(c, k);
+		else if (action != OWNER_RECONCILE)
+			skip = ctl_expect_seen(c, k, rule) ||
+			       (action == OWNER_UNLESS_SAME && !rule_changed(old, rule));
+		if (!skip)
+			br_queue_add(c->q, k);
+	}
+	br_buf_release(&key);
+}
+
+static void rule_add(void *ctx, json_t *obj)
+{
+	enqueue_owner(ctx, NULL, obj, OWNER_UNLESS_EXPECTED);
+}
+
+static void rule_update(void *ctx, json_t *old, json_t *obj)
+{
+	enqueue_owner(ctx, old, obj, old == obj ? OWNER_RECONCILE : OWNER_UNLESS_SAME);
+}
+
+static void rule_delete(void *ctx, json_t *obj)
+{
+	enqueue_owner(ctx, NULL, obj, OWNER_GONE);
 }
 
 /* ---- start-up ---- */
@@ -243,14 +294,14 @@ static int start_informers(struct br_controller *c, struct br_error *err)
 			.plural = "servicelevelobjectives", .namespace = ns,
 			.label_selector = c->selector,
 			.resync_period = c->o.resync,
-			.handlers = { slo_add, slo_update, slo_add, c },
+			.handlers = { slo_add, slo_update, slo_delete, c },
 			.transform = ctl_slo_transform,
 		};
 		struct br_informer_options ro = {
 			.group = "monitoring.coreos.com", .version = "v1",
 			.plural = "prometheusrules", .namespace = ns,
 			.label_selector = MANAGED_SELECTOR,
-			.handlers = { rule_add, rule_update, rule_add, c },
+			.handlers = { rule_add, rule_update, rule_delete, c },
 			.transform = ctl_rule_transform,
 			/* ~9 kB each before the transform: small pages keep
 			 * the peak of a relist low */

@@ -39,6 +39,8 @@ struct br_controller {
 	atomic_int informers_started;  /* slo_inf/rule_inf may be read */
 	struct br_metric *m_reconciles, *m_duration, *m_writes;
 	struct ctl_budget *budget;        /* NULL without --prometheus-url */
+	pthread_mutex_t expect_mu;        /* guards expected */
+	json_t *expected;                 /* expect.c: "ns/name" -> rule being applied */
 };
 
 /* metrics.c: registers the families (no-op without a registry). */
@@ -68,6 +70,21 @@ int ctl_spec_digest(const json_t *spec, char out[65]);
  * (replaced by its digest); SLOs lose managedFields. In place. */
 void ctl_rule_transform(void *ctx, json_t *obj);
 void ctl_slo_transform(void *ctx, json_t *obj);
+/* 1 when the cached rule have has every label and owner of want_meta (a
+ * rule's metadata as we apply it) and a spec of the given digest. */
+int ctl_rule_matches(const json_t *want_meta, const char *digest, const json_t *have);
+
+/* expect.c: the rule a worker applies for key, until its watch event. */
+int ctl_expect_init(struct br_controller *c);
+void ctl_expect_free(struct br_controller *c);
+/* Records rule (with the digest of its spec) as being applied for key. */
+void ctl_expect_rule(struct br_controller *c, const char *key,
+		     const json_t *rule, const char *digest);
+void ctl_expect_forget(struct br_controller *c, const char *key);
+/* For a watched rule (as cached) owned by key: 1 when it is the rule being
+ * applied, which then needs no reconcile. Forgets key's expectation. */
+int ctl_expect_seen(struct br_controller *c, const char *key, const json_t *rule);
+
 /* Numbers compared by value (1 == 1.0), everything else as json_equal. */
 int ctl_json_same(const json_t *a, const json_t *b);
 

@@ -7,7 +7,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <openssl/evp.h>
 
 #include "buf/buf.h"
 #include "informer/informer.h"
@@ -291,10 +290,8 @@ static int reconcile_invalid(struct br_controller *c, const json_t *obj,
 	return rc;
 }
 
-/* 1 when the cached rule has every field we set with our values. */
-static int rule_up_to_date(const json_t *want, const json_t *have)
+int ctl_rule_matches(const json_t *want_meta, const char *digest, const json_t *have)
 {
-	const json_t *wm = json_object_get(want, "metadata");
 	const json_t *hm = json_object_get(have, "metadata");
 	const json_t *hl = json_object_get(hm, "labels");
 	const char *k;
@@ -302,37 +299,18 @@ static int rule_up_to_date(const json_t *want, const json_t *have)
 
 	if (!have)
 		return 0;
-	json_object_foreach(json_object_get(wm, "labels"), k, v) {
+	json_object_foreach(json_object_get(want_meta, "labels"), k, v) {
 		if (!ctl_json_same(v, json_object_get(hl, k) ? json_object_get(hl, k) : json_null()))
 			return 0;
 	}
-	const json_t *wo = json_object_get(wm, "ownerReferences");
+	const json_t *wo = json_object_get(want_meta, "ownerReferences");
 	const json_t *ho = json_object_get(hm, "ownerReferences");
 	if (wo && (!ho || !ctl_json_same(wo, ho)))
 		return 0;
 	/* the cache holds the digest of the spec (ctl_rule_transform) */
-	char digest[65];
 	const char *hd = json_string_value(json_object_get(json_object_get(have, "spec"),
 							   CTL_DIGEST_KEY));
-	return hd && ctl_spec_digest(json_object_get(want, "spec"), digest) == 0 &&
-	       strcmp(hd, digest) == 0;
-}
-
-int ctl_spec_digest(const json_t *spec, char out[65])
-{
-	unsigned char md[32];
-	unsigned int len = 0;
-	/* canonical: sorted keys, no spaces; the spec has strings only */
-	char *text = spec ? json_dumps(spec, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY) : NULL;
-
-	if (!text || !EVP_Digest(text, strlen(text), md, &len, EVP_sha256(), NULL) || len != 32) {
-		free(text);
-		return BR_ENOMEM;
-	}
-	free(text);
-	for (unsigned int i = 0; i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
-	return 0;
+	return hd && strcmp(hd, digest) == 0;
 }
 
 void ctl_rule_transform(void *ctx, json_t *obj)
@@ -405,10 +383,17 @@ static int reconcile_valid(struct br_controller *c, const json_t *obj,
 	br_buf_adds(&key, "/");
 	br_buf_adds(&key, name);
 	json_t *have = ctl_get_rule(c, br_buf_str(&key));
-	br_buf_release(&key);
-	if (!rule_up_to_date(rule, have))
+	char digest[65];
+	rc = ctl_spec_digest(json_object_get(rule, "spec"), digest);
+	if (rc == 0 && !ctl_rule_matches(json_object_get(rule, "metadata"), digest, have)) {
+		/* before the write: its watch event may come before its answer */
+		ctl_expect_rule(c, br_buf_str(&key), rule, digest);
 		rc = apply_rule(c, rule, ns, name, retry_after);
+		if (rc != 0)
+			ctl_expect_forget(c, br_buf_str(&key));
+	}
 	json_decref(have);
+	br_buf_release(&key);
 	if (rc != 0) {
 		json_decref(rule);
 		return rc;

@@ -1,0 +1,112 @@
+/* The digest of a PrometheusRule spec, which the rule cache keeps instead of
+ * the spec (see CTL_DIGEST_KEY). It is computed for every watched rule and
+ * every reconcile, so it walks the tree into one buffer instead of printing
+ * JSON (escaping, callbacks): keys sorted, every string and key length-
+ * prefixed, so that different trees never give the same bytes. It is only
+ * ever compared within one process: the encoding may change freely. */
+#include <openssl/evp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf/buf.h"
+#include "internal.h"
+
+static int cmp_keys(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void add_bytes(struct br_buf *b, char tag, const char *s, size_t n)
+{
+	uint64_t len = n;
+
+	br_buf_addc(b, tag);
+	br_buf_add(b, &len, sizeof(len));
+	br_buf_add(b, s, n);
+}
+
+static int encode(struct br_buf *b, const json_t *v, int depth);
+
+static int encode_object(struct br_buf *b, const json_t *v, int depth)
+{
+	size_t n = json_object_size(v), i = 0;
+	const char **keys = malloc((n ? n : 1) * sizeof(*keys));
+	const char *k;
+	json_t *item;
+
+	if (!keys)
+		return BR_ENOMEM;
+	json_object_foreach((json_t *)v, k, item)
+		keys[i++] = k;
+	qsort(keys, n, sizeof(*keys), cmp_keys);
+	br_buf_addc(b, '{');
+	int rc = 0;
+	for (i = 0; i < n && rc == 0; i++) {
+		add_bytes(b, 'k', keys[i], strlen(keys[i]));
+		rc = encode(b, json_object_get(v, keys[i]), depth + 1);
+	}
+	br_buf_addc(b, '}');
+	free(keys);
+	return rc;
+}
+
+static int encode(struct br_buf *b, const json_t *v, int depth)
+{
+	size_t i;
+	json_t *item;
+
+	if (depth > 64)
+		return BR_EINVAL; /* no rule is that deep; jansson's own limit is 2048 */
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		return encode_object(b, v, depth);
+	case JSON_ARRAY:
+		br_buf_addc(b, '[');
+		json_array_foreach((json_t *)v, i, item) {
+			int rc = encode(b, item, depth + 1);
+			if (rc != 0)
+				return rc;
+		}
+		br_buf_addc(b, ']');
+		return 0;
+	case JSON_STRING:
+		add_bytes(b, 's', json_string_value(v), json_string_length(v));
+		return 0;
+	case JSON_INTEGER:
+		br_buf_addf(b, "i%" JSON_INTEGER_FORMAT ";", json_integer_value(v));
+		return 0;
+	case JSON_REAL:
+		br_buf_addf(b, "r%.17g;", json_real_value(v));
+		return 0;
+	case JSON_TRUE:
+		return br_buf_addc(b, 't');
+	case JSON_FALSE:
+		return br_buf_addc(b, 'f');
+	default:
+		return br_buf_addc(b, 'n');
+	}
+}
+
+int ctl_spec_digest(const json_t *spec, char out[65])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char md[32];
+	unsigned int len = 0;
+	struct br_buf b;
+	int rc = BR_ENOMEM;
+
+	br_buf_init(&b, BR_BUF_MAX_DEFAULT);
+	if (spec && encode(&b, spec, 0) == 0 && b.data &&
+	    EVP_Digest(b.data, b.len, md, &len, EVP_sha256(), NULL) && len == 32) {
+		for (unsigned int i = 0; i < 32; i++) {
+			out[2 * i] = hex[md[i] >> 4];
+			out[2 * i + 1] = hex[md[i] & 15];
+		}
+		out[64] = '\0';
+		rc = 0;
+	}
+	br_buf_release(&b);
+	return rc;
+}
