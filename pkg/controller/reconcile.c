@@ -7,7 +7,6 @@
 #include <string.h>
 #include <time.h>
 
-
 #include "buf/buf.h"
 #include "informer/informer.h"
 #include "internal.h"
