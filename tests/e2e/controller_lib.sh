@@ -11,18 +11,26 @@ CTL_PIDS=()
 ctl_cleanup() {
 	local p
 	for p in "${CTL_PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
-	# a server restarted by ctl_restart_fakeapi is ours, not run.sh's
+	# a server or proxy restarted by ctl_restart_fakeapi is ours, not run.sh's
 	[ -z "${CTL_OWN_FAKEAPI:-}" ] || kill -TERM "$FAKEAPI_PID" 2>/dev/null
+	[ -z "${PROXY_PID:-}" ] || kill -TERM "$PROXY_PID" 2>/dev/null
 	rm -rf "$CTL_DIR"
 }
 trap ctl_cleanup EXIT
 
-# Restarts the fake API server as run.sh started it (same port, objects kept).
+# The API server goes away and comes back: the fault proxy stops (connections refused, open
+# watches cut) and starts again on the same port; on the fake, the server itself restarts
+# too (same port, objects kept, watch history lost as after a real restart).
 ctl_restart_fakeapi() {
-	FAKEAPI_ARGS=(--bare --crd "$BURNRATE_SOURCE_DIR/tests/fakeapi/crds/prometheusrules.crd.yaml")
-	FAKEAPI_KEEP=1 stop_fakeapi --keep
-	start_fakeapi "${FAKEAPI_ARGS[@]}" || return 1
-	CTL_OWN_FAKEAPI=1
+	stop_faultproxy --keep
+	if [ "$E2E_MODE" = fake ]; then
+		FAKEAPI_ARGS=(--bare --crd "$BURNRATE_SOURCE_DIR/tests/fakeapi/crds/prometheusrules.crd.yaml")
+		FAKEAPI_KEEP=1 stop_fakeapi --keep
+		start_fakeapi "${FAKEAPI_ARGS[@]}" || return 1
+		CTL_OWN_FAKEAPI=1
+	fi
+	sleep 2
+	start_faultproxy --port "$PROXY_PORT"
 }
 
 ctl_binary() {

@@ -8,16 +8,20 @@
 #       directory unless FAKEAPI_KEEP=1 or it is restarting
 #   restart_fakeapi                      stop and start again on the same port with the same
 #       certificates, token and objects (--state), like an API server restart
-#   fake_admin PATH [JSON]               the admin API: GET without JSON (POST for actions),
-#       POST with JSON; prints the response body; fails on HTTP errors
+#   start_faultproxy [--port N]          starts tests/e2e/faultproxy.py in front of the server
+#       in KUBECONFIG (real or fake) and exports PROXY_DIR, PROXY_PID, PROXY_URL, PROXY_PORT,
+#       PROXY_TOKEN, PROXY_CA, UPSTREAM_KUBECONFIG (the server behind) and KUBECONFIG (the
+#       proxy's), so that kubectl and burnrate go through it
+#   stop_faultproxy [--keep]             stops it (--keep: its directory stays, for a restart)
+#   fake_admin PATH [JSON]               the admin API (the proxy's when one runs, else the
+#       fake's): GET without JSON (POST for actions), POST with JSON; prints the response
+#       body; fails on HTTP errors
 #   make_namespace [PREFIX]              creates a namespace PREFIX-<random>, prints its name,
 #       remembers it (in the file E2E_NS_FILE) for cleanup_namespaces
 #   cleanup_namespaces                   deletes every namespace make_namespace created
 #   e2e_apply_crds                       kubectl apply -f crds/ and waits until established
 #   wait_for SECONDS COMMAND...          runs COMMAND every 0.2 s until it succeeds; fails
 #       after SECONDS
-#   need_fake                            exits 77 (skip) unless running on the fake API server
-#       (E2E_MODE=fake): for scripts that inject faults or restart the server
 #   fail MESSAGE                         prints to stderr and exits 1
 
 E2E_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -89,9 +93,48 @@ restart_fakeapi() {
 	start_fakeapi "${FAKEAPI_ARGS[@]}"
 }
 
+start_faultproxy() {
+	UPSTREAM_KUBECONFIG=${UPSTREAM_KUBECONFIG:-$KUBECONFIG}
+	[ -n "${PROXY_DIR:-}" ] || PROXY_DIR=$(mktemp -d "${TMPDIR:-/tmp}/faultproxy.XXXXXX") || return 1
+	: >"$PROXY_DIR/stdout"
+	python3 "$E2E_LIB_DIR/faultproxy.py" --dir "$PROXY_DIR" --upstream "$UPSTREAM_KUBECONFIG" "$@" \
+		>"$PROXY_DIR/stdout" 2>"$PROXY_DIR/stderr" &
+	PROXY_PID=$!
+	local i
+	for i in $(seq 1 100); do
+		grep -q '^ready ' "$PROXY_DIR/stdout" 2>/dev/null && break
+		kill -0 "$PROXY_PID" 2>/dev/null || { cat "$PROXY_DIR/stderr" >&2; return 1; }
+		sleep 0.1
+	done
+	grep -q '^ready ' "$PROXY_DIR/stdout" || { echo "faultproxy did not start" >&2; return 1; }
+	PROXY_URL=$(sed -n 's/^ready //p' "$PROXY_DIR/stdout")
+	PROXY_PORT=$(cat "$PROXY_DIR/port")
+	PROXY_TOKEN=$(cat "$PROXY_DIR/token")
+	PROXY_CA=$PROXY_DIR/ca.crt
+	KUBECONFIG=$PROXY_DIR/kubeconfig
+	export PROXY_DIR PROXY_PID PROXY_URL PROXY_PORT PROXY_TOKEN PROXY_CA UPSTREAM_KUBECONFIG KUBECONFIG
+}
+
+stop_faultproxy() {
+	[ -n "${PROXY_PID:-}" ] || return 0
+	kill -TERM "$PROXY_PID" 2>/dev/null
+	local i
+	for i in $(seq 1 50); do
+		kill -0 "$PROXY_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	PROXY_PID=
+	if [ "${1:-}" != --keep ]; then
+		rm -rf "$PROXY_DIR"
+		PROXY_DIR=
+		KUBECONFIG=$UPSTREAM_KUBECONFIG
+	fi
+}
+
 fake_admin() {
 	local path=$1 method=POST
-	local args=(-sS --fail-with-body --cacert "$FAKEAPI_CA" -H "Authorization: Bearer $FAKEAPI_TOKEN")
+	local url=${PROXY_URL:-$FAKEAPI_URL} ca=${PROXY_CA:-$FAKEAPI_CA} token=${PROXY_TOKEN:-$FAKEAPI_TOKEN}
+	local args=(-sS --fail-with-body --cacert "$ca" -H "Authorization: Bearer $token")
 	if [ $# -ge 2 ]; then
 		args+=(-H "Content-Type: application/json" --data-binary "$2")
 	else
@@ -99,7 +142,7 @@ fake_admin() {
 		/fake/requests | /fake/faults | /fake/watches) method=GET ;;
 		esac
 	fi
-	curl "${args[@]}" -X "$method" "$FAKEAPI_URL$path"
+	curl "${args[@]}" -X "$method" "$url$path"
 }
 
 make_namespace() {
@@ -132,11 +175,4 @@ wait_for() {
 		[ "$(date +%s)" -lt "$deadline" ] || return 1
 		sleep 0.2
 	done
-}
-
-need_fake() {
-	if [ "${E2E_MODE:-fake}" != fake ]; then
-		echo "needs the fake API server (fault injection); skipped on a real cluster"
-		exit 77
-	fi
 }
