@@ -32,20 +32,39 @@ wait_for 20 gen2 || fail "observedGeneration did not follow"
 [ "$(generated_spec "$CTL_DIR/checkout.yaml")" = "$(cluster_spec checkout)" ] || fail "rule not updated"
 echo "update: ok"
 
-# invalid spec: Ready=False/InvalidSpec and a Warning Event, rule left as it was
+# out of range: the API server itself refuses it (the CRD's maximum), naming the field
+out=$(kubectl -n "$NS" patch slo checkout --type merge -p '{"spec":{"objective":150}}' 2>&1) &&
+	fail "the server accepted objective 150"
+echo "$out" | grep -q 'spec.objective: Invalid value: 150' || fail "server's refusal names no field: $out"
+[ "$(jpath slo checkout '{.spec.objective}')" = 99.9 ] || fail "a refused patch changed the SLO"
+echo "server refuses objective 150: ok"
+
+# specs the CRD accepts but burnrate refuses: Ready=False/InvalidSpec naming the field, a
+# Warning Event, the rule left as it was; then fixed
 before=$(cluster_spec checkout)
-kubectl -n "$NS" patch slo checkout --type merge -p '{"spec":{"objective":150}}' >/dev/null || fail "patch"
-wait_for 20 ready checkout False || fail "never Ready=False"
-[ "$(jpath slo checkout '{.status.conditions[?(@.type=="Ready")].reason}')" = InvalidSpec ] || fail "reason"
-jpath slo checkout '{.status.conditions[?(@.type=="Ready")].message}' | grep -q 'spec.objective' || fail "message names no field"
+reason() { jpath slo checkout '{.status.conditions[?(@.type=="Ready")].reason}'; }
+message() { jpath slo checkout '{.status.conditions[?(@.type=="Ready")].message}'; }
+invalid() { [ "$(reason)" = InvalidSpec ] && message | grep -qF "$1"; }
+kubectl -n "$NS" patch slo checkout --type merge \
+	-p '{"spec":{"indicator":{"ratio":{"errors":"http_requests_total{job=\"checkout\",code=~\"5..\""}}}}' >/dev/null ||
+	fail "patch malformed selector"
+wait_for 20 invalid spec.indicator.ratio.errors || fail "malformed selector: $(reason): $(message)"
 evs() { kubectl -n "$NS" get events -o json | python3 -c '
 import json,sys
 items=json.load(sys.stdin)["items"]
 sys.exit(0 if any(e.get("reason")=="InvalidSpec" and e.get("type")=="Warning" and e["involvedObject"]["name"]=="checkout" for e in items) else 1)'; }
 wait_for 10 evs || fail "no InvalidSpec Event"
 [ "$(cluster_spec checkout)" = "$before" ] || fail "invalid spec touched the rule"
-kubectl -n "$NS" patch slo checkout --type merge -p '{"spec":{"objective":99.9}}' >/dev/null || fail "fix"
+kubectl -n "$NS" patch slo checkout --type merge -p '{"spec":{"objective":90,
+	"indicator":{"ratio":{"errors":"http_requests_total{job=\"checkout\",code=~\"5..\"}"}},
+	"alerting":{"windows":[{"severity":"page","long":"1h","short":"5m","burnRate":14.4}]}}}' >/dev/null ||
+	fail "patch hopeless table"
+wait_for 20 invalid 'spec.alerting.windows[0]' || fail "table that can never fire: $(reason): $(message)"
+[ "$(cluster_spec checkout)" = "$before" ] || fail "invalid spec touched the rule"
+kubectl -n "$NS" patch slo checkout --type json -p '[{"op":"remove","path":"/spec/alerting"},
+	{"op":"replace","path":"/spec/objective","value":99.9}]' >/dev/null || fail "fix"
 wait_for 20 ready checkout True || fail "fixed SLO never Ready"
+[ "$(cluster_spec checkout)" = "$before" ] || fail "the fixed SLO's rule differs from before"
 echo "invalid+fix: ok"
 
 # drift: an edited rule, then a deleted one, are repaired
@@ -73,7 +92,7 @@ curl -sf "http://127.0.0.1:$mp/metrics" >"$CTL_DIR/metrics" || fail "/metrics"
 for m in 'burnrate_reconcile_total{result="success"}' 'burnrate_reconcile_duration_seconds_count' \
 	'burnrate_workqueue_depth' 'burnrate_watch_restarts' 'burnrate_leader 1' \
 	'burnrate_api_requests_total{method="PATCH",code="201"}' 'burnrate_build_info{version=' \
-	'burnrate_writes_total{kind="event"} 1'; do
+	'burnrate_writes_total{kind="event"} 2'; do
 	grep -qF "$m" "$CTL_DIR/metrics" || { cat "$CTL_DIR/metrics" >&2; fail "metric $m missing"; }
 done
 if command -v promtool >/dev/null; then

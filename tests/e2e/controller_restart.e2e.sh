@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
-# A restart of burnrate controller with nothing changed makes zero writes (counted on the
-# fake API server); a valid and an invalid SLO, so neither path rewrites its status.
+# A restart of burnrate controller with nothing changed makes zero writes (counted at the
+# fault proxy, in front of the real or fake server); a valid and an invalid SLO, so neither
+# path rewrites its status (the invalid one: 90% cannot page at 14.4x, refused by burnrate).
 set -u
 source "$E2E_LIB"
 source "$(dirname "$0")/controller_lib.sh"
-[ "$E2E_MODE" = fake ] || { echo "needs the fake API server's request counts: skipped"; exit 77; }
 ctl_binary
 e2e_apply_crds || fail "cannot apply the CRDs"
 
 for n in one two three; do slo_yaml $n; echo ---; done | kubectl apply -f - >/dev/null || fail "apply"
-slo_yaml bad 150 | kubectl apply -f - >/dev/null || fail "apply bad"
+slo_yaml bad 90 | kubectl apply -f - >/dev/null || fail "apply bad"
 ctl_start a --rule-label team=sre
 ready() { [ "$(jpath slo "$1" '{.status.conditions[?(@.type=="Ready")].status}')" = "$2" ]; }
 for n in one two three; do wait_for 20 ready $n True || fail "$n never Ready"; done
@@ -31,8 +31,8 @@ echo "restart: 0 writes"
 # and the same controller with a changed --rule-label does write (the count can fail)
 fake_admin /fake/reset-requests >/dev/null
 ctl_start c --rule-label team=platform
-lab() { [ "$(jpath prometheusrule one '{.metadata.labels.team}')" = platform ]; }
-wait_for 20 lab || fail "rule label not updated"
+lab() { [ "$(jpath prometheusrule "$1" '{.metadata.labels.team}')" = platform ]; }
+for n in one two three; do wait_for 20 lab $n || fail "rule $n: label not updated"; done
 ctl_stop c
 w=$(writes)
 [ "$w" -ge 3 ] || fail "expected 3 rule applies, saw $w writes"
