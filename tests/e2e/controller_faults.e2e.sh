@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Faults between burnrate and the API server (real or fake), injected by the fault proxy:
-# watches cut, history compacted (410), 409 and 429 (with Retry-After) on our writes, the
+# watches cut, history compacted (410), 409, 500 and 429 (with Retry-After) on our writes, the
 # server unreachable and back. Everything converges and nothing is lost.
 set -u
 source "$E2E_LIB"
@@ -31,15 +31,16 @@ wait_for 30 gen a1 2 || fail "change during a 410 lost"
 wait_for 30 ready b1 True || fail "b1 lost after 410"
 echo "410: ok"
 
-# 409 on the status write and 429 with Retry-After on the apply: requeued, converge
+# 409 and then 500 on the status write, 429 with Retry-After on the apply: requeued, converge
 fake_admin /fake/faults '[{"method":"PUT","path":"servicelevelobjectives/c1/status","status":409,"count":2},
+  {"method":"PUT","path":"servicelevelobjectives/c1/status","status":500,"count":1},
   {"method":"PATCH","path":"prometheusrules/c1","status":429,"retryAfter":1,"count":8}]' >/dev/null
 slo_yaml c1 | kubectl apply -f - >/dev/null
 wait_for 40 ready c1 True || { tail -n 20 "$CTL_DIR/a.log" >&2; fail "c1 did not converge after 409/429"; }
 left=$(fake_admin /fake/faults)
 echo "$left" | grep -q c1 && fail "faults not all consumed: $left"
 grep -q '"reconcile failed' "$CTL_DIR/a.log" || fail "no failure was seen (faults not injected?)"
-echo "409/429: ok"
+echo "409/500/429: ok"
 
 # API server unreachable, then back (on the fake: restarted, state kept): reconnect, go on
 ctl_restart_fakeapi || fail "fakeapi restart"
