@@ -52,6 +52,8 @@ if [ "$E2E_MODE" = cluster ]; then
 	kubectl explain slo.spec.indicator.ratio | grep -q 'errors' || fail "kubectl explain does not describe the indicator"
 	echo "helm install (with and without the CRD), kubectl explain: ok"
 
+	# where pods can run, the installed ones would contend for the Lease: this test runs its own
+	kubectl -n "$INS" scale deployment/burnrate --replicas=0 >/dev/null || fail "scale to 0"
 	deployment=$(kubectl -n "$INS" get deployment burnrate -o json) || fail "no Deployment"
 	token=$(kubectl -n "$INS" create token burnrate --duration=1h) || fail "kubectl create token"
 else
