@@ -3,7 +3,8 @@
 # logs the error once, with the Lease, the HTTP code, the Status reason and message; counts
 # every failed attempt in burnrate_leader_election_errors_total{code}; fails /readyz with a
 # body that says why; writes nothing. When the error goes, it logs the recovery, leads,
-# becomes ready and reconciles.
+# becomes ready and reconciles. A second replica, waiting while the first one leads, is
+# ready and logs no error, as before.
 #
 # Part 1 injects the 403 through the /fake/faults admin API (the fake API server, or the
 # fault-injecting proxy in front of a real one: it needs FAKEAPI_URL, FAKEAPI_TOKEN and
@@ -104,6 +105,21 @@ expect_recovered() {
 	[ -n "$holder" ] || fail "the Lease has no holder"
 }
 
+# expect_follower NAME: NAME, started while another replica leads, stays ready and silent:
+# waiting for the holder is no error.
+expect_follower() {
+	local name=$1
+	wait_for 20 grep -q '"caches synced"' "$CTL_DIR/$name.log" || fail "$name: no sync"
+	sleep 5 # two or three attempts on the Lease (retry period 2 s)
+	readyz_is "$name" 200 || fail "$name: a follower is not ready: $(cat "$CTL_DIR/body")"
+	[ "$(metric "$name" burnrate_leader)" = 0 ] || fail "$name: a follower leads"
+	[ "$(metric "$name" burnrate_leader_election_failing)" = 0 ] || fail "$name: a follower counts as failing"
+	[ -z "$(curl -s "http://127.0.0.1:$(ctl_port "$name" metrics)/metrics" | grep '^burnrate_leader_election_errors_total')" ] ||
+		fail "$name: a follower counts errors"
+	grep -q '"kind":"Lease"' "$CTL_DIR/$name.log" && fail "$name: a follower logs Lease errors"
+	ctl_stop "$name"
+}
+
 # ---- part 1: an injected 403 on the Lease (fault injection) ----
 if [ -n "${FAKEAPI_URL:-}" ]; then
 	msg="leases.coordination.k8s.io \"$LEASE\" is forbidden: User \"system:serviceaccount:$NS:burnrate\" cannot get resource \"leases\" in API group \"coordination.k8s.io\" in the namespace \"$NS\""
@@ -117,6 +133,9 @@ if [ -n "${FAKEAPI_URL:-}" ]; then
 	clear_faults || fail "cannot clear the faults"
 	expect_recovered a s1
 	echo "injected 403: logged once, readyz 503 naming it, counted; recovered: ok"
+	ctl_start b "${lead[@]}"
+	expect_follower b
+	echo "a follower while a leads: ready, no error: ok"
 	ctl_stop a
 else
 	echo "no fault injection here (FAKEAPI_URL unset): part 1 not run"
@@ -215,4 +234,7 @@ subjects: [{kind: ServiceAccount, name: $SA, namespace: $NS}]
 YAML
 expect_recovered rbac s2
 echo "real 403 (RBAC): logged once, readyz 503 naming it, counted; rights granted: recovered: ok"
+ctl_start rbac2 --kubeconfig "$CTL_DIR/sa.kubeconfig" "${lead[@]}"
+expect_follower rbac2
+echo "a follower while rbac leads: ready, no error: ok"
 ctl_stop rbac
