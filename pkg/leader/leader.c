@@ -256,8 +256,8 @@ static void release(struct br_leader *le)
 			rc = lease_request(le, "PUT", "update", le->path, lease, NULL, &e);
 		}
 	}
-	if (rc != 0 && rc != BR_ENOTFOUND)
-		record(le, rc, &e);
+	if (rc != 0 && rc != BR_ENOTFOUND && rc != BR_ECONFLICT)
+		record(le, rc, &e);  /* gone or taken meanwhile: nothing to say */
 	json_decref(lease);
 }
 
