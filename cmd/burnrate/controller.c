@@ -32,7 +32,10 @@ static const char usage[] =
 	"           [--alertmanager-base-secret NS/NAME --alertmanager-secret NS/NAME]\n"
 	"\n"
 	"--metrics-bind-address serves /metrics, /healthz and /readyz; the health\n"
-	"probe address serves the same; \"0\" turns either off.\n"
+	"probe address serves the same; \"0\" turns either off. /readyz fails (503,\n"
+	"the body says why) until the caches have synced, and with --leader-elect\n"
+	"while requests on the Lease fail (a replica waiting for another to release\n"
+	"it is ready).\n"
 	"--runbook-base-url sets runbook_url URL/page.md or URL/ticket.md on the\n"
 	"alerts of SLOs that set no runbook_url annotation.\n"
 	"\n"
@@ -72,8 +75,34 @@ struct logger {
 
 static const char *const level_names[] = {"debug", "info", "warn", "error"};
 
-static void log_line(void *ctx, enum br_log_level level, const char *ns,
-		     const char *name, const char *msg)
+/* Writes value into the text line, quoted as logfmt does when it is empty
+ * or holds a space, '=', a quote, a backslash or a control character. */
+static void text_value(FILE *f, const char *v)
+{
+	int plain = *v != '\0';
+
+	for (const char *p = v; plain && *p; p++)
+		plain = (unsigned char)*p > 0x20 && !strchr("\"=\\", *p);
+	if (plain) {
+		fputs(v, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *v; v++) {
+		if (*v == '"' || *v == '\\')
+			fprintf(f, "\\%c", *v);
+		else if (*v == '\n')
+			fputs("\\n", f);
+		else if ((unsigned char)*v < 0x20)
+			fprintf(f, "\\x%02x", (unsigned char)*v);
+		else
+			fputc(*v, f);
+	}
+	fputc('"', f);
+}
+
+static void log_kv(void *ctx, enum br_log_level level, const char *ns,
+		   const char *name, const char *msg, const char *const *kv)
 {
 	struct logger *lg = ctx;
 	char ts[40];
@@ -92,19 +121,33 @@ static void log_line(void *ctx, enum br_log_level level, const char *ns,
 			json_object_set_new(o, "namespace", json_string(ns));
 		if (o && name)
 			json_object_set_new(o, "name", json_string(name));
+		for (; o && kv && kv[0] && kv[1]; kv += 2)
+			json_object_set_new(o, kv[0], json_string(kv[1]));
 		char *s = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 		if (s)
 			fprintf(stderr, "%s\n", s);
 		free(s);
 		json_decref(o);
-	} else if (name) {
-		fprintf(stderr, "%s %-5s %s/%s: %s\n", ts, level_names[level],
-			ns ? ns : "", name, msg);
 	} else {
-		fprintf(stderr, "%s %-5s %s\n", ts, level_names[level], msg);
+		if (name)
+			fprintf(stderr, "%s %-5s %s/%s: %s", ts, level_names[level],
+				ns ? ns : "", name, msg);
+		else
+			fprintf(stderr, "%s %-5s %s", ts, level_names[level], msg);
+		for (; kv && kv[0] && kv[1]; kv += 2) {
+			fprintf(stderr, " %s=", kv[0]);
+			text_value(stderr, kv[1]);
+		}
+		fputc('\n', stderr);
 	}
 	fflush(stderr);
 	pthread_mutex_unlock(&lg->mu);
+}
+
+static void log_line(void *ctx, enum br_log_level level, const char *ns,
+		     const char *name, const char *msg)
+{
+	log_kv(ctx, level, ns, name, msg, NULL);
 }
 
 /* ---- options ---- */
@@ -355,9 +398,9 @@ static int ends_with(const char *s, const char *suffix)
 	return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
-static int ready_probe(void *arg)
+static int ready_probe(void *arg, char *why, size_t size)
 {
-	return br_controller_ready(arg);
+	return br_controller_ready_reason(arg, why, size);
 }
 
 /* Serves /metrics, /healthz and /readyz on addr; "0" disables. */
@@ -365,7 +408,8 @@ static int serve(const char *what, const char *addr, struct br_metrics *m,
 		 struct br_controller *ctl, struct logger *lg,
 		 struct br_server **out, struct br_error *err)
 {
-	struct br_server_options so = { addr, m, ready_probe, ctl };
+	struct br_server_options so = { .bind = addr, .metrics = m,
+					.ready_reason = ready_probe, .ready_arg = ctl };
 	char msg[128];
 
 	*out = NULL;
@@ -457,7 +501,8 @@ static int run(struct ctl_opts *o, struct logger *lg)
 			.rule_labels = &o->labels, .leader_elect = o->leader_elect,
 			.runbook_base_url = o->runbook_base_url,
 			.leader_namespace = o->leader_ns,
-			.log = log_line, .log_ctx = lg, .log_level = o->level,
+			.log = log_line, .log_kv = log_kv, .log_ctx = lg,
+			.log_level = o->level,
 			.metrics = metrics,
 			.alertmanager_base_secret = o->am_base,
 			.alertmanager_secret = o->am_target,

@@ -1,5 +1,6 @@
 /* The controller's life: informers -> queue -> workers, leader election,
  * orderly shutdown. Reconciling itself is in reconcile.c. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -94,6 +95,7 @@ void br_controller_free(struct br_controller *c)
 	free(c->selector);
 	free(c->leader_namespace);
 	free(c->leader_name);
+	free(c->lease_ref);
 	free(c->identity);
 	free(c->workers);
 	br_queue_free(c->q);
@@ -106,9 +108,28 @@ void br_controller_stop(struct br_controller *c)
 	atomic_store(&c->stop, 1);
 }
 
+int br_controller_ready_reason(struct br_controller *c, char *why, size_t size)
+{
+	struct br_leader_error e;
+	char line[1024];
+
+	if (!atomic_load(&c->synced)) {
+		if (why && size)
+			snprintf(why, size, "caches not synced");
+		return 0;
+	}
+	/* another replica leading is no error: only failures count */
+	if (!atomic_load(&c->leader_started) || !br_leader_last_error(c->leader, &e))
+		return 1;
+	if (why && size)
+		snprintf(why, size, "leader election: %s",
+			 br_leader_error_format(&e, c->lease_ref, line, sizeof(line)));
+	return 0;
+}
+
 int br_controller_ready(struct br_controller *c)
 {
-	return atomic_load(&c->synced);
+	return br_controller_ready_reason(c, NULL, 0);
 }
 
 void br_controller_stats(struct br_controller *c,
@@ -434,6 +455,36 @@ static void stopped_leading(void *ctx)
 		ctl_log(c, BR_LOG_INFO, NULL, NULL, "stopped leading");
 }
 
+void ctl_lease_error(void *ctx, const struct br_leader_error *e, int recovered)
+{
+	struct br_controller *c = ctx;
+	char code[24], count[24], msg[96], line[1024];
+	const char *slash = strchr(c->lease_ref, '/');
+	char ns[256];
+
+	snprintf(ns, sizeof(ns), "%.*s", (int)(slash - c->lease_ref), c->lease_ref);
+	snprintf(code, sizeof(code), "%ld", e->status);
+	snprintf(count, sizeof(count), "%lu", e->count);
+	if (recovered) {
+		atomic_store(&c->lease_failing, 0);
+		br_leader_error_format(e, NULL, line, sizeof(line));
+		ctl_log_kv(c, BR_LOG_INFO, ns, slash + 1,
+			   "leader election: the Lease works again",
+			   (const char *[]){"kind", "Lease", "failedAttempts", count,
+					    "lastError", line, NULL});
+		return;
+	}
+	atomic_store(&c->lease_failing, 1);
+	if (c->m_lease_errors)
+		br_metric_inc(c->m_lease_errors, (const char *[]){code});
+	if (e->count != 1)
+		return;
+	snprintf(msg, sizeof(msg), "leader election: cannot %s Lease", e->verb);
+	ctl_log_kv(c, BR_LOG_ERROR, ns, slash + 1, msg,
+		   (const char *[]){"kind", "Lease", "verb", e->verb, "code", code,
+				    "reason", e->reason, "error", e->message, NULL});
+}
+
 static int start_leader(struct br_controller *c, struct br_error *err)
 {
 	struct br_leader_options lo = {
@@ -444,10 +495,20 @@ static int start_leader(struct br_controller *c, struct br_error *err)
 		.renew_deadline = c->o.renew_deadline,
 		.retry_period = c->o.retry_period,
 		.on_started_leading = started_leading,
-		.on_stopped_leading = stopped_leading, .ctx = c,
+		.on_stopped_leading = stopped_leading,
+		.on_error = ctl_lease_error, .ctx = c,
 	};
+	struct br_buf ref;
+
+	br_buf_init(&ref, 1024);
+	br_buf_addf(&ref, "%s/%s", lo.namespace, lo.name);
+	c->lease_ref = br_buf_detach(&ref);
+	if (!c->lease_ref)
+		return br_error_set(err, BR_ENOMEM, "out of memory");
 	int rc = br_leader_create(c->client, &lo, &c->leader, err);
 
+	if (rc == 0)
+		atomic_store(&c->leader_started, 1);
 	return rc ? rc : br_leader_start(c->leader, err);
 }
 

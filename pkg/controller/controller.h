@@ -49,6 +49,14 @@ typedef void (*br_controller_log_fn)(void *ctx, enum br_log_level level,
 				     const char *namespace, const char *name,
 				     const char *message);
 
+/* A log line with fields: kv holds key, value, key, value... and a NULL
+ * (every string borrowed for the call). namespace and name are those of
+ * the object the line is about (an SLO, the Lease), or NULL. */
+typedef void (*br_controller_log_kv_fn)(void *ctx, enum br_log_level level,
+					const char *namespace, const char *name,
+					const char *message,
+					const char *const *kv);
+
 struct br_controller_options {
 	const char *const *namespaces;  /* watched namespaces; none: all */
 	size_t namespace_count;
@@ -69,7 +77,10 @@ struct br_controller_options {
 	double renew_deadline;          /* 0: 10 s */
 	double retry_period;            /* 0: 2 s */
 	br_controller_log_fn log;       /* NULL: silent */
-	void *log_ctx;
+	br_controller_log_kv_fn log_kv; /* lines with fields (the Lease's
+					 * errors); NULL: they go to log, the
+					 * fields appended to the message */
+	void *log_ctx;                  /* for log and log_kv */
 	enum br_log_level log_level;    /* lines below it are not produced */
 	const char *alertmanager_base_secret; /* "namespace/name" of the base
 					 * Alertmanager Secret (keys
@@ -83,7 +94,9 @@ struct br_controller_options {
 					 * burnrate_reconcile_duration_seconds,
 					 * burnrate_workqueue_depth,
 					 * burnrate_watch_restarts,
-					 * burnrate_leader, burnrate_writes_total{kind} */
+					 * burnrate_leader, burnrate_writes_total{kind},
+					 * burnrate_leader_election_errors_total{code},
+					 * burnrate_leader_election_failing */
 };
 
 /* Counters, for metrics and tests. */
@@ -97,6 +110,7 @@ struct br_controller_stats {
 	size_t queue_depth;             /* keys waiting now */
 	int synced;                     /* 1 once every cache has synced */
 	int leading;                    /* 1 while workers may write */
+	int lease_failing;              /* 1 while requests on the Lease fail */
 };
 
 /* Creates a controller on client (borrowed: it must outlive the controller).
@@ -121,7 +135,17 @@ int br_controller_run(struct br_controller *c, struct br_error *err);
 /* Asks run to return. Async-signal-safe; idempotent. */
 void br_controller_stop(struct br_controller *c);
 
-/* 1 once every informer has listed (readiness), else 0. */
+/* Readiness: 1 once every informer has listed, unless leader election is
+ * on and the last attempt on the Lease failed with an error (a 403 for
+ * want of RBAC rights, 5xx, no connection: br_leader_last_error); a
+ * replica that only waits while another holds the Lease is ready, so that
+ * it takes over at once. Else 0, and when why is not NULL, a one-line
+ * reason written into it (size bytes, always NUL-terminated):
+ * "caches not synced", or "leader election: cannot get Lease NS/NAME: HTTP
+ * 403 Forbidden: <Status message>". Thread-safe. */
+int br_controller_ready_reason(struct br_controller *c, char *why, size_t size);
+
+/* br_controller_ready_reason without the reason. */
 int br_controller_ready(struct br_controller *c);
 
 /* A snapshot of the counters. Can't fail. */

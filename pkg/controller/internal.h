@@ -28,7 +28,10 @@ struct br_controller {
 	struct br_queue *q;
 	pthread_t *workers;
 	int nworkers;
-	struct br_leader *leader;
+	struct br_leader *leader;         /* set before leader_started */
+	atomic_int leader_started;        /* leader may be read (readiness) */
+	char *lease_ref;                  /* "namespace/name" of the Lease */
+	atomic_int lease_failing;         /* the last attempt on it failed */
 
 	atomic_int stop;
 	atomic_int synced;
@@ -38,10 +41,19 @@ struct br_controller {
 	struct ctl_routing *rt;           /* routing.c; NULL when routing is off */
 	atomic_int informers_started;  /* slo_inf/rule_inf may be read */
 	struct br_metric *m_reconciles, *m_duration, *m_writes;
+	struct br_metric *m_lease_errors; /* by HTTP code (0: no response) */
 	struct ctl_budget *budget;        /* NULL without --prometheus-url */
 	pthread_mutex_t expect_mu;        /* guards expected */
 	json_t *expected;                 /* expect.c: "ns/name" -> rule being applied */
 };
+
+/* controller.c: the elector's on_error (ctx: the controller, whose
+ * lease_ref is set). Every failed attempt on the Lease is counted and sets
+ * lease_failing; a new (or changed) error is logged with its HTTP code,
+ * Status reason and message, and so is the recovery; the repeats in
+ * between are not (one every retry period). */
+struct br_leader_error;
+void ctl_lease_error(void *ctx, const struct br_leader_error *e, int recovered);
 
 /* metrics.c: registers the families (no-op without a registry). */
 int ctl_metrics_register(struct br_controller *c, struct br_error *err);
@@ -60,6 +72,11 @@ json_t *ctl_get_rule(struct br_controller *c, const char *key);
 void ctl_log(struct br_controller *c, enum br_log_level level,
 	     const char *ns, const char *name, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
+/* Logs message with fields (kv: key, value, ..., NULL) through log_kv, or
+ * through log with " key=value" appended when there is no log_kv. */
+void ctl_log_kv(struct br_controller *c, enum br_log_level level,
+		const char *ns, const char *name, const char *message,
+		const char *const *kv);
 /* The PrometheusRule cache keeps, instead of the spec, {CTL_DIGEST_KEY:
  * SHA-256 of the spec's canonical JSON}: rules are ~9 kB of JSON each, and
  * drift detection only needs to know whether the spec is ours. */

@@ -15,6 +15,11 @@ static double leading(void *arg)
 	return atomic_load(&((struct br_controller *)arg)->leading);
 }
 
+static double lease_failing(void *arg)
+{
+	return atomic_load(&((struct br_controller *)arg)->lease_failing);
+}
+
 static double watch_restarts(void *arg)
 {
 	struct br_controller *c = arg;
@@ -61,6 +66,16 @@ int ctl_metrics_register(struct br_controller *c, struct br_error *err)
 		rc = br_metrics_gauge_func(m, "burnrate_leader",
 					   "1 while this replica leads (or runs without election).",
 					   leading, c, err);
+	if (rc == 0)
+		rc = br_metrics_counter(m, "burnrate_leader_election_errors_total",
+					"Attempts on the leader Lease that failed, by HTTP code "
+					"(0: no response); a Lease held by another replica is no error.",
+					(const char *[]){"code", NULL}, &c->m_lease_errors, err);
+	if (rc == 0)
+		rc = br_metrics_gauge_func(m, "burnrate_leader_election_failing",
+					   "1 while the last attempt on the leader Lease failed "
+					   "(then /readyz fails and says why).",
+					   lease_failing, c, err);
 	return rc;
 }
 

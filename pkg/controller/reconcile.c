@@ -31,6 +31,27 @@ void ctl_log(struct br_controller *c, enum br_log_level level,
 	c->o.log(c->o.log_ctx, level, ns, name, msg);
 }
 
+void ctl_log_kv(struct br_controller *c, enum br_log_level level,
+		const char *ns, const char *name, const char *message,
+		const char *const *kv)
+{
+	char msg[2048];
+	size_t n;
+
+	if (level < c->o.log_level)
+		return;
+	if (c->o.log_kv) {
+		c->o.log_kv(c->o.log_ctx, level, ns, name, message, kv);
+		return;
+	}
+	if (!c->o.log)
+		return;
+	n = (size_t)snprintf(msg, sizeof(msg), "%s", message);
+	for (; kv && kv[0] && kv[1] && n < sizeof(msg); kv += 2)
+		n += (size_t)snprintf(msg + n, sizeof(msg) - n, " %s=%s", kv[0], kv[1]);
+	c->o.log(c->o.log_ctx, level, ns, name, msg);
+}
+
 int ctl_json_same(const json_t *a, const json_t *b)
 {
 	if (json_is_number(a) && json_is_number(b))

@@ -24,6 +24,7 @@ struct br_leader {
 	double last_ok;             /* when we last held it for sure */
 	char *holder;               /* last holder seen */
 	struct br_leader_stats stats;
+	struct br_leader_error err; /* of the last attempt; code 0: none */
 	atomic_int stop;
 	int running;
 	pthread_t thread;
@@ -47,7 +48,8 @@ int br_leader_microtime(const struct timespec *t, char *out, size_t size)
 	if (size < 28 || !gmtime_r(&t->tv_sec, &tm) ||
 	    strftime(secs, sizeof(secs), "%Y-%m-%dT%H:%M:%S", &tm) != 19)
 		return BR_EINVAL;
-	snprintf(out, size, "%s.%06ldZ", secs, t->tv_nsec / 1000);
+	/* bounded, so that -O2 sees the 27 bytes (-Wformat-truncation) */
+	snprintf(out, size, "%.19s.%06uZ", secs, (unsigned)(t->tv_nsec / 1000) % 1000000u);
 	return 0;
 }
 
@@ -111,13 +113,65 @@ static json_t *held_spec(struct br_leader *le, json_t *old)
 			 "leaseTransitions", transitions);
 }
 
+static void copy_text(char *dst, size_t size, const char *src)
+{
+	size_t n = src ? strlen(src) : 0;
+	if (n >= size)
+		n = size - 1;
+	memcpy(dst, src ? src : "", n);
+	dst[n] = '\0';
+}
+
+/* Fills e for a failed request (or a failure before any request). */
+static int note(struct br_leader_error *e, const char *verb, int code,
+		long status, const char *reason, const char *message)
+{
+	memset(e, 0, sizeof(*e));
+	e->code = code;
+	e->status = status;
+	copy_text(e->verb, sizeof(e->verb), verb);
+	copy_text(e->reason, sizeof(e->reason), reason);
+	copy_text(e->message, sizeof(e->message), message);
+	return code;
+}
+
+/* method on path with obj (NULL: no body); *out (may be NULL) gets the
+ * response object. On failure fills e with the HTTP status and the decoded
+ * Status (or what the transport said) and returns the BR_E* code. */
+static int lease_request(struct br_leader *le, const char *method,
+			 const char *verb, const char *path, const json_t *obj,
+			 json_t **out, struct br_leader_error *e)
+{
+	struct br_kube_response resp;
+	struct br_error err;
+	char *body = NULL;
+	if (out)
+		*out = NULL;
+	if (obj && !(body = json_dumps(obj, JSON_COMPACT)))
+		return note(e, verb, BR_ENOMEM, 0, "", br_strerror(BR_ENOMEM));
+	br_error_init(&err);
+	int rc = br_kube_request(le->client, method, path, NULL, NULL, body, &resp, &err);
+	free(body);
+	if (rc == 0 && out) {
+		*out = resp.body;
+		resp.body = NULL;
+	} else if (rc != 0) {
+		/* a Status decoded, or else what the client said */
+		int st = resp.status >= 400 && resp.error.message[0];
+		note(e, verb, rc, resp.status, st ? resp.error.reason : "",
+		     st ? resp.error.message : err.text);
+	}
+	br_kube_response_release(&resp);
+	return rc;
+}
+
 /* One acquire-or-renew attempt. Returns 0 when we hold the lease now,
  * BR_ECONFLICT when another holds it or won the race, another code for a
- * failed request. */
-static int try_acquire(struct br_leader *le, struct br_error *err)
+ * failed request (e says which). */
+static int try_acquire(struct br_leader *le, struct br_leader_error *e)
 {
 	json_t *lease = NULL, *out = NULL;
-	int rc = br_kube_get(le->client, le->path, &lease, err);
+	int rc = lease_request(le, "GET", "get", le->path, NULL, &lease, e);
 	if (rc == BR_ENOTFOUND) {
 		json_t *obj = lease_object(le, NULL, held_spec(le, NULL));
 		struct br_buf coll;
@@ -125,7 +179,7 @@ static int try_acquire(struct br_leader *le, struct br_error *err)
 		rc = !obj ? BR_ENOMEM : br_kube_path(&coll, "coordination.k8s.io", "v1", le->ns, "leases",
 				  NULL, NULL);
 		if (rc == 0)
-			rc = br_kube_create(le->client, coll.data, obj, &out, err);
+			rc = lease_request(le, "POST", "create", coll.data, obj, &out, e);
 		br_buf_release(&coll);
 		json_decref(obj);
 	} else if (rc == 0) {
@@ -146,7 +200,7 @@ static int try_acquire(struct br_leader *le, struct br_error *err)
 		const char *rv = json_string_value(json_object_get(
 			json_object_get(lease, "metadata"), "resourceVersion"));
 		json_t *obj = lease_object(le, rv, held_spec(le, spec));
-		rc = !obj ? BR_ENOMEM : br_kube_update(le->client, le->path, obj, &out, err);
+		rc = !obj ? BR_ENOMEM : lease_request(le, "PUT", "update", le->path, obj, &out, e);
 		json_decref(obj);
 		json_decref(spec);
 	}
@@ -157,11 +211,40 @@ static int try_acquire(struct br_leader *le, struct br_error *err)
 	return rc;
 }
 
-/* Writes an empty holder so the next contender need not wait. */
+/* Keeps the outcome of a request on the Lease as the last error and
+ * reports it: every failure, and the first success after failures. rc
+ * BR_ECONFLICT (another holds the lease or won a race) is no failure. */
+static void record(struct br_leader *le, int rc, struct br_leader_error *e)
+{
+	struct br_leader_error report;
+	int failed = rc != 0 && rc != BR_ECONFLICT, recovered = 0;
+	if (failed && e->code == 0)  /* failed before any request */
+		note(e, "get", rc, 0, "", br_strerror(rc));
+	pthread_mutex_lock(&le->mu);
+	if (failed) {
+		e->count = le->err.code && br_leader_error_same(&le->err, e) ?
+			   le->err.count + 1 : 1;
+		le->err = *e;
+		report = *e;
+	} else if (le->err.code) {
+		report = le->err;
+		recovered = 1;
+		memset(&le->err, 0, sizeof(le->err));
+	}
+	pthread_mutex_unlock(&le->mu);
+	if ((failed || recovered) && le->opts.on_error)
+		le->opts.on_error(le->opts.ctx, &report, recovered);
+}
+
+/* Writes an empty holder so the next contender need not wait. A failure
+ * is reported like an attempt's. */
 static void release(struct br_leader *le)
 {
+	struct br_leader_error e;
 	json_t *lease = NULL;
-	if (br_kube_get(le->client, le->path, &lease, NULL) == 0) {
+	memset(&e, 0, sizeof(e));
+	int rc = lease_request(le, "GET", "get", le->path, NULL, &lease, &e);
+	if (rc == 0) {
 		json_t *spec = json_object_get(lease, "spec");
 		const char *holder = json_string_value(json_object_get(spec, "holderIdentity"));
 		if (holder && strcmp(holder, le->identity) == 0) {
@@ -170,9 +253,11 @@ static void release(struct br_leader *le)
 			json_object_set_new(spec, "leaseDurationSeconds", json_integer(1));
 			json_object_set(spec, "renewTime", now);
 			json_object_set_new(spec, "acquireTime", now);
-			br_kube_update(le->client, le->path, lease, NULL, NULL);
+			rc = lease_request(le, "PUT", "update", le->path, lease, NULL, &e);
 		}
 	}
+	if (rc != 0 && rc != BR_ENOTFOUND && rc != BR_ECONFLICT)
+		record(le, rc, &e);  /* gone or taken meanwhile: nothing to say */
 	json_decref(lease);
 }
 
@@ -208,8 +293,10 @@ static void set_leading(struct br_leader *le, int leading)
  * lease is sure to be ours from). */
 static int attempt(struct br_leader *le, double *ok_at)
 {
+	struct br_leader_error e;
 	double t = now_mono();
-	int rc = try_acquire(le, NULL);
+	memset(&e, 0, sizeof(e));
+	int rc = try_acquire(le, &e);
 	pthread_mutex_lock(&le->mu);
 	le->stats.attempts++;
 	if (rc)
@@ -217,6 +304,7 @@ static int attempt(struct br_leader *le, double *ok_at)
 	else
 		le->last_ok = *ok_at = t;
 	pthread_mutex_unlock(&le->mu);
+	record(le, rc, &e);
 	return rc;
 }
 
@@ -421,4 +509,33 @@ void br_leader_stats(struct br_leader *le, struct br_leader_stats *out)
 	pthread_mutex_lock(&le->mu);
 	*out = le->stats;
 	pthread_mutex_unlock(&le->mu);
+}
+
+int br_leader_last_error(struct br_leader *le, struct br_leader_error *out)
+{
+	pthread_mutex_lock(&le->mu);
+	*out = le->err;
+	pthread_mutex_unlock(&le->mu);
+	return out->code != 0;
+}
+
+int br_leader_error_same(const struct br_leader_error *a,
+			 const struct br_leader_error *b)
+{
+	return a->code == b->code && a->status == b->status &&
+	       strcmp(a->verb, b->verb) == 0 && strcmp(a->reason, b->reason) == 0;
+}
+
+char *br_leader_error_format(const struct br_leader_error *e,
+			     const char *lease, char *out, size_t size)
+{
+	char http[96] = "";
+	if (!size)
+		return out;
+	if (e->status >= 400)
+		snprintf(http, sizeof(http), "HTTP %ld%s%.63s: ", e->status,
+			 e->reason[0] ? " " : "", e->reason);
+	snprintf(out, size, "cannot %s Lease%s%s: %s%s", e->verb, lease ? " " : "",
+		 lease ? lease : "", http, e->message);
+	return out;
 }

@@ -15,6 +15,14 @@
  * contending. br_leader_stop releases a held lease (holderIdentity "" and
  * leaseDurationSeconds 1) so that another replica takes over at once.
  *
+ * Errors never vanish: a request on the Lease that fails (403 for lack of
+ * RBAC rights, 5xx, no connection...) is kept as the elector's last error,
+ * with the HTTP status and the Kubernetes Status reason and message
+ * (br_leader_last_error), and is reported to on_error after every failed
+ * attempt, then once more when an attempt goes through again. Another
+ * replica holding the lease, or winning a race for it (409), is contention,
+ * not an error: it clears the last error.
+ *
  * Thread-safety: is_leader and the accessors may be called from any thread.
  * The callbacks run on the elector's thread, one at a time; when stopping
  * while leading, on_stopped_leading runs (on that thread) before
@@ -32,6 +40,27 @@
 struct br_kube_client;
 struct br_leader;
 
+/* A failed request on the Lease. Plain data (fixed sizes, no allocation). */
+struct br_leader_error {
+	int code;               /* BR_E* code; 0: none */
+	long status;            /* HTTP status; 0 when no response came */
+	char verb[8];           /* "get", "create" or "update" */
+	char reason[64];        /* the Status reason ("Forbidden"), or "" */
+	char message[512];      /* the Status message, or what the transport
+				 * said (connection refused...); truncated */
+	unsigned long count;    /* attempts in a row that failed this same way
+				 * (same verb, code, status and reason): 1 for
+				 * an error that is new or changed */
+};
+
+/* Called on the elector's thread. recovered 0: an attempt failed with e
+ * (e->count 1 when the error is new or changed, n for its n-th repeat).
+ * recovered 1: the first attempt after failures went through (we hold the
+ * lease, or another replica does); e is the last error, e->count the
+ * failed attempts it ended. e is borrowed for the call. */
+typedef void (*br_leader_error_fn)(void *ctx, const struct br_leader_error *e,
+				   int recovered);
+
 struct br_leader_options {
 	const char *namespace;    /* of the Lease; required */
 	const char *name;         /* of the Lease; required */
@@ -41,6 +70,7 @@ struct br_leader_options {
 	double retry_period;      /* seconds; 0: 2 */
 	void (*on_started_leading)(void *ctx);  /* may be NULL */
 	void (*on_stopped_leading)(void *ctx);  /* may be NULL */
+	br_leader_error_fn on_error;            /* may be NULL */
 	void *ctx;
 };
 
@@ -88,6 +118,23 @@ void br_leader_holder(struct br_leader *le, char *out, size_t size);
 
 /* A snapshot of the counters. Can't fail. */
 void br_leader_stats(struct br_leader *le, struct br_leader_stats *out);
+
+/* Copies into out the error of the last attempt and returns 1 when that
+ * attempt failed; returns 0 (out->code 0) when it went through or none was
+ * made yet. Can't fail. */
+int br_leader_last_error(struct br_leader *le, struct br_leader_error *out);
+
+/* 1 when a and b are the same failure: verb, code, HTTP status and reason
+ * (not the message, where transports put timings). Can't fail. */
+int br_leader_error_same(const struct br_leader_error *a,
+			 const struct br_leader_error *b);
+
+/* Writes e as one line into out (always NUL-terminated, truncated to
+ * size): "cannot get Lease NS/NAME: HTTP 403 Forbidden: <message>", the
+ * HTTP part left out when no response came. lease is "NS/NAME", or NULL
+ * to leave it out. Returns out. */
+char *br_leader_error_format(const struct br_leader_error *e,
+			     const char *lease, char *out, size_t size);
 
 /* Writes t (UTC) as a Kubernetes MicroTime, "2006-01-02T15:04:05.000000Z",
  * into out (at least 28 bytes). Returns 0 or BR_EINVAL (out too small, or a

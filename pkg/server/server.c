@@ -5,6 +5,7 @@
 #include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -13,6 +14,7 @@ struct br_server {
 	struct MHD_Daemon *daemon;
 	struct br_metrics *metrics;
 	int (*ready)(void *arg);
+	int (*ready_reason)(void *arg, char *why, size_t size);
 	void *ready_arg;
 	int port;
 };
@@ -59,6 +61,25 @@ static enum MHD_Result serve_metrics(struct br_server *s, struct MHD_Connection 
 		     n, body != NULL);
 }
 
+static enum MHD_Result serve_ready(struct br_server *s, struct MHD_Connection *c)
+{
+	char why[1024] = "";
+
+	if (s->ready_reason ? s->ready_reason(s->ready_arg, why, sizeof(why))
+	    : !s->ready || s->ready(s->ready_arg))
+		return reply_text(c, MHD_HTTP_OK, "ok");
+	if (!why[0])
+		return reply_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "not ready");
+	why[sizeof(why) - 1] = '\0';
+	size_t n = strlen("not ready: ") + strlen(why) + 1;
+	char *body = malloc(n + 1);
+	if (!body)
+		return reply_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "not ready");
+	snprintf(body, n + 1, "not ready: %s\n", why);
+	return reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain; charset=utf-8",
+		     body, n, 1);
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 			      const char *url, const char *method,
 			      const char *version, const char *upload_data,
@@ -72,11 +93,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 		return serve_metrics(s, c);
 	if (strcmp(url, "/healthz") == 0)
 		return reply_text(c, MHD_HTTP_OK, "ok");
-	if (strcmp(url, "/readyz") == 0) {
-		if (!s->ready || s->ready(s->ready_arg))
-			return reply_text(c, MHD_HTTP_OK, "ok");
-		return reply_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "not ready");
-	}
+	if (strcmp(url, "/readyz") == 0)
+		return serve_ready(s, c);
 	return reply_text(c, MHD_HTTP_NOT_FOUND, "404 page not found\n");
 }
 
@@ -162,6 +180,7 @@ int br_server_start(struct br_server **out, const struct br_server_options *o,
 		return br_error_set(err, BR_ENOMEM, "server: out of memory");
 	s->metrics = o->metrics;
 	s->ready = o->ready;
+	s->ready_reason = o->ready_reason;
 	s->ready_arg = o->ready_arg;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL;
 	if (dual)

@@ -5,7 +5,9 @@
  *                  (404 when the server has no registry)
  *   GET /healthz   200 "ok" while the process serves requests (liveness)
  *   GET /readyz    200 "ok" when the ready callback returns non-zero (or there
- *                  is none), else 503 "not ready" (readiness: caches synced)
+ *                  is none), else 503 "not ready", followed by ": " and the
+ *                  reason the callback gave, if any (readiness: caches
+ *                  synced, the leader Lease readable)
  * Anything else is 404; a method other than GET or HEAD is 405.
  *
  * The controller runs two of them (--metrics-bind-address and
@@ -17,6 +19,8 @@
  */
 #ifndef BR_SERVER_H
 #define BR_SERVER_H
+
+#include <stddef.h>
 
 #include "errors/errors.h"
 #include "metrics/metrics.h"
@@ -35,6 +39,10 @@ struct br_server_options {
 	 * ready. NULL means always ready. */
 	int (*ready)(void *arg);
 	void *ready_arg;
+	/* As ready, and wins over it when set: when returning 0 it may write
+	 * a one-line reason into why (size bytes, NUL-terminated), served in
+	 * the 503 body. Called with ready_arg. */
+	int (*ready_reason)(void *arg, char *why, size_t size);
 };
 
 /* Binds and starts serving. Returns 0 and sets *out (stop with

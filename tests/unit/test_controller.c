@@ -1,8 +1,9 @@
 /* test_controller: the pieces of the controller that decide whether to write or
  * to reconcile, without an API server: the digest the rule cache keeps, the
  * comparison of a cached rule with the wanted one, and the expectations that
- * spare the second reconcile of a new SLO. (The controller as a whole is
- * tested end to end under tests/e2e.) */
+ * spare the second reconcile of a new SLO; how errors on the leader Lease
+ * are logged and counted. (The controller as a whole is tested end to end
+ * under tests/e2e.) */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,9 +11,14 @@
 #include <cmocka.h>
 
 #include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "buf/buf.h"
 #include "controller/internal.h"
+#include "leader/leader.h"
+#include "metrics/metrics.h"
 
 static json_t *parse(const char *text)
 {
@@ -163,6 +169,110 @@ static void test_expectations(void **state)
 	json_decref(edited);
 }
 
+struct logged {
+	int n;
+	enum br_log_level level[8];
+	char ns[8][64], name[8][64], msg[8][256], kv[8][1024];
+};
+
+static void log_plain(void *ctx, enum br_log_level level, const char *ns,
+		      const char *name, const char *msg)
+{
+	struct logged *l = ctx;
+	if (l->n >= 8)
+		fail_msg("too many log lines");
+	l->level[l->n] = level;
+	snprintf(l->ns[l->n], 64, "%s", ns ? ns : "");
+	snprintf(l->name[l->n], 64, "%s", name ? name : "");
+	snprintf(l->msg[l->n], 256, "%s", msg);
+	l->n++;
+}
+
+static void log_fields(void *ctx, enum br_log_level level, const char *ns,
+		       const char *name, const char *msg, const char *const *kv)
+{
+	struct logged *l = ctx;
+	log_plain(ctx, level, ns, name, msg);
+	size_t n = 0;
+	for (; kv[0]; kv += 2)
+		n += (size_t)snprintf(l->kv[l->n - 1] + n, 1024 - n, "%s%s=%s", n ? "|" : "",
+				      kv[0], kv[1]);
+}
+
+static struct br_controller *lease_controller(struct br_metrics *m, struct logged *l,
+					      int with_fields)
+{
+	struct br_controller_options o = {.metrics = m, .log = log_plain, .log_ctx = l,
+					  .log_kv = with_fields ? log_fields : NULL};
+	struct br_controller *c = NULL;
+	assert_int_equal(br_controller_create(&o, NULL, &c, NULL), 0);
+	c->lease_ref = strdup("burnrate/burnrate-controller");
+	return c;
+}
+
+/* The Lease's errors: every failed attempt counted, the first of a kind
+ * logged with its fields, the repeats not, the recovery logged once. */
+static void test_lease_errors(void **state)
+{
+	struct br_metrics *m;
+	struct logged l = {0};
+	assert_int_equal(br_metrics_new(&m, NULL), 0);
+	struct br_controller *c = lease_controller(m, &l, 1);
+	struct br_leader_error e = {.code = BR_EAUTH, .status = 403, .verb = "get",
+				    .reason = "Forbidden", .message = "no rights"};
+	for (unsigned long i = 1; i <= 3; i++) {
+		e.count = i;
+		ctl_lease_error(c, &e, 0);
+	}
+	assert_int_equal(atomic_load(&c->lease_failing), 1);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.level[0], BR_LOG_ERROR);
+	assert_string_equal(l.ns[0], "burnrate");
+	assert_string_equal(l.name[0], "burnrate-controller");
+	assert_string_equal(l.msg[0], "leader election: cannot get Lease");
+	assert_string_equal(l.kv[0], "kind=Lease|verb=get|code=403|reason=Forbidden|error=no rights");
+	assert_int_equal(br_metric_value(c->m_lease_errors, (const char *[]){"403"}), 3);
+	/* a new error (no response this time): logged, counted under 0 */
+	struct br_leader_error io = {.code = BR_EIO, .verb = "get", .count = 1,
+				     .message = "Connection refused"};
+	ctl_lease_error(c, &io, 0);
+	assert_int_equal(l.n, 2);
+	assert_string_equal(l.kv[1], "kind=Lease|verb=get|code=0|reason=|error=Connection refused");
+	assert_int_equal(br_metric_value(c->m_lease_errors, (const char *[]){"0"}), 1);
+	io.count = 4;
+	ctl_lease_error(c, &io, 1);
+	assert_int_equal(atomic_load(&c->lease_failing), 0);
+	assert_int_equal(l.n, 3);
+	assert_int_equal(l.level[2], BR_LOG_INFO);
+	assert_string_equal(l.msg[2], "leader election: the Lease works again");
+	assert_string_equal(l.kv[2], "kind=Lease|failedAttempts=4|"
+			    "lastError=cannot get Lease: Connection refused");
+	struct br_buf out;
+	br_buf_init(&out, BR_BUF_MAX_DEFAULT);
+	assert_int_equal(br_metrics_render(m, &out), 0);
+	assert_non_null(strstr(br_buf_str(&out),
+			       "burnrate_leader_election_errors_total{code=\"403\"} 3\n"));
+	assert_non_null(strstr(br_buf_str(&out), "burnrate_leader_election_failing 0\n"));
+	br_buf_release(&out);
+	br_controller_free(c);
+	br_metrics_free(m);
+}
+
+/* Without a log_kv callback, the fields follow the message. */
+static void test_lease_errors_plain_log(void **state)
+{
+	struct logged l = {0};
+	struct br_controller *c = lease_controller(NULL, &l, 0);
+	struct br_leader_error e = {.code = BR_EAUTH, .status = 401, .verb = "update",
+				    .reason = "Unauthorized", .message = "token expired",
+				    .count = 1};
+	ctl_lease_error(c, &e, 0);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.msg[0], "leader election: cannot update Lease kind=Lease verb=update "
+			    "code=401 reason=Unauthorized error=token expired");
+	br_controller_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -171,6 +281,8 @@ int main(void)
 		cmocka_unit_test(test_digest_refuses_no_spec_and_absurd_depth),
 		cmocka_unit_test(test_rule_matches),
 		cmocka_unit_test(test_expectations),
+		cmocka_unit_test(test_lease_errors),
+		cmocka_unit_test(test_lease_errors_plain_log),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,6 +79,46 @@ static void test_options(void **state)
 	o.retry_period = 1;
 	o.name = "";
 	assert_int_equal(br_leader_create(NULL, &o, &le, NULL), BR_EINVAL);
+}
+
+static void test_error_format(void **state)
+{
+	struct br_leader_error e = {.code = BR_EAUTH, .status = 403, .verb = "get",
+				    .reason = "Forbidden", .count = 1};
+	char out[256];
+	snprintf(e.message, sizeof(e.message), "leases.coordination.k8s.io \"x\" is forbidden");
+	assert_string_equal(br_leader_error_format(&e, "ns/x", out, sizeof(out)),
+			    "cannot get Lease ns/x: HTTP 403 Forbidden: "
+			    "leases.coordination.k8s.io \"x\" is forbidden");
+	assert_string_equal(br_leader_error_format(&e, NULL, out, 30),
+			    "cannot get Lease: HTTP 403 Fo");
+	e.reason[0] = '\0';
+	assert_string_equal(br_leader_error_format(&e, NULL, out, sizeof(out)),
+			    "cannot get Lease: HTTP 403: leases.coordination.k8s.io \"x\" is forbidden");
+	/* no response: what the transport said */
+	struct br_leader_error io = {.code = BR_EIO, .verb = "update",
+				     .message = "Connection refused"};
+	assert_string_equal(br_leader_error_format(&io, "a/b", out, sizeof(out)),
+			    "cannot update Lease a/b: Connection refused");
+}
+
+static void test_error_same(void **state)
+{
+	struct br_leader_error a = {.code = BR_EIO, .verb = "get",
+				    .message = "connect failed after 3 ms"};
+	struct br_leader_error b = a;
+	snprintf(b.message, sizeof(b.message), "connect failed after 5 ms");
+	b.count = 7;
+	assert_true(br_leader_error_same(&a, &b));  /* message and count aside */
+	snprintf(b.verb, sizeof(b.verb), "update");
+	assert_false(br_leader_error_same(&a, &b));
+	b = a;
+	b.code = BR_EAUTH;
+	b.status = 403;
+	assert_false(br_leader_error_same(&a, &b));
+	a = b;
+	snprintf(b.reason, sizeof(b.reason), "Forbidden");
+	assert_false(br_leader_error_same(&a, &b));
 }
 
 /* --- Against fakeapi ----------------------------------------------------- */
@@ -166,7 +207,34 @@ static int teardown_fake(void **state)
 
 struct counts {
 	int started, stopped;
+	pthread_mutex_t mu;            /* guards the reports */
+	int nerr, nrecovered;
+	struct br_leader_error errs[32];  /* the first failures reported */
+	struct br_leader_error recovered;  /* the last recovery's */
 };
+
+static void on_error(void *ctx, const struct br_leader_error *e, int recovered)
+{
+	struct counts *c = ctx;
+	pthread_mutex_lock(&c->mu);
+	if (recovered) {
+		c->nrecovered++;
+		c->recovered = *e;
+	} else {
+		if (c->nerr < 32)
+			c->errs[c->nerr] = *e;
+		c->nerr++;
+	}
+	pthread_mutex_unlock(&c->mu);
+}
+
+static int reported(struct counts *c, int recovered)
+{
+	pthread_mutex_lock(&c->mu);
+	int n = recovered ? c->nrecovered : c->nerr;
+	pthread_mutex_unlock(&c->mu);
+	return n;
+}
 
 static void started(void *ctx)
 {
@@ -184,9 +252,11 @@ static struct br_leader *elector(struct fake *fk, const char *name, const char *
 	struct br_leader_options o = {
 		.namespace = "default", .name = name, .identity = id,
 		.lease_duration = 3, .renew_deadline = 2, .retry_period = 0.5,
-		.on_started_leading = started, .on_stopped_leading = stopped, .ctx = c,
+		.on_started_leading = started, .on_stopped_leading = stopped,
+		.on_error = on_error, .ctx = c,
 	};
 	struct br_leader *le;
+	pthread_mutex_init(&c->mu, NULL);
 	assert_int_equal(br_leader_create(fk->client, &o, &le, NULL), 0);
 	assert_int_equal(br_leader_start(le, NULL), 0);
 	return le;
@@ -234,6 +304,12 @@ static void test_one_leader_and_release(void **state)
 		assert_int_equal(br_leader_is_leader(a) + br_leader_is_leader(b), 1);
 		sleep_ms(20);
 	}
+	/* waiting while another leads is no error */
+	struct br_leader_error e;
+	assert_int_equal(br_leader_last_error(a, &e) + br_leader_last_error(b, &e), 0);
+	assert_int_equal(e.code, 0);
+	assert_int_equal(reported(&ca, 0) + reported(&cb, 0) + reported(&ca, 1) +
+			 reported(&cb, 1), 0);
 	json_t *spec = lease_spec(fk, "pair");
 	assert_string_equal(json_string_value(json_object_get(spec, "holderIdentity")),
 			    br_leader_identity(lead));
@@ -311,6 +387,108 @@ static void test_renew_deadline(void **state)
 	br_leader_free(a);
 	assert_int_equal(c.started, 2);
 	assert_int_equal(c.stopped, 2);
+}
+
+static void post_faults(struct fake *fk, const char *faults)
+{
+	assert_int_equal(br_kube_request(fk->client, "POST", "/fake/faults", NULL, NULL,
+					 faults, NULL, NULL), 0);
+}
+
+static void wait_reports(struct counts *c, int recovered, int n, double seconds)
+{
+	double end = now_mono() + seconds;
+	while (reported(c, recovered) < n && now_mono() < end)
+		sleep_ms(10);
+	if (reported(c, recovered) < n)
+		fail_msg("%d %s reports after %.1f s, want %d", reported(c, recovered),
+			 recovered ? "recovery" : "error", seconds, n);
+}
+
+/* A replica without rights on the Lease: every attempt's 403 is kept and
+ * reported with its status, reason and message; the repeats say they are
+ * repeats; the recovery is reported once. */
+static void test_forbidden(void **state)
+{
+	struct fake *fk = *state;
+	NEED_FAKE(fk);
+	struct counts c = {0};
+	post_faults(fk, "{\"path\":\"leases/forbidden\",\"status\":403,\"count\":1000,"
+			"\"message\":\"leases.coordination.k8s.io \\\"forbidden\\\" is forbidden: "
+			"User \\\"system:serviceaccount:x:y\\\" cannot get resource \\\"leases\\\"\"}");
+	struct br_leader *a = elector(fk, "forbidden", "a", &c);
+	wait_reports(&c, 0, 3, 5);
+	assert_false(br_leader_is_leader(a));
+	struct br_leader_error e;
+	assert_int_equal(br_leader_last_error(a, &e), 1);
+	assert_int_equal(e.code, BR_EAUTH);
+	assert_int_equal(e.status, 403);
+	assert_string_equal(e.verb, "get");
+	assert_string_equal(e.reason, "Forbidden");
+	assert_string_equal(e.message, "leases.coordination.k8s.io \"forbidden\" is forbidden: "
+			    "User \"system:serviceaccount:x:y\" cannot get resource \"leases\"");
+	assert_true(e.count >= 3);
+	pthread_mutex_lock(&c.mu);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(c.errs[i].status, 403);
+		assert_string_equal(c.errs[i].reason, "Forbidden");
+		assert_int_equal(c.errs[i].count, (unsigned long)i + 1);
+	}
+	pthread_mutex_unlock(&c.mu);
+	assert_int_equal(reported(&c, 1), 0);
+	struct br_leader_stats st;
+	br_leader_stats(a, &st);
+	assert_true(st.failures >= 3);
+	assert_int_equal(st.acquisitions, 0);
+
+	assert_int_equal(br_kube_request(fk->client, "DELETE", "/fake/faults", NULL, NULL,
+					 NULL, NULL, NULL), 0);
+	wait_reports(&c, 1, 1, 5);
+	double t0 = now_mono();
+	while (!br_leader_is_leader(a) && now_mono() - t0 < 5)
+		sleep_ms(10);
+	assert_true(br_leader_is_leader(a));
+	assert_int_equal(br_leader_last_error(a, &e), 0);
+	assert_int_equal(e.code, 0);
+	sleep_ms(1200);  /* renewals: no more reports */
+	assert_int_equal(reported(&c, 1), 1);
+	pthread_mutex_lock(&c.mu);
+	assert_int_equal(c.recovered.status, 403);  /* what it recovered from */
+	assert_true(c.recovered.count >= 3);
+	int n = c.nerr;
+	pthread_mutex_unlock(&c.mu);
+	assert_int_equal(reported(&c, 0), n);
+	br_leader_free(a);
+}
+
+/* A failure that changes (here the verb: the read is allowed again, the
+ * create is not) is reported as new (count 1). */
+static void test_error_changes(void **state)
+{
+	struct fake *fk = *state;
+	NEED_FAKE(fk);
+	struct counts c = {0};
+	post_faults(fk, "[{\"method\":\"GET\",\"path\":\"leases/changes\",\"status\":403,\"count\":2},"
+			"{\"method\":\"POST\",\"path\":\"leases\",\"status\":403,\"count\":2}]");
+	struct br_leader *a = elector(fk, "changes", "a", &c);
+	wait_reports(&c, 1, 1, 8);
+	double t0 = now_mono();
+	while (!br_leader_is_leader(a) && now_mono() - t0 < 5)
+		sleep_ms(10);
+	assert_true(br_leader_is_leader(a));
+	pthread_mutex_lock(&c.mu);
+	assert_int_equal(c.nerr, 4);
+	const char *verbs[] = {"get", "get", "create", "create"};
+	for (int i = 0; i < 4; i++) {
+		assert_string_equal(c.errs[i].verb, verbs[i]);
+		assert_int_equal(c.errs[i].status, 403);
+		assert_int_equal(c.errs[i].count, (unsigned long)(i % 2) + 1);
+	}
+	assert_string_equal(c.recovered.verb, "create");
+	assert_int_equal(c.recovered.count, 2);
+	pthread_mutex_unlock(&c.mu);
+	assert_int_equal(reported(&c, 1), 1);
+	br_leader_free(a);
 }
 
 /* --- Child mode for tests/leader/contention.test.sh ----------------------- */
@@ -396,10 +574,14 @@ int main(void)
 	const struct CMUnitTest basic[] = {
 		cmocka_unit_test(test_microtime),
 		cmocka_unit_test(test_options),
+		cmocka_unit_test(test_error_format),
+		cmocka_unit_test(test_error_same),
 	};
 	const struct CMUnitTest fake[] = {
 		cmocka_unit_test(test_one_leader_and_release),
 		cmocka_unit_test(test_renew_deadline),
+		cmocka_unit_test(test_forbidden),
+		cmocka_unit_test(test_error_changes),
 	};
 	int fails = cmocka_run_group_tests_name("leader", basic, NULL, NULL);
 	fails += cmocka_run_group_tests_name("leader-fakeapi", fake, setup_fake,

@@ -142,6 +142,46 @@ static void test_defaults(void **state)
 	br_server_stop(NULL);
 }
 
+static int reason_cb(void *arg, char *why, size_t size)
+{
+	const char *reason = arg;
+	if (!reason)
+		return 1;
+	snprintf(why, size, "%s", reason);
+	return 0;
+}
+
+static void test_ready_reason(void **state)
+{
+	/* The reason the callback gives is the 503's body, whole; none:
+	 * plain "not ready"; it wins over ready. */
+	char reason[1200];
+	memset(reason, 'x', sizeof(reason) - 1);
+	reason[sizeof(reason) - 1] = '\0';
+	memcpy(reason, "leader election: cannot get Lease", 33);
+	struct br_server_options o = {.bind = "127.0.0.1:0", .ready = ready_cb,
+				      .ready_reason = reason_cb, .ready_arg = reason};
+	struct br_server *s;
+	assert_int_equal(br_server_start(&s, &o, NULL), 0);
+	struct reply r;
+	fetch(br_server_port(s), "GET", "/readyz", &r);
+	assert_int_equal(r.status, 503);
+	const char *body = br_buf_str(&r.body);
+	assert_true(strncmp(body, "not ready: leader election: cannot get Leasexxx", 47) == 0);
+	assert_int_equal(r.body.len, strlen("not ready: ") + 1023 + 1);  /* truncated */
+	assert_int_equal(body[r.body.len - 1], '\n');
+	br_buf_release(&r.body);
+	br_server_stop(s);
+	reason[0] = '\0';
+	assert_int_equal(br_server_start(&s, &o, NULL), 0);
+	expect(br_server_port(s), "GET", "/readyz", 503, "not ready");
+	br_server_stop(s);
+	o.ready_arg = NULL;
+	assert_int_equal(br_server_start(&s, &o, NULL), 0);
+	expect(br_server_port(s), "GET", "/readyz", 200, "ok");
+	br_server_stop(s);
+}
+
 static void test_all_interfaces(void **state)
 {
 	/* ":0" listens everywhere, so 127.0.0.1 reaches it. */
@@ -231,6 +271,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_endpoints),
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_ready_reason),
 		cmocka_unit_test(test_all_interfaces),
 		cmocka_unit_test(test_bad_bind),
 		cmocka_unit_test(test_scrape_while_updating),
