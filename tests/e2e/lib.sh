@@ -16,6 +16,7 @@
 #   fake_admin PATH [JSON]               the admin API (the proxy's when one runs, else the
 #       fake's): GET without JSON (POST for actions), POST with JSON; prints the response
 #       body; fails on HTTP errors
+#   clear_faults                         removes every fault not used up yet
 #   make_namespace [PREFIX]              creates a namespace PREFIX-<random>, prints its name,
 #       remembers it (in the file E2E_NS_FILE) for cleanup_namespaces
 #   cleanup_namespaces                   deletes every namespace make_namespace created
@@ -143,6 +144,11 @@ fake_admin() {
 		esac
 	fi
 	curl "${args[@]}" -X "$method" "$url$path"
+}
+
+clear_faults() {
+	local url=${PROXY_URL:-$FAKEAPI_URL} ca=${PROXY_CA:-$FAKEAPI_CA} token=${PROXY_TOKEN:-$FAKEAPI_TOKEN}
+	curl -sS --fail-with-body --cacert "$ca" -H "Authorization: Bearer $token" -X DELETE "$url/fake/faults" >/dev/null
 }
 
 make_namespace() {
