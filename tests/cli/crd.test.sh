@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The CRD is a structural schema (every node typed) with a description on every
-# field (so `kubectl explain slo.spec...` helps), and carries the API-server
+# field but metadata, which may hold nothing but its type (so `kubectl explain slo.spec...`
+# helps, and a real API server accepts it), and carries the API-server
 # validations, printer columns and status subresource the design asks for.
 set -euo pipefail
 src="${BURNRATE_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}"
@@ -12,7 +13,10 @@ errors = []
 def check(node, path):
     if "type" not in node and not node.get("x-kubernetes-preserve-unknown-fields"):
         errors.append(f"{path}: no type")
-    if not node.get("description"):
+    if path == "slo.metadata":  # the API server refuses anything else there
+        if set(node) - {"type"}:
+            errors.append(f"{path}: anything but type (the API server refuses it)")
+    elif not node.get("description"):
         errors.append(f"{path}: no description")
     for name, sub in (node.get("properties") or {}).items():
         check(sub, f"{path}.{name}")
