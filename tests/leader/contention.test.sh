@@ -3,7 +3,9 @@
 # SIGKILL the leader and the other takes over once the lease expires (lease
 # 6 s, renew deadline 4 s, retry 1 s here); SIGTERM a leader and it releases
 # the lease, so a third contender takes over within about one retry period.
-# The contenders are tests/unit/test_leader.c in its child mode.
+# The contenders are tests/unit/test_leader.c in its child mode. With KUBECONFIG set they
+# contend on that cluster instead (a Lease of a random name in namespace default, deleted
+# afterwards).
 set -u
 src=${BURNRATE_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 bin=${BURNRATE_BUILD_DIR:-$src/build}/tests/test_leader
@@ -23,21 +25,34 @@ fail() { echo "FAIL: $*"; for f in "$dir"/*.out "$dir"/*.killed; do echo "== $f"
 now() { date +%s.%N; }
 since() { python3 -c "import sys; print('%.3f' % (float(sys.argv[2]) - float(sys.argv[1])))" "$1" "$(now)"; }
 
-python3 "$fake" --dir "$dir" --port 0 --bare >"$dir/fake.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 100); do grep -q '^ready' "$dir/fake.log" && break; sleep 0.1; done
-grep -q '^ready' "$dir/fake.log" || fail "fakeapi did not start"
-port=$(cat "$dir/port")
+LEASE=contention
+if [ -n "${KUBECONFIG:-}" ]; then
+	command -v kubectl >/dev/null || fail "KUBECONFIG set but no kubectl"
+	kubeconfig=$KUBECONFIG
+	LEASE=contention-$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')
+	trap 'kubectl -n default delete lease "$LEASE" --ignore-not-found >/dev/null; cleanup' EXIT
+	lease_json() { kubectl -n default get lease "$LEASE" -o json; }
+	echo "on the cluster in $KUBECONFIG, Lease default/$LEASE"
+else
+	python3 "$fake" --dir "$dir" --port 0 --bare >"$dir/fake.log" 2>&1 &
+	pids+=($!)
+	for _ in $(seq 100); do grep -q '^ready' "$dir/fake.log" && break; sleep 0.1; done
+	grep -q '^ready' "$dir/fake.log" || fail "fakeapi did not start"
+	port=$(cat "$dir/port")
+	kubeconfig=$dir/kubeconfig
+	lease_json() {
+		curl -s --cacert "$dir/ca.crt" -H "Authorization: Bearer $(cat "$dir/token")" \
+			"https://127.0.0.1:$port/apis/coordination.k8s.io/v1/namespaces/default/leases/$LEASE"
+	}
+fi
 
 lease() { # prints holderIdentity ("-" if empty) leaseTransitions leaseDurationSeconds
-	curl -s --cacert "$dir/ca.crt" -H "Authorization: Bearer $(cat "$dir/token")" \
-		"https://127.0.0.1:$port/apis/coordination.k8s.io/v1/namespaces/default/leases/contention" |
-		python3 -c 'import json,sys; s=json.load(sys.stdin)["spec"]; print(s.get("holderIdentity") or "-", s.get("leaseTransitions",0), s["leaseDurationSeconds"])'
+	lease_json | python3 -c 'import json,sys; s=json.load(sys.stdin)["spec"]; print(s.get("holderIdentity") or "-", s.get("leaseTransitions",0), s["leaseDurationSeconds"])'
 }
 
 declare -A pid_of
 contender() { # id
-	BR_LEADER_CHILD=1 BR_LEADER_KUBECONFIG="$dir/kubeconfig" BR_LEADER_ID="$1" \
+	BR_LEADER_CHILD=1 BR_LEADER_KUBECONFIG="$kubeconfig" BR_LEADER_NAME="$LEASE" BR_LEADER_ID="$1" \
 	BR_LEADER_LEASE=6 BR_LEADER_RENEW=4 BR_LEADER_RETRY=1 "$bin" >"$dir/$1.out" 2>&1 &
 	pid_of[$1]=$!
 	pids+=($!)

@@ -541,7 +541,8 @@ static int child_main(void)
 		rc = br_kube_client_create(&cfg, NULL, &c, &err);
 	br_kube_config_release(&cfg);
 	struct br_leader_options o = {
-		.namespace = "default", .name = "contention", .identity = id,
+		.namespace = "default", .identity = id,
+		.name = getenv("BR_LEADER_NAME") ? getenv("BR_LEADER_NAME") : "contention",
 		.lease_duration = env_seconds("BR_LEADER_LEASE", 15),
 		.renew_deadline = env_seconds("BR_LEADER_RENEW", 10),
 		.retry_period = env_seconds("BR_LEADER_RETRY", 2),
