@@ -1,6 +1,7 @@
 # Shared set-up of the budget tests (sourced by tests/budget/*.test.sh).
 #
-# budget_setup           a fake API server (tests/fakeapi) with the CRDs, a namespace
+# budget_setup           the cluster in KUBECONFIG when set (E2E_FAKE unset), else a fake
+#                        API server (tests/fakeapi), with the CRDs, a namespace
 #                        ($E2E_NAMESPACE) and the burnrate binary ($BR); skips (77) without
 #                        python3, kubectl or openssl
 # budget_bg NAME CMD...  runs CMD in the background (log $CTL_DIR/NAME.log), killed on exit;
@@ -38,10 +39,17 @@ budget_setup() {
 		command -v "$t" >/dev/null || { echo "$t missing: skipped"; exit 77; }
 	done
 	ctl_binary
-	unset KUBECONFIG FAKEAPI_DIR FAKEAPI_PORT FAKEAPI_PID
-	E2E_MODE=fake
-	start_fakeapi --bare --crd "$BURNRATE_SOURCE_DIR/tests/fakeapi/crds/prometheusrules.crd.yaml" ||
-		fail "cannot start the fake API server"
+	if [ -n "${KUBECONFIG:-}" ] && [ -z "${E2E_FAKE:-}" ]; then
+		E2E_MODE=cluster
+		kubectl get crd prometheusrules.monitoring.coreos.com >/dev/null 2>&1 ||
+			kubectl apply --server-side -f "$BURNRATE_SOURCE_DIR/tests/fakeapi/crds/prometheusrules.crd.yaml" >/dev/null ||
+			fail "cannot install the PrometheusRule CRD"
+	else
+		unset KUBECONFIG FAKEAPI_DIR FAKEAPI_PORT FAKEAPI_PID
+		E2E_MODE=fake
+		start_fakeapi --bare --crd "$BURNRATE_SOURCE_DIR/tests/fakeapi/crds/prometheusrules.crd.yaml" ||
+			fail "cannot start the fake API server"
+	fi
 	E2E_NAMESPACE=$(make_namespace budget) || fail "no namespace"
 	export E2E_NAMESPACE E2E_MODE
 	e2e_apply_crds || fail "cannot apply the CRDs"
