@@ -796,6 +796,15 @@ static void test_limits_huge(void **state)
 		snprintf(want, sizeof(want), "%s: must be at most", fields[i]);
 		expect_problem(d, want);
 	}
+	/* a name: the problem's field path is cut short, the length is exact */
+	json_t *d = minimal();
+	char *name = repeat("n", big);
+
+	set(d, "spec.alerting.labels", json_object());
+	json_object_set_new(json_object_get(json_object_get(json_object_get(d, "spec"),
+		"alerting"), "labels"), name, json_string("x"));
+	free(name);
+	expect_problem(d, ": name must be at most 63 characters, got 8388608");
 }
 
 /* Every string field of the CRD's spec has the limit the table gives it, and
