@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
 
-CC=clang cmake -S . -B build-fuzz -DBURNRATE_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
+CC=clang cmake -S . -B build-fuzz -DBURNRATE_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug \
+	-DBURNRATE_WERROR=ON >/dev/null
 targets=$(ls tests/fuzz/fuzz_*.c 2>/dev/null | xargs -rn1 basename | sed 's/\.c$//')
 [ -n "$targets" ] || { echo "fuzz: no targets"; exit 0; }
 cmake --build build-fuzz -j"$(nproc)" --target $targets

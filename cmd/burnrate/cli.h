@@ -28,6 +28,7 @@ struct cli_set {
 	size_t cap;
 	size_t files;           /* files read */
 	size_t skipped;         /* documents of other kinds */
+	size_t found;           /* ServiceLevelObjective documents, valid or not */
 	struct br_problems problems;
 };
 
@@ -38,7 +39,8 @@ void cli_set_release(struct cli_set *set);
  * *.yml in sorted order, or "-" for stdin) into set, in the given order, then
  * sorts the SLOs by namespace/name. Documents of other kinds are skipped with
  * a note on stderr. Problems (unreadable files, YAML errors, invalid SLOs,
- * duplicates) go into set->problems. Returns 0, or BR_ENOMEM. */
+ * duplicates, and inputs that hold no ServiceLevelObjective at all) go into
+ * set->problems. Returns 0, or BR_ENOMEM. */
 int cli_load(struct cli_set *set, char *const *paths, size_t count);
 
 /* Prints each problem as one line "file:line:col: field: message" to out.

@@ -20,7 +20,7 @@ static const char usage[] =
 	"\n"
 	"  -f, --filename PATH   file, directory (recursive, *.yaml/*.yml) or - for stdin\n"
 	"\n"
-	"Exit codes: 0 ok, 1 invalid input, 2 usage error.\n";
+	"Exit codes: 0 ok, 1 invalid input or no ServiceLevelObjective found, 2 usage error.\n";
 
 static const char *sev_name(enum br_severity s)
 {

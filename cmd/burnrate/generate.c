@@ -46,7 +46,8 @@ static const char usage[] =
 	"      --alertmanager-policy FILE\n"
 	"                        the policy (burnrate.yaml) from its own file\n"
 	"\n"
-	"Exit codes: 0 ok, 1 invalid input (nothing written), 2 usage error.\n";
+	"Exit codes: 0 ok, 1 invalid input or no ServiceLevelObjective found (nothing\n"
+	"written), 2 usage error.\n";
 
 struct gen_opts {
 	struct cli_paths paths;

@@ -130,6 +130,7 @@ static int add_object(struct cli_set *set, const json_t *doc,
 	if (!*kind)
 		return add_problem_at(set, file, line, c, "kind", "missing: every document needs apiVersion and kind");
 	if (strcmp(kind, BR_SLO_KIND) == 0) {
+		set->found++;
 		if (strcmp(api, BR_SLO_API_VERSION) != 0) {
 			char text[512];
 
@@ -336,14 +337,47 @@ static int check_duplicates(struct cli_set *set)
 	return 0;
 }
 
+/* Inputs that hold no ServiceLevelObjective are a mistake (a wrong path, an
+ * empty render), not a pass: kubectl apply says "no objects passed to apply".
+ * Only when nothing else went wrong, which would say more. Names the inputs,
+ * as many as fit in a problem's text. Returns 0 or BR_ENOMEM. */
+static int check_found(struct cli_set *set, char *const *paths, size_t count)
+{
+	char inputs[640] = "", text[1024];
+	size_t n = 0;
+
+	if (set->found > 0 || set->problems.count > 0)
+		return 0;
+	for (size_t i = 0; i < count && n < sizeof(inputs); i++) {
+		int w = snprintf(inputs + n, sizeof(inputs) - n, "%s%s", i ? ", " : "",
+				 strcmp(paths[i], "-") == 0 ? "<stdin>" : paths[i]);
+
+		if (w < 0)
+			break;
+		n += (size_t)w;
+	}
+	if (set->files == 0)
+		snprintf(text, sizeof(text), "no ServiceLevelObjective found in %s "
+			 "(no *.yaml or *.yml file)", inputs);
+	else
+		snprintf(text, sizeof(text), "no ServiceLevelObjective found in %s "
+			 "(%zu file(s) read, %zu document(s) of other kinds skipped)",
+			 inputs, set->files, set->skipped);
+	return add_problem(set, "", 0, NULL, text);
+}
+
 int cli_load(struct cli_set *set, char *const *paths, size_t count)
 {
-	for (size_t i = 0; i < count; i++) {
-		int rc = load_path(set, paths[i], 0);
+	int rc;
 
+	for (size_t i = 0; i < count; i++) {
+		rc = load_path(set, paths[i], 0);
 		if (rc)
 			return rc;
 	}
+	rc = check_found(set, paths, count);
+	if (rc)
+		return rc;
 	if (set->count > 1)
 		qsort(set->items, set->count, sizeof(*set->items), cmp_slo);
 	return check_duplicates(set);

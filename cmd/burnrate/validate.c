@@ -20,7 +20,8 @@ static const char usage[] =
 	"allowed for its namespace, as the controller would.\n"
 	"\n"
 	"Prints one line per problem on stderr, \"file:line:col: field: message\".\n"
-	"Exit codes: 0 all valid, 1 invalid input, 2 usage error.\n";
+	"Exit codes: 0 all valid, 1 invalid input or no ServiceLevelObjective found,\n"
+	"2 usage error.\n";
 
 int cli_validate(int argc, char **argv)
 {

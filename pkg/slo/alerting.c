@@ -78,17 +78,41 @@ static int by_name(const void *a, const void *b)
 	return strcmp(((const struct br_label *)a)->name, ((const struct br_label *)b)->name);
 }
 
+/* Is the name of a label or annotation acceptable? Records why not. The
+ * length comes first: a megabyte of name is refused without being read. */
+static int check_label_name(struct br_slo_ctx *c, const json_t *where, const char *field,
+			    const char *name, int check_owned)
+{
+	size_t n = strlen(name);
+
+	if (n > BR_SLO_MAX_LABEL_NAME)
+		n = br_slo_utf8_length(name, n);
+	if (n > BR_SLO_MAX_LABEL_NAME)
+		br_slo_problem(c, where, field, "name must be at most %d characters, got %zu",
+			       BR_SLO_MAX_LABEL_NAME, n);
+	else if (!br_slo_valid_name(name, 0))
+		br_slo_problem(c, where, field, "is not a valid label name ([a-zA-Z_][a-zA-Z0-9_]*)");
+	else if (check_owned && owned(name))
+		br_slo_problem(c, where, field, "is set by burnrate and cannot be overridden "
+			       "(owned: slo, slo_namespace, severity, burnrate_severity, "
+			       "burnrate_receiver, service, alertname, and names starting with __)");
+	else
+		return 1;
+	return 0;
+}
+
 /* labels or annotations: an object of strings, names valid label names.
  * check_owned refuses the labels burnrate writes itself. */
 static void parse_map(struct br_slo_ctx *c, const json_t *alerting, const char *key,
 		      int check_owned, struct br_labels *out)
 {
-	char path[64], field[320];
+	char path[64], schema[80], field[320];
 	const json_t *obj;
 	const char *name;
 	json_t *v;
 
 	br_slo_path(path, sizeof(path), "spec.alerting", key);
+	snprintf(schema, sizeof(schema), "%s.*", path);
 	obj = br_slo_member(c, alerting, "spec.alerting", key, BR_T_OBJECT, 0);
 	if (!obj || json_object_size(obj) == 0)
 		return;
@@ -101,15 +125,11 @@ static void parse_map(struct br_slo_ctx *c, const json_t *alerting, const char *
 		const json_t *where = br_slo_at(v, obj);
 
 		snprintf(field, sizeof(field), "%s.%.200s", path, name);
-		if (!br_slo_valid_name(name, 0))
-			br_slo_problem(c, where, field, "is not a valid label name ([a-zA-Z_][a-zA-Z0-9_]*)");
-		else if (check_owned && owned(name))
-			br_slo_problem(c, where, field, "is set by burnrate and cannot be overridden "
-				       "(owned: slo, slo_namespace, severity, burnrate_severity, "
-				       "burnrate_receiver, service, alertname, and names starting with __)");
-		else if (!json_is_string(v))
+		if (!check_label_name(c, where, field, name, check_owned))
+			continue;
+		if (!json_is_string(v))
 			br_slo_problem(c, where, field, "must be a string");
-		else {
+		else if (br_slo_check_length(c, v, schema, field)) {
 			struct br_label *l = &out->items[out->count];
 
 			/* only complete items are kept: the sort reads them.

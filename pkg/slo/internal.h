@@ -28,8 +28,9 @@ void br_slo_add_error(struct br_slo_ctx *c, const json_t *node, int rc,
 		      struct br_error *err);
 
 /* The member key of obj (path is obj's own field path, "" for the root).
- * Returns NULL when it is absent or null (a problem if required) or has the
- * wrong type (always a problem). Borrowed from obj. */
+ * Returns NULL when it is absent or null (a problem if required), has the
+ * wrong type, or is a string longer than its field's limit (always a
+ * problem). Borrowed from obj. */
 const json_t *br_slo_member(struct br_slo_ctx *c, const json_t *obj, const char *path,
 			    const char *key, enum br_slo_type type, int required);
 /* A heap copy of a string node; NULL with a problem for embedded NULs, or
@@ -43,10 +44,18 @@ void br_slo_check_fields(struct br_slo_ctx *c, const json_t *obj, const char *pa
 char *br_slo_path(char *out, size_t size, const char *path, const char *key);
 
 /* The optional string key of obj, checked as spec.service is (a Prometheus
- * label value: non-empty, at most 253 bytes, one line). A heap copy, or NULL
+ * label value: non-empty, one line, within its field's limit). A heap copy, or NULL
  * when absent or invalid (with a problem) or out of memory (nomem set). */
 char *br_slo_label_value(struct br_slo_ctx *c, const json_t *obj, const char *path,
 			 const char *key);
+
+/* Checks the string node v against the limit of its field (limits.c).
+ * schema is the field's schema path, or NULL to derive it from field (list
+ * indexes dropped); field is the concrete path the problem names. Returns 1
+ * when v is within the limit (or the field has none), else 0 with a
+ * problem. */
+int br_slo_check_length(struct br_slo_ctx *c, const json_t *v, const char *schema,
+			const char *field);
 
 /* Does obj have key with a value other than null? (YAML's "key:" with
  * nothing after it is null: Kubernetes treats it as unset, and so do we.) */

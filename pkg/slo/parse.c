@@ -13,7 +13,6 @@
 
 #define MIN_WINDOW (86400LL)
 #define MAX_WINDOW (90 * 86400LL)
-#define MAX_VALUE_LEN 253
 
 /* --- Helpers shared with alerting.c ---------------------------------------- */
 
@@ -109,6 +108,10 @@ const json_t *br_slo_member(struct br_slo_ctx *c, const json_t *obj, const char 
 		br_slo_problem(c, at(v, obj), field, "must be %s", type_name(type));
 		return NULL;
 	}
+	/* Here, before any parser or message reads the string, so a
+	   multi-megabyte value costs one length check. */
+	if (type == BR_T_STRING && !br_slo_check_length(c, v, NULL, field))
+		return NULL;
 	return v;
 }
 
@@ -269,9 +272,6 @@ static char *label_value(struct br_slo_ctx *c, const json_t *obj, const char *pa
 	s = json_string_value(v);
 	if (!*s)
 		br_slo_problem(c, v, field, "must not be empty");
-	else if (strlen(s) > MAX_VALUE_LEN)
-		br_slo_problem(c, v, field, "must be at most %d characters, got %zu",
-			       MAX_VALUE_LEN, strlen(s));
 	else if (strpbrk(s, "\r\n"))
 		br_slo_problem(c, v, field, "must not contain a line break");
 	else

@@ -87,6 +87,34 @@ int br_selector_render(const struct br_selector *sel, const char *suffix,
  * Returns 0 or BR_ENOMEM. */
 int br_promql_quote(const char *s, struct br_buf *out);
 
+/* --- String limits ------------------------------------------------------- */
+
+/* The longest string a field of spec may hold, in characters (Unicode code
+ * points, as the API server counts a CRD's maxLength). field is the schema
+ * path: list indexes left out ("spec.alerting.windows[].long"), and ".*" for
+ * the values of a map ("spec.alerting.labels.*"). */
+struct br_slo_limit {
+	const char *field;
+	size_t max_length;
+};
+
+/* The longest label or annotation name in spec.alerting (Kubernetes' limit on
+ * the name part of a label key). The CRD cannot bound map keys
+ * (additionalProperties), so only burnrate checks this one. */
+#define BR_SLO_MAX_LABEL_NAME 63
+
+/* Every string field of spec with its limit: the one table the parser checks
+ * and the CRD's maxLength values repeat. Sets *count; the table is static.
+ * Can't fail. */
+const struct br_slo_limit *br_slo_limits(size_t *count);
+
+/* The limit of a field by its schema path, or 0 for a field without one
+ * (metadata, whose limits are Kubernetes' own). Can't fail. */
+size_t br_slo_max_length(const char *field);
+
+/* The number of code points in bytes bytes of valid UTF-8 at s. Can't fail. */
+size_t br_slo_utf8_length(const char *s, size_t bytes);
+
 /* --- The model ----------------------------------------------------------- */
 
 enum br_indicator { BR_INDICATOR_RATIO, BR_INDICATOR_LATENCY, BR_INDICATOR_RAW };
@@ -189,7 +217,9 @@ void br_slo_release(struct br_slo *slo);
  * Refused, each with its own problem: a wrong apiVersion or kind; unknown
  * fields (anywhere in spec, and at the top level) and wrong JSON types;
  * metadata.name not a DNS-1123 subdomain, namespace not a DNS-1123 label;
- * spec.service missing, empty, over 253 bytes or with a line break;
+ * strings longer than their field's limit (br_slo_limits(), checked before
+ * anything else reads them), label and annotation names longer than
+ * BR_SLO_MAX_LABEL_NAME; spec.service missing, empty or with a line break;
  * objective outside (0, 100); a window that does not parse or is outside
  * 1d..90d; not exactly one indicator; a ratio without total or without
  * exactly one of errors and good; invalid selectors; a latency histogram

@@ -29,4 +29,9 @@ expect_out "^  page +14.4x +1h +5m +0.144% " "99.99%: fires at 0.144%"
 
 run explain
 expect_rc 2 "no -f"
+: >"$T/empty.yaml"
+run explain -f "$T/empty.yaml"
+expect_rc 1 "empty input"
+expect_err "^no ServiceLevelObjective found in $T/empty.yaml " "empty input named"
+[ ! -s "$T/out" ] && ok "nothing explained" || fail "stdout not empty"
 finish

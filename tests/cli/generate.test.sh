@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # burnrate generate: multi-document output, -o one file per SLO, --format
 # rules, --rule-label, deterministic and input-order independent output, and
-# nothing written when any input is invalid.
+# nothing written when any input is invalid or none holds an SLO.
 . "$(dirname "$0")/lib.sh"
 need_pyyaml
 
@@ -91,6 +91,16 @@ run generate -f "$T/in" -o "$T/outdir2"
 expect_rc 1 "invalid input"
 [ ! -e "$T/outdir2" ] && ok "nothing written when an input is invalid" || fail "outdir2 created"
 [ ! -s "$T/out" ] && ok "nothing on stdout when an input is invalid" || fail "stdout not empty"
+
+# no ServiceLevelObjective in the input: an error, as in validate, and nothing written
+: >"$T/empty.yaml"
+run generate -f "$T/empty.yaml" -o "$T/outdir3"
+expect_rc 1 "empty input"
+expect_err "^no ServiceLevelObjective found in $T/empty.yaml " "empty input named"
+[ ! -e "$T/outdir3" ] && [ ! -s "$T/out" ] && ok "nothing written for an empty input" || fail "output for an empty input"
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\n' | { "$BURNRATE" generate -f - >"$T/out" 2>"$T/err"; echo $? >"$T/rc"; }
+RC=$(cat "$T/rc"); expect_rc 1 "stdin with only a ConfigMap"
+expect_err "^no ServiceLevelObjective found in <stdin> \\(1 file\\(s\\) read, 1 document\\(s\\) of other kinds skipped\\)" "stdin named"
 
 run generate --help
 expect_rc 0 "--help"

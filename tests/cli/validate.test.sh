@@ -70,9 +70,54 @@ python3 -c "print('[' * 100000)" | { "$BURNRATE" validate -f - >"$T/out" 2>"$T/e
 RC=$(cat "$T/rc"); expect_rc 1 "deep nesting on stdin refused"
 expect_err "^<stdin>:1:[0-9]+: " "stdin problems named <stdin>"
 
+# Inputs that hold no ServiceLevelObjective: exit 1, naming them (kubectl apply:
+# "no objects passed to apply"); an empty render must not pass CI.
 : >"$T/empty.yaml"
 run validate -f "$T/empty.yaml"
-expect_rc 0 "empty file: nothing to validate"
+expect_rc 1 "empty file"
+expect_err "^no ServiceLevelObjective found in $T/empty.yaml \\(1 file\\(s\\) read" "empty file named"
+mkdir -p "$T/others" "$T/nothing"
+cp "$T/mixed/deploy.yaml" "$T/others/"
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\n---\n# only a comment\n' >"$T/others/cm.yml"
+run validate -f "$T/others"
+expect_rc 1 "directory with only other kinds"
+expect_err "no ServiceLevelObjective found in $T/others \\(2 file\\(s\\) read, 2 document\\(s\\) of other kinds skipped\\)" \
+	"directory named, with what was read and skipped"
+run validate -f "$T/nothing"
+expect_rc 1 "directory with no YAML file"
+expect_err "no ServiceLevelObjective found in $T/nothing \\(no \\*.yaml or \\*.yml file\\)" "empty directory named"
+run validate -f "$T/nothing" -f "$T/empty.yaml"
+expect_rc 1 "several inputs, none with an SLO"
+expect_err "found in $T/nothing, $T/empty.yaml " "every input named"
+for input in '' '---' '# nothing but a comment'; do
+	printf '%s\n' "$input" | { "$BURNRATE" validate -f - >"$T/out" 2>"$T/err"; echo $? >"$T/rc"; }
+	RC=$(cat "$T/rc"); expect_rc 1 "stdin holding '$input'"
+	expect_err "^no ServiceLevelObjective found in <stdin> " "stdin named"
+done
+run validate -f "$T/empty.yaml" -f "$T/mixed"
+expect_rc 0 "an empty file among SLOs is fine"
+run validate -f "$T/bad.yaml" -f "$T/empty.yaml"
+expect_rc 1 "an invalid SLO and an empty file"
+grep -q "no ServiceLevelObjective found" "$T/err" && fail "an invalid SLO was found: no 'none found' line" \
+	|| ok "an invalid SLO counts as found"
+run validate -f "$T/does-not-exist.yaml"
+grep -q "no ServiceLevelObjective found" "$T/err" && fail "missing file: one problem is enough" \
+	|| ok "missing file: only its own problem"
+
+# Strings longer than the CRD allows, as a user meets them: the field and the
+# limit, at once, for a multi-megabyte description (never copied into alerts).
+{ slo huge ns 99.5; printf '  description: '; head -c $((8 << 20)) /dev/zero | tr '\0' d; echo; } >"$T/huge.yaml"
+start=$(date +%s)
+run validate -f "$T/huge.yaml"
+expect_rc 1 "8 MiB description"
+expect_err "^$T/huge.yaml:13:16: spec.description: must be at most 1024 characters, got 8388608$" \
+	"8 MiB description refused with field and limit"
+[ $(($(date +%s) - start)) -lt 20 ] && ok "8 MiB description: no hang" || fail "8 MiB description took over 20s"
+[ "$(wc -c <"$T/err")" -lt 1000 ] && ok "the message does not quote the value" || fail "stderr of $(wc -c <"$T/err") bytes"
+{ slo longname ns 99.5; printf '  alerting:\n    labels:\n      %s: x\n' "$(printf 'n%.0s' $(seq 64))"; } >"$T/longname.yaml"
+run validate -f "$T/longname.yaml"
+expect_rc 1 "label name of 64 characters"
+expect_err "spec.alerting.labels.n{64}: name must be at most 63 characters, got 64" "label name limit named"
 
 { slo dup ns 99; echo "---"; slo dup ns 99.5; } >"$T/dup.yaml"
 run validate -f "$T/dup.yaml"

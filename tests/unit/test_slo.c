@@ -665,6 +665,230 @@ static void test_data_invalid(void **state)
 	}
 }
 
+/* --- String limits ------------------------------------------------------- */
+
+/* A string of n copies of the UTF-8 character c (1 to 4 bytes). Free it. */
+static char *repeat(const char *c, size_t n)
+{
+	size_t k = strlen(c);
+	char *s = malloc(n * k + 1);
+
+	assert_non_null(s);
+	for (size_t i = 0; i < n; i++)
+		memcpy(s + i * k, c, k);
+	s[n * k] = '\0';
+	return s;
+}
+
+static json_t *repeat_json(const char *c, size_t n)
+{
+	char *s = repeat(c, n);
+	json_t *v = json_string(s);
+
+	free(s);
+	assert_non_null(v);
+	return v;
+}
+
+/* Parses doc (stolen) and expects success. */
+static void expect_valid(json_t *doc)
+{
+	struct br_problems p;
+	struct br_slo slo;
+	char line[2048];
+
+	br_problems_init(&p);
+	if (br_slo_parse(doc, NULL, NULL, &slo, &p) != 0)
+		fail_msg("refused: %s", p.count ? br_error_format(&p.items[0], line, sizeof(line)) : "?");
+	br_slo_release(&slo);
+	br_problems_release(&p);
+	json_decref(doc);
+}
+
+static void test_limits_table(void **state)
+{
+	const struct br_slo_limit *t;
+	size_t n;
+
+	assert_int_equal(br_slo_max_length("spec.service"), 253);
+	assert_int_equal(br_slo_max_length("spec.description"), 1024);
+	assert_int_equal(br_slo_max_length("spec.alerting.labels.*"), 253);
+	assert_int_equal(br_slo_max_length("spec.alerting.windows[].long"), 32);
+	assert_int_equal(br_slo_max_length("metadata.name"), 0);
+	assert_int_equal(br_slo_max_length("spec.alerting.windows[0].long"), 0);
+	assert_int_equal(br_slo_utf8_length("", 0), 0);
+	assert_int_equal(br_slo_utf8_length("a\xc3\xa9\xe2\x82\xac\xf0\x9f\x94\xa5", 10), 4);
+	t = br_slo_limits(&n);
+	assert_true(n >= 15);
+	for (size_t i = 0; i < n; i++) {
+		assert_true(strncmp(t[i].field, "spec.", 5) == 0);
+		assert_true(t[i].max_length > 0);
+		for (size_t j = i + 1; j < n; j++)
+			assert_string_not_equal(t[i].field, t[j].field);
+	}
+}
+
+/* Strings over their limit are refused with the field and the limit, counted
+ * in characters as the API server counts maxLength; at the limit they pass. */
+static void test_limits_enforced(void **state)
+{
+	json_t *d;
+	json_error_t jerr;
+	char want[256];
+	char *name;
+
+	d = minimal(); set(d, "spec.description", repeat_json("d", 1025));
+	expect_problem(d, "spec.description: must be at most 1024 characters, got 1025");
+	d = minimal(); set(d, "spec.description", repeat_json("\xc3\xa9", 1024));
+	expect_valid(d); /* 2048 bytes, 1024 characters */
+	d = minimal(); set(d, "spec.description", repeat_json("\xe2\x82\xac", 1025));
+	expect_problem(d, "spec.description: must be at most 1024 characters, got 1025");
+	d = minimal(); set(d, "spec.service", repeat_json("s", 253));
+	expect_valid(d);
+	d = minimal(); set(d, "spec.indicator.ratio.total", repeat_json("t", 4097));
+	expect_problem(d, "spec.indicator.ratio.total: must be at most 4096 characters, got 4097");
+	d = minimal(); set(d, "spec.alerting.labels.team", repeat_json("v", 254));
+	expect_problem(d, "spec.alerting.labels.team: must be at most 253 characters, got 254");
+	d = minimal(); set(d, "spec.alerting.annotations.summary", repeat_json("v", 4097));
+	expect_problem(d, "spec.alerting.annotations.summary: must be at most 4096 characters, got 4097");
+	d = minimal(); set(d, "spec.alerting.page.receiver", repeat_json("r", 254));
+	expect_problem(d, "spec.alerting.page.receiver: must be at most 253 characters, got 254");
+	d = minimal(); set(d, "spec.window", repeat_json("0", 33));
+	expect_problem(d, "spec.window: must be at most 32 characters, got 33");
+	d = minimal(); set(d, "spec.alerting.windows", json_loads(
+		"[{\"severity\":\"page\",\"long\":\"1h\",\"burnRate\":14.4},"
+		" {\"severity\":\"ticket\",\"long\":\"000000000000000000000000000000001d\","
+		"\"burnRate\":3}]", 0, &jerr));
+	expect_problem(d, "spec.alerting.windows[1].long: must be at most 32 characters, got 34");
+
+	/* names: 63 characters, a limit of burnrate's own */
+	name = repeat("n", 63);
+	d = minimal(); set(d, "spec.alerting.labels", json_object());
+	json_object_set_new(json_object_get(json_object_get(json_object_get(d, "spec"),
+		"alerting"), "labels"), name, json_string("x"));
+	expect_valid(d);
+	free(name);
+	name = repeat("n", 64);
+	d = minimal(); set(d, "spec.alerting.annotations", json_object());
+	json_object_set_new(json_object_get(json_object_get(json_object_get(d, "spec"),
+		"alerting"), "annotations"), name, json_string("x"));
+	snprintf(want, sizeof(want), "spec.alerting.annotations.%s: name must be at most 63 "
+		 "characters, got 64", name);
+	expect_problem(d, want);
+	free(name);
+}
+
+/* A multi-megabyte value is refused at once, not parsed, copied or quoted
+ * whole into a message (ASan and the test's timeout watch this). */
+static void test_limits_huge(void **state)
+{
+	static const char *const fields[] = {
+		"spec.description", "spec.service", "spec.indicator.ratio.errors",
+		"spec.alerting.annotations.runbook_url", "spec.alerting.name",
+	};
+	size_t big = 8u << 20;
+	char want[256];
+
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		json_t *d = minimal();
+
+		set(d, fields[i], repeat_json("x", big));
+		snprintf(want, sizeof(want), "%s: must be at most", fields[i]);
+		expect_problem(d, want);
+	}
+	/* a name: the problem's field path is cut short, the length is exact */
+	json_t *d = minimal();
+	char *name = repeat("n", big);
+
+	set(d, "spec.alerting.labels", json_object());
+	json_object_set_new(json_object_get(json_object_get(json_object_get(d, "spec"),
+		"alerting"), "labels"), name, json_string("x"));
+	free(name);
+	expect_problem(d, ": name must be at most 63 characters, got 8388608");
+}
+
+/* Every string field of the CRD's spec has the limit the table gives it, and
+ * the table names no field the CRD lacks (tests/cli/limits.test.sh checks the
+ * same through `burnrate validate`, a value at a time). */
+static void crd_strings(const json_t *node, const char *path, struct br_buf *out)
+{
+	const json_t *props = json_object_get(node, "properties");
+	const json_t *items = json_object_get(node, "items");
+	const json_t *more = json_object_get(node, "additionalProperties");
+	const char *key;
+	json_t *sub;
+	char child[256];
+
+	if (json_is_string(json_object_get(node, "type")) &&
+	    strcmp(json_string_value(json_object_get(node, "type")), "string") == 0 &&
+	    !json_object_get(node, "enum"))
+		br_buf_addf(out, "%s=%lld\n", path,
+			    (long long)json_integer_value(json_object_get(node, "maxLength")));
+	json_object_foreach((json_t *)props, key, sub) {
+		snprintf(child, sizeof(child), "%s.%s", path, key);
+		crd_strings(sub, child, out);
+	}
+	if (json_is_object(items)) {
+		snprintf(child, sizeof(child), "%s[]", path);
+		crd_strings(items, child, out);
+	}
+	if (json_is_object(more)) {
+		snprintf(child, sizeof(child), "%s.*", path);
+		crd_strings(more, child, out);
+	}
+}
+
+static size_t count_lines(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+static void test_limits_crd(void **state)
+{
+	const char *src = getenv("BURNRATE_SOURCE_DIR");
+	struct br_yaml_stream st;
+	struct br_error err;
+	struct br_buf crd, table;
+	char path[1024], line[2048];
+	const json_t *spec;
+	size_t len, n;
+	char *data;
+
+	snprintf(path, sizeof(path), "%s/crds/servicelevelobjectives.yaml", src ? src : ".");
+	data = read_all(path, &len);
+	br_error_init(&err);
+	if (br_yaml_load(data, len, path, &st, &err) != 0)
+		fail_msg("%s", br_error_format(&err, line, sizeof(line)));
+	spec = json_object_get(json_object_get(json_object_get(json_object_get(
+		json_array_get(json_object_get(json_object_get(st.docs[0].root, "spec"),
+		"versions"), 0), "schema"), "openAPIV3Schema"), "properties"), "spec");
+	assert_non_null(spec);
+	br_buf_init(&crd, BR_BUF_MAX_DEFAULT);
+	br_buf_adds(&crd, "");
+	crd_strings(spec, "spec", &crd);
+	/* the table, in the CRD's order: as many lines, the same ones */
+	br_buf_init(&table, BR_BUF_MAX_DEFAULT);
+	br_slo_limits(&n);
+	for (const char *p = br_buf_str(&crd); *p; p = strchr(p, '\n') + 1) {
+		char field[256];
+
+		snprintf(field, sizeof(field), "%.*s", (int)strcspn(p, "="), p);
+		br_buf_addf(&table, "%s=%zu\n", field, br_slo_max_length(field));
+	}
+	assert_string_equal(br_buf_str(&crd), br_buf_str(&table));
+	/* no string without a limit; as many lines as the table: none extra */
+	assert_null(strstr(br_buf_str(&crd), "=0\n"));
+	assert_int_equal(n, count_lines(br_buf_str(&crd)));
+	br_buf_release(&crd);
+	br_buf_release(&table);
+	br_yaml_stream_release(&st);
+	free(data);
+}
+
 /* --- Allocation failures ------------------------------------------------- */
 
 /* Parses doc with the Nth allocation failing, for every N until one run
@@ -740,6 +964,10 @@ int main(void)
 		cmocka_unit_test(test_json_problems),
 		cmocka_unit_test(test_data_valid),
 		cmocka_unit_test(test_data_invalid),
+		cmocka_unit_test(test_limits_table),
+		cmocka_unit_test(test_limits_enforced),
+		cmocka_unit_test(test_limits_huge),
+		cmocka_unit_test(test_limits_crd),
 		cmocka_unit_test(test_allocation_failures),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -599,6 +599,7 @@ static char *slurp(const char *path, size_t *len)
 	char chunk[4096];
 	size_t n;
 
+	*len = 0; /* also on failure: the caller's loop reads it (gcc -O3 checks) */
 	if (!f)
 		return NULL;
 	br_buf_init(&b, BR_BUF_MAX_DEFAULT);
