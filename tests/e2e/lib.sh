@@ -37,6 +37,31 @@ fail() {
 	exit 1
 }
 
+# await_ready NAME DIR PID: waits (20 s) until the server PID prints "ready URL" to DIR/stdout.
+await_ready() {
+	local i
+	for i in $(seq 1 200); do
+		grep -q '^ready ' "$2/stdout" 2>/dev/null && return 0
+		kill -0 "$3" 2>/dev/null || { echo "$1 exited early:" >&2; cat "$2/stderr" >&2; return 1; }
+		sleep 0.1
+	done
+	echo "$1 did not start" >&2
+	return 1
+}
+
+# stop_pid PID: SIGTERM and wait (10 s) until it is gone. wait only works for our own
+# children: a script run by run.sh stops its parent's server, and must not restart it
+# before the old one has saved its state and let go of the port.
+stop_pid() {
+	kill -TERM "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	local i
+	for i in $(seq 1 100); do
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 0.1
+	done
+}
+
 start_fakeapi() {
 	if [ -z "${FAKEAPI_DIR:-}" ]; then
 		FAKEAPI_DIR=$(mktemp -d "${TMPDIR:-/tmp}/fakeapi.XXXXXX") || return 1
@@ -47,19 +72,7 @@ start_fakeapi() {
 	python3 "$FAKEAPI_PY" --dir "$FAKEAPI_DIR" --state "$FAKEAPI_DIR/state.json" \
 		"${port_args[@]}" "$@" >"$FAKEAPI_DIR/stdout" 2>"$FAKEAPI_DIR/stderr" &
 	FAKEAPI_PID=$!
-	local i
-	for i in $(seq 1 200); do
-		if grep -q '^ready ' "$FAKEAPI_DIR/stdout" 2>/dev/null; then
-			break
-		fi
-		if ! kill -0 "$FAKEAPI_PID" 2>/dev/null; then
-			echo "fakeapi exited early:" >&2
-			cat "$FAKEAPI_DIR/stderr" >&2
-			return 1
-		fi
-		sleep 0.1
-	done
-	grep -q '^ready ' "$FAKEAPI_DIR/stdout" || { echo "fakeapi did not start" >&2; return 1; }
+	await_ready fakeapi "$FAKEAPI_DIR" "$FAKEAPI_PID" || return 1
 	FAKEAPI_URL=$(sed -n 's/^ready //p' "$FAKEAPI_DIR/stdout")
 	FAKEAPI_PORT=$(cat "$FAKEAPI_DIR/port")
 	FAKEAPI_TOKEN=$(cat "$FAKEAPI_DIR/token")
@@ -72,15 +85,7 @@ start_fakeapi() {
 
 stop_fakeapi() {
 	[ -n "${FAKEAPI_PID:-}" ] || return 0
-	kill -TERM "$FAKEAPI_PID" 2>/dev/null
-	wait "$FAKEAPI_PID" 2>/dev/null
-	# wait only works for our own children: a script run by run.sh stops its parent's
-	# server, and must not restart it before the old one has saved state and let go the port
-	local i
-	for i in $(seq 1 100); do
-		kill -0 "$FAKEAPI_PID" 2>/dev/null || break
-		sleep 0.1
-	done
+	stop_pid "$FAKEAPI_PID"
 	FAKEAPI_PID=
 	if [ "${FAKEAPI_KEEP:-0}" != 1 ] && [ "${1:-}" != --keep ]; then
 		rm -rf "$FAKEAPI_DIR"
@@ -101,13 +106,7 @@ start_faultproxy() {
 	python3 "$E2E_LIB_DIR/faultproxy.py" --dir "$PROXY_DIR" --upstream "$UPSTREAM_KUBECONFIG" "$@" \
 		>"$PROXY_DIR/stdout" 2>"$PROXY_DIR/stderr" &
 	PROXY_PID=$!
-	local i
-	for i in $(seq 1 100); do
-		grep -q '^ready ' "$PROXY_DIR/stdout" 2>/dev/null && break
-		kill -0 "$PROXY_PID" 2>/dev/null || { cat "$PROXY_DIR/stderr" >&2; return 1; }
-		sleep 0.1
-	done
-	grep -q '^ready ' "$PROXY_DIR/stdout" || { echo "faultproxy did not start" >&2; return 1; }
+	await_ready faultproxy "$PROXY_DIR" "$PROXY_PID" || return 1
 	PROXY_URL=$(sed -n 's/^ready //p' "$PROXY_DIR/stdout")
 	PROXY_PORT=$(cat "$PROXY_DIR/port")
 	PROXY_TOKEN=$(cat "$PROXY_DIR/token")
@@ -118,12 +117,7 @@ start_faultproxy() {
 
 stop_faultproxy() {
 	[ -n "${PROXY_PID:-}" ] || return 0
-	kill -TERM "$PROXY_PID" 2>/dev/null
-	local i
-	for i in $(seq 1 50); do
-		kill -0 "$PROXY_PID" 2>/dev/null || break
-		sleep 0.1
-	done
+	stop_pid "$PROXY_PID"
 	PROXY_PID=
 	if [ "${1:-}" != --keep ]; then
 		rm -rf "$PROXY_DIR"
