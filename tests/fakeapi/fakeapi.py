@@ -31,7 +31,7 @@ import miniyaml  # noqa: E402
 import protobuf  # noqa: E402
 import table  # noqa: E402
 from store import ApiError, Resource, Store, Typed  # noqa: E402
-from writes import Writer  # noqa: E402
+from writes import Validation, Writer  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 WRITE_VERBS = ("create", "update", "patch", "apply", "delete", "deletecollection")
@@ -166,13 +166,16 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError as e:
             raise ApiError(400, "BadRequest", "invalid JSON body: %s" % e)
 
-    def send_json(self, code, obj, headers=None):
+    def send_json(self, code, obj, headers=None, warnings=()):
         data = obj.encoded() if isinstance(obj, Typed) else json.dumps(obj).encode()
         self.send_response(code)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
         for k, v in (headers or {}).items():
             self.send_header(k, str(v))
+        for text in warnings:  # RFC 7234 warn-code 299, as the real server sends them
+            self.send_header("Warning", '299 - "%s"' % text.replace("\\", "\\\\")
+                             .replace('"', '\\"'))
         self.end_headers()
         self.wfile.write(data)
         return code
@@ -335,18 +338,22 @@ class Handler(BaseHTTPRequestHandler):
                 obj = table.table(res, [obj], {"resourceVersion": obj["metadata"][
                     "resourceVersion"]}, self.include)
             return self.send_json(200, obj)
+        fv = Validation(q.get("fieldValidation"))
         if method == "POST" and name is None:
-            return self.send_json(201, w.create(res, ns, self.json_body(), manager))
+            out = w.create(res, ns, self.json_body(), manager, fv)
+            return self.send_json(201, out, warnings=fv.warnings)
         if method == "PUT" and name is not None:
-            return self.send_json(200, w.update(res, ns, name, self.json_body(), manager, sub))
+            out = w.update(res, ns, name, self.json_body(), manager, sub, fv)
+            return self.send_json(200, out, warnings=fv.warnings)
         if method == "PATCH" and name is not None:
             ctype = self.headers.get("Content-Type", "")
             is_apply = ctype.startswith("application/apply-patch")
             existed = name_exists(w.s, res, ns, name)
             out = w.patch(res, ns, name, self.body(), ctype,
                           q.get("fieldManager") if is_apply else manager, sub,
-                          q.get("force") in ("true", "1"))
-            return self.send_json(200 if existed or not is_apply else 201, out)
+                          q.get("force") in ("true", "1"), fv)
+            return self.send_json(200 if existed or not is_apply else 201, out,
+                                  warnings=fv.warnings)
         if method == "DELETE" and name is not None:
             return self.send_json(200, w.delete(res, ns, name, self.json_body()))
         if method == "DELETE":
@@ -687,7 +694,10 @@ def install_crd(S, doc):
     try:
         S.writer.create(res, None, doc, "fakeapi")
     except ApiError as e:
-        if e.code != 409:
+        if e.code == 422:  # as kubectl apply -f would be refused: say so, serve the rest
+            sys.stderr.write("fakeapi: not serving a CRD the real server refuses: %s\n" %
+                             e.message)
+        elif e.code != 409:
             raise
 
 

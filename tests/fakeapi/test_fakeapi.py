@@ -77,9 +77,19 @@ def read_events(r, n):
     return out
 
 
+GOOD_SPEC = {"service": "web", "objective": 99.9,
+             "indicator": {"ratio": {"errors": "errors_total", "total": "requests_total"}}}
+
+
 def slo(name, **spec):
+    """An SLO the CRD's schema accepts, with spec fields changed or added."""
+    return partial(name, **dict(GOOD_SPEC, **spec))
+
+
+def partial(name, **spec):
+    """An SLO with only these spec fields (for apply, merged with what is there)."""
     return {"apiVersion": "burnrate.dev/v1alpha1", "kind": "ServiceLevelObjective",
-            "metadata": {"name": name}, "spec": spec or {"objective": 99.9}}
+            "metadata": {"name": name}, "spec": spec}
 
 
 class FakeApiTest(unittest.TestCase):
@@ -271,19 +281,23 @@ class FakeApiTest(unittest.TestCase):
         self.assertEqual(st["details"]["causes"][0]["field"], ".spec.objective")
         o = self.c.ok("PATCH", url % "two" + "&force=true", slo("ssa", objective=98), ap)
         self.assertEqual((o["spec"]["objective"], o["metadata"]["generation"]), (98, 2))
-        # "one" no longer owns objective; applying without window drops window only.
+        # "one" no longer owns objective, shares service and indicator with "two", owns
+        # window alone: applying only service drops window (and the schema's default
+        # brings it back as 30d).
         yaml_body = b"apiVersion: burnrate.dev/v1alpha1\nkind: ServiceLevelObjective\n" \
-                    b"metadata:\n  name: ssa\nspec:\n  service: web\n"
+                    b"metadata:\n  name: ssa\nspec:\n  service: web\n  window: 7d\n"
         o = self.c.ok("PATCH", url % "one", yaml_body, ap)
-        self.assertEqual(o["spec"], {"objective": 98, "service": "web"})
-        same = self.c.ok("PATCH", url % "one", yaml_body, ap)
+        self.assertEqual(o["spec"]["window"], "7d")
+        o = self.c.ok("PATCH", url % "one", yaml_body.replace(b"  window: 7d\n", b""), ap)
+        self.assertEqual(o["spec"], dict(GOOD_SPEC, objective=98, window="30d"))
+        same = self.c.ok("PATCH", url % "one", yaml_body.replace(b"  window: 7d\n", b""), ap)
         self.assertEqual(same["metadata"]["resourceVersion"], o["metadata"]["resourceVersion"])
         # the same value applied by another manager: shared, no conflict, recorded
-        both = self.c.ok("PATCH", url % "three", slo("ssa", service="web"), ap)
+        both = self.c.ok("PATCH", url % "three", partial("ssa", service="web"), ap)
         self.assertEqual(both["spec"], o["spec"])
         owners = {e["manager"] for e in both["metadata"]["managedFields"]
                   if "f:service" in e["fieldsV1"].get("f:spec", {})}
-        self.assertEqual(owners, {"one", "three"})
+        self.assertEqual(owners, {"one", "two", "three"})
         st = self.c.ok("PATCH", SLOS % ns + "/ssa/status?fieldManager=ctl&force=true",
                        {"apiVersion": "burnrate.dev/v1alpha1", "kind": "ServiceLevelObjective",
                         "metadata": {"name": "ssa"}, "status": {"observedGeneration": 3}}, ap)
@@ -565,8 +579,9 @@ class FakeApiTest(unittest.TestCase):
     def test_table_for_kubectl_get(self):
         ns = self.ns()
         self.c.ok("POST", SLOS % ns, slo("tbl", objective=99.5, window="28d"))
+        cond = {"lastTransitionTime": "2026-01-01T00:00:00Z", "reason": "R", "message": ""}
         self.c.ok("PATCH", SLOS % ns + "/tbl/status", {"status": {"conditions": [
-            {"type": "Other", "status": "False"}, {"type": "Ready", "status": "True"}]}},
+            dict(cond, type="Other", status="False"), dict(cond, type="Ready", status="True")]}},
             "application/merge-patch+json")
         conn = self.c.conn()
         conn.request("GET", SLOS % ns, headers={

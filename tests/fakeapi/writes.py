@@ -10,9 +10,20 @@ import copy
 import json
 
 import miniyaml
+import schema
 from store import ApiError, key_of, new_uid, not_found, now, with_type
 
 TOP_SKIP = ("apiVersion", "kind", "metadata")
+CRDS = ("apiextensions.k8s.io", "customresourcedefinitions")
+
+
+class Validation:
+    """A write's fieldValidation directive (Ignore, Warn, Strict; the server's default is
+    Warn) and the warnings it collects for the response's Warning headers."""
+
+    def __init__(self, directive=None):
+        self.directive = directive or "Warn"
+        self.warnings = []
 
 
 def spec_of(obj):
@@ -166,6 +177,43 @@ class Writer:
         else:
             md.pop("namespace", None)
 
+    def _decode(self, res, obj, fv, verb, patched=None, defaults=True):
+        """What decoding a custom resource does (schema.py): unknown fields are pruned (an
+        error under fieldValidation=Strict, a warning under Warn), nulls dropped, defaults
+        filled in."""
+        s = res.schema if res.crd else None
+        if not isinstance(s, dict) or s.get("x-kubernetes-preserve-unknown-fields"):
+            return
+        unknown = schema.prune(obj, s)
+        fv = fv or Validation()
+        if unknown and fv.directive == "Strict":
+            raise schema.strict_error(res.kind, res.version, verb, unknown, patched)
+        if unknown and fv.directive == "Warn":
+            fv.warnings += ['unknown field "%s"' % p for p in unknown]
+        if defaults:
+            self._defaults(res, obj)
+
+    def _defaults(self, res, obj):
+        s = res.schema if res.crd else None
+        if isinstance(s, dict) and not s.get("x-kubernetes-preserve-unknown-fields"):
+            schema.drop_nulls(obj, s)
+            schema.default(obj, s)
+
+    def _validate(self, res, obj):
+        """422 for a CRD whose schema is not structural, or a custom resource its schema
+        refuses."""
+        name = obj["metadata"].get("name", "")
+        if res.gr == CRDS:
+            errs = schema.check_crd(obj)
+            if errs:
+                raise schema.invalid("CustomResourceDefinition", "apiextensions.k8s.io", name,
+                                     errs)
+        elif res.crd and isinstance(res.schema, dict) \
+                and not res.schema.get("x-kubernetes-preserve-unknown-fields"):
+            errs = schema.check(obj, res.schema)
+            if errs:
+                raise schema.invalid(res.kind, res.group, name, errs)
+
     def _existing(self, res, ns, name):
         return self.s.objects[res.gr].get(((ns or "") if res.namespaced else "", name))
 
@@ -221,6 +269,7 @@ class Writer:
         md["resourceVersion"] = omd["resourceVersion"]
         if spec_of(new) != spec_of(old):
             md["generation"] = omd.get("generation", 0) + 1
+        self._validate(res, new)
         if strip_mf(new) == strip_mf(old):
             return with_type(res, old)  # a no-op write does not bump resourceVersion
         if changed_paths is None:
@@ -235,9 +284,10 @@ class Writer:
         return self.s.put(res, new, "MODIFIED")
 
     # --- verbs -------------------------------------------------------------
-    def create(self, res, ns, body, manager):
+    def create(self, res, ns, body, manager, fv=None):
         with self.s.lock:
             self._check_body(res, ns, None, body)
+            self._decode(res, body, fv, "create")
             md = body["metadata"]
             if not md.get("name"):
                 if not md.get("generateName"):
@@ -248,6 +298,7 @@ class Writer:
             if md.get("resourceVersion"):
                 raise ApiError(400, "BadRequest",
                                "resourceVersion should not be set on objects to be created")
+            self._validate(res, self._new_object(res, body))
             if self._existing(res, ns, md["name"]) is not None:
                 what = res.plural + ("." + res.group if res.group else "")
                 raise ApiError(409, "AlreadyExists", '%s "%s" already exists' %
@@ -271,9 +322,10 @@ class Writer:
         md["managedFields"] = []
         return obj
 
-    def update(self, res, ns, name, body, manager, subresource=""):
+    def update(self, res, ns, name, body, manager, subresource="", fv=None):
         with self.s.lock:
             self._check_body(res, ns, name, body)
+            self._decode(res, body, fv, "update")
             old = self._existing(res, ns, name)
             if old is None:
                 raise not_found(res, name)
@@ -291,9 +343,9 @@ class Writer:
             new["apiVersion"], new["kind"] = res.api_version, res.kind
             return self._commit(res, old, new, manager, subresource)
 
-    def patch(self, res, ns, name, raw, ctype, manager, subresource="", force=False):
+    def patch(self, res, ns, name, raw, ctype, manager, subresource="", force=False, fv=None):
         if ctype.startswith("application/apply-patch"):
-            return self.apply(res, ns, name, raw, manager, subresource, force)
+            return self.apply(res, ns, name, raw, manager, subresource, force, fv)
         try:
             patch = json.loads(raw or b"null")
         except ValueError as e:
@@ -319,12 +371,13 @@ class Writer:
                 raise ApiError(415, "UnsupportedMediaType",
                                "the body of the request was in an unknown format: " + ctype)
             self._check_body(res, ns, name, new)
+            self._decode(res, new, fv, "patch", copy.deepcopy(new))
             rv = new["metadata"].get("resourceVersion")
             if rv and rv != old["metadata"]["resourceVersion"]:
                 raise conflict(res, name)
             return self._commit(res, old, new, manager, subresource)
 
-    def apply(self, res, ns, name, raw, manager, subresource, force):
+    def apply(self, res, ns, name, raw, manager, subresource, force, fv=None):
         if not manager:
             raise ApiError(400, "BadRequest", 'PatchOptions.meta.k8s.io "" is invalid: '
                            "fieldManager: Required value: is required for apply patch")
@@ -334,6 +387,7 @@ class Writer:
             raise ApiError(400, "BadRequest", "error decoding YAML: %s" % e)
         with self.s.lock:
             self._check_body(res, ns, name, body)
+            self._decode(res, body, fv, "apply", defaults=False)  # defaults go to the result
             body["metadata"]["name"] = name
             for k in ("apiVersion", "kind"):
                 if not body.get(k):
@@ -345,6 +399,8 @@ class Writer:
                 if subresource:
                     raise not_found(res, name)
                 obj = self._new_object(res, body)
+                self._defaults(res, obj)
+                self._validate(res, obj)
                 self._track(obj, manager, "Apply", "", applied, True)
                 return self.s.put(res, obj, "ADDED")
             new = copy.deepcopy(old)
@@ -362,6 +418,7 @@ class Writer:
                     del_path(new, p)
             for p in applied:
                 set_path(new, p, get_path(body, p))
+            self._defaults(res, new)
             self._track(new, manager, "Apply", subresource, applied, True, shared)
             if strip_mf(new) == strip_mf(old):
                 if ownership(new) == ownership(old):
