@@ -166,14 +166,14 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError as e:
             raise ApiError(400, "BadRequest", "invalid JSON body: %s" % e)
 
-    def send_json(self, code, obj, headers=None, warnings=()):
+    def send_json(self, code, obj, headers=None):
         data = obj.encoded() if isinstance(obj, Typed) else json.dumps(obj).encode()
         self.send_response(code)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
         for k, v in (headers or {}).items():
             self.send_header(k, str(v))
-        for text in warnings:  # RFC 7234 warn-code 299, as the real server sends them
+        for text in self.warnings:  # RFC 7234 warn-code 299, as the real server sends them
             self.send_header("Warning", '299 - "%s"' % text.replace("\\", "\\\\")
                              .replace('"', '\\"'))
         self.end_headers()
@@ -191,6 +191,7 @@ class Handler(BaseHTTPRequestHandler):
         q = {k: v[-1] for k, v in urllib.parse.parse_qs(url.query, keep_blank_values=True).items()}
         info = {"verb": method.lower(), "resource": "", "sub": ""}
         self._body = self.read_body()
+        self.warnings = []  # Warning headers for the response (also an error response)
         try:
             auth = self.headers.get("Authorization", "")
             by_token = auth.startswith("Bearer ") and auth[7:] in self.S.tokens
@@ -339,12 +340,12 @@ class Handler(BaseHTTPRequestHandler):
                     "resourceVersion"]}, self.include)
             return self.send_json(200, obj)
         fv = Validation(q.get("fieldValidation"))
+        self.warnings = fv.warnings
         if method == "POST" and name is None:
-            out = w.create(res, ns, self.json_body(), manager, fv)
-            return self.send_json(201, out, warnings=fv.warnings)
+            return self.send_json(201, w.create(res, ns, self.json_body(), manager, fv))
         if method == "PUT" and name is not None:
-            out = w.update(res, ns, name, self.json_body(), manager, sub, fv)
-            return self.send_json(200, out, warnings=fv.warnings)
+            return self.send_json(200, w.update(res, ns, name, self.json_body(), manager, sub,
+                                                fv))
         if method == "PATCH" and name is not None:
             ctype = self.headers.get("Content-Type", "")
             is_apply = ctype.startswith("application/apply-patch")
@@ -352,8 +353,7 @@ class Handler(BaseHTTPRequestHandler):
             out = w.patch(res, ns, name, self.body(), ctype,
                           q.get("fieldManager") if is_apply else manager, sub,
                           q.get("force") in ("true", "1"), fv)
-            return self.send_json(200 if existed or not is_apply else 201, out,
-                                  warnings=fv.warnings)
+            return self.send_json(200 if existed or not is_apply else 201, out)
         if method == "DELETE" and name is not None:
             return self.send_json(200, w.delete(res, ns, name, self.json_body()))
         if method == "DELETE":

@@ -28,6 +28,12 @@ TYPE_NAMES = {  # field.ErrorType -> its wording
 }
 BARE = ("FieldValueRequired", "FieldValueForbidden", "FieldValueTooLong")  # no value shown
 
+# Formats the real server keeps (others, such as int64, are dropped from the schema); only
+# date-time is checked here.
+FORMATS = {"bsonobjectid", "uri", "email", "hostname", "ipv4", "ipv6", "cidr", "mac", "uuid",
+           "uuid3", "uuid4", "uuid5", "isbn", "isbn10", "isbn13", "creditcard", "ssn",
+           "hexcolor", "rgbcolor", "byte", "password", "date", "duration", "datetime"}
+
 # ObjectMeta's fields: any other key under metadata is unknown (dropped, or refused by Strict).
 OBJECT_META = {"name", "generateName", "namespace", "selfLink", "uid", "resourceVersion",
                "generation", "creationTimestamp", "deletionTimestamp",
@@ -166,9 +172,13 @@ def structural(s, level, path):
 # --- custom resources ----------------------------------------------------------------------
 def prune(x, s, path=""):
     """Drops the fields the schema does not declare; returns their paths (sorted)."""
-    found = []
+    meta, found = [], []
+    if isinstance(x, dict) and isinstance(x.get("metadata"), dict):
+        for k in [k for k in x["metadata"] if k not in OBJECT_META]:
+            meta.append("metadata." + k)
+            del x["metadata"][k]
     _prune(x, s, path, found, root=True)
-    return sorted(found)
+    return meta + sorted(found)
 
 
 def _prune(x, s, path, found, root=False):
@@ -176,10 +186,6 @@ def _prune(x, s, path, found, root=False):
         return
     join = lambda k: path + "." + k if path else k  # noqa: E731
     if isinstance(x, dict):
-        if root and isinstance(x.get("metadata"), dict):
-            for k in [k for k in x["metadata"] if k not in OBJECT_META]:
-                found.append("metadata." + k)
-                del x["metadata"][k]
         props = s.get("properties") or {}
         ap = s.get("additionalProperties")
         for k in list(x):
@@ -197,6 +203,18 @@ def _prune(x, s, path, found, root=False):
     elif isinstance(x, list):
         for i, v in enumerate(x):
             _prune(v, s.get("items"), "%s[%d]" % (path, i), found)
+
+
+def go_numbers(x):
+    """Whole floats become integers, as Go's JSON encoding prints them (2.0 is 2)."""
+    if isinstance(x, dict):
+        for k, v in x.items():
+            x[k] = go_numbers(v)
+    elif isinstance(x, list):
+        x[:] = [go_numbers(v) for v in x]
+    elif isinstance(x, float) and x.is_integer() and abs(x) < 1e21:
+        return int(x)
+    return x
 
 
 def drop_nulls(x, s):
@@ -256,6 +274,7 @@ def validate(x, s, path=""):
     types = ["integer", "string"] if s.get("x-kubernetes-int-or-string") else \
         [s["type"]] if s.get("type") else []
     fmt = s.get("format", "")
+    fmt = fmt if fmt.replace("-", "") in FORMATS else ""
     if x is None:
         if types and not s.get("nullable"):
             errs.append(type_error(name, ",".join(types), "null"))
@@ -346,6 +365,10 @@ def check_number(x, s, name):
 
 def same(a, b):
     """JSON equality without Python's True == 1."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
     return type(a) is type(b) and a == b or (
         isinstance(a, (int, float)) and isinstance(b, (int, float))
         and not isinstance(a, bool) and not isinstance(b, bool) and a == b)
@@ -394,6 +417,32 @@ def is_date_time(v):
     return True
 
 
+def list_duplicates(x, s, path=""):
+    """x-kubernetes-list-type map (by its keys) and set lists may not repeat an item."""
+    errs = []
+    if not isinstance(s, dict):
+        return errs
+    join = lambda k: path + "." + k if path else k  # noqa: E731
+    if isinstance(x, dict):
+        props, ap = s.get("properties") or {}, s.get("additionalProperties")
+        for k, v in x.items():
+            errs += list_duplicates(v, props.get(k, ap if isinstance(ap, dict) else None),
+                                    join(k))
+    elif isinstance(x, list):
+        kind, seen = s.get("x-kubernetes-list-type"), []
+        for i, v in enumerate(x):
+            errs += list_duplicates(v, s.get("items"), "%s[%d]" % (path, i))
+            if kind == "map" and isinstance(v, dict):
+                v = {k: v[k] for k in s.get("x-kubernetes-list-map-keys") or [] if k in v}
+            elif kind != "set":
+                continue
+            if any(same(v, o) for o in seen):
+                errs.append(FieldError("FieldValueDuplicate", "%s[%d]" % (path, i), v))
+            else:
+                seen.append(v)
+    return errs
+
+
 BLOCKING = ("FieldValueRequired", "FieldValueTooLong", "FieldValueTooMany",
             "FieldValueTypeInvalid")
 
@@ -402,6 +451,7 @@ def check(obj, s):
     """The field errors of a custom resource: schema validation, then the CEL rules, which
     the real server skips (saying so) when a type, required or size error came first."""
     errs = validate(obj, s)
+    errs += list_duplicates(obj, s)
     if any(e.type in BLOCKING for e in errs):
         if cel.has_rules(s):
             errs.append(FieldError("FieldValueInvalid", "<nil>", None,
@@ -411,6 +461,15 @@ def check(obj, s):
     else:
         errs += [FieldError("FieldValueInvalid", p, t, m) for p, t, m in cel.check(obj, s)]
     return errs
+
+
+def apply_error(res, name, ns, unknown):
+    """Server-side apply of a field the schema does not declare fails whatever the
+    fieldValidation, when the apply patch is typed: a 500, naming the first such field."""
+    from store import ApiError
+    return ApiError(500, None, "failed to create typed patch object (%s/%s; %s, Kind=%s): "
+                    ".%s: field not declared in schema" % (ns, name, res.api_version, res.kind,
+                                                           min(unknown)))
 
 
 def strict_error(kind, version, verb, unknown, patched):

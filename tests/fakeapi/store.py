@@ -26,6 +26,8 @@ class ApiError(Exception):
     def status(self):
         s = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
              "message": self.message, "reason": self.reason, "code": self.code}
+        if self.reason is None:  # an error the real server does not classify
+            del s["reason"]
         if self.details is not None:
             s["details"] = self.details
         return s

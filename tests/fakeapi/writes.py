@@ -156,6 +156,10 @@ class Writer:
     def _check_body(self, res, ns, name, body):
         if not isinstance(body, dict):
             raise ApiError(400, "BadRequest", "the body of the request must be an object")
+        if res.crd and body.get("kind") not in (None, res.kind):  # customResourceValidator
+            raise schema.invalid(str(body["kind"]), res.group, name or (
+                body.get("metadata") or {}).get("name", ""), [schema.FieldError(
+                    "FieldValueInvalid", "kind", body["kind"], "must be " + res.kind)])
         if body.get("kind") not in (None, res.kind):
             raise ApiError(400, "BadRequest", "kind %s does not match %s" %
                            (body.get("kind"), res.kind))
@@ -185,6 +189,7 @@ class Writer:
         if not isinstance(s, dict) or s.get("x-kubernetes-preserve-unknown-fields"):
             return
         unknown = schema.prune(obj, s)
+        schema.go_numbers(obj)
         fv = fv or Validation()
         if unknown and fv.directive == "Strict":
             raise schema.strict_error(res.kind, res.version, verb, unknown, patched)
@@ -362,6 +367,11 @@ class Writer:
                     new = json_patch(current, patch)
                 except (KeyError, IndexError, ValueError, TypeError) as e:
                     raise ApiError(422, "Invalid", "JSON patch failed: %r" % e)
+            elif ctype.startswith("application/strategic-merge-patch+json") and res.crd:
+                raise ApiError(415, "UnsupportedMediaType", "the body of the request was in an "
+                               "unknown format - accepted media types include: "
+                               "application/json-patch+json, application/merge-patch+json, "
+                               "application/apply-patch+yaml")
             elif ctype.startswith(("application/merge-patch+json",
                                    "application/strategic-merge-patch+json")):
                 if not isinstance(patch, dict):
@@ -386,6 +396,13 @@ class Writer:
         except (ValueError, UnicodeDecodeError) as e:
             raise ApiError(400, "BadRequest", "error decoding YAML: %s" % e)
         with self.s.lock:
+            typed = isinstance(res.schema, dict) and res.crd \
+                and not res.schema.get("x-kubernetes-preserve-unknown-fields")
+            if typed and isinstance(body, dict):
+                unknown = schema.prune(copy.deepcopy(body), res.schema)
+                if unknown:
+                    md = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
+                    raise schema.apply_error(res, name, md.get("namespace", ""), unknown)
             self._check_body(res, ns, name, body)
             self._decode(res, body, fv, "apply", defaults=False)  # defaults go to the result
             body["metadata"]["name"] = name
