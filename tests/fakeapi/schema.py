@@ -105,13 +105,19 @@ def invalid(kind, group, name, errors):
 
 # --- CustomResourceDefinition: structural schema rules -------------------------------------
 def check_crd(crd):
-    """The structural-schema errors of a v1 CRD (sorted, as ValidateStructural sorts them).
+    """The schema errors of a v1 CRD: every version needs a schema, and a structural one.
 
     When every version has the same schema the real server checks it once, as
-    spec.validation.openAPIV3Schema; otherwise per version.
+    spec.validation.openAPIV3Schema; otherwise per version. Structural errors come sorted,
+    then those of the OpenAPI checks (here only: properties with additionalProperties).
     """
     versions = (crd.get("spec") or {}).get("versions") or []
     schemas = [((v.get("schema") or {}).get("openAPIV3Schema")) for v in versions]
+    missing = [FieldError("FieldValueRequired", "spec.versions[%d].schema.openAPIV3Schema" % i,
+                          detail="schemas are required")
+               for i, s in enumerate(schemas) if not isinstance(s, dict)]
+    if missing:
+        return missing
     if schemas and all(s == schemas[0] for s in schemas):
         where = [("spec.validation.openAPIV3Schema", schemas[0])]
     else:
@@ -119,9 +125,21 @@ def check_crd(crd):
                  for i, s in enumerate(schemas)]
     errs = []
     for path, s in where:
-        if isinstance(s, dict):
-            found = structural(s, "root", path)
-            errs += sorted(found, key=str)
+        errs += sorted(structural(s, "root", path), key=str) + exclusive_properties(s, path)
+    return errs
+
+
+def exclusive_properties(s, path):
+    errs = []
+    if s.get("properties") and s.get("additionalProperties") not in (None, True, False):
+        errs.append(FieldError("FieldValueForbidden", path + ".additionalProperties",
+                               detail="additionalProperties and properties are mutual exclusive"))
+    for k, v in (s.get("properties") or {}).items():
+        if isinstance(v, dict):
+            errs += exclusive_properties(v, "%s.properties[%s]" % (path, k))
+    for k in ("items", "additionalProperties"):
+        if isinstance(s.get(k), dict):
+            errs += exclusive_properties(s[k], path + "." + k)
     return errs
 
 

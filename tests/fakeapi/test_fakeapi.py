@@ -497,7 +497,9 @@ class FakeApiTest(unittest.TestCase):
                "metadata": {"name": "widgets.example.com"},
                "spec": {"group": "example.com", "scope": "Cluster",
                         "names": {"plural": "widgets", "kind": "Widget"},
-                        "versions": [{"name": "v1", "served": True, "storage": True}]}}
+                        "versions": [{"name": "v1", "served": True, "storage": True, "schema": {
+                            "openAPIV3Schema": {"type": "object",
+                                                "x-kubernetes-preserve-unknown-fields": True}}}]}}
         out = self.c.ok("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd)
         self.assertEqual(out["status"]["conditions"][1]["type"], "Established")
         self.c.ok("POST", "/apis/example.com/v1/widgets", {"metadata": {"name": "w"}})
