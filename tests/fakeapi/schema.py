@@ -481,13 +481,63 @@ def check(obj, s):
     return errs
 
 
-def apply_error(res, name, ns, unknown):
-    """Server-side apply of a field the schema does not declare fails whatever the
-    fieldValidation, when the apply patch is typed: a 500, naming the first such field."""
+def typed_errors(x, s, path=""):
+    """What server-side apply's typed conversion of an apply patch finds wrong (the
+    structured-merge-diff messages): fields not in the schema, values of the wrong kind."""
+    if x is None or not isinstance(s, dict) or s.get("x-kubernetes-preserve-unknown-fields") \
+            or s.get("x-kubernetes-int-or-string"):
+        return []
+    t, jt = s.get("type"), json_type(x)[0]
+    if t == "object" and jt != "object":
+        return [(path, "expected map, got &{%s}" % go_v(x))]
+    if t == "array" and jt != "array":
+        return [(path, "expected list, got &{%s}" % go_v(x))]
+    if t in ("number", "integer") and jt not in ("number", "integer"):
+        return [(path, "expected numeric (int or float), got %s" % GO_TYPES.get(jt, jt))]
+    if t == "string" and jt != "string":
+        return [(path, "expected string, got &value.valueUnstructured{Value:%s}" % go_value(x))]
+    if t == "boolean" and jt != "boolean":
+        return [(path, "expected boolean, got &{%s}" % go_v(x))]
+    errs = []
+    if jt == "object":
+        props, ap = s.get("properties") or {}, s.get("additionalProperties")
+        root = path == ""
+        unknown = [k for k in x if k not in props and not isinstance(ap, dict)
+                   and not (root and k in ("apiVersion", "kind", "metadata"))]
+        if unknown:  # the walk of this map stops at them
+            return [(path + "." + k, "field not declared in schema") for k in unknown]
+        for k, v in x.items():
+            if not (root and k in ("apiVersion", "kind", "metadata")):
+                errs += typed_errors(v, props.get(k, ap), path + "." + k)
+    elif jt == "array":
+        for i, v in enumerate(x):
+            errs += typed_errors(v, s.get("items"), "%s[%d]" % (path, i))
+    return errs
+
+
+GO_TYPES = {"string": "string", "boolean": "bool", "object": "map[string]interface {}",
+            "array": "[]interface {}"}
+
+
+def go_v(x):
+    """Go's %v of a decoded JSON value."""
+    if isinstance(x, str):
+        return x
+    if isinstance(x, dict):
+        return "map[%s]" % " ".join("%s:%s" % (k, go_v(v)) for k, v in sorted(x.items()))
+    if isinstance(x, list):
+        return "[%s]" % " ".join(go_v(v) for v in x)
+    return go_value(x)
+
+
+def apply_error(res, name, ns, errors):
+    """Server-side apply of a patch its typed conversion refuses is a 500, whatever
+    fieldValidation says."""
     from store import ApiError
-    return ApiError(500, None, "failed to create typed patch object (%s/%s; %s, Kind=%s): "
-                    ".%s: field not declared in schema" % (ns, name, res.api_version, res.kind,
-                                                           min(unknown)))
+    lines = ["%s: %s" % e for e in errors]
+    what = lines[0] if len(lines) == 1 else "errors:\n" + "\n".join("  " + x for x in lines)
+    return ApiError(500, None, "failed to create typed patch object (%s/%s; %s, Kind=%s): %s" %
+                    (ns, name, res.api_version, res.kind, what))
 
 
 def strict_error(kind, version, verb, unknown, patched):

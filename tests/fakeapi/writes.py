@@ -399,10 +399,10 @@ class Writer:
             typed = isinstance(res.schema, dict) and res.crd \
                 and not res.schema.get("x-kubernetes-preserve-unknown-fields")
             if typed and isinstance(body, dict):
-                unknown = schema.prune(copy.deepcopy(body), res.schema)
-                if unknown:
+                errors = schema.typed_errors(body, res.schema)
+                if errors:
                     md = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
-                    raise schema.apply_error(res, name, md.get("namespace", ""), unknown)
+                    raise schema.apply_error(res, name, md.get("namespace", ""), errors)
             self._check_body(res, ns, name, body)
             self._decode(res, body, fv, "apply", defaults=False)  # defaults go to the result
             body["metadata"]["name"] = name
