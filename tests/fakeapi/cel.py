@@ -199,20 +199,32 @@ def evaluate(rule, value):
     return out if isinstance(out, bool) else None
 
 
-def has_rules(s):
+_seen = {}  # id(schema node), key -> (node, whether its subtree has key)
+
+
+def subtree_has(s, key):
+    """Whether a schema node or any node below it has key (remembered per node, so that
+    walks over objects can skip the parts of big schemas that have nothing to do)."""
     if not isinstance(s, dict):
         return False
-    subs = list((s.get("properties") or {}).values())
-    for k in ("items", "additionalProperties"):
-        if isinstance(s.get(k), dict):
-            subs.append(s[k])
-    return bool(s.get("x-kubernetes-validations")) or any(has_rules(x) for x in subs)
+    hit = _seen.get((id(s), key))
+    if hit is None or hit[0] is not s:
+        subs = list((s.get("properties") or {}).values())
+        for k in ("items", "additionalProperties"):
+            if isinstance(s.get(k), dict):
+                subs.append(s[k])
+        hit = _seen[(id(s), key)] = (s, key in s or any(subtree_has(x, key) for x in subs))
+    return hit[1]
+
+
+def has_rules(s):
+    return subtree_has(s, "x-kubernetes-validations")
 
 
 def check(x, s, path=""):
     """(field path, schema type, message) of every rule that evaluates to false."""
     out = []
-    if not isinstance(s, dict) or x is None:
+    if x is None or not has_rules(s):
         return out
     for rule in s.get("x-kubernetes-validations") or []:
         if evaluate(rule.get("rule", ""), x) is False:

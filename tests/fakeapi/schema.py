@@ -256,7 +256,7 @@ def drop_nulls(x, s):
 
 def default(x, s):
     """Fills in schema defaults where a field is missing (or null and not nullable)."""
-    if not isinstance(s, dict):
+    if not cel.subtree_has(s, "default"):
         return
     if isinstance(x, dict):
         props, ap = s.get("properties") or {}, s.get("additionalProperties")
@@ -438,7 +438,7 @@ def is_date_time(v):
 def list_duplicates(x, s, path=""):
     """x-kubernetes-list-type map (by its keys) and set lists may not repeat an item."""
     errs = []
-    if not isinstance(s, dict):
+    if not cel.subtree_has(s, "x-kubernetes-list-type"):
         return errs
     join = lambda k: path + "." + k if path else k  # noqa: E731
     if isinstance(x, dict):

@@ -303,13 +303,13 @@ class Writer:
             if md.get("resourceVersion"):
                 raise ApiError(400, "BadRequest",
                                "resourceVersion should not be set on objects to be created")
-            self._validate(res, self._new_object(res, body))
+            obj = self._new_object(res, body)
+            self._validate(res, obj)  # before the name is looked up, as the real server does
             if self._existing(res, ns, md["name"]) is not None:
                 what = res.plural + ("." + res.group if res.group else "")
                 raise ApiError(409, "AlreadyExists", '%s "%s" already exists' %
                                (what, md["name"]), {"name": md["name"], "group": res.group,
                                                     "kind": res.plural})
-            obj = self._new_object(res, body)
             if manager:
                 self._track(obj, manager, "Update", "", field_paths(obj, "main"), True)
             return self.s.put(res, obj, "ADDED")
