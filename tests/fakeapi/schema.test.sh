@@ -7,7 +7,8 @@
 #   tests/fakeapi/schema.test.sh [CASE-FILE-PATTERN]
 #
 # On a real cluster it applies crds/ (never deletes a CRD) and works in a namespace
-# schema-<random> of its own, deleted at the end.
+# schema-<random> of its own, deleted at the end. E2E_FAKE=1 (as for tests/e2e/run.sh) keeps
+# it to the fake whatever KUBECONFIG says.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 src=${BURNRATE_SOURCE_DIR:-$(cd "$here/../.." && pwd)}
@@ -17,9 +18,10 @@ for c in kubectl python3 openssl; do
 	command -v "$c" >/dev/null || { echo "$c missing: skipped"; exit 77; }
 done
 # shellcheck source=../e2e/lib.sh
-source "$src/tests/e2e/lib.sh"
+source "$here/../e2e/lib.sh"
 
 real_kubeconfig=${KUBECONFIG:-}
+[ -z "${E2E_FAKE:-}" ] || real_kubeconfig=
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/schema-test.XXXXXX")
 real_ns=
 cleanup() {
@@ -84,7 +86,7 @@ run_mode() {
 
 # check_server NAME: every case against the server in KUBECONFIG; results in $tmp/NAME.
 check_server() {
-	local name=$1 ns line file modes outcome field message mode got fields path want value
+	local name=$1 ns file modes outcome field message mode got fields path want value problem
 	local failed=0
 	kubectl apply -f "$src/crds/" >/dev/null || fail "$name: kubectl apply -f crds/ failed"
 	kubectl wait --for condition=established --timeout=60s -f "$src/crds/" >/dev/null ||
@@ -145,6 +147,6 @@ if [ -n "$real_kubeconfig" ]; then
 		echo "fake and real server agree on every case"
 	fi
 else
-	echo "KUBECONFIG not set: checked against the fake API server only"
+	echo "no KUBECONFIG (or E2E_FAKE set): checked against the fake API server only"
 fi
 exit $status
