@@ -174,6 +174,8 @@ class Handler(BaseHTTPRequestHandler):
         for k, v in (headers or {}).items():
             self.send_header(k, str(v))
         for text in self.warnings:  # RFC 7234 warn-code 299, as the real server sends them
+            sys.stderr.write("fakeapi: warning: %s %s (%s): %s\n" % (
+                self.command, self.path, self.headers.get("User-Agent", ""), text))
             self.send_header("Warning", '299 - "%s"' % text.replace("\\", "\\\\")
                              .replace('"', '\\"'))
         self.end_headers()
