@@ -109,6 +109,7 @@ class Handler(BaseHTTPRequestHandler):
     server_version = "fakeapi"
     S = None  # the Server, set in main()
     table = False  # does this request want a meta.k8s.io Table?
+    warnings = ()  # Warning headers for the response (route() starts a list per request)
 
     def setup(self):
         self.request.do_handshake()  # in this thread, so a bad client cannot stall accept()
@@ -193,7 +194,7 @@ class Handler(BaseHTTPRequestHandler):
         q = {k: v[-1] for k, v in urllib.parse.parse_qs(url.query, keep_blank_values=True).items()}
         info = {"verb": method.lower(), "resource": "", "sub": ""}
         self._body = self.read_body()
-        self.warnings = []  # Warning headers for the response (also an error response)
+        self.warnings = []  # sent with the response, also with an error
         try:
             auth = self.headers.get("Authorization", "")
             by_token = auth.startswith("Bearer ") and auth[7:] in self.S.tokens
