@@ -703,6 +703,19 @@ class FakeApiTest(unittest.TestCase):
                                      ctype)
             self.assertEqual((code, st["details"]["causes"][0]["field"]),
                              (422, "status.observedGeneration"))
+        cond = {"type": "Ready", "status": "True", "reason": "R", "message": "",
+                "lastTransitionTime": "yesterday"}
+        code, _, st = self.c.req("PATCH", url + "/status", {"status": {"conditions": [cond]}},
+                                 "application/merge-patch+json")
+        self.assertEqual(st["details"]["causes"][0]["message"], (
+            'Invalid value: "yesterday": status.conditions[0].lastTransitionTime in body must be '
+            'of type date-time: "yesterday"'))
+        cond["lastTransitionTime"] = "2026-01-01T00:00:00Z"
+        code, _, st = self.c.req("PATCH", url + "/status", {"status": {"conditions": [cond] * 2}},
+                                 "application/merge-patch+json")
+        self.assertEqual(st["details"]["causes"], [{  # x-kubernetes-list-type: map, key type
+            "reason": "FieldValueDuplicate", "field": "status.conditions[1]",
+            "message": 'Duplicate value: map[string]interface {}{"type":"Ready"}'}])
         code, _, st = self.c.req("PATCH", url, {"spec": {"objective": 99}},
                                  "application/strategic-merge-patch+json")
         self.assertEqual((code, st["reason"]), (415, "UnsupportedMediaType"))
