@@ -502,13 +502,13 @@ def typed_errors(x, s, path=""):
     if jt == "object":
         props, ap = s.get("properties") or {}, s.get("additionalProperties")
         root = path == ""
-        unknown = [k for k in x if k not in props and not isinstance(ap, dict)
-                   and not (root and k in ("apiVersion", "kind", "metadata"))]
-        if unknown:  # the walk of this map stops at them
-            return [(path + "." + k, "field not declared in schema") for k in unknown]
-        for k, v in x.items():
-            if not (root and k in ("apiVersion", "kind", "metadata")):
-                errs += typed_errors(v, props.get(k, ap), path + "." + k)
+        for k in sorted(x):  # the walk of a map stops at its first undeclared field
+            if root and k in ("apiVersion", "kind", "metadata"):
+                continue
+            if k not in props and not isinstance(ap, dict):
+                errs.append((path + "." + k, "field not declared in schema"))
+                break
+            errs += typed_errors(x[k], props.get(k, ap), path + "." + k)
     elif jt == "array":
         for i, v in enumerate(x):
             errs += typed_errors(v, s.get("items"), "%s[%d]" % (path, i))
