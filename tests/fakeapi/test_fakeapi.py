@@ -280,7 +280,7 @@ class FakeApiTest(unittest.TestCase):
         self.assertEqual(code, 400, "fieldManager is required")
         code, _, st = self.c.req("PATCH", url % "two", slo("ssa", objective=98), ap)
         self.assertEqual((code, st["reason"]), (409, "Conflict"))
-        self.assertEqual(st["details"]["causes"][0]["type"], "FieldManagerConflict")
+        self.assertEqual(st["details"]["causes"][0]["reason"], "FieldManagerConflict")
         self.assertEqual(st["details"]["causes"][0]["field"], ".spec.objective")
         o = self.c.ok("PATCH", url % "two" + "&force=true", slo("ssa", objective=98), ap)
         self.assertEqual((o["spec"]["objective"], o["metadata"]["generation"]), (98, 2))

@@ -297,7 +297,7 @@ class Writer:
             if not md.get("name"):
                 if not md.get("generateName"):
                     raise ApiError(422, "Invalid", "name or generateName is required",
-                                   {"causes": [{"type": "FieldValueRequired",
+                                   {"causes": [{"reason": "FieldValueRequired",
                                                 "field": "metadata.name"}]})
                 md["name"] = md["generateName"] + new_uid()[:5]
             if md.get("resourceVersion"):
@@ -340,7 +340,7 @@ class Writer:
                                "Invalid value: 0x0: must be specified for an update" %
                                (res.plural, res.group, name),
                                {"name": name, "group": res.group, "kind": res.kind, "causes": [
-                                   {"type": "FieldValueInvalid",
+                                   {"reason": "FieldValueInvalid",
                                     "field": "metadata.resourceVersion"}]})
             if rv and rv != old["metadata"]["resourceVersion"]:
                 raise conflict(res, name)
@@ -456,16 +456,20 @@ class Writer:
                     if get_path(old, p) == get_path(body, p) and f == p:
                         shared.add(f)
                     elif not force:
-                        field = "." + ".".join(p)
-                        causes.append({"type": "FieldManagerConflict", "field": field,
-                                       "message": 'conflict with "%s" using %s: %s' %
-                                       (e.get("manager"), e.get("apiVersion", ""), field)})
-        if causes:
-            raise ApiError(409, "Conflict", "Apply failed with %d conflict%s: %s" %
-                           (len(causes), "s" if len(causes) > 1 else "",
-                            "; ".join(c["message"] for c in causes)),
-                           {"name": old["metadata"]["name"], "group": res.group,
-                            "kind": res.plural, "causes": causes})
+                        causes.append({"reason": "FieldManagerConflict",
+                                       "field": "." + ".".join(p),
+                                       "message": "conflict with " + who(e)})
+        if causes:  # the real server's wording (k8s.io/apiserver fieldmanager)
+            if len(causes) == 1:
+                msg = "Apply failed with 1 conflict: %s: %s" % (causes[0]["message"],
+                                                                causes[0]["field"])
+            else:
+                lines = []
+                for m in sorted({c["message"] for c in causes}):
+                    lines.append(m.replace("conflict with", "conflicts with", 1) + ":")
+                    lines += ["- " + c["field"] for c in causes if c["message"] == m]
+                msg = "Apply failed with %d conflicts: %s" % (len(causes), "\n".join(lines))
+            raise ApiError(409, "Conflict", msg, {"causes": causes})
         return shared
 
     def delete(self, res, ns, name, opts):
@@ -486,6 +490,16 @@ class Writer:
             if (opts or {}).get("propagationPolicy") == "Orphan":
                 self.s.orphan(old["metadata"]["uid"])
             return with_type(res, self.s._remove(res.gr, old))
+
+
+def who(entry):
+    """A managedFields entry as conflict messages name it."""
+    s = '"%s"' % entry.get("manager")
+    if entry.get("subresource"):
+        s += ' with subresource "%s"' % entry["subresource"]
+    if entry.get("operation") == "Update":
+        s += " using %s at %s" % (entry.get("apiVersion", ""), entry.get("time"))
+    return s
 
 
 def ownership(obj):
