@@ -31,7 +31,7 @@ import miniyaml  # noqa: E402
 import protobuf  # noqa: E402
 import table  # noqa: E402
 from store import ApiError, Resource, Store, Typed  # noqa: E402
-from writes import Writer  # noqa: E402
+from writes import Validation, Writer  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 WRITE_VERBS = ("create", "update", "patch", "apply", "delete", "deletecollection")
@@ -109,6 +109,7 @@ class Handler(BaseHTTPRequestHandler):
     server_version = "fakeapi"
     S = None  # the Server, set in main()
     table = False  # does this request want a meta.k8s.io Table?
+    warnings = ()  # Warning headers for the response (route() starts a list per request)
 
     def setup(self):
         self.request.do_handshake()  # in this thread, so a bad client cannot stall accept()
@@ -173,6 +174,11 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         for k, v in (headers or {}).items():
             self.send_header(k, str(v))
+        for text in self.warnings:  # RFC 7234 warn-code 299, as the real server sends them
+            sys.stderr.write("fakeapi: warning: %s %s (%s): %s\n" % (
+                self.command, self.path, self.headers.get("User-Agent", ""), text))
+            self.send_header("Warning", '299 - "%s"' % text.replace("\\", "\\\\")
+                             .replace('"', '\\"'))
         self.end_headers()
         self.wfile.write(data)
         return code
@@ -188,6 +194,7 @@ class Handler(BaseHTTPRequestHandler):
         q = {k: v[-1] for k, v in urllib.parse.parse_qs(url.query, keep_blank_values=True).items()}
         info = {"verb": method.lower(), "resource": "", "sub": ""}
         self._body = self.read_body()
+        self.warnings = []  # sent with the response, also with an error
         try:
             auth = self.headers.get("Authorization", "")
             by_token = auth.startswith("Bearer ") and auth[7:] in self.S.tokens
@@ -335,17 +342,20 @@ class Handler(BaseHTTPRequestHandler):
                 obj = table.table(res, [obj], {"resourceVersion": obj["metadata"][
                     "resourceVersion"]}, self.include)
             return self.send_json(200, obj)
+        fv = Validation(q.get("fieldValidation"))
+        self.warnings = fv.warnings
         if method == "POST" and name is None:
-            return self.send_json(201, w.create(res, ns, self.json_body(), manager))
+            return self.send_json(201, w.create(res, ns, self.json_body(), manager, fv))
         if method == "PUT" and name is not None:
-            return self.send_json(200, w.update(res, ns, name, self.json_body(), manager, sub))
+            return self.send_json(200, w.update(res, ns, name, self.json_body(), manager, sub,
+                                                fv))
         if method == "PATCH" and name is not None:
             ctype = self.headers.get("Content-Type", "")
             is_apply = ctype.startswith("application/apply-patch")
             existed = name_exists(w.s, res, ns, name)
             out = w.patch(res, ns, name, self.body(), ctype,
                           q.get("fieldManager") if is_apply else manager, sub,
-                          q.get("force") in ("true", "1"))
+                          q.get("force") in ("true", "1"), fv)
             return self.send_json(200 if existed or not is_apply else 201, out)
         if method == "DELETE" and name is not None:
             return self.send_json(200, w.delete(res, ns, name, self.json_body()))
@@ -687,7 +697,10 @@ def install_crd(S, doc):
     try:
         S.writer.create(res, None, doc, "fakeapi")
     except ApiError as e:
-        if e.code != 409:
+        if e.code == 422:  # as kubectl apply -f would be refused: say so, serve the rest
+            sys.stderr.write("fakeapi: not serving a CRD the real server refuses: %s\n" %
+                             e.message)
+        elif e.code != 409:
             raise
 
 

@@ -26,6 +26,8 @@ class ApiError(Exception):
     def status(self):
         s = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
              "message": self.message, "reason": self.reason, "code": self.code}
+        if self.reason is None:  # an error the real server does not classify
+            del s["reason"]
         if self.details is not None:
             s["details"] = self.details
         return s
@@ -39,12 +41,13 @@ class Resource:
     """One served resource type (group, version, plural)."""
 
     def __init__(self, group, version, plural, kind, namespaced, short=(), categories=(),
-                 singular=None, status=False, crd=None, columns=None):
+                 singular=None, status=False, crd=None, columns=None, schema=None):
         self.group, self.version, self.plural, self.kind = group, version, plural, kind
         self.namespaced, self.short, self.categories = namespaced, list(short), list(categories)
         self.singular = singular or kind.lower()
         self.status, self.crd = status, crd
         self.columns = columns  # the CRD's additionalPrinterColumns, for Table output
+        self.schema = schema  # the version's openAPIV3Schema (schema.py applies it)
 
     @property
     def api_version(self):
@@ -257,7 +260,8 @@ class Store:
                                    spec.get("scope", "Namespaced") == "Namespaced",
                                    names.get("shortNames", []), names.get("categories", []),
                                    names.get("singular"), "status" in (v.get("subresources") or {}),
-                                   crd["metadata"]["name"], v.get("additionalPrinterColumns")))
+                                   crd["metadata"]["name"], v.get("additionalPrinterColumns"),
+                                   (v.get("schema") or {}).get("openAPIV3Schema")))
         storage = [v["name"] for v in spec.get("versions", []) if v.get("storage")]
         crd["status"] = {
             "acceptedNames": names, "storedVersions": storage,

@@ -16,6 +16,9 @@ import uuid
 HERE = os.path.dirname(os.path.abspath(__file__))
 SLOS = "/apis/burnrate.dev/v1alpha1/namespaces/%s/servicelevelobjectives"
 CMS = "/api/v1/namespaces/%s/configmaps"
+CRDS = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
+NOT_CHECKED = ('<nil>: Invalid value: "null": some validation rules were not checked because '
+               "the object was invalid; correct the existing errors to complete validation")
 
 
 def start(d, *extra):
@@ -77,9 +80,19 @@ def read_events(r, n):
     return out
 
 
+GOOD_SPEC = {"service": "web", "objective": 99.9,
+             "indicator": {"ratio": {"errors": "errors_total", "total": "requests_total"}}}
+
+
 def slo(name, **spec):
+    """An SLO the CRD's schema accepts, with spec fields changed or added."""
+    return partial(name, **dict(GOOD_SPEC, **spec))
+
+
+def partial(name, **spec):
+    """An SLO with only these spec fields (for apply, merged with what is there)."""
     return {"apiVersion": "burnrate.dev/v1alpha1", "kind": "ServiceLevelObjective",
-            "metadata": {"name": name}, "spec": spec or {"objective": 99.9}}
+            "metadata": {"name": name}, "spec": spec}
 
 
 class FakeApiTest(unittest.TestCase):
@@ -267,23 +280,27 @@ class FakeApiTest(unittest.TestCase):
         self.assertEqual(code, 400, "fieldManager is required")
         code, _, st = self.c.req("PATCH", url % "two", slo("ssa", objective=98), ap)
         self.assertEqual((code, st["reason"]), (409, "Conflict"))
-        self.assertEqual(st["details"]["causes"][0]["type"], "FieldManagerConflict")
+        self.assertEqual(st["details"]["causes"][0]["reason"], "FieldManagerConflict")
         self.assertEqual(st["details"]["causes"][0]["field"], ".spec.objective")
         o = self.c.ok("PATCH", url % "two" + "&force=true", slo("ssa", objective=98), ap)
         self.assertEqual((o["spec"]["objective"], o["metadata"]["generation"]), (98, 2))
-        # "one" no longer owns objective; applying without window drops window only.
+        # "one" no longer owns objective, shares service and indicator with "two", owns
+        # window alone: applying only service drops window (and the schema's default
+        # brings it back as 30d).
         yaml_body = b"apiVersion: burnrate.dev/v1alpha1\nkind: ServiceLevelObjective\n" \
-                    b"metadata:\n  name: ssa\nspec:\n  service: web\n"
+                    b"metadata:\n  name: ssa\nspec:\n  service: web\n  window: 7d\n"
         o = self.c.ok("PATCH", url % "one", yaml_body, ap)
-        self.assertEqual(o["spec"], {"objective": 98, "service": "web"})
-        same = self.c.ok("PATCH", url % "one", yaml_body, ap)
+        self.assertEqual(o["spec"]["window"], "7d")
+        o = self.c.ok("PATCH", url % "one", yaml_body.replace(b"  window: 7d\n", b""), ap)
+        self.assertEqual(o["spec"], dict(GOOD_SPEC, objective=98, window="30d"))
+        same = self.c.ok("PATCH", url % "one", yaml_body.replace(b"  window: 7d\n", b""), ap)
         self.assertEqual(same["metadata"]["resourceVersion"], o["metadata"]["resourceVersion"])
         # the same value applied by another manager: shared, no conflict, recorded
-        both = self.c.ok("PATCH", url % "three", slo("ssa", service="web"), ap)
+        both = self.c.ok("PATCH", url % "three", partial("ssa", service="web"), ap)
         self.assertEqual(both["spec"], o["spec"])
         owners = {e["manager"] for e in both["metadata"]["managedFields"]
                   if "f:service" in e["fieldsV1"].get("f:spec", {})}
-        self.assertEqual(owners, {"one", "three"})
+        self.assertEqual(owners, {"one", "two", "three"})
         st = self.c.ok("PATCH", SLOS % ns + "/ssa/status?fieldManager=ctl&force=true",
                        {"apiVersion": "burnrate.dev/v1alpha1", "kind": "ServiceLevelObjective",
                         "metadata": {"name": "ssa"}, "status": {"observedGeneration": 3}}, ap)
@@ -483,7 +500,9 @@ class FakeApiTest(unittest.TestCase):
                "metadata": {"name": "widgets.example.com"},
                "spec": {"group": "example.com", "scope": "Cluster",
                         "names": {"plural": "widgets", "kind": "Widget"},
-                        "versions": [{"name": "v1", "served": True, "storage": True}]}}
+                        "versions": [{"name": "v1", "served": True, "storage": True, "schema": {
+                            "openAPIV3Schema": {"type": "object",
+                                                "x-kubernetes-preserve-unknown-fields": True}}}]}}
         out = self.c.ok("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd)
         self.assertEqual(out["status"]["conditions"][1]["type"], "Established")
         self.c.ok("POST", "/apis/example.com/v1/widgets", {"metadata": {"name": "w"}})
@@ -562,11 +581,182 @@ class FakeApiTest(unittest.TestCase):
         self.assertEqual((o["metadata"]["name"], o["status"]["phase"]), ("pb-ns", "Active"))
 
 
+    # --- schemas: CRD definitions and custom resources, as kube-apiserver v1.26 -----------
+    def crd(self, name, schema, dry=True):
+        body = {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+                "metadata": {"name": name + ".example.com"},
+                "spec": {"group": "example.com", "scope": "Namespaced",
+                         "names": {"plural": name, "kind": name.capitalize()},
+                         "versions": [{"name": "v1", "served": True, "storage": True,
+                                       "schema": {"openAPIV3Schema": schema}}]}}
+        return self.c.req("POST", CRDS + ("?dryRun=All" if dry else ""), body)
+
+    def test_crd_metadata_may_only_have_type(self):
+        ok = {"type": "object", "properties": {"metadata": {"type": "object"}}}
+        self.assertEqual(self.crd("gadgets", ok)[0], 201)
+        named = {"type": "object", "properties": {"metadata": {"type": "object", "properties": {
+            "name": {"type": "string", "maxLength": 20}, "generateName": {"type": "string"}}}}}
+        self.assertEqual(self.crd("gadgets", named)[0], 201, "name and generateName are allowed")
+        for md in ({"type": "object", "description": "the object's metadata"},
+                   {"type": "object", "properties": {"labels": {"type": "object"}}}):
+            code, _, st = self.crd("gadgets", {"type": "object", "properties": {"metadata": md}})
+            self.assertEqual((code, st["reason"]), (422, "Invalid"), md)
+            self.assertEqual(st["message"], 'CustomResourceDefinition.apiextensions.k8s.io '
+                             '"gadgets.example.com" is invalid: spec.validation.openAPIV3Schema'
+                             '.properties[metadata]: Forbidden: must not specify anything other '
+                             'than name and generateName, but metadata is implicitly specified')
+            self.assertEqual(st["details"]["causes"], [{
+                "reason": "FieldValueForbidden",
+                "field": "spec.validation.openAPIV3Schema.properties[metadata]",
+                "message": "Forbidden: must not specify anything other than name and "
+                           "generateName, but metadata is implicitly specified"}])
+        code, _, _ = self.c.req("GET", "/apis/example.com/v1/gadgets")
+        self.assertEqual(code, 404, "a refused CRD serves nothing")
+
+    def test_crd_must_be_structural(self):
+        path = "spec.validation.openAPIV3Schema"
+        for schema, want in [
+                ({"type": "object", "properties": {"spec": {"type": "object", "properties": {
+                    "a": {"description": "no type"}}}}},
+                 path + ".properties[spec].properties[a].type: Required value: must not be "
+                 "empty for specified object fields"),
+                ({"type": "object", "properties": {"l": {"type": "array"}}},
+                 path + ".properties[l].items: Required value: must be specified"),
+                ({"type": "string"}, path + '.type: Invalid value: "string": must be object '
+                 "at the root")]:
+            code, _, st = self.crd("gizmos", schema)
+            self.assertEqual(code, 422, schema)
+            self.assertEqual(st["message"], 'CustomResourceDefinition.apiextensions.k8s.io '
+                             '"gizmos.example.com" is invalid: ' + want)
+        code, _, st = self.crd("gizmos", None)
+        self.assertIn("spec.versions[0].schema.openAPIV3Schema: Required value: schemas are "
+                      "required", st["message"])
+
+    def test_custom_resources_are_validated(self):
+        ns = self.ns()
+        cases = [
+            ({"objective": 150}, "spec.objective: Invalid value: 150: spec.objective in body "
+             "should be less than 100"),
+            ({"objective": 0}, "spec.objective: Invalid value: 0: spec.objective in body "
+             "should be greater than 0"),
+            ({"service": ""}, 'spec.service: Invalid value: "": spec.service in body should be '
+             "at least 1 chars long"),
+            ({"window": "abc"}, 'spec.window: Invalid value: "abc": spec.window in body should '
+             "match '^([0-9]+[wdhms])+$'"),
+            ({"alerting": {"windows": [{"severity": "pager", "long": "1h", "short": "5m",
+                                        "burnRate": 1}]}},
+             'spec.alerting.windows[0].severity: Unsupported value: "pager": supported values: '
+             '"page", "ticket"'),
+            ({"objective": "high"}, 'spec.objective: Invalid value: "string": spec.objective in '
+             'body must be of type number: "string"'),
+            ({"indicator": {}}, 'spec.indicator: Invalid value: "object": exactly one of ratio, '
+             "latency or raw must be set"),
+        ]
+        for spec, want in cases:
+            code, _, st = self.c.req("POST", SLOS % ns, slo("v", **spec))
+            self.assertEqual((code, st["reason"]), (422, "Invalid"), spec)
+            prefix = 'ServiceLevelObjective.burnrate.dev "v" is invalid: '
+            self.assertIn(st["message"], (prefix + want,  # a type error stops CEL rules too:
+                                          prefix + "[%s, %s]" % (want, NOT_CHECKED)), spec)
+            field, body = want.split(": ", 1)
+            self.assertEqual(st["details"]["causes"][0]["field"], field)
+            self.assertEqual(st["details"]["causes"][0]["message"], body)
+        # Required and size errors stop the CEL rules, and the server says so.
+        rows = [{"severity": "page", "long": "1h", "short": "5m", "burnRate": 1}] * 17
+        code, _, st = self.c.req("POST", SLOS % ns, slo("v", alerting={"windows": rows}))
+        self.assertEqual([(c["field"], c["reason"]) for c in st["details"]["causes"]],
+                         [("spec.alerting.windows", "FieldValueTooMany"),
+                          ("<nil>", "FieldValueInvalid")])
+        self.assertIn("Too many: 17: must have at most 16 items", st["message"])
+        code, _, st = self.c.req("POST", SLOS % ns, slo("v", description="d" * 1025))
+        self.assertEqual(st["details"]["causes"][0], {
+            "reason": "FieldValueTooLong", "message": "Too long: may not be longer than 1024",
+            "field": "spec.description"})
+        body = slo("v")
+        del body["spec"]["service"]
+        code, _, st = self.c.req("POST", SLOS % ns, body)
+        self.assertEqual(st["details"]["causes"][0], {
+            "reason": "FieldValueRequired", "message": "Required value", "field": "spec.service"})
+        self.assertEqual(st["message"], 'ServiceLevelObjective.burnrate.dev "v" is invalid: '
+                         "[spec.service: Required value, %s]" % NOT_CHECKED)
+        self.assertEqual(self.c.ok("GET", SLOS % ns)["items"], [], "nothing was stored")
+
+    def test_every_write_is_validated(self):
+        ns = self.ns()
+        url = SLOS % ns + "/w"
+        good = self.c.ok("POST", SLOS % ns, slo("w"))
+        bad = dict(good, spec=dict(good["spec"], objective=150))
+        ap = "application/apply-patch+yaml"
+        for method, path, body, ctype in [
+                ("PUT", url, bad, "application/json"),
+                ("PATCH", url, {"spec": {"objective": 150}}, "application/merge-patch+json"),
+                ("PATCH", url, [{"op": "replace", "path": "/spec/objective", "value": 150}],
+                 "application/json-patch+json"),
+                ("PATCH", url + "?fieldManager=m&force=true", slo("w", objective=150), ap)]:
+            code, _, st = self.c.req(method, path, body, ctype)
+            self.assertEqual((code, st["details"]["causes"][0]["field"]), (422, "spec.objective"),
+                             (method, ctype))
+        for body, ctype in [({"status": {"observedGeneration": "one"}},
+                             "application/merge-patch+json"),
+                            (dict(good, status={"observedGeneration": "one"}), "application/json")]:
+            code, _, st = self.c.req("PATCH" if "merge" in ctype else "PUT", url + "/status", body,
+                                     ctype)
+            self.assertEqual((code, st["details"]["causes"][0]["field"]),
+                             (422, "status.observedGeneration"))
+        cond = {"type": "Ready", "status": "True", "reason": "R", "message": "",
+                "lastTransitionTime": "yesterday"}
+        code, _, st = self.c.req("PATCH", url + "/status", {"status": {"conditions": [cond]}},
+                                 "application/merge-patch+json")
+        self.assertEqual(st["details"]["causes"][0]["message"], (
+            'Invalid value: "yesterday": status.conditions[0].lastTransitionTime in body must be '
+            'of type date-time: "yesterday"'))
+        cond["lastTransitionTime"] = "2026-01-01T00:00:00Z"
+        code, _, st = self.c.req("PATCH", url + "/status", {"status": {"conditions": [cond] * 2}},
+                                 "application/merge-patch+json")
+        self.assertEqual(st["details"]["causes"], [{  # x-kubernetes-list-type: map, key type
+            "reason": "FieldValueDuplicate", "field": "status.conditions[1]",
+            "message": 'Duplicate value: map[string]interface {}{"type":"Ready"}'}])
+        code, _, st = self.c.req("PATCH", url, {"spec": {"objective": 99}},
+                                 "application/strategic-merge-patch+json")
+        self.assertEqual((code, st["reason"]), (415, "UnsupportedMediaType"))
+        self.assertEqual(self.c.ok("GET", url)["metadata"]["resourceVersion"],
+                         good["metadata"]["resourceVersion"], "nothing was written")
+
+    def test_unknown_fields_and_defaults(self):
+        ns = self.ns()
+        body = slo("p", foo=1)
+        body["metadata"]["bar"] = 2
+        code, headers, o = self.c.req("POST", SLOS % ns, body)  # no fieldValidation: Warn
+        self.assertEqual(code, 201)
+        self.assertEqual(headers.get_all("Warning"), ['299 - "unknown field \\"metadata.bar\\""',
+                                                      '299 - "unknown field \\"spec.foo\\""'])
+        self.assertNotIn("foo", o["spec"])
+        self.assertEqual(o["spec"]["window"], "30d", "the schema's default")
+        code, headers, o = self.c.req("PUT", SLOS % ns + "/p?fieldValidation=Ignore",
+                                      dict(o, spec=dict(o["spec"], foo=1)))
+        self.assertEqual((code, headers.get_all("Warning"), "foo" in o["spec"]),
+                         (200, None, False))
+        code, _, st = self.c.req("POST", SLOS % ns + "?fieldValidation=Strict", slo("q", foo=1))
+        self.assertEqual((code, st["reason"], st["message"]), (400, "BadRequest", (
+            'ServiceLevelObjective in version "v1alpha1" cannot be handled as a '
+            'ServiceLevelObjective: strict decoding error: unknown field "spec.foo"')))
+        code, _, st = self.c.req("PATCH", SLOS % ns + "/p?fieldValidation=Strict",
+                                 {"spec": {"foo": 1}}, "application/merge-patch+json")
+        self.assertEqual((code, st["details"]["causes"][0]["field"]), (422, "patch"))
+        self.assertTrue(st["message"].endswith('strict decoding error: unknown field "spec.foo"'))
+        # Server-side apply's typed conversion refuses it whatever fieldValidation says.
+        code, _, st = self.c.req("PATCH", SLOS % ns + "/p?fieldManager=m&fieldValidation=Ignore",
+                                 slo("p", foo=1), "application/apply-patch+yaml")
+        self.assertEqual((code, st["message"]), (500, (
+            "failed to create typed patch object (/p; burnrate.dev/v1alpha1, "
+            "Kind=ServiceLevelObjective): .spec.foo: field not declared in schema")))
+
     def test_table_for_kubectl_get(self):
         ns = self.ns()
         self.c.ok("POST", SLOS % ns, slo("tbl", objective=99.5, window="28d"))
+        cond = {"lastTransitionTime": "2026-01-01T00:00:00Z", "reason": "R", "message": ""}
         self.c.ok("PATCH", SLOS % ns + "/tbl/status", {"status": {"conditions": [
-            {"type": "Other", "status": "False"}, {"type": "Ready", "status": "True"}]}},
+            dict(cond, type="Other", status="False"), dict(cond, type="Ready", status="True")]}},
             "application/merge-patch+json")
         conn = self.c.conn()
         conn.request("GET", SLOS % ns, headers={
@@ -582,6 +772,36 @@ class FakeApiTest(unittest.TestCase):
                          ("tbl", 99.5, "28d", "True"))
         self.assertRegex(row["Age"], r"^\d+s$")
         self.assertEqual(t["rows"][0]["object"]["metadata"]["name"], "tbl")
+
+
+class SchemaUnitTest(unittest.TestCase):
+    """schema.py and cel.py without a server."""
+
+    def test_go_number_formatting(self):
+        import schema
+        self.assertEqual([schema.go_float(f) for f in (100.0, 0.5, -1e-07, 1e21, 150.5)],
+                         ["100", "0.5", "-1e-07", "1e+21", "150.5"])
+
+    def test_cel_subset(self):
+        import cel
+        one = "[has(self.ratio), has(self.latency), has(self.raw)].filter(x, x).size() == 1"
+        self.assertEqual([cel.evaluate(one, v) for v in ({"ratio": {}}, {}, {"ratio": 1,
+                                                                          "raw": 2})],
+                         [True, False, False])
+        self.assertTrue(cel.evaluate("has(self.a) != has(self.b)", {"a": 1}))
+        self.assertIsNone(cel.evaluate("self.x.matches('a')", {"x": "a"}), "not evaluated")
+        self.assertIsNone(cel.evaluate("self == oldSelf", 1), "transition rules are not")
+
+    def test_shipped_crds_are_structural(self):
+        import miniyaml
+        import schema
+        root = os.path.join(HERE, "..", "..")
+        for path in [os.path.join(root, "crds", "servicelevelobjectives.yaml"),
+                     os.path.join(HERE, "crds", "prometheusrules.crd.yaml")]:
+            with open(path) as fh:
+                for doc in miniyaml.load_all(fh.read()):
+                    if isinstance(doc, dict):
+                        self.assertEqual([str(e) for e in schema.check_crd(doc)], [], path)
 
 
 class TokenRotationTest(unittest.TestCase):

@@ -10,9 +10,20 @@ import copy
 import json
 
 import miniyaml
+import schema
 from store import ApiError, key_of, new_uid, not_found, now, with_type
 
 TOP_SKIP = ("apiVersion", "kind", "metadata")
+CRDS = ("apiextensions.k8s.io", "customresourcedefinitions")
+
+
+class Validation:
+    """A write's fieldValidation directive (Ignore, Warn, Strict; the server's default is
+    Warn) and the warnings it collects for the response's Warning headers."""
+
+    def __init__(self, directive=None):
+        self.directive = directive or "Warn"
+        self.warnings = []
 
 
 def spec_of(obj):
@@ -145,6 +156,10 @@ class Writer:
     def _check_body(self, res, ns, name, body):
         if not isinstance(body, dict):
             raise ApiError(400, "BadRequest", "the body of the request must be an object")
+        if res.crd and body.get("kind") not in (None, res.kind):  # customResourceValidator
+            raise schema.invalid(str(body["kind"]), res.group, name or (
+                body.get("metadata") or {}).get("name", ""), [schema.FieldError(
+                    "FieldValueInvalid", "kind", body["kind"], "must be " + res.kind)])
         if body.get("kind") not in (None, res.kind):
             raise ApiError(400, "BadRequest", "kind %s does not match %s" %
                            (body.get("kind"), res.kind))
@@ -165,6 +180,44 @@ class Writer:
                                {"name": ns, "kind": "namespaces"})
         else:
             md.pop("namespace", None)
+
+    def _decode(self, res, obj, fv, verb, patched=None, defaults=True):
+        """What decoding a custom resource does (schema.py): unknown fields are pruned (an
+        error under fieldValidation=Strict, a warning under Warn), nulls dropped, defaults
+        filled in."""
+        s = res.schema if res.crd else None
+        if not isinstance(s, dict) or s.get("x-kubernetes-preserve-unknown-fields"):
+            return
+        unknown = schema.prune(obj, s)
+        schema.go_numbers(obj)
+        fv = fv or Validation()
+        if unknown and fv.directive == "Strict":
+            raise schema.strict_error(res.kind, res.version, verb, unknown, patched)
+        if unknown and fv.directive == "Warn":
+            fv.warnings += ['unknown field "%s"' % p for p in unknown]
+        if defaults:
+            self._defaults(res, obj)
+
+    def _defaults(self, res, obj):
+        s = res.schema if res.crd else None
+        if isinstance(s, dict) and not s.get("x-kubernetes-preserve-unknown-fields"):
+            schema.drop_nulls(obj, s)
+            schema.default(obj, s)
+
+    def _validate(self, res, obj):
+        """422 for a CRD whose schema is not structural, or a custom resource its schema
+        refuses."""
+        name = obj["metadata"].get("name", "")
+        if res.gr == CRDS:
+            errs = schema.check_crd(obj)
+            if errs:
+                raise schema.invalid("CustomResourceDefinition", "apiextensions.k8s.io", name,
+                                     errs)
+        elif res.crd and isinstance(res.schema, dict) \
+                and not res.schema.get("x-kubernetes-preserve-unknown-fields"):
+            errs = schema.check(obj, res.schema)
+            if errs:
+                raise schema.invalid(res.kind, res.group, name, errs)
 
     def _existing(self, res, ns, name):
         return self.s.objects[res.gr].get(((ns or "") if res.namespaced else "", name))
@@ -221,6 +274,7 @@ class Writer:
         md["resourceVersion"] = omd["resourceVersion"]
         if spec_of(new) != spec_of(old):
             md["generation"] = omd.get("generation", 0) + 1
+        self._validate(res, new)
         if strip_mf(new) == strip_mf(old):
             return with_type(res, old)  # a no-op write does not bump resourceVersion
         if changed_paths is None:
@@ -235,25 +289,27 @@ class Writer:
         return self.s.put(res, new, "MODIFIED")
 
     # --- verbs -------------------------------------------------------------
-    def create(self, res, ns, body, manager):
+    def create(self, res, ns, body, manager, fv=None):
         with self.s.lock:
             self._check_body(res, ns, None, body)
+            self._decode(res, body, fv, "create")
             md = body["metadata"]
             if not md.get("name"):
                 if not md.get("generateName"):
                     raise ApiError(422, "Invalid", "name or generateName is required",
-                                   {"causes": [{"type": "FieldValueRequired",
+                                   {"causes": [{"reason": "FieldValueRequired",
                                                 "field": "metadata.name"}]})
                 md["name"] = md["generateName"] + new_uid()[:5]
             if md.get("resourceVersion"):
                 raise ApiError(400, "BadRequest",
                                "resourceVersion should not be set on objects to be created")
+            obj = self._new_object(res, body)
+            self._validate(res, obj)  # before the name is looked up, as the real server does
             if self._existing(res, ns, md["name"]) is not None:
                 what = res.plural + ("." + res.group if res.group else "")
                 raise ApiError(409, "AlreadyExists", '%s "%s" already exists' %
                                (what, md["name"]), {"name": md["name"], "group": res.group,
                                                     "kind": res.plural})
-            obj = self._new_object(res, body)
             if manager:
                 self._track(obj, manager, "Update", "", field_paths(obj, "main"), True)
             return self.s.put(res, obj, "ADDED")
@@ -271,9 +327,10 @@ class Writer:
         md["managedFields"] = []
         return obj
 
-    def update(self, res, ns, name, body, manager, subresource=""):
+    def update(self, res, ns, name, body, manager, subresource="", fv=None):
         with self.s.lock:
             self._check_body(res, ns, name, body)
+            self._decode(res, body, fv, "update")
             old = self._existing(res, ns, name)
             if old is None:
                 raise not_found(res, name)
@@ -283,7 +340,7 @@ class Writer:
                                "Invalid value: 0x0: must be specified for an update" %
                                (res.plural, res.group, name),
                                {"name": name, "group": res.group, "kind": res.kind, "causes": [
-                                   {"type": "FieldValueInvalid",
+                                   {"reason": "FieldValueInvalid",
                                     "field": "metadata.resourceVersion"}]})
             if rv and rv != old["metadata"]["resourceVersion"]:
                 raise conflict(res, name)
@@ -291,9 +348,9 @@ class Writer:
             new["apiVersion"], new["kind"] = res.api_version, res.kind
             return self._commit(res, old, new, manager, subresource)
 
-    def patch(self, res, ns, name, raw, ctype, manager, subresource="", force=False):
+    def patch(self, res, ns, name, raw, ctype, manager, subresource="", force=False, fv=None):
         if ctype.startswith("application/apply-patch"):
-            return self.apply(res, ns, name, raw, manager, subresource, force)
+            return self.apply(res, ns, name, raw, manager, subresource, force, fv)
         try:
             patch = json.loads(raw or b"null")
         except ValueError as e:
@@ -310,6 +367,11 @@ class Writer:
                     new = json_patch(current, patch)
                 except (KeyError, IndexError, ValueError, TypeError) as e:
                     raise ApiError(422, "Invalid", "JSON patch failed: %r" % e)
+            elif ctype.startswith("application/strategic-merge-patch+json") and res.crd:
+                raise ApiError(415, "UnsupportedMediaType", "the body of the request was in an "
+                               "unknown format - accepted media types include: "
+                               "application/json-patch+json, application/merge-patch+json, "
+                               "application/apply-patch+yaml")
             elif ctype.startswith(("application/merge-patch+json",
                                    "application/strategic-merge-patch+json")):
                 if not isinstance(patch, dict):
@@ -319,12 +381,13 @@ class Writer:
                 raise ApiError(415, "UnsupportedMediaType",
                                "the body of the request was in an unknown format: " + ctype)
             self._check_body(res, ns, name, new)
+            self._decode(res, new, fv, "patch", copy.deepcopy(new))
             rv = new["metadata"].get("resourceVersion")
             if rv and rv != old["metadata"]["resourceVersion"]:
                 raise conflict(res, name)
             return self._commit(res, old, new, manager, subresource)
 
-    def apply(self, res, ns, name, raw, manager, subresource, force):
+    def apply(self, res, ns, name, raw, manager, subresource, force, fv=None):
         if not manager:
             raise ApiError(400, "BadRequest", 'PatchOptions.meta.k8s.io "" is invalid: '
                            "fieldManager: Required value: is required for apply patch")
@@ -333,7 +396,15 @@ class Writer:
         except (ValueError, UnicodeDecodeError) as e:
             raise ApiError(400, "BadRequest", "error decoding YAML: %s" % e)
         with self.s.lock:
+            typed = isinstance(res.schema, dict) and res.crd \
+                and not res.schema.get("x-kubernetes-preserve-unknown-fields")
+            if typed and isinstance(body, dict):
+                errors = schema.typed_errors(body, res.schema)
+                if errors:
+                    md = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
+                    raise schema.apply_error(res, name, md.get("namespace", ""), errors)
             self._check_body(res, ns, name, body)
+            self._decode(res, body, fv, "apply", defaults=False)  # defaults go to the result
             body["metadata"]["name"] = name
             for k in ("apiVersion", "kind"):
                 if not body.get(k):
@@ -345,6 +416,8 @@ class Writer:
                 if subresource:
                     raise not_found(res, name)
                 obj = self._new_object(res, body)
+                self._defaults(res, obj)
+                self._validate(res, obj)
                 self._track(obj, manager, "Apply", "", applied, True)
                 return self.s.put(res, obj, "ADDED")
             new = copy.deepcopy(old)
@@ -362,6 +435,7 @@ class Writer:
                     del_path(new, p)
             for p in applied:
                 set_path(new, p, get_path(body, p))
+            self._defaults(res, new)
             self._track(new, manager, "Apply", subresource, applied, True, shared)
             if strip_mf(new) == strip_mf(old):
                 if ownership(new) == ownership(old):
@@ -382,16 +456,20 @@ class Writer:
                     if get_path(old, p) == get_path(body, p) and f == p:
                         shared.add(f)
                     elif not force:
-                        field = "." + ".".join(p)
-                        causes.append({"type": "FieldManagerConflict", "field": field,
-                                       "message": 'conflict with "%s" using %s: %s' %
-                                       (e.get("manager"), e.get("apiVersion", ""), field)})
-        if causes:
-            raise ApiError(409, "Conflict", "Apply failed with %d conflict%s: %s" %
-                           (len(causes), "s" if len(causes) > 1 else "",
-                            "; ".join(c["message"] for c in causes)),
-                           {"name": old["metadata"]["name"], "group": res.group,
-                            "kind": res.plural, "causes": causes})
+                        causes.append({"reason": "FieldManagerConflict",
+                                       "field": "." + ".".join(p),
+                                       "message": "conflict with " + who(e)})
+        if causes:  # the real server's wording (k8s.io/apiserver fieldmanager)
+            if len(causes) == 1:
+                msg = "Apply failed with 1 conflict: %s: %s" % (causes[0]["message"],
+                                                                causes[0]["field"])
+            else:
+                lines = []
+                for m in sorted({c["message"] for c in causes}):
+                    lines.append(m.replace("conflict with", "conflicts with", 1) + ":")
+                    lines += ["- " + c["field"] for c in causes if c["message"] == m]
+                msg = "Apply failed with %d conflicts: %s" % (len(causes), "\n".join(lines))
+            raise ApiError(409, "Conflict", msg, {"causes": causes})
         return shared
 
     def delete(self, res, ns, name, opts):
@@ -412,6 +490,16 @@ class Writer:
             if (opts or {}).get("propagationPolicy") == "Orphan":
                 self.s.orphan(old["metadata"]["uid"])
             return with_type(res, self.s._remove(res.gr, old))
+
+
+def who(entry):
+    """A managedFields entry as conflict messages name it."""
+    s = '"%s"' % entry.get("manager")
+    if entry.get("subresource"):
+        s += ' with subresource "%s"' % entry["subresource"]
+    if entry.get("operation") == "Update":
+        s += " using %s at %s" % (entry.get("apiVersion", ""), entry.get("time"))
+    return s
 
 
 def ownership(obj):
