@@ -13,7 +13,7 @@ ctl_cleanup() {
 	for p in "${CTL_PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
 	# a server or proxy restarted by ctl_restart_fakeapi is ours, not run.sh's
 	[ -z "${CTL_OWN_FAKEAPI:-}" ] || kill -TERM "$FAKEAPI_PID" 2>/dev/null
-	[ -z "${PROXY_PID:-}" ] || kill -TERM "$PROXY_PID" 2>/dev/null
+	[ -z "${CTL_OWN_PROXY:-}" ] || kill -TERM "$PROXY_PID" 2>/dev/null
 	rm -rf "$CTL_DIR"
 }
 trap ctl_cleanup EXIT
@@ -30,7 +30,8 @@ ctl_restart_fakeapi() {
 		CTL_OWN_FAKEAPI=1
 	fi
 	sleep 2
-	start_faultproxy --port "$PROXY_PORT"
+	start_faultproxy --port "$PROXY_PORT" || return 1
+	CTL_OWN_PROXY=1
 }
 
 ctl_binary() {

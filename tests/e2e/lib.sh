@@ -156,8 +156,10 @@ make_namespace() {
 cleanup_namespaces() {
 	local ns
 	[ -f "$E2E_NS_FILE" ] || return 0
+	# straight to the server: the fault proxy may be gone (or faulty) by now
 	for ns in $(cat "$E2E_NS_FILE"); do
-		kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1
+		KUBECONFIG=${UPSTREAM_KUBECONFIG:-$KUBECONFIG} kubectl delete namespace "$ns" --wait=false >/dev/null ||
+			echo "could not delete namespace $ns" >&2
 	done
 	rm -f "$E2E_NS_FILE"
 }

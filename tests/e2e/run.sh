@@ -85,7 +85,8 @@ fi
 run_one() {
 	local script=$1 log=$2
 	(
-		trap 'cleanup_namespaces; stop_faultproxy; [ "$E2E_MODE" != fake ] || stop_fakeapi' EXIT
+		trap 'cat "$E2E_NS_FILE" >>"$workdir/namespaces" 2>/dev/null; cleanup_namespaces; stop_faultproxy
+			[ "$E2E_MODE" != fake ] || stop_fakeapi' EXIT
 		if [ "$E2E_MODE" = fake ]; then
 			unset KUBECONFIG FAKEAPI_DIR FAKEAPI_PORT FAKEAPI_PID
 			start_fakeapi --bare --crd "$BURNRATE_SOURCE_DIR/tests/fakeapi/crds/prometheusrules.crd.yaml" || exit 1
@@ -117,6 +118,13 @@ for s in "${scripts[@]}"; do
 		;;
 	esac
 done
+# A real cluster is left as it was found: every namespace the scripts made is gone.
+ns_left() { for ns in $(cat "$workdir/namespaces" 2>/dev/null); do kubectl get namespace "$ns" -o name 2>/dev/null; done; }
+none_left() { [ -z "$(ns_left)" ]; }
+if [ "$E2E_MODE" = cluster ] && ! wait_for 120 none_left; then
+	failed+=("namespaces left behind: $(ns_left | tr '\n' ' ')")
+	echo "FAIL: namespaces left behind: $(ns_left | tr '\n' ' ')"
+fi
 rm -rf "$workdir"
 echo "e2e ($E2E_MODE): $pass passed, $skip skipped, ${#failed[@]} failed"
 [ ${#failed[@]} -eq 0 ] && [ "$skip" -eq 0 ] || exit 1
