@@ -315,7 +315,6 @@ def main(argv):
     args = parse_args(argv)
     os.makedirs(args.dir, exist_ok=True)
     S = Proxy(args, Upstream(args.upstream, args.dir))
-    S.state = None
     S.token = fakeapi.ensure_token(args.dir)
     fakeapi.ensure_certs(args.dir)
     Handler.S = S
