@@ -150,8 +150,10 @@ static void parse_map(struct br_slo_ctx *c, const json_t *alerting, const char *
 	qsort(out->items, out->count, sizeof(*out->items), by_name);
 }
 
+/* on_by_default: whether the severity is on when spec.alerting does not
+ * mention it (the preset's pages_by_default for page). */
 static void parse_route(struct br_slo_ctx *c, const json_t *alerting,
-			enum br_severity sev, struct br_route *out)
+			enum br_severity sev, int on_by_default, struct br_route *out)
 {
 	static const char *const fields[] = {"receiver", "severity", "disabled", NULL};
 	static const char *const defaults[] = {"critical", "warning"};
@@ -168,6 +170,8 @@ static void parse_route(struct br_slo_ctx *c, const json_t *alerting,
 		out->severity = br_slo_label_value(c, route, path, "severity");
 		v = br_slo_member(c, route, path, "disabled", BR_T_BOOL, 0);
 		out->disabled = v && json_is_true(v);
+	} else {
+		out->disabled = !on_by_default;
 	}
 	/* an invalid severity has its problem: no default hides it */
 	if (!out->severity && !(route && br_slo_present(route, "severity"))) {
@@ -382,15 +386,40 @@ static void resolve_windows(struct br_slo_ctx *c, const json_t *alerting,
 		parse_windows(c, list, out, objective_ok);
 		return;
 	}
-	out->windows = calloc(4, sizeof(*out->windows));
+	out->windows = calloc(out->preset->count, sizeof(*out->windows));
 	if (!out->windows) {
 		c->nomem = 1;
 		return;
 	}
-	out->window_count = 4;
-	br_slo_default_windows(out->window_s, out->windows);
-	for (size_t i = 0; i < 4; i++)
+	out->window_count = out->preset->count;
+	br_slo_preset_windows(out->preset, out->window_s, out->windows);
+	for (size_t i = 0; i < out->window_count; i++)
 		check_row(c, spec, "spec.window", &out->windows[i], out, 1, objective_ok);
+}
+
+/* spec.alerting.preset; the default preset when absent or invalid. */
+static void parse_preset(struct br_slo_ctx *c, const json_t *alerting, struct br_slo *out)
+{
+	const json_t *v = NULL;
+	size_t n;
+	const struct br_slo_preset *all = br_slo_presets(&n);
+	struct br_buf names;
+
+	out->preset = &all[0];
+	if (alerting)
+		v = br_slo_member(c, alerting, "spec.alerting", "preset", BR_T_STRING, 0);
+	if (!v)
+		return;
+	out->preset = br_slo_preset_find(json_string_value(v));
+	if (out->preset)
+		return;
+	out->preset = &all[0];
+	br_buf_init(&names, BR_BUF_MAX_DEFAULT);
+	for (size_t i = 0; i < n; i++)
+		br_buf_addf(&names, "%s%s", i ? ", " : "", all[i].name);
+	br_slo_problem(c, v, "spec.alerting.preset", "unknown preset \"%.100s\" (one of: %s)",
+		       json_string_value(v), names.data ? br_buf_str(&names) : "?");
+	br_buf_release(&names);
 }
 
 void br_slo_parse_alerting(struct br_slo_ctx *c, const json_t *alerting,
@@ -398,7 +427,7 @@ void br_slo_parse_alerting(struct br_slo_ctx *c, const json_t *alerting,
 			   int objective_ok)
 {
 	static const char *const fields[] = {"name", "labels", "annotations", "page",
-					     "ticket", "windows", NULL};
+					     "ticket", "windows", "preset", "offPeak", NULL};
 
 	if (alerting) {
 		br_slo_check_fields(c, alerting, "spec.alerting", fields);
@@ -410,7 +439,9 @@ void br_slo_parse_alerting(struct br_slo_ctx *c, const json_t *alerting,
 		if (!out->alert_name)
 			c->nomem = 1;
 	}
-	parse_route(c, alerting, BR_SEVERITY_PAGE, &out->page);
-	parse_route(c, alerting, BR_SEVERITY_TICKET, &out->ticket);
+	parse_preset(c, alerting, out);
+	parse_route(c, alerting, BR_SEVERITY_PAGE, out->preset->pages_by_default, &out->page);
+	parse_route(c, alerting, BR_SEVERITY_TICKET, 1, &out->ticket);
 	resolve_windows(c, alerting, spec, out, window_ok, objective_ok);
+	br_slo_parse_off_peak(c, alerting, out);
 }

@@ -77,6 +77,12 @@ void br_slo_parse_alerting(struct br_slo_ctx *c, const json_t *alerting,
 			   const json_t *spec, struct br_slo *out, int window_ok,
 			   int objective_ok);
 
+/* Parses spec.alerting.offPeak (alerting may be NULL) and marks the rows it
+ * mutes in out->windows, which must be resolved first (none when the table
+ * could not be). */
+void br_slo_parse_off_peak(struct br_slo_ctx *c, const json_t *alerting,
+			   struct br_slo *out);
+
 void br_slo_labels_release(struct br_labels *l);
 /* f = b/100 * window / long, and its inverse. */
 double br_slo_burn_rate(double budget_percent, long long window_s, long long long_s);

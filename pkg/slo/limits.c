@@ -38,6 +38,10 @@ static const struct br_slo_limit limits[] = {
 	{"spec.alerting.ticket.severity", LABEL_VALUE_MAX},
 	{"spec.alerting.windows[].long", DURATION_MAX},
 	{"spec.alerting.windows[].short", DURATION_MAX},
+	{"spec.alerting.offPeak.from", 5},
+	{"spec.alerting.offPeak.to", 5},
+	{"spec.alerting.offPeak.utcOffset", 6},
+	{"spec.alerting.offPeak.rows[]", DURATION_MAX},
 };
 
 #define LIMIT_COUNT (sizeof(limits) / sizeof(limits[0]))

@@ -321,27 +321,49 @@ static int parse_window(struct br_slo_ctx *c, const json_t *spec, struct br_slo 
 	return 1;
 }
 
+/* A guard that counts events cannot work on a raw error ratio. */
+static int countable(struct br_slo_ctx *c, const json_t *v, const char *field,
+		     const struct br_slo *out)
+{
+	if (out->indicator != BR_INDICATOR_RAW)
+		return 1;
+	br_slo_problem(c, v, field, "cannot be used with a raw indicator: burnrate cannot "
+		       "count the events of a raw error ratio");
+	return 0;
+}
+
 static void parse_traffic(struct br_slo_ctx *c, const json_t *spec, struct br_slo *out)
 {
-	static const char *const fields[] = {"minEvents", NULL};
+	static const char *const fields[] = {"minEvents", "confidence",
+					     "expectedEventsPerDay", NULL};
 	const json_t *traffic = br_slo_member(c, spec, "spec", "traffic", BR_T_OBJECT, 0);
 	const json_t *v;
+	double d;
 
 	if (!traffic)
 		return;
 	br_slo_check_fields(c, traffic, "spec.traffic", fields);
 	v = br_slo_member(c, traffic, "spec.traffic", "minEvents", BR_T_INT, 0);
-	if (!v)
-		return;
-	if (json_integer_value(v) < 0)
+	if (v && json_integer_value(v) < 0)
 		br_slo_problem(c, v, "spec.traffic.minEvents",
 			       "must be 0 or more, got %" JSON_INTEGER_FORMAT, json_integer_value(v));
-	else if (out->indicator == BR_INDICATOR_RAW)
-		br_slo_problem(c, v, "spec.traffic.minEvents",
-			       "cannot be used with a raw indicator: burnrate cannot count "
-			       "the events of a raw error ratio");
-	else
+	else if (v && countable(c, v, "spec.traffic.minEvents", out))
 		out->min_events = json_integer_value(v);
+	v = br_slo_member(c, traffic, "spec.traffic", "confidence", BR_T_NUMBER, 0);
+	d = v ? json_number_value(v) : 0;
+	if (v && !(d > 50 && d < 100))
+		br_slo_problem(c, v, "spec.traffic.confidence",
+			       "must be a percentage greater than 50 and less than 100 "
+			       "(e.g. 95), got %g", d);
+	else if (v && countable(c, v, "spec.traffic.confidence", out))
+		out->confidence = d;
+	v = br_slo_member(c, traffic, "spec.traffic", "expectedEventsPerDay", BR_T_NUMBER, 0);
+	d = v ? json_number_value(v) : 0;
+	if (v && !(d > 0 && isfinite(d)))
+		br_slo_problem(c, v, "spec.traffic.expectedEventsPerDay",
+			       "must be a number of events greater than 0, got %g", d);
+	else if (v)
+		out->expected_events_per_day = d;
 }
 
 /* Parses selector field key of obj into sel. Returns 1 when it was given. */

@@ -140,7 +140,51 @@ struct br_alert_window {
 	double burn_rate;       /* f: error ratio threshold is f * error budget */
 	double budget_percent;  /* b in percent: share of the whole-window budget
 				   spent when it fires, = f * long / window * 100 */
+	int off_peak_muted;     /* 1: this row never fires off-peak
+				   (spec.alerting.offPeak) */
 };
+
+/* A named alert table (spec.alerting.preset), as data: the rows for a 30d
+ * window, which br_slo_preset_windows() scales to other windows as it does
+ * the workbook's. The one place presets are defined: explain prints them and
+ * the CRD's description of spec.alerting.preset repeats them
+ * (tests/cli/crd.test.sh compares). */
+#define BR_SLO_PRESET_MAX_ROWS 4
+struct br_slo_preset {
+	const char *name;
+	const char *summary;        /* one sentence for explain and the CRD */
+	int pages_by_default;       /* 0: page alerts are off unless
+				       spec.alerting.page is given without
+				       disabled: true */
+	size_t count;
+	struct br_alert_window rows[BR_SLO_PRESET_MAX_ROWS]; /* at 30d */
+};
+
+/* Every preset, the default ("workbook") first. Sets *count; static data.
+ * Can't fail. */
+const struct br_slo_preset *br_slo_presets(size_t *count);
+/* The preset of that name, or NULL. Can't fail. */
+const struct br_slo_preset *br_slo_preset_find(const char *name);
+/* Writes the preset's table for a window to rows (preset->count rows):
+ * exactly the preset's at 30d; for other windows long = long30d * window /
+ * 30d (whole seconds), short = long / 12, and the burn rate recomputed so
+ * each row still spends its budget share. Can't fail. */
+void br_slo_preset_windows(const struct br_slo_preset *preset, long long window_s,
+			   struct br_alert_window *rows);
+
+/* Off-peak hours (spec.alerting.offPeak): rows with off_peak_muted do not
+ * fire from `from` (inclusive) to `to` (exclusive), local time at
+ * utc_offset; the range may cross midnight. */
+struct br_off_peak {
+	int enabled;
+	int from_min;           /* local minute of the day, 0..1439 */
+	int to_min;             /* local minute of the day, 0..1439, != from */
+	int utc_offset_min;     /* local = UTC + offset; -720..+840 */
+};
+
+/* The off-peak hours as UTC seconds of the day: [*from_s, *to_s) (may cross
+ * midnight, from_s != to_s). Can't fail. */
+void br_off_peak_utc(const struct br_off_peak *op, long long *from_s, long long *to_s);
 
 /* How one severity is delivered. */
 struct br_route {
@@ -176,7 +220,14 @@ struct br_slo {
 	/* raw: PromQL error ratio with "$window" where the range goes */
 	char *raw_error_ratio;
 
+	/* traffic */
 	long long min_events;   /* 0 when unset */
+	double confidence;      /* percent, 50 < c < 100; 0 when unset: a row
+				   fires only while the Wilson lower bound of
+				   its long window's error ratio, at this
+				   one-sided confidence, is above the row's
+				   threshold */
+	double expected_events_per_day; /* 0 when unset; used by validate */
 
 	/* alerting */
 	char *alert_name;       /* default: metadata.name in CamelCase */
@@ -184,6 +235,8 @@ struct br_slo {
 	struct br_labels annotations;
 	struct br_route page;
 	struct br_route ticket;
+	const struct br_slo_preset *preset; /* never NULL in a parsed SLO */
+	struct br_off_peak off_peak;
 
 	/* the resolved alert table: the override, or the default scaled to the
 	   window; rows sorted by severity, then long window ascending. Rows of a
@@ -194,6 +247,17 @@ struct br_slo {
 
 /* The error budget as a fraction: 1 - objective/100. */
 double br_slo_error_budget(const struct br_slo *slo);
+
+/* z of a one-sided confidence in percent (95 -> 1.6449): the standard normal
+ * quantile at confidence/100. 0 for confidence outside (50, 100). Can't
+ * fail. */
+double br_slo_confidence_z(double confidence);
+
+/* The lower bound of the Wilson score interval of errors out of events at
+ * one-sided z; the same formula the rules compute in PromQL:
+ *   (p*n + z^2/2 - z*sqrt(p*(1-p)*n + z^2/4)) / (n + z^2),  p = errors/n.
+ * 0 when events <= 0. Can't fail. */
+double br_slo_wilson_lower(double errors, double events, double z);
 
 /* Initialises an empty SLO. Does not allocate; can't fail. */
 void br_slo_init(struct br_slo *slo);
@@ -210,7 +274,9 @@ void br_slo_release(struct br_slo *slo);
  * CamelCase of metadata.name ("checkout-availability" is
  * "CheckoutAvailability"; "Slo" in front of a name starting with a digit);
  * page severity "critical", ticket severity "warning"; the alert table of
- * br_slo_default_windows() unless spec.alerting.windows replaces it (a row's
+ * alerting.preset (default workbook, br_slo_default_windows(); a preset may
+ * turn page alerts off unless spec.alerting.page is given) unless
+ * spec.alerting.windows replaces it (a row's
  * short window defaults to long/12; burnRate and budgetPercent are derived
  * from each other).
  *
@@ -225,7 +291,12 @@ void br_slo_release(struct br_slo *slo);
  * exactly one of errors and good; invalid selectors; a latency histogram
  * named with _bucket, _count or _sum, without a metric name, or matching on
  * le; a threshold that is not a positive number; a raw errorRatio without
- * "$window"; a negative minEvents, or minEvents with a raw indicator; an
+ * "$window"; a negative minEvents, or minEvents with a raw indicator;
+ * traffic.confidence outside (50, 100) or with a raw indicator; a
+ * non-positive expectedEventsPerDay; an unknown alerting.preset; offPeak
+ * times that are not HH:MM, equal from and to, a utcOffset outside
+ * -12:00..+14:00, rows that name no long window of the table (or one twice),
+ * and no rows with page alerts off (the default mutes the fastest page row); an
  * alert name or label name Prometheus refuses; labels burnrate owns (slo,
  * slo_namespace, severity, burnrate_severity, burnrate_receiver, service,
  * alertname, and names starting with "__"); non-string label and

@@ -74,6 +74,14 @@ def row(key, other, other_value):
         return f"spec.alerting.windows[0].{key}"
     return put
 
+def off_peak(key):
+    def put(doc, v):
+        op = {"from": "22:00", "to": "06:00"}
+        op[key] = [v] if key == "rows" else v
+        doc["spec"].setdefault("alerting", {})["offPeak"] = op
+        return "spec.alerting.offPeak." + ("rows[0]" if key == "rows" else key)
+    return put
+
 text = lambda n, fill: fill * n
 # schema path -> (how to make a valid value of n characters, where it goes,
 #                 whether any character will do: then it is also tried with "é",
@@ -100,6 +108,12 @@ CASES = {
         row("long", "short", "5m"), False),
     "spec.alerting.windows[].short": (lambda n, f: pad(n, "", "5m", "0"),
         row("short", "long", "1h"), False),
+    # a longer time or offset is refused for its length before its form
+    "spec.alerting.offPeak.from": (lambda n, f: pad(n, "", "22:00", "0"), off_peak("from"), False),
+    "spec.alerting.offPeak.to": (lambda n, f: pad(n, "", "06:00", "0"), off_peak("to"), False),
+    "spec.alerting.offPeak.utcOffset": (lambda n, f: pad(n, "+", "02:00", "0"),
+        off_peak("utcOffset"), False),
+    "spec.alerting.offPeak.rows[]": (lambda n, f: pad(n, "", "1h", "0"), off_peak("rows"), False),
 }
 
 fails = []

@@ -12,10 +12,10 @@
 #include "rules/rules.h"
 
 static const struct br_alert_window workbook[4] = {
-	{BR_SEVERITY_PAGE, 3600, 300, 14.4, 2},
-	{BR_SEVERITY_PAGE, 6 * 3600, 1800, 6, 5},
-	{BR_SEVERITY_TICKET, 86400, 7200, 3, 10},
-	{BR_SEVERITY_TICKET, 3 * 86400, 6 * 3600, 1, 10},
+	{BR_SEVERITY_PAGE, 3600, 300, 14.4, 2, 0},
+	{BR_SEVERITY_PAGE, 6 * 3600, 1800, 6, 5, 0},
+	{BR_SEVERITY_TICKET, 86400, 7200, 3, 10, 0},
+	{BR_SEVERITY_TICKET, 3 * 86400, 6 * 3600, 1, 10, 0},
 };
 
 static char *xdup(const char *s)

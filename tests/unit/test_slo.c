@@ -408,6 +408,102 @@ static void test_override_windows(void **state)
 	json_decref(doc);
 }
 
+/* Presets: workbook is the default; low-traffic has its own rows, scales
+ * with the window, and pages only when spec.alerting.page is given. */
+static void test_presets(void **state)
+{
+	json_t *doc = minimal();
+	struct br_slo slo;
+	size_t n;
+	const struct br_slo_preset *all = br_slo_presets(&n);
+
+	assert_true(n >= 2);
+	assert_string_equal(all[0].name, "workbook");
+	assert_ptr_equal(br_slo_preset_find("low-traffic"), &all[1]);
+	assert_null(br_slo_preset_find("Workbook"));
+	assert_int_equal(br_slo_parse(doc, NULL, NULL, &slo, NULL), 0);
+	assert_ptr_equal(slo.preset, &all[0]);
+	br_slo_release(&slo);
+
+	set(doc, "spec.alerting.preset", json_string("low-traffic"));
+	assert_int_equal(br_slo_parse(doc, NULL, NULL, &slo, NULL), 0);
+	assert_int_equal(slo.window_count, 3);
+	check_row(&slo.windows[0], BR_SEVERITY_PAGE, 86400, 7200, 6, 20);
+	check_row(&slo.windows[2], BR_SEVERITY_TICKET, 7 * 86400, 14 * 3600, 1.5, 35);
+	assert_int_equal(slo.page.disabled, 1);
+	assert_int_equal(slo.ticket.disabled, 0);
+	br_slo_release(&slo);
+
+	/* asking for pages turns them on; a 7d window scales the rows */
+	set(doc, "spec.alerting.page", json_pack("{s:s}", "receiver", "oncall"));
+	set(doc, "spec.window", json_string("7d"));
+	assert_int_equal(br_slo_parse(doc, NULL, NULL, &slo, NULL), 0);
+	assert_int_equal(slo.page.disabled, 0);
+	check_row(&slo.windows[0], BR_SEVERITY_PAGE, 20160, 1680, 6, 20);
+	br_slo_release(&slo);
+	set(doc, "spec.alerting.page", json_pack("{s:b}", "disabled", 1));
+	assert_int_equal(br_slo_parse(doc, NULL, NULL, &slo, NULL), 0);
+	assert_int_equal(slo.page.disabled, 1);
+	br_slo_release(&slo);
+	json_decref(doc);
+}
+
+static void test_off_peak(void **state)
+{
+	json_t *doc = minimal();
+	struct br_slo slo;
+	long long from, to;
+
+	set(doc, "spec.alerting.offPeak", json_pack("{s:s, s:s, s:s}", "from", "22:00",
+						    "to", "06:00", "utcOffset", "+02:00"));
+	assert_int_equal(br_slo_parse(doc, NULL, NULL, &slo, NULL), 0);
+	assert_int_equal(slo.off_peak.enabled, 1);
+	assert_int_equal(slo.off_peak.from_min, 22 * 60);
+	assert_int_equal(slo.off_peak.to_min, 6 * 60);
+	assert_int_equal(slo.off_peak.utc_offset_min, 120);
+	/* default: the fastest page row only */
+	assert_int_equal(slo.windows[0].off_peak_muted, 1);
+	for (size_t i = 1; i < slo.window_count; i++)
+		assert_int_equal(slo.windows[i].off_peak_muted, 0);
+	br_off_peak_utc(&slo.off_peak, &from, &to);
+	assert_int_equal(from, 20 * 3600);
+	assert_int_equal(to, 4 * 3600);
+	br_slo_release(&slo);
+
+	/* named rows; a negative offset moves UTC later, across midnight */
+	set(doc, "spec.alerting.offPeak", json_pack("{s:s, s:s, s:s, s:[s,s]}", "from", "20:30",
+						    "to", "23:00", "utcOffset", "-05:00",
+						    "rows", "6h", "1d"));
+	assert_int_equal(br_slo_parse(doc, NULL, NULL, &slo, NULL), 0);
+	assert_int_equal(slo.windows[0].off_peak_muted, 0);
+	assert_int_equal(slo.windows[1].off_peak_muted, 1);
+	assert_int_equal(slo.windows[2].off_peak_muted, 1);
+	br_off_peak_utc(&slo.off_peak, &from, &to);
+	assert_int_equal(from, 1 * 3600 + 1800);
+	assert_int_equal(to, 4 * 3600);
+	br_slo_release(&slo);
+	json_decref(doc);
+}
+
+/* z and the Wilson bound against values computed independently (R's
+ * qnorm and the textbook formula). */
+static void test_confidence(void **state)
+{
+	(void)state;
+	assert_true(fabs(br_slo_confidence_z(95) - 1.6448536269514722) < 1e-9);
+	assert_true(fabs(br_slo_confidence_z(99) - 2.3263478740408408) < 1e-9);
+	assert_true(fabs(br_slo_confidence_z(84.13447460685429) - 1.0) < 1e-9);
+	assert_true(br_slo_confidence_z(50) == 0);
+	assert_true(br_slo_confidence_z(100) == 0);
+	/* 5 errors of 23 events at 95%: 0.110054...; none: 0; all: below 1 */
+	assert_true(fabs(br_slo_wilson_lower(5, 23, 1.6448536269514722) - 0.1100544505) < 1e-9);
+	assert_true(fabs(br_slo_wilson_lower(0, 100, 1.6448536269514722)) < 1e-12);
+	assert_true(br_slo_wilson_lower(100, 100, 1.6448536269514722) < 1);
+	assert_true(br_slo_wilson_lower(3, 0, 1.64) == 0);
+	/* a lot of evidence: the bound nears the ratio */
+	assert_true(fabs(br_slo_wilson_lower(1e6, 1e8, 1.6448536269514722) - 0.01) < 0.0002);
+}
+
 static void test_good_latency_raw(void **state)
 {
 	json_t *doc = minimal();
@@ -959,6 +1055,9 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_default_windows),
+		cmocka_unit_test(test_presets),
+		cmocka_unit_test(test_off_peak),
+		cmocka_unit_test(test_confidence),
 		cmocka_unit_test(test_override_windows),
 		cmocka_unit_test(test_good_latency_raw),
 		cmocka_unit_test(test_json_problems),
