@@ -22,6 +22,7 @@
 #define REC_RATIO "burnrate:sli_error_ratio:rate"
 #define REC_REMAINING "burnrate:error_budget:remaining"
 #define REC_OBJECTIVE "burnrate:slo:objective_ratio"
+#define REC_ALLOWED "burnrate:error_budget:allowed_events"
 /* More distinct durations than one SLO uses (its windows, the SLO window). */
 #define DUR_CACHE 16
 
@@ -457,6 +458,16 @@ static int add_remaining(struct ctx *c, json_t *rules, struct br_buf *b)
 	return add_record(c, rules, REC_REMAINING, 0, b);
 }
 
+/* The failures the budget allows over the window at the traffic it saw:
+ * events_T * eb, events_T = requests_T * T. The budget left in events is
+ * this times burnrate:error_budget:remaining. */
+static int add_allowed(struct ctx *c, json_t *rules, struct br_buf *b)
+{
+	add_rec_ref(b, c, REC_REQUESTS, c->slo->window_s);
+	br_buf_addf(b, " * %lld * %s", c->slo->window_s, c->eb);
+	return add_record(c, rules, REC_ALLOWED, 0, b);
+}
+
 static int group_budget(struct ctx *c, json_t *groups, struct br_buf *b)
 {
 	json_t *rules = json_array();
@@ -469,6 +480,10 @@ static int group_budget(struct ctx *c, json_t *groups, struct br_buf *b)
 	if ((!has_window(c, c->slo->window_s) &&
 	     add_long_window(c, rules, c->slo->window_s, 0, b)) ||
 	    add_remaining(c, rules, b)) {
+		json_decref(rules);
+		return BR_ENOMEM;
+	}
+	if (c->slo->indicator != BR_INDICATOR_RAW && add_allowed(c, rules, b)) {
 		json_decref(rules);
 		return BR_ENOMEM;
 	}

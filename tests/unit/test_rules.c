@@ -124,9 +124,9 @@ static void test_structure(void **state)
 	assert_string_equal(json_string_value(json_object_get(json_array_get(g, 2), "interval")), "5m");
 	assert_null(json_object_get(json_array_get(g, 3), "interval"));
 	/* windows 5m 30m 1h 2h 6h raw (15 records), 1d 3d long (6),
-	   budget: 30d errors+requests, remaining, objective (4) */
+	   budget: 30d errors+requests, remaining, allowed events, objective (5) */
 	br_rules_count(g, &rec, &alert);
-	assert_int_equal(rec, 25);
+	assert_int_equal(rec, 26);
 	assert_int_equal(alert, 2);
 	assert_int_equal(json_array_size(json_object_get(json_array_get(g, 0), "rules")), 15);
 	assert_int_equal(json_array_size(json_object_get(json_array_get(g, 1), "rules")), 6);
@@ -340,7 +340,7 @@ static void test_disabled_severity(void **state)
 	assert_int_equal(json_array_size(g), 3);
 	assert_string_equal(group_name(g, 1), "payments/checkout-availability/budget");
 	assert_null(find_rule(g, "record", "burnrate:sli_requests:rate2h"));
-	assert_int_equal(rec, 12 + 4);
+	assert_int_equal(rec, 12 + 5);
 	json_decref(g);
 	s.page.disabled = 1;
 	g = groups_of(&s);
