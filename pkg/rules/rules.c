@@ -20,6 +20,7 @@
 #define REC_REQUESTS "burnrate:sli_requests:rate"
 #define REC_ERRORS "burnrate:sli_errors:rate"
 #define REC_RATIO "burnrate:sli_error_ratio:rate"
+#define REC_LOWER "burnrate:sli_error_ratio_lower:rate"
 #define REC_REMAINING "burnrate:error_budget:remaining"
 #define REC_OBJECTIVE "burnrate:slo:objective_ratio"
 #define REC_ALLOWED "burnrate:error_budget:allowed_events"
@@ -37,6 +38,7 @@ struct ctx {
 	struct br_buf sel;
 	struct br_buf series[SERIES_COUNT]; /* empty until first used */
 	char eb[32];
+	double z;           /* of spec.traffic.confidence; 0 without it */
 	long long *windows; /* sorted, distinct, always containing BASE_S */
 	size_t nwindows;
 	/* durations already formatted: one SLO asks for the same few windows
@@ -304,6 +306,61 @@ static int add_ratio_of_recs(struct br_buf *b, struct ctx *c, long long w)
 	return br_buf_adds(b, " > 0)");
 }
 
+/* The error ratio of W clamped to [0, 1]: errors and requests are separate
+ * series, so at a full outage their rates can cross by a hair, and
+ * p * (1 - p) must never go negative under the square root. */
+static int add_clamped_ratio(struct br_buf *b, struct ctx *c, long long w)
+{
+	br_buf_adds(b, "clamp_max(clamp_min(");
+	add_rec_ref(b, c, REC_RATIO, w);
+	return br_buf_adds(b, ", 0), 1)");
+}
+
+/* The events of W: the recorded rate times the window. */
+static int add_events(struct br_buf *b, struct ctx *c, long long w)
+{
+	add_rec_ref(b, c, REC_REQUESTS, w);
+	return br_buf_addf(b, " * %lld", w);
+}
+
+/* The lower bound of the Wilson score interval of W's error ratio at z
+ * (br_slo_wilson_lower), with p the ratio and n the events:
+ *   (p*n + z^2/2 - z * sqrt(p*(1-p)*n + z^2/4)) / (n + z^2)
+ * At zero traffic the ratio has no sample, so neither has the bound: never
+ * NaN. With many events it nears p (at 600 events a minute over 1h it is p
+ * minus 1.6 standard errors, within the noise of p itself). */
+static int add_lower_bound(struct br_buf *b, struct ctx *c, long long w)
+{
+	char z[32], z2h[32], z2q[32], z2[32];
+
+	fmt_num(c->z, z);
+	fmt_num(c->z * c->z / 2, z2h);
+	fmt_num(c->z * c->z / 4, z2q);
+	fmt_num(c->z * c->z, z2);
+	br_buf_adds(b, "(");
+	add_clamped_ratio(b, c, w);
+	br_buf_adds(b, " * ");
+	add_events(b, c, w);
+	br_buf_addf(b, " + %s - %s * sqrt(", z2h, z);
+	add_clamped_ratio(b, c, w);
+	br_buf_adds(b, " * (1 - ");
+	add_clamped_ratio(b, c, w);
+	br_buf_adds(b, ") * ");
+	add_events(b, c, w);
+	br_buf_addf(b, " + %s)) / (", z2q);
+	add_events(b, c, w);
+	return br_buf_addf(b, " + %s)", z2);
+}
+
+/* Does an enabled row use W as its long window with the bound? */
+static int needs_lower(const struct ctx *c, long long w)
+{
+	for (size_t i = 0; c->z > 0 && i < c->slo->window_count; i++)
+		if (c->slo->windows[i].long_s == w && row_enabled(c->slo, &c->slo->windows[i]))
+			return 1;
+	return 0;
+}
+
 /* --- rules and groups ---------------------------------------------------- */
 
 static json_t *slo_labels(const struct ctx *c)
@@ -348,6 +405,17 @@ static int add_record(struct ctx *c, json_t *rules, const char *prefix,
 	return failed ? oom(c) : 0;
 }
 
+/* The Wilson lower bound of W, after W's ratio in the same group (rules of
+ * a group run in order, so it reads this evaluation's ratio), for the long
+ * windows of rows under spec.traffic.confidence only. */
+static int add_lower_record(struct ctx *c, json_t *rules, long long w, struct br_buf *b)
+{
+	if (!needs_lower(c, w))
+		return 0;
+	add_lower_bound(b, c, w);
+	return add_record(c, rules, REC_LOWER, w, b);
+}
+
 /* The three records of one window computed from raw series. */
 static int add_raw_window(struct ctx *c, json_t *rules, long long w, struct br_buf *b)
 {
@@ -364,7 +432,9 @@ static int add_raw_window(struct ctx *c, json_t *rules, long long w, struct br_b
 	if (add_record(c, rules, REC_ERRORS, w, b))
 		return BR_ENOMEM;
 	add_ratio_of_recs(b, c, w);
-	return add_record(c, rules, REC_RATIO, w, b);
+	if (add_record(c, rules, REC_RATIO, w, b))
+		return BR_ENOMEM;
+	return add_lower_record(c, rules, w, b);
 }
 
 /* The records of one window computed from the 5m records. With ratio set,
@@ -385,7 +455,9 @@ static int add_long_window(struct ctx *c, json_t *rules, long long w, int ratio,
 	if (!ratio)
 		return 0;
 	add_ratio_of_recs(b, c, w);
-	return add_record(c, rules, REC_RATIO, w, b);
+	if (add_record(c, rules, REC_RATIO, w, b))
+		return BR_ENOMEM;
+	return add_lower_record(c, rules, w, b);
 }
 
 /* Appends {"name": "<ns>/<name>/<part>", ["interval"], "rules": rules} to
@@ -497,8 +569,25 @@ static int group_budget(struct ctx *c, json_t *groups, struct br_buf *b)
 
 /* --- alerts -------------------------------------------------------------- */
 
-/* One row: both windows burn faster than f, and (minEvents) the long window
- * saw enough events. The long window comes first so $value is its burn rate. */
+/* " and on() <peak hours>": an instant vector that has a sample only in the
+ * hours a muted row may fire. Peak hours are [to, from) local; with t the
+ * local time of day shifted so that `to` is 0, they are t < (from - to) mod
+ * 1d, one comparison whether or not the off-peak range crosses midnight. */
+static int add_peak_hours(struct br_buf *b, const struct br_off_peak *op)
+{
+	const long long day = 86400;
+	long long shift = ((long long)op->utc_offset_min * 60 - (long long)op->to_min * 60) % day;
+	long long peak = (((long long)op->from_min - op->to_min) * 60 % day + day) % day;
+
+	if (shift < 0)
+		shift += day;
+	return br_buf_addf(b, " and on() vector((time() + %lld) %% 86400) < %lld", shift, peak);
+}
+
+/* One row: both windows burn faster than f; with confidence, the lower bound
+ * of the long window's ratio does too; with minEvents, the long window saw
+ * enough events; a row muted off-peak fires only in peak hours. The long
+ * window comes first so $value is its burn rate. */
 static int add_row_expr(struct ctx *c, const struct br_alert_window *w, struct br_buf *b)
 {
 	char f[32];
@@ -507,14 +596,30 @@ static int add_row_expr(struct ctx *c, const struct br_alert_window *w, struct b
 	br_buf_adds(b, "(");
 	add_rec_ref(b, c, REC_RATIO, w->long_s);
 	br_buf_addf(b, " / %s > %s and ", c->eb, f);
+	if (c->z > 0) {
+		add_rec_ref(b, c, REC_LOWER, w->long_s);
+		br_buf_addf(b, " / %s > %s and ", c->eb, f);
+	}
 	add_rec_ref(b, c, REC_RATIO, w->short_s);
 	br_buf_addf(b, " / %s > %s", c->eb, f);
 	if (c->slo->min_events > 0) {
 		br_buf_adds(b, " and ");
-		add_rec_ref(b, c, REC_REQUESTS, w->long_s);
-		br_buf_addf(b, " * %lld >= %lld", w->long_s, c->slo->min_events);
+		add_events(b, c, w->long_s);
+		br_buf_addf(b, " >= %lld", c->slo->min_events);
 	}
+	if (w->off_peak_muted && c->slo->off_peak.enabled)
+		add_peak_hours(b, &c->slo->off_peak);
 	return br_buf_adds(b, ")");
+}
+
+/* ", muted 22:00-06:00 at UTC+02:00" */
+static int add_off_peak_text(struct br_buf *b, const struct br_off_peak *op)
+{
+	int off = op->utc_offset_min < 0 ? -op->utc_offset_min : op->utc_offset_min;
+
+	return br_buf_addf(b, ", muted %02d:%02d-%02d:%02d at UTC%c%02d:%02d",
+			   op->from_min / 60, op->from_min % 60, op->to_min / 60,
+			   op->to_min % 60, op->utc_offset_min < 0 ? '-' : '+', off / 60, off % 60);
 }
 
 /* "1h/5m above 14.4x (2% of the budget)" for each row, joined by "; ". */
@@ -532,6 +637,8 @@ static int add_rows_text(struct ctx *c, enum br_severity sev, struct br_buf *b)
 		br_buf_addf(b, "%s%s and %s above %sx (%s%% of the budget)", sep,
 			    fmt_dur(c, w->long_s, l), fmt_dur(c, w->short_s, s),
 			    fmt_num(w->burn_rate, f), fmt_num(w->budget_percent, p));
+		if (w->off_peak_muted && c->slo->off_peak.enabled)
+			add_off_peak_text(b, &c->slo->off_peak);
 		sep = "; ";
 	}
 	return b->data ? 0 : BR_ENOMEM;
@@ -589,6 +696,9 @@ static json_t *alert_annotations(struct ctx *c, enum br_severity sev)
 	add_rows_text(c, sev, &b);
 	br_buf_addf(&b, "). Objective %s%% over %s; at 1x the error budget lasts exactly the window.",
 		    fmt_num(slo->objective, obj), fmt_dur(c, slo->window_s, win));
+	if (c->z > 0)
+		br_buf_addf(&b, " A row fires only when the %s%% lower bound of its long window's "
+			    "error ratio is above its threshold too.", fmt_num(slo->confidence, obj));
 	failed = !a || !b.data || !s.data ||
 		 set_str(a, "summary", br_buf_str(&s)) ||
 		 set_str(a, "description", br_buf_str(&b));
@@ -673,6 +783,7 @@ static int ctx_init(struct ctx *c, const struct br_slo *slo, struct br_error *er
 	if (slo->indicator == BR_INDICATOR_RAW && !slo->raw_error_ratio)
 		return br_error_set(err, BR_EINVAL, "raw indicator without errorRatio");
 	fmt_num(eb, c->eb);
+	c->z = br_slo_confidence_z(slo->confidence);
 	br_buf_adds(&c->sel, "{slo=");
 	br_promql_quote(slo->name, &c->sel);
 	br_buf_adds(&c->sel, ",slo_namespace=");

@@ -25,8 +25,9 @@ render() {
 	promtool check rules "$WORK/$2"
 }
 
-# run_test <test.yaml>: promtool unit test, with rule_files resolved in $WORK.
+# run_test <test.yaml>: promtool unit test, with rule_files resolved in $WORK,
+# after rates.py has expanded any {{rates ...}} series.
 run_test() {
-	cp "$1" "$WORK/$(basename "$1")"
+	python3 "$PROMTOOL_DATA/rates.py" "$1" >"$WORK/$(basename "$1")"
 	(cd "$WORK" && promtool test rules "$(basename "$1")")
 }

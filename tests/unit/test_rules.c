@@ -261,6 +261,85 @@ static void test_min_events(void **state)
 	br_slo_release(&s);
 }
 
+/* confidence: one lower-bound record per long window of an enabled row, in
+ * the group of that window's ratio and after it; each row of the alerts
+ * requires it; nothing of it without confidence. */
+static void test_confidence(void **state)
+{
+	struct br_slo s;
+	json_t *g, *rules;
+	size_t rec, rec_plain, i, ratio_at = 0, lower_at = 0;
+	const char *page;
+
+	make_slo(&s, BR_INDICATOR_RATIO);
+	g = groups_of(&s);
+	br_rules_count(g, &rec_plain, NULL);
+	assert_null(find_rule(g, "record", "burnrate:sli_error_ratio_lower:rate1h"));
+	json_decref(g);
+
+	s.confidence = 95;
+	g = groups_of(&s);
+	br_rules_count(g, &rec, NULL);
+	assert_int_equal(rec, rec_plain + 4);
+	assert_non_null(strstr(expr_of(g, "burnrate:sli_error_ratio_lower:rate1h"),
+			       "(clamp_max(clamp_min(burnrate:sli_error_ratio:rate1h" SEL
+			       ", 0), 1) * burnrate:sli_requests:rate1h" SEL " * 3600 + 1.352771727"
+			       " - 1.644853627 * sqrt("));
+	assert_non_null(find_rule(g, "record", "burnrate:sli_error_ratio_lower:rate3d"));
+	assert_null(find_rule(g, "record", "burnrate:sli_error_ratio_lower:rate5m"));
+	rules = json_object_get(json_array_get(g, 0), "rules");
+	for (i = 0; i < json_array_size(rules); i++) {
+		const char *n = json_string_value(json_object_get(json_array_get(rules, i), "record"));
+
+		if (strcmp(n, "burnrate:sli_error_ratio:rate1h") == 0)
+			ratio_at = i;
+		if (strcmp(n, "burnrate:sli_error_ratio_lower:rate1h") == 0)
+			lower_at = i;
+	}
+	assert_true(lower_at == ratio_at + 1);
+	page = json_string_value(json_object_get(find_rule(g, "alert", "CheckoutAvailability"), "expr"));
+	assert_non_null(strstr(page, "(burnrate:sli_error_ratio:rate1h" SEL " / 0.005 > 14.4 and "
+				     "burnrate:sli_error_ratio_lower:rate1h" SEL " / 0.005 > 14.4 and "
+				     "burnrate:sli_error_ratio:rate5m" SEL " / 0.005 > 14.4)"));
+	json_decref(g);
+
+	/* a disabled severity's long windows get no bound */
+	s.ticket.disabled = 1;
+	g = groups_of(&s);
+	assert_null(find_rule(g, "record", "burnrate:sli_error_ratio_lower:rate1d"));
+	json_decref(g);
+	br_slo_release(&s);
+}
+
+/* offPeak: muted rows carry the peak-hours clause, the others do not. */
+static void test_off_peak(void **state)
+{
+	struct br_slo s;
+	json_t *g;
+	const char *page;
+
+	make_slo(&s, BR_INDICATOR_RATIO);
+	s.off_peak = (struct br_off_peak){1, 22 * 60, 6 * 60, 120};
+	s.windows[0].off_peak_muted = 1;
+	g = groups_of(&s);
+	page = json_string_value(json_object_get(find_rule(g, "alert", "CheckoutAvailability"), "expr"));
+	/* 22:00-06:00 at +02:00: peak is 06:00-22:00 local, 04:00-20:00 UTC;
+	   time()+72000 puts 04:00 UTC at 0, and peak lasts 16h = 57600 s */
+	assert_non_null(strstr(page, "rate5m" SEL " / 0.005 > 14.4 and on() "
+				     "vector((time() + 72000) % 86400) < 57600) or ("));
+	assert_null(strstr(strstr(page, ") or ("), "time()"));
+	json_decref(g);
+
+	/* off-peak within one day, negative offset: 01:00-05:00 at -05:00 is
+	   06:00-10:00 UTC; peak 10:00-06:00 UTC, 20h */
+	s.off_peak = (struct br_off_peak){1, 60, 5 * 60, -300};
+	g = groups_of(&s);
+	page = json_string_value(json_object_get(find_rule(g, "alert", "CheckoutAvailability"), "expr"));
+	assert_non_null(strstr(page, "vector((time() + 50400) % 86400) < 72000)"));
+	json_decref(g);
+	br_slo_release(&s);
+}
+
 static void test_alert_labels(void **state)
 {
 	struct br_slo s;
@@ -639,6 +718,8 @@ int main(void)
 		cmocka_unit_test(test_latency),
 		cmocka_unit_test(test_raw),
 		cmocka_unit_test(test_min_events),
+		cmocka_unit_test(test_confidence),
+		cmocka_unit_test(test_off_peak),
 		cmocka_unit_test(test_alert_labels),
 		cmocka_unit_test(test_receiver_label),
 		cmocka_unit_test(test_disabled_severity),
