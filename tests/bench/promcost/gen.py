@@ -89,8 +89,18 @@ def cmd_history(argv):
         json.dump(state, f)
 
 
+# The options of issue 13 that add rules: the Wilson bound on every long
+# window and off-peak hours on the fastest page row.
+OPTIONS = """  traffic:
+    confidence: 95
+  alerting:
+    offPeak: {from: "22:00", to: "06:00", utcOffset: "+02:00"}
+"""
+
+
 def cmd_slos(argv):
     out, slos = argv[0], int(argv[1])
+    options = len(argv) > 2 and argv[2] == "options"
     for n in range(slos):
         with open("%s/svc-%d.yaml" % (out, n), "w") as f:
             f.write("""apiVersion: burnrate.dev/v1alpha1
@@ -106,7 +116,7 @@ spec:
     ratio:
       errors: http_requests_total{job="svc-%d",code=~"5.."}
       total: http_requests_total{job="svc-%d"}
-""" % (n, n, objective(n), n, n))
+""" % (n, n, objective(n), n, n) + (OPTIONS if options else ""))
 
 
 # The Workbook's table: (severity, long, short, burn rate).

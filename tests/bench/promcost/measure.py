@@ -85,6 +85,16 @@ def table(d, forms):
             b["iterations"] - a["iterations"], b["missed"] - a["missed"],
             b["eval_failures"] - a["eval_failures"]))
     base = rows.get("baseline", {"cpu": 0.0})
+    if "burnrate" in rows and "options" in rows:
+        br, op = rows["burnrate"], rows["options"]
+        print()
+        print("with confidence and off-peak (options) against without (burnrate):")
+        print("rule-eval ratio options/burnrate: %.3f" % (op["eval"] / br["eval"] if br["eval"] else float("nan")))
+        print("process CPU ratio options/burnrate: %.3f" % (op["cpu"] / br["cpu"] if br["cpu"] else float("nan")))
+        oc, bc = op["cpu"] - base["cpu"], br["cpu"] - base["cpu"]
+        if "baseline" in rows and bc > 0:
+            print("process CPU above the no-rules baseline, ratio: %.3f (%.4f vs %.4f s/min)" % (oc / bc, oc, bc))
+        print("goal (options CPU < 1.3x burnrate): %s" % ("MET" if op["cpu"] < 1.3 * br["cpu"] else "NOT MET"))
     if "burnrate" in rows and "naive" in rows:
         br, nv = rows["burnrate"], rows["naive"]
         print()
