@@ -1,4 +1,4 @@
-/* prom client: instant queries over libcurl, with a bearer token that is
+/* prom client: instant and range queries over libcurl, with a bearer token that is
  * re-read when its file changes. */
 #include <pthread.h>
 #include <stdio.h>
@@ -227,9 +227,10 @@ static void setup(struct br_prom_client *c, const char *url, const char *form,
 		curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
 }
 
-/* The form: query=<escaped promql>&timeout=<s>s, so Prometheus stops
- * evaluating when we stop waiting. */
-static char *make_form(struct br_prom_client *c, const char *promql)
+/* The form: query=<escaped promql><extra>&timeout=<s>s, so Prometheus
+ * stops evaluating when we stop waiting. extra is "" or "&start=..." (no
+ * character that needs escaping). */
+static char *make_form(struct br_prom_client *c, const char *promql, const char *extra)
 {
 	char *q = curl_easy_escape(c->h, promql, 0);
 	struct br_buf b;
@@ -237,14 +238,24 @@ static char *make_form(struct br_prom_client *c, const char *promql)
 	if (!q)
 		return NULL;
 	br_buf_init(&b, BR_BUF_MAX_DEFAULT);
-	br_buf_addf(&b, "query=%s&timeout=%lds", q,
+	br_buf_addf(&b, "query=%s%s&timeout=%lds", q, extra,
 		    c->o.timeout_ms > 1000 ? c->o.timeout_ms / 1000 : 1L);
 	curl_free(q);
 	return br_buf_detach(&b);
 }
 
+/* Where a request goes and what reads its answer: parse consumes body
+ * (releases it) and fills out. */
+struct request {
+	const char *path;       /* "query" or "query_range" */
+	const char *extra;      /* more form fields, "" for none */
+	int (*parse)(struct br_buf *body, long http_status, void *out,
+		     struct br_error *err);
+	void *out;
+};
+
 static int query_locked(struct br_prom_client *c, const char *promql,
-			struct br_prom_vector *out, struct br_error *err)
+			const struct request *rq, struct br_error *err)
 {
 	char errbuf[CURL_ERROR_SIZE] = "";
 	struct curl_slist *hdrs = NULL;
@@ -260,11 +271,11 @@ static int query_locked(struct br_prom_client *c, const char *promql,
 		if ((rc = token_refresh(c, &terr)) != 0)
 			return br_error_set(err, rc, "%s: %s", c->url, terr.text);
 	}
-	char *form = make_form(c, promql);
+	char *form = make_form(c, promql, rq->extra);
 	br_buf_init(&url, BR_BUF_MAX_DEFAULT);
 	br_buf_init(&auth, MAX_TOKEN + 64);
 	br_buf_init(&s.body, c->o.max_body);
-	br_buf_addf(&url, "%s/api/v1/query", c->url);
+	br_buf_addf(&url, "%s/api/v1/%s", c->url, rq->path);
 	hdrs = curl_slist_append(hdrs, "Accept: application/json");
 	if (hdrs && c->token && br_buf_addf(&auth, "Authorization: Bearer %s", c->token) == 0) {
 		struct curl_slist *t = curl_slist_append(hdrs, auth.data);
@@ -296,7 +307,7 @@ static int query_locked(struct br_prom_client *c, const char *promql,
 		struct br_error perr;
 
 		br_error_init(&perr);
-		rc = prom_parse_body(&s.body, status, out, &perr);
+		rc = rq->parse(&s.body, status, rq->out, &perr);
 		if (rc != 0)
 			br_error_set(err, rc, "%s: %s", c->url, perr.text);
 	}
@@ -306,14 +317,51 @@ static int query_locked(struct br_prom_client *c, const char *promql,
 	return rc;
 }
 
+static int parse_vector_body(struct br_buf *body, long http_status, void *out,
+			     struct br_error *err)
+{
+	return prom_parse_body(body, http_status, out, err);
+}
+
+static int parse_matrix_body(struct br_buf *body, long http_status, void *out,
+			     struct br_error *err)
+{
+	int rc = br_prom_parse_matrix(br_buf_str(body), body->len, http_status, out, err);
+
+	br_buf_release(body);
+	return rc;
+}
+
 int br_prom_query(struct br_prom_client *c, const char *promql,
 		  struct br_prom_vector *out, struct br_error *err)
 {
+	struct request rq = { "query", "", parse_vector_body, out };
 	int rc;
 
 	br_prom_vector_init(out);
 	pthread_mutex_lock(&c->mu);
-	rc = query_locked(c, promql, out, err);
+	rc = query_locked(c, promql, &rq, err);
+	pthread_mutex_unlock(&c->mu);
+	return rc;
+}
+
+int br_prom_query_range(struct br_prom_client *c, const char *promql,
+			double start, double end, double step,
+			struct br_prom_matrix *out, struct br_error *err)
+{
+	struct request rq = { "query_range", NULL, parse_matrix_body, out };
+	char extra[128];
+	int rc;
+
+	br_prom_matrix_init(out);
+	if (!(step > 0) || !(end >= start))
+		return br_error_set(err, BR_EINVAL,
+				    "range query: step must be positive and end not before start");
+	/* %.3f: Prometheus takes decimal Unix seconds */
+	snprintf(extra, sizeof(extra), "&start=%.3f&end=%.3f&step=%.3f", start, end, step);
+	rq.extra = extra;
+	pthread_mutex_lock(&c->mu);
+	rc = query_locked(c, promql, &rq, err);
 	pthread_mutex_unlock(&c->mu);
 	return rc;
 }

@@ -2,6 +2,8 @@
 #ifndef BR_PROM_INTERNAL_H
 #define BR_PROM_INTERNAL_H
 
+#include <jansson.h>
+
 #include "buf/buf.h"
 #include "prom/prom.h"
 
@@ -19,5 +21,19 @@ int prom_scan_vector(const char *body, size_t len, struct br_prom_vector *out);
 /* A Prometheus value string into *out. Returns 0, or -1 when it is not a
  * number (NaN, +Inf and -Inf are). */
 int prom_parse_value(const char *text, double *out);
+
+/* Loads body as a Prometheus answer and checks it is a success that came
+ * with a 2xx status (or none). Returns 0 and *out (you own it: json_decref),
+ * or the error code of br_prom_parse_vector with err set (*out NULL). */
+int prom_answer_doc(const char *body, size_t len, long http_status, json_t **out,
+		    struct br_error *err);
+
+/* The labels of data.result[idx].metric into a new array (*labels,
+ * *nlabels; free with prom_labels_release, also after a failure, which
+ * leaves what was read so far). Returns 0, BR_EPARSE or BR_ENOMEM. */
+int prom_parse_labels(const json_t *metric, size_t idx,
+		      struct br_prom_label **labels, size_t *nlabels,
+		      struct br_error *err);
+void prom_labels_release(struct br_prom_label *labels, size_t n);
 
 #endif

@@ -19,11 +19,7 @@ void br_prom_vector_init(struct br_prom_vector *v)
 
 static void sample_release(struct br_prom_sample *s)
 {
-	for (size_t i = 0; i < s->nlabels; i++) {
-		free(s->labels[i].name);
-		free(s->labels[i].value);
-	}
-	free(s->labels);
+	prom_labels_release(s->labels, s->nlabels);
 	free(s->text);
 }
 
@@ -72,8 +68,9 @@ int prom_parse_value(const char *text, double *out)
 	return 0;
 }
 
-static int parse_labels(const json_t *metric, size_t idx,
-			struct br_prom_sample *s, struct br_error *err)
+int prom_parse_labels(const json_t *metric, size_t idx,
+		      struct br_prom_label **labels, size_t *nlabels,
+		      struct br_error *err)
 {
 	const char *k;
 	json_t *v;
@@ -81,11 +78,11 @@ static int parse_labels(const json_t *metric, size_t idx,
 	if (!json_is_object(metric))
 		return br_error_set(err, BR_EPARSE,
 				    "data.result[%zu].metric: not an object", idx);
-	s->labels = calloc(json_object_size(metric) + 1, sizeof(*s->labels));
-	if (!s->labels)
+	*labels = calloc(json_object_size(metric) + 1, sizeof(**labels));
+	if (!*labels)
 		return br_error_set(err, BR_ENOMEM, "out of memory");
 	json_object_foreach((json_t *)metric, k, v) {
-		struct br_prom_label *l = &s->labels[s->nlabels];
+		struct br_prom_label *l = &(*labels)[*nlabels];
 
 		if (!json_is_string(v))
 			return br_error_set(err, BR_EPARSE,
@@ -93,11 +90,20 @@ static int parse_labels(const json_t *metric, size_t idx,
 					    idx, k);
 		l->name = strdup(k);
 		l->value = strdup(json_string_value(v));
-		s->nlabels++;
+		(*nlabels)++;
 		if (!l->name || !l->value)
 			return br_error_set(err, BR_ENOMEM, "out of memory");
 	}
 	return 0;
+}
+
+void prom_labels_release(struct br_prom_label *labels, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(labels[i].name);
+		free(labels[i].value);
+	}
+	free(labels);
 }
 
 static int parse_sample(const json_t *item, size_t idx,
@@ -109,7 +115,8 @@ static int parse_sample(const json_t *item, size_t idx,
 
 	if (!json_is_object(item))
 		return br_error_set(err, BR_EPARSE, "data.result[%zu]: not an object", idx);
-	rc = parse_labels(json_object_get(item, "metric"), idx, s, err);
+	rc = prom_parse_labels(json_object_get(item, "metric"), idx, &s->labels,
+			       &s->nlabels, err);
 	if (rc != 0)
 		return rc;
 	if (!json_is_array(value) || json_array_size(value) != 2)
@@ -222,24 +229,52 @@ static int not_an_answer(const char *text, long http_status, const char *what,
 	return br_error_set(err, BR_EPARSE, "%s (HTTP %ld): \"%s\"", what, http_status, text);
 }
 
-/* The answer in doc (we own it; freed here) into out. */
-static int parse_doc(json_t *doc, const char *text, long http_status,
-		     struct br_prom_vector *out, struct br_error *err)
+/* Whether doc is a success answer; otherwise the error it stands for. */
+static int check_doc(const json_t *doc, const char *text, long http_status,
+		     struct br_error *err)
 {
 	const char *status = json_string_value(json_object_get(doc, "status"));
-	int rc;
 
 	if (!json_is_object(doc) || !status)
-		rc = not_an_answer(text, http_status, "answer has no \"status\"", err);
-	else if (strcmp(status, "error") == 0)
-		rc = error_answer(doc, http_status, err);
-	else if (strcmp(status, "success") != 0)
-		rc = br_error_set(err, BR_EPARSE, "status is \"%.40s\", want success or error",
-				  status);
-	else if (http_status && (http_status < 200 || http_status > 299))
-		rc = not_an_answer(text, http_status, "success with an error status", err);
+		return not_an_answer(text, http_status, "answer has no \"status\"", err);
+	if (strcmp(status, "error") == 0)
+		return error_answer(doc, http_status, err);
+	if (strcmp(status, "success") != 0)
+		return br_error_set(err, BR_EPARSE, "status is \"%.40s\", want success or error",
+				    status);
+	if (http_status && (http_status < 200 || http_status > 299))
+		return not_an_answer(text, http_status, "success with an error status", err);
+	return 0;
+}
+
+int prom_answer_doc(const char *body, size_t len, long http_status, json_t **out,
+		    struct br_error *err)
+{
+	json_error_t jerr;
+	json_t *doc;
+	char text[81];
+	int rc;
+
+	*out = NULL;
+	snippet(body, len, text);
+	if (len == 0)
+		return not_an_answer(text, http_status, "empty answer", err);
+	doc = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!doc)
+		return not_an_answer(text, http_status, "answer is not JSON", err);
+	rc = check_doc(doc, text, http_status, err);
+	if (rc != 0)
+		json_decref(doc);
 	else
-		rc = parse_result(json_object_get(doc, "data"), out, err);
+		*out = doc;
+	return rc;
+}
+
+/* The success answer doc (we own it; freed here) into out. */
+static int parse_doc(json_t *doc, struct br_prom_vector *out, struct br_error *err)
+{
+	int rc = parse_result(json_object_get(doc, "data"), out, err);
+
 	json_decref(doc);
 	if (rc != 0)
 		br_prom_vector_release(out);
@@ -255,42 +290,28 @@ static int ok_status(long http_status)
 int br_prom_parse_vector(const char *body, size_t len, long http_status,
 			 struct br_prom_vector *out, struct br_error *err)
 {
-	json_error_t jerr;
 	json_t *doc;
-	char text[81];
+	int rc;
 
 	br_prom_vector_init(out); /* empty on every failure path below */
 	if (ok_status(http_status) && prom_scan_vector(body, len, out) == 0)
 		return 0;
-	snippet(body, len, text);
-	if (len == 0)
-		return not_an_answer(text, http_status, "empty answer", err);
-	doc = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!doc)
-		return not_an_answer(text, http_status, "answer is not JSON", err);
-	return parse_doc(doc, text, http_status, out, err);
+	rc = prom_answer_doc(body, len, http_status, &doc, err);
+	return rc ? rc : parse_doc(doc, out, err);
 }
 
 int prom_parse_body(struct br_buf *body, long http_status,
 		    struct br_prom_vector *out, struct br_error *err)
 {
-	json_error_t jerr;
 	json_t *doc;
-	char text[81];
+	int rc;
 
 	br_prom_vector_init(out);
 	if (ok_status(http_status) && prom_scan_vector(br_buf_str(body), body->len, out) == 0) {
 		br_buf_release(body);
 		return 0;
 	}
-	snippet(br_buf_str(body), body->len, text);
-	if (body->len == 0) {
-		br_buf_release(body);
-		return not_an_answer(text, http_status, "empty answer", err);
-	}
-	doc = json_loadb(br_buf_str(body), body->len, JSON_REJECT_DUPLICATES, &jerr);
+	rc = prom_answer_doc(br_buf_str(body), body->len, http_status, &doc, err);
 	br_buf_release(body); /* before the tree is converted: never all three at once */
-	if (!doc)
-		return not_an_answer(text, http_status, "answer is not JSON", err);
-	return parse_doc(doc, text, http_status, out, err);
+	return rc ? rc : parse_doc(doc, out, err);
 }

@@ -1,5 +1,5 @@
-/* prom: a small client of the Prometheus HTTP API (instant queries only) and
- * the parser of its JSON answers.
+/* prom: a small client of the Prometheus HTTP API (instant and range
+ * queries) and the parser of its JSON answers.
  *
  * The client POSTs a form to <url>/api/v1/query (POST, so a long selector
  * never hits a URL length limit) over libcurl: http or https, an optional CA
@@ -13,7 +13,9 @@
  * [<time>, "<value>"]}]}} or {"status": "error", "errorType": ..., "error":
  * ...}. Anything else is refused with BR_EPARSE and a message that says what
  * was wrong where (for example `data.result[3].value[1]: "x" is not a
- * number`). Values are kept as Prometheus wrote them and as doubles; "NaN",
+ * number`). Range queries (/api/v1/query_range) answer resultType "matrix",
+ * [{"metric": {...}, "values": [[<time>, "<value>"], ...]}], always read
+ * through a jansson tree: they are small (one point per step). Values are kept as Prometheus wrote them and as doubles; "NaN",
  * "+Inf" and "-Inf" are valid values. An answer in the shape Prometheus
  * writes is read straight into the vector; only other shapes go through a
  * jansson tree (about 1 KB a sample).
@@ -115,5 +117,45 @@ const char *br_prom_client_url(const struct br_prom_client *c);
  * read, or holds a line break). err's text starts with the URL. */
 int br_prom_query(struct br_prom_client *c, const char *promql,
 		  struct br_prom_vector *out, struct br_error *err);
+
+/* --- Range queries ------------------------------------------------------ */
+
+struct br_prom_point {
+	double t;       /* Unix seconds */
+	double v;       /* NaN, +-Inf too */
+};
+
+/* One series of a range answer; points in the order of the answer
+ * (Prometheus sends them by time). */
+struct br_prom_series {
+	struct br_prom_label *labels;
+	size_t nlabels;
+	struct br_prom_point *points;
+	size_t count;
+};
+
+struct br_prom_matrix {
+	struct br_prom_series *series;
+	size_t count;
+};
+
+/* Initialises an empty matrix. Does not allocate; can't fail. */
+void br_prom_matrix_init(struct br_prom_matrix *m);
+/* Frees every series and leaves the matrix empty. */
+void br_prom_matrix_release(struct br_prom_matrix *m);
+
+/* Parses an answer of /api/v1/query_range, as br_prom_parse_vector does an
+ * instant one (same codes; a result type other than matrix is BR_EPARSE,
+ * as is a point that is not a [time, "value"] pair or a series without
+ * "values"). On success you own out; on failure it is empty. */
+int br_prom_parse_matrix(const char *body, size_t len, long http_status,
+			 struct br_prom_matrix *out, struct br_error *err);
+
+/* Runs a range query from start to end (Unix seconds) every step seconds
+ * (step > 0, at most 11000 points: Prometheus's own limit). Fails as
+ * br_prom_query, and with BR_EINVAL for a step <= 0 or end < start. */
+int br_prom_query_range(struct br_prom_client *c, const char *promql,
+			double start, double end, double step,
+			struct br_prom_matrix *out, struct br_error *err);
 
 #endif

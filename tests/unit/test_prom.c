@@ -198,6 +198,74 @@ static void test_parse_refuses(void **state)
 	}
 }
 
+/* ---- range answers ---- */
+
+static void test_parse_matrix(void **state)
+{
+	struct br_prom_matrix m;
+	struct br_error err;
+	const char *body =
+		"{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":["
+		"{\"metric\":{\"job\":\"a\"},\"values\":[[3600,\"10\"],[7200,\"NaN\"],[10800.5,\"2.5e3\"]]},"
+		"{\"metric\":{},\"values\":[]}]}}";
+
+	(void)state;
+	br_error_init(&err);
+	assert_int_equal(br_prom_parse_matrix(body, strlen(body), 200, &m, &err), 0);
+	assert_int_equal(m.count, 2);
+	assert_int_equal(m.series[0].nlabels, 1);
+	assert_string_equal(m.series[0].labels[0].name, "job");
+	assert_string_equal(m.series[0].labels[0].value, "a");
+	assert_int_equal(m.series[0].count, 3);
+	assert_true(m.series[0].points[0].t == 3600 && m.series[0].points[0].v == 10);
+	assert_true(isnan(m.series[0].points[1].v));
+	assert_true(m.series[0].points[2].t == 10800.5 && m.series[0].points[2].v == 2500);
+	assert_int_equal(m.series[1].count, 0);
+	br_prom_matrix_release(&m);
+	assert_int_equal(m.count, 0);
+	assert_null(m.series);
+}
+
+static void test_parse_matrix_refuses(void **state)
+{
+	static const struct bad_case cases[] = {
+		{"", 200, BR_EPARSE, "empty answer"},
+		{"<html>Bad Gateway</html>", 502, BR_EHTTP, "HTTP 502: <html>Bad Gateway"},
+		{"{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"exceeded maximum resolution\"}",
+		 400, BR_EINVAL, "exceeded maximum resolution"},
+		{"{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[]}}",
+		 200, BR_EPARSE, "data.resultType is \"vector\", want matrix"},
+		{"{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[{\"metric\":{}}]}}",
+		 200, BR_EPARSE, "data.result[0].values: missing"},
+		{"{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":["
+		 "{\"metric\":{},\"values\":[[1,\"1\"],[2]]}]}}",
+		 200, BR_EPARSE, "data.result[0].values[1]: not a [time"},
+		{"{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":["
+		 "{\"metric\":{},\"values\":[[\"1\",\"1\"]]}]}}",
+		 200, BR_EPARSE, "values[0][0]: time is not a number"},
+		{"{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":["
+		 "{\"metric\":{\"a\":\"b\"},\"values\":[[1,\"x\"]]}]}}",
+		 200, BR_EPARSE, "values[0][1]: \"x\" is not a number"},
+		{"{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":["
+		 "{\"metric\":{\"a\":1},\"values\":[]}]}}",
+		 200, BR_EPARSE, "data.result[0].metric.a: not a string"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct br_prom_matrix m;
+		struct br_error err;
+
+		br_error_init(&err);
+		assert_int_equal(br_prom_parse_matrix(cases[i].body, strlen(cases[i].body),
+						      cases[i].status, &m, &err), cases[i].code);
+		if (!strstr(err.text, cases[i].text))
+			fail_msg("case %zu: \"%s\" lacks \"%s\"", i, err.text, cases[i].text);
+		assert_int_equal(m.count, 0);
+		assert_null(m.series);
+	}
+}
+
 /* ---- a server that answers what the test sets ---- */
 
 static struct {
@@ -351,6 +419,34 @@ static void test_query_ok(void **state)
 	br_prom_client_free(c);
 }
 
+static void test_query_range(void **state)
+{
+	struct br_prom_client *c = client(NULL, 0);
+	struct br_prom_matrix m;
+	struct br_error err;
+	(void)state;
+
+	answer_with(200, "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\","
+		    "\"result\":[{\"metric\":{},\"values\":[[3600,\"7\"],[7200,\"8\"]]}]}}");
+	br_error_init(&err);
+	assert_int_equal(br_prom_query_range(c, "sum(x)", 3600, 7200.5, 3600, &m, &err), 0);
+	assert_int_equal(m.count, 1);
+	assert_int_equal(m.series[0].count, 2);
+	assert_true(m.series[0].points[1].v == 8);
+	br_prom_matrix_release(&m);
+	assert_string_equal(srv.url, "/prefix/api/v1/query_range");
+	assert_non_null(strstr(srv.form, "query=sum%28x%29&start=3600.000&end=7200.500&step=3600.000&timeout=10s"));
+
+	answer_with(200, ok_body); /* an instant answer to a range query */
+	assert_int_equal(br_prom_query_range(c, "sum(x)", 0, 1, 1, &m, &err), BR_EPARSE);
+	assert_non_null(strstr(err.text, "want matrix"));
+	assert_non_null(strstr(err.text, "127.0.0.1"));
+	assert_int_equal(br_prom_query_range(c, "sum(x)", 10, 1, 1, &m, &err), BR_EINVAL);
+	assert_int_equal(br_prom_query_range(c, "sum(x)", 0, 1, 0, &m, &err), BR_EINVAL);
+	assert_null(m.series);
+	br_prom_client_free(c);
+}
+
 static void write_file(const char *path, const char *text)
 {
 	FILE *f = fopen(path, "w");
@@ -500,7 +596,10 @@ int main(void)
 		cmocka_unit_test(test_parse_vector),
 		cmocka_unit_test(test_parse_shapes),
 		cmocka_unit_test(test_parse_refuses),
+		cmocka_unit_test(test_parse_matrix),
+		cmocka_unit_test(test_parse_matrix_refuses),
 		cmocka_unit_test(test_query_ok),
+		cmocka_unit_test(test_query_range),
 		cmocka_unit_test(test_token_reread),
 		cmocka_unit_test(test_query_errors),
 		cmocka_unit_test(test_cancel_and_limits),

@@ -1,0 +1,126 @@
+/* prom matrix: the JSON answer of /api/v1/query_range into series of
+ * points, or a clear error. As for instant answers, every field is checked
+ * before use: the body is whatever the server sent. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "prom/internal.h"
+#include "prom/prom.h"
+
+void br_prom_matrix_init(struct br_prom_matrix *m)
+{
+	m->series = NULL;
+	m->count = 0;
+}
+
+void br_prom_matrix_release(struct br_prom_matrix *m)
+{
+	for (size_t i = 0; i < m->count; i++) {
+		prom_labels_release(m->series[i].labels, m->series[i].nlabels);
+		free(m->series[i].points);
+	}
+	free(m->series);
+	br_prom_matrix_init(m);
+}
+
+static int parse_point(const json_t *pair, size_t idx, size_t j,
+		       struct br_prom_point *p, struct br_error *err)
+{
+	const json_t *t = json_array_get(pair, 0), *text = json_array_get(pair, 1);
+
+	if (!json_is_array(pair) || json_array_size(pair) != 2)
+		return br_error_set(err, BR_EPARSE,
+				    "data.result[%zu].values[%zu]: not a [time, \"value\"] pair",
+				    idx, j);
+	if (!json_is_number(t))
+		return br_error_set(err, BR_EPARSE,
+				    "data.result[%zu].values[%zu][0]: time is not a number",
+				    idx, j);
+	if (!json_is_string(text))
+		return br_error_set(err, BR_EPARSE,
+				    "data.result[%zu].values[%zu][1]: not a string", idx, j);
+	if (prom_parse_value(json_string_value(text), &p->v) != 0)
+		return br_error_set(err, BR_EPARSE,
+				    "data.result[%zu].values[%zu][1]: \"%.60s\" is not a number",
+				    idx, j, json_string_value(text));
+	p->t = json_number_value(t);
+	return 0;
+}
+
+static int parse_series(const json_t *item, size_t idx, struct br_prom_series *s,
+			struct br_error *err)
+{
+	const json_t *values = json_object_get(item, "values");
+	size_t n;
+	int rc;
+
+	if (!json_is_object(item))
+		return br_error_set(err, BR_EPARSE, "data.result[%zu]: not an object", idx);
+	rc = prom_parse_labels(json_object_get(item, "metric"), idx, &s->labels,
+			       &s->nlabels, err);
+	if (rc != 0)
+		return rc;
+	if (!json_is_array(values))
+		return br_error_set(err, BR_EPARSE,
+				    "data.result[%zu].values: missing or not an array", idx);
+	n = json_array_size(values);
+	s->points = calloc(n ? n : 1, sizeof(*s->points));
+	if (!s->points)
+		return br_error_set(err, BR_ENOMEM, "out of memory");
+	for (size_t j = 0; j < n; j++) {
+		rc = parse_point(json_array_get(values, j), idx, j, &s->points[j], err);
+		if (rc != 0)
+			return rc;
+		s->count++;
+	}
+	return 0;
+}
+
+static int parse_data(const json_t *data, struct br_prom_matrix *out,
+		      struct br_error *err)
+{
+	const json_t *type = json_object_get(data, "resultType");
+	const json_t *result = json_object_get(data, "result");
+	size_t n;
+
+	if (!json_is_object(data))
+		return br_error_set(err, BR_EPARSE, "answer has no \"data\" object");
+	if (!json_is_string(type))
+		return br_error_set(err, BR_EPARSE, "data.resultType: missing or not a string");
+	if (strcmp(json_string_value(type), "matrix") != 0)
+		return br_error_set(err, BR_EPARSE, "data.resultType is \"%.40s\", want matrix",
+				    json_string_value(type));
+	if (!json_is_array(result))
+		return br_error_set(err, BR_EPARSE, "data.result: missing or not an array");
+	n = json_array_size(result);
+	out->series = calloc(n ? n : 1, sizeof(*out->series));
+	if (!out->series)
+		return br_error_set(err, BR_ENOMEM, "out of memory");
+	out->count = n; /* calloc'ed: release frees what was made so far */
+	for (size_t i = 0; i < n; i++) {
+		int rc = parse_series(json_array_get(result, i), i, &out->series[i], err);
+
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+int br_prom_parse_matrix(const char *body, size_t len, long http_status,
+			 struct br_prom_matrix *out, struct br_error *err)
+{
+	json_t *doc;
+	int rc;
+
+	br_prom_matrix_init(out);
+	rc = prom_answer_doc(body, len, http_status, &doc, err);
+	if (rc != 0)
+		return rc;
+	rc = parse_data(json_object_get(doc, "data"), out, err);
+	json_decref(doc);
+	if (rc != 0)
+		br_prom_matrix_release(out);
+	return rc;
+}
