@@ -23,6 +23,9 @@
 #define FEW_FAILURES 20.0
 #define QUIET_SHARE 5.0
 
+/* Continuation lines of the "label:   value" lines. */
+#define INDENT "                 "
+
 static int row_fires(double k, double n, double thr, double z)
 {
 	return z > 0 ? br_slo_wilson_lower(k, n, z) > thr : k / n > thr;
@@ -64,6 +67,15 @@ static char *k_cell(const struct br_slo *slo, double n, long long k, char *out, 
 		snprintf(out, size, "never");
 	else
 		snprintf(out, size, "%lld", k);
+	return out;
+}
+
+/* k_cell in a sentence: "1 error", "3 errors", "never (minEvents)". */
+static char *errors_cell(const struct br_slo *slo, double n, long long k, char *out, size_t size)
+{
+	k_cell(slo, n, k, out, size);
+	if (k > 0 && strncmp(out, "never", 5) != 0)
+		snprintf(out, size, "%lld error%s", k, k == 1 ? "" : "s");
 	return out;
 }
 
@@ -134,7 +146,7 @@ static void print_hours(const struct explain_traffic *t, const struct night *n)
 
 	/* "local" would be ambiguous: name the offset the hours are at */
 	if (t->offset_min)
-		snprintf(zone, sizeof(zone), "local (UTC%c%02d:%02d)", t->offset_min < 0 ? '-' : '+',
+		snprintf(zone, sizeof(zone), "local at UTC%c%02d:%02d", t->offset_min < 0 ? '-' : '+',
 			 a / 60, a % 60);
 	else
 		snprintf(zone, sizeof(zone), "UTC");
@@ -146,13 +158,13 @@ static void print_hours(const struct explain_traffic *t, const struct night *n)
 			explain_count(t->per_hour[h], v, sizeof(v));
 		printf("%s%02d:00 %9s%s", h % 6 ? "  " : "    ", h, v, h % 6 == 5 ? "\n" : "");
 	}
-	printf("  peak hour:     %s events/hour (%02d:00-%02d:00 %s)\n",
+	printf("  peak hour:     %s events/hour (%02d:00-%02d:00, %s)\n",
 	       explain_count(n->peak, v, sizeof(v)), n->peak_h, (n->peak_h + 1) % 24, zone);
 	if (n->len)
-		printf("  quiet hours:   %02d:00-%02d:00 %s, under a fifth of the peak hour\n",
+		printf("  quiet hours:   %02d:00-%02d:00 (%s): under a fifth of the peak hour\n",
 		       n->from_h, (n->from_h + n->len) % 24, zone);
 	if (!isnan(n->per_hour))
-		printf("  off-peak:      %s events/hour on average in %s\n",
+		printf("  off-peak rate: %s events/hour on average in %s\n",
 		       explain_count(n->per_hour, v, sizeof(v)), n->what);
 }
 
@@ -160,25 +172,28 @@ static void print_volume(const struct br_slo *slo, const struct explain_traffic 
 {
 	double eb = br_slo_error_budget(slo), days = (double)slo->window_s / 86400;
 	double allowed = t->have_budget ? t->allowed : eb * t->per_day * days;
-	char a[32], b[32], c[32], p[32], w[32], d[32];
+	char a[32], b[32], c[32], p[32], w[32], d[32], line[512];
 
 	if (t->days > 0)
-		printf("\n  traffic:       %s events a day over the last %s (%s), %s an hour\n",
-		       explain_count(t->per_day, a, sizeof(a)),
-		       explain_dur(t->days * 86400, d, sizeof(d)), t->source,
-		       explain_count(t->per_day / 24, b, sizeof(b)));
+		snprintf(line, sizeof(line), "%s events a day, %s an hour on average, over the last %s "
+			 "(%s)", explain_count(t->per_day, a, sizeof(a)),
+			 explain_count(t->per_day / 24, b, sizeof(b)),
+			 explain_dur(t->days * 86400, d, sizeof(d)), t->source);
 	else
-		printf("\n  traffic:       %s events a day (%s), %s an hour\n",
-		       explain_count(t->per_day, a, sizeof(a)), t->source,
-		       explain_count(t->per_day / 24, b, sizeof(b)));
+		snprintf(line, sizeof(line), "%s events a day, %s an hour on average (%s)",
+			 explain_count(t->per_day, a, sizeof(a)),
+			 explain_count(t->per_day / 24, b, sizeof(b)), t->source);
+	explain_wrap("\n  traffic:      ", line, INDENT);
 	printf("  budget:        %s of %s events per %s window: %s failures allowed\n",
 	       explain_pct(eb, p, sizeof(p)), explain_count(t->per_day * days, a, sizeof(a)),
 	       br_duration_format(slo->window_s, w, sizeof(w)), explain_count(allowed, b, sizeof(b)));
-	if (t->have_budget)
-		printf("  budget left:   %s of %s failures (%s of the budget; %s)\n",
-		       explain_count(t->allowed * t->remaining, a, sizeof(a)),
-		       explain_count(t->allowed, b, sizeof(b)),
-		       explain_pct(t->remaining, c, sizeof(c)), t->budget_from);
+	if (!t->have_budget)
+		return;
+	snprintf(line, sizeof(line), "%s of %s failures (%s of the budget; %s)",
+		 explain_count(t->allowed * t->remaining, a, sizeof(a)),
+		 explain_count(t->allowed, b, sizeof(b)), explain_pct(t->remaining, c, sizeof(c)),
+		 t->budget_from);
+	explain_wrap("  budget left:  ", line, INDENT);
 }
 
 /* The events a row's long window holds at the average traffic. */
@@ -238,7 +253,7 @@ static void print_night_pages(const struct br_slo *slo, const struct night *nt)
 
 	if (isnan(nt->per_hour) || slo->page.disabled)
 		return;
-	printf("\n  At night (%s events/hour in %s):\n", explain_count(nt->per_hour, a, sizeof(a)),
+	printf("\n  At night: %s events/hour in %s\n", explain_count(nt->per_hour, a, sizeof(a)),
 	       nt->what);
 	for (size_t i = 0; i < slo->window_count; i++) {
 		const struct br_alert_window *r = &slo->windows[i];
@@ -248,10 +263,10 @@ static void print_night_pages(const struct br_slo *slo, const struct night *nt)
 		if (r->severity != BR_SEVERITY_PAGE || (slo->off_peak.enabled && r->off_peak_muted))
 			continue;
 		any++;
-		printf("  - page %sx over %s sees %s events: %s errors in a row page%s; a full\n"
-		       "    outage pages after %s\n",
+		printf("  - page %sx over %s sees %s events: it pages after %s in a row%s;\n"
+		       "    a full outage pages after %s\n",
 		       cli_number(r->burn_rate, f, sizeof(f)), br_duration_format(r->long_s, lw, sizeof(lw)),
-		       explain_count(ev, a, sizeof(a)), k_cell(slo, ev, k, k1, sizeof(k1)),
+		       explain_count(ev, a, sizeof(a)), errors_cell(slo, ev, k, k1, sizeof(k1)),
 		       z > 0 ? " (with the bound)" : "",
 		       explain_dur((double)r->long_s * r->burn_rate * eb, d, sizeof(d)));
 	}
@@ -301,11 +316,11 @@ static void advise_confidence(const struct br_slo *slo, double ev,
 	if (slo->confidence > 0 || !r || ev >= FEW_EVENTS)
 		return;
 	snprintf(why, sizeof(why),
-		 "the %s page row's window holds only %s events, so %s errors in a row page;\n"
-		 "    with the bound it takes %s, while a real outage still pages",
+		 "the %s page row's window holds only %s events, so it pages after %s in a\n"
+		 "    row; with the bound it takes %s, while a real outage still pages",
 		 br_duration_format(r->long_s, lw, sizeof(lw)), explain_count(ev, n, sizeof(n)),
-		 k_cell(slo, ev, explain_errors_to_fire(ev, r->burn_rate * eb, 0), k1, sizeof(k1)),
-		 k_cell(slo, ev, explain_errors_to_fire(ev, r->burn_rate * eb, z), k2, sizeof(k2)));
+		 errors_cell(slo, ev, explain_errors_to_fire(ev, r->burn_rate * eb, 0), k1, sizeof(k1)),
+		 errors_cell(slo, ev, explain_errors_to_fire(ev, r->burn_rate * eb, z), k2, sizeof(k2)));
 	advise(a, "spec.traffic.confidence: 95", why);
 }
 
