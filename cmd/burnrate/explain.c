@@ -74,7 +74,8 @@ char *explain_pct(double fraction, char *out, size_t size)
 
 void explain_wrap(const char *first, const char *text, const char *indent)
 {
-	size_t col = strlen(first), ind = strlen(indent);
+	const char *nl = strrchr(first, '\n');
+	size_t col = strlen(nl ? nl + 1 : first), ind = strlen(indent);
 	const char *p = text + strspn(text, " ");
 
 	fputs(first, stdout);

@@ -180,7 +180,7 @@ static void print_volume(const struct br_slo *slo, const struct explain_traffic 
 			 explain_count(t->per_day / 24, b, sizeof(b)),
 			 explain_dur(t->days * 86400, d, sizeof(d)), t->source);
 	else
-		snprintf(line, sizeof(line), "%s events a day, %s an hour on average (%s)",
+		snprintf(line, sizeof(line), "%s events a day, %s an hour (%s)",
 			 explain_count(t->per_day, a, sizeof(a)),
 			 explain_count(t->per_day / 24, b, sizeof(b)), t->source);
 	explain_wrap("\n  traffic:      ", line, INDENT);
