@@ -5,6 +5,11 @@
 
 #include "alertmanager/alertmanager.h"
 #include "cli.h"
+#include "explain.h"
+
+/* Fewer allowed failures per window than this and burn-rate alerts fire on
+ * a handful of errors (docs/low-traffic.md). */
+#define FEW_FAILURES 10.0
 
 static const char usage[] =
 	"usage: burnrate validate -f PATH [-f PATH ...]\n"
@@ -20,8 +25,35 @@ static const char usage[] =
 	"allowed for its namespace, as the controller would.\n"
 	"\n"
 	"Prints one line per problem on stderr, \"file:line:col: field: message\".\n"
+	"Warns (on stderr, exit code unchanged) when spec.traffic.expectedEventsPerDay\n"
+	"leaves fewer than 10 allowed failures per window.\n"
 	"Exit codes: 0 all valid, 1 invalid input or no ServiceLevelObjective found,\n"
 	"2 usage error.\n";
+
+/* Warns about SLOs whose expected traffic leaves too few failures to alert
+ * on: eb * expectedEventsPerDay * window days < FEW_FAILURES. */
+static void warn_traffic(const struct cli_set *set)
+{
+	for (size_t i = 0; i < set->count; i++) {
+		const struct br_slo *slo = &set->items[i].slo;
+		double eb = br_slo_error_budget(slo), days = (double)slo->window_s / 86400;
+		double allowed = eb * slo->expected_events_per_day * days;
+		char e[32], o[32], w[32], a[32], need[32];
+
+		if (!(slo->expected_events_per_day > 0) || allowed >= FEW_FAILURES)
+			continue;
+		fprintf(stderr, "%s:%d: warning: %s/%s: spec.traffic.expectedEventsPerDay: at %s events "
+			"a day, %s%% over %s allows %s failures per window: too few to alert on; "
+			"%g need %s events a day, a longer spec.window or a lower objective; at this "
+			"traffic consider spec.alerting.preset: low-traffic and spec.traffic.confidence "
+			"(burnrate explain shows what each row needs)\n",
+			set->items[i].file, set->items[i].line, slo->namespace, slo->name,
+			explain_count(slo->expected_events_per_day, e, sizeof(e)),
+			cli_number(slo->objective, o, sizeof(o)),
+			br_duration_format(slo->window_s, w, sizeof(w)), explain_count(allowed, a, sizeof(a)),
+			FEW_FAILURES, explain_count(FEW_FAILURES / (eb * days), need, sizeof(need)));
+	}
+}
 
 int cli_validate(int argc, char **argv)
 {
@@ -95,6 +127,7 @@ int cli_validate(int argc, char **argv)
 			return CLI_INVALID;
 		}
 	}
+	warn_traffic(&set);
 	printf("%zu ServiceLevelObjective(s) valid in %zu file(s)%s\n", set.count, set.files,
 	       am_base ? ", all routable" : "");
 	cli_set_release(&set);

@@ -132,6 +132,34 @@ run validate -f "$T/nokind.yaml"
 expect_rc 1 "document without kind"
 expect_err "nokind.yaml:1:[0-9]+: kind: missing" "missing kind reported"
 
+# expectedEventsPerDay: a warning (exit 0) under 10 allowed failures per window
+# (eb * events a day * window days, computed here), none from 10 on
+traffic() { slo "$1" ns "$2"; printf '  window: %s\n  traffic: {expectedEventsPerDay: %s}\n' "$3" "$4"; }
+allowed() { python3 -c 'import sys; o, d, e = map(float, sys.argv[1:]); print("%.4g" % ((1 - o / 100) * d * e))' "$@"; }
+traffic few 99 30d 10 >"$T/few.yaml"
+run validate -f "$T/few.yaml"
+expect_rc 0 "too few failures is a warning, not an error"
+a=$(allowed 99 30 10)
+expect_err "few.yaml:1: warning: ns/few: spec.traffic.expectedEventsPerDay: at 10 events a day, 99% over 30d allows $a failures per window: too few to alert on" \
+	"warning names the field and the numbers ($a failures by hand)"
+expect_err "spec.alerting.preset: low-traffic" "warning suggests the low-traffic preset"
+expect_out "1 ServiceLevelObjective\(s\) valid" "still valid"
+traffic few7 99.9 6d 1000 >"$T/few7.yaml"
+run validate -f "$T/few7.yaml"
+a=$(allowed 99.9 6 1000)
+expect_err "at 1000 events a day, 99.9% over 6d allows $a failures per window" "6d window: $a by hand"
+# just under and just over 10: 10 / (0.01 * 30) = 33.3 events a day
+traffic under 99 30d 33 >"$T/under.yaml"
+run validate -f "$T/under.yaml"
+expect_err "allows $(allowed 99 30 33) failures per window" "33 a day at 99% warns"
+traffic enough 99 30d 34 >"$T/enough.yaml"
+run validate -f "$T/enough.yaml"
+expect_rc 0 "34 a day at 99%"
+[ ! -s "$T/err" ] && ok "no warning at $(allowed 99 30 34) failures per window" || fail "warned: $(cat "$T/err")"
+slo nowarn ns 99 >"$T/nowarn.yaml"
+run validate -f "$T/nowarn.yaml"
+[ ! -s "$T/err" ] && ok "no warning without expectedEventsPerDay" || fail "warned: $(cat "$T/err")"
+
 run validate
 expect_rc 2 "no -f is a usage error"
 run validate --bogus -f x
