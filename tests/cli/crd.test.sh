@@ -2,12 +2,19 @@
 # The CRD is a structural schema (every node typed) with a description on every
 # field but metadata, which may hold nothing but its type (so `kubectl explain slo.spec...`
 # helps, and a real API server accepts it), and carries the API-server
-# validations, printer columns and status subresource the design asks for.
+# validations, printer columns and status subresource the design asks for. The presets
+# of spec.alerting.preset are pkg/slo's: the enum lists exactly the names
+# `burnrate explain --presets` prints, and the description holds "NAME: SUMMARY" for
+# each, as explain prints it.
 set -euo pipefail
 src="${BURNRATE_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${BURNRATE:?set BURNRATE to the burnrate binary}"
 python3 -c 'import yaml' 2>/dev/null || { echo "python3-yaml missing"; exit 77; }
-python3 - "$src/crds/servicelevelobjectives.yaml" <<'PY'
-import sys, yaml
+presets=$(mktemp)
+trap 'rm -f "$presets"' EXIT
+"$BURNRATE" explain --presets >"$presets"
+python3 - "$src/crds/servicelevelobjectives.yaml" "$presets" <<'PY'
+import re, sys, yaml
 crd = yaml.safe_load(open(sys.argv[1]))
 errors = []
 def check(node, path):
@@ -55,6 +62,24 @@ assert "x-kubernetes-validations" in rows
 assert rows["properties"]["severity"]["enum"] == ["page", "ticket"]
 assert s["traffic"]["properties"]["minEvents"]["minimum"] == 0
 assert "pattern" in s["window"]
+# presets: "NAME: SUMMARY" lines of explain --presets, continued by lines indented 4
+presets, last = {}, None
+for line in open(sys.argv[2]):
+    m = re.match(r"^([a-z0-9-]+): (.*)$", line.rstrip("\n"))
+    if m:
+        last = m.group(1)
+        presets[last] = m.group(2)
+    elif last and line.startswith("    "):
+        presets[last] += " " + line.strip()
+    else:
+        last = None
+assert len(presets) >= 2, "explain --presets printed %r" % presets
+preset = s["alerting"]["properties"]["preset"]
+if preset.get("enum") != list(presets):
+    errors.append("spec.alerting.preset: enum %s, explain --presets has %s" % (preset.get("enum"), list(presets)))
+for name, summary in presets.items():
+    if "%s: %s" % (name, summary) not in " ".join(preset.get("description", "").split()):
+        errors.append("spec.alerting.preset: description lacks %r" % ("%s: %s" % (name, summary)))
 st = root["properties"]["status"]["properties"]
 assert st["conditions"]["x-kubernetes-list-type"] == "map"
 assert st["conditions"]["x-kubernetes-list-map-keys"] == ["type"]
