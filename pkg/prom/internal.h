@@ -28,6 +28,11 @@ int prom_parse_value(const char *text, double *out);
 int prom_answer_doc(const char *body, size_t len, long http_status, json_t **out,
 		    struct br_error *err);
 
+/* Checks that data (the answer's "data") is an object with resultType type
+ * and an array "result"; sets *result (borrowed from data). Returns 0, or
+ * BR_EPARSE with err saying what is wrong. */
+int prom_result(json_t *data, const char *type, json_t **result, struct br_error *err);
+
 /* The labels of data.result[idx].metric into a new array (*labels,
  * *nlabels; free with prom_labels_release, also after a failure, which
  * leaves what was read so far). Returns 0, BR_EPARSE or BR_ENOMEM. */

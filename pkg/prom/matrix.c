@@ -78,34 +78,22 @@ static int parse_series(const json_t *item, size_t idx, struct br_prom_series *s
 	return 0;
 }
 
-static int parse_data(const json_t *data, struct br_prom_matrix *out,
-		      struct br_error *err)
+static int parse_data(json_t *data, struct br_prom_matrix *out, struct br_error *err)
 {
-	const json_t *type = json_object_get(data, "resultType");
-	const json_t *result = json_object_get(data, "result");
+	json_t *result;
 	size_t n;
+	int rc = prom_result(data, "matrix", &result, err);
 
-	if (!json_is_object(data))
-		return br_error_set(err, BR_EPARSE, "answer has no \"data\" object");
-	if (!json_is_string(type))
-		return br_error_set(err, BR_EPARSE, "data.resultType: missing or not a string");
-	if (strcmp(json_string_value(type), "matrix") != 0)
-		return br_error_set(err, BR_EPARSE, "data.resultType is \"%.40s\", want matrix",
-				    json_string_value(type));
-	if (!json_is_array(result))
-		return br_error_set(err, BR_EPARSE, "data.result: missing or not an array");
+	if (rc != 0)
+		return rc;
 	n = json_array_size(result);
 	out->series = calloc(n ? n : 1, sizeof(*out->series));
 	if (!out->series)
 		return br_error_set(err, BR_ENOMEM, "out of memory");
 	out->count = n; /* calloc'ed: release frees what was made so far */
-	for (size_t i = 0; i < n; i++) {
-		int rc = parse_series(json_array_get(result, i), i, &out->series[i], err);
-
-		if (rc != 0)
-			return rc;
-	}
-	return 0;
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = parse_series(json_array_get(result, i), i, &out->series[i], err);
+	return rc;
 }
 
 int br_prom_parse_matrix(const char *body, size_t len, long http_status,

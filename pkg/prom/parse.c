@@ -156,25 +156,35 @@ static int first_error(const json_t *result, size_t n, struct br_error *err)
 	return 0;
 }
 
+int prom_result(json_t *data, const char *type, json_t **result, struct br_error *err)
+{
+	const json_t *t = json_object_get(data, "resultType");
+
+	*result = json_object_get(data, "result");
+	if (!json_is_object(data))
+		return br_error_set(err, BR_EPARSE, "answer has no \"data\" object");
+	if (!json_is_string(t))
+		return br_error_set(err, BR_EPARSE, "data.resultType: missing or not a string");
+	if (strcmp(json_string_value(t), type) != 0)
+		return br_error_set(err, BR_EPARSE, "data.resultType is \"%.40s\", want %s",
+				    json_string_value(t), type);
+	if (!json_is_array(*result))
+		return br_error_set(err, BR_EPARSE, "data.result: missing or not an array");
+	return 0;
+}
+
 /* Converts result from its last item to its first, dropping each item from
  * the tree once converted: the tree and the vector (each several bytes per
  * byte of answer) are never both whole in memory. */
 static int parse_result(json_t *data, struct br_prom_vector *out,
 			struct br_error *err)
 {
-	const json_t *type = json_object_get(data, "resultType");
-	json_t *result = json_object_get(data, "result");
+	json_t *result;
 	size_t n;
+	int rc = prom_result(data, "vector", &result, err);
 
-	if (!json_is_object(data))
-		return br_error_set(err, BR_EPARSE, "answer has no \"data\" object");
-	if (!json_is_string(type))
-		return br_error_set(err, BR_EPARSE, "data.resultType: missing or not a string");
-	if (strcmp(json_string_value(type), "vector") != 0)
-		return br_error_set(err, BR_EPARSE, "data.resultType is \"%.40s\", want vector",
-				    json_string_value(type));
-	if (!json_is_array(result))
-		return br_error_set(err, BR_EPARSE, "data.result: missing or not an array");
+	if (rc != 0)
+		return rc;
 	n = json_array_size(result);
 	out->samples = calloc(n ? n : 1, sizeof(*out->samples));
 	if (!out->samples)
@@ -182,7 +192,6 @@ static int parse_result(json_t *data, struct br_prom_vector *out,
 	out->count = n; /* calloc'ed: release frees the samples made so far */
 	for (size_t i = n; i-- > 0;) {
 		struct br_error last;
-		int rc;
 
 		br_error_init(&last);
 		rc = parse_sample(json_array_get(result, i), i, &out->samples[i], &last);
