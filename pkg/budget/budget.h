@@ -3,18 +3,20 @@
  * (pkg/prom) and writes the status; everything in between is here and is
  * tested without a server.
  *
- * The figures come from 2 + R instant queries per interval, where R is the
+ * The figures come from 3 + R instant queries per interval, where R is the
  * number of distinct burnrate:sli_error_ratio:rate<W> names Prometheus holds
  * (the distinct windows of all alert tables: 7 with the default table; at
  * most BR_BUDGET_MAX_NAMES), whatever the number of SLOs: the budget left
- * (burnrate:error_budget:remaining), the ratio names recorded, then the
- * ratio of each name for all SLOs at once. No answer holds more than one
+ * (burnrate:error_budget:remaining), the failures the budget allows over the
+ * window at the traffic recorded (burnrate:error_budget:allowed_events), the
+ * ratio names recorded, then the ratio of each name for all SLOs at once. No answer holds more than one
  * sample per SLO, so the largest is a few hundred bytes per SLO, and each is
  * merged into the index (br_budget_index_add_*) and can be released before
  * the next is sent; br_budget_index matches the samples back to SLOs by their
  * slo and slo_namespace labels. br_budget_compute turns one SLO's samples
- * into figures (budget left and spent, the burn rate of each alert window,
- * when the budget runs out at the current rate) and the BudgetHealthy
+ * into figures (budget left and spent, as a fraction and in events, the burn
+ * rate of each alert window, when the budget runs out at the current rate)
+ * and the BudgetHealthy
  * condition. br_budget_status_json renders status.budget, and
  * br_budget_changed says whether new figures differ meaningfully from those
  * already in a status, so that a steady budget makes no status writes.
@@ -41,6 +43,7 @@
 #include "slo/slo.h"
 
 #define BR_BUDGET_REMAINING "burnrate:error_budget:remaining"
+#define BR_BUDGET_ALLOWED "burnrate:error_budget:allowed_events"
 #define BR_BUDGET_RATIO_PREFIX "burnrate:sli_error_ratio:rate"
 /* More windows than any SLO records (an alert table has at most 8 distinct
  * windows, plus the SLO window of a raw indicator). */
@@ -55,15 +58,18 @@
 /* Longest ratio name (with its NUL) the poller queries. */
 #define BR_BUDGET_NAME_MAX 64
 
-/* Appends the first two instant queries to remaining and names: the budget
- * left of every SLO, read through last_over_time(...[10m]) (its rule runs
- * every 5m, and a query that lands while the next evaluation is being
- * written must not see a gap); and the ratio names recorded, one sample per
- * name (count by (__name__)). namespaces (count of them, may be 0 for all)
- * narrow both with a slo_namespace matcher; they are escaped, so any text
- * makes a valid query. Returns 0 or BR_ENOMEM. */
+/* Appends the first three instant queries to remaining, allowed and names:
+ * the budget left and the failures it allows (BR_BUDGET_ALLOWED) of every
+ * SLO, one sample per SLO (the smallest of duplicates), each read through
+ * last_over_time(...[10m]) (their rules run every 5m, and a query that lands
+ * while the next evaluation is being written must not see a gap); and the
+ * ratio names recorded, one sample per name (count by (__name__)).
+ * namespaces (count of them, may be 0 for all) narrow all three with a
+ * slo_namespace matcher; they are escaped, so any text makes a valid query.
+ * Returns 0 or BR_ENOMEM. */
 int br_budget_queries(const char *const *namespaces, size_t count,
-		      struct br_buf *remaining, struct br_buf *names);
+		      struct br_buf *remaining, struct br_buf *allowed,
+		      struct br_buf *names);
 
 /* Appends the query of one ratio name (from br_budget_ratio_names) for every
  * SLO, aggregated by slo and slo_namespace: at most one sample per SLO,
@@ -96,6 +102,8 @@ void br_budget_ratio_names(const struct br_prom_vector *v,
 struct br_budget_reading {
 	int has_remaining;
 	double remaining;          /* of burnrate:error_budget:remaining */
+	int has_allowed;           /* 0 for a raw indicator (no event counts) */
+	double allowed;            /* of BR_BUDGET_ALLOWED: >= 0 */
 	size_t nratios;
 	struct {
 		long long window_s;
@@ -131,6 +139,13 @@ void br_budget_index_release(struct br_budget_index *idx);
 int br_budget_index_add_remaining(struct br_budget_index *idx,
 				  const struct br_prom_vector *v);
 
+/* Merges the answer of the allowed query as br_budget_index_add_remaining:
+ * an SLO seen twice keeps the smallest; NaN, infinite and negative values
+ * (no count of requests is negative) are kept out. Returns 0 or BR_ENOMEM
+ * (idx empty). */
+int br_budget_index_add_allowed(struct br_budget_index *idx,
+				const struct br_prom_vector *v);
+
 /* Merges ratio samples as br_budget_index_add_remaining: the window is
  * window_s (> 0) for every sample (the answer of br_budget_ratio_query), or,
  * with window_s 0, read from each sample's __name__. An SLO seen twice for
@@ -138,8 +153,8 @@ int br_budget_index_add_remaining(struct br_budget_index *idx,
 int br_budget_index_add_ratios(struct br_budget_index *idx, long long window_s,
 			       const struct br_prom_vector *v);
 
-/* Both of the above at once, into an initialised index (either vector may be
- * NULL). Returns 0, or BR_ENOMEM (idx is then empty). */
+/* Remaining and ratios at once, into an initialised index (either vector may
+ * be NULL). Returns 0, or BR_ENOMEM (idx is then empty). */
 int br_budget_index_build(struct br_budget_index *idx,
 			  const struct br_prom_vector *remaining,
 			  const struct br_prom_vector *ratios);
@@ -150,6 +165,11 @@ br_budget_index_get(const struct br_budget_index *idx, const char *ns,
 		    const char *name);
 
 /* --- Figures -------------------------------------------------------------- */
+
+/* Event counts are held to +-BR_BUDGET_MAX_EVENTS, so that they convert to
+ * an int64 (the status's type) whatever a server answers: a million
+ * requests a second for 90 days at a 50% budget is under 1e13. */
+#define BR_BUDGET_MAX_EVENTS 1e18
 
 enum br_budget_health {
 	BR_BUDGET_WITHIN = 0,
@@ -163,6 +183,10 @@ struct br_budget_figures {
 	enum br_budget_health health;
 	int has_figures;           /* 0 for NoData: nothing below is set */
 	double remaining;          /* fraction, rounded to 1e-4 */
+	int has_events;            /* Prometheus has allowed events for it */
+	long long allowed_events;  /* allowed, rounded down */
+	long long remaining_events; /* allowed_events * remaining (unrounded),
+				       rounded down: negative when overspent */
 	long long window_s;        /* the SLO window */
 	size_t nburn;              /* windows of the alert table with data */
 	struct {
@@ -187,7 +211,10 @@ struct br_budget_figures {
  * lasts), linearly: now + remaining * window / rate, from the burn rate of
  * the shortest long window of the table that has data (the most current
  * rate that is not the noisy short window); old errors leaving the window
- * are not counted, so the estimate errs early. Can't fail. */
+ * are not counted, so the estimate errs early. Events (when the reading has
+ * allowed): allowed_events and remaining_events, rounded down, a value
+ * within 1e-9 of a whole number taken as that number (10 req/s averaged by
+ * Prometheus can come back as 9.999999999999998). Can't fail. */
 void br_budget_compute(const struct br_slo *slo,
 		       const struct br_budget_reading *reading, double now,
 		       struct br_budget_figures *out);
@@ -204,7 +231,8 @@ const char *br_budget_condition_status(enum br_budget_health health);
 const char *br_budget_reason(enum br_budget_health health);
 
 /* status.budget for figures with has_figures: {remaining, remainingPercent
- * ("81.2%"), spent, window, burnRates {"1h": 2.5, ...}, exhaustionTime and
+ * ("81.2%"), spent, allowedEvents and remainingEvents (integers, with
+ * has_events), window, burnRates {"1h": 2.5, ...}, exhaustionTime and
  * exhaustionWindow (when it runs out), evaluatedAt}. Returns a new object
  * (you own it), or NULL when there are no figures or out of memory. */
 json_t *br_budget_status_json(const struct br_budget_figures *f);
@@ -213,7 +241,11 @@ json_t *br_budget_status_json(const struct br_budget_figures *f);
  * BudgetHealthy condition of reason old_reason (NULL if none) should be
  * rewritten with new_budget and new_reason. Meaningful changes: the reason;
  * budget figures appearing or going; remaining moving by 0.001 (0.1
- * percentage point, the resolution of remainingPercent) or more; a burn rate
+ * percentage point, the resolution of remainingPercent) or more;
+ * allowedEvents or remainingEvents appearing or going, or either moving by
+ * at least 1% of allowedEvents and at least one event (allowed events
+ * follow traffic over the whole window, so they drift a little with every
+ * read; a remaining that moves rewrites them anyway); a burn rate
  * window appearing or going; a burn rate crossing 1x or a threshold of the
  * alert table that uses its window, or moving by more than 25% while above
  * 1x; the exhaustion time appearing, going, changing window, or moving by

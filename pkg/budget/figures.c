@@ -10,6 +10,7 @@
 
 #define REMAINING_STEP 0.001   /* 0.1 percentage point */
 #define RELATIVE_STEP 0.25     /* of a burn rate above 1x */
+#define EVENTS_STEP 0.01       /* of allowedEvents, and at least one event */
 
 /* v to 1/scale: divided last, so 0.7 stays 0.7 (7000 * 1e-4 would be
  * 0.7000000000000001 in the status). */
@@ -121,6 +122,30 @@ static void exhaustion(const struct br_slo *slo, double now,
 	f->exhaustion_at = round(now + f->remaining * (double)slo->window_s / rate);
 }
 
+/* v rounded down to a whole number of events, held to +-BR_BUDGET_MAX_EVENTS
+ * (a double beyond LLONG_MAX does not convert). Within 1e-9 (relative) of a
+ * whole number it is that number: floating point makes 129600 events
+ * 129599.99999999997 as often as 129600.00000000003. */
+static long long whole_events(double v)
+{
+	double r;
+
+	v = fmax(-BR_BUDGET_MAX_EVENTS, fmin(BR_BUDGET_MAX_EVENTS, v));
+	r = round(v);
+	return (long long)(fabs(v - r) <= 1e-9 * fmax(1, fabs(v)) ? r : floor(v));
+}
+
+/* The budget in events, when Prometheus recorded the traffic: what the
+ * window allows and what is left of it. Zero traffic allows 0 and leaves 0. */
+static void events(const struct br_budget_reading *r, struct br_budget_figures *f)
+{
+	if (!r->has_allowed || !isfinite(r->allowed) || r->allowed < 0)
+		return;
+	f->has_events = 1;
+	f->allowed_events = whole_events(r->allowed);
+	f->remaining_events = whole_events((double)f->allowed_events * r->remaining);
+}
+
 static void percent(double remaining, char out[32])
 {
 	double p = round_to(remaining * 100, 10);
@@ -190,6 +215,7 @@ void br_budget_compute(const struct br_slo *slo,
 	else
 		f->health = BR_BUDGET_WITHIN;
 	exhaustion(slo, now, f);
+	events(r, f);
 	write_message(slo, burning, f);
 }
 
@@ -250,6 +276,9 @@ json_t *br_budget_status_json(const struct br_budget_figures *f)
 	failed = failed || set_new(o, "remaining", json_real(f->remaining)) ||
 		 set_new(o, "remainingPercent", json_string(pct)) ||
 		 set_new(o, "spent", json_real(round_to(1 - f->remaining, 1e4))) ||
+		 (f->has_events &&
+		  (set_new(o, "allowedEvents", json_integer(f->allowed_events)) ||
+		   set_new(o, "remainingEvents", json_integer(f->remaining_events)))) ||
 		 set_new(o, "window", json_string(win)) ||
 		 json_object_set(o, "burnRates", rates) ||
 		 set_new(o, "evaluatedAt", json_string(when));
@@ -328,6 +357,29 @@ static int exhaustion_changed(const json_t *a, const json_t *b, double now)
 	return fabs(x - y) > fmax(60, 0.1 * (fmin(x, y) - now));
 }
 
+/* Whether allowedEvents or remainingEvents appeared, went, or moved by
+ * EVENTS_STEP of allowedEvents (at least one event). */
+static int events_changed(const json_t *a, const json_t *b)
+{
+	const json_t *aa = json_object_get(a, "allowedEvents");
+	const json_t *ab = json_object_get(b, "allowedEvents");
+	const json_t *ra = json_object_get(a, "remainingEvents");
+	const json_t *rb = json_object_get(b, "remainingEvents");
+	double step;
+
+	if (!aa != !ab || !ra != !rb)
+		return 1;
+	if (!aa && !ra)
+		return 0;
+	if (!json_is_number(aa) || !json_is_number(ab) || !json_is_number(ra) ||
+	    !json_is_number(rb))
+		return 1;
+	step = fmax(1, EVENTS_STEP * fmax(fabs(json_number_value(aa)),
+					  fabs(json_number_value(ab))));
+	return fabs(json_number_value(aa) - json_number_value(ab)) >= step ||
+	       fabs(json_number_value(ra) - json_number_value(rb)) >= step;
+}
+
 int br_budget_changed(const struct br_slo *slo, const json_t *old_budget,
 		      const char *old_reason, const json_t *new_budget,
 		      const char *new_reason, double now)
@@ -345,6 +397,8 @@ int br_budget_changed(const struct br_slo *slo, const json_t *old_budget,
 		return 1;
 	if (str_differs(json_string_value(json_object_get(old_budget, "window")),
 			json_string_value(json_object_get(new_budget, "window"))))
+		return 1;
+	if (events_changed(old_budget, new_budget))
 		return 1;
 	if (rates_changed(slo, json_object_get(old_budget, "burnRates"),
 			  json_object_get(new_budget, "burnRates")))

@@ -106,6 +106,14 @@ static void add_remaining(struct br_budget_reading *r, double v)
 	}
 }
 
+static void add_allowed(struct br_budget_reading *r, double v)
+{
+	if (!r->has_allowed || v < r->allowed) { /* worst of duplicates */
+		r->has_allowed = 1;
+		r->allowed = v;
+	}
+}
+
 /* Merges entry b into a (same key). Returns 0, or -1 when windows overflow. */
 static int merge(struct br_budget_reading *a, const struct br_budget_reading *b)
 {
@@ -113,6 +121,8 @@ static int merge(struct br_budget_reading *a, const struct br_budget_reading *b)
 
 	if (b->has_remaining)
 		add_remaining(a, b->remaining);
+	if (b->has_allowed)
+		add_allowed(a, b->allowed);
 	for (size_t i = 0; i < b->nratios; i++)
 		rc |= add_ratio(a, b->ratios[i].window_s, b->ratios[i].ratio);
 	return rc;
@@ -159,11 +169,31 @@ static long long ratio_window(const struct br_prom_sample *s)
 	return w;
 }
 
+/* What an answer holds: window_s of add_samples. */
+#define SAMPLES_REMAINING -1
+#define SAMPLES_ALLOWED -2
+
+/* Whether s of an answer of kind window_s can be kept, with its window (for
+ * a ratio) in *w. */
+static int usable(const struct br_prom_sample *s, long long window_s, long long *w)
+{
+	const char *ns = br_prom_sample_label(s, "slo_namespace");
+	const char *name = br_prom_sample_label(s, "slo");
+
+	*w = window_s == 0 ? ratio_window(s) : window_s;
+	if (!ns || !name || !*ns || !*name || !isfinite(s->value))
+		return 0;
+	if (window_s == 0 && *w < 0)
+		return 0; /* a ratio name without a window */
+	return window_s != SAMPLES_ALLOWED || s->value >= 0;
+}
+
 /* Merges v into idx: a sample of a known SLO updates its entry in place
  * (found by binary search of the sorted entries); an SLO not seen before
  * gets a new entry at the end, and those are sorted in (and duplicates
- * folded) once the answer is merged. window_s: -1 for remaining, 0 for the
- * window of __name__, else the window of every sample. */
+ * folded) once the answer is merged. window_s: SAMPLES_REMAINING or
+ * SAMPLES_ALLOWED, 0 for the window of __name__, else the window of every
+ * sample. */
 static int add_samples(struct br_budget_index *idx, const struct br_prom_vector *v,
 		       long long window_s)
 {
@@ -171,23 +201,24 @@ static int add_samples(struct br_budget_index *idx, const struct br_prom_vector 
 
 	for (size_t i = 0; v && i < v->count; i++) {
 		const struct br_prom_sample *s = &v->samples[i];
-		const char *ns = br_prom_sample_label(s, "slo_namespace");
-		const char *name = br_prom_sample_label(s, "slo");
-		long long w = window_s ? window_s : ratio_window(s);
 		struct br_budget_index_entry *e;
+		long long w;
 
-		if (!ns || !name || !*ns || !*name || (window_s == 0 && w < 0) ||
-		    !isfinite(s->value)) {
+		if (!usable(s, window_s, &w)) {
 			idx->skipped++;
 			continue;
 		}
-		e = find(idx, sorted, ns, name);
-		if (!e && append(idx, ns, name, &e) != 0) {
+		e = find(idx, sorted, br_prom_sample_label(s, "slo_namespace"),
+			 br_prom_sample_label(s, "slo"));
+		if (!e && append(idx, br_prom_sample_label(s, "slo_namespace"),
+				 br_prom_sample_label(s, "slo"), &e) != 0) {
 			br_budget_index_release(idx);
 			return BR_ENOMEM;
 		}
-		if (window_s < 0)
+		if (window_s == SAMPLES_REMAINING)
 			add_remaining(&e->reading, s->value);
+		else if (window_s == SAMPLES_ALLOWED)
+			add_allowed(&e->reading, s->value);
 		else if (add_ratio(&e->reading, w, s->value) != 0)
 			idx->skipped++;
 	}
@@ -199,7 +230,13 @@ static int add_samples(struct br_budget_index *idx, const struct br_prom_vector 
 int br_budget_index_add_remaining(struct br_budget_index *idx,
 				  const struct br_prom_vector *v)
 {
-	return add_samples(idx, v, -1);
+	return add_samples(idx, v, SAMPLES_REMAINING);
+}
+
+int br_budget_index_add_allowed(struct br_budget_index *idx,
+				const struct br_prom_vector *v)
+{
+	return add_samples(idx, v, SAMPLES_ALLOWED);
 }
 
 int br_budget_index_add_ratios(struct br_budget_index *idx, long long window_s,

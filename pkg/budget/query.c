@@ -32,8 +32,19 @@ static int namespace_matcher(const char *const *namespaces, size_t count,
 	return rc;
 }
 
+/* The latest sample of a budget series (recorded every 5m) per SLO. */
+static void last_sample_query(const char *name, const struct br_buf *ns,
+			      struct br_buf *out)
+{
+	/* by (slo, slo_namespace): labels nobody reads (a replica label, say)
+	 * are dropped by Prometheus, and duplicates folded to the worst */
+	br_buf_addf(out, "min by (slo, slo_namespace) (last_over_time("
+		    "%s{slo!=\"\"%s}[10m]))", name, br_buf_str(ns));
+}
+
 int br_budget_queries(const char *const *namespaces, size_t count,
-		      struct br_buf *remaining, struct br_buf *names)
+		      struct br_buf *remaining, struct br_buf *allowed,
+		      struct br_buf *names)
 {
 	struct br_buf ns;
 	int rc;
@@ -43,13 +54,11 @@ int br_budget_queries(const char *const *namespaces, size_t count,
 		br_buf_release(&ns);
 		return BR_ENOMEM;
 	}
-	/* by (slo, slo_namespace): labels nobody reads (a replica label, say)
-	 * are dropped by Prometheus, and duplicates folded to the worst */
-	br_buf_addf(remaining, "min by (slo, slo_namespace) (last_over_time("
-		    BR_BUDGET_REMAINING "{slo!=\"\"%s}[10m]))", br_buf_str(&ns));
+	last_sample_query(BR_BUDGET_REMAINING, &ns, remaining);
+	last_sample_query(BR_BUDGET_ALLOWED, &ns, allowed);
 	br_buf_addf(names, "count by (__name__) ({__name__=~\"" BR_BUDGET_RATIO_PREFIX
 		    ".+\",slo!=\"\"%s})", br_buf_str(&ns));
-	rc = ns.failed || !remaining->data || !names->data ? BR_ENOMEM : 0;
+	rc = ns.failed || !remaining->data || !allowed->data || !names->data ? BR_ENOMEM : 0;
 	br_buf_release(&ns);
 	return rc;
 }

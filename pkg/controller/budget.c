@@ -1,5 +1,5 @@
 /* Budget status: a poller thread (leader only) reads every SLO's budget from
- * Prometheus (pkg/budget) with 2 + R queries per interval, R the number of
+ * Prometheus (pkg/budget) with 3 + R queries per interval, R the number of
  * distinct ratio names (windows) recorded, 7 with the default alert table
  * and at most BR_BUDGET_MAX_NAMES, whatever the number of SLOs; each answer
  * holds at most one sample per SLO and is merged into the index and freed
@@ -362,26 +362,42 @@ static int query_ratios(struct br_controller *c, struct poll *p,
 	return rc;
 }
 
+/* Runs q and merges its answer into p->idx with add, freeing it at once. */
+static int query_merge(struct br_controller *c, struct poll *p, const struct br_buf *q,
+		       int (*add)(struct br_budget_index *, const struct br_prom_vector *),
+		       struct br_error *err)
+{
+	struct br_prom_vector v;
+	int rc;
+
+	br_prom_vector_init(&v);
+	rc = run_query(c, br_buf_str(q), &v, err);
+	if (rc == 0)
+		rc = add(&p->idx, &v);
+	br_prom_vector_release(&v);
+	return rc;
+}
+
 static int query_all(struct br_controller *c, struct poll *p)
 {
 	struct br_prom_vector v;
-	struct br_buf q1, q2;
+	struct br_buf rem, allowed, names;
 	struct br_error err;
 	int rc;
 
 	br_error_init(&err);
 	br_prom_vector_init(&v);
-	br_buf_init(&q1, BR_BUF_MAX_DEFAULT);
-	br_buf_init(&q2, BR_BUF_MAX_DEFAULT);
+	br_buf_init(&rem, BR_BUF_MAX_DEFAULT);
+	br_buf_init(&allowed, BR_BUF_MAX_DEFAULT);
+	br_buf_init(&names, BR_BUF_MAX_DEFAULT);
 	rc = br_budget_queries((const char *const *)c->namespaces, c->o.namespace_count,
-			       &q1, &q2);
+			       &rem, &allowed, &names);
 	if (rc == 0)
-		rc = run_query(c, br_buf_str(&q1), &v, &err);
+		rc = query_merge(c, p, &rem, br_budget_index_add_remaining, &err);
 	if (rc == 0)
-		rc = br_budget_index_add_remaining(&p->idx, &v);
-	br_prom_vector_release(&v);
+		rc = query_merge(c, p, &allowed, br_budget_index_add_allowed, &err);
 	if (rc == 0)
-		rc = run_query(c, br_buf_str(&q2), &v, &err);
+		rc = run_query(c, br_buf_str(&names), &v, &err);
 	if (rc == 0)
 		rc = query_ratios(c, p, &v, &err);
 	br_prom_vector_release(&v);
@@ -390,8 +406,9 @@ static int query_all(struct br_controller *c, struct poll *p)
 		snprintf(p->why, sizeof(p->why), "%s", err.text[0] ? err.text : br_strerror(rc));
 		br_budget_index_release(&p->idx);
 	}
-	br_buf_release(&q1);
-	br_buf_release(&q2);
+	br_buf_release(&rem);
+	br_buf_release(&allowed);
+	br_buf_release(&names);
 	return rc;
 }
 

@@ -8,15 +8,18 @@ With TOKENFILE (re-read on every query) a query needs "Authorization: Bearer
 <its contents>"; else it gets a 401 error answer.
 
 DATA.json (re-read when it changes): {"slos": [{"namespace": ..., "name": ...,
-"remaining": 0.8, "ratios": {"1h": 0.001, ...}}, ...]} or, for many SLOs,
+"remaining": 0.8, "allowed": 12960, "ratios": {"1h": 0.001, ...}}, ...]}
+("allowed" optional: none for a raw indicator) or, for many SLOs,
 {"generate": {"namespace": "default", "count": 1000, "prefix": "slo-",
-"remaining": 0.8, "ratios": {...}, "jitter": 0.0004, "override": {"slo-00007":
-{"remaining": 0.5}}}} (names prefix%05d; jitter: every answer moves each
-value by up to that much, up or down, as a live budget does between reads).
+"remaining": 0.8, "allowed": 12960, "ratios": {...}, "jitter": 0.0004,
+"override": {"slo-00007": {"remaining": 0.5}}}} (names prefix%05d; jitter:
+every answer moves remaining and ratios by up to that much, up or down, as a
+live budget does between reads; allowed by up to that fraction of itself).
 
 Answers as Prometheus would, from the series burnrate's rules record (labels
 slo, slo_namespace and __name__): a query of burnrate:error_budget:remaining
-gets the remaining samples (without __name__, as last_over_time drops it);
+gets the remaining samples (without __name__, as last_over_time drops it),
+one of burnrate:error_budget:allowed_events the allowed samples;
 "count by (__name__)" gets one sample per recorded ratio name; a query of one
 ratio name (burnrate:sli_error_ratio:rate1h) that window's samples; any other
 query the ratio samples of every window. An aggregation "by (slo,
@@ -53,6 +56,7 @@ def slos():
             for i in range(g["count"]):
                 name = "%s%05d" % (g["prefix"], i)
                 s = {"namespace": g["namespace"], "name": name, "remaining": g["remaining"],
+                     "allowed": g.get("allowed"),
                      "ratios": dict(g.get("ratios", {})), "jitter": g.get("jitter", 0)}
                 s.update(g.get("override", {}).get(name, {}))
                 doc["slos"].append(s)
@@ -84,6 +88,13 @@ def answer(query):
             for w in s.get("ratios", {}):
                 names[RATIO + w] = names.get(RATIO + w, 0) + 1
         result = [sample({"__name__": n}, str(c), now) for n, c in sorted(names.items())]
+    elif "error_budget:allowed_events" in query:
+        for s in slos():
+            if s.get("allowed") is not None:
+                labels = {"slo": s["name"], "slo_namespace": s["namespace"]}
+                v = float(s["allowed"])
+                v = max(0.0, v * (1 + random.uniform(-1, 1) * s.get("jitter", 0)))
+                result.append(sample(labels, repr(v), now))
     elif "error_budget:remaining" in query:
         for s in slos():
             if s.get("remaining") is not None:

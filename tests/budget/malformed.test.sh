@@ -5,20 +5,27 @@
 # connections. Each time: BudgetHealthy Unknown/PrometheusUnavailable with a message that
 # says why, the last figures kept, Ready untouched, no crash, and recovery when the
 # answers are good again. Also: NoData for an SLO Prometheus knows nothing of, no status
-# writes while the figures are steady, new figures after a spec change, a bearer token file
-# re-read when it rotates, and a prompt SIGTERM during a slow query.
+# writes while the figures are steady, new figures after a spec change, the budget in events
+# (allowedEvents, remainingEvents; none without allowed events, as for a raw indicator) and
+# no write for a drift of the allowed count under 1%, a bearer token file re-read when it
+# rotates, and a prompt SIGTERM during a slow query.
 set -u
 source "$(dirname "$0")/lib.sh"
 budget_setup
 NS=$E2E_NAMESPACE
 
-cat >"$CTL_DIR/data.json" <<EOF
+# data ALLOWED: what the fake answers, a allowing ALLOWED failed events over the window
+data() {
+	cat >"$CTL_DIR/data.json.tmp" <<EOF
 {"slos": [
- {"namespace": "$NS", "name": "a", "remaining": 0.81234, "ratios": {"5m": 0.001, "1h": 0.0015}},
+ {"namespace": "$NS", "name": "a", "remaining": 0.81234, "allowed": $1, "ratios": {"5m": 0.001, "1h": 0.0015}},
  {"namespace": "$NS", "name": "b", "remaining": 0.5, "ratios": {"5m": 0.1, "1h": 0.1, "6h": 0.02}},
- {"namespace": "other", "name": "a", "remaining": 0.1, "ratios": {"5m": 0.5}}
+ {"namespace": "other", "name": "a", "remaining": 0.1, "allowed": 5, "ratios": {"5m": 0.5}}
 ]}
 EOF
+	mv "$CTL_DIR/data.json.tmp" "$CTL_DIR/data.json"
+}
+data 12960.7
 echo token-one >"$CTL_DIR/server-token"
 echo token-one >"$CTL_DIR/token"
 budget_bg prom python3 "$BUDGET_LIB_DIR/fakeprom.py" "$CTL_DIR/data.json" "$CTL_DIR/prom.port" \
@@ -39,6 +46,11 @@ wait_for 30 has_reason a WithinBudget || { tail "$CTL_DIR/c.log"; fail "a: $(rea
 [ "$(budget a '.burnRates.1h')" = 0.3 ] || fail "a 1h burn rate $(budget a '.burnRates.1h')"
 [ "$(budget a '.burnRates.5m')" = 0.2 ] || fail "a 5m burn rate"
 [ -z "$(budget a .exhaustionTime)" ] || fail "a: exhaustion at 0.3x"
+# 12960.7 rounded down; 12960 x 0.81234 = 10527.93, rounded down
+[ "$(budget a .allowedEvents)" = 12960 ] || fail "a allowedEvents $(budget a .allowedEvents)"
+[ "$(budget a .remainingEvents)" = 10527 ] || fail "a remainingEvents $(budget a .remainingEvents)"
+[ "$(kubectl -n "$NS" get slo a -o wide --no-headers | awk '{print $5}')" = 10527 ] ||
+	fail "Failures Left column: $(kubectl -n "$NS" get slo a -o wide)"
 [ "$(kubectl -n "$NS" get slo a --no-headers | awk '{print $4}')" = 81.2% ] || fail "printer column"
 wait_for 10 has_reason b BudgetBurning || fail "b: $(reason b)"
 jpath slo b '{.status.conditions[?(@.type=="BudgetHealthy")].message}' |
@@ -46,6 +58,7 @@ jpath slo b '{.status.conditions[?(@.type=="BudgetHealthy")].message}' |
 [ "$(budget b .exhaustionWindow)" = 1h ] || fail "b exhaustion window"
 wait_for 10 has_reason c NoData || fail "c: $(reason c)"
 [ -z "$(budget c '')" ] || fail "c has a budget without data"
+[ -z "$(budget b .allowedEvents)$(budget b .remainingEvents)" ] || fail "b has events without allowed events"
 for n in a b c; do [ "$(ready $n)" = True ] || fail "$n not Ready"; done
 echo "good answers: ok"
 
@@ -56,6 +69,20 @@ sleep 5
 w1=$(writes)
 [ "$w1" = "$w0" ] || fail "$((w1 - w0)) writes while the budget was steady"
 echo "steady: no writes"
+
+# the allowed count follows traffic: 12960 -> 13050 (0.7%) is no write, -> 13200 (1.8%) is
+data 13050
+sleep 3
+[ "$(writes)" = "$w1" ] || fail "a write for a 0.7% drift of allowed events"
+[ "$(budget a .allowedEvents)" = 12960 ] || fail "allowedEvents rewritten for a 0.7% drift"
+data 13200
+allowed_is() { [ "$(budget a .allowedEvents)" = "$1" ]; }
+wait_for 10 allowed_is 13200 || fail "allowedEvents not rewritten for 1.8%: $(budget a .allowedEvents)"
+# 13200 x 0.81234 = 10722.888
+[ "$(budget a .remainingEvents)" = 10722 ] || fail "remainingEvents $(budget a .remainingEvents)"
+data 12960.7
+wait_for 10 allowed_is 12960 || fail "allowedEvents not back to 12960"
+echo "allowed events: 0.7% drift no write, 1.8% rewritten"
 
 # a spec change reaches the figures (the poller keeps each SLO's spec until its generation
 # moves): objective 99.9 is a 0.001 budget, so a's 1h ratio 0.0015 burns at 1.5x; and back

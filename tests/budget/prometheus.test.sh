@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Budget status from a real Prometheus (Debian `prometheus`, on 127.0.0.1) running the
-# rules `burnrate generate --format rules` writes for five SLOs, over a known history:
+# rules `burnrate generate --format rules` writes for seven SLOs, over a known history:
 #
 #  1. history.py writes 30 days of the recorded 5m series every budget rule reads
 #     (backfilled with promtool tsdb create-blocks-from openmetrics), and computes from it,
-#     by hand, the event-weighted budget left and the long-window burn rates; exporter.py
+#     by hand, the event-weighted budget left, the long-window burn rates and the failures
+#     the budget allows (mean requests/s x window x budget); exporter.py
 #     serves live counters with 50% errors for the SLO "burning".
 #     Only change to the generated rules: the sli-long and budget groups run every 2s
 #     instead of 1m/5m, so the test does not wait minutes for their first evaluation.
@@ -14,7 +15,13 @@
 #     moves a little as history ages out of it), the exhaustion time within 1% of
 #     remaining x window / the 1d burn rate, and the condition: steady WithinBudget,
 #     exhausted BudgetExhausted, clean WithinBudget at 100%, burning BudgetBurning (1h and
-#     5m at 50x), nodata NoData without figures. Ready stays True for all.
+#     5m at 50x), idle (no traffic) WithinBudget at 100%, raw (a raw indicator)
+#     WithinBudget, nodata NoData without figures. Ready stays True for all. The budget in
+#     events: allowedEvents the hand-computed allowed rounded down, exactly; remainingEvents
+#     allowedEvents x the hand-computed remaining rounded down, within 0.0005 x allowedEvents
+#     (the tolerance of remaining); negative for exhausted, 0 and 0 for idle, neither for raw
+#     (no event counts); for burning (live traffic) at most 100 req/s x 30d x 1% and
+#     consistent with its remaining.
 #  3. Prometheus stopped mid-run: Unknown/PrometheusUnavailable with the reason, last
 #     figures kept, no crash, rules still reconciled; started again (same port and data):
 #     back to the figures above.
@@ -58,8 +65,28 @@ def cond(st, t):
 def rfc(s):
     import calendar, time
     return calendar.timegm(time.strptime(s, "%Y-%m-%dT%H:%M:%SZ"))
+def whole(x):
+    """Rounded down; within 1e-9 of a whole number, that number (float noise)."""
+    import math
+    r = round(x)
+    return r if abs(x - r) <= 1e-9 * max(1, abs(x)) else math.floor(x)
+def events(name, b, allowed, remaining):
+    """What differs in allowedEvents and remainingEvents from allowed and remaining."""
+    if allowed is None:
+        if "allowedEvents" in b or "remainingEvents" in b:
+            return ["%s: events without event counts: %s" % (name, json.dumps(b))]
+        return []
+    a, r = b.get("allowedEvents"), b.get("remainingEvents")
+    want_a = whole(allowed)
+    want_r = whole(want_a * remaining)
+    if a != want_a:
+        return ["%s: allowedEvents %s, by hand %d (%.6f)" % (name, a, want_a, allowed)]
+    if not isinstance(r, int) or abs(r - want_r) > 0.0005 * want_a + min(want_a, 1):
+        return ["%s: remainingEvents %s, by hand %d" % (name, r, want_r)]
+    return []
 want_reason = {"steady": "WithinBudget", "exhausted": "BudgetExhausted", "clean": "WithinBudget",
-               "burning": "BudgetBurning", "nodata": "NoData"}
+               "burning": "BudgetBurning", "idle": "WithinBudget", "raw": "WithinBudget",
+               "nodata": "NoData"}
 for name, reason in want_reason.items():
     st = items.get(name, {})
     b, c = st.get("budget"), cond(st, "BudgetHealthy")
@@ -74,6 +101,10 @@ for name, reason in want_reason.items():
     if name == "burning":
         if not (0.9 < b["remaining"] < 1) or not all(abs(b["burnRates"][w] - 50) < 1 for w in ("5m", "1h")):
             bad.append("burning: %s" % json.dumps(b))
+        if not 0 < b.get("allowedEvents", 0) <= 100 * 30 * 86400 * 0.01:
+            bad.append("burning: allowedEvents %s" % b.get("allowedEvents"))
+        else:
+            bad += events(name, b, b["allowedEvents"], b["remaining"])
         continue
     e = exp[name]
     if abs(b["remaining"] - e["remaining"]) > 0.0005:
@@ -83,6 +114,7 @@ for name, reason in want_reason.items():
         bad.append("%s: remainingPercent %s, want %s" % (name, b["remainingPercent"], pct))
     if abs(b["spent"] - (1 - e["remaining"])) > 0.0005:
         bad.append("%s: spent %s" % (name, b["spent"]))
+    bad += events(name, b, e["allowed"], e["remaining"])
     for w, r in e["burnRates"].items():
         got = b.get("burnRates", {}).get(w)
         if got is None or abs(got - r) > 0.01 * max(r, 0.01):
@@ -105,16 +137,16 @@ if ! wait_for 60 quiet_check; then
 	fail "budget figures differ from the hand-computed ones"
 fi
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
-for n,e in sorted(d.items()): print("by hand: %-9s remaining %.4f burn %s" % (n, e["remaining"], {k: round(v, 3) for k, v in e["burnRates"].items()}))' "$W/expected.json"
-for n in steady exhausted clean burning; do
+for n,e in sorted(d.items()): print("by hand: %-9s remaining %.4f allowed %s burn %s" % (n, e["remaining"], e["allowed"], {k: round(v, 3) for k, v in e["burnRates"].items()}))' "$W/expected.json"
+for n in steady exhausted clean burning idle raw; do
 	echo "status:  $n $(kubectl -n "$NS" get slo "$n" -o jsonpath='{.status.budget}')"
 done
-kubectl -n "$NS" get slo
+kubectl -n "$NS" get slo -o wide
 echo "figures match the history: ok"
 
 # 3. Prometheus stopped mid-run, then back
 budget_kill prom
-unavail() { for n in steady exhausted clean burning nodata; do has_reason $n PrometheusUnavailable || return 1; done; }
+unavail() { for n in steady exhausted clean burning idle raw nodata; do has_reason $n PrometheusUnavailable || return 1; done; }
 wait_for 30 unavail || { kubectl -n "$NS" get slo -o yaml | grep -A3 BudgetHealthy >&2; fail "not PrometheusUnavailable"; }
 msg=$(jpath slo steady '{.status.conditions[?(@.type=="BudgetHealthy")].message}')
 echo "$msg" | grep -q "127.0.0.1:$PORT" || fail "message does not name Prometheus: $msg"

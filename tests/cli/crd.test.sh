@@ -47,6 +47,7 @@ assert v["subresources"] == {"status": {}}
 cols = {c["name"]: c["jsonPath"] for c in v["additionalPrinterColumns"]}
 want = {"Objective": ".spec.objective", "Window": ".spec.window",
         "Budget Left": ".status.budget.remainingPercent",
+        "Failures Left": ".status.budget.remainingEvents",
         "Ready": '.status.conditions[?(@.type=="Ready")].status',
         "Age": ".metadata.creationTimestamp"}
 assert cols == want, cols

@@ -38,30 +38,39 @@ static void load_slo(struct br_slo *slo, double objective, const char *extra)
 
 static void test_queries(void **state)
 {
-	struct br_buf a, b;
+	struct br_buf a, e, b;
 	const char *ns[] = {"shop", "auth"};
 	(void)state;
 
 	br_buf_init(&a, 4096);
+	br_buf_init(&e, 4096);
 	br_buf_init(&b, 4096);
-	assert_int_equal(br_budget_queries(NULL, 0, &a, &b), 0);
+	assert_int_equal(br_budget_queries(NULL, 0, &a, &e, &b), 0);
 	assert_string_equal(br_buf_str(&a),
 		"min by (slo, slo_namespace) (last_over_time("
 		"burnrate:error_budget:remaining{slo!=\"\"}[10m]))");
+	assert_string_equal(br_buf_str(&e),
+		"min by (slo, slo_namespace) (last_over_time("
+		"burnrate:error_budget:allowed_events{slo!=\"\"}[10m]))");
 	assert_string_equal(br_buf_str(&b),
 		"count by (__name__) ({__name__=~\"burnrate:sli_error_ratio:rate.+\",slo!=\"\"})");
 	br_buf_reset(&a);
+	br_buf_reset(&e);
 	br_buf_reset(&b);
-	assert_int_equal(br_budget_queries(ns, 2, &a, &b), 0);
+	assert_int_equal(br_budget_queries(ns, 2, &a, &e, &b), 0);
 	assert_non_null(strstr(br_buf_str(&a), ",slo_namespace=~\"shop|auth\"}[10m]))"));
+	assert_non_null(strstr(br_buf_str(&e), "allowed_events{slo!=\"\",slo_namespace=~\"shop|auth\"}[10m]))"));
 	assert_non_null(strstr(br_buf_str(&b), ",slo_namespace=~\"shop|auth\"})"));
 	/* not a namespace name anyone can have, but never a broken query */
 	const char *odd[] = {"a.b\"c"};
 	br_buf_reset(&a);
+	br_buf_reset(&e);
 	br_buf_reset(&b);
-	assert_int_equal(br_budget_queries(odd, 1, &a, &b), 0);
+	assert_int_equal(br_budget_queries(odd, 1, &a, &e, &b), 0);
 	assert_non_null(strstr(br_buf_str(&a), ",slo_namespace=~\"a\\\\.b\\\"c\"}"));
+	assert_non_null(strstr(br_buf_str(&e), ",slo_namespace=~\"a\\\\.b\\\"c\"}"));
 	br_buf_release(&a);
+	br_buf_release(&e);
 	br_buf_release(&b);
 }
 
@@ -259,6 +268,46 @@ static void test_index_add(void **state)
 	assert_int_equal(idx.count, 0);
 }
 
+/* The allowed-events answer: smallest of duplicates, only usable values, and
+ * merged with remaining into the same entry. */
+static void test_index_allowed(void **state)
+{
+	struct br_prom_vector v;
+	struct br_budget_index idx;
+	(void)state;
+
+	br_budget_index_init(&idx);
+	br_prom_vector_init(&v);
+	add_sample(&v, 0.8, "slo=a", "slo_namespace=shop", NULL);
+	assert_int_equal(br_budget_index_add_remaining(&idx, &v), 0);
+	br_prom_vector_release(&v);
+	add_sample(&v, 12960.5, "slo=a", "slo_namespace=shop", NULL);
+	add_sample(&v, 13000, "slo=a", "slo_namespace=shop", "replica=2", NULL); /* worst: 12960.5 */
+	add_sample(&v, 0, "slo=z", "slo_namespace=auth", NULL);          /* zero traffic: kept */
+	add_sample(&v, -1, "slo=n", "slo_namespace=auth", NULL);         /* not a count */
+	add_sample(&v, NAN, "slo=m", "slo_namespace=auth", NULL);
+	add_sample(&v, INFINITY, "slo=i", "slo_namespace=auth", NULL);
+	add_sample(&v, 5, "slo=a", NULL);                                /* no namespace */
+	assert_int_equal(br_budget_index_add_allowed(&idx, &v), 0);
+	br_prom_vector_release(&v);
+	assert_int_equal(idx.skipped, 4);
+	assert_int_equal(idx.count, 2);
+
+	const struct br_budget_reading *a = br_budget_index_get(&idx, "shop", "a");
+	assert_true(a && a->has_remaining && a->remaining == 0.8);
+	assert_true(a->has_allowed && a->allowed == 12960.5);
+	const struct br_budget_reading *z = br_budget_index_get(&idx, "auth", "z");
+	assert_true(z && !z->has_remaining && z->has_allowed && z->allowed == 0);
+	assert_null(br_budget_index_get(&idx, "auth", "n"));
+	/* remaining alone (a raw indicator): no allowed */
+	add_sample(&v, 0.9, "slo=r", "slo_namespace=shop", NULL);
+	assert_int_equal(br_budget_index_add_remaining(&idx, &v), 0);
+	br_prom_vector_release(&v);
+	const struct br_budget_reading *r = br_budget_index_get(&idx, "shop", "r");
+	assert_true(r && r->has_remaining && !r->has_allowed);
+	br_budget_index_release(&idx);
+}
+
 /* ---- figures ---- */
 
 static struct br_budget_reading reading(double remaining, double r5m, double r1h)
@@ -376,6 +425,101 @@ static void test_burning_and_exhausted(void **state)
 	br_slo_release(&slo);
 }
 
+/* status.budget of remaining and allowed, read and rendered; returns it (free
+ * it) and its compact text in text. */
+static json_t *events_json(const struct br_slo *slo, double remaining, int has_allowed,
+			   double allowed, char *text, size_t size)
+{
+	struct br_budget_figures f;
+	struct br_budget_reading r = reading(remaining, 0, 0);
+	r.has_allowed = has_allowed;
+	r.allowed = allowed;
+	br_budget_compute(slo, &r, NOW, &f);
+	json_t *j = br_budget_status_json(&f);
+	assert_non_null(j);
+	char *dump = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+	assert_non_null(dump);
+	snprintf(text, size, "%s", dump);
+	free(dump);
+	return j;
+}
+
+static json_int_t int_of(const json_t *j, const char *key)
+{
+	const json_t *v = json_object_get(j, key);
+	assert_true(json_is_integer(v));
+	return json_integer_value(v);
+}
+
+static void test_events(void **state)
+{
+	/* remaining and allowed as Prometheus has them, the events in status */
+	static const struct {
+		double remaining, allowed;
+		long long allowed_events, remaining_events;
+	} cases[] = {
+		/* 12960.7 -> 12960; 12960 * 0.81234 = 10527.93 -> 10527 */
+		{0.81234, 12960.7, 12960, 10527},
+		/* 1e6 * 0.81234: the rounded 0.8123 would say 812300 */
+		{0.81234, 1e6, 1000000, 812340},
+		/* 10 req/s averaged by floating point is 129600; 129599.9 is not */
+		{1, 129599.99999999997, 129600, 129600},
+		{1, 129599.9, 129599, 129599},
+		/* overspent: negative, rounded down (1000 * -0.2501 = -250.1) */
+		{-0.25, 1000, 1000, -250},
+		{-0.2501, 1000, 1000, -251},
+		/* beyond int64: held to 1e18 either way */
+		{-5, 1e300, 1000000000000000000LL, -1000000000000000000LL},
+	};
+	struct br_slo slo;
+	char text[1024];
+	json_t *j;
+	(void)state;
+
+	load_slo(&slo, 99.5, "");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		j = events_json(&slo, cases[i].remaining, 1, cases[i].allowed, text, sizeof(text));
+		assert_int_equal(int_of(j, "allowedEvents"), cases[i].allowed_events);
+		assert_int_equal(int_of(j, "remainingEvents"), cases[i].remaining_events);
+		json_decref(j);
+	}
+	/* zero traffic: the rules record 0 allowed and remaining 1 */
+	j = events_json(&slo, 1, 1, 0, text, sizeof(text));
+	assert_int_equal(int_of(j, "allowedEvents"), 0);
+	assert_int_equal(int_of(j, "remainingEvents"), 0);
+	assert_non_null(strstr(text, "\"allowedEvents\":0,"));
+	json_decref(j);
+	j = events_json(&slo, -0.5, 1, 0, text, sizeof(text));     /* never -0 */
+	assert_non_null(strstr(text, "\"remainingEvents\":0,"));
+	json_decref(j);
+	/* never NaN or Inf, whatever the figures */
+	j = events_json(&slo, -5, 1, 1e300, text, sizeof(text));
+	assert_null(strstr(text, "nan"));
+	assert_null(strstr(text, "inf"));
+	json_decref(j);
+	/* no allowed (a raw indicator), or an unusable one: no event fields */
+	j = events_json(&slo, 0.8, 0, 0, text, sizeof(text));
+	assert_null(json_object_get(j, "allowedEvents"));
+	assert_null(json_object_get(j, "remainingEvents"));
+	json_decref(j);
+	j = events_json(&slo, 0.8, 1, NAN, text, sizeof(text));
+	assert_null(json_object_get(j, "allowedEvents"));
+	json_decref(j);
+	j = events_json(&slo, 0.8, 1, -3, text, sizeof(text));
+	assert_null(json_object_get(j, "remainingEvents"));
+	json_decref(j);
+	/* allowed without remaining: no data, no figures */
+	struct br_budget_figures f;
+	struct br_budget_reading r;
+	memset(&r, 0, sizeof(r));
+	r.has_allowed = 1;
+	r.allowed = 100;
+	br_budget_compute(&slo, &r, NOW, &f);
+	assert_int_equal(f.health, BR_BUDGET_NODATA);
+	assert_null(br_budget_status_json(&f));
+	br_slo_release(&slo);
+}
+
 static void test_nodata_unavailable(void **state)
 {
 	struct br_slo slo;
@@ -469,6 +613,60 @@ static void test_changed(void **state)
 	br_slo_release(&slo);
 }
 
+static json_t *events_status(const struct br_slo *slo, double remaining, double allowed)
+{
+	char text[1024];
+	return events_json(slo, remaining, 1, allowed, text, sizeof(text));
+}
+
+/* Allowed events follow traffic: drift under 1% of the allowed count is no
+ * write, at least 1% (and one event) is. */
+static void test_changed_events(void **state)
+{
+	struct br_slo slo;
+	char text[1024];
+	(void)state;
+
+	load_slo(&slo, 99.5, "");
+	assert_false(changed(&slo, events_status(&slo, 0.8, 129600),
+			     events_status(&slo, 0.8, 129600)));
+	/* 129600 -> 130800: 0.93% (remainingEvents 103680 -> 104640, also under) */
+	assert_false(changed(&slo, events_status(&slo, 0.8, 129600),
+			     events_status(&slo, 0.8, 130800)));
+	/* 129600 -> 130900: 1.0% of 130900 is 1309, the move is 1300: no;
+	   -> 131000: 1400 >= 1310: yes */
+	assert_false(changed(&slo, events_status(&slo, 0.8, 129600),
+			     events_status(&slo, 0.8, 130900)));
+	assert_true(changed(&slo, events_status(&slo, 0.8, 129600),
+			    events_status(&slo, 0.8, 131000)));
+	assert_true(changed(&slo, events_status(&slo, 0.8, 131000),
+			    events_status(&slo, 0.8, 129600)));
+	/* small counts: one event is enough (5 -> 6), the same count is not */
+	assert_true(changed(&slo, events_status(&slo, 1, 5), events_status(&slo, 1, 6)));
+	assert_false(changed(&slo, events_status(&slo, 1, 5.2), events_status(&slo, 1, 5.9)));
+	/* zero traffic stays zero: no write; traffic starting: a write */
+	assert_false(changed(&slo, events_status(&slo, 1, 0), events_status(&slo, 1, 0)));
+	assert_true(changed(&slo, events_status(&slo, 1, 0), events_status(&slo, 1, 3)));
+	/* overspent 5 times: allowed 1000 -> 1008 (0.8%) moves remainingEvents
+	   -5000 -> -5040, 40 >= 10 */
+	assert_true(changed(&slo, events_status(&slo, -5, 1000), events_status(&slo, -5, 1008)));
+	/* appearing or going (a raw indicator has none; an upgrade adds them) */
+	assert_true(changed(&slo, events_json(&slo, 0.8, 0, 0, text, sizeof(text)),
+			    events_status(&slo, 0.8, 100)));
+	assert_true(changed(&slo, events_status(&slo, 0.8, 100),
+			    events_json(&slo, 0.8, 0, 0, text, sizeof(text))));
+	/* what the API server gives back: integers, maybe as reals; a string is
+	   not a count */
+	json_t *a = events_status(&slo, 0.8, 1000), *b = json_deep_copy(a);
+	json_object_set_new(b, "allowedEvents", json_real(1000.0));
+	assert_false(br_budget_changed(&slo, a, "WithinBudget", b, "WithinBudget", NOW));
+	json_object_set_new(b, "allowedEvents", json_string("1000"));
+	assert_true(br_budget_changed(&slo, a, "WithinBudget", b, "WithinBudget", NOW));
+	json_decref(a);
+	json_decref(b);
+	br_slo_release(&slo);
+}
+
 static void test_time(void **state)
 {
 	char out[40];
@@ -498,10 +696,13 @@ int main(void)
 		cmocka_unit_test(test_index),
 		cmocka_unit_test(test_ratio_names),
 		cmocka_unit_test(test_index_add),
+		cmocka_unit_test(test_index_allowed),
 		cmocka_unit_test(test_within),
 		cmocka_unit_test(test_burning_and_exhausted),
+		cmocka_unit_test(test_events),
 		cmocka_unit_test(test_nodata_unavailable),
 		cmocka_unit_test(test_changed),
+		cmocka_unit_test(test_changed_events),
 		cmocka_unit_test(test_time),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
