@@ -179,15 +179,21 @@ static json_t *alert_rows(const struct br_slo *slo)
 	for (size_t i = 0; rows && i < slo->window_count; i++) {
 		const struct br_alert_window *w = &slo->windows[i];
 		int page = w->severity == BR_SEVERITY_PAGE;
+		json_t *row;
 
 		if ((page ? slo->page.disabled : slo->ticket.disabled))
 			continue;
 		br_duration_format(w->long_s, lw, sizeof(lw));
 		br_duration_format(w->short_s, sw, sizeof(sw));
-		json_array_append_new(rows, json_pack("{s:s, s:f, s:s, s:s, s:f}",
+		row = json_pack("{s:s, s:f, s:s, s:s, s:f}",
 			"severity", page ? "page" : "ticket", "burnRate", w->burn_rate,
 			"longWindow", lw, "shortWindow", sw,
-			"budgetPercent", w->budget_percent));
+			"budgetPercent", w->budget_percent);
+		/* only muted rows say so: the status of an SLO without offPeak
+		   stays as it was */
+		if (row && slo->off_peak.enabled && w->off_peak_muted)
+			json_object_set_new(row, "offPeakMuted", json_true());
+		json_array_append_new(rows, row);
 	}
 	return rows;
 }

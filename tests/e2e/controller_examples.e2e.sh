@@ -54,7 +54,9 @@ kubectl -n "$NS" get prometheusrule partner-hotel-api -o yaml | grep -q 'burnrat
 	fail "no confidence bound in partner-hotel-api's rule"
 kubectl -n "$NS" get prometheusrule storefront-availability -o yaml | grep -q 'vector((time() + 72000) % 86400) < 57600' ||
 	fail "no off-peak clause in storefront-availability's rule"
-echo "confidence bound and off-peak clause in the cluster's rules: ok"
+[ "$(jpath slo storefront-availability '{.status.alerts[?(@.offPeakMuted==true)].longWindow}')" = 1h ] ||
+	fail "status.alerts does not say the 1h row is muted off-peak: $(jpath slo storefront-availability '{.status.alerts}')"
+echo "confidence bound and off-peak clause in the cluster's rules, the muted row in status: ok"
 
 # a row the table does not have: the CRD cannot know, burnrate refuses it
 before=$(cluster_spec storefront-availability)
