@@ -1,0 +1,238 @@
+#!/usr/bin/env python3
+"""The demo's traffic: the series the example SLOs read, as one deterministic
+function of time, so that the backfilled history and the live exporter agree
+to the sample (a counter that jumped where the two meet would read as a
+reset).
+
+    traffic.py history OUT.om NOW      OpenMetrics for promtool to backfill:
+                                       the raw counters over the last 7 hours
+                                       (the longest window read from raw
+                                       series is 6h), and the 5m records
+                                       burnrate's long windows and budget read
+                                       (burnrate:sli_*:rate5m) over 30 days,
+                                       at the demo Prometheus's evaluation
+                                       interval so that live and backfilled
+                                       samples weigh the same in
+                                       avg_over_time
+    traffic.py serve DIR NOW           serves /metrics on 127.0.0.1 (port in
+                                       DIR/exporter.port); while DIR/outage
+                                       holds "NAMESPACE/NAME" with a start
+                                       time, that SLO's service fails
+    traffic.py describe NAMESPACE/NAME rate, error share and budget of one
+                                       service, as shell assignments
+
+Every service has a daily wave (busier by day) and a small steady error share,
+chosen so that each budget has been partly spent over the month: a plausible
+state to start the demo from, not a fresh 100%.
+"""
+import http.server
+import math
+import os
+import sys
+import time
+
+DAY = 86400.0
+STEP = 30          # backfill step = the demo Prometheus's evaluation interval
+RAW_HISTORY = 7 * 3600
+REC_HISTORY = 30 * 86400
+
+# slo: (per-second rate, error share, kind, series)
+#   ratio:   series = (metric, good labels, bad labels)
+#   latency: series = (histogram, labels, threshold le): good requests land
+#            in the threshold's bucket, bad ones above it
+#   raw:     series = (total metric, bad metric, labels)
+SERVICES = {
+    "payments/checkout-availability": (40.0, 0.0017, "ratio", (
+        "http_requests_total",
+        {"job": "checkout", "handler": "/api/v1/orders", "code": "200"},
+        {"job": "checkout", "handler": "/api/v1/orders", "code": "503"})),
+    "auth/token-check-latency": (25.0, 0.00002, "latency", (
+        "grpc_server_handling_seconds", {"job": "auth", "grpc_method": "CheckToken"}, "0.2")),
+    "partners/partner-api-latency": (8.0, 0.00045, "latency", (
+        "http_request_duration_seconds", {"job": "partner-api"}, "2")),
+    "travel/booking-integration": (0.005, 0.0031, "ratio", (
+        "booking_requests_total",
+        {"job": "booking-gateway", "outcome": "confirmed"},
+        {"job": "booking-gateway", "outcome": "failed"})),
+    "partners/partner-hotel-api": (0.005, 0.003, "ratio", (
+        "partner_bookings_total",
+        {"partner": "hotel-co", "outcome": "ok"},
+        {"partner": "hotel-co", "outcome": "error"})),
+    "partners/partner-rates-feed": (0.0035, 0.011, "ratio", (
+        "rate_updates_total",
+        {"feed": "partners", "result": "applied"},
+        {"feed": "partners", "result": "rejected"})),
+    "search/search-completeness": (15.0, 0.0023, "raw", (
+        "search_requests_total", "search_partial_results_total", {"job": "search"})),
+    "shop/storefront-availability": (60.0, 0.00035, "ratio", (
+        "http_requests_total", {"job": "storefront", "code": "200"},
+        {"job": "storefront", "code": "500"})),
+}
+
+
+def total(rate, t):
+    """Requests up to t: the integral of rate * (1 + 0.5 sin(2 pi t / day))."""
+    w = 2 * math.pi / DAY
+    return rate * (t + 0.5 / w * (1 - math.cos(w * t)))
+
+
+def rate_at(rate, t):
+    return rate * (1 + 0.5 * math.sin(2 * math.pi * t / DAY))
+
+
+class Outage:
+    """Which SLO fails, and since when (DIR/outage: "ns/name start [end]")."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def read(self):
+        try:
+            parts = open(self.path).read().split()
+        except OSError:
+            return None, 0.0, None
+        if len(parts) < 2:
+            return None, 0.0, None
+        return parts[0], float(parts[1]), float(parts[2]) if len(parts) > 2 else None
+
+
+# A slow burn that has been going on before the demo starts: (seconds before
+# the demo's start, error share). The auth service's token checks have failed
+# at 2.5x its budget's pace since yesterday, under every threshold (3x over
+# 1d, and 1x over 3d since the three days before were clean): the outage
+# then tips its ticket rows over within a minute, while its page fires.
+SLOW_BURN = {"auth/token-check-latency": (20 * 3600, 0.00025)}
+
+
+def counters(slo, t, start, outage=(None, 0.0, None)):
+    """(requests, errors) of slo up to time t, for a demo that starts at
+    start: the steady error share, a slow burn, and every request failing
+    while its outage runs."""
+    rate, share, _, _ = SERVICES[slo]
+    req = total(rate, t)
+    err = share * req
+    if slo in SLOW_BURN:
+        before, burn = SLOW_BURN[slo]
+        if t > start - before:
+            err += (burn - share) * (req - total(rate, start - before))
+    name, begin, end = outage
+    if name == slo and t > begin:
+        # every request of the outage fails: add the ones that would have
+        # succeeded (all of them, less the errors there would have been)
+        stop = min(t, end) if end else t
+        failing = total(rate, stop) - total(rate, begin)
+        usual = counters(slo, stop, start)[1] - counters(slo, begin, start)[1]
+        err += failing - usual
+    return req, err
+
+
+def labels(d):
+    return ",".join('%s="%s"' % (k, v.replace("\\", "\\\\").replace('"', '\\"'))
+                    for k, v in sorted(d.items()))
+
+
+def raw_lines(slo, t, start, outage=(None, 0.0, None), stamp=None):
+    """The exporter's lines of one service at time t."""
+    _, _, kind, s = SERVICES[slo]
+    req, err = counters(slo, t, start, outage)
+    ts = "" if stamp is None else " %d" % stamp
+    if kind == "ratio":
+        metric, good, bad = s
+        return ["%s{%s} %.6f%s" % (metric, labels(good), req - err, ts),
+                "%s{%s} %.6f%s" % (metric, labels(bad), err, ts)]
+    if kind == "latency":
+        metric, lab, le = s
+        return ["%s_bucket{%s} %.6f%s" % (metric, labels(dict(lab, le=le)), req - err, ts),
+                "%s_bucket{%s} %.6f%s" % (metric, labels(dict(lab, le="+Inf")), req, ts),
+                "%s_count{%s} %.6f%s" % (metric, labels(lab), req, ts)]
+    metric, bad_metric, lab = s
+    return ["%s{%s} %.6f%s" % (metric, labels(lab), req, ts),
+            "%s{%s} %.6f%s" % (bad_metric, labels(lab), err, ts)]
+
+
+def history(out_path, now):
+    """Raw counters for the last 7h and the 5m records for 30 days, steady
+    (no outage in the past), in OpenMetrics with timestamps in seconds. Each
+    name is its own family of type unknown (so no suffix rules apply) and
+    each series' samples are written together, in time order."""
+    end = int(now) // STEP * STEP
+    series = {}  # name -> labels -> [(t, v)]
+
+    def add(line_name, lab, t, v):
+        series.setdefault(line_name, {}).setdefault(lab, []).append((t, v))
+
+    for slo in sorted(SERVICES):
+        for t in range(end - RAW_HISTORY, end + 1, STEP):
+            for line in raw_lines(slo, t, now):
+                name, rest = line.split("{", 1)
+                lab, value = rest.rsplit("} ", 1)
+                add(name, lab, t, float(value))
+    for slo in sorted(SERVICES):
+        ns, name = slo.split("/")
+        rate, share, kind, _ = SERVICES[slo]
+        lab = labels({"slo": name, "slo_namespace": ns})
+        for t in range(end - REC_HISTORY, end + 1, STEP):
+            # the 5m rate of a counter whose rate is a smooth wave: the
+            # counter's increase over the 5 minutes before t, per second
+            req0, err0 = counters(slo, t - 300, now)
+            req1, err1 = counters(slo, t, now)
+            if kind == "raw":
+                add("burnrate:sli_error_ratio:rate5m", lab, t, (err1 - err0) / (req1 - req0))
+            else:
+                add("burnrate:sli_requests:rate5m", lab, t, (req1 - req0) / 300.0)
+                add("burnrate:sli_errors:rate5m", lab, t, (err1 - err0) / 300.0)
+    with open(out_path, "w") as f:
+        for name in sorted(series):
+            f.write("# TYPE %s unknown\n" % name)
+            for lab in sorted(series[name]):
+                for t, v in series[name][lab]:
+                    f.write("%s{%s} %.17g %d\n" % (name, lab, v, t))
+        f.write("# EOF\n")
+
+
+def serve(d, start):
+    outage = Outage(os.path.join(d, "outage"))
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            if self.path != "/metrics":
+                self.send_response(404)
+                self.end_headers()
+                return
+            now, o = time.time(), outage.read()
+            lines = []
+            for slo in sorted(SERVICES):
+                lines += raw_lines(slo, now, start, o)
+            body = ("\n".join(lines) + "\n").encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain; version=0.0.4")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    tmp = os.path.join(d, "exporter.port.tmp")
+    with open(tmp, "w") as f:
+        f.write(str(server.server_port))
+    os.rename(tmp, os.path.join(d, "exporter.port"))
+    server.serve_forever()
+
+
+def describe(slo):
+    rate, share, kind, _ = SERVICES[slo]
+    print("svc_rate=%s svc_share=%s svc_kind=%s" % (rate, share, kind))
+
+
+if __name__ == "__main__":
+    cmd = sys.argv[1] if len(sys.argv) > 1 else ""
+    if cmd == "history" and len(sys.argv) == 4:
+        history(sys.argv[2], float(sys.argv[3]))
+    elif cmd == "serve" and len(sys.argv) == 4:
+        serve(sys.argv[2], float(sys.argv[3]))
+    elif cmd == "describe" and len(sys.argv) == 3:
+        describe(sys.argv[2])
+    else:
+        sys.exit(__doc__)
