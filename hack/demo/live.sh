@@ -148,7 +148,7 @@ sed -i "s/AM_PORT/$AM_PORT/" "$OUT/prometheus/prometheus.yml"
 started prometheus $! "$PROM_PORT"
 await_up 60 curl -sf "$PROM/-/ready" -o /dev/null ||
 	die "Prometheus did not start: $(tail -5 "$OUT/logs/prometheus.log")"
-say "demo: Prometheus $("$PROMETHEUS" --version 2>&1 | sed -n '1s/prometheus, version \([^ ]*\).*/\1/p') on $PROM, scraping the traffic of $(grep -c '": (' hack/demo/traffic.py) services, 30 days of it backfilled"
+say "demo: Prometheus $("$PROMETHEUS" --version 2>&1 | sed -n '1s/prometheus, version \([^ ]*\).*/\1/p') on $PROM, scraping the traffic of $(python3 -c 'import runpy; print(len(runpy.run_path("hack/demo/traffic.py")["SERVICES"]))') services, 30 days of it backfilled"
 
 # 3. Alertmanager, whose receivers all post to the webhook
 python3 tests/alertmanager/webhook.py "$OUT/logs/webhook.log" "$OUT/webhook.port" >/dev/null 2>&1 &
