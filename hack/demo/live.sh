@@ -254,8 +254,12 @@ demo: outage: every request of %s fails from now on (%.0f requests/s).
       30 s until it evaluates the rules, 1 s of Alertmanager group_wait.""" % (
     target, rate, o, eb * 100, eb * 100, thr * 100, thr * 100, 3600 * thr))
 PY
+# the exporter reads this file at every scrape: replace it in one step, or a scrape
+# that lands between truncate and write sees no outage, and its counters step back
+# (which Prometheus reads as a reset)
+set_outage() { echo "$1" >"$OUT/outage.tmp" && mv "$OUT/outage.tmp" "$OUT/outage"; }
 OUTAGE_AT=$(date +%s)
-echo "$TARGET $OUTAGE_AT" >"$OUT/outage"
+set_outage "$TARGET $OUTAGE_AT"
 burn() { # burn WINDOW: the burn rate over a window, from the recorded ratio
 	curl -sf "$PROM/api/v1/query" --data-urlencode \
 		"query=burnrate:sli_error_ratio:rate$1{slo=\"$TNAME\",slo_namespace=\"$TNS\"} / (1 - $objective/100)" |
@@ -315,7 +319,7 @@ at "Alertmanager holds: ${inhibited:-nothing}"
 TICKET_DELIVERED=$(delivered ticket)
 
 # 7. the end of the outage, and the budget it cost
-echo "$TARGET $OUTAGE_AT $(date +%s)" >"$OUT/outage"
+set_outage "$TARGET $OUTAGE_AT $(date +%s)"
 at "outage over"
 dropped() { python3 -c 'import sys; sys.exit(0 if float(sys.argv[2] or 100) < float(sys.argv[1]) - 0.5 else 1)' "$BEFORE" "$(budget_of)"; }
 wait_until 90 dropped
