@@ -30,6 +30,7 @@ FILES = [  # kinds -> file, in apply order
     ("deployment.yaml", ["Deployment", "PodDisruptionBudget"]),
     ("service.yaml", ["Service"]),
     ("monitoring.yaml", ["ServiceMonitor", "PrometheusRule"]),
+    ("grafana-dashboard.yaml", ["ConfigMap"]),
 ]
 NAMESPACE = """apiVersion: v1
 kind: Namespace

@@ -51,6 +51,7 @@ bad=(
 	"watchNamespaces[0]=Payments" "ruleLabels.release=a b" "image.pullPolicy=Sometimes"
 	"runbookBaseURL=https://runbooks.example.com/" "runbookBaseURL=https://x/{{y}}" "alertmanager.baseSecret.name=only-one"
 	"replicaCount=2,leaderElection.enabled=false" "podDisruptionBudget.maxUnavailable=half"
+	"dashboards.labelValue=1" "dashboards.label=grafana dashboard" "dashboards.enabled=yes"
 )
 for v in "${bad[@]}"; do
 	if render --set "$v" >/dev/null 2>"$work/err"; then
