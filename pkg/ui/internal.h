@@ -22,5 +22,10 @@ const char *ui_str(const json_t *o, const char *a, const char *b,
 const json_t *ui_condition(const json_t *slo, const char *type);
 /* Appends a JSON number (or "-" for anything else) the short way. */
 void ui_number(struct br_buf *out, const json_t *v);
+/* Appends a string (escaped), a boolean (yes/no) or a number (ui_number). */
+void ui_value(struct br_buf *out, const json_t *v);
+/* The budget left in percent, from status.budget.remaining (a fraction),
+ * else status.budget.remainingPercent ("87.5%"); NAN when neither is there. */
+double ui_budget_left(const json_t *slo);
 
 #endif

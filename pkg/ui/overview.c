@@ -64,8 +64,13 @@ static void add_bar(struct br_buf *out, const struct row *r)
 	}
 	double w = r->left < 0 ? 0 : r->left > 100 ? 100 : r->left;
 	const char *cls = r->left >= 50 ? "ok" : r->left >= 20 ? "warn" : "bad";
+	const char *pct = ui_str(r->slo, "status", "budget", "remainingPercent");
 	br_buf_addf(out, "<td><span class=\"bar\"><span class=\"%s\" style=\"width:%.1f%%\">"
-		    "</span></span>%.2f%%", cls, w, r->left);
+		    "</span></span>", cls, w);
+	if (pct)
+		br_ui_escape(out, pct);
+	else
+		br_buf_addf(out, "%.1f%%", r->left);
 	const json_t *ev = ui_get(r->slo, "status", "budget", "remainingEvents");
 	if (json_is_number(ev)) {
 		br_buf_adds(out, " <span class=\"muted\">(");
@@ -168,10 +173,9 @@ int br_ui_render_overview(struct br_buf *out, const json_t *list,
 		return BR_ENOMEM;
 	for (size_t i = 0; i < n && kept < BR_UI_MAX_SLOS; i++) {
 		const json_t *s = json_array_get(items, i);
-		const json_t *left = ui_get(s, "status", "budget", "remainingPercent");
 		struct row r = {s, ui_str(s, "metadata", "namespace", NULL),
 			ui_str(s, "metadata", "name", NULL), ui_str(s, "spec", "service", NULL),
-			json_is_number(left) ? json_number_value(left) : NAN};
+			ui_budget_left(s)};
 		if (keep(&r, f))
 			rows[kept++] = r;
 	}

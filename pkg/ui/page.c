@@ -2,6 +2,8 @@
  * look-ups the renderers use. */
 #include "ui/internal.h"
 
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char style[] =
@@ -71,4 +73,31 @@ void ui_number(struct br_buf *out, const json_t *v)
 		br_buf_addf(out, "%.10g", json_real_value(v));
 	else
 		br_buf_adds(out, "-");
+}
+
+void ui_value(struct br_buf *out, const json_t *v)
+{
+	if (json_is_string(v))
+		br_ui_escape(out, json_string_value(v));
+	else if (json_is_boolean(v))
+		br_buf_adds(out, json_is_true(v) ? "yes" : "no");
+	else
+		ui_number(out, v);
+}
+
+double ui_budget_left(const json_t *slo)
+{
+	const json_t *budget = ui_get(slo, "status", "budget", NULL);
+	const json_t *rem = json_object_get(budget, "remaining");
+	const char *pct = json_string_value(json_object_get(budget, "remainingPercent"));
+	char *end;
+
+	if (json_is_number(rem))
+		return json_number_value(rem) * 100;
+	if (pct) {
+		double v = strtod(pct, &end);
+		if (end != pct && (*end == '%' || *end == '\0') && isfinite(v))
+			return v;
+	}
+	return NAN;
 }

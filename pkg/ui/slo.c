@@ -11,12 +11,13 @@ static void add_field(struct br_buf *out, const char *label, const char *v)
 	br_buf_adds(out, "</td></tr>\n");
 }
 
-static void add_labels(struct br_buf *out, const json_t *labels)
+static void add_labels(struct br_buf *out, const char *title,
+		       const json_t *labels)
 {
 	const char *k;
 	const json_t *v;
 
-	br_buf_adds(out, "<tr><th>labels</th><td>");
+	br_buf_addf(out, "<tr><th>%s</th><td>", title);
 	json_object_foreach((json_t *)labels, k, v) {
 		br_buf_adds(out, "<code>");
 		br_ui_escape(out, k);
@@ -39,15 +40,16 @@ static void add_spec(struct br_buf *out, const json_t *slo)
 	br_buf_adds(out, "% over ");
 	br_ui_escape(out, window ? window : "30d");
 	br_buf_adds(out, "</td></tr>\n");
-	add_labels(out, ui_get(slo, "metadata", "labels", NULL));
+	add_labels(out, "labels", ui_get(slo, "metadata", "labels", NULL));
+	add_labels(out, "alert labels", ui_get(slo, "spec", "alerting", "labels"));
 	static const char *const figures[][2] = {
-		{"remainingPercent", "budget left (%)"},
+		{"remainingPercent", "budget left"},
 		{"allowedEvents", "allowed failures"},
 		{"remainingEvents", "failures left"},
 	};
 	for (size_t i = 0; i < sizeof(figures) / sizeof(*figures); i++) {
 		br_buf_addf(out, "<tr><th>%s</th><td>", figures[i][1]);
-		ui_number(out, ui_get(slo, "status", "budget", figures[i][0]));
+		ui_value(out, ui_get(slo, "status", "budget", figures[i][0]));
 		br_buf_adds(out, "</td></tr>\n");
 	}
 	br_buf_adds(out, "</table>\n");
@@ -68,14 +70,8 @@ static void add_rows(struct br_buf *out, const json_t *array,
 	json_array_foreach(array, i, o) {
 		br_buf_adds(out, "<tr>");
 		for (size_t k = 0; k < nkeys; k++) {
-			const json_t *v = json_object_get(o, keys[k]);
 			br_buf_adds(out, "<td>");
-			if (json_is_string(v))
-				br_ui_escape(out, json_string_value(v));
-			else if (json_is_boolean(v))
-				br_buf_adds(out, json_is_true(v) ? "yes" : "no");
-			else
-				ui_number(out, v);
+			ui_value(out, json_object_get(o, keys[k]));
 			br_buf_adds(out, "</td>");
 		}
 		br_buf_adds(out, "</tr>\n");

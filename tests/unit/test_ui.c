@@ -141,7 +141,7 @@ static json_t *slo(const char *ns, const char *name, double left, const char *de
 	if (!isnan(left))
 		json_object_set_new(o, "status", json_pack(
 			"{s:{s:f, s:i}, s:[{s:s, s:s, s:s}], s:[{s:s, s:f, s:s, s:s}]}",
-			"budget", "remainingPercent", left, "remainingEvents", 42,
+			"budget", "remaining", left / 100, "remainingEvents", 42,
 			"conditions", "type", "Ready", "status", "True", "message", desc,
 			"alerts", "severity", "page", "burnRate", 14.4, "longWindow", "1h",
 			"shortWindow", desc));
@@ -221,6 +221,14 @@ static void test_hostile_strings(void **state)
 	assert_non_null(strstr(b.data, "<td>page</td><td>14.4</td><td>1h</td>"));
 	assert_non_null(strstr(b.data, "<td>Ready</td><td>True</td>"));
 	assert_non_null(strstr(b.data, ">12.50% left<"));
+	/* remainingPercent, as the controller writes it, wins for display */
+	json_object_set_new(json_object_get(json_object_get(one, "status"), "budget"),
+			    "remainingPercent", json_string("12.5%" HOSTILE));
+	br_buf_reset(&b);
+	json_array_append(json_object_get(list, "items"), one);
+	assert_int_equal(br_ui_render_overview(&b, list, &f, NULL), 0);
+	assert_only_escaped(b.data);
+	assert_non_null(strstr(b.data, "width:12.5%\"></span></span>12.5%&lt;script"));
 	br_buf_release(&b);
 	json_decref(one);
 	json_decref(list);
