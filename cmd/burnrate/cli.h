@@ -89,5 +89,6 @@ int cli_validate(int argc, char **argv);
 int cli_generate(int argc, char **argv);
 int cli_explain(int argc, char **argv);
 int cli_controller(int argc, char **argv);
+int cli_ui(int argc, char **argv);
 
 #endif

@@ -15,6 +15,7 @@ static const char usage[] =
 	"  generate  render PrometheusRule manifests (or a plain rules file)\n"
 	"  explain   print each SLO's alert table in words and numbers\n"
 	"  controller  run the operator: reconcile SLOs into PrometheusRules and status\n"
+	"  ui        serve a read-only web UI of the SLOs, their budgets and alerts\n"
 	"  version   print the version\n"
 	"\n"
 	"Run `burnrate <command> --help` for the options of a command.\n"
@@ -44,6 +45,8 @@ int main(int argc, char **argv)
 		return cli_explain(argc - 1, argv + 1);
 	if (strcmp(cmd, "controller") == 0)
 		return cli_controller(argc - 1, argv + 1);
+	if (strcmp(cmd, "ui") == 0)
+		return cli_ui(argc - 1, argv + 1);
 	fprintf(stderr, "burnrate: unknown command \"%s\"\n\n%s", cmd, usage);
 	return CLI_USAGE;
 }

@@ -16,6 +16,9 @@ struct br_server {
 	int (*ready)(void *arg);
 	int (*ready_reason)(void *arg, char *why, size_t size);
 	void *ready_arg;
+	void (*handler)(void *arg, const struct br_server_request *req,
+			struct br_server_response *resp);
+	void *handler_arg;
 	int port;
 };
 
@@ -80,6 +83,41 @@ static enum MHD_Result serve_ready(struct br_server *s, struct MHD_Connection *c
 		     body, n, 1);
 }
 
+const char *br_server_request_arg(const struct br_server_request *r,
+				  const char *key)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+#define PAGE_MAX ((size_t)16 << 20)
+
+static enum MHD_Result serve_page(struct br_server *s, struct MHD_Connection *c,
+				  const char *url)
+{
+	struct br_server_request req = {.path = url, .conn = c};
+	struct br_server_response resp = {.status = MHD_HTTP_OK,
+		.content_type = "text/html; charset=utf-8"};
+
+	br_buf_init(&resp.body, PAGE_MAX);
+	s->handler(s->handler_arg, &req, &resp);
+	size_t n = resp.body.len;
+	char *body = br_buf_detach(&resp.body);  /* NULL when it failed */
+	if (!body)
+		return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
+	struct MHD_Response *r = MHD_create_response_from_buffer(n, body, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, resp.content_type);
+	for (size_t i = 0; i + 1 < sizeof(resp.headers) / sizeof(*resp.headers) &&
+	     resp.headers[i] && resp.headers[i + 1]; i += 2)
+		MHD_add_response_header(r, resp.headers[i], resp.headers[i + 1]);
+	enum MHD_Result ret = MHD_queue_response(c, resp.status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 			      const char *url, const char *method,
 			      const char *version, const char *upload_data,
@@ -95,6 +133,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 		return reply_text(c, MHD_HTTP_OK, "ok");
 	if (strcmp(url, "/readyz") == 0)
 		return serve_ready(s, c);
+	if (s->handler)
+		return serve_page(s, c, url);
 	return reply_text(c, MHD_HTTP_NOT_FOUND, "404 page not found\n");
 }
 
@@ -182,6 +222,8 @@ int br_server_start(struct br_server **out, const struct br_server_options *o,
 	s->ready = o->ready;
 	s->ready_reason = o->ready_reason;
 	s->ready_arg = o->ready_arg;
+	s->handler = o->handler;
+	s->handler_arg = o->handler_arg;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL;
 	if (dual)
 		flags |= MHD_USE_DUAL_STACK;

@@ -8,7 +8,8 @@
  *                  is none), else 503 "not ready", followed by ": " and the
  *                  reason the callback gave, if any (readiness: caches
  *                  synced, the leader Lease readable)
- * Anything else is 404; a method other than GET or HEAD is 405.
+ * Any other path goes to the page handler when there is one (the web UI,
+ * pkg/ui), else is 404; a method other than GET or HEAD is 405.
  *
  * The controller runs two of them (--metrics-bind-address and
  * --health-probe-bind-address); each serves all three paths.
@@ -22,10 +23,33 @@
 
 #include <stddef.h>
 
+#include "buf/buf.h"
 #include "errors/errors.h"
 #include "metrics/metrics.h"
 
 struct br_server;
+
+/* A GET or HEAD the page handler answers. Borrowed for the call only. */
+struct br_server_request {
+	const char *path;  /* "/slo/ns/name", percent-decoded by libmicrohttpd */
+	void *conn;        /* for br_server_request_arg */
+};
+
+/* The value of query argument key ("?page=2" -> "2"), percent-decoded, or
+ * NULL when absent. Borrowed, valid during the handler call. */
+const char *br_server_request_arg(const struct br_server_request *r,
+				  const char *key);
+
+/* What the page handler answers: it sets status, content_type (a static
+ * string) and appends the body to body (init'ed by the server with a cap of
+ * 16 MiB; a failed buffer is answered 500). headers: up to 4 static
+ * name/value pairs, NULL-terminated (Content-Security-Policy...). */
+struct br_server_response {
+	unsigned status;
+	const char *content_type;
+	struct br_buf body;
+	const char *headers[9];
+};
 
 struct br_server_options {
 	/* "host:port", ":port" (all interfaces) or "[v6addr]:port"; port 0
@@ -43,6 +67,12 @@ struct br_server_options {
 	 * a one-line reason into why (size bytes, NUL-terminated), served in
 	 * the 503 body. Called with ready_arg. */
 	int (*ready_reason)(void *arg, char *why, size_t size);
+	/* Answers every other path, on the server's thread (so one slow
+	 * page holds up the others: the handler bounds its own waits).
+	 * NULL: 404. Called with handler_arg. */
+	void (*handler)(void *arg, const struct br_server_request *req,
+			struct br_server_response *resp);
+	void *handler_arg;
 };
 
 /* Binds and starts serving. Returns 0 and sets *out (stop with

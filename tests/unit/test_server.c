@@ -142,6 +142,48 @@ static void test_defaults(void **state)
 	br_server_stop(NULL);
 }
 
+/* Echoes the path and ?q= back, with a header; /fail fails its body. */
+static void page_cb(void *arg, const struct br_server_request *req,
+		    struct br_server_response *resp)
+{
+	const char *q = br_server_request_arg(req, "q");
+
+	(*(int *)arg)++;
+	resp->headers[0] = "X-Test";
+	resp->headers[1] = "yes";
+	if (strcmp(req->path, "/fail") == 0) {
+		br_buf_release(&resp->body);
+		resp->body.failed = 1;
+		return;
+	}
+	resp->status = strcmp(req->path, "/teapot") == 0 ? 418 : 200;
+	resp->content_type = "text/plain";
+	br_buf_addf(&resp->body, "%s %s", req->path, q ? q : "-");
+}
+
+static void test_page_handler(void **state)
+{
+	int calls = 0;
+	struct br_server_options o = {.bind = "127.0.0.1:0", .handler = page_cb,
+		.handler_arg = &calls};
+	struct br_server *s;
+	struct reply r;
+
+	assert_int_equal(br_server_start(&s, &o, NULL), 0);
+	int port = br_server_port(s);
+	expect(port, "GET", "/healthz", 200, "ok");   /* still the server's */
+	expect(port, "GET", "/slo/a/b?q=%3Cx%3E%20y", 200, "/slo/a/b <x> y");
+	expect(port, "GET", "/", 200, "/ -");
+	expect(port, "GET", "/teapot", 418, "/teapot -");
+	expect(port, "GET", "/fail", 500, NULL);
+	expect(port, "POST", "/", 405, NULL);
+	assert_int_equal(calls, 4);
+	fetch(port, "GET", "/", &r);
+	assert_string_equal(r.type, "text/plain");
+	br_buf_release(&r.body);
+	br_server_stop(s);
+}
+
 static int reason_cb(void *arg, char *why, size_t size)
 {
 	const char *reason = arg;
@@ -271,6 +313,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_endpoints),
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_page_handler),
 		cmocka_unit_test(test_ready_reason),
 		cmocka_unit_test(test_all_interfaces),
 		cmocka_unit_test(test_bad_bind),

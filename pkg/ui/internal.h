@@ -1,0 +1,31 @@
+/* internal: what the UI's files share: the page frame and JSON look-ups.
+ * Not part of the API. */
+#ifndef BR_UI_INTERNAL_H
+#define BR_UI_INTERNAL_H
+
+#include "ui/ui.h"
+
+/* Appends the document head, the title (escaped) and the banner (escaped;
+ * NULL: none). Failures leave out failed. */
+void ui_page_open(struct br_buf *out, const char *title, const char *banner);
+/* Appends the end of the document. */
+void ui_page_close(struct br_buf *out);
+
+/* o[a][b]... for up to three keys (NULL ends them); NULL when missing.
+ * Borrowed from o. */
+const json_t *ui_get(const json_t *o, const char *a, const char *b,
+		     const char *c);
+/* The string at o[a][b][c] or NULL (not a string, missing). Borrowed. */
+const char *ui_str(const json_t *o, const char *a, const char *b,
+		   const char *c);
+/* The condition of that type in slo's status.conditions, or NULL. */
+const json_t *ui_condition(const json_t *slo, const char *type);
+/* Appends a JSON number (or "-" for anything else) the short way. */
+void ui_number(struct br_buf *out, const json_t *v);
+/* Appends a string (escaped), a boolean (yes/no) or a number (ui_number). */
+void ui_value(struct br_buf *out, const json_t *v);
+/* The budget left in percent, from status.budget.remaining (a fraction),
+ * else status.budget.remainingPercent ("87.5%"); NAN when neither is there. */
+double ui_budget_left(const json_t *slo);
+
+#endif

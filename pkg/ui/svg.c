@@ -1,0 +1,106 @@
+/* svg: the budget burn-down as inline SVG: one <path> of the budget left
+ * over the window, the 0 line, and the last value. */
+#include "ui/ui.h"
+
+#include <math.h>
+
+#define W 800.0
+#define H 240.0
+#define PAD 30.0
+
+double br_ui_step(double window)
+{
+	if (!(window > 0) || !isfinite(window))
+		return 60;
+	double step = ceil(window / BR_UI_MAX_POINTS);
+	return step < 1 ? 1 : step;
+}
+
+/* The range of values drawn: always [0, 1], stretched to the data. */
+static void y_range(const struct br_prom_point *pts, size_t n, double *lo,
+		    double *hi)
+{
+	*lo = 0;
+	*hi = 1;
+	for (size_t i = 0; i < n; i++) {
+		if (!isfinite(pts[i].v))
+			continue;
+		if (pts[i].v < *lo)
+			*lo = pts[i].v;
+		if (pts[i].v > *hi)
+			*hi = pts[i].v;
+	}
+}
+
+static double px(double t, double start, double end)
+{
+	double span = end > start ? end - start : 1;
+	double x = PAD + (t - start) / span * (W - 2 * PAD);
+	return x < PAD ? PAD : x > W - PAD ? W - PAD : x;
+}
+
+static double py(double v, double lo, double hi)
+{
+	return H - PAD - (v - lo) / (hi - lo) * (H - 2 * PAD);
+}
+
+static void add_path(struct br_buf *out, const struct br_prom_point *pts,
+		     size_t n, double start, double end, double lo, double hi,
+		     size_t *drawn)
+{
+	size_t every = n > 2 * BR_UI_MAX_POINTS ? (n + 2 * BR_UI_MAX_POINTS - 1) /
+		(2 * BR_UI_MAX_POINTS) : 1;
+	int pen = 0;
+
+	br_buf_adds(out, "<path class=\"budget\" fill=\"none\" stroke=\"#1f6feb\" "
+		    "stroke-width=\"2\" d=\"");
+	for (size_t i = 0; i < n; i++) {
+		if (i % every != 0 && i != n - 1)
+			continue;
+		if (!isfinite(pts[i].v)) {
+			pen = 0;
+			continue;
+		}
+		br_buf_addf(out, "%s%c%.1f,%.1f", *drawn ? " " : "", pen ? 'L' : 'M',
+			    px(pts[i].t, start, end), py(pts[i].v, lo, hi));
+		pen = 1;
+		(*drawn)++;
+	}
+	br_buf_adds(out, "\"/>\n");
+}
+
+int br_ui_svg_burndown(struct br_buf *out, const struct br_prom_point *pts,
+		       size_t n, double start, double end, size_t *drawn)
+{
+	size_t count = 0;
+	double lo, hi;
+
+	y_range(pts, n, &lo, &hi);
+	br_buf_addf(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"burndown\" "
+		    "viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" height=\"%.0f\" role=\"img\" "
+		    "aria-label=\"error budget left over the window\">\n", W, H, W, H);
+	br_buf_addf(out, "<rect x=\"%.0f\" y=\"%.0f\" width=\"%.0f\" height=\"%.0f\" "
+		    "fill=\"#f6f8fa\" stroke=\"#d0d7de\"/>\n", PAD, PAD, W - 2 * PAD, H - 2 * PAD);
+	br_buf_addf(out, "<line x1=\"%.0f\" x2=\"%.0f\" y1=\"%.1f\" y2=\"%.1f\" "
+		    "stroke=\"#cf222e\" stroke-dasharray=\"4 4\"/>\n",
+		    PAD, W - PAD, py(0, lo, hi), py(0, lo, hi));
+	br_buf_addf(out, "<text x=\"4\" y=\"%.1f\" font-size=\"11\">%.0f%%</text>\n"
+		    "<text x=\"4\" y=\"%.1f\" font-size=\"11\">%.0f%%</text>\n",
+		    py(hi, lo, hi) + 4, hi * 100, py(lo, lo, hi) + 4, lo * 100);
+	add_path(out, pts, n, start, end, lo, hi, &count);
+	const struct br_prom_point *last = NULL;
+	for (size_t i = n; i > 0 && !last; i--)
+		if (isfinite(pts[i - 1].v))
+			last = &pts[i - 1];
+	if (last)
+		br_buf_addf(out, "<text class=\"last\" x=\"%.0f\" y=\"%.0f\" "
+			    "text-anchor=\"end\" font-size=\"12\">%.2f%% left</text>\n",
+			    W - PAD, PAD - 8, last->v * 100);
+	else
+		br_buf_addf(out, "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"middle\">"
+			    "no data</text>\n", W / 2, H / 2);
+	br_buf_adds(out, "</svg>\n");
+	if (drawn)
+		*drawn = count;
+	return out->failed ? BR_ENOMEM : 0;
+}

@@ -1,0 +1,190 @@
+/* ui: the UI's routes: reads the API server and Prometheus for a request
+ * and hands what it read to the renderers. */
+#include "ui/internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "slo/slo.h"
+
+#define GROUP "burnrate.dev"
+#define VERSION "v1alpha1"
+#define PLURAL "servicelevelobjectives"
+
+struct br_ui {
+	struct br_kube_client *kube;
+	struct br_prom_client *prom;
+};
+
+int br_ui_create(const struct br_ui_options *o, struct br_ui **out,
+		 struct br_error *err)
+{
+	*out = NULL;
+	if (!o || !o->kube)
+		return br_error_set(err, BR_EINVAL, "ui: no Kubernetes client");
+	struct br_ui *ui = calloc(1, sizeof(*ui));
+	if (!ui)
+		return br_error_set(err, BR_ENOMEM, "ui: out of memory");
+	ui->kube = o->kube;
+	ui->prom = o->prom;
+	*out = ui;
+	return 0;
+}
+
+void br_ui_free(struct br_ui *ui)
+{
+	free(ui);
+}
+
+/* A namespace or name as the API server admits them (DNS subdomain
+ * characters), so it is safe in a path and in a PromQL string. */
+static int name_ok(const char *s, size_t len)
+{
+	if (len == 0 || len > 253)
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
+		      s[i] == '-' || s[i] == '.'))
+			return 0;
+	return 1;
+}
+
+static void fail_page(struct br_server_response *resp, unsigned status,
+		      const char *title, const char *why)
+{
+	resp->status = status;
+	ui_page_open(&resp->body, title, why);
+	ui_page_close(&resp->body);
+}
+
+static void overview(struct br_ui *ui, const struct br_server_request *req,
+		     struct br_server_response *resp)
+{
+	struct br_ui_filter f = {br_server_request_arg(req, "namespace"),
+		br_server_request_arg(req, "q"), 1};
+	const char *page = br_server_request_arg(req, "page");
+	struct br_error err;
+	struct br_buf path, msg;
+	json_t *list = NULL;
+	char *end;
+
+	if ((f.namespace && strlen(f.namespace) > BR_UI_MAX_ARG) ||
+	    (f.q && strlen(f.q) > BR_UI_MAX_ARG))
+		return fail_page(resp, 400, "Bad request", "an argument is too long");
+	if (f.namespace && *f.namespace && !name_ok(f.namespace, strlen(f.namespace)))
+		return fail_page(resp, 400, "Bad request", "namespace: not a namespace name");
+	if (page && *page) {
+		f.page = strtol(page, &end, 10);
+		if (*end || f.page < 1 || f.page > 1000000)
+			return fail_page(resp, 400, "Bad request", "page: not a page number");
+	}
+	br_error_init(&err);
+	br_buf_init(&path, 4096);
+	br_buf_init(&msg, 2048);
+	int rc = br_kube_path(&path, GROUP, VERSION, f.namespace, PLURAL, NULL, NULL);
+	if (rc == 0)
+		rc = br_kube_list_all(ui->kube, br_buf_str(&path), NULL, 500, &list, &err);
+	if (rc != 0) {
+		resp->status = 502;
+		br_buf_addf(&msg, "The Kubernetes API cannot be read: %s", err.text);
+	}
+	if (br_ui_render_overview(&resp->body, list, &f, msg.len ? br_buf_str(&msg) : NULL))
+		resp->body.failed = 1;
+	json_decref(list);
+	br_buf_release(&path);
+	br_buf_release(&msg);
+}
+
+/* Reads the burn-down of slo into m; on failure writes the banner. */
+static void burndown(struct br_ui *ui, const json_t *slo, struct br_prom_matrix *m,
+		     double *start, double *end, struct br_buf *banner)
+{
+	const char *window = ui_str(slo, "spec", "window", NULL);
+	long long secs = 0;
+	struct br_error err;
+	struct br_buf q;
+
+	*end = (double)time(NULL);
+	if (br_duration_parse(window ? window : "30d", &secs) != 0)
+		secs = 30 * 86400;
+	*start = *end - (double)secs;
+	if (!ui->prom)
+		return;
+	br_error_init(&err);
+	br_buf_init(&q, 2048);
+	br_buf_addf(&q, "burnrate:error_budget:remaining{slo=\"%s\",slo_namespace=\"%s\"}",
+		    ui_str(slo, "metadata", "name", NULL),
+		    ui_str(slo, "metadata", "namespace", NULL));
+	int rc = q.data ? br_prom_query_range(ui->prom, br_buf_str(&q), *start, *end,
+					      br_ui_step((double)secs), m, &err)
+			: BR_ENOMEM;
+	if (rc == BR_EIO || rc == BR_ETIMEOUT || rc == BR_ETLS)
+		br_buf_addf(banner, "Prometheus at %s is unreachable: %s",
+			    br_prom_client_url(ui->prom), err.text);
+	else if (rc != 0)
+		br_buf_addf(banner, "Prometheus at %s could not be read: %s",
+			    br_prom_client_url(ui->prom), err.text);
+	br_buf_release(&q);
+}
+
+static void slo_page(struct br_ui *ui, const char *ns, size_t nslen,
+		     const char *name, struct br_server_response *resp)
+{
+	char nsbuf[254], namebuf[254];
+	struct br_error err;
+	struct br_buf path, banner;
+	struct br_prom_matrix m;
+	json_t *slo = NULL;
+	double start, end;
+
+	if (!name_ok(ns, nslen) || !name_ok(name, strlen(name)))
+		return fail_page(resp, 400, "Bad request", "not a namespace/name");
+	snprintf(nsbuf, sizeof(nsbuf), "%.*s", (int)nslen, ns);
+	snprintf(namebuf, sizeof(namebuf), "%s", name);
+	br_error_init(&err);
+	br_buf_init(&path, 4096);
+	br_buf_init(&banner, 2048);
+	br_prom_matrix_init(&m);
+	int rc = br_kube_path(&path, GROUP, VERSION, nsbuf, PLURAL, namebuf, NULL);
+	if (rc == 0)
+		rc = br_kube_get(ui->kube, br_buf_str(&path), &slo, &err);
+	if (rc == BR_ENOTFOUND) {
+		fail_page(resp, 404, "Not found", "No such ServiceLevelObjective.");
+	} else if (rc != 0) {
+		br_buf_addf(&banner, "The Kubernetes API cannot be read: %s", err.text);
+		fail_page(resp, 502, "Unavailable", br_buf_str(&banner));
+	} else {
+		burndown(ui, slo, &m, &start, &end, &banner);
+		if (br_ui_render_slo(&resp->body, slo, m.count ? &m.series[0] : NULL,
+				     start, end, banner.len ? br_buf_str(&banner) : NULL))
+			resp->body.failed = 1;
+	}
+	json_decref(slo);
+	br_prom_matrix_release(&m);
+	br_buf_release(&path);
+	br_buf_release(&banner);
+}
+
+void br_ui_handle(void *arg, const struct br_server_request *req,
+		  struct br_server_response *resp)
+{
+	struct br_ui *ui = arg;
+	const char *p = req->path;
+
+	resp->headers[0] = "Content-Security-Policy";
+	resp->headers[1] = BR_UI_CSP;
+	resp->headers[2] = "X-Content-Type-Options";
+	resp->headers[3] = "nosniff";
+	resp->headers[4] = "Referrer-Policy";
+	resp->headers[5] = "no-referrer";
+	if (strcmp(p, "/") == 0)
+		return overview(ui, req, resp);
+	if (strncmp(p, "/slo/", 5) == 0) {
+		const char *ns = p + 5, *slash = strchr(ns, '/');
+		if (slash)
+			return slo_page(ui, ns, (size_t)(slash - ns), slash + 1, resp);
+	}
+	fail_page(resp, 404, "Not found", "No such page.");
+}

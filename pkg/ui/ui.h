@@ -1,0 +1,111 @@
+/* ui: the read-only web UI (issue 15): an overview of every
+ * ServiceLevelObjective and a page per SLO with its budget burn-down as a
+ * server-rendered SVG, its alert table and its conditions.
+ *
+ * Pages are plain HTML with no JavaScript and nothing from elsewhere; every
+ * response carries the Content-Security-Policy BR_UI_CSP. Every string that
+ * comes from a spec or a status is HTML-escaped (br_ui_escape) before it is
+ * written; nothing is ever read from a Secret.
+ *
+ *   GET /                    the overview: ?namespace= (exact), ?q= (a
+ *                            substring of namespace, name or service),
+ *                            ?page= (1-based, BR_UI_PAGE_SIZE a page);
+ *                            sorted by budget left, least first
+ *   GET /slo/NAMESPACE/NAME  one SLO
+ *
+ * The UI reads the API server once per page (one LIST of all namespaces, or
+ * one GET) and Prometheus once per SLO page (one range query of
+ * burnrate:error_budget:remaining over the SLO's window, at most
+ * BR_UI_MAX_POINTS points). When Prometheus cannot be read the page is still
+ * served (200) with a banner that says why.
+ *
+ * It is served by pkg/server: br_ui_handle is a struct br_server_options
+ * handler, so the controller can serve the same pages on its own address.
+ *
+ * Ownership: the UI borrows its clients, which must outlive it. Thread-safety:
+ * br_ui_handle may run on several threads at once (the clients are
+ * thread-safe and the UI keeps no other state). The renderers are pure
+ * functions of their arguments. Nothing here prints or logs.
+ */
+#ifndef BR_UI_H
+#define BR_UI_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "buf/buf.h"
+#include "errors/errors.h"
+#include "kube/kube.h"
+#include "prom/prom.h"
+#include "server/server.h"
+
+#define BR_UI_CSP "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:"
+#define BR_UI_PAGE_SIZE 50
+#define BR_UI_MAX_POINTS 500     /* a burn-down's points, about */
+#define BR_UI_MAX_SLOS 100000    /* SLOs an overview reads at most */
+#define BR_UI_MAX_ARG 256        /* bytes of a query argument */
+
+struct br_ui;
+
+struct br_ui_options {
+	struct br_kube_client *kube;  /* required; borrowed */
+	struct br_prom_client *prom;  /* NULL: no burn-down; borrowed */
+};
+
+/* Returns 0 and *out (free with br_ui_free), BR_EINVAL without a kube
+ * client, or BR_ENOMEM. */
+int br_ui_create(const struct br_ui_options *o, struct br_ui **out,
+		 struct br_error *err);
+/* Frees ui. NULL is fine. */
+void br_ui_free(struct br_ui *ui);
+
+/* The pkg/server handler (arg is the struct br_ui). Answers 200 with a page,
+ * 400 for a malformed argument or name, 404 for an unknown path or SLO, 502
+ * when the API server cannot be read (the page says why). Can't fail: out of
+ * memory leaves resp->body failed, which the server answers 500. */
+void br_ui_handle(void *arg, const struct br_server_request *req,
+		  struct br_server_response *resp);
+
+/* --- Renderers (public for tests) --------------------------------------- */
+
+/* Appends s to out with &, <, >, " and ' replaced by entities, and control
+ * characters other than tab and line breaks left out. NULL appends nothing.
+ * Returns 0 or BR_ENOMEM (out failed). */
+int br_ui_escape(struct br_buf *out, const char *s);
+
+/* What an overview shows. Strings borrowed; NULL or "" for no filter. */
+struct br_ui_filter {
+	const char *namespace;
+	const char *q;
+	long page;            /* 1-based; out of range shows the last page */
+};
+
+/* Appends the overview of list (a ServiceLevelObjectiveList: "items") to
+ * out: a whole HTML document. banner: an error to show on top, or NULL.
+ * Returns 0 or BR_ENOMEM. */
+int br_ui_render_overview(struct br_buf *out, const json_t *list,
+			  const struct br_ui_filter *f, const char *banner);
+
+/* The step, in seconds, of a burn-down over window seconds: whole seconds,
+ * at least 1, so that the window holds at most BR_UI_MAX_POINTS + 1 points.
+ * Can't fail. */
+double br_ui_step(double window);
+
+/* Appends an <svg> of the budget left (fractions, 1 = untouched) over
+ * [start, end]: a polyline as one <path>, broken where a value is NaN or
+ * infinite, the 0 line, and the last value as text. *drawn (may be NULL)
+ * gets the number of points in the path; at most BR_UI_MAX_POINTS * 2 are
+ * drawn (evenly thinned, always with the last). With no point it draws
+ * "no data". Returns 0 or BR_ENOMEM. */
+int br_ui_svg_burndown(struct br_buf *out, const struct br_prom_point *pts,
+		       size_t n, double start, double end, size_t *drawn);
+
+/* Appends the page of one SLO (a ServiceLevelObjective object): spec,
+ * budget, burn-down (series may be NULL: none), alert table, conditions.
+ * banner: an error to show on top (Prometheus unreachable), or NULL.
+ * Returns 0 or BR_ENOMEM. */
+int br_ui_render_slo(struct br_buf *out, const json_t *slo,
+		     const struct br_prom_series *series, double start,
+		     double end, const char *banner);
+
+#endif

@@ -1,0 +1,213 @@
+#!/usr/bin/env bash
+# burnrate ui against the test API server and a real Prometheus: the overview
+# lists the SLOs, hostile strings from a spec and a status come out escaped,
+# every page has the CSP, the SLO page draws the backfilled burn-down as SVG,
+# and with Prometheus stopped the page is still 200, with a banner.
+set -u
+SRC=${BURNRATE_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+BR=${BURNRATE:-${BURNRATE_BUILD_DIR:-$SRC/build}/cmd/burnrate/burnrate}
+[ -x "$BR" ] || { echo "burnrate binary not found (set BURNRATE): skipped"; exit 77; }
+for t in kubectl prometheus promtool curl python3; do
+	command -v "$t" >/dev/null || { echo "$t missing: skipped"; exit 77; }
+done
+D=$(mktemp -d "${TMPDIR:-/tmp}/ui-test.XXXXXX")
+ART=${BURNRATE_BUILD_DIR:-$D}/artifacts/ui
+mkdir -p "$D/api" "$D/prom" "$ART"
+PIDS=()
+cleanup() {
+	local p
+	for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	rm -rf "$D"
+}
+trap cleanup EXIT
+fail() {
+	echo "FAIL: $*" >&2
+	for f in "$D"/*.log; do echo "--- $f" >&2; tail -n 15 "$f" >&2; done
+	exit 1
+}
+await() { # SECONDS COMMAND...: polls every 0.2 s
+	local n=$(($1 * 5))
+	shift
+	while [ "$n" -gt 0 ]; do "$@" && return 0; sleep 0.2; n=$((n - 1)); done
+	return 1
+}
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+cd "$SRC" || exit 1
+
+# 1. the API server, the CRD, the examples and a hostile SLO with a status
+python3 tests/fakeapi/fakeapi.py --bare --dir "$D/api" >"$D/api/stdout" 2>"$D/apiserver.log" &
+PIDS+=($!)
+await 20 grep -qs "^ready " "$D/api/stdout" || fail "the test API server did not start"
+export KUBECONFIG=$D/api/kubeconfig KUBECACHEDIR=$D/api/kubecache
+kubectl apply -f crds/ >/dev/null || fail "kubectl apply -f crds/"
+for ns in hostile $(sed -n 's/^  namespace: //p' examples/*.yaml | sort -u); do
+	kubectl create namespace "$ns" >/dev/null 2>&1
+done
+kubectl apply -f examples/ >/dev/null || fail "kubectl apply -f examples/"
+H='<script>alert(1)</script>"'"'"'&</svg>'
+HJ=$(python3 -c 'import json,sys; print(json.dumps(sys.argv[1]))' "$H")
+cat >"$D/hostile.yaml" <<YAML
+apiVersion: burnrate.dev/v1alpha1
+kind: ServiceLevelObjective
+metadata: {name: xss, namespace: hostile, labels: {team: hostile}}
+spec:
+  service: $HJ
+  description: $HJ
+  objective: 99.5
+  window: 30d
+  indicator:
+    ratio:
+      errors: http_requests_total{job="checkout",handler="/api/v1/orders",code=~"5.."}
+      total: http_requests_total{job="checkout",handler="/api/v1/orders"}
+  alerting:
+    labels: {team: $HJ}
+YAML
+kubectl apply -f "$D/hostile.yaml" >/dev/null 2>"$D/apply.log" || fail "kubectl apply hostile: $(cat "$D/apply.log")"
+python3 - "$H" >"$D/status.json" <<'PY'
+import json, sys
+h = sys.argv[1]
+print(json.dumps({"status": {
+    "budget": {"remaining": 0.1234, "remainingPercent": "12.3%", "allowedEvents": 5000,
+               "remainingEvents": 617},
+    "conditions": [{"type": "Ready", "status": "True", "reason": "Reconciled", "message": h,
+                    "lastTransitionTime": "2026-01-01T00:00:00Z"},
+                   {"type": "BudgetHealthy", "status": "False", "reason": "BudgetBurning",
+                    "message": h, "lastTransitionTime": "2026-01-01T00:00:00Z"}],
+    "alerts": [{"severity": "page", "burnRate": 14.4, "longWindow": "1h", "shortWindow": "5m",
+                "budgetPercent": 2, "offPeakMuted": False},
+               {"severity": h, "burnRate": 1, "longWindow": "3d", "shortWindow": h,
+                "budgetPercent": 10}]}}))
+PY
+kubectl -n hostile patch slo xss --subresource=status --type=merge --patch-file "$D/status.json" \
+	>/dev/null 2>"$D/patch.log" || fail "status patch: $(cat "$D/patch.log")"
+
+# 2. Prometheus: a month of traffic backfilled and burnrate's rules for the examples;
+# the hostile SLO (no rules, so no live samples to mix in) gets its budget
+# backfilled, burning down from 100% to 12.34% over the month
+NOW=$(date +%s)
+python3 hack/demo/traffic.py history "$D/history.om" "$NOW" || fail "traffic.py history"
+python3 - "$D/history.om" "$NOW" <<'PY' || fail "history of the budget"
+import sys
+path, now = sys.argv[1], int(float(sys.argv[2]))
+lines = open(path).read().splitlines()
+assert lines[-1] == "# EOF"
+out = lines[:-1] + ["# TYPE burnrate:error_budget:remaining unknown"]
+start = now - 30 * 86400
+for t in range(start, now, 60):
+    out.append('burnrate:error_budget:remaining{slo="xss",slo_namespace="hostile"} %.6f %d'
+               % (1 - (1 - 0.1234) * (t - start) / (30 * 86400), t))
+open(path, "w").write("\n".join(out + ["# EOF"]) + "\n")
+PY
+promtool tsdb create-blocks-from openmetrics --quiet --max-block-duration=744h \
+	"$D/history.om" "$D/prom/data" >"$D/backfill.log" 2>&1 || fail "backfill"
+# (the groups' 1m and 5m intervals shortened, so the budget is recorded within seconds)
+"$BR" generate --format rules -f examples/ 2>"$D/generate.log" |
+	sed 's/^  interval: .*/  interval: 2s/' >"$D/prom/rules.yml" || fail "burnrate generate"
+PROM_PORT=$(free_port)
+PROM=http://127.0.0.1:$PROM_PORT
+cat >"$D/prom/prometheus.yml" <<YAML
+global: {scrape_interval: 10s, evaluation_interval: 2s}
+rule_files: ['$D/prom/rules.yml']
+YAML
+prometheus --config.file="$D/prom/prometheus.yml" --storage.tsdb.path="$D/prom/data" \
+	--storage.tsdb.retention.time=60d --web.listen-address="127.0.0.1:$PROM_PORT" \
+	>"$D/prometheus.log" 2>&1 &
+PROM_PID=$!
+PIDS+=("$PROM_PID")
+await 60 curl -sf "$PROM/-/ready" -o /dev/null || fail "Prometheus did not start"
+
+# 3. burnrate ui
+UI_PORT=$(free_port)
+UI=http://127.0.0.1:$UI_PORT
+"$BR" ui --kubeconfig "$KUBECONFIG" --prometheus-url "$PROM" --bind-address "127.0.0.1:$UI_PORT" \
+	>"$D/ui.log" 2>&1 &
+UI_PID=$!
+PIDS+=("$UI_PID")
+await 20 curl -sf "$UI/healthz" -o /dev/null || fail "burnrate ui did not start"
+
+get() { # PATH NAME: the page into $D/NAME.html, headers into $D/NAME.h; prints the status
+	curl -s -D "$D/$2.h" -o "$D/$2.html" -w '%{http_code}' "$UI$1"
+}
+only_escaped() { # NAME: no hostile string survived unescaped
+	! grep -q '<script' "$D/$1.html" || fail "$1: an unescaped <script>"
+	! grep -qF "alert(1)</" "$D/$1.html" || fail "$1: an unescaped </script>"
+	grep -qF '&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#39;&amp;&lt;/svg&gt;' "$D/$1.html" ||
+		fail "$1: the hostile string is not there, escaped"
+	[ "$(grep -o '<svg' "$D/$1.html" | wc -l)" = "$(grep -o '</svg>' "$D/$1.html" | wc -l)" ] ||
+		fail "$1: <svg> and </svg> do not pair"
+	grep -qi "^content-security-policy: default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:" \
+		"$D/$1.h" || fail "$1: no CSP header"
+	! grep -qi '<script\|javascript:\| on[a-z]*=' "$D/$1.html" || fail "$1: script in the page"
+}
+
+[ "$(get / overview)" = 200 ] || fail "overview: not 200"
+n=$(grep -c '<tr><td>' "$D/overview.html")
+want=$(($(ls examples/*.yaml | wc -l) + 1))
+[ "$n" -ge "$want" ] || fail "overview: $n SLOs listed, want at least $want"
+grep -q 'href="/slo/payments/checkout-availability"' "$D/overview.html" || fail "overview: no checkout"
+grep -q '<tr><td>hostile</td><td><a href="/slo/hostile/xss">' "$D/overview.html" ||
+	fail "overview: the SLO with a budget is not first"
+grep -q 'style="width:12.3%"' "$D/overview.html" || fail "overview: no budget bar"
+grep -q '(617 events)' "$D/overview.html" || fail "overview: no remainingEvents"
+only_escaped overview
+[ "$(get '/?namespace=payments' ns)" = 200 ] || fail "namespace filter: not 200"
+grep -q '^<tr><td>payments</td>' "$D/ns.html" && ! grep -q '^<tr><td>hostile' "$D/ns.html" ||
+	fail "namespace filter"
+[ "$(get '/?q=%3Cscript%3E' q)" = 200 ] || fail "q: not 200"
+[ "$(grep -c '<tr><td>' "$D/q.html")" = 1 ] || fail "q=<script>: want the one hostile SLO"
+only_escaped q
+[ "$(get '/?page=x' bad)" = 400 ] || fail "page=x: not 400"
+[ "$(get '/slo/hostile/nope' missing)" = 404 ] || fail "unknown SLO: not 404"
+[ "$(get '/slo/Bad_Name/x' badname)" = 400 ] || fail "bad name: not 400"
+
+[ "$(get /slo/hostile/xss slo)" = 200 ] || fail "SLO page: not 200"
+only_escaped slo
+grep -q '<svg' "$D/slo.html" || fail "SLO page: no <svg>"
+pts=$(grep -o '<path class="budget"[^>]*d="[^"]*"' "$D/slo.html" | grep -o '[ML][0-9.]*,[0-9.]*' | wc -l)
+[ "$pts" -ge 400 ] || fail "SLO page: $pts points in the burn-down, want the month's ~500"
+grep -q '>12.3[0-9]% left<' "$D/slo.html" || fail "SLO page: the last value is not 12.3x%"
+grep -q '<td>page</td><td>14.4</td><td>1h</td><td>5m</td>' "$D/slo.html" || fail "SLO page: no alert table"
+grep -q '<td>BudgetHealthy</td><td>False</td><td>BudgetBurning</td>' "$D/slo.html" || fail "SLO page: no conditions"
+! grep -q 'class="banner"' "$D/slo.html" || fail "SLO page: a banner with Prometheus up"
+
+# the example's budget comes from burnrate's rules, once Prometheus has evaluated them
+live_path() {
+	get /slo/payments/checkout-availability checkout >/dev/null &&
+		grep -q '<path class="budget"[^>]*d="M' "$D/checkout.html"
+}
+await 30 live_path || fail "checkout: no burn-down from the rules"
+only_escaped_csp() { grep -qi '^content-security-policy:' "$D/$1.h" || fail "$1: no CSP"; }
+only_escaped_csp checkout
+
+# screenshots, when Chromium is there
+if command -v chromium >/dev/null; then
+	for page in overview:/ slo:/slo/hostile/xss; do
+		name=${page%%:*}
+		timeout 60 chromium --headless --no-sandbox --disable-gpu --disable-background-networking \
+			--disable-component-update --disable-sync --no-first-run \
+			--user-data-dir="$(mktemp -d "$D/chrome.XXXXXX")" --screenshot="$ART/$name.png" \
+			--window-size=1280,900 "$UI${page#*:}" >"$D/chromium.log" 2>&1
+		[ -s "$ART/$name.png" ] && [ "$(stat -c %s "$ART/$name.png")" -gt 10000 ] ||
+			fail "no screenshot of $name"
+		head -c 8 "$ART/$name.png" | od -An -c | grep -q 'P   N   G' || fail "$name.png is not a PNG"
+	done
+	echo "screenshots in $ART"
+else
+	echo "chromium missing: no screenshots"
+fi
+
+# Prometheus gone: still 200, with a banner saying so
+kill -TERM "$PROM_PID"
+wait "$PROM_PID" 2>/dev/null
+[ "$(get /slo/hostile/xss down)" = 200 ] || fail "Prometheus down: not 200"
+grep -qF "Prometheus at $PROM is unreachable: " "$D/down.html" || fail "Prometheus down: no banner"
+grep -q '<svg' "$D/down.html" && grep -q '>no data<' "$D/down.html" || fail "Prometheus down: no empty chart"
+only_escaped down
+
+kill -TERM "$UI_PID"
+wait "$UI_PID"
+rc=$?
+! grep -q Sanitizer "$D/ui.log" || fail "sanitizer report"
+[ "$rc" = 0 ] || fail "burnrate ui exited $rc after SIGTERM"
+echo "ok: burnrate ui"

@@ -1,0 +1,248 @@
+/* Tests for pkg/ui: the HTML escape, the burn-down SVG, the overview's
+ * filter, order and pages, and that no hostile string survives rendering. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "ui/ui.h"
+
+#define HOSTILE "<script>alert(1)</script>\"'&</svg>"
+
+static size_t count(const char *hay, const char *needle)
+{
+	size_t n = 0;
+
+	for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
+		n++;
+	return n;
+}
+
+static void test_escape(void **state)
+{
+	struct br_buf b;
+
+	(void)state;
+	br_buf_init(&b, 1024);
+	assert_int_equal(br_ui_escape(&b, HOSTILE), 0);
+	assert_string_equal(br_buf_str(&b), "&lt;script&gt;alert(1)&lt;/script&gt;"
+			    "&quot;&#39;&amp;&lt;/svg&gt;");
+	br_buf_reset(&b);
+	assert_int_equal(br_ui_escape(&b, "a\x01\x1b" "b\tc\n"), 0);
+	assert_string_equal(br_buf_str(&b), "ab\tc\n");
+	assert_int_equal(br_ui_escape(&b, NULL), 0);
+	assert_string_equal(br_buf_str(&b), "ab\tc\n");
+	br_buf_release(&b);
+	/* a buffer too small fails and stays failed */
+	br_buf_init(&b, 8);
+	assert_int_equal(br_ui_escape(&b, "<<<"), BR_ENOMEM);
+	assert_null(b.data);
+	br_buf_release(&b);
+}
+
+/* The last "x,y" of the path's d attribute. */
+static void last_point(const char *svg, double *x, double *y)
+{
+	const char *d = strstr(svg, " d=\"");
+	assert_non_null(d);
+	const char *end = strchr(d + 4, '"');
+	const char *p = end;
+	while (p > d && p[-1] != 'M' && p[-1] != 'L')
+		p--;
+	assert_int_equal(sscanf(p, "%lf,%lf", x, y), 2);
+}
+
+static void test_svg_path(void **state)
+{
+	struct br_prom_point pts[10];
+	struct br_buf b;
+	size_t drawn = 0;
+	double x, y;
+
+	(void)state;
+	for (int i = 0; i < 10; i++)
+		pts[i] = (struct br_prom_point){100.0 * i, 1.0 - i / 12.0};
+	pts[9].v = 0.25;
+	br_buf_init(&b, 1 << 20);
+	assert_int_equal(br_ui_svg_burndown(&b, pts, 10, 0, 900, &drawn), 0);
+	assert_int_equal(drawn, 10);
+	assert_int_equal(count(b.data, "<svg"), 1);
+	assert_int_equal(count(b.data, "</svg>"), 1);
+	assert_int_equal(count(b.data, "<path"), 1);
+	assert_int_equal(count(b.data, "M"), 1);
+	assert_int_equal(count(b.data, "L"), 9);
+	last_point(b.data, &x, &y);
+	/* the right edge, and 0.25 of the way up the [0, 1] range of 180 px */
+	assert_true(fabs(x - 770.0) < 0.05);
+	assert_true(fabs(y - (210.0 - 0.25 * 180.0)) < 0.05);
+	assert_non_null(strstr(b.data, ">25.00% left<"));
+	/* a gap (NaN) breaks the line into two */
+	pts[4].v = NAN;
+	br_buf_reset(&b);
+	assert_int_equal(br_ui_svg_burndown(&b, pts, 10, 0, 900, &drawn), 0);
+	assert_int_equal(drawn, 9);
+	assert_int_equal(count(b.data, "M"), 2);
+	/* nothing at all */
+	br_buf_reset(&b);
+	assert_int_equal(br_ui_svg_burndown(&b, NULL, 0, 0, 900, &drawn), 0);
+	assert_int_equal(drawn, 0);
+	assert_non_null(strstr(b.data, "no data"));
+	br_buf_release(&b);
+}
+
+static void test_svg_thins_long_series(void **state)
+{
+	size_t n = 11000, drawn = 0;
+	struct br_prom_point *pts = calloc(n, sizeof(*pts));
+	struct br_buf b;
+	double x, y;
+
+	(void)state;
+	assert_non_null(pts);
+	for (size_t i = 0; i < n; i++)
+		pts[i] = (struct br_prom_point){(double)i, -0.5 + (double)i / (double)n};
+	pts[n - 1].v = -0.5;
+	br_buf_init(&b, 1 << 20);
+	assert_int_equal(br_ui_svg_burndown(&b, pts, n, 0, (double)(n - 1), &drawn), 0);
+	assert_true(drawn <= 2 * BR_UI_MAX_POINTS + 1);
+	assert_true(drawn >= BR_UI_MAX_POINTS);
+	last_point(b.data, &x, &y);
+	/* the last point is always drawn: -0.5 is the bottom of [-0.5, 1] */
+	assert_true(fabs(x - 770.0) < 0.05);
+	assert_true(fabs(y - 210.0) < 0.05);
+	assert_non_null(strstr(b.data, ">-50.00% left<"));
+	br_buf_release(&b);
+	free(pts);
+}
+
+static void test_step(void **state)
+{
+	(void)state;
+	assert_true(br_ui_step(30 * 86400.0) == 5184.0);
+	assert_true(30 * 86400.0 / br_ui_step(30 * 86400.0) + 1 <= BR_UI_MAX_POINTS + 1);
+	assert_true(br_ui_step(7 * 86400.0 + 1) * BR_UI_MAX_POINTS >= 7 * 86400.0 + 1);
+	assert_true(br_ui_step(100) == 1.0);
+	assert_true(br_ui_step(0) > 0);
+}
+
+static json_t *slo(const char *ns, const char *name, double left, const char *desc)
+{
+	json_t *o = json_pack("{s:{s:s, s:s, s:{s:s}}, s:{s:s, s:f, s:s, s:s}}",
+		"metadata", "namespace", ns, "name", name, "labels", "team", desc,
+		"spec", "service", desc, "objective", 99.5, "window", "30d",
+		"description", desc);
+	assert_non_null(o);
+	if (!isnan(left))
+		json_object_set_new(o, "status", json_pack(
+			"{s:{s:f, s:i}, s:[{s:s, s:s, s:s}], s:[{s:s, s:f, s:s, s:s}]}",
+			"budget", "remaining", left / 100, "remainingEvents", 42,
+			"conditions", "type", "Ready", "status", "True", "message", desc,
+			"alerts", "severity", "page", "burnRate", 14.4, "longWindow", "1h",
+			"shortWindow", desc));
+	return o;
+}
+
+static json_t *list_of(size_t n)
+{
+	json_t *items = json_array();
+	char name[32];
+
+	for (size_t i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "slo-%03zu", i);
+		json_array_append_new(items, slo(i % 2 ? "odd" : "even", name,
+						 i == 7 ? NAN : (double)((i * 37) % 101), HOSTILE));
+	}
+	return json_pack("{s:o}", "items", items);
+}
+
+static void test_overview_pages_and_order(void **state)
+{
+	json_t *list = list_of(120);
+	struct br_ui_filter f = {NULL, NULL, 1};
+	struct br_buf b;
+
+	(void)state;
+	br_buf_init(&b, 16 << 20);
+	assert_int_equal(br_ui_render_overview(&b, list, &f, NULL), 0);
+	assert_int_equal(count(b.data, "<tr><td>"), BR_UI_PAGE_SIZE);
+	assert_non_null(strstr(b.data, "120 SLOs; page 1 of 3"));
+	assert_non_null(strstr(b.data, "rel=\"next\" href=\"/?page=2\""));
+	/* least budget first: slo-000 (0%) leads */
+	assert_true(strstr(b.data, "slo-000") < strstr(b.data, "<tr><td>odd"));
+	assert_null(strstr(b.data, "slo-007"));   /* no budget: last page */
+	f.page = 99;   /* past the end: the last page */
+	br_buf_reset(&b);
+	assert_int_equal(br_ui_render_overview(&b, list, &f, NULL), 0);
+	assert_int_equal(count(b.data, "<tr><td>"), 20);
+	assert_non_null(strstr(b.data, "slo-007"));
+	assert_non_null(strstr(b.data, "rel=\"prev\""));
+	/* filters, kept in the page links */
+	struct br_ui_filter g = {"odd", "SLO-01", 1};
+	br_buf_reset(&b);
+	assert_int_equal(br_ui_render_overview(&b, list, &g, NULL), 0);
+	assert_int_equal(count(b.data, "<tr><td>odd"), 5);
+	assert_int_equal(count(b.data, "<tr><td>even"), 0);
+	assert_non_null(strstr(b.data, "5 SLOs; page 1 of 1"));
+	br_buf_release(&b);
+	json_decref(list);
+}
+
+static void assert_only_escaped(const char *html)
+{
+	assert_null(strstr(html, "<script"));
+	assert_null(strstr(html, "alert(1)</"));
+	assert_null(strstr(html, "\"'&<"));
+	assert_int_equal(count(html, "</svg>"), count(html, "<svg"));
+	assert_non_null(strstr(html, "&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#39;&amp;&lt;/svg&gt;"));
+}
+
+static void test_hostile_strings(void **state)
+{
+	json_t *list = list_of(3), *one = slo("ns", "x", 12.5, HOSTILE);
+	struct br_ui_filter f = {NULL, HOSTILE, 1};
+	struct br_prom_point pts[2] = {{0, 1}, {10, 0.125}};
+	struct br_prom_series s = {NULL, 0, pts, 2};
+	struct br_buf b;
+
+	(void)state;
+	br_buf_init(&b, 16 << 20);
+	assert_int_equal(br_ui_render_overview(&b, list, &f, HOSTILE), 0);
+	assert_only_escaped(b.data);
+	br_buf_reset(&b);
+	assert_int_equal(br_ui_render_slo(&b, one, &s, 0, 10, HOSTILE), 0);
+	assert_only_escaped(b.data);
+	assert_int_equal(count(b.data, "<svg"), 1);
+	assert_non_null(strstr(b.data, "<td>page</td><td>14.4</td><td>1h</td>"));
+	assert_non_null(strstr(b.data, "<td>Ready</td><td>True</td>"));
+	assert_non_null(strstr(b.data, ">12.50% left<"));
+	/* remainingPercent, as the controller writes it, wins for display */
+	json_object_set_new(json_object_get(json_object_get(one, "status"), "budget"),
+			    "remainingPercent", json_string("12.5%" HOSTILE));
+	br_buf_reset(&b);
+	json_array_append(json_object_get(list, "items"), one);
+	assert_int_equal(br_ui_render_overview(&b, list, &f, NULL), 0);
+	assert_only_escaped(b.data);
+	assert_non_null(strstr(b.data, "width:12.5%\"></span></span>12.5%&lt;script"));
+	br_buf_release(&b);
+	json_decref(one);
+	json_decref(list);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_escape),
+		cmocka_unit_test(test_svg_path),
+		cmocka_unit_test(test_svg_thins_long_series),
+		cmocka_unit_test(test_step),
+		cmocka_unit_test(test_overview_pages_and_order),
+		cmocka_unit_test(test_hostile_strings),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
