@@ -9,7 +9,7 @@
 #     it receives;
 #   - sync.py, standing in for prometheus-operator: PrometheusRules to Prometheus,
 #     burnrate's Alertmanager Secret to Alertmanager;
-#   - burnrate controller, with alert routing and budget status.
+#   - burnrate controller, with alert routing and budget status, and burnrate ui.
 # Then it applies examples/, fails one service and shows the page arrive, the ticket
 # inhibited and the budget drop, and prints one summary line; exit 0 only if all
 # of that happened.
@@ -212,6 +212,12 @@ python3 hack/demo/sync.py "$OUT/prometheus/rules.yml" "$PROM" "$OUT/alertmanager
 	burnrate-demo/alertmanager >"$OUT/logs/sync.log" 2>&1 &
 started sync $!
 say "demo: burnrate controller running (routing and budget status on; log: $OUT/logs/controller.log)"
+UI_PORT=$(free_port)
+UI=http://127.0.0.1:$UI_PORT
+"$BR" ui --prometheus-url "$PROM" --bind-address "127.0.0.1:$UI_PORT" >"$OUT/logs/ui.log" 2>&1 &
+started ui $! "$UI_PORT"
+await_up 20 curl -sf "$UI/" -o /dev/null || die "burnrate ui did not start: $(tail -5 "$OUT/logs/ui.log")"
+say "demo: burnrate ui on $UI (DEMO_KEEP=1 keeps everything running at the end, to browse it)"
 
 # 5. the examples
 for f in examples/*.yaml; do cp "$f" "$OUT/examples/"; done
@@ -312,6 +318,9 @@ for line in open(sys.argv[1]):
 	at "burn rate 1h $(burn 1h), 5m $(burn 5m) | page alert: $page, ticket alert: $ticket | budget left in kubectl get slo: $(budget_of)%"
 	# done once Alertmanager holds the ticket and says its page inhibits it
 	inhibited=$(am_alerts)
+	# Alertmanager holds only what Prometheus sent as firing: a ticket there fired,
+	# even when it turned firing after this round's look at Prometheus
+	[[ $inhibited == *ticket:* ]] && TICKET_FIRED=1
 	[ -n "$PAGE_AT" ] && [[ $inhibited == *"ticket:suppressed(inhibited by its page)"* ]] && break
 	sleep 5
 done
@@ -328,6 +337,13 @@ DROPPED=0
 dropped && DROPPED=1
 step kubectl get slo -A
 kubectl get slo -A
+
+curl -sf "$UI/slo/$TNS/$TNAME" -o "$OUT/ui-slo.html" && grep -q '<svg' "$OUT/ui-slo.html" &&
+	say "demo: the UI's page of $TARGET, with its burn-down: $UI/slo/$TNS/$TNAME (saved in $OUT/ui-slo.html)"
+if [ "${DEMO_KEEP:-0}" = 1 ]; then
+	say "demo: everything keeps running: $UI, Prometheus $PROM, Alertmanager $AMURL; Ctrl-C ends it"
+	wait "${PIDS[@]}" 2>/dev/null
+fi
 
 # 8. the summary
 stop_all
