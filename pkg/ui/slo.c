@@ -1,5 +1,6 @@
 /* slo: the page of one SLO: what it promises, its budget, the burn-down,
- * the alert table (status.alerts) and the conditions. */
+ * the alert table (status.alerts) with each row's burn rate, and the
+ * conditions. */
 #include "ui/internal.h"
 
 #include <string.h>
@@ -79,9 +80,55 @@ static void add_rows(struct br_buf *out, const json_t *array,
 	br_buf_adds(out, "</table>\n");
 }
 
+/* Links to the other ranges of the burn-rate charts. */
+static void add_ranges(struct br_buf *out, const json_t *slo, const char *range)
+{
+	static const char *const ranges[] = {"1d", "7d", "window"};
+
+	br_buf_adds(out, "<p>range:");
+	for (size_t i = 0; i < sizeof(ranges) / sizeof(*ranges); i++) {
+		if (range && strcmp(range, ranges[i]) == 0) {
+			br_buf_addf(out, " <strong>%s</strong>", ranges[i]);
+			continue;
+		}
+		br_buf_adds(out, " <a href=\"/slo/");
+		br_ui_escape(out, ui_str(slo, "metadata", "namespace", NULL));
+		br_buf_addc(out, '/');
+		br_ui_escape(out, ui_str(slo, "metadata", "name", NULL));
+		br_buf_addf(out, "?range=%s\">%s</a>", ranges[i], ranges[i]);
+	}
+	br_buf_adds(out, "</p>\n");
+}
+
+/* A burn-rate chart per alert row, the first BR_UI_MAX_CHARTS. */
+static void add_rates(struct br_buf *out, const json_t *slo,
+		      const struct br_ui_slo_data *d)
+{
+	const json_t *alerts = ui_get(slo, "status", "alerts", NULL);
+	size_t i;
+	const json_t *a;
+
+	if (!json_array_size(alerts))
+		return;
+	br_buf_adds(out, "<h2>Burn rate of each alert</h2>\n");
+	add_ranges(out, slo, d ? d->range : "1d");
+	json_array_foreach(alerts, i, a) {
+		if (i >= BR_UI_MAX_CHARTS)
+			break;
+		const struct br_prom_series *s = d && i < d->nrates ? d->rates[i] : NULL;
+		br_buf_adds(out, "<h3>");
+		ui_value(out, json_object_get(a, "severity"));
+		br_buf_adds(out, ": over ");
+		ui_value(out, json_object_get(a, "longWindow"));
+		br_buf_adds(out, "</h3>\n");
+		br_ui_svg_burnrate(out, s ? s->points : NULL, s ? s->count : 0,
+				   d ? d->range_start : 0, d ? d->range_end : 0,
+				   json_number_value(json_object_get(a, "burnRate")), NULL, NULL);
+	}
+}
+
 int br_ui_render_slo(struct br_buf *out, const json_t *slo,
-		     const struct br_prom_series *series, double start,
-		     double end, const char *banner)
+		     const struct br_ui_slo_data *d, const char *banner)
 {
 	static const char *const alert_keys[] = {"severity", "burnRate", "longWindow",
 		"shortWindow", "budgetPercent", "offPeakMuted"};
@@ -98,11 +145,13 @@ int br_ui_render_slo(struct br_buf *out, const json_t *slo,
 	br_buf_adds(out, "</h1>\n");
 	add_spec(out, slo);
 	br_buf_adds(out, "<h2>Error budget left over the window</h2>\n");
-	br_ui_svg_burndown(out, series ? series->points : NULL, series ? series->count : 0,
-			   start, end, NULL);
+	br_ui_svg_burndown(out, d && d->budget ? d->budget->points : NULL,
+			   d && d->budget ? d->budget->count : 0, d ? d->start : 0,
+			   d ? d->end : 0, NULL);
 	br_buf_adds(out, "<h2>Alerts</h2>\n");
 	add_rows(out, ui_get(slo, "status", "alerts", NULL), alert_keys,
 		 sizeof(alert_keys) / sizeof(*alert_keys));
+	add_rates(out, slo, d);
 	br_buf_adds(out, "<h2>Conditions</h2>\n");
 	add_rows(out, ui_get(slo, "status", "conditions", NULL), cond_keys,
 		 sizeof(cond_keys) / sizeof(*cond_keys));

@@ -1,5 +1,6 @@
-/* svg: the budget burn-down as inline SVG: one <path> of the budget left
- * over the window, the 0 line, and the last value. */
+/* svg: the charts as inline SVG: the budget burn-down (one <path> of the
+ * budget left over the window, the 0 line, the last value) and a burn rate
+ * (one <path> and its alert's threshold as a labelled line). */
 #include "ui/ui.h"
 
 #include <math.h>
@@ -44,16 +45,16 @@ static double py(double v, double lo, double hi)
 	return H - PAD - (v - lo) / (hi - lo) * (H - 2 * PAD);
 }
 
-static void add_path(struct br_buf *out, const struct br_prom_point *pts,
-		     size_t n, double start, double end, double lo, double hi,
-		     size_t *drawn)
+static void add_path(struct br_buf *out, const char *cls,
+		     const struct br_prom_point *pts, size_t n, double start,
+		     double end, double lo, double hi, size_t *drawn)
 {
 	size_t every = n > 2 * BR_UI_MAX_POINTS ? (n + 2 * BR_UI_MAX_POINTS - 1) /
 		(2 * BR_UI_MAX_POINTS) : 1;
 	int pen = 0;
 
-	br_buf_adds(out, "<path class=\"budget\" fill=\"none\" stroke=\"#1f6feb\" "
-		    "stroke-width=\"2\" d=\"");
+	br_buf_addf(out, "<path class=\"%s\" fill=\"none\" stroke=\"#1f6feb\" "
+		    "stroke-width=\"2\" d=\"", cls);
 	for (size_t i = 0; i < n; i++) {
 		if (i % every != 0 && i != n - 1)
 			continue;
@@ -69,6 +70,16 @@ static void add_path(struct br_buf *out, const struct br_prom_point *pts,
 	br_buf_adds(out, "\"/>\n");
 }
 
+/* The frame of a chart: the <svg> and the plot's background. */
+static void add_frame(struct br_buf *out, const char *cls, const char *label)
+{
+	br_buf_addf(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"%s\" "
+		    "viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" height=\"%.0f\" role=\"img\" "
+		    "aria-label=\"%s\">\n", cls, W, H, W, H, label);
+	br_buf_addf(out, "<rect x=\"%.0f\" y=\"%.0f\" width=\"%.0f\" height=\"%.0f\" "
+		    "fill=\"#f6f8fa\" stroke=\"#d0d7de\"/>\n", PAD, PAD, W - 2 * PAD, H - 2 * PAD);
+}
+
 int br_ui_svg_burndown(struct br_buf *out, const struct br_prom_point *pts,
 		       size_t n, double start, double end, size_t *drawn)
 {
@@ -76,18 +87,14 @@ int br_ui_svg_burndown(struct br_buf *out, const struct br_prom_point *pts,
 	double lo, hi;
 
 	y_range(pts, n, &lo, &hi);
-	br_buf_addf(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"burndown\" "
-		    "viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" height=\"%.0f\" role=\"img\" "
-		    "aria-label=\"error budget left over the window\">\n", W, H, W, H);
-	br_buf_addf(out, "<rect x=\"%.0f\" y=\"%.0f\" width=\"%.0f\" height=\"%.0f\" "
-		    "fill=\"#f6f8fa\" stroke=\"#d0d7de\"/>\n", PAD, PAD, W - 2 * PAD, H - 2 * PAD);
+	add_frame(out, "burndown", "error budget left over the window");
 	br_buf_addf(out, "<line x1=\"%.0f\" x2=\"%.0f\" y1=\"%.1f\" y2=\"%.1f\" "
 		    "stroke=\"#cf222e\" stroke-dasharray=\"4 4\"/>\n",
 		    PAD, W - PAD, py(0, lo, hi), py(0, lo, hi));
 	br_buf_addf(out, "<text x=\"4\" y=\"%.1f\" font-size=\"11\">%.0f%%</text>\n"
 		    "<text x=\"4\" y=\"%.1f\" font-size=\"11\">%.0f%%</text>\n",
 		    py(hi, lo, hi) + 4, hi * 100, py(lo, lo, hi) + 4, lo * 100);
-	add_path(out, pts, n, start, end, lo, hi, &count);
+	add_path(out, "budget", pts, n, start, end, lo, hi, &count);
 	const struct br_prom_point *last = NULL;
 	for (size_t i = n; i > 0 && !last; i--)
 		if (isfinite(pts[i - 1].v))
@@ -102,5 +109,39 @@ int br_ui_svg_burndown(struct br_buf *out, const struct br_prom_point *pts,
 	br_buf_adds(out, "</svg>\n");
 	if (drawn)
 		*drawn = count;
+	return out->failed ? BR_ENOMEM : 0;
+}
+
+int br_ui_svg_burnrate(struct br_buf *out, const struct br_prom_point *pts,
+		       size_t n, double start, double end, double threshold,
+		       size_t *drawn, double *threshold_y)
+{
+	size_t count = 0;
+	double hi = isfinite(threshold) && threshold > 0 ? threshold * 1.25 : 1;
+
+	for (size_t i = 0; i < n; i++)
+		if (isfinite(pts[i].v) && pts[i].v > hi)
+			hi = pts[i].v;
+	double ty = py(threshold, 0, hi);
+	add_frame(out, "burnrate", "burn rate over the range and its alert threshold");
+	br_buf_addf(out, "<text x=\"4\" y=\"%.1f\" font-size=\"11\">%.3gx</text>\n"
+		    "<text x=\"4\" y=\"%.1f\" font-size=\"11\">0x</text>\n",
+		    PAD + 4, hi, H - PAD + 4);
+	if (isfinite(threshold) && threshold > 0)
+		br_buf_addf(out, "<line class=\"threshold\" x1=\"%.0f\" x2=\"%.0f\" "
+			    "y1=\"%.1f\" y2=\"%.1f\" stroke=\"#cf222e\" "
+			    "stroke-dasharray=\"4 4\"/>\n<text x=\"%.0f\" y=\"%.1f\" "
+			    "text-anchor=\"end\" font-size=\"11\" fill=\"#cf222e\">"
+			    "threshold %.10gx</text>\n", PAD, W - PAD, ty, ty, W - PAD - 4,
+			    ty - 4, threshold);
+	add_path(out, "rate", pts, n, start, end, 0, hi, &count);
+	if (!count)
+		br_buf_addf(out, "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"middle\">"
+			    "no data</text>\n", W / 2, H / 2);
+	br_buf_adds(out, "</svg>\n");
+	if (drawn)
+		*drawn = count;
+	if (threshold_y)
+		*threshold_y = ty;
 	return out->failed ? BR_ENOMEM : 0;
 }

@@ -97,56 +97,112 @@ static void overview(struct br_ui *ui, const struct br_server_request *req,
 	br_buf_release(&msg);
 }
 
-/* Reads the burn-down of slo into m; on failure writes the banner. */
-static void burndown(struct br_ui *ui, const json_t *slo, struct br_prom_matrix *m,
-		     double *start, double *end, struct br_buf *banner)
+/* Runs one range query into m unless a query before failed; on failure
+ * writes the banner (so the next ones are skipped). */
+static void range_query(struct br_ui *ui, const struct br_buf *q, double start,
+			double end, struct br_prom_matrix *m, struct br_buf *banner)
 {
-	const char *window = ui_str(slo, "spec", "window", NULL);
-	long long secs = 0;
 	struct br_error err;
-	struct br_buf q;
 
-	*end = (double)time(NULL);
-	if (br_duration_parse(window ? window : "30d", &secs) != 0)
-		secs = 30 * 86400;
-	*start = *end - (double)secs;
-	if (!ui->prom)
+	if (!ui->prom || banner->len)
 		return;
 	br_error_init(&err);
-	br_buf_init(&q, 2048);
-	br_buf_addf(&q, "burnrate:error_budget:remaining{slo=\"%s\",slo_namespace=\"%s\"}",
-		    ui_str(slo, "metadata", "name", NULL),
-		    ui_str(slo, "metadata", "namespace", NULL));
-	int rc = q.data ? br_prom_query_range(ui->prom, br_buf_str(&q), *start, *end,
-					      br_ui_step((double)secs), m, &err)
-			: BR_ENOMEM;
+	int rc = q->data ? br_prom_query_range(ui->prom, q->data, start, end,
+					       br_ui_step(end - start), m, &err)
+			 : BR_ENOMEM;
 	if (rc == BR_EIO || rc == BR_ETIMEOUT || rc == BR_ETLS)
 		br_buf_addf(banner, "Prometheus at %s is unreachable: %s",
 			    br_prom_client_url(ui->prom), err.text);
 	else if (rc != 0)
 		br_buf_addf(banner, "Prometheus at %s could not be read: %s",
 			    br_prom_client_url(ui->prom), err.text);
+}
+
+/* The window of slo in seconds (30d when it has none or a bad one). */
+static long long slo_window(const json_t *slo)
+{
+	const char *window = ui_str(slo, "spec", "window", NULL);
+	long long secs = 0;
+
+	if (br_duration_parse(window ? window : "30d", &secs) != 0)
+		secs = 30 * 86400;
+	return secs;
+}
+
+/* The PromQL of the burn rate of alert row a of slo, into q; 0, or -1 when
+ * the row has no usable window or the SLO no objective. */
+static int rate_query(struct br_buf *q, const json_t *slo, const json_t *a)
+{
+	const char *w = json_string_value(json_object_get(a, "longWindow"));
+	double objective = json_number_value(ui_get(slo, "spec", "objective", NULL));
+	long long secs;
+	char canon[32];
+
+	if (!w || br_duration_parse(w, &secs) != 0 || !(objective > 0 && objective < 100))
+		return -1;
+	br_duration_format(secs, canon, sizeof(canon));
+	br_buf_reset(q);
+	br_buf_addf(q, "burnrate:sli_error_ratio:rate%s{slo=\"%s\",slo_namespace=\"%s\"}"
+		    " / (1 - %.10g / 100)", canon, ui_str(slo, "metadata", "name", NULL),
+		    ui_str(slo, "metadata", "namespace", NULL), objective);
+	return 0;
+}
+
+/* Reads what the page of slo shows from Prometheus: the burn-down into
+ * m[0], the burn rate of alert row i into m[i + 1]; fills d. */
+static void read_prom(struct br_ui *ui, const json_t *slo, const char *range,
+		      struct br_prom_matrix *m, struct br_ui_slo_data *d,
+		      struct br_buf *banner)
+{
+	const json_t *alerts = ui_get(slo, "status", "alerts", NULL);
+	long long window = slo_window(slo);
+	struct br_buf q;
+
+	d->range = range;
+	d->end = d->range_end = (double)time(NULL);
+	d->start = d->end - (double)window;
+	d->range_start = d->end - (strcmp(range, "window") == 0 ? (double)window :
+				   strcmp(range, "7d") == 0 ? 7 * 86400.0 : 86400.0);
+	br_buf_init(&q, 2048);
+	br_buf_addf(&q, "burnrate:error_budget:remaining{slo=\"%s\",slo_namespace=\"%s\"}",
+		    ui_str(slo, "metadata", "name", NULL),
+		    ui_str(slo, "metadata", "namespace", NULL));
+	range_query(ui, &q, d->start, d->end, &m[0], banner);
+	d->budget = m[0].count ? &m[0].series[0] : NULL;
+	d->nrates = json_array_size(alerts) < BR_UI_MAX_CHARTS ? json_array_size(alerts)
+								: BR_UI_MAX_CHARTS;
+	for (size_t i = 0; i < d->nrates; i++) {
+		if (rate_query(&q, slo, json_array_get(alerts, i)) == 0)
+			range_query(ui, &q, d->range_start, d->range_end, &m[i + 1], banner);
+		d->rates[i] = m[i + 1].count ? &m[i + 1].series[0] : NULL;
+	}
 	br_buf_release(&q);
 }
 
 static void slo_page(struct br_ui *ui, const char *ns, size_t nslen,
-		     const char *name, struct br_server_response *resp)
+		     const char *name, const char *range,
+		     struct br_server_response *resp)
 {
 	char nsbuf[254], namebuf[254];
 	struct br_error err;
 	struct br_buf path, banner;
-	struct br_prom_matrix m;
+	struct br_prom_matrix m[BR_UI_MAX_CHARTS + 1];
+	struct br_ui_slo_data d = {0};
 	json_t *slo = NULL;
-	double start, end;
 
 	if (!name_ok(ns, nslen) || !name_ok(name, strlen(name)))
 		return fail_page(resp, 400, "Bad request", "not a namespace/name");
+	if (!range || !*range)
+		range = "1d";
+	if (strcmp(range, "1d") != 0 && strcmp(range, "7d") != 0 && strcmp(range, "window") != 0)
+		return fail_page(resp, 400, "Bad request", "range: not " BR_UI_RANGES);
 	snprintf(nsbuf, sizeof(nsbuf), "%.*s", (int)nslen, ns);
 	snprintf(namebuf, sizeof(namebuf), "%s", name);
 	br_error_init(&err);
 	br_buf_init(&path, 4096);
 	br_buf_init(&banner, 2048);
-	br_prom_matrix_init(&m);
+	for (size_t i = 0; i <= BR_UI_MAX_CHARTS; i++)
+		br_prom_matrix_init(&m[i]);
 	int rc = br_kube_path(&path, GROUP, VERSION, nsbuf, PLURAL, namebuf, NULL);
 	if (rc == 0)
 		rc = br_kube_get(ui->kube, br_buf_str(&path), &slo, &err);
@@ -156,13 +212,13 @@ static void slo_page(struct br_ui *ui, const char *ns, size_t nslen,
 		br_buf_addf(&banner, "The Kubernetes API cannot be read: %s", err.text);
 		fail_page(resp, 502, "Unavailable", br_buf_str(&banner));
 	} else {
-		burndown(ui, slo, &m, &start, &end, &banner);
-		if (br_ui_render_slo(&resp->body, slo, m.count ? &m.series[0] : NULL,
-				     start, end, banner.len ? br_buf_str(&banner) : NULL))
+		read_prom(ui, slo, range, m, &d, &banner);
+		if (br_ui_render_slo(&resp->body, slo, &d, banner.len ? br_buf_str(&banner) : NULL))
 			resp->body.failed = 1;
 	}
 	json_decref(slo);
-	br_prom_matrix_release(&m);
+	for (size_t i = 0; i <= BR_UI_MAX_CHARTS; i++)
+		br_prom_matrix_release(&m[i]);
 	br_buf_release(&path);
 	br_buf_release(&banner);
 }
@@ -184,7 +240,8 @@ void br_ui_handle(void *arg, const struct br_server_request *req,
 	if (strncmp(p, "/slo/", 5) == 0) {
 		const char *ns = p + 5, *slash = strchr(ns, '/');
 		if (slash)
-			return slo_page(ui, ns, (size_t)(slash - ns), slash + 1, resp);
+			return slo_page(ui, ns, (size_t)(slash - ns), slash + 1,
+					br_server_request_arg(req, "range"), resp);
 	}
 	fail_page(resp, 404, "Not found", "No such page.");
 }

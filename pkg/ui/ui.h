@@ -11,12 +11,14 @@
  *                            substring of namespace, name or service),
  *                            ?page= (1-based, BR_UI_PAGE_SIZE a page);
  *                            sorted by budget left, least first
- *   GET /slo/NAMESPACE/NAME  one SLO
+ *   GET /slo/NAMESPACE/NAME  one SLO: ?range=1d|7d|window, the range of
+ *                            its burn-rate charts
  *
  * The UI reads the API server once per page (one LIST of all namespaces, or
- * one GET) and Prometheus once per SLO page (one range query of
- * burnrate:error_budget:remaining over the SLO's window, at most
- * BR_UI_MAX_POINTS points). When Prometheus cannot be read the page is still
+ * one GET) and Prometheus on an SLO page with one range query of
+ * burnrate:error_budget:remaining over the SLO's window and one per alert
+ * row (at most BR_UI_MAX_CHARTS) of its burn rate over ?range= (1d, the
+ * default, 7d or the SLO's window), each at most BR_UI_MAX_POINTS points. When Prometheus cannot be read the page is still
  * served (200) with a banner that says why.
  *
  * It is served by pkg/server: br_ui_handle is a struct br_server_options
@@ -100,12 +102,38 @@ double br_ui_step(double window);
 int br_ui_svg_burndown(struct br_buf *out, const struct br_prom_point *pts,
 		       size_t n, double start, double end, size_t *drawn);
 
+/* Appends an <svg> of a burn rate (multiples of the budget's even pace)
+ * over [start, end]: the path as br_ui_svg_burndown draws it, y from 0 up to
+ * the larger of the highest value and threshold * 1.25, and threshold (if
+ * > 0) as a dashed line labelled "threshold <t>x". *drawn (may be NULL) as
+ * br_ui_svg_burndown; *threshold_y (may be NULL) gets the line's y in the
+ * viewBox. Returns 0 or BR_ENOMEM. */
+int br_ui_svg_burnrate(struct br_buf *out, const struct br_prom_point *pts,
+		       size_t n, double start, double end, double threshold,
+		       size_t *drawn, double *threshold_y);
+
+/* The ranges the burn-rate charts may cover (?range=). */
+#define BR_UI_RANGES "1d, 7d or window"
+#define BR_UI_MAX_CHARTS 8       /* burn-rate charts (status.alerts rows) */
+
+/* What an SLO page shows from Prometheus; all borrowed, NULL for none. */
+struct br_ui_slo_data {
+	const struct br_prom_series *budget;  /* the burn-down */
+	double start, end;                    /* its window, Unix seconds */
+	const char *range;                    /* "1d", "7d" or "window" */
+	double range_start, range_end;        /* the burn rates' range */
+	/* rates[i]: the burn rate of status.alerts[i] (NULL: no data); nrates
+	 * at most BR_UI_MAX_CHARTS */
+	const struct br_prom_series *rates[BR_UI_MAX_CHARTS];
+	size_t nrates;
+};
+
 /* Appends the page of one SLO (a ServiceLevelObjective object): spec,
- * budget, burn-down (series may be NULL: none), alert table, conditions.
+ * budget, burn-down, alert table with a burn-rate chart per row (the first
+ * BR_UI_MAX_CHARTS), conditions. d may be NULL (nothing from Prometheus).
  * banner: an error to show on top (Prometheus unreachable), or NULL.
  * Returns 0 or BR_ENOMEM. */
 int br_ui_render_slo(struct br_buf *out, const json_t *slo,
-		     const struct br_prom_series *series, double start,
-		     double end, const char *banner);
+		     const struct br_ui_slo_data *d, const char *banner);
 
 #endif

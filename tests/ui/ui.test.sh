@@ -97,6 +97,10 @@ start = now - 30 * 86400
 for t in range(start, now, 60):
     out.append('burnrate:error_budget:remaining{slo="xss",slo_namespace="hostile"} %.6f %d'
                % (1 - (1 - 0.1234) * (t - start) / (30 * 86400), t))
+# its 1h error ratio over the last 8 days: 1% (a burn rate of 2 at 99.5%)
+out.append("# TYPE burnrate:sli_error_ratio:rate1h unknown")
+for t in range(now - 8 * 86400, now, 60):
+    out.append('burnrate:sli_error_ratio:rate1h{slo="xss",slo_namespace="hostile"} 0.01 %d' % t)
 open(path, "w").write("\n".join(out + ["# EOF"]) + "\n")
 PY
 promtool tsdb create-blocks-from openmetrics --quiet --max-block-duration=744h \
@@ -170,6 +174,19 @@ grep -q '>12.3[0-9]% left<' "$D/slo.html" || fail "SLO page: the last value is n
 grep -q '<td>page</td><td>14.4</td><td>1h</td><td>5m</td>' "$D/slo.html" || fail "SLO page: no alert table"
 grep -q '<td>BudgetHealthy</td><td>False</td><td>BudgetBurning</td>' "$D/slo.html" || fail "SLO page: no conditions"
 ! grep -q 'class="banner"' "$D/slo.html" || fail "SLO page: a banner with Prometheus up"
+# a burn-rate chart per alert row over the last day: the page row's (2x, its
+# threshold 14.4x) has the day's ~500 points, the 3d row has no data
+[ "$(grep -c '<svg[^>]*class="burnrate"' "$D/slo.html")" = 2 ] || fail "SLO page: not 2 burn-rate charts"
+rate_pts() { grep -o '<path class="rate"[^>]*d="[^"]*"' "$D/$1.html" | head -1 | grep -o '[ML][0-9.]*,[0-9.]*' | wc -l; }
+pts=$(rate_pts slo)
+[ "$pts" -ge 400 ] && [ "$pts" -le 1000 ] || fail "SLO page: $pts points in the burn rate, want ~500"
+grep -q '>threshold 14.4x<' "$D/slo.html" || fail "SLO page: no threshold line"
+grep -q '<strong>1d</strong> <a href="/slo/hostile/xss?range=7d">7d</a>' "$D/slo.html" || fail "SLO page: no range links"
+[ "$(get '/slo/hostile/xss?range=7d' slo7d)" = 200 ] || fail "range=7d: not 200"
+pts=$(rate_pts slo7d)
+[ "$pts" -ge 400 ] && [ "$pts" -le 1000 ] || fail "range=7d: $pts points in the burn rate, want ~500"
+only_escaped slo7d
+[ "$(get '/slo/hostile/xss?range=2d' badrange)" = 400 ] || fail "range=2d: not 400"
 
 # the example's budget comes from burnrate's rules, once Prometheus has evaluated them
 live_path() {

@@ -131,6 +131,42 @@ static void test_step(void **state)
 	assert_true(br_ui_step(0) > 0);
 }
 
+static void test_svg_burnrate(void **state)
+{
+	size_t n = 1441, drawn = 0;
+	struct br_prom_point *pts = calloc(n, sizeof(*pts));
+	struct br_buf b;
+	double ty = 0;
+
+	(void)state;
+	assert_non_null(pts);
+	/* a day at 60 s: 1441 points, thinned to at most 2 * BR_UI_MAX_POINTS */
+	for (size_t i = 0; i < n; i++)
+		pts[i] = (struct br_prom_point){60.0 * (double)i, i == 700 ? 20.0 : 1.0};
+	br_buf_init(&b, 1 << 20);
+	assert_int_equal(br_ui_svg_burnrate(&b, pts, n, 0, 86400, 10, &drawn, &ty), 0);
+	assert_int_equal(drawn, 721);   /* every 2nd point, with the last */
+	assert_int_equal(count(b.data, "L"), 720);
+	/* the highest value, 20, tops the 180 px plot; 10 is half way up */
+	assert_true(fabs(ty - (210.0 - 180.0 * 10 / 20)) < 0.05);
+	assert_non_null(strstr(b.data, "<line class=\"threshold\" x1=\"30\" x2=\"770\" "
+			       "y1=\"120.0\" y2=\"120.0\""));
+	assert_non_null(strstr(b.data, ">threshold 10x<"));
+	/* below the threshold: the scale is the threshold's * 1.25 */
+	br_buf_reset(&b);
+	assert_int_equal(br_ui_svg_burnrate(&b, pts, 10, 0, 600, 14.4, &drawn, &ty), 0);
+	assert_int_equal(drawn, 10);
+	assert_true(fabs(ty - (210.0 - 180.0 / 1.25)) < 0.05);
+	/* no data, no threshold */
+	br_buf_reset(&b);
+	assert_int_equal(br_ui_svg_burnrate(&b, NULL, 0, 0, 600, 0, &drawn, NULL), 0);
+	assert_int_equal(drawn, 0);
+	assert_non_null(strstr(b.data, "no data"));
+	assert_null(strstr(b.data, "class=\"threshold\""));
+	br_buf_release(&b);
+	free(pts);
+}
+
 static json_t *slo(const char *ns, const char *name, double left, const char *desc)
 {
 	json_t *o = json_pack("{s:{s:s, s:s, s:{s:s}}, s:{s:s, s:f, s:s, s:s}}",
@@ -215,9 +251,12 @@ static void test_hostile_strings(void **state)
 	assert_int_equal(br_ui_render_overview(&b, list, &f, HOSTILE), 0);
 	assert_only_escaped(b.data);
 	br_buf_reset(&b);
-	assert_int_equal(br_ui_render_slo(&b, one, &s, 0, 10, HOSTILE), 0);
+	struct br_ui_slo_data d = {&s, 0, 10, "7d", 0, 10, {&s}, 1};
+	assert_int_equal(br_ui_render_slo(&b, one, &d, HOSTILE), 0);
 	assert_only_escaped(b.data);
-	assert_int_equal(count(b.data, "<svg"), 1);
+	assert_int_equal(count(b.data, "<svg"), 2);   /* the burn-down, row 0's burn rate */
+	assert_non_null(strstr(b.data, "<strong>7d</strong> <a href=\"/slo/ns/x?range=window\">"));
+	assert_non_null(strstr(b.data, ">threshold 14.4x<"));
 	assert_non_null(strstr(b.data, "<td>page</td><td>14.4</td><td>1h</td>"));
 	assert_non_null(strstr(b.data, "<td>Ready</td><td>True</td>"));
 	assert_non_null(strstr(b.data, ">12.50% left<"));
@@ -241,6 +280,7 @@ int main(void)
 		cmocka_unit_test(test_svg_path),
 		cmocka_unit_test(test_svg_thins_long_series),
 		cmocka_unit_test(test_step),
+		cmocka_unit_test(test_svg_burnrate),
 		cmocka_unit_test(test_overview_pages_and_order),
 		cmocka_unit_test(test_hostile_strings),
 	};
