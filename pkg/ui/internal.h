@@ -28,4 +28,15 @@ void ui_value(struct br_buf *out, const json_t *v);
  * else status.budget.remainingPercent ("87.5%"); NAN when neither is there. */
 double ui_budget_left(const json_t *slo);
 
+/* Appends the timeline of when page and ticket fired (a row each, a band
+ * per interval) over [start, end]; firing as struct br_ui_slo_data's. */
+void ui_svg_timeline(struct br_buf *out, const struct br_prom_matrix *firing,
+		     double start, double end, double step);
+/* Appends the list of when page and ticket fired (start to end, UTC). */
+void ui_firing_list(struct br_buf *out, const struct br_prom_matrix *firing,
+		    double step);
+/* The series of severity sev ("page", "ticket") in firing, or NULL. */
+const struct br_prom_series *ui_firing(const struct br_prom_matrix *firing,
+				       const char *sev);
+
 #endif

@@ -152,6 +152,11 @@ int br_ui_render_slo(struct br_buf *out, const json_t *slo,
 	add_rows(out, ui_get(slo, "status", "alerts", NULL), alert_keys,
 		 sizeof(alert_keys) / sizeof(*alert_keys));
 	add_rates(out, slo, d);
+	br_buf_adds(out, "<h2>When the alerts fired</h2>\n");
+	if (d) {
+		ui_svg_timeline(out, d->firing, d->range_start, d->range_end, d->range_step);
+		ui_firing_list(out, d->firing, d->range_step);
+	}
 	br_buf_adds(out, "<h2>Conditions</h2>\n");
 	add_rows(out, ui_get(slo, "status", "conditions", NULL), cond_keys,
 		 sizeof(cond_keys) / sizeof(*cond_keys));

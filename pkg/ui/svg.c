@@ -1,7 +1,7 @@
 /* svg: the charts as inline SVG: the budget burn-down (one <path> of the
  * budget left over the window, the 0 line, the last value) and a burn rate
  * (one <path> and its alert's threshold as a labelled line). */
-#include "ui/ui.h"
+#include "ui/internal.h"
 
 #include <math.h>
 
@@ -144,4 +144,31 @@ int br_ui_svg_burnrate(struct br_buf *out, const struct br_prom_point *pts,
 	if (threshold_y)
 		*threshold_y = ty;
 	return out->failed ? BR_ENOMEM : 0;
+}
+
+void ui_svg_timeline(struct br_buf *out, const struct br_prom_matrix *firing,
+		     double start, double end, double step)
+{
+	static const char *const sevs[][2] = {{"page", "#cf222e"}, {"ticket", "#d4a72c"}};
+	struct br_ui_interval iv[BR_UI_MAX_INTERVALS];
+
+	br_buf_addf(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"timeline\" "
+		    "viewBox=\"0 0 %.0f 60\" width=\"%.0f\" height=\"60\" role=\"img\" "
+		    "aria-label=\"when page and ticket fired\">\n", W, W);
+	for (size_t r = 0; r < 2; r++) {
+		double y = 6 + 26.0 * (double)r;
+		const struct br_prom_series *s = ui_firing(firing, sevs[r][0]);
+		size_t n = s ? br_ui_intervals(s, step, iv, BR_UI_MAX_INTERVALS) : 0;
+		br_buf_addf(out, "<text x=\"0\" y=\"%.0f\" font-size=\"9\">%s</text>\n"
+			    "<rect x=\"%.0f\" y=\"%.0f\" width=\"%.0f\" height=\"18\" "
+			    "fill=\"#f6f8fa\" stroke=\"#d0d7de\"/>\n", y + 12, sevs[r][0],
+			    PAD, y, W - 2 * PAD);
+		for (size_t i = 0; i < n && i < BR_UI_MAX_INTERVALS; i++) {
+			double x0 = px(iv[i].start, start, end), x1 = px(iv[i].end, start, end);
+			br_buf_addf(out, "<rect class=\"fired-%s\" x=\"%.1f\" y=\"%.0f\" "
+				    "width=\"%.1f\" height=\"18\" fill=\"%s\"/>\n",
+				    sevs[r][0], x0, y, x1 - x0 < 2 ? 2 : x1 - x0, sevs[r][1]);
+		}
+	}
+	br_buf_adds(out, "</svg>\n");
 }

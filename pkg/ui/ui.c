@@ -2,6 +2,7 @@
  * and hands what it read to the renderers. */
 #include "ui/internal.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,9 +107,11 @@ static void range_query(struct br_ui *ui, const struct br_buf *q, double start,
 
 	if (!ui->prom || banner->len)
 		return;
+	/* whole steps back from end, so the last point is now */
+	double step = br_ui_step(end - start);
+	start = end - step * ceil((end - start) / step);
 	br_error_init(&err);
-	int rc = q->data ? br_prom_query_range(ui->prom, q->data, start, end,
-					       br_ui_step(end - start), m, &err)
+	int rc = q->data ? br_prom_query_range(ui->prom, q->data, start, end, step, m, &err)
 			 : BR_ENOMEM;
 	if (rc == BR_EIO || rc == BR_ETIMEOUT || rc == BR_ETLS)
 		br_buf_addf(banner, "Prometheus at %s is unreachable: %s",
@@ -149,7 +152,8 @@ static int rate_query(struct br_buf *q, const json_t *slo, const json_t *a)
 }
 
 /* Reads what the page of slo shows from Prometheus: the burn-down into
- * m[0], the burn rate of alert row i into m[i + 1]; fills d. */
+ * m[0], the burn rate of alert row i into m[i + 1], the firing alerts
+ * into m[BR_UI_MAX_CHARTS + 1]; fills d. */
 static void read_prom(struct br_ui *ui, const json_t *slo, const char *range,
 		      struct br_prom_matrix *m, struct br_ui_slo_data *d,
 		      struct br_buf *banner)
@@ -176,6 +180,13 @@ static void read_prom(struct br_ui *ui, const json_t *slo, const char *range,
 			range_query(ui, &q, d->range_start, d->range_end, &m[i + 1], banner);
 		d->rates[i] = m[i + 1].count ? &m[i + 1].series[0] : NULL;
 	}
+	br_buf_reset(&q);
+	br_buf_addf(&q, "max by (burnrate_severity) (ALERTS{slo=\"%s\",slo_namespace=\"%s\","
+		    "alertstate=\"firing\"})", ui_str(slo, "metadata", "name", NULL),
+		    ui_str(slo, "metadata", "namespace", NULL));
+	range_query(ui, &q, d->range_start, d->range_end, &m[BR_UI_MAX_CHARTS + 1], banner);
+	d->firing = &m[BR_UI_MAX_CHARTS + 1];
+	d->range_step = br_ui_step(d->range_end - d->range_start);
 	br_buf_release(&q);
 }
 
@@ -186,7 +197,7 @@ static void slo_page(struct br_ui *ui, const char *ns, size_t nslen,
 	char nsbuf[254], namebuf[254];
 	struct br_error err;
 	struct br_buf path, banner;
-	struct br_prom_matrix m[BR_UI_MAX_CHARTS + 1];
+	struct br_prom_matrix m[BR_UI_MAX_CHARTS + 2];
 	struct br_ui_slo_data d = {0};
 	json_t *slo = NULL;
 
@@ -201,7 +212,7 @@ static void slo_page(struct br_ui *ui, const char *ns, size_t nslen,
 	br_error_init(&err);
 	br_buf_init(&path, 4096);
 	br_buf_init(&banner, 2048);
-	for (size_t i = 0; i <= BR_UI_MAX_CHARTS; i++)
+	for (size_t i = 0; i < BR_UI_MAX_CHARTS + 2; i++)
 		br_prom_matrix_init(&m[i]);
 	int rc = br_kube_path(&path, GROUP, VERSION, nsbuf, PLURAL, namebuf, NULL);
 	if (rc == 0)
@@ -217,7 +228,7 @@ static void slo_page(struct br_ui *ui, const char *ns, size_t nslen,
 			resp->body.failed = 1;
 	}
 	json_decref(slo);
-	for (size_t i = 0; i <= BR_UI_MAX_CHARTS; i++)
+	for (size_t i = 0; i < BR_UI_MAX_CHARTS + 2; i++)
 		br_prom_matrix_release(&m[i]);
 	br_buf_release(&path);
 	br_buf_release(&banner);

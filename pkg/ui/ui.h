@@ -18,7 +18,9 @@
  * one GET) and Prometheus on an SLO page with one range query of
  * burnrate:error_budget:remaining over the SLO's window and one per alert
  * row (at most BR_UI_MAX_CHARTS) of its burn rate over ?range= (1d, the
- * default, 7d or the SLO's window), each at most BR_UI_MAX_POINTS points. When Prometheus cannot be read the page is still
+ * default, 7d or the SLO's window), and one of the alerts that fired over
+ * that range (ALERTS, by burnrate_severity), each at most BR_UI_MAX_POINTS
+ * points. When Prometheus cannot be read the page is still
  * served (200) with a banner that says why.
  *
  * It is served by pkg/server: br_ui_handle is a struct br_server_options
@@ -126,11 +128,30 @@ struct br_ui_slo_data {
 	 * at most BR_UI_MAX_CHARTS */
 	const struct br_prom_series *rates[BR_UI_MAX_CHARTS];
 	size_t nrates;
+	/* the firing alerts over the range, a series per burnrate_severity
+	 * (max by (burnrate_severity) of ALERTS), at range_step seconds */
+	const struct br_prom_matrix *firing;
+	double range_step;
 };
+
+/* An interval in which an alert fired, Unix seconds (start == end: seen
+ * at one step). */
+struct br_ui_interval {
+	double start, end;
+};
+
+#define BR_UI_MAX_INTERVALS 50   /* listed per severity */
+
+/* The intervals in which s has a value: points at most 1.5 steps apart
+ * are one interval. Writes the first max of them to out and returns how
+ * many there are (more than max when some were left out). Can't fail. */
+size_t br_ui_intervals(const struct br_prom_series *s, double step,
+		       struct br_ui_interval *out, size_t max);
 
 /* Appends the page of one SLO (a ServiceLevelObjective object): spec,
  * budget, burn-down, alert table with a burn-rate chart per row (the first
- * BR_UI_MAX_CHARTS), conditions. d may be NULL (nothing from Prometheus).
+ * BR_UI_MAX_CHARTS), when page and ticket fired (a timeline and a list of
+ * the first BR_UI_MAX_INTERVALS each), conditions. d may be NULL (nothing from Prometheus).
  * banner: an error to show on top (Prometheus unreachable), or NULL.
  * Returns 0 or BR_ENOMEM. */
 int br_ui_render_slo(struct br_buf *out, const json_t *slo,

@@ -108,11 +108,22 @@ promtool tsdb create-blocks-from openmetrics --quiet --max-block-duration=744h \
 # (the groups' 1m and 5m intervals shortened, so the budget is recorded within seconds)
 "$BR" generate --format rules -f examples/ 2>"$D/generate.log" |
 	sed 's/^  interval: .*/  interval: 2s/' >"$D/prom/rules.yml" || fail "burnrate generate"
+# the hostile SLO's page alert, firing from the start: a hand-written rule
+# labelled as burnrate labels its alerts (it has no rules of its own)
+cat >"$D/prom/firing.yml" <<YAML
+groups:
+- name: hostile/xss/alerts
+  interval: 2s
+  rules:
+  - alert: ErrorBudgetBurn
+    expr: vector(1)
+    labels: {slo: xss, slo_namespace: hostile, burnrate_severity: page, severity: critical}
+YAML
 PROM_PORT=$(free_port)
 PROM=http://127.0.0.1:$PROM_PORT
 cat >"$D/prom/prometheus.yml" <<YAML
 global: {scrape_interval: 10s, evaluation_interval: 2s}
-rule_files: ['$D/prom/rules.yml']
+rule_files: ['$D/prom/rules.yml', '$D/prom/firing.yml']
 YAML
 prometheus --config.file="$D/prom/prometheus.yml" --storage.tsdb.path="$D/prom/data" \
 	--storage.tsdb.retention.time=60d --web.listen-address="127.0.0.1:$PROM_PORT" \
@@ -187,6 +198,17 @@ pts=$(rate_pts slo7d)
 [ "$pts" -ge 400 ] && [ "$pts" -le 1000 ] || fail "range=7d: $pts points in the burn rate, want ~500"
 only_escaped slo7d
 [ "$(get '/slo/hostile/xss?range=2d' badrange)" = 400 ] || fail "range=2d: not 400"
+# when the alerts fired: the page alert (the hand-written rule) since now-ish, ticket never
+fired() {
+	get /slo/hostile/xss fired >/dev/null &&
+		grep -q '<rect class="fired-page"' "$D/fired.html"
+}
+await 30 fired || fail "SLO page: the page alert's firing is not drawn"
+today=$(date -u +%Y-%m-%d)
+grep -q "<li>page: $today [0-9:]* to $today [0-9:]* (UTC)</li>" "$D/fired.html" ||
+	fail "SLO page: the page alert's interval is not listed"
+grep -q '<li>ticket: did not fire</li>' "$D/fired.html" || fail "SLO page: ticket fired?"
+! grep -q '<rect class="fired-ticket"' "$D/fired.html" || fail "SLO page: a ticket band"
 
 # the example's budget comes from burnrate's rules, once Prometheus has evaluated them
 live_path() {

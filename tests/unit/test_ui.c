@@ -167,6 +167,27 @@ static void test_svg_burnrate(void **state)
 	free(pts);
 }
 
+static void test_intervals(void **state)
+{
+	struct br_prom_point pts[] = {{60, 1}, {120, 1}, {180, 1}, {600, 1}, {900, 1},
+		{960, NAN}, {1020, 1}};
+	struct br_prom_series s = {NULL, 0, pts, 7};
+	struct br_ui_interval iv[2];
+
+	(void)state;
+	/* at 60 s: 60-180, 600, 900, 1020 (a NaN is a missing point); only
+	 * the first 2 written, all 4 counted */
+	assert_int_equal(br_ui_intervals(&s, 60, iv, 2), 4);
+	assert_true(iv[0].start == 60 && iv[0].end == 180);
+	assert_true(iv[1].start == 600 && iv[1].end == 600);
+	/* at 100 s, 120 s apart is under 1.5 steps: 900-1020 joined */
+	assert_int_equal(br_ui_intervals(&s, 100, iv, 2), 3);
+	assert_true(iv[0].start == 60 && iv[0].end == 180);
+	assert_int_equal(br_ui_intervals(&s, 300, iv, 2), 1);
+	assert_true(iv[0].start == 60 && iv[0].end == 1020);
+	assert_int_equal(br_ui_intervals(NULL, 60, iv, 2), 0);
+}
+
 static json_t *slo(const char *ns, const char *name, double left, const char *desc)
 {
 	json_t *o = json_pack("{s:{s:s, s:s, s:{s:s}}, s:{s:s, s:f, s:s, s:s}}",
@@ -251,10 +272,19 @@ static void test_hostile_strings(void **state)
 	assert_int_equal(br_ui_render_overview(&b, list, &f, HOSTILE), 0);
 	assert_only_escaped(b.data);
 	br_buf_reset(&b);
-	struct br_ui_slo_data d = {&s, 0, 10, "7d", 0, 10, {&s}, 1};
+	struct br_prom_label page = {"burnrate_severity", "page"};
+	struct br_prom_point fired[] = {{0, 1}, {3600, 1}};
+	struct br_prom_series fs = {&page, 1, fired, 2};
+	struct br_prom_matrix firing = {&fs, 1};
+	struct br_ui_slo_data d = {&s, 0, 10, "7d", 0, 7200, {&s}, 1, &firing, 3600};
 	assert_int_equal(br_ui_render_slo(&b, one, &d, HOSTILE), 0);
 	assert_only_escaped(b.data);
-	assert_int_equal(count(b.data, "<svg"), 2);   /* the burn-down, row 0's burn rate */
+	/* the burn-down, row 0's burn rate, the timeline */
+	assert_int_equal(count(b.data, "<svg"), 3);
+	assert_int_equal(count(b.data, "<rect class=\"fired-page\" x=\"30.0\" y=\"6\" "
+			       "width=\"370.0\""), 1);
+	assert_non_null(strstr(b.data, "<li>page: 1970-01-01 00:00 to 1970-01-01 01:00 (UTC)</li>"));
+	assert_non_null(strstr(b.data, "<li>ticket: did not fire</li>"));
 	assert_non_null(strstr(b.data, "<strong>7d</strong> <a href=\"/slo/ns/x?range=window\">"));
 	assert_non_null(strstr(b.data, ">threshold 14.4x<"));
 	assert_non_null(strstr(b.data, "<td>page</td><td>14.4</td><td>1h</td>"));
@@ -281,6 +311,7 @@ int main(void)
 		cmocka_unit_test(test_svg_thins_long_series),
 		cmocka_unit_test(test_step),
 		cmocka_unit_test(test_svg_burnrate),
+		cmocka_unit_test(test_intervals),
 		cmocka_unit_test(test_overview_pages_and_order),
 		cmocka_unit_test(test_hostile_strings),
 	};
