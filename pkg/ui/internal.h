@@ -39,4 +39,20 @@ void ui_firing_list(struct br_buf *out, const struct br_prom_matrix *firing,
 const struct br_prom_series *ui_firing(const struct br_prom_matrix *firing,
 				       const char *sev);
 
+/* Samples of a vector sorted by (slo_namespace, slo), to find an SLO's in
+ * O(log n). Borrows the vector's samples. */
+struct ui_index {
+	const struct br_prom_sample **s;
+	size_t n;
+};
+
+/* Fills idx from v (NULL: empty). Returns 0 or BR_ENOMEM (idx empty). */
+int ui_index_build(struct ui_index *idx, const struct br_prom_vector *v);
+/* Frees idx's array. */
+void ui_index_release(struct ui_index *idx);
+/* The samples of SLO ns/name: the first, and *count of them in a row. */
+const struct br_prom_sample *const *ui_index_find(const struct ui_index *idx,
+						  const char *ns, const char *name,
+						  size_t *count);
+
 #endif

@@ -80,7 +80,46 @@ static void add_bar(struct br_buf *out, const struct row *r)
 	br_buf_adds(out, "</td>");
 }
 
-static void add_row(struct br_buf *out, const struct row *r)
+/* What the overview knows from Prometheus, indexed by SLO. */
+struct live {
+	const struct br_ui_live *v;   /* NULL: nothing */
+	struct ui_index firing, rates;
+};
+
+/* The alert state cell: page, ticket (the worst firing) or ok; "-" when
+ * Prometheus could not be read. */
+static void add_state(struct br_buf *out, const struct row *r, const struct live *l)
+{
+	size_t n = 0;
+	int page = 0, ticket = 0;
+
+	if (!l->v || !l->v->firing) {
+		br_buf_adds(out, "<td class=\"muted\">-</td>");
+		return;
+	}
+	const struct br_prom_sample *const *s = ui_index_find(&l->firing, r->ns, r->name, &n);
+	for (size_t i = 0; i < n; i++) {
+		const char *sev = br_prom_sample_label(s[i], "burnrate_severity");
+		page |= sev && strcmp(sev, "page") == 0;
+		ticket |= sev && strcmp(sev, "ticket") == 0;
+	}
+	br_buf_adds(out, page ? "<td class=\"fire\">firing: page</td>" :
+		    ticket ? "<td class=\"fire\">firing: ticket</td>" : "<td>ok</td>");
+}
+
+static void add_rate(struct br_buf *out, const struct row *r, const struct live *l)
+{
+	size_t n = 0;
+	const struct br_prom_sample *const *s = l->v && l->v->rates ?
+		ui_index_find(&l->rates, r->ns, r->name, &n) : NULL;
+
+	if (n && isfinite(s[0]->value))
+		br_buf_addf(out, "<td>%.2fx</td>", s[0]->value);
+	else
+		br_buf_adds(out, "<td class=\"muted\">-</td>");
+}
+
+static void add_row(struct br_buf *out, const struct row *r, const struct live *l)
 {
 	const json_t *ready = ui_condition(r->slo, "Ready");
 	const char *window = ui_str(r->slo, "spec", "window", NULL);
@@ -101,6 +140,8 @@ static void add_row(struct br_buf *out, const struct row *r)
 	br_ui_escape(out, window ? window : "30d");
 	br_buf_adds(out, "</td>");
 	add_bar(out, r);
+	add_state(out, r, l);
+	add_rate(out, r, l);
 	br_buf_adds(out, "<td>");
 	br_ui_escape(out, ready ? json_string_value(json_object_get(ready, "status")) : "-");
 	br_buf_adds(out, "</td></tr>\n");
@@ -148,7 +189,7 @@ static void add_form(struct br_buf *out, const struct br_ui_filter *f)
 }
 
 static void add_table(struct br_buf *out, const struct row *rows, size_t n,
-		      const struct br_ui_filter *f)
+		      const struct br_ui_filter *f, const struct live *l)
 {
 	long pages = n ? (long)((n + BR_UI_PAGE_SIZE - 1) / BR_UI_PAGE_SIZE) : 1;
 	long page = f->page < 1 ? 1 : f->page > pages ? pages : f->page;
@@ -156,21 +197,28 @@ static void add_table(struct br_buf *out, const struct row *rows, size_t n,
 
 	add_nav(out, f, page, pages, n);
 	br_buf_adds(out, "<table><tr><th>namespace</th><th>name</th><th>service</th>"
-		    "<th>objective / window</th><th>budget left</th><th>Ready</th></tr>\n");
+		    "<th>objective / window</th><th>budget left</th><th>alerts</th>"
+		    "<th>burn rate 1h</th><th>Ready</th></tr>\n");
 	for (size_t i = from; i < n && i < from + BR_UI_PAGE_SIZE; i++)
-		add_row(out, &rows[i]);
+		add_row(out, &rows[i], l);
 	br_buf_adds(out, "</table>\n");
 }
 
 int br_ui_render_overview(struct br_buf *out, const json_t *list,
-			  const struct br_ui_filter *f, const char *banner)
+			  const struct br_ui_filter *f,
+			  const struct br_ui_live *live, const char *banner)
 {
+	struct live l = {live, {NULL, 0}, {NULL, 0}};
 	const json_t *items = json_object_get(list, "items");
 	size_t n = json_array_size(items), kept = 0;
 	struct row *rows = n ? calloc(n < BR_UI_MAX_SLOS ? n : BR_UI_MAX_SLOS, sizeof(*rows)) : NULL;
 
-	if (n && !rows)
+	if ((n && !rows) || ui_index_build(&l.firing, live ? live->firing : NULL) ||
+	    ui_index_build(&l.rates, live ? live->rates : NULL)) {
+		free(rows);
+		ui_index_release(&l.firing);
 		return BR_ENOMEM;
+	}
 	for (size_t i = 0; i < n && kept < BR_UI_MAX_SLOS; i++) {
 		const json_t *s = json_array_get(items, i);
 		struct row r = {s, ui_str(s, "metadata", "namespace", NULL),
@@ -186,8 +234,10 @@ int br_ui_render_overview(struct br_buf *out, const json_t *list,
 	if (n > BR_UI_MAX_SLOS)
 		br_buf_addf(out, "<p class=\"banner\">Only the first %d SLOs are shown.</p>\n",
 			    BR_UI_MAX_SLOS);
-	add_table(out, rows, kept, f);
+	add_table(out, rows, kept, f, &l);
 	ui_page_close(out);
 	free(rows);
+	ui_index_release(&l.firing);
+	ui_index_release(&l.rates);
 	return out->failed ? BR_ENOMEM : 0;
 }

@@ -14,7 +14,8 @@ static const char style[] =
 	"vertical-align:middle;margin-right:6px}.bar span{display:block;height:100%}"
 	".ok{background:#2da44e}.warn{background:#d4a72c}.bad{background:#cf222e}"
 	".banner{background:#ffebe9;border:1px solid #cf222e;padding:8px;margin:8px 0}"
-	"a{color:#0969da}form{margin:8px 0}.muted{color:#656d76}";
+	"a{color:#0969da}form{margin:8px 0}.muted{color:#656d76}"
+	".fire{color:#cf222e;font-weight:bold}";
 
 void ui_page_open(struct br_buf *out, const char *title, const char *banner)
 {

@@ -60,6 +60,33 @@ static void fail_page(struct br_server_response *resp, unsigned status,
 	ui_page_close(&resp->body);
 }
 
+/* Writes why Prometheus could not be read (rc, err) into banner. */
+static void prom_banner(struct br_ui *ui, int rc, const struct br_error *err,
+			struct br_buf *banner)
+{
+	if (rc == BR_EIO || rc == BR_ETIMEOUT || rc == BR_ETLS)
+		br_buf_addf(banner, "Prometheus at %s is unreachable: %s",
+			    br_prom_client_url(ui->prom), err->text);
+	else if (rc != 0)
+		br_buf_addf(banner, "Prometheus at %s could not be read: %s",
+			    br_prom_client_url(ui->prom), err->text);
+}
+
+/* Runs one instant query into v unless one before failed; on failure
+ * writes the banner. Returns 0 when v holds an answer. */
+static int instant_query(struct br_ui *ui, const char *q, struct br_prom_vector *v,
+			 struct br_buf *banner)
+{
+	struct br_error err;
+
+	if (!ui->prom || banner->len)
+		return -1;
+	br_error_init(&err);
+	int rc = br_prom_query(ui->prom, q, v, &err);
+	prom_banner(ui, rc, &err, banner);
+	return rc;
+}
+
 static void overview(struct br_ui *ui, const struct br_server_request *req,
 		     struct br_server_response *resp)
 {
@@ -68,6 +95,8 @@ static void overview(struct br_ui *ui, const struct br_server_request *req,
 	const char *page = br_server_request_arg(req, "page");
 	struct br_error err;
 	struct br_buf path, msg;
+	struct br_prom_vector firing, rates;
+	struct br_ui_live live = {NULL, NULL};
 	json_t *list = NULL;
 	char *end;
 
@@ -84,6 +113,8 @@ static void overview(struct br_ui *ui, const struct br_server_request *req,
 	br_error_init(&err);
 	br_buf_init(&path, 4096);
 	br_buf_init(&msg, 2048);
+	br_prom_vector_init(&firing);
+	br_prom_vector_init(&rates);
 	int rc = br_kube_path(&path, GROUP, VERSION, f.namespace, PLURAL, NULL, NULL);
 	if (rc == 0)
 		rc = br_kube_list_all(ui->kube, br_buf_str(&path), NULL, 500, &list, &err);
@@ -91,9 +122,16 @@ static void overview(struct br_ui *ui, const struct br_server_request *req,
 		resp->status = 502;
 		br_buf_addf(&msg, "The Kubernetes API cannot be read: %s", err.text);
 	}
-	if (br_ui_render_overview(&resp->body, list, &f, msg.len ? br_buf_str(&msg) : NULL))
+	if (instant_query(ui, "ALERTS{alertstate=\"firing\",slo!=\"\"}", &firing, &msg) == 0)
+		live.firing = &firing;
+	if (instant_query(ui, "burnrate:sli_error_ratio:rate1h / on(slo, slo_namespace) "
+			  "(1 - burnrate:slo:objective_ratio)", &rates, &msg) == 0)
+		live.rates = &rates;
+	if (br_ui_render_overview(&resp->body, list, &f, &live, msg.len ? br_buf_str(&msg) : NULL))
 		resp->body.failed = 1;
 	json_decref(list);
+	br_prom_vector_release(&firing);
+	br_prom_vector_release(&rates);
 	br_buf_release(&path);
 	br_buf_release(&msg);
 }
@@ -113,12 +151,7 @@ static void range_query(struct br_ui *ui, const struct br_buf *q, double start,
 	br_error_init(&err);
 	int rc = q->data ? br_prom_query_range(ui->prom, q->data, start, end, step, m, &err)
 			 : BR_ENOMEM;
-	if (rc == BR_EIO || rc == BR_ETIMEOUT || rc == BR_ETLS)
-		br_buf_addf(banner, "Prometheus at %s is unreachable: %s",
-			    br_prom_client_url(ui->prom), err.text);
-	else if (rc != 0)
-		br_buf_addf(banner, "Prometheus at %s could not be read: %s",
-			    br_prom_client_url(ui->prom), err.text);
+	prom_banner(ui, rc, &err, banner);
 }
 
 /* The window of slo in seconds (30d when it has none or a bad one). */

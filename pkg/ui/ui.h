@@ -15,7 +15,8 @@
  *                            its burn-rate charts
  *
  * The UI reads the API server once per page (one LIST of all namespaces, or
- * one GET) and Prometheus on an SLO page with one range query of
+ * one GET), Prometheus on the overview with two instant queries (the
+ * firing alerts and every SLO's 1h burn rate) and on an SLO page with one range query of
  * burnrate:error_budget:remaining over the SLO's window and one per alert
  * row (at most BR_UI_MAX_CHARTS) of its burn rate over ?range= (1d, the
  * default, 7d or the SLO's window), and one of the alerts that fired over
@@ -84,11 +85,23 @@ struct br_ui_filter {
 	long page;            /* 1-based; out of range shows the last page */
 };
 
+/* What the overview shows from Prometheus (two instant queries for the
+ * whole overview, whatever the number of SLOs); borrowed, NULL for none. */
+struct br_ui_live {
+	/* ALERTS{alertstate="firing"}: samples labelled slo, slo_namespace,
+	 * burnrate_severity */
+	const struct br_prom_vector *firing;
+	/* the 1h burn rate, a sample per SLO labelled slo, slo_namespace */
+	const struct br_prom_vector *rates;
+};
+
 /* Appends the overview of list (a ServiceLevelObjectiveList: "items") to
- * out: a whole HTML document. banner: an error to show on top, or NULL.
+ * out: a whole HTML document; with live, each SLO's alert state (page,
+ * ticket or ok) and 1h burn rate. banner: an error to show on top, or NULL.
  * Returns 0 or BR_ENOMEM. */
 int br_ui_render_overview(struct br_buf *out, const json_t *list,
-			  const struct br_ui_filter *f, const char *banner);
+			  const struct br_ui_filter *f,
+			  const struct br_ui_live *live, const char *banner);
 
 /* The step, in seconds, of a burn-down over window seconds: whole seconds,
  * at least 1, so that the window holds at most BR_UI_MAX_POINTS + 1 points.

@@ -209,6 +209,17 @@ grep -q "<li>page: $today [0-9:]* to $today [0-9:]* (UTC)</li>" "$D/fired.html" 
 	fail "SLO page: the page alert's interval is not listed"
 grep -q '<li>ticket: did not fire</li>' "$D/fired.html" || fail "SLO page: ticket fired?"
 ! grep -q '<rect class="fired-ticket"' "$D/fired.html" || fail "SLO page: a ticket band"
+# the overview: each SLO's alert state and 1h burn rate (two instant queries)
+[ "$(get / live)" = 200 ] || fail "overview: not 200"
+grep 'href="/slo/hostile/xss"' "$D/live.html" | grep -q '<td class="fire">firing: page</td>' ||
+	fail "overview: the hostile SLO's page alert is not shown"
+grep 'href="/slo/payments/checkout-availability"' "$D/live.html" | grep -q '<td>ok</td>' ||
+	fail "overview: checkout is not ok"
+live_rate() {
+	get / live >/dev/null &&
+		grep 'href="/slo/payments/checkout-availability"' "$D/live.html" | grep -q '<td>[0-9.]*x</td>'
+}
+await 30 live_rate || fail "overview: no 1h burn rate for checkout"
 
 # the example's budget comes from burnrate's rules, once Prometheus has evaluated them
 live_path() {
@@ -226,7 +237,7 @@ if command -v chromium >/dev/null; then
 		timeout 60 chromium --headless --no-sandbox --disable-gpu --disable-background-networking \
 			--disable-component-update --disable-sync --no-first-run \
 			--user-data-dir="$(mktemp -d "$D/chrome.XXXXXX")" --screenshot="$ART/$name.png" \
-			--window-size=1280,900 "$UI${page#*:}" >"$D/chromium.log" 2>&1
+			--window-size=1280,2000 "$UI${page#*:}" >"$D/chromium.log" 2>&1
 		[ -s "$ART/$name.png" ] && [ "$(stat -c %s "$ART/$name.png")" -gt 10000 ] ||
 			fail "no screenshot of $name"
 		head -c 8 "$ART/$name.png" | od -An -c | grep -q 'P   N   G' || fail "$name.png is not a PNG"
@@ -243,6 +254,9 @@ wait "$PROM_PID" 2>/dev/null
 grep -qF "Prometheus at $PROM is unreachable: " "$D/down.html" || fail "Prometheus down: no banner"
 grep -q '<svg' "$D/down.html" && grep -q '>no data<' "$D/down.html" || fail "Prometheus down: no empty chart"
 only_escaped down
+[ "$(get / downov)" = 200 ] || fail "Prometheus down: overview not 200"
+grep -qF "Prometheus at $PROM is unreachable: " "$D/downov.html" || fail "Prometheus down: no overview banner"
+[ "$(grep -c '<tr><td>' "$D/downov.html")" -ge "$want" ] || fail "Prometheus down: the overview lists no SLOs"
 
 kill -TERM "$UI_PID"
 wait "$UI_PID"

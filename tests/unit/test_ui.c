@@ -226,7 +226,7 @@ static void test_overview_pages_and_order(void **state)
 
 	(void)state;
 	br_buf_init(&b, 16 << 20);
-	assert_int_equal(br_ui_render_overview(&b, list, &f, NULL), 0);
+	assert_int_equal(br_ui_render_overview(&b, list, &f, NULL, NULL), 0);
 	assert_int_equal(count(b.data, "<tr><td>"), BR_UI_PAGE_SIZE);
 	assert_non_null(strstr(b.data, "120 SLOs; page 1 of 3"));
 	assert_non_null(strstr(b.data, "rel=\"next\" href=\"/?page=2\""));
@@ -235,17 +235,71 @@ static void test_overview_pages_and_order(void **state)
 	assert_null(strstr(b.data, "slo-007"));   /* no budget: last page */
 	f.page = 99;   /* past the end: the last page */
 	br_buf_reset(&b);
-	assert_int_equal(br_ui_render_overview(&b, list, &f, NULL), 0);
+	assert_int_equal(br_ui_render_overview(&b, list, &f, NULL, NULL), 0);
 	assert_int_equal(count(b.data, "<tr><td>"), 20);
 	assert_non_null(strstr(b.data, "slo-007"));
 	assert_non_null(strstr(b.data, "rel=\"prev\""));
 	/* filters, kept in the page links */
 	struct br_ui_filter g = {"odd", "SLO-01", 1};
 	br_buf_reset(&b);
-	assert_int_equal(br_ui_render_overview(&b, list, &g, NULL), 0);
+	assert_int_equal(br_ui_render_overview(&b, list, &g, NULL, NULL), 0);
 	assert_int_equal(count(b.data, "<tr><td>odd"), 5);
 	assert_int_equal(count(b.data, "<tr><td>even"), 0);
 	assert_non_null(strstr(b.data, "5 SLOs; page 1 of 1"));
+	br_buf_release(&b);
+	json_decref(list);
+}
+
+/* The overview's row of SLO name: from its <tr> to its </tr>, in row. */
+static void row_of(const char *html, const char *name, char *row, size_t size)
+{
+	char href[64];
+
+	snprintf(href, sizeof(href), "/%s\">", name);
+	const char *p = strstr(html, href);
+	assert_non_null(p);
+	const char *end = strstr(p, "</tr>");
+	assert_non_null(end);
+	snprintf(row, size, "%.*s", (int)(end - p), p);
+}
+
+static void test_overview_live(void **state)
+{
+	json_t *list = list_of(120);
+	struct br_ui_filter f = {NULL, NULL, 1};
+	struct br_prom_label l[][3] = {
+		{{"slo", "slo-000"}, {"slo_namespace", "even"}, {"burnrate_severity", "ticket"}},
+		{{"slo", "slo-000"}, {"slo_namespace", "even"}, {"burnrate_severity", "page"}},
+		{{"slo", "slo-001"}, {"slo_namespace", "odd"}, {"burnrate_severity", "ticket"}},
+		{{"slo", "slo-001"}, {"slo_namespace", "even"}, {"burnrate_severity", "page"}},
+	};
+	struct br_prom_sample fs[4], rs[2];
+	for (size_t i = 0; i < 4; i++)
+		fs[i] = (struct br_prom_sample){l[i], 3, 0, "1", 1};
+	rs[0] = (struct br_prom_sample){l[2], 2, 0, "3.5", 3.5};
+	rs[1] = (struct br_prom_sample){l[0], 2, 0, "NaN", NAN};
+	struct br_prom_vector firing = {fs, 4}, rates = {rs, 2};
+	struct br_ui_live live = {&firing, &rates};
+	struct br_buf b;
+	char row[4096];
+
+	(void)state;
+	br_buf_init(&b, 16 << 20);
+	f.q = "slo-00";   /* slo-000 to slo-009, one page */
+	assert_int_equal(br_ui_render_overview(&b, list, &f, &live, NULL), 0);
+	/* page beats ticket; a sample of another namespace is not this SLO's */
+	row_of(b.data, "slo-000", row, sizeof(row));
+	assert_non_null(strstr(row, "<td class=\"fire\">firing: page</td>"
+			       "<td class=\"muted\">-</td>"));
+	row_of(b.data, "slo-001", row, sizeof(row));
+	assert_non_null(strstr(row, "<td class=\"fire\">firing: ticket</td><td>3.50x</td>"));
+	row_of(b.data, "slo-002", row, sizeof(row));
+	assert_non_null(strstr(row, "<td>ok</td><td class=\"muted\">-</td>"));
+	/* nothing from Prometheus: "-" */
+	br_buf_reset(&b);
+	assert_int_equal(br_ui_render_overview(&b, list, &f, NULL, "down"), 0);
+	assert_null(strstr(b.data, "<td>ok</td>"));
+	assert_non_null(strstr(b.data, "role=\"alert\">down</div>"));
 	br_buf_release(&b);
 	json_decref(list);
 }
@@ -269,7 +323,7 @@ static void test_hostile_strings(void **state)
 
 	(void)state;
 	br_buf_init(&b, 16 << 20);
-	assert_int_equal(br_ui_render_overview(&b, list, &f, HOSTILE), 0);
+	assert_int_equal(br_ui_render_overview(&b, list, &f, NULL, HOSTILE), 0);
 	assert_only_escaped(b.data);
 	br_buf_reset(&b);
 	struct br_prom_label page = {"burnrate_severity", "page"};
@@ -295,7 +349,7 @@ static void test_hostile_strings(void **state)
 			    "remainingPercent", json_string("12.5%" HOSTILE));
 	br_buf_reset(&b);
 	json_array_append(json_object_get(list, "items"), one);
-	assert_int_equal(br_ui_render_overview(&b, list, &f, NULL), 0);
+	assert_int_equal(br_ui_render_overview(&b, list, &f, NULL, NULL), 0);
 	assert_only_escaped(b.data);
 	assert_non_null(strstr(b.data, "width:12.5%\"></span></span>12.5%&lt;script"));
 	br_buf_release(&b);
@@ -312,6 +366,7 @@ int main(void)
 		cmocka_unit_test(test_step),
 		cmocka_unit_test(test_svg_burnrate),
 		cmocka_unit_test(test_intervals),
+		cmocka_unit_test(test_overview_live),
 		cmocka_unit_test(test_overview_pages_and_order),
 		cmocka_unit_test(test_hostile_strings),
 	};
