@@ -17,6 +17,7 @@
 struct br_ui {
 	struct br_kube_client *kube;
 	struct br_prom_client *prom;
+	struct br_ui_cache *cache;
 };
 
 int br_ui_create(const struct br_ui_options *o, struct br_ui **out,
@@ -28,6 +29,10 @@ int br_ui_create(const struct br_ui_options *o, struct br_ui **out,
 	struct br_ui *ui = calloc(1, sizeof(*ui));
 	if (!ui)
 		return br_error_set(err, BR_ENOMEM, "ui: out of memory");
+	if (br_ui_cache_create(0, 0, &ui->cache) != 0) {
+		free(ui);
+		return br_error_set(err, BR_ENOMEM, "ui: out of memory");
+	}
 	ui->kube = o->kube;
 	ui->prom = o->prom;
 	*out = ui;
@@ -36,6 +41,8 @@ int br_ui_create(const struct br_ui_options *o, struct br_ui **out,
 
 void br_ui_free(struct br_ui *ui)
 {
+	if (ui)
+		br_ui_cache_free(ui->cache);
 	free(ui);
 }
 
@@ -72,19 +79,44 @@ static void prom_banner(struct br_ui *ui, int rc, const struct br_error *err,
 			    br_prom_client_url(ui->prom), err->text);
 }
 
-/* Runs one instant query into v unless one before failed; on failure
- * writes the banner. Returns 0 when v holds an answer. */
-static int instant_query(struct br_ui *ui, const char *q, struct br_prom_vector *v,
-			 struct br_buf *banner)
+/* Runs one query (an instant one when step is 0) unless one before
+ * failed, or finds its answer in the cache. Returns the answer, held (drop
+ * it), or NULL with the banner written. */
+static struct br_ui_answer *ask(struct br_ui *ui, const char *q, double start,
+				double end, double step, struct br_buf *banner)
 {
+	double now = (double)time(NULL);
 	struct br_error err;
+	struct br_buf key;
+	struct br_ui_answer *a = NULL;
+	int rc = BR_ENOMEM;
 
-	if (!ui->prom || banner->len)
-		return -1;
+	if (!ui->prom || banner->len || !q)
+		return NULL;
 	br_error_init(&err);
-	int rc = br_prom_query(ui->prom, q, v, &err);
-	prom_banner(ui, rc, &err, banner);
-	return rc;
+	br_buf_init(&key, 64 * 1024);
+	if (step > 0)
+		br_buf_addf(&key, "range %.0f %.0f %.0f %s", start, end, step, q);
+	else
+		br_buf_addf(&key, "instant %.0f %s", floor(now / BR_UI_CACHE_TTL), q);
+	if (key.data && (a = br_ui_cache_get(ui->cache, key.data, now)) != NULL)
+		goto out;
+	a = key.data ? br_ui_answer_new() : NULL;
+	if (a)
+		rc = step > 0 ? br_prom_query_range(ui->prom, q, start, end, step, &a->matrix, &err)
+			      : br_prom_query(ui->prom, q, &a->vector, &err);
+	if (rc == 0) {
+		br_ui_cache_add(ui->cache, key.data, now, a);
+	} else {
+		br_ui_answer_drop(a);
+		a = NULL;
+		if (rc == BR_ENOMEM)
+			br_error_set(&err, BR_ENOMEM, "out of memory");
+		prom_banner(ui, rc, &err, banner);
+	}
+out:
+	br_buf_release(&key);
+	return a;
 }
 
 static void overview(struct br_ui *ui, const struct br_server_request *req,
@@ -95,7 +127,7 @@ static void overview(struct br_ui *ui, const struct br_server_request *req,
 	const char *page = br_server_request_arg(req, "page");
 	struct br_error err;
 	struct br_buf path, msg;
-	struct br_prom_vector firing, rates;
+	struct br_ui_answer *firing = NULL, *rates = NULL;
 	struct br_ui_live live = {NULL, NULL};
 	json_t *list = NULL;
 	char *end;
@@ -113,8 +145,6 @@ static void overview(struct br_ui *ui, const struct br_server_request *req,
 	br_error_init(&err);
 	br_buf_init(&path, 4096);
 	br_buf_init(&msg, 2048);
-	br_prom_vector_init(&firing);
-	br_prom_vector_init(&rates);
 	int rc = br_kube_path(&path, GROUP, VERSION, f.namespace, PLURAL, NULL, NULL);
 	if (rc == 0)
 		rc = br_kube_list_all(ui->kube, br_buf_str(&path), NULL, 500, &list, &err);
@@ -122,36 +152,35 @@ static void overview(struct br_ui *ui, const struct br_server_request *req,
 		resp->status = 502;
 		br_buf_addf(&msg, "The Kubernetes API cannot be read: %s", err.text);
 	}
-	if (instant_query(ui, "ALERTS{alertstate=\"firing\",slo!=\"\"}", &firing, &msg) == 0)
-		live.firing = &firing;
-	if (instant_query(ui, "burnrate:sli_error_ratio:rate1h / on(slo, slo_namespace) "
-			  "(1 - burnrate:slo:objective_ratio)", &rates, &msg) == 0)
-		live.rates = &rates;
+	firing = ask(ui, "ALERTS{alertstate=\"firing\",slo!=\"\"}", 0, 0, 0, &msg);
+	rates = ask(ui, "burnrate:sli_error_ratio:rate1h / on(slo, slo_namespace) "
+		    "(1 - burnrate:slo:objective_ratio)", 0, 0, 0, &msg);
+	live.firing = firing ? &firing->vector : NULL;
+	live.rates = rates ? &rates->vector : NULL;
 	if (br_ui_render_overview(&resp->body, list, &f, &live, msg.len ? br_buf_str(&msg) : NULL))
 		resp->body.failed = 1;
 	json_decref(list);
-	br_prom_vector_release(&firing);
-	br_prom_vector_release(&rates);
+	br_ui_answer_drop(firing);
+	br_ui_answer_drop(rates);
 	br_buf_release(&path);
 	br_buf_release(&msg);
 }
 
-/* Runs one range query into m unless a query before failed; on failure
- * writes the banner (so the next ones are skipped). */
-static void range_query(struct br_ui *ui, const struct br_buf *q, double start,
-			double end, struct br_prom_matrix *m, struct br_buf *banner)
+/* Runs one range query as ask does, from whole steps back from end (so
+ * the last point is now). */
+static struct br_ui_answer *range_query(struct br_ui *ui, const struct br_buf *q,
+					double start, double end, struct br_buf *banner)
 {
-	struct br_error err;
-
-	if (!ui->prom || banner->len)
-		return;
-	/* whole steps back from end, so the last point is now */
 	double step = br_ui_step(end - start);
+
 	start = end - step * ceil((end - start) / step);
-	br_error_init(&err);
-	int rc = q->data ? br_prom_query_range(ui->prom, q->data, start, end, step, m, &err)
-			 : BR_ENOMEM;
-	prom_banner(ui, rc, &err, banner);
+	return ask(ui, q->data, start, end, step, banner);
+}
+
+/* The first series of a's matrix, or NULL. */
+static const struct br_prom_series *first(const struct br_ui_answer *a)
+{
+	return a && a->matrix.count ? &a->matrix.series[0] : NULL;
 }
 
 /* The window of slo in seconds (30d when it has none or a bad one). */
@@ -185,10 +214,10 @@ static int rate_query(struct br_buf *q, const json_t *slo, const json_t *a)
 }
 
 /* Reads what the page of slo shows from Prometheus: the burn-down into
- * m[0], the burn rate of alert row i into m[i + 1], the firing alerts
- * into m[BR_UI_MAX_CHARTS + 1]; fills d. */
+ * held[0], the burn rate of alert row i into held[i + 1], the firing
+ * alerts into held[BR_UI_MAX_CHARTS + 1]; fills d. */
 static void read_prom(struct br_ui *ui, const json_t *slo, const char *range,
-		      struct br_prom_matrix *m, struct br_ui_slo_data *d,
+		      struct br_ui_answer **held, struct br_ui_slo_data *d,
 		      struct br_buf *banner)
 {
 	const json_t *alerts = ui_get(slo, "status", "alerts", NULL);
@@ -196,7 +225,8 @@ static void read_prom(struct br_ui *ui, const json_t *slo, const char *range,
 	struct br_buf q;
 
 	d->range = range;
-	d->end = d->range_end = (double)time(NULL);
+	/* rounded, so viewers within BR_UI_CACHE_TTL share the answers */
+	d->end = d->range_end = floor((double)time(NULL) / BR_UI_CACHE_TTL) * BR_UI_CACHE_TTL;
 	d->start = d->end - (double)window;
 	d->range_start = d->end - (strcmp(range, "window") == 0 ? (double)window :
 				   strcmp(range, "7d") == 0 ? 7 * 86400.0 : 86400.0);
@@ -204,21 +234,21 @@ static void read_prom(struct br_ui *ui, const json_t *slo, const char *range,
 	br_buf_addf(&q, "burnrate:error_budget:remaining{slo=\"%s\",slo_namespace=\"%s\"}",
 		    ui_str(slo, "metadata", "name", NULL),
 		    ui_str(slo, "metadata", "namespace", NULL));
-	range_query(ui, &q, d->start, d->end, &m[0], banner);
-	d->budget = m[0].count ? &m[0].series[0] : NULL;
+	held[0] = range_query(ui, &q, d->start, d->end, banner);
+	d->budget = first(held[0]);
 	d->nrates = json_array_size(alerts) < BR_UI_MAX_CHARTS ? json_array_size(alerts)
 								: BR_UI_MAX_CHARTS;
 	for (size_t i = 0; i < d->nrates; i++) {
 		if (rate_query(&q, slo, json_array_get(alerts, i)) == 0)
-			range_query(ui, &q, d->range_start, d->range_end, &m[i + 1], banner);
-		d->rates[i] = m[i + 1].count ? &m[i + 1].series[0] : NULL;
+			held[i + 1] = range_query(ui, &q, d->range_start, d->range_end, banner);
+		d->rates[i] = first(held[i + 1]);
 	}
 	br_buf_reset(&q);
 	br_buf_addf(&q, "max by (burnrate_severity) (ALERTS{slo=\"%s\",slo_namespace=\"%s\","
 		    "alertstate=\"firing\"})", ui_str(slo, "metadata", "name", NULL),
 		    ui_str(slo, "metadata", "namespace", NULL));
-	range_query(ui, &q, d->range_start, d->range_end, &m[BR_UI_MAX_CHARTS + 1], banner);
-	d->firing = &m[BR_UI_MAX_CHARTS + 1];
+	held[BR_UI_MAX_CHARTS + 1] = range_query(ui, &q, d->range_start, d->range_end, banner);
+	d->firing = held[BR_UI_MAX_CHARTS + 1] ? &held[BR_UI_MAX_CHARTS + 1]->matrix : NULL;
 	d->range_step = br_ui_step(d->range_end - d->range_start);
 	br_buf_release(&q);
 }
@@ -230,7 +260,7 @@ static void slo_page(struct br_ui *ui, const char *ns, size_t nslen,
 	char nsbuf[254], namebuf[254];
 	struct br_error err;
 	struct br_buf path, banner;
-	struct br_prom_matrix m[BR_UI_MAX_CHARTS + 2];
+	struct br_ui_answer *held[BR_UI_MAX_CHARTS + 2] = {NULL};
 	struct br_ui_slo_data d = {0};
 	json_t *slo = NULL;
 
@@ -245,8 +275,6 @@ static void slo_page(struct br_ui *ui, const char *ns, size_t nslen,
 	br_error_init(&err);
 	br_buf_init(&path, 4096);
 	br_buf_init(&banner, 2048);
-	for (size_t i = 0; i < BR_UI_MAX_CHARTS + 2; i++)
-		br_prom_matrix_init(&m[i]);
 	int rc = br_kube_path(&path, GROUP, VERSION, nsbuf, PLURAL, namebuf, NULL);
 	if (rc == 0)
 		rc = br_kube_get(ui->kube, br_buf_str(&path), &slo, &err);
@@ -256,13 +284,13 @@ static void slo_page(struct br_ui *ui, const char *ns, size_t nslen,
 		br_buf_addf(&banner, "The Kubernetes API cannot be read: %s", err.text);
 		fail_page(resp, 502, "Unavailable", br_buf_str(&banner));
 	} else {
-		read_prom(ui, slo, range, m, &d, &banner);
+		read_prom(ui, slo, range, held, &d, &banner);
 		if (br_ui_render_slo(&resp->body, slo, &d, banner.len ? br_buf_str(&banner) : NULL))
 			resp->body.failed = 1;
 	}
 	json_decref(slo);
 	for (size_t i = 0; i < BR_UI_MAX_CHARTS + 2; i++)
-		br_prom_matrix_release(&m[i]);
+		br_ui_answer_drop(held[i]);
 	br_buf_release(&path);
 	br_buf_release(&banner);
 }

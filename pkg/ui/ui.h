@@ -36,6 +36,7 @@
 #define BR_UI_H
 
 #include <jansson.h>
+#include <stdatomic.h>
 #include <stddef.h>
 
 #include "buf/buf.h"
@@ -169,5 +170,48 @@ size_t br_ui_intervals(const struct br_prom_series *s, double step,
  * Returns 0 or BR_ENOMEM. */
 int br_ui_render_slo(struct br_buf *out, const json_t *slo,
 		     const struct br_ui_slo_data *d, const char *banner);
+
+/* --- The answer cache --------------------------------------------------- */
+
+/* Prometheus answers kept for a short while, so many viewers of the same
+ * pages do not multiply the queries: keyed by the query and its time
+ * rounded down to BR_UI_CACHE_TTL (the UI rounds a range's end so), kept
+ * BR_UI_CACHE_TTL seconds, at most BR_UI_CACHE_SIZE answers (the oldest
+ * goes first). Failed queries are not kept. An answer is held while a
+ * page uses it (get or add, then drop), so evicting it never frees it
+ * under a reader. Thread-safe (one mutex). */
+#define BR_UI_CACHE_TTL 10
+#define BR_UI_CACHE_SIZE 256
+
+struct br_ui_cache;
+
+/* One answer: a range query's matrix or an instant query's vector. */
+struct br_ui_answer {
+	struct br_prom_matrix matrix;
+	struct br_prom_vector vector;
+	atomic_int refs;       /* the cache's own and its holders'; private */
+};
+
+/* Returns 0 and *out (free with br_ui_cache_free), or BR_ENOMEM. size 0:
+ * BR_UI_CACHE_SIZE; ttl <= 0: BR_UI_CACHE_TTL. */
+int br_ui_cache_create(size_t size, double ttl, struct br_ui_cache **out);
+/* Frees the cache; answers still held stay valid until dropped. NULL is
+ * fine. */
+void br_ui_cache_free(struct br_ui_cache *c);
+/* Returns a new empty answer, held once (drop it), or NULL (no memory). */
+struct br_ui_answer *br_ui_answer_new(void);
+/* The answer to key at now if kept and under ttl old, held (drop it);
+ * NULL otherwise. */
+struct br_ui_answer *br_ui_cache_get(struct br_ui_cache *c, const char *key,
+				     double now);
+/* Keeps a (held by the caller, who still holds it and drops it) for key
+ * from now, replacing an answer of the same key; when full, evicts the
+ * oldest. Out of memory keeps nothing. */
+void br_ui_cache_add(struct br_ui_cache *c, const char *key, double now,
+		     struct br_ui_answer *a);
+/* Lets go of a; frees it when nothing holds it. NULL is fine. */
+void br_ui_answer_drop(struct br_ui_answer *a);
+/* How many answers the cache keeps now. */
+size_t br_ui_cache_count(struct br_ui_cache *c);
 
 #endif

@@ -188,6 +188,54 @@ static void test_intervals(void **state)
 	assert_int_equal(br_ui_intervals(NULL, 60, iv, 2), 0);
 }
 
+static void test_cache(void **state)
+{
+	struct br_ui_cache *c = NULL;
+	struct br_ui_answer *a, *got;
+	char key[16];
+
+	(void)state;
+	assert_int_equal(br_ui_cache_create(3, 10, &c), 0);
+	a = br_ui_answer_new();
+	assert_non_null(a);
+	assert_null(br_ui_cache_get(c, "q", 100));   /* a miss */
+	br_ui_cache_add(c, "q", 100, a);
+	/* a hit, held: the same answer while under 10 s old */
+	got = br_ui_cache_get(c, "q", 109.5);
+	assert_ptr_equal(got, a);
+	br_ui_answer_drop(got);
+	assert_null(br_ui_cache_get(c, "other", 101));
+	/* expired: gone, but a holder (here the test) still has it */
+	assert_null(br_ui_cache_get(c, "q", 110));
+	assert_int_equal(br_ui_cache_count(c), 0);
+	assert_int_equal(a->refs, 1);
+	br_ui_answer_drop(a);
+	/* bounded: the fourth answer evicts the oldest */
+	for (int i = 0; i < 4; i++) {
+		snprintf(key, sizeof(key), "q%d", i);
+		a = br_ui_answer_new();
+		assert_non_null(a);
+		br_ui_cache_add(c, key, 200 + i, a);
+		br_ui_answer_drop(a);
+		assert_int_equal(br_ui_cache_count(c), i < 3 ? (size_t)i + 1 : 3);
+	}
+	assert_null(br_ui_cache_get(c, "q0", 204));
+	got = br_ui_cache_get(c, "q3", 204);
+	assert_non_null(got);
+	/* an evicted answer lives while held; the same key replaces */
+	a = br_ui_answer_new();
+	br_ui_cache_add(c, "q3", 205, a);
+	br_ui_answer_drop(a);
+	assert_int_equal(br_ui_cache_count(c), 3);
+	assert_int_equal(got->refs, 1);
+	br_ui_answer_drop(got);
+	got = br_ui_cache_get(c, "q3", 205);
+	assert_ptr_equal(got, a);
+	br_ui_answer_drop(got);
+	br_ui_cache_free(c);
+	br_ui_cache_free(NULL);
+}
+
 static json_t *slo(const char *ns, const char *name, double left, const char *desc)
 {
 	json_t *o = json_pack("{s:{s:s, s:s, s:{s:s}}, s:{s:s, s:f, s:s, s:s}}",
@@ -367,6 +415,7 @@ int main(void)
 		cmocka_unit_test(test_svg_burnrate),
 		cmocka_unit_test(test_intervals),
 		cmocka_unit_test(test_overview_live),
+		cmocka_unit_test(test_cache),
 		cmocka_unit_test(test_overview_pages_and_order),
 		cmocka_unit_test(test_hostile_strings),
 	};
