@@ -27,7 +27,7 @@ TNS=${TARGET%/*} TNAME=${TARGET#*/}
 BR=$SRC/build/cmd/burnrate/burnrate
 T0=$(date +%s)
 
-PIDS=() NAMES=()
+PIDS=()
 say() { printf '%s\n' "$*"; }
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
 at() { printf '[%s +%3ds] %s\n' "$(date -u +%H:%M:%S)" $(($(date +%s) - OUTAGE_AT)) "$*"; }
@@ -46,7 +46,7 @@ wait_until() {
 # started NAME PID [PORT]: remembers a process to stop at the end (and its port, in
 # $OUT/ports, for whoever checks that nothing is left listening)
 started() {
-	NAMES+=("$1") PIDS+=("$2")
+	PIDS+=("$2")
 	[ -z "${3:-}" ] || echo "$1 $3" >>"$OUT/ports"
 }
 # alive_and CMD...: CMD succeeds, or fails at once when the last process started died
@@ -77,7 +77,7 @@ stop_all() {
 		kill -KILL "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
 	done
-	PIDS=() NAMES=()
+	PIDS=()
 }
 cleanup() {
 	local rc=$?

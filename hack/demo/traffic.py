@@ -18,7 +18,7 @@ reset).
                                        DIR/exporter.port); while DIR/outage
                                        holds "NAMESPACE/NAME" with a start
                                        time, that SLO's service fails
-    traffic.py describe NAMESPACE/NAME rate, error share and budget of one
+    traffic.py describe NAMESPACE/NAME rate, error share and kind of one
                                        service, as shell assignments
 
 Every service has a daily wave (busier by day) and a small steady error share,
@@ -76,10 +76,6 @@ def total(rate, t):
     return rate * (t + 0.5 / w * (1 - math.cos(w * t)))
 
 
-def rate_at(rate, t):
-    return rate * (1 + 0.5 * math.sin(2 * math.pi * t / DAY))
-
-
 class Outage:
     """Which SLO fails, and since when (DIR/outage: "ns/name start [end]")."""
 
@@ -131,23 +127,20 @@ def labels(d):
                     for k, v in sorted(d.items()))
 
 
-def raw_lines(slo, t, start, outage=(None, 0.0, None), stamp=None):
-    """The exporter's lines of one service at time t."""
+def raw_samples(slo, t, start, outage=(None, 0.0, None)):
+    """The series of one service at time t: (name, labels text, value)."""
     _, _, kind, s = SERVICES[slo]
     req, err = counters(slo, t, start, outage)
-    ts = "" if stamp is None else " %d" % stamp
     if kind == "ratio":
         metric, good, bad = s
-        return ["%s{%s} %.6f%s" % (metric, labels(good), req - err, ts),
-                "%s{%s} %.6f%s" % (metric, labels(bad), err, ts)]
+        return [(metric, labels(good), req - err), (metric, labels(bad), err)]
     if kind == "latency":
         metric, lab, le = s
-        return ["%s_bucket{%s} %.6f%s" % (metric, labels(dict(lab, le=le)), req - err, ts),
-                "%s_bucket{%s} %.6f%s" % (metric, labels(dict(lab, le="+Inf")), req, ts),
-                "%s_count{%s} %.6f%s" % (metric, labels(lab), req, ts)]
+        return [(metric + "_bucket", labels(dict(lab, le=le)), req - err),
+                (metric + "_bucket", labels(dict(lab, le="+Inf")), req),
+                (metric + "_count", labels(lab), req)]
     metric, bad_metric, lab = s
-    return ["%s{%s} %.6f%s" % (metric, labels(lab), req, ts),
-            "%s{%s} %.6f%s" % (bad_metric, labels(lab), err, ts)]
+    return [(metric, labels(lab), req), (bad_metric, labels(lab), err)]
 
 
 def history(out_path, now):
@@ -163,10 +156,8 @@ def history(out_path, now):
 
     for slo in sorted(SERVICES):
         for t in range(end - RAW_HISTORY, end + 1, STEP):
-            for line in raw_lines(slo, t, now):
-                name, rest = line.split("{", 1)
-                lab, value = rest.rsplit("} ", 1)
-                add(name, lab, t, float(value))
+            for name, lab, value in raw_samples(slo, t, now):
+                add(name, lab, t, value)
     for slo in sorted(SERVICES):
         ns, name = slo.split("/")
         rate, share, kind, _ = SERVICES[slo]
@@ -200,9 +191,8 @@ def serve(d, start):
                 self.end_headers()
                 return
             now, o = time.time(), outage.read()
-            lines = []
-            for slo in sorted(SERVICES):
-                lines += raw_lines(slo, now, start, o)
+            lines = ["%s{%s} %.6f" % sample for slo in sorted(SERVICES)
+                     for sample in raw_samples(slo, now, start, o)]
             body = ("\n".join(lines) + "\n").encode()
             self.send_response(200)
             self.send_header("Content-Type", "text/plain; version=0.0.4")
