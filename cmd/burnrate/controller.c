@@ -16,7 +16,9 @@
 #include "controller/controller.h"
 #include "kube/kube.h"
 #include "metrics/metrics.h"
+#include "prom/prom.h"
 #include "server/server.h"
+#include "ui/ui.h"
 
 static const char usage[] =
 	"usage: burnrate controller [--kubeconfig PATH] [--context NAME]\n"
@@ -24,6 +26,7 @@ static const char usage[] =
 	"           [--burst 100] [--resync 10m] [--rule-label K=V]...\n"
 	"           [--leader-elect] [--leader-election-namespace NS]\n"
 	"           [--metrics-bind-address :8080] [--health-probe-bind-address :8081]\n"
+	"           [--ui-bind-address ADDR]\n"
 	"           [--log-format json|text] [--log-level debug|info|warn|error]\n"
 	"           [--runbook-base-url URL]\n"
 	"           [--prometheus-url URL [--prometheus-ca PATH]\n"
@@ -36,6 +39,11 @@ static const char usage[] =
 	"the body says why) until the caches have synced, and with --leader-elect\n"
 	"while requests on the Lease fail (a replica waiting for another to release\n"
 	"it is ready).\n"
+	"--ui-bind-address serves the read-only web UI (the pages of `burnrate ui`:\n"
+	"every SLO's budget, burn rates and alerts; off by default) from the\n"
+	"controller's caches, on every replica, leader or not; budgets, burn rates\n"
+	"and alerts come from --prometheus-url. It has no authentication of its\n"
+	"own: reach it with kubectl port-forward, or put it behind a proxy that has.\n"
 	"--runbook-base-url sets runbook_url URL/page.md or URL/ticket.md on the\n"
 	"alerts of SLOs that set no runbook_url annotation.\n"
 	"\n"
@@ -154,7 +162,7 @@ static void log_line(void *ctx, enum br_log_level level, const char *ns,
 
 struct ctl_opts {
 	const char *kubeconfig, *context, *selector, *leader_ns;
-	const char *metrics_addr, *health_addr, *runbook_base_url;
+	const char *metrics_addr, *health_addr, *ui_addr, *runbook_base_url;
 	const char *prom_url, *prom_ca, *prom_token;
 	double budget_interval, prom_timeout;
 	const char *am_base, *am_target;
@@ -229,7 +237,7 @@ enum { O_KUBECONFIG = 256, O_CONTEXT, O_NAMESPACE, O_SELECTOR, O_WORKERS,
        O_QPS, O_BURST, O_RESYNC, O_RULE_LABEL, O_LEADER, O_LEADER_NS,
        O_METRICS, O_HEALTH, O_LOG_FORMAT, O_LOG_LEVEL, O_RUNBOOK,
        O_PROM_URL, O_PROM_CA, O_PROM_TOKEN, O_BUDGET_INTERVAL, O_PROM_TIMEOUT,
-       O_AM_BASE, O_AM_TARGET };
+       O_AM_BASE, O_AM_TARGET, O_UI };
 
 static const struct option longopts[] = {
 	{"kubeconfig", required_argument, NULL, O_KUBECONFIG},
@@ -245,6 +253,7 @@ static const struct option longopts[] = {
 	{"leader-election-namespace", required_argument, NULL, O_LEADER_NS},
 	{"metrics-bind-address", required_argument, NULL, O_METRICS},
 	{"health-probe-bind-address", required_argument, NULL, O_HEALTH},
+	{"ui-bind-address", required_argument, NULL, O_UI},
 	{"log-format", required_argument, NULL, O_LOG_FORMAT},
 	{"log-level", required_argument, NULL, O_LOG_LEVEL},
 	{"runbook-base-url", required_argument, NULL, O_RUNBOOK},
@@ -310,6 +319,7 @@ static int parse_opt(struct ctl_opts *o, int opt, char *arg)
 	case O_LEADER_NS: o->leader_ns = arg; return 0;
 	case O_METRICS: o->metrics_addr = arg; return 0;
 	case O_HEALTH: o->health_addr = arg; return 0;
+	case O_UI: o->ui_addr = arg; return 0;
 	case O_LOG_FORMAT:
 		if (strcmp(arg, "json") == 0 || strcmp(arg, "text") == 0) {
 			o->json = strcmp(arg, "json") == 0;
@@ -466,8 +476,74 @@ static int load_config(const struct ctl_opts *o, struct br_kube_config *cfg,
 	return br_kube_config_load_kubeconfig(o->kubeconfig, o->context, cfg, err);
 }
 
+/* ---- the web UI ---- */
+
+/* What --ui-bind-address needs: the index the controller's caches feed,
+ * a Prometheus client of its own, the UI and its server. */
+struct web {
+	struct br_ui_index *index;
+	struct br_prom_client *prom;
+	struct br_ui *ui;
+	struct br_server *srv;
+	struct br_controller *ctl;
+};
+
+static json_t *web_get(void *ctx, const char *ns, const char *name)
+{
+	return br_controller_get_slo(((struct web *)ctx)->ctl, ns, name);
+}
+
+static int web_unavailable(void *ctx, char *why, size_t size)
+{
+	struct br_controller_stats st;
+
+	br_controller_stats(((struct web *)ctx)->ctl, &st);
+	if (st.synced)
+		return 0;
+	snprintf(why, size, "the controller has not listed the SLOs yet (caches not synced)");
+	return 1;
+}
+
+/* Starts the UI on o->ui_addr, once the controller exists. */
+static int web_start(struct web *w, const struct ctl_opts *o, struct br_controller *ctl,
+		     struct logger *lg, struct br_error *err)
+{
+	char msg[128];
+	int rc = 0;
+
+	w->ctl = ctl;
+	if (o->prom_url) {
+		struct br_prom_options po = {.url = o->prom_url, .ca_file = o->prom_ca,
+			.token_file = o->prom_token, .timeout_ms = 5000,
+			.connect_timeout_ms = 2000, .max_body = (size_t)8 << 20};
+		rc = br_prom_client_create(&po, &w->prom, err);
+	}
+	struct br_ui_options uo = {w->index, web_get, web_unavailable, w, w->prom};
+	if (rc == 0)
+		rc = br_ui_create(&uo, &w->ui, err);
+	struct br_server_options so = {.bind = o->ui_addr, .handler = br_ui_handle,
+		.handler_arg = w->ui};
+	if (rc == 0)
+		rc = br_server_start(&w->srv, &so, err);
+	if (rc == 0) {
+		snprintf(msg, sizeof(msg), "serving the web UI on port %d", br_server_port(w->srv));
+		log_line(lg, BR_LOG_INFO, NULL, NULL, msg);
+	}
+	return rc;
+}
+
+/* Stops the UI's server (before the controller it reads is freed). */
+static void web_stop(struct web *w)
+{
+	br_server_stop(w->srv);
+	br_ui_free(w->ui);
+	br_prom_client_free(w->prom);
+	br_ui_index_free(w->index);
+}
+
 static int run(struct ctl_opts *o, struct logger *lg)
 {
+	struct web web = {0};
 	struct br_kube_config cfg;
 	struct br_kube_client *client = NULL;
 	struct br_controller *ctl = NULL;
@@ -493,6 +569,9 @@ static int run(struct ctl_opts *o, struct logger *lg)
 		rc = br_kube_client_create(&cfg, &ko, &client, &err);
 	}
 	br_kube_config_release(&cfg);
+	if (rc == 0 && o->ui_addr && strcmp(o->ui_addr, "0") != 0 &&
+	    br_ui_index_create(&web.index) != 0)
+		rc = br_error_set(&err, BR_ENOMEM, "out of memory");
 	if (rc == 0) {
 		struct br_controller_options co = {
 			.namespaces = (const char *const *)o->namespaces,
@@ -506,6 +585,8 @@ static int run(struct ctl_opts *o, struct logger *lg)
 			.metrics = metrics,
 			.alertmanager_base_secret = o->am_base,
 			.alertmanager_secret = o->am_target,
+			.on_slo = web.index ? br_ui_index_observe : NULL,
+			.on_slo_ctx = web.index,
 		};
 		rc = br_controller_create(&co, client, &ctl, &err);
 	}
@@ -525,6 +606,8 @@ static int run(struct ctl_opts *o, struct logger *lg)
 	    !(msrv && strcmp(o->health_addr, o->metrics_addr) == 0 &&
 	      !ends_with(o->metrics_addr, ":0")))
 		rc = serve("health probes", o->health_addr, NULL, ctl, lg, &hsrv, &err);
+	if (rc == 0 && web.index)
+		rc = web_start(&web, o, ctl, lg, &err);
 	if (rc == 0) {
 		struct sigaction sa;
 
@@ -559,6 +642,7 @@ static int run(struct ctl_opts *o, struct logger *lg)
 	}
 	br_server_stop(msrv);
 	br_server_stop(hsrv);
+	web_stop(&web);
 	br_controller_free(ctl);
 	br_kube_client_free(client);
 	br_metrics_free(metrics);

@@ -146,6 +146,20 @@ void br_controller_stats(struct br_controller *c,
 	out->leading = atomic_load(&c->leading);
 }
 
+json_t *br_controller_get_slo(struct br_controller *c, const char *namespace,
+			      const char *name)
+{
+	char key[512];
+
+	/* the informers exist once synced is set, and until the controller
+	 * is freed */
+	if (!atomic_load(&c->synced) || !namespace || !name)
+		return NULL;
+	if ((size_t)snprintf(key, sizeof(key), "%s/%s", namespace, name) >= sizeof(key))
+		return NULL;
+	return ctl_get_slo(c, key);
+}
+
 /* ---- informer handlers: every event enqueues the SLO's key ---- */
 
 static void enqueue_obj(struct br_controller *c, const json_t *obj)
@@ -159,12 +173,24 @@ static void enqueue_obj(struct br_controller *c, const json_t *obj)
 	ctl_routing_touch(c);
 }
 
-static void slo_add(void *ctx, json_t *obj) { enqueue_obj(ctx, obj); }
+/* Tells the on_slo observer, if any, of a change in the SLO cache. */
+static void observe(struct br_controller *c, const json_t *obj, int deleted)
+{
+	if (c->o.on_slo)
+		c->o.on_slo(c->o.on_slo_ctx, obj, deleted);
+}
+
+static void slo_add(void *ctx, json_t *obj)
+{
+	observe(ctx, obj, 0);
+	enqueue_obj(ctx, obj);
+}
 
 static void slo_delete(void *ctx, json_t *obj)
 {
 	struct br_buf key;
 
+	observe(ctx, obj, 1);
 	br_buf_init(&key, 1024);
 	if (br_informer_key(obj, &key) == 0)
 		ctl_expect_forget(ctx, br_buf_str(&key));
@@ -192,6 +218,7 @@ static int slo_changed(const json_t *old, const json_t *obj)
 
 static void slo_update(void *ctx, json_t *old, json_t *obj)
 {
+	observe(ctx, obj, 0);
 	if (slo_changed(old, obj))
 		enqueue_obj(ctx, obj);
 }

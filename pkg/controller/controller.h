@@ -27,6 +27,7 @@
 #ifndef BR_CONTROLLER_H
 #define BR_CONTROLLER_H
 
+#include <jansson.h>
 #include <stddef.h>
 
 #include "errors/errors.h"
@@ -88,6 +89,13 @@ struct br_controller_options {
 					 * NULL: routing off */
 	const char *alertmanager_secret; /* "namespace/name" of the Secret
 					 * burnrate writes; set both or neither */
+	/* NULL, or told of every SLO the caches add or change (deleted 0) or
+	 * drop (deleted 1), status changes included, on the informers'
+	 * threads, several at once when several namespaces are watched (it
+	 * must be thread-safe); slo is borrowed for the call. Every replica
+	 * calls it, leader or not: the web UI's index (br_ui_index_observe). */
+	void (*on_slo)(void *ctx, const json_t *slo, int deleted);
+	void *on_slo_ctx;
 	struct br_metrics *metrics;     /* NULL: none. Borrowed, must outlive
 					 * the controller; create registers
 					 * burnrate_reconcile_total{result},
@@ -147,6 +155,12 @@ int br_controller_ready_reason(struct br_controller *c, char *why, size_t size);
 
 /* br_controller_ready_reason without the reason. */
 int br_controller_ready(struct br_controller *c);
+
+/* The cached ServiceLevelObjective namespace/name: a new tree (you own it:
+ * json_decref), or NULL when it is not cached, the caches have not synced
+ * yet, or out of memory. Thread-safe; for the web UI of any replica. */
+json_t *br_controller_get_slo(struct br_controller *c, const char *namespace,
+			      const char *name);
 
 /* A snapshot of the counters. Can't fail. */
 void br_controller_stats(struct br_controller *c,

@@ -41,18 +41,73 @@ const struct br_prom_series *ui_firing(const struct br_prom_matrix *firing,
 
 /* Samples of a vector sorted by (slo_namespace, slo), to find an SLO's in
  * O(log n). Borrows the vector's samples. */
-struct ui_index {
+struct ui_samples {
 	const struct br_prom_sample **s;
 	size_t n;
 };
 
 /* Fills idx from v (NULL: empty). Returns 0 or BR_ENOMEM (idx empty). */
-int ui_index_build(struct ui_index *idx, const struct br_prom_vector *v);
+int ui_samples_build(struct ui_samples *idx, const struct br_prom_vector *v);
 /* Frees idx's array. */
-void ui_index_release(struct ui_index *idx);
+void ui_samples_release(struct ui_samples *idx);
 /* The samples of SLO ns/name: the first, and *count of them in a row. */
-const struct br_prom_sample *const *ui_index_find(const struct ui_index *idx,
+const struct br_prom_sample *const *ui_samples_find(const struct ui_samples *idx,
 						  const char *ns, const char *name,
 						  size_t *count);
+
+/* --- The index (index.c) --------------------------------------------- */
+
+/* The strings of an SLO's entry. */
+enum ui_slo_field {
+	UI_NS,        /* metadata.namespace */
+	UI_NAME,      /* metadata.name */
+	UI_SERVICE,   /* spec.service */
+	UI_WINDOW,    /* spec.window, "30d" when unset */
+	UI_PCT,       /* status.budget.remainingPercent */
+	UI_FAST,      /* the long window of the fastest page row, canonical */
+	UI_NFIELDS
+};
+
+/* What the overview shows of one SLO: one allocation of size bytes, the
+ * strings after the struct (so a copy is one memcpy). */
+struct ui_slo {
+	size_t size;
+	double objective;     /* percent; NAN when none */
+	double left;          /* budget left, percent (ui_budget_left) */
+	double events;        /* status.budget.remainingEvents; NAN when none */
+	unsigned off[UI_NFIELDS];  /* of each string from the start; 0: none */
+	char ready;           /* 'T', 'F', 'U' (the Ready condition) or 0 */
+};
+
+/* A string of e, or NULL when it has none. Borrowed from e. */
+const char *ui_slo_get(const struct ui_slo *e, enum ui_slo_field f);
+/* Locks x and returns its entries, sorted by namespace and name (*n of
+ * them), borrowed until ui_index_unlock. */
+const struct ui_slo *const *ui_index_lock(struct br_ui_index *x, size_t *n);
+void ui_index_unlock(struct br_ui_index *x);
+
+/* One page of the overview: copies of its entries (free with
+ * ui_page_release), the filter's count and where the page is. */
+struct ui_page {
+	struct ui_slo **rows;
+	size_t nrows;
+	size_t total;         /* SLOs that pass the filter */
+	long page, pages;
+};
+
+/* Filters x's SLOs with f, sorts them by budget left and copies page
+ * f->page (the last when past it). Returns 0 or BR_ENOMEM. */
+int ui_page_select(struct br_ui_index *x, const struct br_ui_filter *f,
+		   struct ui_page *p);
+void ui_page_release(struct ui_page *p);
+/* Appends the overview of p (br_ui_render_overview's document). */
+int ui_render_page(struct br_buf *out, const struct ui_page *p,
+		   const struct br_ui_filter *f, const struct br_ui_live *live,
+		   const char *banner);
+
+/* Appends a sparkline <svg> of the budget left over [start, end] (no
+ * axes; "no data" without points). */
+void ui_svg_sparkline(struct br_buf *out, const struct br_prom_series *s,
+		      double start, double end);
 
 #endif

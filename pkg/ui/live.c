@@ -23,7 +23,7 @@ static int cmp_sample(const void *pa, const void *pb)
 		       br_prom_sample_label(b, "slo_namespace"), br_prom_sample_label(b, "slo"));
 }
 
-int ui_index_build(struct ui_index *idx, const struct br_prom_vector *v)
+int ui_samples_build(struct ui_samples *idx, const struct br_prom_vector *v)
 {
 	idx->s = NULL;
 	idx->n = 0;
@@ -39,14 +39,14 @@ int ui_index_build(struct ui_index *idx, const struct br_prom_vector *v)
 	return 0;
 }
 
-void ui_index_release(struct ui_index *idx)
+void ui_samples_release(struct ui_samples *idx)
 {
 	free(idx->s);
 	idx->s = NULL;
 	idx->n = 0;
 }
 
-const struct br_prom_sample *const *ui_index_find(const struct ui_index *idx,
+const struct br_prom_sample *const *ui_samples_find(const struct ui_samples *idx,
 						  const char *ns, const char *name,
 						  size_t *count)
 {

@@ -4,14 +4,11 @@
 
 #include <ctype.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-struct row {
-	const json_t *slo;
-	const char *ns, *name, *service;
-	double left;      /* percent; NAN when the status has none */
-};
+#include "slo/slo.h"
 
 /* Whether needle is in hay, ignoring ASCII case. */
 static int contains(const char *hay, const char *needle)
@@ -29,12 +26,14 @@ static int contains(const char *hay, const char *needle)
 	return n == 0;
 }
 
-static int keep(const struct row *r, const struct br_ui_filter *f)
+static int keep(const struct ui_slo *e, const struct br_ui_filter *f)
 {
-	if (f->namespace && *f->namespace && (!r->ns || strcmp(r->ns, f->namespace) != 0))
+	const char *ns = ui_slo_get(e, UI_NS);
+
+	if (f->namespace && *f->namespace && (!ns || strcmp(ns, f->namespace) != 0))
 		return 0;
-	if (f->q && *f->q && !contains(r->ns, f->q) && !contains(r->name, f->q) &&
-	    !contains(r->service, f->q))
+	if (f->q && *f->q && !contains(ns, f->q) && !contains(ui_slo_get(e, UI_NAME), f->q) &&
+	    !contains(ui_slo_get(e, UI_SERVICE), f->q))
 		return 0;
 	return 1;
 }
@@ -46,49 +45,100 @@ static int cmp_str(const char *a, const char *b)
 
 static int cmp_row(const void *pa, const void *pb)
 {
-	const struct row *a = pa, *b = pb;
+	const struct ui_slo *a = *(const struct ui_slo *const *)pa;
+	const struct ui_slo *b = *(const struct ui_slo *const *)pb;
 
 	if (isnan(a->left) != isnan(b->left))
 		return isnan(a->left) ? 1 : -1;
 	if (!isnan(a->left) && a->left != b->left)
 		return a->left < b->left ? -1 : 1;
-	int c = cmp_str(a->ns, b->ns);
-	return c ? c : cmp_str(a->name, b->name);
+	int c = cmp_str(ui_slo_get(a, UI_NS), ui_slo_get(b, UI_NS));
+	return c ? c : cmp_str(ui_slo_get(a, UI_NAME), ui_slo_get(b, UI_NAME));
 }
 
-static void add_bar(struct br_buf *out, const struct row *r)
+void ui_page_release(struct ui_page *p)
 {
-	if (isnan(r->left)) {
+	for (size_t i = 0; i < p->nrows; i++)
+		free(p->rows[i]);
+	free(p->rows);
+	memset(p, 0, sizeof(*p));
+}
+
+/* Copies rows [from, from + n) of sel into p. 0 or BR_ENOMEM. */
+static int copy_rows(struct ui_page *p, const struct ui_slo *const *sel, size_t from,
+		     size_t n)
+{
+	p->rows = calloc(n ? n : 1, sizeof(*p->rows));
+	if (!p->rows)
+		return BR_ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		if (!(p->rows[i] = malloc(sel[from + i]->size)))
+			return BR_ENOMEM;
+		memcpy(p->rows[i], sel[from + i], sel[from + i]->size);
+		p->nrows++;
+	}
+	return 0;
+}
+
+int ui_page_select(struct br_ui_index *x, const struct br_ui_filter *f,
+		   struct ui_page *p)
+{
+	size_t n, kept = 0;
+	int rc = BR_ENOMEM;
+
+	memset(p, 0, sizeof(*p));
+	const struct ui_slo *const *all = ui_index_lock(x, &n);
+	const struct ui_slo **sel = malloc((n ? n : 1) * sizeof(*sel));
+	if (sel) {
+		for (size_t i = 0; i < n; i++)
+			if (keep(all[i], f))
+				sel[kept++] = all[i];
+		/* sorting pointers under the lock costs ~1 ms at 10,000 */
+		qsort(sel, kept, sizeof(*sel), cmp_row);
+		p->total = kept;
+		p->pages = kept ? (long)((kept + BR_UI_PAGE_SIZE - 1) / BR_UI_PAGE_SIZE) : 1;
+		p->page = f->page < 1 ? 1 : f->page > p->pages ? p->pages : f->page;
+		size_t from = (size_t)(p->page - 1) * BR_UI_PAGE_SIZE;
+		size_t count = kept - from < BR_UI_PAGE_SIZE ? kept - from : BR_UI_PAGE_SIZE;
+		rc = copy_rows(p, sel, from, kept ? count : 0);
+	}
+	ui_index_unlock(x);
+	free(sel);
+	if (rc != 0)
+		ui_page_release(p);
+	return rc;
+}
+
+static void add_bar(struct br_buf *out, const struct ui_slo *e)
+{
+	const char *pct = ui_slo_get(e, UI_PCT);
+
+	if (isnan(e->left)) {
 		br_buf_adds(out, "<td class=\"muted\">no data</td>");
 		return;
 	}
-	double w = r->left < 0 ? 0 : r->left > 100 ? 100 : r->left;
-	const char *cls = r->left >= 50 ? "ok" : r->left >= 20 ? "warn" : "bad";
-	const char *pct = ui_str(r->slo, "status", "budget", "remainingPercent");
+	double w = e->left < 0 ? 0 : e->left > 100 ? 100 : e->left;
+	const char *cls = e->left >= 50 ? "ok" : e->left >= 20 ? "warn" : "bad";
 	br_buf_addf(out, "<td><span class=\"bar\"><span class=\"%s\" style=\"width:%.1f%%\">"
 		    "</span></span>", cls, w);
 	if (pct)
 		br_ui_escape(out, pct);
 	else
-		br_buf_addf(out, "%.1f%%", r->left);
-	const json_t *ev = ui_get(r->slo, "status", "budget", "remainingEvents");
-	if (json_is_number(ev)) {
-		br_buf_adds(out, " <span class=\"muted\">(");
-		ui_number(out, ev);
-		br_buf_adds(out, " events)</span>");
-	}
+		br_buf_addf(out, "%.1f%%", e->left);
+	if (isfinite(e->events))
+		br_buf_addf(out, " <span class=\"muted\">(%.10g events)</span>", e->events);
 	br_buf_adds(out, "</td>");
 }
 
 /* What the overview knows from Prometheus, indexed by SLO. */
 struct live {
 	const struct br_ui_live *v;   /* NULL: nothing */
-	struct ui_index firing, rates;
+	struct ui_samples firing, ratios;
 };
 
 /* The alert state cell: page, ticket (the worst firing) or ok; "-" when
  * Prometheus could not be read. */
-static void add_state(struct br_buf *out, const struct row *r, const struct live *l)
+static void add_state(struct br_buf *out, const struct ui_slo *e, const struct live *l)
 {
 	size_t n = 0;
 	int page = 0, ticket = 0;
@@ -97,7 +147,8 @@ static void add_state(struct br_buf *out, const struct row *r, const struct live
 		br_buf_adds(out, "<td class=\"muted\">-</td>");
 		return;
 	}
-	const struct br_prom_sample *const *s = ui_index_find(&l->firing, r->ns, r->name, &n);
+	const struct br_prom_sample *const *s =
+		ui_samples_find(&l->firing, ui_slo_get(e, UI_NS), ui_slo_get(e, UI_NAME), &n);
 	for (size_t i = 0; i < n; i++) {
 		const char *sev = br_prom_sample_label(s[i], "burnrate_severity");
 		page |= sev && strcmp(sev, "page") == 0;
@@ -107,44 +158,94 @@ static void add_state(struct br_buf *out, const struct row *r, const struct live
 		    ticket ? "<td class=\"fire\">firing: ticket</td>" : "<td>ok</td>");
 }
 
-static void add_rate(struct br_buf *out, const struct row *r, const struct live *l)
+/* The burn rate of the fastest page row: the error ratio over its long
+ * window (the sample named for that window) over the error budget. */
+static void add_rate(struct br_buf *out, const struct ui_slo *e, const struct live *l)
 {
+	const char *fast = ui_slo_get(e, UI_FAST);
+	double rate = NAN;
 	size_t n = 0;
-	const struct br_prom_sample *const *s = l->v && l->v->rates ?
-		ui_index_find(&l->rates, r->ns, r->name, &n) : NULL;
+	char want[64];
 
-	if (n && isfinite(s[0]->value))
-		br_buf_addf(out, "<td>%.2fx</td>", s[0]->value);
+	snprintf(want, sizeof(want), "burnrate:sli_error_ratio:rate%s", fast ? fast : "");
+	const struct br_prom_sample *const *s = l->v && l->v->ratios && fast && *fast ?
+		ui_samples_find(&l->ratios, ui_slo_get(e, UI_NS), ui_slo_get(e, UI_NAME), &n) :
+		NULL;
+	for (size_t i = 0; i < n; i++) {
+		const char *name = br_prom_sample_label(s[i], "__name__");
+		if (name && strcmp(name, want) == 0 && e->objective > 0 && e->objective < 100)
+			rate = s[i]->value / (1 - e->objective / 100);
+	}
+	if (isfinite(rate))
+		br_buf_addf(out, "<td>%.2fx <span class=\"muted\">%s</span></td>", rate, fast);
 	else
 		br_buf_adds(out, "<td class=\"muted\">-</td>");
 }
 
-static void add_row(struct br_buf *out, const struct row *r, const struct live *l)
+/* The series of SLO ns/name in m (labels slo_namespace, slo), or NULL. */
+static const struct br_prom_series *series_of(const struct br_prom_matrix *m,
+					      const char *ns, const char *name)
 {
-	const json_t *ready = ui_condition(r->slo, "Ready");
-	const char *window = ui_str(r->slo, "spec", "window", NULL);
+	for (size_t i = 0; m && i < m->count; i++) {
+		const char *sns = NULL, *sname = NULL;
+		for (size_t k = 0; k < m->series[i].nlabels; k++) {
+			const struct br_prom_label *lb = &m->series[i].labels[k];
+			if (strcmp(lb->name, "slo_namespace") == 0)
+				sns = lb->value;
+			else if (strcmp(lb->name, "slo") == 0)
+				sname = lb->value;
+		}
+		if (sns && sname && ns && strcmp(sns, ns) == 0 && strcmp(sname, name) == 0)
+			return &m->series[i];
+	}
+	return NULL;
+}
+
+static void add_spark(struct br_buf *out, const struct ui_slo *e, const struct live *l)
+{
+	long long window = 0;
+
+	if (!l->v || !l->v->budgets ||
+	    br_duration_parse(ui_slo_get(e, UI_WINDOW), &window) != 0 || window <= 0) {
+		br_buf_adds(out, "<td class=\"muted\">-</td>");
+		return;
+	}
+	br_buf_adds(out, "<td>");
+	ui_svg_sparkline(out, series_of(l->v->budgets, ui_slo_get(e, UI_NS),
+					ui_slo_get(e, UI_NAME)),
+			 l->v->end - (double)window, l->v->end);
+	br_buf_adds(out, "</td>");
+}
+
+static void add_row(struct br_buf *out, const struct ui_slo *e, const struct live *l)
+{
+	static const char *const ready[] = {"-", "True", "False", "Unknown"};
+	const char *ns = ui_slo_get(e, UI_NS), *name = ui_slo_get(e, UI_NAME);
 
 	br_buf_adds(out, "<tr><td>");
-	br_ui_escape(out, r->ns);
+	br_ui_escape(out, ns);
 	br_buf_adds(out, "</td><td><a href=\"/slo/");
-	br_ui_escape(out, r->ns);
+	br_ui_escape(out, ns);
 	br_buf_addc(out, '/');
-	br_ui_escape(out, r->name);
+	br_ui_escape(out, name);
 	br_buf_adds(out, "\">");
-	br_ui_escape(out, r->name);
+	br_ui_escape(out, name);
 	br_buf_adds(out, "</a></td><td>");
-	br_ui_escape(out, r->service);
+	br_ui_escape(out, ui_slo_get(e, UI_SERVICE));
 	br_buf_adds(out, "</td><td>");
-	ui_number(out, ui_get(r->slo, "spec", "objective", NULL));
+	if (isfinite(e->objective))
+		br_buf_addf(out, "%.10g", e->objective);
+	else
+		br_buf_adds(out, "-");
 	br_buf_adds(out, "% / ");
-	br_ui_escape(out, window ? window : "30d");
+	br_ui_escape(out, ui_slo_get(e, UI_WINDOW));
 	br_buf_adds(out, "</td>");
-	add_bar(out, r);
-	add_state(out, r, l);
-	add_rate(out, r, l);
-	br_buf_adds(out, "<td>");
-	br_ui_escape(out, ready ? json_string_value(json_object_get(ready, "status")) : "-");
-	br_buf_adds(out, "</td></tr>\n");
+	add_bar(out, e);
+	add_spark(out, e, l);
+	add_state(out, e, l);
+	add_rate(out, e, l);
+	br_buf_addf(out, "<td>%s</td></tr>\n", ready[e->ready == 'T' ? 1 : e->ready == 'F' ? 2 :
+						    e->ready == 'U' ? 3 : 0]);
 }
 
 /* Appends key=value&, value percent-encoded (URLs of the page links). */
@@ -163,12 +264,12 @@ static void add_arg(struct br_buf *out, const char *key, const char *v)
 }
 
 static void add_nav(struct br_buf *out, const struct br_ui_filter *f,
-		    long page, long pages, size_t total)
+		    const struct ui_page *p)
 {
-	br_buf_addf(out, "<p>%zu SLOs; page %ld of %ld", total, page, pages);
+	br_buf_addf(out, "<p>%zu SLOs; page %ld of %ld", p->total, p->page, p->pages);
 	for (int d = -1; d <= 1; d += 2) {
-		long to = page + d;
-		if (to < 1 || to > pages)
+		long to = p->page + d;
+		if (to < 1 || to > p->pages)
 			continue;
 		br_buf_adds(out, d < 0 ? " <a rel=\"prev\" href=\"/?" : " <a rel=\"next\" href=\"/?");
 		add_arg(out, "namespace", f->namespace);
@@ -188,56 +289,42 @@ static void add_form(struct br_buf *out, const struct br_ui_filter *f)
 	br_buf_adds(out, "\"> <button>filter</button></form>\n");
 }
 
-static void add_table(struct br_buf *out, const struct row *rows, size_t n,
-		      const struct br_ui_filter *f, const struct live *l)
-{
-	long pages = n ? (long)((n + BR_UI_PAGE_SIZE - 1) / BR_UI_PAGE_SIZE) : 1;
-	long page = f->page < 1 ? 1 : f->page > pages ? pages : f->page;
-	size_t from = (size_t)(page - 1) * BR_UI_PAGE_SIZE;
-
-	add_nav(out, f, page, pages, n);
-	br_buf_adds(out, "<table><tr><th>namespace</th><th>name</th><th>service</th>"
-		    "<th>objective / window</th><th>budget left</th><th>alerts</th>"
-		    "<th>burn rate 1h</th><th>Ready</th></tr>\n");
-	for (size_t i = from; i < n && i < from + BR_UI_PAGE_SIZE; i++)
-		add_row(out, &rows[i], l);
-	br_buf_adds(out, "</table>\n");
-}
-
-int br_ui_render_overview(struct br_buf *out, const json_t *list,
-			  const struct br_ui_filter *f,
-			  const struct br_ui_live *live, const char *banner)
+int ui_render_page(struct br_buf *out, const struct ui_page *p,
+		   const struct br_ui_filter *f, const struct br_ui_live *live,
+		   const char *banner)
 {
 	struct live l = {live, {NULL, 0}, {NULL, 0}};
-	const json_t *items = json_object_get(list, "items");
-	size_t n = json_array_size(items), kept = 0;
-	struct row *rows = n ? calloc(n < BR_UI_MAX_SLOS ? n : BR_UI_MAX_SLOS, sizeof(*rows)) : NULL;
 
-	if ((n && !rows) || ui_index_build(&l.firing, live ? live->firing : NULL) ||
-	    ui_index_build(&l.rates, live ? live->rates : NULL)) {
-		free(rows);
-		ui_index_release(&l.firing);
+	if (ui_samples_build(&l.firing, live ? live->firing : NULL) ||
+	    ui_samples_build(&l.ratios, live ? live->ratios : NULL)) {
+		ui_samples_release(&l.firing);
 		return BR_ENOMEM;
 	}
-	for (size_t i = 0; i < n && kept < BR_UI_MAX_SLOS; i++) {
-		const json_t *s = json_array_get(items, i);
-		struct row r = {s, ui_str(s, "metadata", "namespace", NULL),
-			ui_str(s, "metadata", "name", NULL), ui_str(s, "spec", "service", NULL),
-			ui_budget_left(s)};
-		if (keep(&r, f))
-			rows[kept++] = r;
-	}
-	qsort(rows, kept, sizeof(*rows), cmp_row);
 	ui_page_open(out, "Service level objectives", banner);
 	br_buf_adds(out, "<h1>Service level objectives</h1>\n");
 	add_form(out, f);
-	if (n > BR_UI_MAX_SLOS)
-		br_buf_addf(out, "<p class=\"banner\">Only the first %d SLOs are shown.</p>\n",
-			    BR_UI_MAX_SLOS);
-	add_table(out, rows, kept, f, &l);
+	add_nav(out, f, p);
+	br_buf_adds(out, "<table><tr><th>namespace</th><th>name</th><th>service</th>"
+		    "<th>objective / window</th><th>budget left</th><th>over the window</th>"
+		    "<th>alerts</th><th>burn rate (fastest page row)</th><th>Ready</th></tr>\n");
+	for (size_t i = 0; i < p->nrows; i++)
+		add_row(out, p->rows[i], &l);
+	br_buf_adds(out, "</table>\n");
 	ui_page_close(out);
-	free(rows);
-	ui_index_release(&l.firing);
-	ui_index_release(&l.rates);
+	ui_samples_release(&l.firing);
+	ui_samples_release(&l.ratios);
 	return out->failed ? BR_ENOMEM : 0;
+}
+
+int br_ui_render_overview(struct br_buf *out, struct br_ui_index *x,
+			  const struct br_ui_filter *f,
+			  const struct br_ui_live *live, const char *banner)
+{
+	struct ui_page p;
+	int rc = ui_page_select(x, f, &p);
+
+	if (rc == 0)
+		rc = ui_render_page(out, &p, f, live, banner);
+	ui_page_release(&p);
+	return rc;
 }

@@ -172,3 +172,39 @@ void ui_svg_timeline(struct br_buf *out, const struct br_prom_matrix *firing,
 	}
 	br_buf_adds(out, "</svg>\n");
 }
+
+#define SW 100.0
+#define SH 24.0
+
+void ui_svg_sparkline(struct br_buf *out, const struct br_prom_series *s,
+		      double start, double end)
+{
+	double lo, hi, span = end > start ? end - start : 1;
+	size_t from = 0, drawn = 0;
+	int pen = 0;
+
+	/* the answer covers the longest window of the page: skip the rest */
+	while (s && from < s->count && s->points[from].t < start)
+		from++;
+	if (!s || from == s->count) {
+		br_buf_adds(out, "<span class=\"muted\">no data</span>");
+		return;
+	}
+	y_range(s->points + from, s->count - from, &lo, &hi);
+	br_buf_addf(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"spark\" "
+		    "viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" height=\"%.0f\" role=\"img\" "
+		    "aria-label=\"budget left over the window\"><path fill=\"none\" "
+		    "stroke=\"#1f6feb\" stroke-width=\"1.5\" d=\"", SW, SH, SW, SH);
+	for (size_t i = from; i < s->count; i++) {
+		const struct br_prom_point *p = &s->points[i];
+		if (!isfinite(p->v)) {
+			pen = 0;
+			continue;
+		}
+		br_buf_addf(out, "%s%c%.1f,%.1f", drawn++ ? " " : "", pen ? 'L' : 'M',
+			    (p->t - start) / span * SW,
+			    SH - 1 - (p->v - lo) / (hi - lo) * (SH - 2));
+		pen = 1;
+	}
+	br_buf_adds(out, "\"/></svg>");
+}

@@ -10,13 +10,8 @@
 
 #include "slo/slo.h"
 
-#define GROUP "burnrate.dev"
-#define VERSION "v1alpha1"
-#define PLURAL "servicelevelobjectives"
-
 struct br_ui {
-	struct br_kube_client *kube;
-	struct br_prom_client *prom;
+	struct br_ui_options o;
 	struct br_ui_cache *cache;
 };
 
@@ -24,8 +19,8 @@ int br_ui_create(const struct br_ui_options *o, struct br_ui **out,
 		 struct br_error *err)
 {
 	*out = NULL;
-	if (!o || !o->kube)
-		return br_error_set(err, BR_EINVAL, "ui: no Kubernetes client");
+	if (!o || !o->index || !o->get)
+		return br_error_set(err, BR_EINVAL, "ui: no index of SLOs or no get");
 	struct br_ui *ui = calloc(1, sizeof(*ui));
 	if (!ui)
 		return br_error_set(err, BR_ENOMEM, "ui: out of memory");
@@ -33,8 +28,7 @@ int br_ui_create(const struct br_ui_options *o, struct br_ui **out,
 		free(ui);
 		return br_error_set(err, BR_ENOMEM, "ui: out of memory");
 	}
-	ui->kube = o->kube;
-	ui->prom = o->prom;
+	ui->o = *o;
 	*out = ui;
 	return 0;
 }
@@ -73,10 +67,10 @@ static void prom_banner(struct br_ui *ui, int rc, const struct br_error *err,
 {
 	if (rc == BR_EIO || rc == BR_ETIMEOUT || rc == BR_ETLS)
 		br_buf_addf(banner, "Prometheus at %s is unreachable: %s",
-			    br_prom_client_url(ui->prom), err->text);
+			    br_prom_client_url(ui->o.prom), err->text);
 	else if (rc != 0)
 		br_buf_addf(banner, "Prometheus at %s could not be read: %s",
-			    br_prom_client_url(ui->prom), err->text);
+			    br_prom_client_url(ui->o.prom), err->text);
 }
 
 /* Runs one query (an instant one when step is 0) unless one before
@@ -91,7 +85,7 @@ static struct br_ui_answer *ask(struct br_ui *ui, const char *q, double start,
 	struct br_ui_answer *a = NULL;
 	int rc = BR_ENOMEM;
 
-	if (!ui->prom || banner->len || !q)
+	if (!ui->o.prom || banner->len || !q)
 		return NULL;
 	br_error_init(&err);
 	br_buf_init(&key, 64 * 1024);
@@ -103,8 +97,8 @@ static struct br_ui_answer *ask(struct br_ui *ui, const char *q, double start,
 		goto out;
 	a = key.data ? br_ui_answer_new() : NULL;
 	if (a)
-		rc = step > 0 ? br_prom_query_range(ui->prom, q, start, end, step, &a->matrix, &err)
-			      : br_prom_query(ui->prom, q, &a->vector, &err);
+		rc = step > 0 ? br_prom_query_range(ui->o.prom, q, start, end, step, &a->matrix, &err)
+			      : br_prom_query(ui->o.prom, q, &a->vector, &err);
 	if (rc == 0) {
 		br_ui_cache_add(ui->cache, key.data, now, a);
 	} else {
@@ -119,50 +113,147 @@ out:
 	return a;
 }
 
+/* Whether the SLOs can be read now; if not, writes why into msg. */
+static int available(struct br_ui *ui, struct br_buf *msg)
+{
+	char why[1024];
+
+	if (!ui->o.unavailable || ui->o.unavailable(ui->o.ctx, why, sizeof(why)) == 0)
+		return 1;
+	br_buf_addf(msg, "The Kubernetes API cannot be read: %s", why);
+	return 0;
+}
+
+/* Appends a regular expression that matches exactly the strings of field
+ * f of p's rows (names: [a-z0-9.-]; dots escaped for PromQL's string). */
+static void add_alternatives(struct br_buf *q, const struct ui_page *p,
+			     enum ui_slo_field f)
+{
+	int first = 1;
+
+	for (size_t i = 0; i < p->nrows; i++) {
+		const char *v = ui_slo_get(p->rows[i], f);
+		int seen = !v || !*v;
+		for (size_t k = 0; k < i && !seen; k++) {
+			const char *w = ui_slo_get(p->rows[k], f);
+			seen = w && strcmp(v, w) == 0;
+		}
+		if (seen)
+			continue;
+		br_buf_adds(q, first ? "" : "|");
+		first = 0;
+		for (; *v; v++)
+			br_buf_adds(q, *v == '.' ? "\\\\." : (char[2]){*v, 0});
+	}
+}
+
+/* The selector of p's SLOs into q: {slo=~"...",slo_namespace=~"..."}. */
+static void page_selector(struct br_buf *q, const struct ui_page *p)
+{
+	br_buf_adds(q, "{slo=~\"");
+	add_alternatives(q, p, UI_NAME);
+	br_buf_adds(q, "\",slo_namespace=~\"");
+	add_alternatives(q, p, UI_NS);
+	br_buf_adds(q, "\"");
+}
+
+/* The instant query of the page's SLOs' error ratios over their fastest
+ * page rows' windows: one query whatever the windows. */
+static struct br_ui_answer *ask_ratios(struct br_ui *ui, const struct ui_page *p,
+				       struct br_buf *banner)
+{
+	struct br_buf q;
+	struct br_ui_answer *a = NULL;
+
+	br_buf_init(&q, 64 * 1024);
+	page_selector(&q, p);
+	br_buf_adds(&q, ",__name__=~\"burnrate:sli_error_ratio:rate(");
+	add_alternatives(&q, p, UI_FAST);
+	br_buf_adds(&q, ")\"}");
+	if (p->nrows && q.data)
+		a = ask(ui, q.data, 0, 0, 0, banner);
+	br_buf_release(&q);
+	return a;
+}
+
+/* The range query of the page's SLOs' budgets for the sparklines: over
+ * the longest of their windows up to end, BR_UI_SPARK_POINTS steps. */
+static struct br_ui_answer *ask_budgets(struct br_ui *ui, const struct ui_page *p,
+					double end, struct br_buf *banner)
+{
+	long long longest = 0, w;
+	struct br_buf q;
+	struct br_ui_answer *a = NULL;
+
+	for (size_t i = 0; i < p->nrows; i++)
+		if (br_duration_parse(ui_slo_get(p->rows[i], UI_WINDOW), &w) == 0 && w > longest)
+			longest = w;
+	br_buf_init(&q, 64 * 1024);
+	br_buf_adds(&q, "burnrate:error_budget:remaining");
+	page_selector(&q, p);
+	br_buf_adds(&q, "}");
+	double step = ceil((double)longest / BR_UI_SPARK_POINTS);
+	if (p->nrows && longest > 0 && q.data)
+		a = ask(ui, q.data, end - step * BR_UI_SPARK_POINTS, end, step, banner);
+	br_buf_release(&q);
+	return a;
+}
+
+static int overview_filter(const struct br_server_request *req, struct br_ui_filter *f,
+			   struct br_server_response *resp)
+{
+	const char *page = br_server_request_arg(req, "page");
+	char *end;
+
+	*f = (struct br_ui_filter){br_server_request_arg(req, "namespace"),
+		br_server_request_arg(req, "q"), 1};
+	if ((f->namespace && strlen(f->namespace) > BR_UI_MAX_ARG) ||
+	    (f->q && strlen(f->q) > BR_UI_MAX_ARG))
+		return fail_page(resp, 400, "Bad request", "an argument is too long"), -1;
+	if (f->namespace && *f->namespace && !name_ok(f->namespace, strlen(f->namespace)))
+		return fail_page(resp, 400, "Bad request", "namespace: not a namespace name"), -1;
+	if (page && *page) {
+		f->page = strtol(page, &end, 10);
+		if (*end || f->page < 1 || f->page > 1000000)
+			return fail_page(resp, 400, "Bad request", "page: not a page number"), -1;
+	}
+	return 0;
+}
+
 static void overview(struct br_ui *ui, const struct br_server_request *req,
 		     struct br_server_response *resp)
 {
-	struct br_ui_filter f = {br_server_request_arg(req, "namespace"),
-		br_server_request_arg(req, "q"), 1};
-	const char *page = br_server_request_arg(req, "page");
-	struct br_error err;
-	struct br_buf path, msg;
-	struct br_ui_answer *firing = NULL, *rates = NULL;
-	struct br_ui_live live = {NULL, NULL};
-	json_t *list = NULL;
-	char *end;
+	struct br_ui_filter f;
+	struct br_buf msg;
+	struct br_ui_answer *firing = NULL, *ratios = NULL, *budgets = NULL;
+	struct ui_page p;
 
-	if ((f.namespace && strlen(f.namespace) > BR_UI_MAX_ARG) ||
-	    (f.q && strlen(f.q) > BR_UI_MAX_ARG))
-		return fail_page(resp, 400, "Bad request", "an argument is too long");
-	if (f.namespace && *f.namespace && !name_ok(f.namespace, strlen(f.namespace)))
-		return fail_page(resp, 400, "Bad request", "namespace: not a namespace name");
-	if (page && *page) {
-		f.page = strtol(page, &end, 10);
-		if (*end || f.page < 1 || f.page > 1000000)
-			return fail_page(resp, 400, "Bad request", "page: not a page number");
-	}
-	br_error_init(&err);
-	br_buf_init(&path, 4096);
+	if (overview_filter(req, &f, resp) != 0)
+		return;
 	br_buf_init(&msg, 2048);
-	int rc = br_kube_path(&path, GROUP, VERSION, f.namespace, PLURAL, NULL, NULL);
-	if (rc == 0)
-		rc = br_kube_list_all(ui->kube, br_buf_str(&path), NULL, 500, &list, &err);
-	if (rc != 0) {
-		resp->status = 502;
-		br_buf_addf(&msg, "The Kubernetes API cannot be read: %s", err.text);
+	if (!available(ui, &msg)) {
+		fail_page(resp, 502, "Unavailable", br_buf_str(&msg));
+		br_buf_release(&msg);
+		return;
 	}
-	firing = ask(ui, "ALERTS{alertstate=\"firing\",slo!=\"\"}", 0, 0, 0, &msg);
-	rates = ask(ui, "burnrate:sli_error_ratio:rate1h / on(slo, slo_namespace) "
-		    "(1 - burnrate:slo:objective_ratio)", 0, 0, 0, &msg);
-	live.firing = firing ? &firing->vector : NULL;
-	live.rates = rates ? &rates->vector : NULL;
-	if (br_ui_render_overview(&resp->body, list, &f, &live, msg.len ? br_buf_str(&msg) : NULL))
+	if (ui_page_select(ui->o.index, &f, &p) != 0) {
 		resp->body.failed = 1;
-	json_decref(list);
+		br_buf_release(&msg);
+		return;
+	}
+	/* rounded, so viewers within BR_UI_CACHE_TTL share the answers */
+	double end = floor((double)time(NULL) / BR_UI_CACHE_TTL) * BR_UI_CACHE_TTL;
+	firing = ask(ui, "ALERTS{alertstate=\"firing\",slo!=\"\"}", 0, 0, 0, &msg);
+	ratios = ask_ratios(ui, &p, &msg);
+	budgets = ask_budgets(ui, &p, end, &msg);
+	struct br_ui_live live = {firing ? &firing->vector : NULL,
+		ratios ? &ratios->vector : NULL, budgets ? &budgets->matrix : NULL, end};
+	if (ui_render_page(&resp->body, &p, &f, &live, msg.len ? br_buf_str(&msg) : NULL))
+		resp->body.failed = 1;
+	ui_page_release(&p);
 	br_ui_answer_drop(firing);
-	br_ui_answer_drop(rates);
-	br_buf_release(&path);
+	br_ui_answer_drop(ratios);
+	br_ui_answer_drop(budgets);
 	br_buf_release(&msg);
 }
 
@@ -258,8 +349,7 @@ static void slo_page(struct br_ui *ui, const char *ns, size_t nslen,
 		     struct br_server_response *resp)
 {
 	char nsbuf[254], namebuf[254];
-	struct br_error err;
-	struct br_buf path, banner;
+	struct br_buf banner;
 	struct br_ui_answer *held[BR_UI_MAX_CHARTS + 2] = {NULL};
 	struct br_ui_slo_data d = {0};
 	json_t *slo = NULL;
@@ -272,17 +362,11 @@ static void slo_page(struct br_ui *ui, const char *ns, size_t nslen,
 		return fail_page(resp, 400, "Bad request", "range: not " BR_UI_RANGES);
 	snprintf(nsbuf, sizeof(nsbuf), "%.*s", (int)nslen, ns);
 	snprintf(namebuf, sizeof(namebuf), "%s", name);
-	br_error_init(&err);
-	br_buf_init(&path, 4096);
 	br_buf_init(&banner, 2048);
-	int rc = br_kube_path(&path, GROUP, VERSION, nsbuf, PLURAL, namebuf, NULL);
-	if (rc == 0)
-		rc = br_kube_get(ui->kube, br_buf_str(&path), &slo, &err);
-	if (rc == BR_ENOTFOUND) {
-		fail_page(resp, 404, "Not found", "No such ServiceLevelObjective.");
-	} else if (rc != 0) {
-		br_buf_addf(&banner, "The Kubernetes API cannot be read: %s", err.text);
+	if (!available(ui, &banner)) {
 		fail_page(resp, 502, "Unavailable", br_buf_str(&banner));
+	} else if (!(slo = ui->o.get(ui->o.ctx, nsbuf, namebuf))) {
+		fail_page(resp, 404, "Not found", "No such ServiceLevelObjective.");
 	} else {
 		read_prom(ui, slo, range, held, &d, &banner);
 		if (br_ui_render_slo(&resp->body, slo, &d, banner.len ? br_buf_str(&banner) : NULL))
@@ -291,7 +375,6 @@ static void slo_page(struct br_ui *ui, const char *ns, size_t nslen,
 	json_decref(slo);
 	for (size_t i = 0; i < BR_UI_MAX_CHARTS + 2; i++)
 		br_ui_answer_drop(held[i]);
-	br_buf_release(&path);
 	br_buf_release(&banner);
 }
 

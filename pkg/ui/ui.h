@@ -14,22 +14,28 @@
  *   GET /slo/NAMESPACE/NAME  one SLO: ?range=1d|7d|window, the range of
  *                            its burn-rate charts
  *
- * The UI reads the API server once per page (one LIST of all namespaces, or
- * one GET), Prometheus on the overview with two instant queries (the
- * firing alerts and every SLO's 1h burn rate) and on an SLO page with one range query of
- * burnrate:error_budget:remaining over the SLO's window and one per alert
+ * The UI never reads the API server itself: the SLOs come from an index
+ * (struct br_ui_index) and a get callback that whoever embeds it feeds
+ * from an informer's cache, so any controller replica serves it and a page
+ * costs the API server nothing. Prometheus is read on a page of the
+ * overview with three queries (the firing alerts; one instant query of the
+ * page's SLOs' error ratios over their fastest page rows' windows; one
+ * range query of their budgets, BR_UI_SPARK_POINTS points each, for the
+ * sparklines) and on an SLO page with one range query of
+ * burnrate:error_budget:remaining over the SLO's window, one per alert
  * row (at most BR_UI_MAX_CHARTS) of its burn rate over ?range= (1d, the
  * default, 7d or the SLO's window), and one of the alerts that fired over
  * that range (ALERTS, by burnrate_severity), each at most BR_UI_MAX_POINTS
- * points. When Prometheus cannot be read the page is still
- * served (200) with a banner that says why.
+ * points. When Prometheus cannot be read the page is still served (200)
+ * with a banner that says why; the page's remaining queries are then not
+ * sent, so a Prometheus that is down costs one timeout, not one a chart.
  *
  * It is served by pkg/server: br_ui_handle is a struct br_server_options
  * handler, so the controller can serve the same pages on its own address.
  *
- * Ownership: the UI borrows its clients, which must outlive it. Thread-safety:
- * br_ui_handle may run on several threads at once (the clients are
- * thread-safe and the UI keeps no other state). The renderers are pure
+ * Ownership: the UI borrows its index and clients, which must outlive it.
+ * Thread-safety: br_ui_handle may run on several threads at once (the
+ * index, the clients and the answer cache are thread-safe). The renderers are pure
  * functions of their arguments. Nothing here prints or logs.
  */
 #ifndef BR_UI_H
@@ -41,7 +47,6 @@
 
 #include "buf/buf.h"
 #include "errors/errors.h"
-#include "kube/kube.h"
 #include "prom/prom.h"
 #include "server/server.h"
 
@@ -50,16 +55,54 @@
 #define BR_UI_MAX_POINTS 500     /* a burn-down's points, about */
 #define BR_UI_MAX_SLOS 100000    /* SLOs an overview reads at most */
 #define BR_UI_MAX_ARG 256        /* bytes of a query argument */
+#define BR_UI_SPARK_POINTS 60    /* a sparkline's points, about */
 
 struct br_ui;
 
+/* --- The index of SLOs -------------------------------------------------- */
+
+/* What the overview shows of every SLO (namespace, name, service,
+ * objective, window, budget left, events left, Ready, the fastest page
+ * row's window), about 150 bytes an SLO, kept up to date by whoever
+ * watches the SLOs: `burnrate ui` from an informer of its own, the
+ * controller from its caches (br_ui_index_observe as its on_slo). So an
+ * overview neither lists the SLOs from the API server nor parses them.
+ * Thread-safe (one mutex, held by an overview while it sorts). */
+struct br_ui_index;
+
+/* Returns 0 and *out (free with br_ui_index_free), or BR_ENOMEM. */
+int br_ui_index_create(struct br_ui_index **out);
+/* Frees x. NULL is fine. */
+void br_ui_index_free(struct br_ui_index *x);
+/* Adds slo (a ServiceLevelObjective object; borrowed) or replaces the
+ * entry of the same namespace and name. Returns 0, BR_EINVAL (no
+ * metadata.name) or BR_ENOMEM (the old entry stays). */
+int br_ui_index_put(struct br_ui_index *x, const json_t *slo);
+/* Drops the entry of slo's namespace and name, if any. Can't fail. */
+void br_ui_index_delete(struct br_ui_index *x, const json_t *slo);
+/* put (deleted 0) or delete (1) on the index x: the shape of the
+ * controller's on_slo. */
+void br_ui_index_observe(void *x, const json_t *slo, int deleted);
+/* How many SLOs x holds. */
+size_t br_ui_index_size(struct br_ui_index *x);
+
+/* --- The UI ------------------------------------------------------------- */
+
 struct br_ui_options {
-	struct br_kube_client *kube;  /* required; borrowed */
+	struct br_ui_index *index;    /* required: the SLOs listed; borrowed */
+	/* required: the whole object of SLO namespace/name for its page (a
+	 * new reference: the UI decrefs it), or NULL when there is none */
+	json_t *(*get)(void *ctx, const char *namespace, const char *name);
+	/* NULL, or 0 when the SLOs can be read; else it writes why not (a
+	 * sentence, NUL-terminated in size bytes) and the pages answer 502
+	 * with it */
+	int (*unavailable)(void *ctx, char *why, size_t size);
+	void *ctx;                    /* for get and unavailable */
 	struct br_prom_client *prom;  /* NULL: no burn-down; borrowed */
 };
 
-/* Returns 0 and *out (free with br_ui_free), BR_EINVAL without a kube
- * client, or BR_ENOMEM. */
+/* Returns 0 and *out (free with br_ui_free), BR_EINVAL without an index
+ * or get, or BR_ENOMEM. */
 int br_ui_create(const struct br_ui_options *o, struct br_ui **out,
 		 struct br_error *err);
 /* Frees ui. NULL is fine. */
@@ -86,21 +129,27 @@ struct br_ui_filter {
 	long page;            /* 1-based; out of range shows the last page */
 };
 
-/* What the overview shows from Prometheus (two instant queries for the
- * whole overview, whatever the number of SLOs); borrowed, NULL for none. */
+/* What the overview shows from Prometheus (three queries for a page of
+ * the overview, whatever the number of SLOs); borrowed, NULL for none. */
 struct br_ui_live {
 	/* ALERTS{alertstate="firing"}: samples labelled slo, slo_namespace,
 	 * burnrate_severity */
 	const struct br_prom_vector *firing;
-	/* the 1h burn rate, a sample per SLO labelled slo, slo_namespace */
-	const struct br_prom_vector *rates;
+	/* the error ratios of the page's SLOs over the long windows of their
+	 * fastest page rows: samples named burnrate:sli_error_ratio:rate<W>
+	 * and labelled slo, slo_namespace (other windows are ignored) */
+	const struct br_prom_vector *ratios;
+	/* burnrate:error_budget:remaining of the page's SLOs up to end: a
+	 * series each, labelled slo, slo_namespace (the sparklines) */
+	const struct br_prom_matrix *budgets;
+	double end;
 };
 
-/* Appends the overview of list (a ServiceLevelObjectiveList: "items") to
- * out: a whole HTML document; with live, each SLO's alert state (page,
- * ticket or ok) and 1h burn rate. banner: an error to show on top, or NULL.
- * Returns 0 or BR_ENOMEM. */
-int br_ui_render_overview(struct br_buf *out, const json_t *list,
+/* Appends the overview of the SLOs in x to out: a whole HTML document;
+ * with live, each SLO's budget sparkline over its window, its alert state
+ * (page, ticket or ok) and the burn rate of its fastest page row. banner:
+ * an error to show on top, or NULL. Returns 0 or BR_ENOMEM. */
+int br_ui_render_overview(struct br_buf *out, struct br_ui_index *x,
 			  const struct br_ui_filter *f,
 			  const struct br_ui_live *live, const char *banner);
 

@@ -209,17 +209,28 @@ grep -q "<li>page: $today [0-9:]* to $today [0-9:]* (UTC)</li>" "$D/fired.html" 
 	fail "SLO page: the page alert's interval is not listed"
 grep -q '<li>ticket: did not fire</li>' "$D/fired.html" || fail "SLO page: ticket fired?"
 ! grep -q '<rect class="fired-ticket"' "$D/fired.html" || fail "SLO page: a ticket band"
-# the overview: each SLO's alert state and 1h burn rate (two instant queries)
+# the overview: each SLO's alert state, the burn rate of its fastest page row
+# and a sparkline of its budget (three queries for a page)
 [ "$(get / live)" = 200 ] || fail "overview: not 200"
 grep 'href="/slo/hostile/xss"' "$D/live.html" | grep -q '<td class="fire">firing: page</td>' ||
 	fail "overview: the hostile SLO's page alert is not shown"
 grep 'href="/slo/payments/checkout-availability"' "$D/live.html" | grep -q '<td>ok</td>' ||
 	fail "overview: checkout is not ok"
+grep 'href="/slo/hostile/xss"' "$D/live.html" | grep -q '<td>2.00x <span class="muted">1h</span></td>' ||
+	fail "overview: the hostile SLO's burn rate is not its backfilled 1h ratio over the budget (2x)"
+# its sparkline: the month's budget, from 100% (top left) to 12.34% (bottom right)
+spark=$(grep 'href="/slo/hostile/xss"' "$D/live.html" | grep -o '<svg[^>]*class="spark".*</svg>')
+[ -n "$spark" ] || fail "overview: no sparkline for the hostile SLO"
+n=$(echo "$spark" | grep -o '[ML][0-9.]*,[0-9.]*' | wc -l)
+[ "$n" -ge 55 ] && [ "$n" -le 62 ] || fail "overview: $n points in the sparkline, want ~60"
+echo "$spark" | grep -q ' d="M0\.[0-9],1\.[0-9] ' || fail "overview: the sparkline does not start at 100%: $spark"
+echo "$spark" | grep -q 'L100\.0,20\.[0-9]"' || fail "overview: the sparkline does not end at 12.34%: $spark"
 live_rate() {
 	get / live >/dev/null &&
-		grep 'href="/slo/payments/checkout-availability"' "$D/live.html" | grep -q '<td>[0-9.]*x</td>'
+		grep 'href="/slo/payments/checkout-availability"' "$D/live.html" |
+		grep -q '<td>[0-9.]*x <span class="muted">1h</span></td>'
 }
-await 30 live_rate || fail "overview: no 1h burn rate for checkout"
+await 30 live_rate || fail "overview: no burn rate of the fastest page row (1h) for checkout"
 
 # the example's budget comes from burnrate's rules, once Prometheus has evaluated them
 live_path() {
@@ -270,6 +281,25 @@ only_escaped down
 [ "$(get / downov)" = 200 ] || fail "Prometheus down: overview not 200"
 grep -qF "Prometheus at $PROM is unreachable: " "$D/downov.html" || fail "Prometheus down: no overview banner"
 [ "$(grep -c '<tr><td>' "$D/downov.html")" -ge "$want" ] || fail "Prometheus down: the overview lists no SLOs"
+
+# the API server gone before the first list: 502, with the reason, and no crash
+DEAD_PORT=$(free_port)
+sed "s#server: .*#server: https://127.0.0.1:$DEAD_PORT#" "$KUBECONFIG" >"$D/dead.kubeconfig"
+UI2_PORT=$(free_port)
+"$BR" ui --kubeconfig "$D/dead.kubeconfig" --bind-address "127.0.0.1:$UI2_PORT" >"$D/ui2.log" 2>&1 &
+UI2_PID=$!
+PIDS+=("$UI2_PID")
+await 20 curl -sf "http://127.0.0.1:$UI2_PORT/healthz" -o /dev/null || fail "burnrate ui (no API server) did not start"
+grep -q "cannot list the SLOs yet" "$D/ui2.log" || fail "burnrate ui (no API server): no warning"
+for path in / /slo/payments/checkout-availability; do
+	code=$(curl -s -o "$D/dead.html" -w '%{http_code}' "http://127.0.0.1:$UI2_PORT$path")
+	[ "$code" = 502 ] || fail "no API server: $path answered $code, not 502"
+	grep -q 'role="alert">The Kubernetes API cannot be read: .*127.0.0.1' "$D/dead.html" ||
+		fail "no API server: $path does not say why: $(cat "$D/dead.html")"
+done
+kill -TERM "$UI2_PID"
+wait "$UI2_PID" || fail "burnrate ui (no API server) exited $? after SIGTERM"
+! grep -q Sanitizer "$D/ui2.log" || fail "sanitizer report (no API server)"
 
 kill -TERM "$UI_PID"
 wait "$UI_PID"

@@ -253,22 +253,28 @@ static json_t *slo(const char *ns, const char *name, double left, const char *de
 	return o;
 }
 
-static json_t *list_of(size_t n)
+/* An index of n SLOs: slo-000... in namespaces odd and even, the budget
+ * left (i * 37) % 101 percent, slo-007 without a status. */
+static struct br_ui_index *list_of(size_t n)
 {
-	json_t *items = json_array();
+	struct br_ui_index *x = NULL;
 	char name[32];
 
+	assert_int_equal(br_ui_index_create(&x), 0);
 	for (size_t i = 0; i < n; i++) {
 		snprintf(name, sizeof(name), "slo-%03zu", i);
-		json_array_append_new(items, slo(i % 2 ? "odd" : "even", name,
-						 i == 7 ? NAN : (double)((i * 37) % 101), HOSTILE));
+		json_t *o = slo(i % 2 ? "odd" : "even", name,
+				i == 7 ? NAN : (double)((i * 37) % 101), HOSTILE);
+		assert_int_equal(br_ui_index_put(x, o), 0);
+		json_decref(o);
 	}
-	return json_pack("{s:o}", "items", items);
+	assert_int_equal(br_ui_index_size(x), n);
+	return x;
 }
 
 static void test_overview_pages_and_order(void **state)
 {
-	json_t *list = list_of(120);
+	struct br_ui_index *list = list_of(120);
 	struct br_ui_filter f = {NULL, NULL, 1};
 	struct br_buf b;
 
@@ -295,7 +301,7 @@ static void test_overview_pages_and_order(void **state)
 	assert_int_equal(count(b.data, "<tr><td>even"), 0);
 	assert_non_null(strstr(b.data, "5 SLOs; page 1 of 1"));
 	br_buf_release(&b);
-	json_decref(list);
+	br_ui_index_free(list);
 }
 
 /* The overview's row of SLO name: from its <tr> to its </tr>, in row. */
@@ -313,7 +319,7 @@ static void row_of(const char *html, const char *name, char *row, size_t size)
 
 static void test_overview_live(void **state)
 {
-	json_t *list = list_of(120);
+	struct br_ui_index *list = list_of(120);
 	struct br_ui_filter f = {NULL, NULL, 1};
 	struct br_prom_label l[][3] = {
 		{{"slo", "slo-000"}, {"slo_namespace", "even"}, {"burnrate_severity", "ticket"}},
@@ -321,13 +327,29 @@ static void test_overview_live(void **state)
 		{{"slo", "slo-001"}, {"slo_namespace", "odd"}, {"burnrate_severity", "ticket"}},
 		{{"slo", "slo-001"}, {"slo_namespace", "even"}, {"burnrate_severity", "page"}},
 	};
-	struct br_prom_sample fs[4], rs[2];
+	/* error ratios: slo-001's over its fastest page row (1h) and over 5m,
+	 * which is not that row's; slo-000's NaN */
+	struct br_prom_label r[][3] = {
+		{{"__name__", "burnrate:sli_error_ratio:rate5m"}, {"slo", "slo-001"},
+		 {"slo_namespace", "odd"}},
+		{{"__name__", "burnrate:sli_error_ratio:rate1h"}, {"slo", "slo-001"},
+		 {"slo_namespace", "odd"}},
+		{{"__name__", "burnrate:sli_error_ratio:rate1h"}, {"slo", "slo-000"},
+		 {"slo_namespace", "even"}},
+	};
+	struct br_prom_sample fs[4], rs[3];
 	for (size_t i = 0; i < 4; i++)
 		fs[i] = (struct br_prom_sample){l[i], 3, 0, "1", 1};
-	rs[0] = (struct br_prom_sample){l[2], 2, 0, "3.5", 3.5};
-	rs[1] = (struct br_prom_sample){l[0], 2, 0, "NaN", NAN};
-	struct br_prom_vector firing = {fs, 4}, rates = {rs, 2};
-	struct br_ui_live live = {&firing, &rates};
+	rs[0] = (struct br_prom_sample){r[0], 3, 0, "0.5", 0.5};
+	rs[1] = (struct br_prom_sample){r[1], 3, 0, "0.0175", 0.0175};
+	rs[2] = (struct br_prom_sample){r[2], 3, 0, "NaN", NAN};
+	/* slo-002's budget over its 30d window, and a point before it */
+	struct br_prom_label bl[] = {{"slo", "slo-002"}, {"slo_namespace", "even"}};
+	struct br_prom_point bp[] = {{-86400, 0.2}, {0, 1}, {15 * 86400, 0.5}, {30 * 86400, 0.25}};
+	struct br_prom_series bs = {bl, 2, bp, 4};
+	struct br_prom_matrix budgets = {&bs, 1};
+	struct br_prom_vector firing = {fs, 4}, ratios = {rs, 3};
+	struct br_ui_live live = {&firing, &ratios, &budgets, 30 * 86400};
 	struct br_buf b;
 	char row[4096];
 
@@ -340,16 +362,22 @@ static void test_overview_live(void **state)
 	assert_non_null(strstr(row, "<td class=\"fire\">firing: page</td>"
 			       "<td class=\"muted\">-</td>"));
 	row_of(b.data, "slo-001", row, sizeof(row));
-	assert_non_null(strstr(row, "<td class=\"fire\">firing: ticket</td><td>3.50x</td>"));
+	assert_non_null(strstr(row, "<td class=\"fire\">firing: ticket</td>"
+			       "<td>3.50x <span class=\"muted\">1h</span></td>"));
+	assert_non_null(strstr(row, "<span class=\"muted\">no data</span>"));
 	row_of(b.data, "slo-002", row, sizeof(row));
 	assert_non_null(strstr(row, "<td>ok</td><td class=\"muted\">-</td>"));
+	/* the sparkline: the window's three points, 1 at the top left, 0.25
+	 * at the bottom right */
+	assert_non_null(strstr(row, "class=\"spark\""));
+	assert_non_null(strstr(row, " d=\"M0.0,1.0 L50.0,12.0 L100.0,17.5\""));
 	/* nothing from Prometheus: "-" */
 	br_buf_reset(&b);
 	assert_int_equal(br_ui_render_overview(&b, list, &f, NULL, "down"), 0);
 	assert_null(strstr(b.data, "<td>ok</td>"));
 	assert_non_null(strstr(b.data, "role=\"alert\">down</div>"));
 	br_buf_release(&b);
-	json_decref(list);
+	br_ui_index_free(list);
 }
 
 static void assert_only_escaped(const char *html)
@@ -363,7 +391,8 @@ static void assert_only_escaped(const char *html)
 
 static void test_hostile_strings(void **state)
 {
-	json_t *list = list_of(3), *one = slo("ns", "x", 12.5, HOSTILE);
+	struct br_ui_index *list = list_of(3);
+	json_t *one = slo("ns", "x", 12.5, HOSTILE);
 	struct br_ui_filter f = {NULL, HOSTILE, 1};
 	struct br_prom_point pts[2] = {{0, 1}, {10, 0.125}};
 	struct br_prom_series s = {NULL, 0, pts, 2};
@@ -396,13 +425,57 @@ static void test_hostile_strings(void **state)
 	json_object_set_new(json_object_get(json_object_get(one, "status"), "budget"),
 			    "remainingPercent", json_string("12.5%" HOSTILE));
 	br_buf_reset(&b);
-	json_array_append(json_object_get(list, "items"), one);
+	assert_int_equal(br_ui_index_put(list, one), 0);
 	assert_int_equal(br_ui_render_overview(&b, list, &f, NULL, NULL), 0);
 	assert_only_escaped(b.data);
 	assert_non_null(strstr(b.data, "width:12.5%\"></span></span>12.5%&lt;script"));
 	br_buf_release(&b);
 	json_decref(one);
-	json_decref(list);
+	br_ui_index_free(list);
+}
+
+/* The index keeps one entry a namespace/name, replaced by a put and
+ * dropped by a delete, and shows each SLO's fastest page row. */
+static void test_index(void **state)
+{
+	struct br_ui_index *x = NULL;
+	struct br_ui_filter f = {NULL, NULL, 1};
+	struct br_buf b;
+	json_t *a = slo("ns", "a", 80, "svc"), *bad = json_pack("{s:{}}", "metadata");
+	char row[4096];
+
+	(void)state;
+	assert_int_equal(br_ui_index_create(&x), 0);
+	assert_int_equal(br_ui_index_put(x, bad), BR_EINVAL);
+	assert_int_equal(br_ui_index_put(x, a), 0);
+	/* a ticket row and a slower page row: the fastest page row is 1h */
+	json_t *alerts = json_object_get(json_object_get(a, "status"), "alerts");
+	json_array_append_new(alerts, json_pack("{s:s, s:s}", "severity", "ticket",
+						"longWindow", "30m"));
+	json_array_append_new(alerts, json_pack("{s:s, s:s}", "severity", "page",
+						"longWindow", "6h"));
+	json_object_set_new(json_object_get(json_object_get(a, "status"), "budget"),
+			    "remaining", json_real(0.25));
+	assert_int_equal(br_ui_index_put(x, a), 0);
+	assert_int_equal(br_ui_index_size(x), 1);
+	br_buf_init(&b, 1 << 20);
+	assert_int_equal(br_ui_render_overview(&b, x, &f, NULL, NULL), 0);
+	row_of(b.data, "a", row, sizeof(row));
+	assert_non_null(strstr(row, "width:25.0%\"></span></span>25.0% "
+			       "<span class=\"muted\">(42 events)</span>"));
+	assert_non_null(strstr(row, "<td>99.5% / 30d</td>"));
+	assert_non_null(strstr(row, "<td>True</td>"));
+	br_ui_index_delete(x, a);
+	br_ui_index_delete(x, a);
+	assert_int_equal(br_ui_index_size(x), 0);
+	br_buf_reset(&b);
+	assert_int_equal(br_ui_render_overview(&b, x, &f, NULL, NULL), 0);
+	assert_non_null(strstr(b.data, "0 SLOs; page 1 of 1"));
+	br_buf_release(&b);
+	json_decref(a);
+	json_decref(bad);
+	br_ui_index_free(x);
+	br_ui_index_free(NULL);
 }
 
 int main(void)
@@ -415,6 +488,7 @@ int main(void)
 		cmocka_unit_test(test_svg_burnrate),
 		cmocka_unit_test(test_intervals),
 		cmocka_unit_test(test_overview_live),
+		cmocka_unit_test(test_index),
 		cmocka_unit_test(test_cache),
 		cmocka_unit_test(test_overview_pages_and_order),
 		cmocka_unit_test(test_hostile_strings),
