@@ -3,8 +3,9 @@
 # hack/gen-deploy.sh makes of the chart today (so the CRD and RBAC of both agree); the
 # kustomization builds; every document (deploy/, the chart with default values and with
 # every option on) passes its kind's schema; wrong values fail at install
-# (values.schema.json); the Deployment keeps its security and HA settings; the
-# self-alerts pass promtool.
+# (values.schema.json); the Deployment keeps its security and HA settings; the web UI
+# is off by default (and in deploy/) and ui.enabled adds its flag, container port, Service
+# port and the port-forward command in the notes; the self-alerts pass promtool.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 deploy_tools
@@ -41,8 +42,10 @@ echo "kustomization: ok"
 
 render >"$work/default.yaml"
 render -f tests/deploy/values-full.yaml >"$work/full.yaml"
-check_schemas $(ls deploy/*.yaml | grep -v kustomization.yaml) "$work/default.yaml" "$work/full.yaml" ||
-	fail "schema check"
+render --set ui.enabled=true >"$work/ui.yaml"
+render --set ui.enabled=true,ui.port=9000,ui.service.enabled=false >"$work/ui-noservice.yaml"
+check_schemas $(ls deploy/*.yaml | grep -v kustomization.yaml) "$work/default.yaml" "$work/full.yaml" \
+	"$work/ui.yaml" "$work/ui-noservice.yaml" || fail "schema check"
 
 # wrong values must fail at install time
 bad=(
@@ -52,6 +55,8 @@ bad=(
 	"runbookBaseURL=https://runbooks.example.com/" "runbookBaseURL=https://x/{{y}}" "alertmanager.baseSecret.name=only-one"
 	"replicaCount=2,leaderElection.enabled=false" "podDisruptionBudget.maxUnavailable=half"
 	"dashboards.labelValue=1" "dashboards.label=grafana dashboard" "dashboards.enabled=yes"
+	"ui.enabled=yes" "ui.port=0" "ui.port=65536" "ui.servce.enabled=false"
+	"ui.enabled=true,ui.port=8080" "ui.enabled=true,ui.port=8081" "ui.enabled=true,service.port=8090"
 )
 for v in "${bad[@]}"; do
 	if render --set "$v" >/dev/null 2>"$work/err"; then
@@ -91,6 +96,62 @@ PY
 grep -q 'kind: Secret\|resources: \[secrets\]' "$work/default.yaml" && fail "default values grant Secrets"
 grep -q -- '--namespace=payments' "$work/full.yaml" || fail "watchNamespaces not passed"
 echo "Deployment and RBAC invariants: ok"
+
+# the web UI (--ui-bind-address): off with the default values and in deploy/; ui.enabled
+# adds the flag, a containerPort named ui and, unless ui.service.enabled=false, a Service
+# port named ui
+python3 - "$work/default.yaml" deploy/deployment.yaml,deploy/service.yaml "$work/ui.yaml" "$work/ui-noservice.yaml" <<'PY' ||
+import sys, yaml
+def fail(m): sys.exit("FAIL: " + m)
+def ui(files):
+    ds = [d for f in files.split(",") for d in yaml.safe_load_all(open(f)) if d]
+    c = next(d for d in ds if d["kind"] == "Deployment")["spec"]["template"]["spec"]["containers"][0]
+    svc = next(d for d in ds if d["kind"] == "Service")
+    flags = [a for a in c["args"] if a.startswith("--ui-bind-address")]
+    return (flags, {p["name"]: p for p in c["ports"]}, {p["name"]: p for p in svc["spec"]["ports"]})
+default, deploy, on, noservice = sys.argv[1:]
+for f in (default, deploy):
+    flags, cports, sports = ui(f)
+    if flags or "ui" in cports or "ui" in sports:
+        fail(f + ": the UI is on by default: %s %s %s" % (flags, sorted(cports), sorted(sports)))
+flags, cports, sports = ui(on)
+if flags != ["--ui-bind-address=:8090"]: fail("ui.enabled: args %s" % flags)
+if cports.get("ui") != {"name": "ui", "containerPort": 8090, "protocol": "TCP"}:
+    fail("ui.enabled: containerPort %s" % cports.get("ui"))
+if sports.get("ui") != {"name": "ui", "port": 8090, "targetPort": "ui", "protocol": "TCP"}:
+    fail("ui.enabled: Service port %s" % sports.get("ui"))
+if sports.get("metrics", {}).get("targetPort") != "metrics" or set(cports) != {"metrics", "health", "ui"}:
+    fail("ui.enabled: the other ports changed: %s %s" % (sorted(cports), sorted(sports)))
+flags, cports, sports = ui(noservice)
+if flags != ["--ui-bind-address=:9000"] or cports.get("ui", {}).get("containerPort") != 9000:
+    fail("ui.port=9000: %s %s" % (flags, cports.get("ui")))
+if "ui" in sports: fail("ui.service.enabled=false: the Service has a ui port")
+PY
+	fail "web UI values"
+BR=${BURNRATE:-$src/build/cmd/burnrate/burnrate}
+if [ -x "$BR" ]; then
+	"$BR" controller --help 2>&1 | grep -q -- '--ui-bind-address ADDR' ||
+		fail "$BR controller --help lacks --ui-bind-address"
+fi
+# the install notes (helm template leaves NOTES.txt out: render it as a document of a copy)
+cp -r charts/burnrate "$work/notes-chart"
+{ printf 'kind: Notes\ntext: |\n'; sed 's/^/  /' charts/burnrate/templates/NOTES.txt; } >"$work/notes-chart/templates/notes.yaml"
+notes() {
+	"$HELM" template burnrate "$work/notes-chart" --namespace burnrate --show-only templates/notes.yaml "$@" |
+		python3 -c 'import sys, yaml; sys.stdout.write(yaml.safe_load(sys.stdin)["text"])'
+}
+notes >"$work/notes" || fail "rendering NOTES.txt"
+grep -q 'port-forward' "$work/notes" && fail "NOTES.txt: port-forward with the UI off"
+notes --set ui.enabled=true >"$work/notes" || fail "rendering NOTES.txt (ui.enabled)"
+grep -qF 'kubectl -n burnrate port-forward svc/burnrate 8090:8090' "$work/notes" &&
+	grep -qF 'http://127.0.0.1:8090/' "$work/notes" || { cat "$work/notes"; fail "NOTES.txt: no port-forward to the UI"; }
+grep -q WARNING "$work/notes" && fail "NOTES.txt: exposure warning with a ClusterIP Service"
+notes --set ui.enabled=true,ui.service.enabled=false >"$work/notes" || fail "rendering NOTES.txt (no ui Service port)"
+grep -qF 'kubectl -n burnrate port-forward deploy/burnrate 8090:8090' "$work/notes" ||
+	{ cat "$work/notes"; fail "NOTES.txt: no port-forward to the Deployment"; }
+notes --set ui.enabled=true,service.type=LoadBalancer >"$work/notes" || fail "rendering NOTES.txt (LoadBalancer)"
+grep -q 'WARNING: service.type is LoadBalancer' "$work/notes" || { cat "$work/notes"; fail "NOTES.txt: no exposure warning"; }
+echo "web UI: off by default, flag, ports and notes with ui.enabled: ok"
 
 # the chart README documents every value, and only values that exist
 python3 - <<'PY' || fail "charts/burnrate/README.md and values.yaml disagree"
