@@ -4,7 +4,7 @@ function of time, so that the backfilled history and the live exporter agree
 to the sample (a counter that jumped where the two meet would read as a
 reset).
 
-    traffic.py history OUT.om NOW      OpenMetrics for promtool to backfill:
+    traffic.py history OUT.om NOW [DIR] OpenMetrics for promtool to backfill:
                                        the raw counters over the last 7 hours
                                        (the longest window read from raw
                                        series is 6h), and the 5m records
@@ -13,7 +13,9 @@ reset).
                                        at the demo Prometheus's evaluation
                                        interval so that live and backfilled
                                        samples weigh the same in
-                                       avg_over_time
+                                       avg_over_time; with DIR, the outage
+                                       in DIR/outage (as serve reads it) is
+                                       in the history too
     traffic.py serve DIR NOW           serves /metrics on 127.0.0.1 (port in
                                        DIR/exporter.port); while DIR/outage
                                        holds "NAMESPACE/NAME" with a start
@@ -143,9 +145,9 @@ def raw_samples(slo, t, start, outage=(None, 0.0, None)):
     return [(metric, labels(lab), req), (bad_metric, labels(lab), err)]
 
 
-def history(out_path, now):
+def history(out_path, now, outage=(None, 0.0, None)):
     """Raw counters for the last 7h and the 5m records for 30 days, steady
-    (no outage in the past), in OpenMetrics with timestamps in seconds. Each
+    but for the outage given, in OpenMetrics with timestamps in seconds. Each
     name is its own family of type unknown (so no suffix rules apply) and
     each series' samples are written together, in time order."""
     end = int(now) // STEP * STEP
@@ -156,7 +158,7 @@ def history(out_path, now):
 
     for slo in sorted(SERVICES):
         for t in range(end - RAW_HISTORY, end + 1, STEP):
-            for name, lab, value in raw_samples(slo, t, now):
+            for name, lab, value in raw_samples(slo, t, now, outage):
                 add(name, lab, t, value)
     for slo in sorted(SERVICES):
         ns, name = slo.split("/")
@@ -165,8 +167,8 @@ def history(out_path, now):
         for t in range(end - REC_HISTORY, end + 1, STEP):
             # the 5m rate of a counter whose rate is a smooth wave: the
             # counter's increase over the 5 minutes before t, per second
-            req0, err0 = counters(slo, t - 300, now)
-            req1, err1 = counters(slo, t, now)
+            req0, err0 = counters(slo, t - 300, now, outage)
+            req1, err1 = counters(slo, t, now, outage)
             if kind == "raw":
                 add("burnrate:sli_error_ratio:rate5m", lab, t, (err1 - err0) / (req1 - req0))
             else:
@@ -218,8 +220,9 @@ def describe(slo):
 
 if __name__ == "__main__":
     cmd = sys.argv[1] if len(sys.argv) > 1 else ""
-    if cmd == "history" and len(sys.argv) == 4:
-        history(sys.argv[2], float(sys.argv[3]))
+    if cmd == "history" and len(sys.argv) in (4, 5):
+        outage = Outage(os.path.join(sys.argv[4], "outage")).read() if len(sys.argv) == 5 else None
+        history(sys.argv[2], float(sys.argv[3]), outage or (None, 0.0, None))
     elif cmd == "serve" and len(sys.argv) == 4:
         serve(sys.argv[2], float(sys.argv[3]))
     elif cmd == "describe" and len(sys.argv) == 3:

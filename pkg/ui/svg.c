@@ -52,6 +52,7 @@ static void add_path(struct br_buf *out, const char *cls,
 	size_t every = n > 2 * BR_UI_MAX_POINTS ? (n + 2 * BR_UI_MAX_POINTS - 1) /
 		(2 * BR_UI_MAX_POINTS) : 1;
 	int pen = 0;
+	double lx = NAN, ly = NAN;
 
 	br_buf_addf(out, "<path class=\"%s\" fill=\"none\" stroke=\"#1f6feb\" "
 		    "stroke-width=\"2\" d=\"", cls);
@@ -62,12 +63,17 @@ static void add_path(struct br_buf *out, const char *cls,
 			pen = 0;
 			continue;
 		}
-		br_buf_addf(out, "%s%c%.1f,%.1f", *drawn ? " " : "", pen ? 'L' : 'M',
-			    px(pts[i].t, start, end), py(pts[i].v, lo, hi));
+		lx = px(pts[i].t, start, end);
+		ly = py(pts[i].v, lo, hi);
+		br_buf_addf(out, "%s%c%.1f,%.1f", *drawn ? " " : "", pen ? 'L' : 'M', lx, ly);
 		pen = 1;
 		(*drawn)++;
 	}
 	br_buf_adds(out, "\"/>\n");
+	/* the newest value as a dot: visible even when it is the only one */
+	if (isfinite(lx))
+		br_buf_addf(out, "<circle class=\"now\" cx=\"%.1f\" cy=\"%.1f\" r=\"3\" "
+			    "fill=\"#1f6feb\"/>\n", lx, ly);
 }
 
 /* The frame of a chart: the <svg> and the plot's background. */
@@ -182,6 +188,7 @@ void ui_svg_sparkline(struct br_buf *out, const struct br_prom_series *s,
 	double lo, hi, span = end > start ? end - start : 1;
 	size_t from = 0, drawn = 0;
 	int pen = 0;
+	double lx = NAN, ly = NAN;
 
 	/* the answer covers the longest window of the page: skip the rest */
 	while (s && from < s->count && s->points[from].t < start)
@@ -201,10 +208,14 @@ void ui_svg_sparkline(struct br_buf *out, const struct br_prom_series *s,
 			pen = 0;
 			continue;
 		}
-		br_buf_addf(out, "%s%c%.1f,%.1f", drawn++ ? " " : "", pen ? 'L' : 'M',
-			    (p->t - start) / span * SW,
-			    SH - 1 - (p->v - lo) / (hi - lo) * (SH - 2));
+		lx = (p->t - start) / span * SW;
+		ly = SH - 1 - (p->v - lo) / (hi - lo) * (SH - 2);
+		br_buf_addf(out, "%s%c%.1f,%.1f", drawn++ ? " " : "", pen ? 'L' : 'M', lx, ly);
 		pen = 1;
 	}
-	br_buf_adds(out, "\"/></svg>");
+	br_buf_adds(out, "\"/>");
+	if (isfinite(lx))
+		br_buf_addf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"1.5\" fill=\"#1f6feb\"/>",
+			    lx, ly);
+	br_buf_adds(out, "</svg>");
 }
