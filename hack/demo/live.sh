@@ -9,7 +9,7 @@
 #     it receives;
 #   - sync.py, standing in for prometheus-operator: PrometheusRules to Prometheus,
 #     burnrate's Alertmanager Secret to Alertmanager;
-#   - burnrate controller, with alert routing and budget status, and burnrate ui.
+#   - burnrate controller, with alert routing, budget status and the web UI.
 # Then it applies examples/, fails one service and shows the page arrive, the ticket
 # inhibited and the budget drop, and prints one summary line; exit 0 only if all
 # of that happened.
@@ -203,21 +203,19 @@ print(yaml.safe_dump(doc))
 PY
 kubectl apply -f "$OUT/base-secret.yaml" >/dev/null || die "cannot apply the Alertmanager base Secret"
 
+UI_PORT=$(free_port)
+UI=http://127.0.0.1:$UI_PORT
 "$BR" controller --prometheus-url "$PROM" --budget-interval 5s \
 	--alertmanager-base-secret burnrate-demo/alertmanager-base --alertmanager-secret burnrate-demo/alertmanager \
 	--metrics-bind-address 127.0.0.1:0 --health-probe-bind-address 0 --log-format text \
-	>"$OUT/logs/controller.log" 2>&1 &
-started controller $!
+	--ui-bind-address "127.0.0.1:$UI_PORT" >"$OUT/logs/controller.log" 2>&1 &
+started controller $! "$UI_PORT"
 python3 hack/demo/sync.py "$OUT/prometheus/rules.yml" "$PROM" "$OUT/alertmanager/alertmanager.yml" "$AMURL" \
 	burnrate-demo/alertmanager >"$OUT/logs/sync.log" 2>&1 &
 started sync $!
 say "demo: burnrate controller running (routing and budget status on; log: $OUT/logs/controller.log)"
-UI_PORT=$(free_port)
-UI=http://127.0.0.1:$UI_PORT
-"$BR" ui --prometheus-url "$PROM" --bind-address "127.0.0.1:$UI_PORT" >"$OUT/logs/ui.log" 2>&1 &
-started ui $! "$UI_PORT"
-await_up 20 curl -sf "$UI/" -o /dev/null || die "burnrate ui did not start: $(tail -5 "$OUT/logs/ui.log")"
-say "demo: burnrate ui on $UI (DEMO_KEEP=1 keeps everything running at the end, to browse it)"
+await_up 20 curl -s "$UI/" -o /dev/null || die "the controller's web UI did not start: $(tail -5 "$OUT/logs/controller.log")"
+say "demo: the controller's web UI on $UI (DEMO_KEEP=1 keeps everything running at the end, to browse it)"
 
 # 5. the examples
 for f in examples/*.yaml; do cp "$f" "$OUT/examples/"; done

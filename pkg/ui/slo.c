@@ -1,9 +1,13 @@
 /* slo: the page of one SLO: what it promises, its budget, the burn-down,
- * the alert table (status.alerts) with each row's burn rate, and the
- * conditions. */
+ * the alert table (status.alerts) with each row's detection and reset
+ * times and burn rate, the conditions, and what burnrate generated (the
+ * PrometheusRule, the routing, the runbook). */
 #include "ui/internal.h"
 
+#include <math.h>
 #include <string.h>
+
+#include "slo/slo.h"
 
 static void add_field(struct br_buf *out, const char *label, const char *v)
 {
@@ -80,6 +84,99 @@ static void add_rows(struct br_buf *out, const json_t *array,
 	br_buf_adds(out, "</table>\n");
 }
 
+/* Appends seconds the short way: "52s", "26 min", "3.5h". */
+static void add_duration(struct br_buf *out, double secs)
+{
+	if (!isfinite(secs) || secs < 0)
+		br_buf_adds(out, "-");
+	else if (secs < 120)
+		br_buf_addf(out, "%.0fs", secs);
+	else if (secs < 7200)
+		br_buf_addf(out, "%.0f min", secs / 60);
+	else
+		br_buf_addf(out, "%.1fh", secs / 3600);
+}
+
+/* The alert table: status.alerts, and for each row how long a total
+ * outage takes to fire it (long window x burn rate x error budget: the
+ * long window's ratio reaching the threshold) and how long it keeps firing
+ * once the errors stop (its short window, which must fall below it). */
+static void add_alerts(struct br_buf *out, const json_t *slo)
+{
+	static const char *const keys[] = {"severity", "burnRate", "longWindow",
+		"shortWindow", "budgetPercent", "offPeakMuted"};
+	double objective = json_number_value(ui_get(slo, "spec", "objective", NULL));
+	size_t i;
+	const json_t *a;
+	long long secs;
+
+	br_buf_adds(out, "<table><tr>");
+	for (size_t k = 0; k < sizeof(keys) / sizeof(*keys); k++)
+		br_buf_addf(out, "<th>%s</th>", keys[k]);
+	br_buf_adds(out, "<th>fires after (100% errors)</th><th>resets after</th></tr>\n");
+	json_array_foreach(ui_get(slo, "status", "alerts", NULL), i, a) {
+		br_buf_adds(out, "<tr>");
+		for (size_t k = 0; k < sizeof(keys) / sizeof(*keys); k++) {
+			br_buf_adds(out, "<td>");
+			ui_value(out, json_object_get(a, keys[k]));
+			br_buf_adds(out, "</td>");
+		}
+		const char *lw = json_string_value(json_object_get(a, "longWindow"));
+		const char *sw = json_string_value(json_object_get(a, "shortWindow"));
+		double f = json_number_value(json_object_get(a, "burnRate"));
+		br_buf_adds(out, "<td>");
+		add_duration(out, lw && br_duration_parse(lw, &secs) == 0 && objective > 0 &&
+			     objective < 100 && f > 0 ? (double)secs * f * (1 - objective / 100) : NAN);
+		br_buf_adds(out, "</td><td>");
+		add_duration(out, sw && br_duration_parse(sw, &secs) == 0 ? (double)secs : NAN);
+		br_buf_adds(out, "</td></tr>\n");
+	}
+	br_buf_adds(out, "</table>\n");
+}
+
+/* What burnrate made of the SLO: its PrometheusRule, where its alerts
+ * go (receivers and the Secret's name; never the Secret's content) and
+ * the runbook, a link only when it is http(s). */
+static void add_generated(struct br_buf *out, const json_t *slo)
+{
+	const json_t *rule = ui_get(slo, "status", "prometheusRule", NULL);
+	size_t i;
+	const json_t *r;
+	const char *runbook = json_string_value(json_object_get(ui_get(slo, "spec", "alerting", "annotations"),
+						    "runbook_url"));
+	br_buf_adds(out, "<h2>Generated</h2>\n<table>\n<tr><th>PrometheusRule</th><td>");
+	if (json_string_value(json_object_get(rule, "name"))) {
+		br_ui_escape(out, ui_str(slo, "metadata", "namespace", NULL));
+		br_buf_addc(out, '/');
+		br_ui_escape(out, json_string_value(json_object_get(rule, "name")));
+		br_buf_adds(out, " (");
+		ui_number(out, json_object_get(rule, "recordingRules"));
+		br_buf_adds(out, " recording rules, ");
+		ui_number(out, json_object_get(rule, "alertingRules"));
+		br_buf_adds(out, " alerting rules)");
+	} else {
+		br_buf_adds(out, "-");
+	}
+	br_buf_adds(out, "</td></tr>\n<tr><th>receivers</th><td>");
+	json_array_foreach(ui_get(slo, "status", "routing", "receivers"), i, r) {
+		br_buf_adds(out, i ? ", " : "");
+		br_ui_escape(out, json_string_value(r));
+	}
+	br_buf_adds(out, "</td></tr>\n");
+	add_field(out, "routes in Secret", ui_str(slo, "status", "routing", "secret"));
+	br_buf_adds(out, "<tr><th>runbook</th><td>");
+	if (runbook && (strncmp(runbook, "https://", 8) == 0 || strncmp(runbook, "http://", 7) == 0)) {
+		br_buf_adds(out, "<a rel=\"noreferrer\" href=\"");
+		br_ui_escape(out, runbook);
+		br_buf_adds(out, "\">");
+		br_ui_escape(out, runbook);
+		br_buf_adds(out, "</a>");
+	} else {
+		br_ui_escape(out, runbook ? runbook : "-");
+	}
+	br_buf_adds(out, "</td></tr>\n</table>\n");
+}
+
 /* Links to the other ranges of the burn-rate charts. */
 static void add_ranges(struct br_buf *out, const json_t *slo, const char *range)
 {
@@ -130,8 +227,6 @@ static void add_rates(struct br_buf *out, const json_t *slo,
 int br_ui_render_slo(struct br_buf *out, const json_t *slo,
 		     const struct br_ui_slo_data *d, const char *banner)
 {
-	static const char *const alert_keys[] = {"severity", "burnRate", "longWindow",
-		"shortWindow", "budgetPercent", "offPeakMuted"};
 	static const char *const cond_keys[] = {"type", "status", "reason", "message",
 		"lastTransitionTime"};
 	const char *ns = ui_str(slo, "metadata", "namespace", NULL);
@@ -149,8 +244,7 @@ int br_ui_render_slo(struct br_buf *out, const json_t *slo,
 			   d && d->budget ? d->budget->count : 0, d ? d->start : 0,
 			   d ? d->end : 0, NULL);
 	br_buf_adds(out, "<h2>Alerts</h2>\n");
-	add_rows(out, ui_get(slo, "status", "alerts", NULL), alert_keys,
-		 sizeof(alert_keys) / sizeof(*alert_keys));
+	add_alerts(out, slo);
 	add_rates(out, slo, d);
 	br_buf_adds(out, "<h2>When the alerts fired</h2>\n");
 	if (d) {
@@ -160,6 +254,7 @@ int br_ui_render_slo(struct br_buf *out, const json_t *slo,
 	br_buf_adds(out, "<h2>Conditions</h2>\n");
 	add_rows(out, ui_get(slo, "status", "conditions", NULL), cond_keys,
 		 sizeof(cond_keys) / sizeof(*cond_keys));
+	add_generated(out, slo);
 	ui_page_close(out);
 	return out->failed ? BR_ENOMEM : 0;
 }

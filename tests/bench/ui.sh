@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# Benchmark of burnrate ui against the fake API server holding N SLOs (prints figures; not
-# a test).
+# Benchmark of the web UI against the fake API server holding N SLOs (prints figures; not
+# a test): burnrate ui, then the controller serving it (--ui-bind-address).
 #
 #   tests/bench/ui.sh [N=10000] [RUNS=7]
+#
+# The controller part converges the N SLOs twice, without the UI and with it, and compares
+# the RSS once idle (converged, the queue empty, 35 s later so that its 30 s malloc_trim has
+# run): the UI's cost is the difference.
 #
 # Measures the server time (curl's time_total, median of RUNS) of the overview's page 1
 # and a middle page, and of an SLO page, and the RSS of burnrate ui idle (VmRSS, before
@@ -79,3 +83,36 @@ if command -v prometheus >/dev/null; then
 	echo "  RSS after: $(rss "$UPID")"
 	stop_ui
 fi
+
+# the controller, without and with the UI
+metric() { # PORT NAME: the value of an unlabelled metric
+	curl -s "http://127.0.0.1:$1/metrics" | awk -v n="$2" '$1==n{print $2}'
+}
+idle() { # PORT: converged and the queue empty
+	local done depth
+	done=$(curl -s "http://127.0.0.1:$1/metrics" |
+		awk '/^burnrate_reconcile_total/{s+=$2} END{print s+0}')
+	depth=$(metric "$1" burnrate_workqueue_depth)
+	[ "${done%.*}" -ge "$N" ] && [ "${depth:-1}" = 0 ]
+}
+run_ctl() { # extra flags...
+	local mport
+	mport=$(free_port)
+	"$BR" controller --kubeconfig "$KUBECONFIG" --metrics-bind-address "127.0.0.1:$mport" \
+		--health-probe-bind-address 0 --log-level warn "$@" >"$work/ctl.log" 2>&1 &
+	UPID=$!
+	for _ in $(seq 1200); do idle "$mport" && break; sleep 0.5; done
+	idle "$mport" || { echo "  the controller did not converge: $(tail -3 "$work/ctl.log")"; return 1; }
+	sleep 35
+}
+echo "burnrate controller, $N SLOs"
+run_ctl && echo "  without the UI: RSS idle $(rss "$UPID")"
+stop_ui
+port=$(free_port)
+UI=http://127.0.0.1:$port
+run_ctl --ui-bind-address "127.0.0.1:$port" && {
+	echo "  with --ui-bind-address: RSS idle $(rss "$UPID")"
+	pages
+	echo "  RSS after: $(rss "$UPID")"
+}
+stop_ui

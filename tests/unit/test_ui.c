@@ -421,6 +421,28 @@ static void test_hostile_strings(void **state)
 	assert_non_null(strstr(b.data, "<td>page</td><td>14.4</td><td>1h</td>"));
 	assert_non_null(strstr(b.data, "<td>Ready</td><td>True</td>"));
 	assert_non_null(strstr(b.data, ">12.50% left<"));
+	/* 1h x 14.4 x 0.5%: a total outage fires it after 259 s */
+	assert_non_null(strstr(b.data, "<td>4 min</td><td>-</td></tr>"));
+	assert_non_null(strstr(b.data, "<tr><th>PrometheusRule</th><td>-</td></tr>"));
+	/* a runbook that is not http(s) is text, not a link */
+	json_object_set_new(json_object_get(one, "spec"), "alerting", json_pack(
+		"{s:{s:s}}", "annotations", "runbook_url", "javascript:void(0)"));
+	json_object_set_new(json_object_get(one, "status"), "prometheusRule", json_pack(
+		"{s:s, s:i, s:i}", "name", "x", "recordingRules", 12, "alertingRules", 2));
+	json_object_set_new(json_object_get(one, "status"), "routing", json_pack(
+		"{s:[s, s], s:s}", "receivers", "a", HOSTILE, "secret", "mon/am"));
+	br_buf_reset(&b);
+	assert_int_equal(br_ui_render_slo(&b, one, &d, NULL), 0);
+	assert_only_escaped(b.data);
+	assert_non_null(strstr(b.data, "<tr><th>runbook</th><td>javascript:void(0)</td></tr>"));
+	assert_non_null(strstr(b.data, "<td>ns/x (12 recording rules, 2 alerting rules)</td>"));
+	assert_non_null(strstr(b.data, "<tr><th>routes in Secret</th><td>mon/am</td></tr>"));
+	json_object_set_new(json_object_get(json_object_get(one, "spec"), "alerting"), "annotations",
+			    json_pack("{s:s}", "runbook_url", "https://r.example/" HOSTILE));
+	br_buf_reset(&b);
+	assert_int_equal(br_ui_render_slo(&b, one, &d, NULL), 0);
+	assert_only_escaped(b.data);
+	assert_non_null(strstr(b.data, "<a rel=\"noreferrer\" href=\"https://r.example/&lt;script"));
 	/* remainingPercent, as the controller writes it, wins for display */
 	json_object_set_new(json_object_get(json_object_get(one, "status"), "budget"),
 			    "remainingPercent", json_string("12.5%" HOSTILE));
