@@ -7,6 +7,12 @@ import uuid
 
 n, path = int(sys.argv[1]), sys.argv[2]
 objects = []
+# the namespaces exist, so that the controller can write the SLOs' PrometheusRules
+for k in range(20):
+    objects.append({"group": "", "plural": "namespaces", "object": {
+        "apiVersion": "v1", "kind": "Namespace",
+        "metadata": {"name": "team-%02d" % k, "uid": str(uuid.uuid4()), "resourceVersion": "2",
+                     "creationTimestamp": "2026-01-01T00:00:00Z"}}})
 for i in range(n):
     name, ns = "slo-%05d" % i, "team-%02d" % (i % 20)
     left = (i * 37) % 1001 / 1000
