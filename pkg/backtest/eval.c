@@ -337,6 +337,7 @@ int br_backtest_run(const struct br_slo *slo, struct br_backtest_history *h, dou
 		br_backtest_result_release(out);
 		return rc;
 	}
-	qsort(out->alerts, out->count, sizeof(*out->alerts), by_start);
+	if (out->count > 1) /* qsort may not be given NULL, even for 0 items */
+		qsort(out->alerts, out->count, sizeof(*out->alerts), by_start);
 	return 0;
 }
