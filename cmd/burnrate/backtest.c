@@ -50,7 +50,7 @@ static int duration_flag(const char *flag, const char *text, double *out)
 	long long s;
 
 	if (br_duration_parse(text, &s) != 0) {
-		fprintf(stderr, "burnrate backtest: %s: \"%s\" is not a duration (1m, 30s, 1h)\n",
+		fprintf(stderr, "burnrate backtest: %s: \"%s\" is not a positive duration (1m, 30s, 1h)\n",
 			flag, text);
 		return CLI_USAGE;
 	}

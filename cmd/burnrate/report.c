@@ -105,7 +105,7 @@ static int parse_opts(int argc, char **argv, struct rp_opts *o)
 		}
 	}
 	if (bad)
-		return fprintf(stderr, "burnrate report: %s: \"%s\" is not a duration (1m, 30s)\n",
+		return fprintf(stderr, "burnrate report: %s: \"%s\" is not a positive duration (1m, 30s)\n",
 			       bad == OPT_STEP ? "--step" : "--timeout", optarg), CLI_USAGE;
 	if (optind < argc || !o->file || !o->h.url)
 		return fprintf(stderr, "burnrate report: %s\n\n%s", optind < argc ? "unexpected arguments"
