@@ -85,6 +85,30 @@ expect_rc 1 "report of the last 3 hours, where there is no data"
 expect_err "burnrate report: backtest/healthy: no data: Prometheus at $PROM_URL has no events of spec.indicator.ratio.total" \
 	"no data named"
 
+# backtest: the text, --compare and --svg
+LAST=$((START + 1439 * 60))
+run backtest -f "$T/slo-outage.yaml" --prometheus-url "$PROM_URL" --from "$START" --to "$LAST" \
+	--compare "$T/slo-healthy.yaml" --svg "$T/outage.svg"
+expect_rc 0 "backtest --compare --svg"
+expect_out "^  page +$(date -u -d "@$((START + 601 * 60))" +%Y-%m-%dT%H:%M:%SZ)  $(date -u -d "@$((START + 660 * 60))" +%Y-%m-%dT%H:%M:%SZ)  59m +1h/5m > 14.4x +fired at [0-9.]+x, peak 500.0x" \
+	"the page: start, end, length, row, burn rates (peak: the 1h window half failed, 500x)"
+expect_out "^  budget left: -?[0-9.]+% at the end, lowest -?[0-9.]+% at " "budget left and its low point"
+expect_out "^compare: backtest/outage: 1 page, 1 ticket in 23h59m; backtest/healthy: 0 pages, 0 tickets in 23h59m$" \
+	"the two specs side by side"
+if grep -q "<svg" "$T/outage.svg" && [ "$(grep -c "<rect" "$T/outage.svg")" = 2 ] && grep -q "<path" "$T/outage.svg"; then
+	ok "--svg: the burn-down and two bands"
+else
+	fail "--svg: $(head -c 300 "$T/outage.svg")"
+fi
+run backtest --json -f "$T/slo-outage.yaml" --prometheus-url "$PROM_URL" --from "$START" --to "$LAST" \
+	--compare "$T/slo-offpeak.yaml"
+expect_rc 0 "backtest --json --compare"
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(not (d["slo"]["pages"] == 1 and d["compare"]["name"] == "offpeak" and d["compare"]["pages"] == 2))' "$T/out"; then
+	ok "--json --compare: both results"
+else
+	fail "--json --compare: $(head -c 300 "$T/out")"
+fi
+
 # backtest: a range beyond the data, and a selector without data
 run backtest -f "$T/slo-healthy.yaml" --prometheus-url "$PROM_URL" --from -20d --to -2d
 expect_rc 1 "backtest over 20 days of a 1-day history"
