@@ -154,6 +154,9 @@ static int read_counts(const struct rp_opts *o, const struct br_slo *slo, struct
 	char a[32], b[32], detail[512];
 	int rc;
 
+	if (!req || !errs)
+		return history_say(&o->h, slo, "cannot build the rules' expressions",
+				   "no 5m request or error record"), -1;
 	br_buf_init(&q, BR_BUF_MAX_DEFAULT);
 	rc = history_over_window(req, span, &q) ? -1 : value_at(o, slo, c, br_buf_str(&q), "the events", &r->events);
 	if (rc == 0)
@@ -186,6 +189,9 @@ static int read_peak(const struct rp_opts *o, const struct br_slo *slo, struct b
 	struct br_buf q;
 	int rc = 0;
 
+	if (!req || !errs)
+		return history_say(&o->h, slo, "cannot build the rules' expressions",
+				   "no 5m request or error record"), -1;
 	br_buf_init(&q, BR_BUF_MAX_DEFAULT);
 	br_buf_addf(&q, "(%s) / ((%s) > 0)", errs, req);
 	for (double a = o->h.from; rc == 0 && a <= o->h.to; a += (span + 1) * o->h.step) {

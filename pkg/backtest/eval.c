@@ -108,7 +108,9 @@ static int peak_hour(const struct ctx *c, double t)
 }
 
 /* Row r at point i: its long window's burn rate into *value when it fires
- * (add_row_expr: the long window comes first, so it is $value). */
+ * (add_row_expr: the long window comes first, so it is $value). The
+ * confidence bound and minEvents read the requests arrays, which a raw
+ * indicator lacks: br_slo_parse refuses both with a raw indicator. */
 static int row_fires(const struct ctx *c, size_t r, size_t i, double *value)
 {
 	const struct br_alert_window *row = &c->slo->windows[r];
