@@ -39,9 +39,13 @@ static const struct br_backtest_sli *find(const struct br_backtest_history *h, l
 }
 
 /* avg_over_time(<5m record>[W]) at every point: the mean of the samples in
- * [t - W, t], from prefix sums of the present samples. */
+ * [t - W, t], from prefix sums of the present samples. The sums are long
+ * double so that the difference of two of them is still the window's sum to
+ * the last bit of a double: Prometheus's mean is that exact, and a steady
+ * burn often sits exactly on a threshold (1x), where a last-bit error in
+ * the mean would fire a row a step before Prometheus does. */
 static void average(const struct br_backtest_history *h, const double *base, double *out,
-		    long long w, double *sum, size_t *n)
+		    long long w, long double *sum, size_t *n)
 {
 	size_t back = (size_t)floor((double)w / h->step + 1e-9);
 
@@ -57,7 +61,7 @@ static void average(const struct br_backtest_history *h, const double *base, dou
 		size_t lo = i >= back ? i - back : 0;
 		size_t k = n[i + 1] - n[lo];
 
-		out[i] = k ? (sum[i + 1] - sum[lo]) / (double)k : NAN;
+		out[i] = k ? (double)((sum[i + 1] - sum[lo]) / (long double)k) : NAN;
 	}
 }
 
@@ -65,7 +69,7 @@ static void average(const struct br_backtest_history *h, const double *base, dou
  * budget's window). */
 static int derive(struct br_backtest_history *h, const struct br_backtest_sli *base)
 {
-	double *sum = malloc((h->count + 1) * sizeof(*sum));
+	long double *sum = malloc((h->count + 1) * sizeof(*sum));
 	size_t *n = malloc((h->count + 1) * sizeof(*n));
 
 	if (!sum || !n) {
