@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # burnrate backtest against Prometheus's own rule engine as the oracle.
 #
-# scenarios.py writes a day of one-minute counters for 8 scenarios (full outage,
+# scenarios.py writes a day of one-minute counters for 10 scenarios (full outage,
 # partial outage, slow burn, healthy, zero traffic, low traffic with a retry burst
-# and minEvents, confidence, off-peak hours), one job and one SLO each. The same
+# and minEvents, confidence, off-peak hours, a latency indicator, a raw one), one
+# job and one SLO each. The same
 # samples go two ways:
 #   - backfilled into a real Prometheus (Debian `prometheus`, 127.0.0.1), which
 #     `burnrate backtest --json` reads, with no rules loaded;

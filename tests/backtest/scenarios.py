@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """The histories of tests/backtest/oracle.test.sh: one job per scenario, each
-with its SLO, written three ways from the same numbers so that Prometheus and
+with its SLO (a ratio indicator, a latency one and a raw one), written three ways from the same numbers so that Prometheus and
 promtool see identical samples:
 
   history.om      OpenMetrics for `promtool tsdb create-blocks-from openmetrics`,
@@ -55,6 +55,12 @@ SCENARIOS = {
     "offpeak": (99.9, '  alerting:\n    offPeak: {from: "22:00", to: "06:00", utcOffset: "+02:00"}\n',
                 [(600, 600, 0), (30, 600, F(1, 20)), (630, 600, 0), (30, 600, F(1, 20)),
                  (90, 600, 0), (20, 600, 1), (0, 600, 0)], 2, 2),
+    # a latency SLO (99% under 0.5 s, from a classic histogram's le="0.5"
+    # bucket and _count): 40 minutes of 30% slow requests page
+    "latency": (99, "", [(500, 600, 0.001), (40, 600, F(3, 10)), (0, 600, 0.001)], 1, 1, "latency"),
+    # a raw error ratio, whose long windows average the 5m ratio: an hour at
+    # 20% errors of a 99.5% budget pages
+    "raw": (99.5, "", [(700, 100, 0.001), (60, 100, F(1, 5)), (0, 100, 0.001)], 1, 1, "raw"),
 }
 
 
@@ -81,7 +87,22 @@ def counters(segments):
     return [text(v) for v in good], [text(v) for v in bad]
 
 
-def slo_yaml(name, objective, extra):
+INDICATORS = {
+    "ratio": """    ratio:
+      errors: bt_requests_total{{job="{name}",code="500"}}
+      total: bt_requests_total{{job="{name}"}}
+""",
+    "latency": """    latency:
+      histogram: bt_latency_seconds{{job="{name}"}}
+      threshold: 0.5
+""",
+    "raw": """    raw:
+      errorRatio: sum(rate(bt_requests_total{{job="{name}",code="500"}}[$window])) / sum(rate(bt_requests_total{{job="{name}"}}[$window]))
+""",
+}
+
+
+def slo_yaml(name, objective, extra, kind):
     return f"""apiVersion: burnrate.dev/v1alpha1
 kind: ServiceLevelObjective
 metadata: {{name: {name}, namespace: backtest}}
@@ -89,25 +110,41 @@ spec:
   service: {name}
   objective: {objective}
   indicator:
-    ratio:
-      errors: bt_requests_total{{job="{name}",code="500"}}
-      total: bt_requests_total{{job="{name}"}}
-{extra}"""
+{INDICATORS[kind].format(name=name)}{extra}"""
+
+
+def samples(kind, name, segments):
+    """(family, series, values) of a scenario: the good and error counters,
+    or for a latency SLO the le="0.5" bucket (fast) and _count (all)."""
+    good, bad = counters(segments)
+    if kind != "latency":
+        return [("bt_requests_total", f'bt_requests_total{{code="{c}",job="{name}"}}', v)
+                for c, v in (("200", good), ("500", bad))]
+    total = [text(F(g) + F(b)) for g, b in zip(good, bad)]
+    return [("bt_latency_seconds_bucket", f'bt_latency_seconds_bucket{{job="{name}",le="0.5"}}', good),
+            ("bt_latency_seconds_count", f'bt_latency_seconds_count{{job="{name}"}}', total)]
 
 
 def main():
     start, out = int(sys.argv[1]), sys.argv[2]
     assert start % 86400 == 0
-    series, om = [], ["# TYPE bt_requests counter"]
-    for name, (objective, extra, segments, pages, tickets) in SCENARIOS.items():
+    series, families = [], {}
+    for name, (objective, extra, segments, pages, tickets, *kind) in SCENARIOS.items():
+        kind = kind[0] if kind else "ratio"
         with open(os.path.join(out, f"slo-{name}.yaml"), "w") as f:
-            f.write(slo_yaml(name, objective, extra))
-        good, bad = counters(segments)
-        for code, values in (("200", good), ("500", bad)):
-            labels = f'code="{code}",job="{name}"'
-            series.append({"series": f"bt_requests_total{{{labels}}}", "values": " ".join(values)})
-            om += [f"bt_requests_total{{{labels}}} {v} {start + 60 * k}" for k, v in enumerate(values)]
+            f.write(slo_yaml(name, objective, extra, kind))
+        for family, sel, values in samples(kind, name, segments):
+            series.append({"series": sel, "values": " ".join(values)})
+            families.setdefault(family, []).extend(
+                f"{sel} {v} {start + 60 * k}" for k, v in enumerate(values))
         print(name, pages, tickets)
+    om = []
+    for family, lines in families.items():
+        # counters of OpenMetrics end in _total; the histogram's parts are
+        # written as families of unknown type, which Prometheus stores as is
+        om.append("# TYPE bt_requests counter" if family == "bt_requests_total"
+                  else f"# TYPE {family} unknown")
+        om += lines
     om.append("# EOF")
     with open(os.path.join(out, "history.om"), "w") as f:
         f.write("\n".join(om) + "\n")
