@@ -90,5 +90,7 @@ int cli_generate(int argc, char **argv);
 int cli_explain(int argc, char **argv);
 int cli_controller(int argc, char **argv);
 int cli_ui(int argc, char **argv);
+int cli_backtest(int argc, char **argv);
+int cli_report(int argc, char **argv);
 
 #endif

@@ -16,6 +16,8 @@ static const char usage[] =
 	"  explain   print each SLO's alert table in words and numbers\n"
 	"  controller  run the operator: reconcile SLOs into PrometheusRules and status\n"
 	"  ui        serve a read-only web UI of the SLOs, their budgets and alerts\n"
+	"  backtest  what an SLO's alerts would have done over its history in Prometheus\n"
+	"  report    the budget an incident consumed between two times\n"
 	"  version   print the version\n"
 	"\n"
 	"Run `burnrate <command> --help` for the options of a command.\n"
@@ -47,6 +49,10 @@ int main(int argc, char **argv)
 		return cli_controller(argc - 1, argv + 1);
 	if (strcmp(cmd, "ui") == 0)
 		return cli_ui(argc - 1, argv + 1);
+	if (strcmp(cmd, "backtest") == 0)
+		return cli_backtest(argc - 1, argv + 1);
+	if (strcmp(cmd, "report") == 0)
+		return cli_report(argc - 1, argv + 1);
 	fprintf(stderr, "burnrate: unknown command \"%s\"\n\n%s", cmd, usage);
 	return CLI_USAGE;
 }

@@ -1,0 +1,215 @@
+/* backtest: `burnrate backtest`: what an SLO's alerts would have done over
+ * its history in Prometheus (pkg/backtest evaluates the rules' logic;
+ * history.c reads the series; backtest_out.c prints). Needs no cluster and
+ * no loaded rules: only the SLI's own series. */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "backtest_out.h"
+#include "cli.h"
+#include "history.h"
+
+static const char usage[] =
+	"usage: burnrate backtest -f SLO.yaml --prometheus-url URL [--from -30d] [--to now]\n"
+	"                         [--step 1m] [--json] [--svg OUT.svg] [--compare OTHER.yaml]\n"
+	"\n"
+	"Evaluates the SLO's alert table, exactly as the generated rules would, over\n"
+	"its history in Prometheus (the rules' own expressions, read with range queries\n"
+	"of at most 11,000 points), and prints every page and ticket that would have\n"
+	"fired (start, end, the row, the burn rate when it fired), the budget left at\n"
+	"the end and its low point, and totals. The SLO need not be applied anywhere.\n"
+	"\n"
+	"  -f, --filename PATH     the SLO (a file holding exactly one, or - for stdin)\n"
+	"      --prometheus-url URL\n"
+	"      --from TIME         start: now, -30d, -3h, RFC 3339 or Unix seconds (default -30d)\n"
+	"      --to TIME           end (default now)\n"
+	"      --step DURATION     evaluation interval of the rules (default 1m)\n"
+	"      --timeout DURATION  per query (default 30s)\n"
+	"      --json              print the result as JSON\n"
+	"      --svg PATH          draw the budget burn-down, firing intervals as bands\n"
+	"      --compare PATH      another spec (one SLO) over the same range, side by side\n"
+	"\n"
+	"Exit codes: 0 ok, 1 invalid SLO or Prometheus down, failing, slow or without\n"
+	"data for the range, 2 usage error.\n";
+
+struct bt_opts {
+	struct history_opts h;
+	char *file, *compare, *svg;
+	int json;
+};
+
+enum { OPT_URL = 256, OPT_FROM, OPT_TO, OPT_STEP, OPT_TIMEOUT, OPT_JSON, OPT_SVG, OPT_COMPARE };
+
+/* A duration flag into *out seconds; 2 (usage) after saying why. */
+static int duration_flag(const char *flag, const char *text, double *out)
+{
+	long long s;
+
+	if (br_duration_parse(text, &s) != 0) {
+		fprintf(stderr, "burnrate backtest: %s: \"%s\" is not a positive duration (1m, 30s, 1h)\n",
+			flag, text);
+		return CLI_USAGE;
+	}
+	*out = (double)s;
+	return 0;
+}
+
+/* The times, now that all flags are read: from, to and their order. */
+static int time_flags(struct bt_opts *o, const char *from, const char *to)
+{
+	double now = floor((double)time(NULL) / o->h.step) * o->h.step;
+	struct br_error err;
+	char line[1400];
+
+	br_error_init(&err);
+	if (br_backtest_parse_time(from, now, "--from", &o->h.from, &err) != 0 ||
+	    br_backtest_parse_time(to, now, "--to", &o->h.to, &err) != 0) {
+		fprintf(stderr, "burnrate backtest: %s\n", br_error_format(&err, line, sizeof(line)));
+		return CLI_USAGE;
+	}
+	/* on the step grid, as Prometheus evaluates rules: every step from --from */
+	o->h.to = o->h.from + floor((o->h.to - o->h.from) / o->h.step) * o->h.step;
+	if (!(o->h.to > o->h.from)) {
+		fprintf(stderr, "burnrate backtest: --to must be at least one --step after --from\n");
+		return CLI_USAGE;
+	}
+	return 0;
+}
+
+static int parse_opts(int argc, char **argv, struct bt_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "filename", required_argument, NULL, 'f' },
+		{ "prometheus-url", required_argument, NULL, OPT_URL },
+		{ "from", required_argument, NULL, OPT_FROM },
+		{ "to", required_argument, NULL, OPT_TO },
+		{ "step", required_argument, NULL, OPT_STEP },
+		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "svg", required_argument, NULL, OPT_SVG },
+		{ "compare", required_argument, NULL, OPT_COMPARE },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *from = "-30d", *to = "now";
+	double timeout = 30;
+	int ch, rc = 0;
+
+	o->h.cmd = "backtest";
+	o->h.step = 60;
+	optind = 1;
+	while (rc == 0 && (ch = getopt_long(argc, argv, "f:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'f': o->file = optarg; break;
+		case OPT_URL: o->h.url = optarg; break;
+		case OPT_FROM: from = optarg; break;
+		case OPT_TO: to = optarg; break;
+		case OPT_STEP: rc = duration_flag("--step", optarg, &o->h.step); break;
+		case OPT_TIMEOUT: rc = duration_flag("--timeout", optarg, &timeout); break;
+		case OPT_JSON: o->json = 1; break;
+		case OPT_SVG: o->svg = optarg; break;
+		case OPT_COMPARE: o->compare = optarg; break;
+		case 'h': fputs(usage, stdout); return CLI_OK;
+		default: fputs(usage, stderr); return CLI_USAGE;
+		}
+	}
+	if (rc)
+		return rc;
+	if (optind < argc || !o->file || !o->h.url) {
+		fprintf(stderr, "burnrate backtest: %s\n\n%s",
+			optind < argc ? "unexpected arguments" : !o->file ? "-f is required"
+			: "--prometheus-url is required", usage);
+		return CLI_USAGE;
+	}
+	o->h.timeout_ms = (long)(timeout * 1000);
+	return time_flags(o, from, to) ? CLI_USAGE : -1;
+}
+
+/* Loads exactly one SLO from path into set. Returns 0, or the exit code
+ * after printing why. */
+static int load_one(const char *path, const char *flag, struct cli_set *set)
+{
+	char *paths[1] = { (char *)path };
+
+	if (cli_load(set, paths, 1)) {
+		fprintf(stderr, "burnrate backtest: out of memory\n");
+		return CLI_INVALID;
+	}
+	if (cli_print_problems(&set->problems, stderr) > 0)
+		return CLI_INVALID;
+	if (set->count != 1) {
+		fprintf(stderr, "burnrate backtest: %s %s: holds %zu ServiceLevelObjectives; "
+			"backtest takes exactly one\n", flag, path, set->count);
+		return CLI_INVALID;
+	}
+	return 0;
+}
+
+/* Reads the history of one SLO and evaluates it. Returns 0, or -1 (said). */
+static int backtest_one(const struct bt_opts *o, const struct br_slo *slo,
+			struct br_prom_client *c, struct br_backtest_result *r)
+{
+	struct br_backtest_history h;
+	struct br_error err;
+	int rc;
+
+	br_backtest_history_init(&h);
+	if (history_read(&o->h, slo, c, &h) != 0)
+		return -1;
+	br_error_init(&err);
+	rc = br_backtest_run(slo, &h, o->h.from, r, &err);
+	br_backtest_history_release(&h);
+	if (rc != 0)
+		return history_say(&o->h, slo, "cannot evaluate the alert table", err.text), -1;
+	return 0;
+}
+
+/* Runs the SLO (and the one to compare) and prints. */
+static int run(const struct bt_opts *o, const struct br_slo *a, const struct br_slo *b)
+{
+	struct br_backtest_result ra, rb;
+	struct br_prom_client *c = history_client(&o->h);
+	int rc = CLI_INVALID;
+
+	br_backtest_result_init(&ra);
+	br_backtest_result_init(&rb);
+	if (c && backtest_one(o, a, c, &ra) == 0 && (!b || backtest_one(o, b, c, &rb) == 0)) {
+		rc = CLI_OK;
+		if (o->json)
+			rc = bt_print_json(a, &ra, b, b ? &rb : NULL);
+		else
+			bt_print_text(a, &ra, b, b ? &rb : NULL);
+		if (rc == CLI_OK && o->svg && bt_write_svg(o->svg, a, &ra) != 0)
+			rc = CLI_INVALID;
+	}
+	br_backtest_result_release(&ra);
+	br_backtest_result_release(&rb);
+	br_prom_client_free(c);
+	return rc;
+}
+
+int cli_backtest(int argc, char **argv)
+{
+	struct bt_opts o;
+	struct cli_set set, other;
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	rc = parse_opts(argc, argv, &o);
+	if (rc >= 0)
+		return rc;
+	cli_set_init(&set);
+	cli_set_init(&other);
+	rc = load_one(o.file, "-f", &set);
+	if (rc == 0 && o.compare)
+		rc = load_one(o.compare, "--compare", &other);
+	if (rc == 0)
+		rc = run(&o, &set.items[0].slo, o.compare ? &other.items[0].slo : NULL);
+	cli_set_release(&set);
+	cli_set_release(&other);
+	return rc;
+}
