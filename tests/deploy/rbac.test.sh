@@ -5,7 +5,8 @@
 # it has (Lease election and release, SLO list/watch, PrometheusRule create by server-side
 # apply, status update, an Event for an invalid SLO, and with routing the Alertmanager
 # Secrets), then checks with rbac_check.py that the rendered RBAC allows every request
-# and grants nothing that went unused.
+# and grants nothing that went unused. (BudgetCorrections: the rules are granted ahead of the
+# controller's requests; see the note in scenario.)
 #
 # Scenarios: the default values (deploy/: all namespaces, leader election), and watched
 # namespaces with alert routing and the Prometheus budget. When this build's
@@ -116,7 +117,37 @@ PY
 	tail -n +"$((offset + 1))" "$FAKEAPI_DIR/stderr" >"$work/$name.requests"
 	stop_fakeapi
 	echo "== $name: $(grep -c '^fakeapi: "' "$work/$name.requests") requests"
-	python3 "$src/tests/deploy/rbac_check.py" "$work/$name.yaml" "$work/$name.requests" "$sa_ns" burnrate ||
+	# BudgetCorrections (issue 17): the chart grants what the controller needs before the
+	# controller makes those requests. While it makes none on budgetcorrections, their rules
+	# are checked here (exactly these, in every Role or ClusterRole that has the SLO rules, and
+	# nowhere else) and left out of rbac_check.py's "granted but unused"; as soon as it makes
+	# one, rbac_check.py checks them as it checks every other rule.
+	local checked=$work/$name.yaml
+	if ! grep -q '^fakeapi: "[A-Z]* /apis/burnrate\.dev/[^ ]*/budgetcorrections[/? ]' "$work/$name.requests"; then
+		checked=$work/$name.checked.yaml
+		python3 - "$work/$name.yaml" >"$checked" <<'PY' || fail "$name: the BudgetCorrection rules"
+import sys, yaml
+WANT = [{"apiGroups": ["burnrate.dev"], "resources": ["budgetcorrections"], "verbs": ["get", "list", "watch"]},
+        {"apiGroups": ["burnrate.dev"], "resources": ["budgetcorrections/status"], "verbs": ["get", "update", "patch"]}]
+docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+bad = []
+for d in docs:
+    if d["kind"] not in ("Role", "ClusterRole"):
+        continue
+    rules = d.get("rules") or []
+    mine = [r for r in rules if any(x.split("/")[0] == "budgetcorrections" for x in r.get("resources", []))]
+    slo = any("servicelevelobjectives" in r.get("resources", []) for r in rules)
+    if mine != (WANT if slo else []):
+        bad.append("%s %s: budgetcorrections rules %s, want %s" % (
+            d["kind"], d["metadata"].get("namespace", "") + "/" + d["metadata"]["name"], mine, WANT if slo else []))
+    d["rules"] = [r for r in rules if r not in mine]
+if bad:
+    sys.exit("\n".join(bad))
+yaml.safe_dump_all(docs, sys.stdout)
+PY
+		echo "   budgetcorrections: no request from this build; rules as rendered: ok (not checked for use)"
+	fi
+	python3 "$src/tests/deploy/rbac_check.py" "$checked" "$work/$name.requests" "$sa_ns" burnrate ||
 		{ grep '^fakeapi: "' "$work/$name.requests" | sort | uniq -c; fail "$name: RBAC and the calls disagree"; }
 }
 
