@@ -1,11 +1,15 @@
 """A small subset of CEL, for x-kubernetes-validations rules.
 
-Enough for rules such as `has(self.a) != has(self.b)` and
-`[has(self.x), has(self.y)].filter(x, x).size() == 1`: literals, self and field selection,
-has(), lists, ! && || == != < <= > >= + -, size(), and the filter/exists/all/map macros.
+Enough for rules such as `has(self.a) != has(self.b)`,
+`[has(self.x), has(self.y)].filter(x, x).size() == 1` and
+`timestamp(self.end) > timestamp(self.start)`: literals, self and field selection, has(),
+lists, ! && || == != < <= > >= + -, size(), timestamp() of an RFC 3339 string (the real server
+hands fields of format date-time to CEL as timestamps already; timestamp() of one is itself),
+and the filter/exists/all/map macros.
 A rule using anything else (or oldSelf, or a field that is missing) is not evaluated.
 The real server reports a failed rule as `<path>: Invalid value: "<type>": <message>`.
 """
+import datetime
 import re
 
 TOKEN = re.compile(r"\s*(?:(\d+\.\d+)|(\d+)|(\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*')|"
@@ -100,6 +104,11 @@ class Parser:
             obj = self.postfix(self.primary(), stop_at_last_field=True)
             self.take(")")
             return obj
+        if kind == "name" and v == "timestamp":
+            self.take("(")
+            e = self.binary(0)
+            self.take(")")
+            return lambda env: timestamp(e(env))
         if kind == "name" and v == "size":
             self.take("(")
             e = self.binary(0)
@@ -150,6 +159,26 @@ class Parser:
                 return vals
             return any(map(truth, vals)) if name == "exists" else all(map(truth, vals))
         return run
+
+
+RFC3339 = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?"
+                     r"(?:([Zz])|([+-])(\d{2}):(\d{2}))?$")
+
+
+def timestamp(v):
+    """An RFC 3339 string as an aware datetime (no zone: UTC), comparable with another."""
+    if isinstance(v, datetime.datetime):
+        return v
+    m = RFC3339.match(v) if isinstance(v, str) else None
+    if not m:
+        raise Unsupported("not a timestamp: %r" % (v,))
+    y, mo, d, h, mi, sec, frac, _, sign, oh, om = m.groups()
+    tz = datetime.timezone.utc
+    if sign:
+        off = datetime.timedelta(hours=int(oh), minutes=int(om))
+        tz = datetime.timezone(off if sign == "+" else -off)
+    return datetime.datetime(int(y), int(mo), int(d), int(h), int(mi), int(sec),
+                             int((frac or "0").ljust(6, "0")[:6]), tz)
 
 
 def truth(v):

@@ -791,12 +791,23 @@ class SchemaUnitTest(unittest.TestCase):
         self.assertTrue(cel.evaluate("has(self.a) != has(self.b)", {"a": 1}))
         self.assertIsNone(cel.evaluate("self.x.matches('a')", {"x": "a"}), "not evaluated")
         self.assertIsNone(cel.evaluate("self == oldSelf", 1), "transition rules are not")
+        later = "!has(self.start) || !has(self.end) || timestamp(self.end) > timestamp(self.start)"
+        self.assertEqual([cel.evaluate(later, v) for v in (
+            {"start": "2026-12-01T02:00:00Z", "end": "2026-12-01T04:00:00+01:00"},
+            {"start": "2026-12-01T02:00:00Z", "end": "2026-12-01T03:00:00+02:00"},
+            {"start": "2026-12-01T02:00:00Z", "end": "2026-12-01T02:00:00Z"},
+            {"start": "2026-12-01T02:00:00.5Z", "end": "2026-12-01T02:00:00.25+00:00"},
+            {"start": "2026-12-01T02:00:00Z"})],
+            [True, False, False, False, True])
+        self.assertIsNone(cel.evaluate("timestamp(self.x) > timestamp(self.y)",
+                                       {"x": "tomorrow", "y": "2026-12-01T02:00:00Z"}))
 
     def test_shipped_crds_are_structural(self):
         import miniyaml
         import schema
         root = os.path.join(HERE, "..", "..")
         for path in [os.path.join(root, "crds", "servicelevelobjectives.yaml"),
+                     os.path.join(root, "crds", "budgetcorrections.yaml"),
                      os.path.join(HERE, "crds", "prometheusrules.crd.yaml")]:
             with open(path) as fh:
                 for doc in miniyaml.load_all(fh.read()):
