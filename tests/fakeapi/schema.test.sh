@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The shared table of good and bad ServiceLevelObjectives (tests/data/schema/cases.txt, and
-# every SLO in examples/), applied with kubectl as a user would, to the fake API server and,
-# when KUBECONFIG is set (a real cluster), to that server too. Each outcome and the field path
-# named must be the table's, and the fake and the real server must agree on both.
+# The shared table of good and bad ServiceLevelObjectives and BudgetCorrections
+# (tests/data/schema/cases.txt, and every SLO in examples/), applied with kubectl as a user
+# would, to the fake API server and, when KUBECONFIG is set (a real cluster), to that server
+# too. Each outcome and the field path named must be the table's, and the fake and the real
+# server must agree on both.
 #
 #   tests/fakeapi/schema.test.sh [CASE-FILE-PATTERN]
 #
@@ -71,8 +72,10 @@ run_mode() {
 		kubectl apply --dry-run=server -f "$obj" >"$tmp/out" 2>&1 &&
 			kubectl apply --server-side --dry-run=server -f "$obj" >>"$tmp/out" 2>&1
 		;;
-	update)
-		kubectl apply -n "$ns" -f "$data/good-minimal.yaml" >"$tmp/out" 2>&1 ||
+	update) # over a good object of the same kind
+		local base=$data/good-minimal.yaml
+		grep -q '^kind: BudgetCorrection' "$obj" && base=$data/bc-good-oneoff.yaml
+		kubectl apply -n "$ns" -f "$base" >"$tmp/out" 2>&1 ||
 			{ cat "$tmp/out"; fail "update: the base object was refused"; }
 		kubectl apply -n "$ns" -f "$obj" >"$tmp/out" 2>&1
 		;;
@@ -112,12 +115,12 @@ check_server() {
 				problem="$outcome expected, got $got"
 			elif [ "$outcome" = accepted ] && [ "$field" != - ]; then
 				want=${field#*=}
-				value=$(kubectl get slo schema-case -n "$ns" -o jsonpath="{.${field%%=*}}" 2>&1)
+				value=$(kubectl get -f "$tmp/obj.yaml" -n "$ns" -o jsonpath="{.${field%%=*}}" 2>&1)
 				[ "$value" = "$want" ] || problem="${field%%=*} is '$value', expected '$want'"
 			elif [ "$outcome" != accepted ]; then
 				[[ ",$fields," == *",$field,"* ]] || problem="field $field not named (named: $fields)"
 				grep -qF -- "$message" "$tmp/out" || problem="${problem:+$problem; }no '$message' in the output"
-				if [ "$outcome" = warned ] && [ -n "$(kubectl get slo schema-case -n "$ns" \
+				if [ "$outcome" = warned ] && [ -n "$(kubectl get -f "$tmp/obj.yaml" -n "$ns" \
 					-o jsonpath="{.$field}")" ]; then
 					problem="${problem:+$problem; }$field was not pruned"
 				fi
@@ -127,7 +130,8 @@ check_server() {
 				sed 's/^/    /' "$tmp/out" | cut -c1-400
 				failed=1
 			fi
-			kubectl delete slo --all -n "$ns" >/dev/null 2>&1
+			kubectl delete servicelevelobjectives.burnrate.dev,budgetcorrections.burnrate.dev --all \
+				-n "$ns" >/dev/null 2>&1
 		done
 	done < <(cases)
 	echo "$name: $(wc -l <"$tmp/$name") applications checked"
