@@ -8,6 +8,7 @@
 #ifndef BR_CLI_H
 #define BR_CLI_H
 
+#include <jansson.h>
 #include <stdio.h>
 
 #include "errors/errors.h"
@@ -20,6 +21,15 @@ struct cli_slo {
 	struct br_slo slo;
 	char *file;     /* where it came from; owned */
 	int line;       /* where its document starts */
+	json_t *labels; /* metadata.labels (a reference), for corrections */
+};
+
+/* A BudgetCorrection read from the input. */
+struct cli_correction {
+	struct br_correction c;
+	char *file;     /* owned */
+	int line;
+	size_t matched; /* SLOs it selects */
 };
 
 struct cli_set {
@@ -29,6 +39,9 @@ struct cli_set {
 	size_t files;           /* files read */
 	size_t skipped;         /* documents of other kinds */
 	size_t found;           /* ServiceLevelObjective documents, valid or not */
+	struct cli_correction *corrections;  /* BudgetCorrections, applied to
+						the SLOs they select by cli_load */
+	size_t ncorrections;
 	struct br_problems problems;
 };
 
@@ -42,6 +55,18 @@ void cli_set_release(struct cli_set *set);
  * duplicates, and inputs that hold no ServiceLevelObjective at all) go into
  * set->problems. Returns 0, or BR_ENOMEM. */
 int cli_load(struct cli_set *set, char *const *paths, size_t count);
+
+/* corrections.c: parses a BudgetCorrection document into set (problems
+ * into set->problems). Returns 0 or BR_ENOMEM. */
+struct br_yaml_stream;
+int cli_add_correction(struct cli_set *set, const json_t *doc,
+		       const struct br_yaml_stream *s, const char *file, int line);
+/* Adds to each SLO the windows of the corrections of its namespace whose
+ * selector matches its labels (a problem for one that cannot apply), and
+ * notes on stderr a correction that selects no SLO. Returns 0 or
+ * BR_ENOMEM. */
+int cli_apply_corrections(struct cli_set *set);
+void cli_corrections_release(struct cli_set *set);
 
 /* Prints each problem as one line "file:line:col: field: message" to out.
  * Returns how many were printed. */

@@ -26,7 +26,9 @@ void cli_set_release(struct cli_set *set)
 	for (size_t i = 0; i < set->count; i++) {
 		br_slo_release(&set->items[i].slo);
 		free(set->items[i].file);
+		json_decref(set->items[i].labels);
 	}
+	cli_corrections_release(set);
 	free(set->items);
 	br_problems_release(&set->problems);
 	cli_set_init(set);
@@ -102,6 +104,7 @@ static int add_slo(struct cli_set *set, const json_t *doc,
 		br_slo_release(&item->slo);
 		return BR_ENOMEM;
 	}
+	item->labels = json_incref(json_object_get(json_object_get(doc, "metadata"), "labels"));
 	set->count++;
 	return 0;
 }
@@ -140,6 +143,8 @@ static int add_object(struct cli_set *set, const json_t *doc,
 		}
 		return add_slo(set, doc, s, file, line);
 	}
+	if (strcmp(kind, BR_CORRECTION_KIND) == 0 && strcmp(api, BR_SLO_API_VERSION) == 0)
+		return cli_add_correction(set, doc, s, file, line);
 	if (json_is_array(items) && strlen(kind) >= 4 &&
 	    strcmp(kind + strlen(kind) - 4, "List") == 0) {
 		size_t i;
@@ -380,7 +385,8 @@ int cli_load(struct cli_set *set, char *const *paths, size_t count)
 		return rc;
 	if (set->count > 1)
 		qsort(set->items, set->count, sizeof(*set->items), cmp_slo);
-	return check_duplicates(set);
+	rc = check_duplicates(set);
+	return rc ? rc : cli_apply_corrections(set);
 }
 
 char *cli_number(double v, char *out, size_t size)

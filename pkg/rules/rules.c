@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "buf/buf.h"
+#include "rules/internal.h"
 
 /* Windows up to this length are computed from raw series; longer ones from
  * the 5m recorded series, so no evaluation re-reads days of raw samples. */
@@ -24,6 +25,13 @@
 #define REC_REMAINING "burnrate:error_budget:remaining"
 #define REC_OBJECTIVE "burnrate:slo:objective_ratio"
 #define REC_ALLOWED "burnrate:error_budget:allowed_events"
+/* With BudgetCorrections: 1 while events are left out (a correction's
+ * window and the BASE_S after it, whose 5m rates still hold the window's
+ * events), the requests so left out, and their events over the budget
+ * window. */
+#define REC_EXCLUDING "burnrate:budget_correction:excluding"
+#define REC_EXCLUDED "burnrate:sli_requests_excluded:rate"
+#define REC_EXCLUDED_EVENTS "burnrate:error_budget:excluded_events"
 /* More distinct durations than one SLO uses (its windows, the SLO window). */
 #define DUR_CACHE 16
 
@@ -416,19 +424,69 @@ static int add_lower_record(struct ctx *c, json_t *rules, long long w, struct br
 	return add_record(c, rules, REC_LOWER, w, b);
 }
 
-/* The three records of one window computed from raw series. */
+/* --- budget corrections --------------------------------------------------- */
+
+/* An SLO that BudgetCorrections select: its windows past BASE_S are built
+ * from the 5m records (as the long ones always are), and those records
+ * have no sample while events are left out, so every window and the budget
+ * leave them out as if the service had no traffic then. */
+static int corrected(const struct ctx *c)
+{
+	return c->slo->exclusion_count > 0;
+}
+
+/* The first rule of the sli group: 1 while events are left out. The 5m
+ * records after it in the same group read this evaluation's value. */
+static int add_excluding_record(struct ctx *c, json_t *rules, struct br_buf *b)
+{
+	br_buf_adds(b, "vector(1) and on() (");
+	br__rules_add_span_test(b, c->slo->exclusions, c->slo->exclusion_count, BASE_S);
+	br_buf_adds(b, ")");
+	return add_record(c, rules, REC_EXCLUDING, 0, b);
+}
+
+/* Ends an expression of a 5m record that has no sample while events are
+ * left out ("(expr) unless on() excluding"), or with keep_only, only then
+ * ("(expr) and on() excluding"). The expression was opened with "(". */
+static int end_excluded(struct br_buf *b, struct ctx *c, int keep_only)
+{
+	br_buf_adds(b, keep_only ? ") and on() " : ") unless on() ");
+	br_buf_adds(b, REC_EXCLUDING);
+	return br_buf_adds(b, br_buf_str(&c->sel));
+}
+
+/* The three records of one window computed from raw series. For a
+ * corrected SLO (only the 5m window is), none of them while events are
+ * left out, and the requests left out in a record of their own. */
 static int add_raw_window(struct ctx *c, json_t *rules, long long w, struct br_buf *b)
 {
 	const struct br_slo *slo = c->slo;
+	int cut = corrected(c);
 
 	if (slo->indicator == BR_INDICATOR_RAW) {
+		br_buf_adds(b, cut ? "(" : "");
 		add_raw(b, c, slo->raw_error_ratio, w);
+		if (cut)
+			end_excluded(b, c, 0);
 		return add_record(c, rules, REC_RATIO, w, b);
 	}
+	br_buf_adds(b, cut ? "(" : "");
 	add_total(b, c, w);
+	if (cut)
+		end_excluded(b, c, 0);
 	if (add_record(c, rules, REC_REQUESTS, w, b))
 		return BR_ENOMEM;
+	if (cut) {
+		br_buf_adds(b, "(");
+		add_total(b, c, w);
+		end_excluded(b, c, 1);
+		if (add_record(c, rules, REC_EXCLUDED, w, b))
+			return BR_ENOMEM;
+	}
+	br_buf_adds(b, cut ? "(" : "");
 	add_errors(b, c, w);
+	if (cut)
+		end_excluded(b, c, 0);
 	if (add_record(c, rules, REC_ERRORS, w, b))
 		return BR_ENOMEM;
 	add_ratio_of_recs(b, c, w);
@@ -485,12 +543,18 @@ static int group_sli(struct ctx *c, json_t *groups, struct br_buf *b)
 {
 	json_t *rules = json_array();
 	size_t i;
+	int rc = !rules ? oom(c) : corrected(c) ? add_excluding_record(c, rules, b) : 0;
 
-	for (i = 0; rules && i < c->nwindows && c->windows[i] <= RAW_MAX_S; i++)
-		if (add_raw_window(c, rules, c->windows[i], b)) {
-			json_decref(rules);
-			return BR_ENOMEM;
-		}
+	for (i = 0; !rc && i < c->nwindows && c->windows[i] <= RAW_MAX_S; i++) {
+		long long w = c->windows[i];
+		/* a raw rate over a window would count the left-out events */
+		rc = corrected(c) && w > BASE_S ? add_long_window(c, rules, w, 1, b)
+						: add_raw_window(c, rules, w, b);
+	}
+	if (rc) {
+		json_decref(rules);
+		return BR_ENOMEM;
+	}
 	return add_group(c, groups, "sli", NULL, rules);
 }
 
@@ -540,6 +604,91 @@ static int add_allowed(struct ctx *c, json_t *rules, struct br_buf *b)
 	return add_record(c, rules, REC_ALLOWED, 0, b);
 }
 
+/* One 5m record's samples over the SLO window: "sum(OP(REF5m{sel}[T]))". */
+static int add_window_sum(struct br_buf *b, struct ctx *c, const char *op, const char *prefix)
+{
+	char d[32];
+
+	br_buf_addf(b, "sum(%s(", op);
+	add_rec_ref(b, c, prefix, BASE_S);
+	return br_buf_addf(b, "[%s]))", fmt_dur(c, c->slo->window_s, d));
+}
+
+/* The samples of the SLO window, kept or left out: every evaluation of
+ * the sli group has one or the other (the excluded record may never have
+ * had a sample). */
+static int add_window_slots(struct br_buf *b, struct ctx *c)
+{
+	br_buf_adds(b, "(");
+	add_window_sum(b, c, "count_over_time", REC_REQUESTS);
+	br_buf_adds(b, " + (");
+	add_window_sum(b, c, "count_over_time", REC_EXCLUDED);
+	return br_buf_adds(b, " or vector(0)))");
+}
+
+/* The one-off spans' samples of prefix already recorded (applied after
+ * the fact): br__rules_add_past_sum. */
+static int add_past(struct br_buf *b, struct ctx *c, const char *prefix)
+{
+	struct br_buf ref;
+	int rc;
+
+	br_buf_init(&ref, BR_BUF_MAX_DEFAULT);
+	add_rec_ref(&ref, c, prefix, BASE_S);
+	rc = ref.failed ? BR_ENOMEM :
+		br__rules_add_past_sum(b, br_buf_str(&ref), c->slo->exclusions,
+				       c->slo->exclusion_count, BASE_S, c->slo->window_s);
+	br_buf_release(&ref);
+	return rc;
+}
+
+/* The SLO window's requests or errors of a corrected SLO, as an average
+ * rate over every evaluation of the window: the samples kept, less those of
+ * one-off spans recorded before the correction existed, over all of the
+ * window's samples (so a left-out span counts as no traffic, and
+ * requests_T * T is the events kept). */
+static int add_corrected_total(struct ctx *c, json_t *rules, const char *prefix,
+			       struct br_buf *b)
+{
+	br_buf_adds(b, "(");
+	add_window_sum(b, c, "sum_over_time", prefix);
+	br_buf_adds(b, " - (");
+	add_past(b, c, prefix);
+	br_buf_adds(b, ")) / ");
+	add_window_slots(b, c);
+	return add_record(c, rules, prefix, c->slo->window_s, b);
+}
+
+/* The events left out of the budget window: live spans' requests and
+ * those of one-off spans recorded before the correction existed. */
+static int add_excluded_events(struct ctx *c, json_t *rules, struct br_buf *b)
+{
+	br_buf_adds(b, "((");
+	add_window_sum(b, c, "sum_over_time", REC_EXCLUDED);
+	br_buf_adds(b, " or vector(0)) + (");
+	add_past(b, c, REC_REQUESTS);
+	br_buf_adds(b, ")) / (");
+	add_window_slots(b, c);
+	br_buf_addf(b, " > 0) * %lld", c->slo->window_s);
+	return add_record(c, rules, REC_EXCLUDED_EVENTS, 0, b);
+}
+
+/* The budget window's records: the two averages, or for a corrected SLO
+ * the sums without the left-out events. */
+static int add_budget_window(struct ctx *c, json_t *rules, struct br_buf *b)
+{
+	/* The window's averages may already be in sli-long (an override table
+	   with a row as long as the SLO window): never record a series twice. */
+	if (has_window(c, c->slo->window_s))
+		return 0;
+	if (!corrected(c) || c->slo->indicator == BR_INDICATOR_RAW)
+		return add_long_window(c, rules, c->slo->window_s, 0, b);
+	if (add_corrected_total(c, rules, REC_REQUESTS, b) ||
+	    add_corrected_total(c, rules, REC_ERRORS, b))
+		return BR_ENOMEM;
+	return add_excluded_events(c, rules, b);
+}
+
 static int group_budget(struct ctx *c, json_t *groups, struct br_buf *b)
 {
 	json_t *rules = json_array();
@@ -547,11 +696,7 @@ static int group_budget(struct ctx *c, json_t *groups, struct br_buf *b)
 
 	if (!rules)
 		return oom(c);
-	/* The window's averages may already be in sli-long (an override table
-	   with a row as long as the SLO window): never record a series twice. */
-	if ((!has_window(c, c->slo->window_s) &&
-	     add_long_window(c, rules, c->slo->window_s, 0, b)) ||
-	    add_remaining(c, rules, b)) {
+	if (add_budget_window(c, rules, b) || add_remaining(c, rules, b)) {
 		json_decref(rules);
 		return BR_ENOMEM;
 	}

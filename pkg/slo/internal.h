@@ -65,6 +65,39 @@ int br_slo_present(const json_t *obj, const char *key);
  * have no position of their own). */
 const json_t *br_slo_at(const json_t *v, const json_t *parent);
 
+/* A DNS-1123 label of n bytes ([a-z0-9]([-a-z0-9]*[a-z0-9])?, at most 63),
+ * and a DNS-1123 subdomain (labels joined by dots, at most 253). */
+int br_slo_dns_label(const char *s, size_t n);
+int br_slo_dns_subdomain(const char *s);
+
+/* An offset from UTC, "+HH:MM" or "-HH:MM" within -12:00..+14:00, in
+ * minutes; BR_SLO_BAD_OFFSET for anything else (offpeak.c). */
+#define BR_SLO_BAD_OFFSET (-100000)
+int br_slo_utc_offset(const char *s);
+
+/* --- Schedules (schedule.c) --- */
+
+/* "MINUTE HOUR * * DAYS": days a mask, bit 0 Sunday (0x7f: every day). */
+struct br_schedule {
+	int minute, hour;
+	unsigned days;
+};
+
+/* Parses text into out. Returns 0, or BR_EINVAL with why (size bytes) the
+ * sentence that says what is wrong. */
+int br_schedule_parse(const char *text, struct br_schedule *out, char *why, size_t size);
+/* The shortest time from one occurrence's start to the next's, seconds. */
+long long br_schedule_gap(const struct br_schedule *s);
+/* The recurring spans of s lasting duration at a local offset (seconds east
+ * of UTC) into out (room for 7): one daily span, or one weekly span a day.
+ * Returns how many. */
+size_t br_schedule_spans(const struct br_schedule *s, long long duration, long long offset,
+			 struct br_exclusion *out);
+/* "daily 02:00", "weekly Sat,Sun 02:00" into out. */
+void br_schedule_describe(const struct br_schedule *s, char *out, size_t size);
+/* Whether two spans ever hold the same instant. */
+int br_spans_overlap(const struct br_exclusion *a, const struct br_exclusion *b);
+
 /* Is s a valid Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*)? With colon,
  * a metric or alert name ([a-zA-Z_:][a-zA-Z0-9_:]*). */
 int br_slo_valid_name(const char *s, int colon);

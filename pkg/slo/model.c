@@ -52,6 +52,7 @@ void br_slo_release(struct br_slo *slo)
 	route_release(&slo->page);
 	route_release(&slo->ticket);
 	free(slo->windows);
+	free(slo->exclusions);
 	br_slo_init(slo);
 }
 

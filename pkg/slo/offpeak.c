@@ -53,6 +53,16 @@ static int parse_time(struct br_slo_ctx *c, const json_t *op, const char *key, i
 	return 0;
 }
 
+int br_slo_utc_offset(const char *s)
+{
+	int minutes = (s[0] == '+' || s[0] == '-') ? parse_hhmm(s + 1) : -1;
+
+	if (minutes < 0)
+		return BR_SLO_BAD_OFFSET;
+	minutes = s[0] == '-' ? -minutes : minutes;
+	return minutes >= MIN_OFFSET && minutes <= MAX_OFFSET ? minutes : BR_SLO_BAD_OFFSET;
+}
+
 /* utcOffset: "+HH:MM" or "-HH:MM", -12:00 to +14:00; default +00:00. */
 static int parse_offset(struct br_slo_ctx *c, const json_t *op, int *out)
 {
@@ -64,11 +74,10 @@ static int parse_offset(struct br_slo_ctx *c, const json_t *op, int *out)
 	if (!v)
 		return !br_slo_present(op, "utcOffset");
 	s = json_string_value(v);
-	minutes = (s[0] == '+' || s[0] == '-') ? parse_hhmm(s + 1) : -1;
-	if (minutes >= 0) {
-		*out = s[0] == '-' ? -minutes : minutes;
-		if (*out >= MIN_OFFSET && *out <= MAX_OFFSET)
-			return 1;
+	minutes = br_slo_utc_offset(s);
+	if (minutes != BR_SLO_BAD_OFFSET) {
+		*out = minutes;
+		return 1;
 	}
 	br_slo_problem(c, v, PATH ".utcOffset",
 		       "must be an offset from UTC as +HH:MM or -HH:MM between -12:00 and "

@@ -176,7 +176,7 @@ int br_slo_valid_name(const char *s, int colon)
 /* --- metadata ------------------------------------------------------------ */
 
 /* A DNS-1123 label: [a-z0-9]([-a-z0-9]*[a-z0-9])?, n bytes long. */
-static int dns_label(const char *s, size_t n)
+int br_slo_dns_label(const char *s, size_t n)
 {
 	if (n == 0 || n > 63 || s[0] == '-' || s[n - 1] == '-')
 		return 0;
@@ -187,7 +187,7 @@ static int dns_label(const char *s, size_t n)
 }
 
 /* A DNS-1123 subdomain: labels joined by dots, at most 253 bytes. */
-static int dns_subdomain(const char *s)
+int br_slo_dns_subdomain(const char *s)
 {
 	size_t n = strlen(s);
 
@@ -197,7 +197,7 @@ static int dns_subdomain(const char *s)
 		const char *dot = strchr(p, '.');
 		size_t len = dot ? (size_t)(dot - p) : strlen(p);
 
-		if (!dns_label(p, len))
+		if (!br_slo_dns_label(p, len))
 			return 0;
 		if (!dot)
 			return 1;
@@ -222,7 +222,7 @@ static void parse_metadata(struct br_slo_ctx *c, const json_t *doc, struct br_sl
 	if (!meta)
 		return;
 	out->name = required_string(c, meta, "metadata", "name");
-	if (out->name && !dns_subdomain(out->name))
+	if (out->name && !br_slo_dns_subdomain(out->name))
 		br_slo_problem(c, json_object_get(meta, "name"), "metadata.name",
 			       "must be a DNS-1123 subdomain (lowercase letters, digits, '-' "
 			       "and '.', starting and ending with a letter or digit, at most "
@@ -231,7 +231,7 @@ static void parse_metadata(struct br_slo_ctx *c, const json_t *doc, struct br_sl
 	out->namespace = v ? br_slo_strdup(c, v, "metadata.namespace") : strdup("default");
 	if (!out->namespace && !v)
 		c->nomem = 1;
-	if (v && out->namespace && !dns_label(out->namespace, strlen(out->namespace)))
+	if (v && out->namespace && !br_slo_dns_label(out->namespace, strlen(out->namespace)))
 		br_slo_problem(c, v, "metadata.namespace",
 			       "must be a DNS-1123 label (lowercase letters, digits and '-', "
 			       "at most 63 characters), got \"%.300s\"", out->namespace);

@@ -115,6 +115,45 @@ size_t br_slo_max_length(const char *field);
 /* The number of code points in bytes bytes of valid UTF-8 at s. Can't fail. */
 size_t br_slo_utf8_length(const char *s, size_t bytes);
 
+/* --- Time ---------------------------------------------------------------- */
+
+/* Parses an RFC 3339 date-time ("2026-12-01T02:00:00Z", "...T02:00:00.5+01:00";
+ * fractions of a second are dropped) into Unix seconds. Returns 0, or
+ * BR_EINVAL for anything else (a date that does not exist, no zone). */
+int br_time_parse(const char *text, long long *seconds);
+/* Writes t as "YYYY-MM-DDTHH:MM:SSZ" into out (at least 21 bytes; always
+ * NUL-terminated). Returns out. */
+char *br_time_format(long long t, char *out, size_t size);
+
+/* --- Exclusions ---------------------------------------------------------- */
+
+/* A span of time whose events an SLO leaves out of its alert windows and
+ * budget, as if it had no traffic then (a BudgetCorrection's window):
+ * once, [start, end); or recurring, every period seconds (86400 or 604800)
+ * for duration seconds from phase seconds after the period begins in UTC
+ * (00:00 UTC; Sunday 00:00 UTC for a week). Plain data. */
+enum br_exclusion_kind { BR_EXCLUSION_ONCE, BR_EXCLUSION_RECURRING };
+
+struct br_exclusion {
+	enum br_exclusion_kind kind;
+	long long start, end;                 /* once */
+	long long period, phase, duration;    /* recurring */
+	const char *correction;               /* the BudgetCorrection's name;
+						 borrowed from it */
+};
+
+/* The occurrence of e that holds t, or else the next one: its [start, end)
+ * into *start and *end. Returns 1 when t is inside it, 0 when it is still
+ * to come, -1 when e is once and over (start and end are then its own).
+ * Can't fail. */
+int br_exclusion_at(const struct br_exclusion *e, long long t, long long *start,
+		    long long *end);
+
+/* For a recurring e: the shift k in [0, period) for which t is inside an
+ * occurrence exactly when (t + k) mod period < duration (what the rules
+ * compute from time()). Can't fail. */
+long long br_exclusion_shift(const struct br_exclusion *e);
+
 /* --- The model ----------------------------------------------------------- */
 
 enum br_indicator { BR_INDICATOR_RATIO, BR_INDICATOR_LATENCY, BR_INDICATOR_RAW };
@@ -243,6 +282,11 @@ struct br_slo {
 	   disabled severity are kept (explain shows them) but never generated. */
 	struct br_alert_window *windows;
 	size_t window_count;
+
+	/* the spans whose events are left out (BudgetCorrections that select
+	   this SLO, added by br_slo_add_correction; none from br_slo_parse) */
+	struct br_exclusion *exclusions;
+	size_t exclusion_count;
 };
 
 /* The error budget as a fraction: 1 - objective/100. */
@@ -322,5 +366,73 @@ int br_slo_parse(const json_t *doc, const struct br_yaml_marks *marks,
  * every row still spends its share of the budget. Writes 4 rows to rows.
  * Can't fail. */
 void br_slo_default_windows(long long window_s, struct br_alert_window rows[4]);
+
+/* --- Budget corrections -------------------------------------------------- */
+
+/* A BudgetCorrection (burnrate.dev/v1alpha1, issue 17): the windows in which
+ * the events of the SLOs its selector matches (in its namespace) are left
+ * out of every alert window and of the budget. Plain data, owned like an
+ * SLO: init, parse, release. */
+#define BR_CORRECTION_KIND "BudgetCorrection"
+#define BR_CORRECTION_MAX_WINDOWS 16      /* spec.windows */
+#define BR_CORRECTION_MAX_SPANS 112       /* windows, a recurring one once a day */
+#define BR_CORRECTION_MAX_EXPRESSIONS 16  /* spec.selector.matchExpressions */
+
+enum br_label_op { BR_LABEL_IN, BR_LABEL_NOTIN, BR_LABEL_EXISTS, BR_LABEL_NOTEXISTS };
+
+/* One requirement of a label selector (matchLabels k: v is k In (v)). */
+struct br_label_requirement {
+	char *key;
+	enum br_label_op op;
+	char **values;
+	size_t value_count;
+};
+
+struct br_correction {
+	char *name;
+	char *namespace;        /* "default" when the document has none */
+	char *reason;
+	struct br_label_requirement *selector;   /* all must hold; none: every SLO */
+	size_t selector_count;
+	struct br_exclusion *spans;   /* the windows, a recurring weekly window
+					 once per day of the week it names */
+	size_t span_count;
+	char *summary;          /* one line: "weekly Sun 02:00 +01:00 for 4h",
+				   "2026-12-01T02:00:00Z to 2026-12-01T04:00:00Z",
+				   "3 windows" */
+};
+
+void br_correction_init(struct br_correction *c);
+void br_correction_release(struct br_correction *c);
+
+/* Parses one BudgetCorrection object as br_slo_parse does an SLO (marks,
+ * file and problems alike). Refused, each with a problem naming the field:
+ * a wrong apiVersion or kind, unknown fields, wrong types; metadata as an
+ * SLO's; no selector, an operator other than In, NotIn, Exists and
+ * DoesNotExist, In or NotIn without values, values with Exists; no reason or
+ * one over 1024 characters; no windows or more than BR_CORRECTION_MAX_WINDOWS;
+ * a window that is not exactly start and end or schedule and duration; start
+ * or end not RFC 3339, an end not after its start, a one-off window over 90
+ * days; a schedule that is not "MINUTE HOUR * * DAYS" (a fixed minute 0-59
+ * and hour 0-23, * for day of month and month, DAYS * or days of the week
+ * 0-7 or SUN-SAT in lists and ranges: only daily and weekly schedules have
+ * a fixed period the rules can compute), a duration under 1m or so long
+ * that the schedule always fires (one occurrence reaching the next), a
+ * utcOffset outside -12:00..+14:00 or without a schedule; and windows that
+ * overlap one another. */
+int br_correction_parse(const json_t *doc, const struct br_yaml_marks *marks,
+			const char *file, struct br_correction *out,
+			struct br_problems *problems);
+
+/* Whether c's selector matches an object's metadata.labels (an object of
+ * strings, or NULL for none). Can't fail. */
+int br_correction_matches(const struct br_correction *c, const json_t *labels);
+
+/* Adds c's windows to slo->exclusions (they borrow c's name: c must outlive
+ * slo's use of them). Refused with BR_EINVAL and err naming the window: a
+ * one-off window longer than the SLO's window. Returns 0, BR_EINVAL or
+ * BR_ENOMEM (slo unchanged). */
+int br_slo_add_correction(struct br_slo *slo, const struct br_correction *c,
+			  struct br_error *err);
 
 #endif
