@@ -466,7 +466,7 @@ int br_correction_parse(const json_t *doc, const struct br_yaml_marks *marks,
 int br_slo_add_correction(struct br_slo *slo, const struct br_correction *c,
 			  struct br_error *err)
 {
-	char a[32], b[32];
+	char a[32], b[32], w[32];
 
 	for (size_t i = 0; i < c->span_count; i++) {
 		const struct br_exclusion *e = &c->spans[i];
@@ -475,7 +475,7 @@ int br_slo_add_correction(struct br_slo *slo, const struct br_correction *c,
 					    "%s to %s is longer than the window of SLO %s (%s)",
 					    c->namespace, c->name, br_time_format(e->start, a, sizeof(a)),
 					    br_time_format(e->end, b, sizeof(b)), slo->name,
-					    br_duration_format(slo->window_s, a, sizeof(a)));
+					    br_duration_format(slo->window_s, w, sizeof(w)));
 	}
 	if (slo->exclusion_count + c->span_count > BR_CORRECTION_MAX_SPANS)
 		return br_error_set(err, BR_EINVAL, "SLO %s/%s: more than %d correction windows "

@@ -652,12 +652,25 @@ static int parse_file(const char *dir, const char *name, struct br_buf *out)
 		int rc;
 
 		br_problems_init(&p);
-		rc = br_slo_parse(st.docs[i].root, st.marks, name, &slo, &p);
+		const char *kind = json_string_value(json_object_get(st.docs[i].root, "kind"));
+		if (kind && strcmp(kind, BR_CORRECTION_KIND) == 0) {
+			struct br_correction c;
+			rc = br_correction_parse(st.docs[i].root, st.marks, name, &c, &p);
+			if (rc == 0) {
+				assert_true(c.span_count > 0);
+				assert_non_null(c.summary);
+				br_correction_release(&c);
+			}
+		} else {
+			rc = br_slo_parse(st.docs[i].root, st.marks, name, &slo, &p);
+			if (rc == 0) {
+				assert_non_null(slo.alert_name);
+				assert_true(slo.window_count > 0);
+				br_slo_release(&slo);
+			}
+		}
 		if (rc == 0) {
 			assert_int_equal(p.count, 0);
-			assert_non_null(slo.alert_name);
-			assert_true(slo.window_count > 0);
-			br_slo_release(&slo);
 		} else {
 			assert_int_equal(rc, BR_EINVAL);
 			assert_true(p.count > 0);
@@ -1043,10 +1056,123 @@ static void test_allocation_failures(void **state)
 	json_decref(doc);
 }
 
+/* --- Budget corrections -------------------------------------------------- */
+
+static void test_time(void **state)
+{
+	long long t;
+	char out[32];
+
+	(void)state;
+	assert_int_equal(br_time_parse("1970-01-01T00:00:00Z", &t), 0);
+	assert_int_equal(t, 0);
+	assert_int_equal(br_time_parse("2026-12-01T04:00:00.75+01:00", &t), 0);
+	assert_string_equal(br_time_format(t, out, sizeof(out)), "2026-12-01T03:00:00Z");
+	assert_int_equal(br_time_parse("2024-02-29T23:59:59-00:30", &t), 0);
+	assert_string_equal(br_time_format(t, out, sizeof(out)), "2024-03-01T00:29:59Z");
+	const char *bad[] = {"2026-02-29T00:00:00Z", "2026-12-01T24:00:00Z", "2026-12-01T02:00:00",
+			     "2026-12-01 02:00:00Z", "2026-12-01T02:00:00.Z", "2026-12-01T02:00:00+1:00",
+			     "1969-12-31T23:59:59Z", ""};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
+		assert_int_equal(br_time_parse(bad[i], &t), BR_EINVAL);
+}
+
+/* A correction parsed from YAML text (it must be valid). */
+static void correction_of(const char *yaml, struct br_correction *c)
+{
+	struct br_yaml_stream st;
+	struct br_problems p;
+	struct br_error err;
+
+	br_error_init(&err);
+	br_problems_init(&p);
+	assert_int_equal(br_yaml_load(yaml, strlen(yaml), "t.yaml", &st, &err), 0);
+	if (br_correction_parse(st.docs[0].root, st.marks, "t.yaml", c, &p) != 0) {
+		char line[2048];
+		fail_msg("%s", br_error_format(&p.items[0], line, sizeof(line)));
+	}
+	br_problems_release(&p);
+	br_yaml_stream_release(&st);
+}
+
+/* A weekly window crossing midnight at an offset: its spans, when each holds,
+ * and the rules' modulo test agrees with br_exclusion_at everywhere. */
+static void test_correction_weekly(void **state)
+{
+	struct br_correction c;
+	long long s, e, t;
+	char a[32];
+
+	(void)state;
+	correction_of("apiVersion: burnrate.dev/v1alpha1\nkind: BudgetCorrection\n"
+		      "metadata: {name: w, namespace: shop}\nspec:\n  selector: {}\n"
+		      "  reason: reindex\n  windows:\n"
+		      "  - {schedule: \"0 23 * * SAT,SUN\", duration: 3h, utcOffset: \"+01:00\"}\n", &c);
+	assert_int_equal(c.span_count, 2);
+	assert_string_equal(c.summary, "weekly Sun,Sat 23:00 +01:00 for 3h");
+	/* Saturday 2026-12-05 23:00 at +01:00 is 22:00 UTC */
+	assert_int_equal(br_time_parse("2026-12-05T21:59:59Z", &t), 0);
+	int in = br_exclusion_at(&c.spans[1], t, &s, &e);
+	assert_int_equal(in, 0);
+	assert_string_equal(br_time_format(s, a, sizeof(a)), "2026-12-05T22:00:00Z");
+	assert_string_equal(br_time_format(e, a, sizeof(a)), "2026-12-06T01:00:00Z");
+	assert_int_equal(br_exclusion_at(&c.spans[1], t + 2, &s, &e), 1);
+	assert_int_equal(br_exclusion_at(&c.spans[1], e, &s, &e), 0);
+	for (size_t i = 0; i < c.span_count; i++)
+		for (t = 1796000000; t < 1796000000 + 2 * 604800; t += 61) {
+			int at = br_exclusion_at(&c.spans[i], t, &s, &e) == 1;
+			assert_int_equal(at, (t + br_exclusion_shift(&c.spans[i])) %
+					 c.spans[i].period < c.spans[i].duration);
+		}
+	br_correction_release(&c);
+}
+
+/* Selectors, and a window longer than the SLO's own refused when applied. */
+static void test_correction_apply(void **state)
+{
+	struct br_correction c;
+	struct br_slo slo;
+	struct br_error err;
+	json_t *labels = json_pack("{s:s, s:s}", "team", "shop", "tier", "gold");
+
+	(void)state;
+	correction_of("apiVersion: burnrate.dev/v1alpha1\nkind: BudgetCorrection\n"
+		      "metadata: {name: m, namespace: shop}\nspec:\n  selector:\n"
+		      "    matchLabels: {team: shop}\n    matchExpressions:\n"
+		      "    - {key: tier, operator: NotIn, values: [bronze]}\n"
+		      "    - {key: canary, operator: DoesNotExist}\n  reason: r\n  windows:\n"
+		      "  - {start: \"2026-11-01T00:00:00Z\", end: \"2026-11-10T00:00:00Z\"}\n", &c);
+	assert_true(br_correction_matches(&c, labels));
+	json_object_set_new(labels, "canary", json_string("yes"));
+	assert_false(br_correction_matches(&c, labels));
+	json_object_del(labels, "canary");
+	json_object_set_new(labels, "tier", json_string("bronze"));
+	assert_false(br_correction_matches(&c, labels));
+	assert_false(br_correction_matches(&c, NULL));
+	br_slo_init(&slo);
+	slo.name = "s";
+	slo.namespace = "shop";
+	slo.window_s = 7 * 86400;
+	br_error_init(&err);
+	assert_int_equal(br_slo_add_correction(&slo, &c, &err), BR_EINVAL);
+	assert_non_null(strstr(err.text, "is longer than the window of SLO s (1w)"));
+	assert_int_equal(slo.exclusion_count, 0);
+	slo.window_s = 30 * 86400;
+	assert_int_equal(br_slo_add_correction(&slo, &c, &err), 0);
+	assert_int_equal(slo.exclusion_count, 1);
+	assert_string_equal(slo.exclusions[0].correction, "m");
+	free(slo.exclusions);
+	br_correction_release(&c);
+	json_decref(labels);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_duration_table),
+		cmocka_unit_test(test_time),
+		cmocka_unit_test(test_correction_weekly),
+		cmocka_unit_test(test_correction_apply),
 		cmocka_unit_test(test_duration_invalid),
 		cmocka_unit_test(test_selector_valid),
 		cmocka_unit_test(test_selector_render_extra),
