@@ -44,6 +44,8 @@
 
 #define BR_BUDGET_REMAINING "burnrate:error_budget:remaining"
 #define BR_BUDGET_ALLOWED "burnrate:error_budget:allowed_events"
+/* recorded only for SLOs that BudgetCorrections select */
+#define BR_BUDGET_EXCLUDED "burnrate:error_budget:excluded_events"
 #define BR_BUDGET_RATIO_PREFIX "burnrate:sli_error_ratio:rate"
 /* More windows than any SLO records (an alert table has at most 8 distinct
  * windows, plus the SLO window of a raw indicator). */
@@ -104,6 +106,8 @@ struct br_budget_reading {
 	double remaining;          /* of burnrate:error_budget:remaining */
 	int has_allowed;           /* 0 for a raw indicator (no event counts) */
 	double allowed;            /* of BR_BUDGET_ALLOWED: >= 0 */
+	int has_excluded;          /* 1 when corrections select the SLO */
+	double excluded;           /* of BR_BUDGET_EXCLUDED: >= 0 */
 	size_t nratios;
 	struct {
 		long long window_s;
@@ -145,6 +149,13 @@ int br_budget_index_add_remaining(struct br_budget_index *idx,
  * (idx empty). */
 int br_budget_index_add_allowed(struct br_budget_index *idx,
 				const struct br_prom_vector *v);
+/* Merges samples of BR_BUDGET_EXCLUDED as br_budget_index_add_allowed. */
+int br_budget_index_add_excluded(struct br_budget_index *idx,
+				 const struct br_prom_vector *v);
+/* The query of every SLO's BR_BUDGET_EXCLUDED (the namespaces as
+ * br_budget_queries) appended to out. Returns 0 or BR_ENOMEM. */
+int br_budget_excluded_query(const char *const *namespaces, size_t count,
+			     struct br_buf *out);
 
 /* Merges ratio samples as br_budget_index_add_remaining: the window is
  * window_s (> 0) for every sample (the answer of br_budget_ratio_query), or,
@@ -185,6 +196,8 @@ struct br_budget_figures {
 	double remaining;          /* fraction, rounded to 1e-4 */
 	int has_events;            /* Prometheus has allowed events for it */
 	long long allowed_events;  /* allowed, rounded down */
+	int has_excluded;          /* BudgetCorrections select the SLO */
+	long long excluded_events; /* events they left out of the window */
 	long long remaining_events; /* allowed_events * remaining (unrounded),
 				       rounded down: negative when overspent */
 	long long window_s;        /* the SLO window */

@@ -144,6 +144,10 @@ static void events(const struct br_budget_reading *r, struct br_budget_figures *
 	f->has_events = 1;
 	f->allowed_events = whole_events(r->allowed);
 	f->remaining_events = whole_events((double)f->allowed_events * r->remaining);
+	if (r->has_excluded && isfinite(r->excluded) && r->excluded >= 0) {
+		f->has_excluded = 1;
+		f->excluded_events = whole_events(r->excluded);
+	}
 }
 
 static void percent(double remaining, char out[32])
@@ -279,6 +283,8 @@ json_t *br_budget_status_json(const struct br_budget_figures *f)
 		 (f->has_events &&
 		  (set_new(o, "allowedEvents", json_integer(f->allowed_events)) ||
 		   set_new(o, "remainingEvents", json_integer(f->remaining_events)))) ||
+		 (f->has_excluded &&
+		  set_new(o, "excludedEvents", json_integer(f->excluded_events))) ||
 		 set_new(o, "window", json_string(win)) ||
 		 json_object_set(o, "burnRates", rates) ||
 		 set_new(o, "evaluatedAt", json_string(when));
@@ -376,6 +382,10 @@ static int events_changed(const json_t *a, const json_t *b)
 		return 1;
 	step = fmax(1, EVENTS_STEP * fmax(fabs(json_number_value(aa)),
 					  fabs(json_number_value(ab))));
+	const json_t *xa = json_object_get(a, "excludedEvents");
+	const json_t *xb = json_object_get(b, "excludedEvents");
+	if (!xa != !xb || (xa && fabs(json_number_value(xa) - json_number_value(xb)) >= step))
+		return 1;
 	return fabs(json_number_value(aa) - json_number_value(ab)) >= step ||
 	       fabs(json_number_value(ra) - json_number_value(rb)) >= step;
 }

@@ -114,6 +114,14 @@ static void add_allowed(struct br_budget_reading *r, double v)
 	}
 }
 
+static void add_excluded(struct br_budget_reading *r, double v)
+{
+	if (!r->has_excluded || v > r->excluded) { /* the most of duplicates */
+		r->has_excluded = 1;
+		r->excluded = v;
+	}
+}
+
 /* Merges entry b into a (same key). Returns 0, or -1 when windows overflow. */
 static int merge(struct br_budget_reading *a, const struct br_budget_reading *b)
 {
@@ -123,6 +131,8 @@ static int merge(struct br_budget_reading *a, const struct br_budget_reading *b)
 		add_remaining(a, b->remaining);
 	if (b->has_allowed)
 		add_allowed(a, b->allowed);
+	if (b->has_excluded)
+		add_excluded(a, b->excluded);
 	for (size_t i = 0; i < b->nratios; i++)
 		rc |= add_ratio(a, b->ratios[i].window_s, b->ratios[i].ratio);
 	return rc;
@@ -172,6 +182,7 @@ static long long ratio_window(const struct br_prom_sample *s)
 /* What an answer holds: window_s of add_samples. */
 #define SAMPLES_REMAINING -1
 #define SAMPLES_ALLOWED -2
+#define SAMPLES_EXCLUDED -3
 
 /* Whether s of an answer of kind window_s can be kept, with its window (for
  * a ratio) in *w. */
@@ -185,7 +196,7 @@ static int usable(const struct br_prom_sample *s, long long window_s, long long 
 		return 0;
 	if (window_s == 0 && *w < 0)
 		return 0; /* a ratio name without a window */
-	return window_s != SAMPLES_ALLOWED || s->value >= 0;
+	return (window_s != SAMPLES_ALLOWED && window_s != SAMPLES_EXCLUDED) || s->value >= 0;
 }
 
 /* Merges v into idx: a sample of a known SLO updates its entry in place
@@ -219,6 +230,8 @@ static int add_samples(struct br_budget_index *idx, const struct br_prom_vector 
 			add_remaining(&e->reading, s->value);
 		else if (window_s == SAMPLES_ALLOWED)
 			add_allowed(&e->reading, s->value);
+		else if (window_s == SAMPLES_EXCLUDED)
+			add_excluded(&e->reading, s->value);
 		else if (add_ratio(&e->reading, w, s->value) != 0)
 			idx->skipped++;
 	}
@@ -237,6 +250,12 @@ int br_budget_index_add_allowed(struct br_budget_index *idx,
 				const struct br_prom_vector *v)
 {
 	return add_samples(idx, v, SAMPLES_ALLOWED);
+}
+
+int br_budget_index_add_excluded(struct br_budget_index *idx,
+				 const struct br_prom_vector *v)
+{
+	return add_samples(idx, v, SAMPLES_EXCLUDED);
 }
 
 int br_budget_index_add_ratios(struct br_budget_index *idx, long long window_s,

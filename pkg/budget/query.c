@@ -42,6 +42,20 @@ static void last_sample_query(const char *name, const struct br_buf *ns,
 		    "%s{slo!=\"\"%s}[10m]))", name, br_buf_str(ns));
 }
 
+int br_budget_excluded_query(const char *const *namespaces, size_t count,
+			     struct br_buf *out)
+{
+	struct br_buf ns;
+
+	br_buf_init(&ns, BR_BUF_MAX_DEFAULT);
+	int rc = namespace_matcher(namespaces, count, &ns);
+	if (rc == 0)
+		last_sample_query(BR_BUDGET_EXCLUDED, &ns, out);
+	rc = rc || ns.failed || !out->data ? BR_ENOMEM : 0;
+	br_buf_release(&ns);
+	return rc;
+}
+
 int br_budget_queries(const char *const *namespaces, size_t count,
 		      struct br_buf *remaining, struct br_buf *allowed,
 		      struct br_buf *names)

@@ -381,7 +381,7 @@ static int query_merge(struct br_controller *c, struct poll *p, const struct br_
 static int query_all(struct br_controller *c, struct poll *p)
 {
 	struct br_prom_vector v;
-	struct br_buf rem, allowed, names;
+	struct br_buf rem, allowed, names, excluded;
 	struct br_error err;
 	int rc;
 
@@ -390,12 +390,20 @@ static int query_all(struct br_controller *c, struct poll *p)
 	br_buf_init(&rem, BR_BUF_MAX_DEFAULT);
 	br_buf_init(&allowed, BR_BUF_MAX_DEFAULT);
 	br_buf_init(&names, BR_BUF_MAX_DEFAULT);
+	br_buf_init(&excluded, BR_BUF_MAX_DEFAULT);
 	rc = br_budget_queries((const char *const *)c->namespaces, c->o.namespace_count,
 			       &rem, &allowed, &names);
 	if (rc == 0)
 		rc = query_merge(c, p, &rem, br_budget_index_add_remaining, &err);
 	if (rc == 0)
 		rc = query_merge(c, p, &allowed, br_budget_index_add_allowed, &err);
+	/* one more query while BudgetCorrections are on (their CRD served) */
+	if (rc == 0 && atomic_load(&c->corrections_on)) {
+		rc = br_budget_excluded_query((const char *const *)c->namespaces,
+					      c->o.namespace_count, &excluded);
+		if (rc == 0)
+			rc = query_merge(c, p, &excluded, br_budget_index_add_excluded, &err);
+	}
 	if (rc == 0)
 		rc = run_query(c, br_buf_str(&names), &v, &err);
 	if (rc == 0)
@@ -409,6 +417,7 @@ static int query_all(struct br_controller *c, struct poll *p)
 	br_buf_release(&rem);
 	br_buf_release(&allowed);
 	br_buf_release(&names);
+	br_buf_release(&excluded);
 	return rc;
 }
 

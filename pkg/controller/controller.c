@@ -89,6 +89,7 @@ void br_controller_free(struct br_controller *c)
 	br_leader_free(c->leader);
 	ctl_budget_free(c);
 	ctl_routing_free(c);
+	ctl_corrections_free(c);
 	free(c->slo_inf);
 	free(c->rule_inf);
 	free(c->namespaces);
@@ -184,6 +185,7 @@ static void slo_add(void *ctx, json_t *obj)
 {
 	observe(ctx, obj, 0);
 	enqueue_obj(ctx, obj);
+	ctl_corrections_slo_event(ctx, obj);
 }
 
 static void slo_delete(void *ctx, json_t *obj)
@@ -191,6 +193,7 @@ static void slo_delete(void *ctx, json_t *obj)
 	struct br_buf key;
 
 	observe(ctx, obj, 1);
+	ctl_corrections_slo_event(ctx, obj);
 	br_buf_init(&key, 1024);
 	if (br_informer_key(obj, &key) == 0)
 		ctl_expect_forget(ctx, br_buf_str(&key));
@@ -219,6 +222,9 @@ static int slo_changed(const json_t *old, const json_t *obj)
 static void slo_update(void *ctx, json_t *old, json_t *obj)
 {
 	observe(ctx, obj, 0);
+	/* the corrections of the namespace list the SLOs they select */
+	if (!json_equal(meta_get(old, "labels"), meta_get(obj, "labels")))
+		ctl_corrections_slo_event(ctx, obj);
 	if (slo_changed(old, obj))
 		enqueue_obj(ctx, obj);
 }
@@ -365,7 +371,8 @@ static int start_informers(struct br_controller *c, struct br_error *err)
 		if (rc != 0)
 			return rc;
 	}
-	return ctl_routing_start(c, err);
+	int rc = ctl_corrections_start(c, err);
+	return rc ? rc : ctl_routing_start(c, err);
 }
 
 static void sleep_s(double s)
@@ -384,7 +391,7 @@ static int wait_synced(struct br_controller *c)
 		for (size_t i = 0; i < c->ninf; i++)
 			done += br_informer_has_synced(c->slo_inf[i]) +
 				br_informer_has_synced(c->rule_inf[i]);
-		if (done == 2 * c->ninf && ctl_routing_synced(c))
+		if (done == 2 * c->ninf && ctl_routing_synced(c) && ctl_corrections_synced(c))
 			return 0;
 		if (atomic_load(&c->stop))
 			return BR_ECANCELED;
@@ -559,6 +566,7 @@ static void stop_informers(struct br_controller *c)
 			all[2 * i + 1] = c->rule_inf[i];
 		}
 	}
+	ctl_corrections_stop(c);
 	for (size_t i = 0; t && all && i < n; i++) {
 		if (all[i] && pthread_create(&t[started], NULL, stop_one, all[i]) == 0)
 			started++;

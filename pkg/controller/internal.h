@@ -24,6 +24,8 @@ struct br_controller {
 	size_t ninf;                      /* informers per kind */
 	struct br_informer **slo_inf;
 	struct br_informer **rule_inf;
+	struct br_informer **bc_inf;      /* NULL when corrections are off */
+	atomic_int corrections_on;        /* bc_inf may be read */
 
 	struct br_queue *q;
 	pthread_t *workers;
@@ -65,6 +67,10 @@ void ctl_count_write(struct br_controller *c, const char *kind);
  * *retry_after is set (> 0) when the server asked for a delay. */
 int ctl_reconcile(struct br_controller *c, const char *key,
 		  double *retry_after);
+/* The index of the informers that hold key ("ns/name") or namespace ns,
+ * or -1 when no watched namespace does. */
+long ctl_informer_for(struct br_controller *c, const char *key);
+long ctl_informer_index(struct br_controller *c, const char *ns);
 /* The cached SLO or owned rule for key (new reference), or NULL. */
 json_t *ctl_get_slo(struct br_controller *c, const char *key);
 json_t *ctl_get_rule(struct br_controller *c, const char *key);
@@ -90,6 +96,35 @@ void ctl_slo_transform(void *ctx, json_t *obj);
 /* 1 when the cached rule have has every label and owner of want_meta (a
  * rule's metadata as we apply it) and a spec of the given digest. */
 int ctl_rule_matches(const json_t *want_meta, const char *digest, const json_t *have);
+
+/* corrections.c: BudgetCorrections. Their status keys are "bc:ns/name". */
+#define CTL_BC_PREFIX "bc:"
+/* Probes the CRD (not served or not allowed: corrections off, a warning)
+ * and starts an informer per watched namespace set. */
+int ctl_corrections_start(struct br_controller *c, struct br_error *err);
+int ctl_corrections_synced(struct br_controller *c);
+void ctl_corrections_stop(struct br_controller *c);
+void ctl_corrections_free(struct br_controller *c);
+int ctl_corrections_is_key(const char *key);
+/* An SLO was added, deleted or relabelled: its namespace's corrections'
+ * status (the SLOs they select) is requeued. */
+void ctl_corrections_slo_event(struct br_controller *c, const json_t *slo_obj);
+/* The corrections that apply to an SLO, parsed, kept while its rules are
+ * made (its exclusions borrow their names). */
+struct ctl_held {
+	struct br_correction *items;
+	size_t n;
+};
+void ctl_held_release(struct ctl_held *h);
+/* Adds to slo the windows of the corrections of its namespace whose
+ * selector matches labels (its metadata.labels); *status: the SLO's
+ * status.corrections (NULL when none applies); *edge: the next instant a
+ * window of theirs opens or closes (0: never). Returns 0 or BR_ENOMEM. */
+struct br_slo;
+int ctl_corrections_apply(struct br_controller *c, struct br_slo *slo, const json_t *labels,
+			  struct ctl_held *held, json_t **status, long long *edge);
+/* Writes the status of the correction of key ("bc:ns/name"). */
+int ctl_correction_reconcile(struct br_controller *c, const char *key, double *retry_after);
 
 /* expect.c: the rule a worker applies for key, until its watch event. */
 int ctl_expect_init(struct br_controller *c);

@@ -82,20 +82,32 @@ int ctl_json_same(const json_t *a, const json_t *b)
 	return json_equal((json_t *)a, (json_t *)b);
 }
 
-/* The informer holding key's namespace (index), or -1. */
-static long informer_for(struct br_controller *c, const char *key)
+/* The informer of the namespace of len bytes at ns (index), or -1. */
+static long informer_of(struct br_controller *c, const char *ns, size_t len)
+{
+	if (!c->namespaces)
+		return 0;
+	for (size_t i = 0; i < c->ninf; i++)
+		if (strlen(c->namespaces[i]) == len && strncmp(c->namespaces[i], ns, len) == 0)
+			return (long)i;
+	return -1;
+}
+
+long ctl_informer_for(struct br_controller *c, const char *key)
 {
 	const char *slash = strchr(key, '/');
 
-	if (!c->namespaces)
-		return 0;
-	if (!slash)
-		return -1;
-	for (size_t i = 0; i < c->ninf; i++)
-		if (strlen(c->namespaces[i]) == (size_t)(slash - key) &&
-		    strncmp(c->namespaces[i], key, (size_t)(slash - key)) == 0)
-			return (long)i;
-	return -1;
+	return slash ? informer_of(c, key, (size_t)(slash - key)) : -1;
+}
+
+long ctl_informer_index(struct br_controller *c, const char *ns)
+{
+	return informer_of(c, ns, strlen(ns));
+}
+
+static long informer_for(struct br_controller *c, const char *key)
+{
+	return ctl_informer_for(c, key);
 }
 
 json_t *ctl_get_slo(struct br_controller *c, const char *key)
@@ -391,19 +403,41 @@ static int apply_rule(struct br_controller *c, const json_t *rule,
 	return rc;
 }
 
+/* Requeues key when a correction's window next opens or closes, so that
+ * status.corrections[].active flips on time (the rules need no change). */
+static void requeue_at(struct br_controller *c, const char *ns, const char *name,
+		       long long edge)
+{
+	long long now = (long long)time(NULL);
+	char key[600];
+
+	if (edge <= now)
+		return;
+	snprintf(key, sizeof(key), "%s/%s", ns, name);
+	br_queue_add_after(c->q, key, (edge - now) * 1000 + 500);
+}
+
 static int reconcile_valid(struct br_controller *c, const json_t *obj,
-			   const struct br_slo *slo, double *retry_after)
+			   struct br_slo *slo, double *retry_after)
 {
 	struct br_rules_options ro = { .rule_labels = c->o.rule_labels,
 				       .runbook_base_url = c->o.runbook_base_url };
-	json_t *rule = NULL;
+	json_t *rule = NULL, *corrections = NULL;
 	const char *ns = slo->namespace, *name = slo->name;
+	struct ctl_held held = {NULL, 0};
 	struct br_buf key;
+	long long edge = 0;
 	int rc;
 
-	rc = br_rules_prometheus_rule(slo, &ro, &rule, NULL);
-	if (rc != 0)
+	rc = ctl_corrections_apply(c, slo, json_object_get(json_object_get(obj, "metadata"),
+							   "labels"), &held, &corrections, &edge);
+	if (rc == 0)
+		rc = br_rules_prometheus_rule(slo, &ro, &rule, NULL);
+	ctl_held_release(&held);
+	if (rc != 0) {
+		json_decref(corrections);
 		return rc;
+	}
 	br_buf_init(&key, (size_t)1 << 20);
 	br_buf_adds(&key, ns);
 	br_buf_adds(&key, "/");
@@ -422,6 +456,7 @@ static int reconcile_valid(struct br_controller *c, const json_t *obj,
 	br_buf_release(&key);
 	if (rc != 0) {
 		json_decref(rule);
+		json_decref(corrections);
 		return rc;
 	}
 
@@ -453,9 +488,15 @@ static int reconcile_valid(struct br_controller *c, const json_t *obj,
 		"name", name, "recordingRules", (json_int_t)rec,
 		"alertingRules", (json_int_t)alert));
 	json_object_set_new(st, "alerts", alert_rows(slo));
+	/* only SLOs that corrections select say so: the others' status stays
+	   as it was */
+	if (corrections)
+		json_object_set_new(st, "corrections", corrections);
 	rc = ctl_budget_status(c, slo, ns, name, cur, st, slo->generation);
 	if (rc == 0 && (!cur || !ctl_json_same(st, cur)))
 		rc = write_status(c, obj, st, ns, name, retry_after);
+	if (rc == 0 && edge)
+		requeue_at(c, ns, name, edge);
 	json_decref(st);
 	return rc;
 }
@@ -472,6 +513,10 @@ int ctl_reconcile(struct br_controller *c, const char *key,
 	if (ctl_routing_is_key(key)) {
 		json_decref(obj);
 		return ctl_routing_reconcile(c, retry_after);
+	}
+	if (ctl_corrections_is_key(key)) {
+		json_decref(obj);
+		return ctl_correction_reconcile(c, key, retry_after);
 	}
 	if (!obj)
 		return 0; /* gone: garbage collection deletes the rule */
