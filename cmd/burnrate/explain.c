@@ -329,6 +329,7 @@ static int explain_set(const struct cli_set *set, struct br_prom_client *c)
 		print_table(slo);
 		print_words(slo);
 		explain_off_peak(slo);
+		explain_corrections(set, i);
 		fflush(stdout); /* before any message about Prometheus on stderr */
 		if (traffic_of(slo, c, &t) != 0) {
 			rc = CLI_INVALID;

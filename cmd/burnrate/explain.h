@@ -73,6 +73,13 @@ void explain_off_peak(const struct br_slo *slo);
 /* Whether local hour h (0..23, starting at h:00) lies in the off-peak hours. */
 int explain_off_peak_hour(const struct br_off_peak *op, int h);
 
+/* --- explain_corrections.c ---------------------------------------------- */
+
+/* Prints the BudgetCorrections of set that select SLO index (nothing when
+ * none does): reason, windows, and the current or next one. */
+struct cli_set;
+void explain_corrections(const struct cli_set *set, size_t index);
+
 /* --- explain_traffic.c --------------------------------------------------- */
 
 /* The smallest number of errors k (consecutive, replacing successes, so the

@@ -35,6 +35,8 @@
 #     - options: the burnrate SLOs with traffic.confidence: 95 and offPeak
 #       hours (issue 13), whose cost against burnrate's is the figure
 #       reported (goal: under 1.3x).
+#     - corrections: the burnrate SLOs each selected by a BudgetCorrection with
+#       one weekly window (issue 17; goal: under 1.2x of burnrate's CPU).
 #     "est eval" cross-checks it: sum over groups of last duration x 60/interval.
 #     Durations are wall-clock and inflate when the machine is busy; process
 #     CPU is the figure the goal is about (burnrate <= half of naive).
@@ -150,8 +152,9 @@ python3 "$py/gen.py" history "$work/history.om" "$work/state.json" "$slos" "$day
 mkdir -p "$work/slos"
 python3 "$py/gen.py" slos "$work/slos" "$slos"
 python3 "$py/gen.py" naive "$work/naive.yml" "$slos"
-mkdir -p "$work/slos-options"
+mkdir -p "$work/slos-options" "$work/slos-corrections"
 python3 "$py/gen.py" slos "$work/slos-options" "$slos" options
+python3 "$py/gen.py" slos "$work/slos-corrections" "$slos" corrections
 if [ -x "$burnrate" ] && "$burnrate" generate --format rules -f "$work/slos" >"$work/burnrate.yml" 2>"$work/burnrate.err" \
 	&& [ -s "$work/burnrate.yml" ]; then
 	source="burnrate generate --format rules ($burnrate)"
@@ -165,6 +168,12 @@ options_rules=
 if "$burnrate" generate --format rules -f "$work/slos-options" >"$work/options.yml" 2>>"$work/burnrate.err" \
 	&& [ -s "$work/options.yml" ]; then
 	options_rules="$work/options.yml"
+fi
+# the same SLOs, each selected by a BudgetCorrection with one weekly window (issue 17)
+corrections_rules=
+if "$burnrate" generate --format rules -f "$work/slos-corrections" >"$work/corrections.yml" 2>>"$work/burnrate.err" \
+	&& [ -s "$work/corrections.yml" ]; then
+	corrections_rules="$work/corrections.yml"
 fi
 promtool check rules "$work/burnrate.yml" "$work/naive.yml" >/dev/null
 python3 - "$work/burnrate.yml" "$work/base5m.yml" <<'EOF'
@@ -217,7 +226,8 @@ warmup=$warmup_rules
 run_form burnrate "$work/burnrate.yml"
 run_form naive "$work/naive.yml"
 [ -n "$options_rules" ] && run_form options "$options_rules"
+[ -n "$corrections_rules" ] && run_form corrections "$corrections_rules"
 
 echo "promcost: $slos SLOs, $days day(s) of 1-minute history, evaluation_interval 30s, ${measure}s measured"
 echo "burnrate rules: $source"
-python3 "$py/measure.py" table "$work" baseline burnrate naive options
+python3 "$py/measure.py" table "$work" baseline burnrate naive options corrections

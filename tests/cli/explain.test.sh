@@ -142,6 +142,18 @@ run explain -f "$T/own.yaml"
 expect_rc 0 "explain own windows"
 expect_out "^  preset: +none: spec.alerting.windows gives the table" "own windows: no preset"
 
+# BudgetCorrections: the ones that select the SLO, each window, the next one; the control
+# SLO that nothing selects lists none
+run explain -f "$BURNRATE_SOURCE_DIR/tests/promtool/corrections/slo.yaml" \
+	-f "$BURNRATE_SOURCE_DIR/tests/promtool/corrections/corrections.yaml"
+expect_rc 0 "explain with a BudgetCorrection"
+expect_out "^  maintenance: database migration, and the weekly reindex \\(2 windows\\)$" "the correction and its reason"
+expect_out "^    1970-01-01T02:00:00Z to 1970-01-01T03:00:00Z$" "the one-off window"
+expect_out "^    every Thu 23:00 UTC for 2h$" "the weekly window"
+expect_out "^    next: 20[0-9-]*T23:00:00Z to 20[0-9-]*T01:00:00Z$" "the next window"
+[ "$(grep -c '^Budget corrections' "$T/out")" = 1 ] && ok "one SLO of two lists it" ||
+	fail "Budget corrections listed $(grep -c '^Budget corrections' "$T/out") times, want 1"
+
 run explain
 expect_rc 2 "no -f"
 : >"$T/empty.yaml"

@@ -98,9 +98,25 @@ OPTIONS = """  traffic:
 """
 
 
+# A BudgetCorrection per SLO (issue 17): one weekly window, Sundays 02:00
+# for 2h, selecting that SLO by its label.
+CORRECTION = """---
+apiVersion: burnrate.dev/v1alpha1
+kind: BudgetCorrection
+metadata:
+  name: svc-%d-maintenance
+  namespace: bench
+spec:
+  selector: {matchLabels: {svc: svc-%d}}
+  reason: weekly maintenance
+  windows: [{schedule: "0 2 * * SUN", duration: 2h}]
+"""
+
+
 def cmd_slos(argv):
     out, slos = argv[0], int(argv[1])
     options = len(argv) > 2 and argv[2] == "options"
+    corrections = len(argv) > 2 and argv[2] == "corrections"
     for n in range(slos):
         with open("%s/svc-%d.yaml" % (out, n), "w") as f:
             f.write("""apiVersion: burnrate.dev/v1alpha1
@@ -108,6 +124,7 @@ kind: ServiceLevelObjective
 metadata:
   name: svc-%d
   namespace: bench
+  labels: {svc: svc-%d}
 spec:
   service: svc-%d
   objective: %s
@@ -116,7 +133,8 @@ spec:
     ratio:
       errors: http_requests_total{job="svc-%d",code=~"5.."}
       total: http_requests_total{job="svc-%d"}
-""" % (n, n, objective(n), n, n) + (OPTIONS if options else ""))
+""" % (n, n, n, objective(n), n, n) + (OPTIONS if options else "") +
+                    (CORRECTION % (n, n) if corrections else ""))
 
 
 # The Workbook's table: (severity, long, short, burn rate).

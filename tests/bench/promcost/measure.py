@@ -95,6 +95,16 @@ def table(d, forms):
         if "baseline" in rows and bc > 0:
             print("process CPU above the no-rules baseline, ratio: %.3f (%.4f vs %.4f s/min)" % (oc / bc, oc, bc))
         print("goal (options CPU < 1.3x burnrate): %s" % ("MET" if op["cpu"] < 1.3 * br["cpu"] else "NOT MET"))
+    if "burnrate" in rows and "corrections" in rows:
+        br, co = rows["burnrate"], rows["corrections"]
+        print()
+        print("with a BudgetCorrection each (corrections) against without (burnrate):")
+        print("rule-eval ratio corrections/burnrate: %.3f" % (co["eval"] / br["eval"] if br["eval"] else float("nan")))
+        print("process CPU ratio corrections/burnrate: %.3f" % (co["cpu"] / br["cpu"] if br["cpu"] else float("nan")))
+        cc, bc = co["cpu"] - base["cpu"], br["cpu"] - base["cpu"]
+        if "baseline" in rows and bc > 0:
+            print("process CPU above the no-rules baseline, ratio: %.3f (%.4f vs %.4f s/min)" % (cc / bc, cc, bc))
+        print("goal (corrections CPU < 1.2x burnrate): %s" % ("MET" if co["cpu"] < 1.2 * br["cpu"] else "NOT MET"))
     if "burnrate" in rows and "naive" in rows:
         br, nv = rows["burnrate"], rows["naive"]
         print()
