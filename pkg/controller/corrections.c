@@ -320,9 +320,34 @@ int ctl_corrections_apply(struct br_controller *c, struct br_slo *slo, const jso
 
 /* --- the correction's own status -------------------------------------------- */
 
+/* The longest one-off window of bc, seconds (0 without one). */
+static long long longest_once(const struct br_correction *bc)
+{
+	long long n = 0;
+
+	for (size_t i = 0; i < bc->span_count; i++)
+		if (bc->spans[i].kind == BR_EXCLUSION_ONCE && bc->spans[i].end - bc->spans[i].start > n)
+			n = bc->spans[i].end - bc->spans[i].start;
+	return n;
+}
+
+/* Whether the SLO obj's window (30d unless it says) is shorter than secs. */
+static int window_shorter(const json_t *obj, long long secs)
+{
+	const char *w = json_string_value(json_object_get(json_object_get(obj, "spec"), "window"));
+	long long ws = 30 * 86400LL;
+
+	if (w && br_duration_parse(w, &ws) != 0)
+		return 0;
+	return ws < secs;
+}
+
 /* The names of the SLOs of the correction's namespace that bc selects:
- * how many, and the first MAX_LISTED into names. */
-static size_t selected(struct br_controller *c, const struct br_correction *bc, json_t *names)
+ * how many, and the first MAX_LISTED into names; those whose window is
+ * shorter than one of its one-off windows (it does not apply to them)
+ * into too_short. */
+static size_t selected(struct br_controller *c, const struct br_correction *bc, json_t *names,
+		       json_t *too_short)
 {
 	long i = ctl_informer_index(c, bc->namespace);
 	char **keys;
@@ -337,6 +362,9 @@ static size_t selected(struct br_controller *c, const struct br_correction *bc, 
 		if (obj && br_correction_matches(bc, json_object_get(meta, "labels"))) {
 			if (count++ < MAX_LISTED)
 				json_array_append(names, json_object_get(meta, "name"));
+			if (window_shorter(obj, longest_once(bc)) &&
+			    json_array_size(too_short) < MAX_LISTED)
+				json_array_append(too_short, json_object_get(meta, "name"));
 		}
 		json_decref(obj);
 	}
@@ -349,17 +377,28 @@ static json_t *valid_status(struct br_controller *c, const struct br_correction 
 			    const json_t *cur, long long gen, long long *edge)
 {
 	long long now = (long long)time(NULL), s = 0, e = 0;
-	json_t *names = json_array();
-	size_t n = names ? selected(c, bc, names) : 0;
+	json_t *names = json_array(), *short_ones = json_array();
+	size_t n = names && short_ones ? selected(c, bc, names, short_ones) : 0;
 	int at = window_of(bc, now, &s, &e);
 	char a[32], b[32], msg[160];
 	json_t *conds = json_array();
 
 	*edge = next_edge(bc, now);
 	snprintf(msg, sizeof(msg), "selects %zu ServiceLevelObjective(s)", n);
-	json_array_append_new(conds, ctl_condition(cur, "Ready", "True", "Applied",
-						   "the windows are in the rules of the SLOs it "
-						   "selects", gen));
+	if (json_array_size(short_ones)) {
+		char *list = json_dumps(short_ones, JSON_COMPACT);
+		char why[1200];
+		snprintf(why, sizeof(why), "a one-off window is longer than the window of %s: it "
+			 "applies to none of them", list ? list : "some SLOs");
+		free(list);
+		json_array_append_new(conds, ctl_condition(cur, "Ready", "False",
+							   "WindowLongerThanSLO", why, gen));
+	} else {
+		json_array_append_new(conds, ctl_condition(cur, "Ready", "True", "Applied",
+							   "the windows are in the rules of the SLOs "
+							   "it selects", gen));
+	}
+	json_decref(short_ones);
 	json_array_append_new(conds, n ? ctl_condition(cur, "SelectsSLOs", "True", "Matched", msg, gen)
 				       : ctl_condition(cur, "SelectsSLOs", "False", "NoMatch",
 						       "the selector matches no ServiceLevelObjective "

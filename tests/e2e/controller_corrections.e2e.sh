@@ -123,5 +123,27 @@ kubectl -n "$NS" delete bc maintenance >/dev/null || fail "delete the correction
 wait_for 20 plain || fail "deleted: checkout's rules still carry it"
 echo "delete: ok"
 
+# a one-off window longer than a selected SLO's own window: not applied to it, and said so
+slo_yaml weekly | sed "s/^  window: 30d/  window: 7d/; s/^  namespace: .*/&\n  labels: {team: weekly}/" \
+	>"$CTL_DIR/weekly.yaml"
+kubectl apply -f "$CTL_DIR/weekly.yaml" >/dev/null || fail "apply weekly"
+wait_for 20 ready weekly || fail "weekly never Ready"
+cat <<YAML | kubectl apply -f - >/dev/null || fail "apply the long correction"
+apiVersion: burnrate.dev/v1alpha1
+kind: BudgetCorrection
+metadata: {name: long, namespace: $NS}
+spec:
+  selector: {matchLabels: {team: weekly}}
+  reason: a long freeze
+  windows: [{start: "$start", end: "$(date -u -d "@$((now + 8 * 86400))" +%Y-%m-%dT%H:%M:%SZ)"}]
+YAML
+too_long() {
+	[ "$(jpath bc long '{.status.conditions[?(@.type=="Ready")].reason}')" = WindowLongerThanSLO ] &&
+		jpath bc long '{.status.conditions[?(@.type=="Ready")].message}' | grep -q '"weekly"'
+}
+wait_for 20 too_long || fail "long window: $(jpath bc long '{.status.conditions}')"
+[ "$(generated_spec "$CTL_DIR/weekly.yaml")" = "$(cluster_spec weekly)" ] || fail "weekly's rules carry it"
+echo "longer than the SLO's window: ok"
+
 ctl_stop a
 echo "ok: BudgetCorrections with the controller"
