@@ -146,6 +146,12 @@ static int load_one(const char *path, const char *flag, struct cli_set *set)
 			"backtest takes exactly one\n", flag, path, set->count);
 		return CLI_INVALID;
 	}
+	if (set->items[0].slo.indicator == BR_INDICATOR_TIMESLICE) {
+		fprintf(stderr, "burnrate backtest: %s/%s: spec.indicator.timeSlice: time-slice "
+			"SLOs cannot be backtested yet (their slices are recorded by the rules, "
+			"not in the history)\n", set->items[0].slo.namespace, set->items[0].slo.name);
+		return CLI_INVALID;
+	}
 	return 0;
 }
 

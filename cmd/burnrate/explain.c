@@ -118,6 +118,32 @@ static char *per_time(double events, double seconds, char *out, size_t size)
 	return out;
 }
 
+/* What a slice is, what makes one bad, and what the budget counts. */
+static void explain_slice(const struct br_slo *slo, struct br_buf *b)
+{
+	char d[32];
+	static const char *const nodata[] = {"is no slice (it spends and earns nothing)",
+		"counts as good", "counts as bad"};
+
+	br_buf_addf(b, "time slices of %s; a slice is bad when ",
+		    br_duration_format(slo->slice_s, d, sizeof(d)));
+	if (slo->slice_query)
+		br_buf_addf(b, "%s (its %s series) is %s %.10g", slo->slice_query,
+			    slo->slice_good_above ? "lowest" : "highest",
+			    slo->slice_good_above ? "below" : "above", slo->slice_threshold);
+	else {
+		br_buf_addf(b, "the p%.10g of ", slo->slice_quantile * 100);
+		br_selector_render(&slo->histogram, NULL, NULL, b);
+		br_buf_addf(b, " over it is %s %.10g", slo->slice_good_above ? "below" : "above",
+			    slo->slice_threshold);
+	}
+	br_buf_addf(b, "; a slice without data %s. The objective is the share of good slices "
+		    "and the budget is counted in slices: %.0f of a %s window's slices may be bad",
+		    nodata[slo->slice_nodata],
+		    (double)slo->window_s / (double)slo->slice_s * (1 - slo->objective / 100),
+		    br_duration_format(slo->window_s, d, sizeof(d)));
+}
+
 static void print_indicator(const struct br_slo *slo, struct br_buf *b)
 {
 	br_buf_reset(b);
@@ -136,6 +162,9 @@ static void print_indicator(const struct br_slo *slo, struct br_buf *b)
 		break;
 	case BR_INDICATOR_RAW:
 		br_buf_addf(b, "raw error ratio %s", slo->raw_error_ratio);
+		break;
+	case BR_INDICATOR_TIMESLICE:
+		explain_slice(slo, b);
 		break;
 	}
 	printf("  indicator:     %s\n", br_buf_str(b));
@@ -293,6 +322,14 @@ static int traffic_of(const struct br_slo *slo, struct br_prom_client *c,
 		      struct explain_traffic *t)
 {
 	memset(t, 0, sizeof(*t));
+	/* a time-slice SLO's "events" are its slices: their count is known */
+	if (slo->indicator == BR_INDICATOR_TIMESLICE) {
+		t->known = 1;
+		snprintf(t->source, sizeof(t->source), "spec.indicator.timeSlice.slice (slices, "
+			 "not requests)");
+		t->per_day = 86400.0 / (double)slo->slice_s;
+		return 0;
+	}
 	if (c) {
 		int rc = explain_prom(slo, c, t);
 

@@ -369,6 +369,10 @@ int cli_report(int argc, char **argv)
 		fprintf(stderr, "burnrate report: -f %s: holds %zu ServiceLevelObjectives; report takes "
 			"exactly one\n", o.file, set.count);
 		rc = CLI_INVALID;
+	} else if (set.items[0].slo.indicator == BR_INDICATOR_TIMESLICE) {
+		fprintf(stderr, "burnrate report: %s/%s: spec.indicator.timeSlice: time-slice SLOs "
+			"cannot be reported on yet\n", set.items[0].slo.namespace, set.items[0].slo.name);
+		rc = CLI_INVALID;
 	} else if (set.items[0].slo.indicator == BR_INDICATOR_RAW) {
 		fprintf(stderr, "burnrate report: %s/%s: spec.indicator.raw: a raw error ratio has no "
 			"events to count; report needs a ratio or latency indicator\n",

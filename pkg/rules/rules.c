@@ -32,6 +32,10 @@
 #define REC_EXCLUDING "burnrate:budget_correction:excluding"
 #define REC_EXCLUDED "burnrate:sli_requests_excluded:rate"
 #define REC_EXCLUDED_EVENTS "burnrate:error_budget:excluded_events"
+/* A time-slice SLO's value of each slice, and 1 for a bad slice, 0 for a
+ * good one (no sample for a slice without data, unless noData says). */
+#define REC_SLICE_VALUE "burnrate:slice_value"
+#define REC_SLICE_BAD "burnrate:slice_bad"
 /* More distinct durations than one SLO uses (its windows, the SLO window). */
 #define DUR_CACHE 16
 
@@ -495,11 +499,122 @@ static int add_raw_window(struct ctx *c, json_t *rules, long long w, struct br_b
 	return add_lower_record(c, rules, w, b);
 }
 
+/* --- time slices ------------------------------------------------------------ */
+
+/* "<op>_over_time(burnrate:slice_bad{sel}[W]) / W": the slices (count) or
+ * the bad ones (sum) of W as a rate, so that rate x W counts them as the
+ * other indicators' records count events. */
+static int add_slices_over(struct br_buf *b, struct ctx *c, const char *op, long long w)
+{
+	char d[32];
+
+	br_buf_addf(b, "%s_over_time(" REC_SLICE_BAD "%s[%s]) / %lld", op, br_buf_str(&c->sel),
+		    fmt_dur(c, w, d), w);
+	return b->failed ? BR_ENOMEM : 0;
+}
+
+/* A time-slice SLO's records of one window: slices as requests, bad slices
+ * as errors, so their ratio is the share of bad slices. */
+static int add_slice_window(struct ctx *c, json_t *rules, long long w, int ratio,
+			    struct br_buf *b)
+{
+	add_slices_over(b, c, "count", w);
+	if (add_record(c, rules, REC_REQUESTS, w, b))
+		return BR_ENOMEM;
+	add_slices_over(b, c, "sum", w);
+	if (add_record(c, rules, REC_ERRORS, w, b))
+		return BR_ENOMEM;
+	if (!ratio)
+		return 0;
+	add_ratio_of_recs(b, c, w);
+	if (add_record(c, rules, REC_RATIO, w, b))
+		return BR_ENOMEM;
+	return add_lower_record(c, rules, w, b);
+}
+
+/* The value of a slice: the user's query (the worst of its series: the
+ * highest when good is below the threshold, the lowest when above), or the
+ * histogram's quantile over the slice while it had requests. */
+static int add_slice_value(struct br_buf *b, struct ctx *c)
+{
+	const struct br_slo *slo = c->slo;
+	char dbuf[32], q[32];
+	const char *d = fmt_dur(c, slo->slice_s, dbuf);
+
+	if (slo->slice_query) {
+		static const char key[] = "$slice";
+		const char *p = slo->slice_query, *hit;
+		br_buf_adds(b, slo->slice_good_above ? "min(" : "max(");
+		while ((hit = strstr(p, key)) != NULL) {
+			br_buf_add(b, p, (size_t)(hit - p));
+			br_buf_adds(b, d);
+			p = hit + sizeof(key) - 1;
+		}
+		br_buf_adds(b, p);
+		return br_buf_adds(b, ")");
+	}
+	br_buf_addf(b, "histogram_quantile(%s, sum by (le) (rate(", fmt_num(slo->slice_quantile, q));
+	br_selector_render(&slo->histogram, "_bucket", NULL, b);
+	br_buf_addf(b, "[%s]))) and on() (sum(rate(", d);
+	br_selector_render(&slo->histogram, "_count", NULL, b);
+	return br_buf_addf(b, "[%s])) > 0)", d);
+}
+
+/* 1 for a bad slice, 0 for a good one; NaN (a quantile of nothing) is no
+ * slice; noData fills a slice without a value; a correction's window
+ * leaves slices out. */
+static int add_slice_bad(struct br_buf *b, struct ctx *c)
+{
+	const struct br_slo *slo = c->slo;
+	char t[32];
+	const char *v = REC_SLICE_VALUE;
+	const char *sel = br_buf_str(&c->sel);
+
+	br_buf_adds(b, corrected(c) || slo->slice_nodata != BR_SLICE_SKIP ? "(" : "");
+	br_buf_addf(b, "(%s%s %s bool %s) unless (%s%s != %s%s)", v, sel,
+		    slo->slice_good_above ? "<" : ">", fmt_num(slo->slice_threshold, t),
+		    v, sel, v, sel);
+	if (slo->slice_nodata != BR_SLICE_SKIP)
+		br_buf_addf(b, " or on() vector(%d)", slo->slice_nodata == BR_SLICE_BAD);
+	if (corrected(c) || slo->slice_nodata != BR_SLICE_SKIP)
+		br_buf_adds(b, ")");
+	if (corrected(c))
+		br_buf_addf(b, " unless on() " REC_EXCLUDING "%s", sel);
+	return b->failed ? BR_ENOMEM : 0;
+}
+
+static int add_group(struct ctx *c, json_t *groups, const char *part,
+		     const char *interval, json_t *rules);
+
+/* The group that reads each slice once, at the slice's interval (so each
+ * evaluation is one slice), before the windows that count them. */
+static int group_slices(struct ctx *c, json_t *groups, struct br_buf *b)
+{
+	char d[32];
+	json_t *rules;
+
+	if (c->slo->indicator != BR_INDICATOR_TIMESLICE)
+		return 0;
+	rules = json_array();
+	int rc = !rules ? oom(c) : corrected(c) ? add_excluding_record(c, rules, b) : 0;
+	if (rc == 0)
+		rc = add_slice_value(b, c) ? oom(c) : add_record(c, rules, REC_SLICE_VALUE, 0, b);
+	if (rc == 0)
+		rc = add_slice_bad(b, c) ? oom(c) : add_record(c, rules, REC_SLICE_BAD, 0, b);
+	if (rc) {
+		json_decref(rules);
+		return BR_ENOMEM;
+	}
+	return add_group(c, groups, "slices", fmt_dur(c, c->slo->slice_s, d), rules);
+}
+
 /* The records of one window computed from the 5m records. With ratio set,
  * also the error ratio (the budget window needs only the two averages). */
 static int add_long_window(struct ctx *c, json_t *rules, long long w, int ratio,
 			   struct br_buf *b)
 {
+	if (c->slo->indicator == BR_INDICATOR_TIMESLICE)
+		return add_slice_window(c, rules, w, ratio, b);
 	if (c->slo->indicator == BR_INDICATOR_RAW) {
 		add_avg_5m(b, c, REC_RATIO, w);
 		return add_record(c, rules, REC_RATIO, w, b);
@@ -543,13 +658,15 @@ static int group_sli(struct ctx *c, json_t *groups, struct br_buf *b)
 {
 	json_t *rules = json_array();
 	size_t i;
-	int rc = !rules ? oom(c) : corrected(c) ? add_excluding_record(c, rules, b) : 0;
+	int slices = c->slo->indicator == BR_INDICATOR_TIMESLICE;
+	/* a time-slice SLO's excluding record is in its slices group */
+	int rc = !rules ? oom(c) : corrected(c) && !slices ? add_excluding_record(c, rules, b) : 0;
 
 	for (i = 0; !rc && i < c->nwindows && c->windows[i] <= RAW_MAX_S; i++) {
 		long long w = c->windows[i];
 		/* a raw rate over a window would count the left-out events */
-		rc = corrected(c) && w > BASE_S ? add_long_window(c, rules, w, 1, b)
-						: add_raw_window(c, rules, w, b);
+		rc = slices || (corrected(c) && w > BASE_S) ? add_long_window(c, rules, w, 1, b)
+							    : add_raw_window(c, rules, w, b);
 	}
 	if (rc) {
 		json_decref(rules);
@@ -681,7 +798,8 @@ static int add_budget_window(struct ctx *c, json_t *rules, struct br_buf *b)
 	   with a row as long as the SLO window): never record a series twice. */
 	if (has_window(c, c->slo->window_s))
 		return 0;
-	if (!corrected(c) || c->slo->indicator == BR_INDICATOR_RAW)
+	if (!corrected(c) || c->slo->indicator == BR_INDICATOR_RAW ||
+	    c->slo->indicator == BR_INDICATOR_TIMESLICE)
 		return add_long_window(c, rules, c->slo->window_s, 0, b);
 	if (add_corrected_total(c, rules, REC_REQUESTS, b) ||
 	    add_corrected_total(c, rules, REC_ERRORS, b))
@@ -958,8 +1076,10 @@ int br_rules_groups(const struct br_slo *slo, json_t **out, struct br_error *err
 	rc = ctx_init(&c, slo, err);
 	if (!rc) {
 		groups = json_array();
-		rc = !groups ? oom(&c) : group_sli(&c, groups, &b);
+		rc = !groups ? oom(&c) : group_slices(&c, groups, &b);
 	}
+	if (!rc)
+		rc = group_sli(&c, groups, &b);
 	if (!rc)
 		rc = group_sli_long(&c, groups, &b);
 	if (!rc)

@@ -70,6 +70,14 @@ const json_t *br_slo_at(const json_t *v, const json_t *parent);
 int br_slo_dns_label(const char *s, size_t n);
 int br_slo_dns_subdomain(const char *s);
 
+/* The histogram selector of obj (path: obj's field path): required, with a
+ * metric name that has no _bucket, _count or _sum suffix and no le
+ * matcher (the generator adds them). Problems as br_slo_member's. */
+void br_slo_parse_histogram(struct br_slo_ctx *c, const json_t *obj, const char *path,
+			    struct br_selector *out);
+/* spec.indicator.timeSlice (timeslice.c) into out. */
+void br_slo_parse_timeslice(struct br_slo_ctx *c, const json_t *ts, struct br_slo *out);
+
 /* An offset from UTC, "+HH:MM" or "-HH:MM" within -12:00..+14:00, in
  * minutes; BR_SLO_BAD_OFFSET for anything else (offpeak.c). */
 #define BR_SLO_BAD_OFFSET (-100000)

@@ -46,6 +46,7 @@ void br_slo_release(struct br_slo *slo)
 	br_selector_release(&slo->total);
 	br_selector_release(&slo->histogram);
 	free(slo->raw_error_ratio);
+	free(slo->slice_query);
 	free(slo->alert_name);
 	br_slo_labels_release(&slo->labels);
 	br_slo_labels_release(&slo->annotations);

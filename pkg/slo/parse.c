@@ -402,36 +402,42 @@ static void parse_ratio(struct br_slo_ctx *c, const json_t *ratio, struct br_slo
 			       "found %s", has_errors ? "both" : "neither");
 }
 
+void br_slo_parse_histogram(struct br_slo_ctx *c, const json_t *obj, const char *path,
+			    struct br_selector *out)
+{
+	static const char *const suffixes[] = {"_bucket", "_count", "_sum"};
+	const json_t *v = json_object_get(obj, "histogram");
+	char field[128];
+	const char *m;
+
+	br_slo_path(field, sizeof(field), path, "histogram");
+	selector(c, obj, path, "histogram", 1, out);
+	m = out->metric;
+	if (!out->matchers && !m)
+		return;
+	if (!m)
+		br_slo_problem(c, v, field, "needs a metric name (the _bucket and _count series "
+			       "are derived from it)");
+	for (size_t i = 0; m && i < 3; i++) {
+		size_t n = strlen(m), k = strlen(suffixes[i]);
+		if (n > k && strcmp(m + n - k, suffixes[i]) == 0)
+			br_slo_problem(c, v, field, "give the histogram's base name without %s "
+				       "(burnrate adds _bucket and _count itself), got %.200s",
+				       suffixes[i], m);
+	}
+	for (size_t i = 0; i < out->count; i++)
+		if (strcmp(out->matchers[i].name, "le") == 0)
+			br_slo_problem(c, v, field, "must not match on le: use threshold");
+}
+
 static void parse_latency(struct br_slo_ctx *c, const json_t *lat, struct br_slo *out)
 {
 	static const char *const fields[] = {"histogram", "threshold", NULL};
-	static const char *const suffixes[] = {"_bucket", "_count", "_sum"};
 	const char *path = "spec.indicator.latency";
 	const json_t *v;
-	const char *m;
 
 	br_slo_check_fields(c, lat, path, fields);
-	selector(c, lat, path, "histogram", 1, &out->histogram);
-	v = json_object_get(lat, "histogram");
-	m = out->histogram.metric;
-	if (out->histogram.matchers || m) {
-		if (!m)
-			br_slo_problem(c, v, "spec.indicator.latency.histogram",
-				       "needs a metric name (the _bucket and _count series "
-				       "are derived from it)");
-		for (size_t i = 0; m && i < 3; i++) {
-			size_t n = strlen(m), k = strlen(suffixes[i]);
-			if (n > k && strcmp(m + n - k, suffixes[i]) == 0)
-				br_slo_problem(c, v, "spec.indicator.latency.histogram",
-					       "give the histogram's base name without %s "
-					       "(burnrate adds _bucket and _count itself), got %.200s",
-					       suffixes[i], m);
-		}
-		for (size_t i = 0; i < out->histogram.count; i++)
-			if (strcmp(out->histogram.matchers[i].name, "le") == 0)
-				br_slo_problem(c, v, "spec.indicator.latency.histogram",
-					       "must not match on le: use threshold");
-	}
+	br_slo_parse_histogram(c, lat, path, &out->histogram);
 	v = br_slo_member(c, lat, path, "threshold", BR_T_NUMBER, 1);
 	if (v && !(json_number_value(v) > 0 && isfinite(json_number_value(v))))
 		br_slo_problem(c, v, "spec.indicator.latency.threshold",
@@ -462,16 +468,16 @@ static void parse_raw(struct br_slo_ctx *c, const json_t *raw, struct br_slo *ou
 
 static void parse_indicator(struct br_slo_ctx *c, const json_t *spec, struct br_slo *out)
 {
-	static const char *const kinds[] = {"ratio", "latency", "raw", NULL};
+	static const char *const kinds[] = {"ratio", "latency", "raw", "timeSlice", NULL};
 	const json_t *ind = br_slo_member(c, spec, "spec", "indicator", BR_T_OBJECT, 1);
-	const json_t *found[3] = {NULL};
+	const json_t *found[4] = {NULL};
 	char names[64] = "";
 	int n = 0;
 
 	if (!ind)
 		return;
 	br_slo_check_fields(c, ind, "spec.indicator", kinds);
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 4; i++) {
 		if (!br_slo_present(ind, kinds[i]))
 			continue;
 		found[i] = br_slo_member(c, ind, "spec.indicator", kinds[i], BR_T_OBJECT, 0);
@@ -481,7 +487,7 @@ static void parse_indicator(struct br_slo_ctx *c, const json_t *spec, struct br_
 	}
 	if (n != 1) {
 		br_slo_problem(c, ind, "spec.indicator",
-			       "exactly one of ratio, latency or raw is required, found %d%s%s",
+			       "exactly one of ratio, latency, raw or timeSlice is required, found %d%s%s",
 			       n, n ? ": " : "", names);
 		return;
 	}
@@ -494,6 +500,33 @@ static void parse_indicator(struct br_slo_ctx *c, const json_t *spec, struct br_
 	} else if (found[2]) {
 		out->indicator = BR_INDICATOR_RAW;
 		parse_raw(c, found[2], out);
+	} else if (found[3]) {
+		out->indicator = BR_INDICATOR_TIMESLICE;
+		br_slo_parse_timeslice(c, found[3], out);
+	}
+}
+
+/* A time-slice SLO's windows must hold whole slices: every short window of
+ * an enabled row at least one slice (a 5m window of 10m slices would read
+ * a slice now and then, not a rate). */
+static void check_slices(struct br_slo_ctx *c, const json_t *spec, struct br_slo *out)
+{
+	char sw[32], sl[32];
+
+	if (out->indicator != BR_INDICATOR_TIMESLICE)
+		return;
+	for (size_t i = 0; i < out->window_count; i++) {
+		const struct br_alert_window *w = &out->windows[i];
+		int off = w->severity == BR_SEVERITY_PAGE ? out->page.disabled : out->ticket.disabled;
+		if (!off && w->short_s < out->slice_s) {
+			br_slo_problem(c, json_object_get(json_object_get(spec, "indicator"), "timeSlice"),
+				       "spec.indicator.timeSlice.slice", "%s is longer than the %s short "
+				       "window of a %s row: every window must hold at least one slice",
+				       br_duration_format(out->slice_s, sl, sizeof(sl)),
+				       br_duration_format(w->short_s, sw, sizeof(sw)),
+				       w->severity == BR_SEVERITY_PAGE ? "page" : "ticket");
+			return;
+		}
 	}
 }
 
@@ -515,6 +548,7 @@ static void parse_spec(struct br_slo_ctx *c, const json_t *spec, struct br_slo *
 	parse_traffic(c, spec, out);
 	br_slo_parse_alerting(c, br_slo_member(c, spec, "spec", "alerting", BR_T_OBJECT, 0),
 			      spec, out, window_ok, objective_ok);
+	check_slices(c, spec, out);
 }
 
 char *br_slo_label_value(struct br_slo_ctx *c, const json_t *obj, const char *path,

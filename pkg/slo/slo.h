@@ -156,7 +156,11 @@ long long br_exclusion_shift(const struct br_exclusion *e);
 
 /* --- The model ----------------------------------------------------------- */
 
-enum br_indicator { BR_INDICATOR_RATIO, BR_INDICATOR_LATENCY, BR_INDICATOR_RAW };
+enum br_indicator { BR_INDICATOR_RATIO, BR_INDICATOR_LATENCY, BR_INDICATOR_RAW,
+		    BR_INDICATOR_TIMESLICE };
+
+/* What a time slice without data counts as (spec.indicator.timeSlice.noData). */
+enum br_slice_nodata { BR_SLICE_SKIP, BR_SLICE_GOOD, BR_SLICE_BAD };
 enum br_severity { BR_SEVERITY_PAGE = 0, BR_SEVERITY_TICKET = 1 };
 
 struct br_label {
@@ -258,6 +262,16 @@ struct br_slo {
 	double threshold_s;
 	/* raw: PromQL error ratio with "$window" where the range goes */
 	char *raw_error_ratio;
+	/* timeSlice: the objective is over slices of slice_s seconds, each
+	   good or bad by a value: slice_query (PromQL, "$slice" where a range
+	   goes), or the slice_quantile of the histogram above; good when at
+	   most slice_threshold, or (slice_good_above) at least it */
+	long long slice_s;
+	char *slice_query;          /* NULL for the histogram form */
+	double slice_quantile;      /* the histogram form's, 0 < q < 1 */
+	double slice_threshold;
+	int slice_good_above;
+	enum br_slice_nodata slice_nodata;
 
 	/* traffic */
 	long long min_events;   /* 0 when unset */

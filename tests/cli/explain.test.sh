@@ -154,6 +154,13 @@ expect_out "^    next: 20[0-9-]*T23:00:00Z to 20[0-9-]*T01:00:00Z$" "the next wi
 [ "$(grep -c '^Budget corrections' "$T/out")" = 1 ] && ok "one SLO of two lists it" ||
 	fail "Budget corrections listed $(grep -c '^Budget corrections' "$T/out") times, want 1"
 
+# a time-slice objective: what a slice is, and the budget in slices
+run explain -f "$BURNRATE_SOURCE_DIR/tests/promtool/timeslice/slo.yaml"
+expect_rc 0 "explain a time-slice SLO"
+expect_out "^  indicator: +time slices of 1m; a slice is bad when the p99 of http_request_duration_seconds" "what a slice is"
+expect_out "216 of a 30d window's slices may be bad" "the budget in slices"
+expect_out "^  traffic: +1440 events a day, 60 an hour \\(spec.indicator.timeSlice.slice" "slices counted as events"
+
 run explain
 expect_rc 2 "no -f"
 : >"$T/empty.yaml"

@@ -650,7 +650,7 @@ class FakeApiTest(unittest.TestCase):
             ({"objective": "high"}, 'spec.objective: Invalid value: "string": spec.objective in '
              'body must be of type number: "string"'),
             ({"indicator": {}}, 'spec.indicator: Invalid value: "object": exactly one of ratio, '
-             "latency or raw must be set"),
+             "latency, raw or timeSlice must be set"),
         ]
         for spec, want in cases:
             code, _, st = self.c.req("POST", SLOS % ns, slo("v", **spec))

@@ -582,7 +582,7 @@ static void test_json_problems(void **state)
 	d = minimal(); set(d, "spec.window", json_string("91d"));
 	expect_problem(d, "spec.window: must be between 1d and 90d, got 13w");
 	d = minimal(); set(d, "spec.indicator.latency", json_object());
-	expect_problem(d, "spec.indicator: exactly one of ratio, latency or raw is required, found 2: ratio, latency");
+	expect_problem(d, "spec.indicator: exactly one of ratio, latency, raw or timeSlice is required, found 2: ratio, latency");
 	d = minimal(); set(d, "spec.bogus", json_true());
 	expect_problem(d, "spec.bogus: unknown field");
 	d = minimal(); set(d, "spec.traffic.minEvents", json_integer(-1));
