@@ -19,6 +19,7 @@
 
 #include "buf/buf.h"
 #include "explain.h"
+#include "history.h"
 #include "prom/prom.h"
 #include "rules/rules.h"
 
@@ -26,58 +27,7 @@
 #define DAY 86400.0
 
 /* The field whose series count the SLO's events, for messages. */
-static const char *total_field(const struct br_slo *slo)
-{
-	return slo->indicator == BR_INDICATOR_LATENCY ? "spec.indicator.latency.histogram (_count)"
-	       : "spec.indicator.ratio.total";
-}
 
-/* The expression of a record of the SLO's "sli" group, or NULL. Borrowed
- * from groups. */
-static const char *sli_expr(const json_t *groups, const char *record)
-{
-	size_t i, j;
-	json_t *g, *r;
-
-	json_array_foreach(groups, i, g) {
-		json_array_foreach(json_object_get(g, "rules"), j, r) {
-			const char *name = json_string_value(json_object_get(r, "record"));
-
-			if (name && strcmp(name, record) == 0)
-				return json_string_value(json_object_get(r, "expr"));
-		}
-	}
-	return NULL;
-}
-
-/* "(<expr with [5m] as [w]>) * <w in seconds>": the events of a 5m rate
- * expression over w. Ranges are only replaced outside string literals, so a
- * label value that reads "[5m]" stays as it is. Returns 0 or BR_ENOMEM. */
-static int over_window(const char *expr, long long w, struct br_buf *out)
-{
-	char d[32];
-	int quoted = 0;
-
-	br_duration_format(w, d, sizeof(d));
-	br_buf_reset(out);
-	br_buf_addc(out, '(');
-	for (const char *p = expr; *p; p++) {
-		if (*p == '\\' && quoted && p[1]) {
-			br_buf_add(out, p, 2);
-			p++;
-			continue;
-		}
-		if (*p == '"')
-			quoted = !quoted;
-		if (!quoted && strncmp(p, "[5m]", 4) == 0) {
-			br_buf_addf(out, "[%s]", d);
-			p += 3;
-			continue;
-		}
-		br_buf_addc(out, *p);
-	}
-	return br_buf_addf(out, ") * %lld", w);
-}
 
 /* The local hour (0..23) of the hour that ends at t. */
 static int hour_of(double t, int offset_min)
@@ -131,8 +81,8 @@ static int read_hours(const struct br_slo *slo, struct br_prom_client *c, const 
 	end = floor((now + off) / HOUR) * HOUR - off;
 	start = end - (double)slo->window_s + HOUR;
 	br_error_init(&err);
-	snprintf(what, sizeof(what), "cannot read %s from Prometheus", total_field(slo));
-	if (over_window(expr, 3600, q) != 0)
+	snprintf(what, sizeof(what), "cannot read %s from Prometheus", history_total_field(slo));
+	if (history_over_window(expr, 3600, q) != 0)
 		return say(slo, what, "out of memory"), -1;
 	if (br_prom_query_range(c, br_buf_str(q), start, end, HOUR, &m, &err) != 0)
 		return say(slo, what, err.text), -1;
@@ -195,9 +145,9 @@ static int read_budget(const struct br_slo *slo, struct br_prom_client *c, const
 		return 0;
 	}
 	if (a >= 0 && b >= 0) {
-		over_window(sli_expr(groups, "burnrate:sli_errors:rate5m"), slo->window_s, q);
+		history_over_window(history_record_expr(groups, "burnrate:sli_errors:rate", 300), slo->window_s, q);
 		a = scalar(c, br_buf_str(q), &errors, &err);
-		over_window(sli_expr(groups, "burnrate:sli_requests:rate5m"), slo->window_s, q);
+		history_over_window(history_record_expr(groups, "burnrate:sli_requests:rate", 300), slo->window_s, q);
 		b = a < 0 ? -1 : scalar(c, br_buf_str(q), &events, &err);
 	}
 	if (a < 0 || b < 0)
@@ -224,8 +174,8 @@ int explain_prom(const struct br_slo *slo, struct br_prom_client *c, struct expl
 	br_error_init(&err);
 	if (br_rules_groups(slo, &groups, &err) != 0)
 		return say(slo, "cannot build the rules' expressions", err.text), -1;
-	requests = sli_expr(groups, "burnrate:sli_requests:rate5m");
-	if (!requests || !sli_expr(groups, "burnrate:sli_errors:rate5m")) {
+	requests = history_record_expr(groups, "burnrate:sli_requests:rate", 300);
+	if (!requests || !history_record_expr(groups, "burnrate:sli_errors:rate", 300)) {
 		json_decref(groups);
 		return say(slo, "cannot build the rules' expressions", "no 5m request or error record"), -1;
 	}

@@ -37,7 +37,9 @@ struct br_prom_client *history_client(const struct history_opts *o);
 const char *history_record_expr(const json_t *groups, const char *prefix, long long window_s);
 
 /* "(<expr with [5m] as [w]>) * <w>": the events of a 5m rate expression
- * over w (explain does the same). Returns 0 or BR_ENOMEM. */
+ * over w (for backtest, report and explain). Ranges are only replaced
+ * outside string literals, so a label value that reads "[5m]" stays as it
+ * is. Returns 0 or BR_ENOMEM. */
 int history_over_window(const char *expr, long long w, struct br_buf *out);
 
 /* The field whose series count the SLO's events, for messages. */

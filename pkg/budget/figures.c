@@ -427,39 +427,10 @@ void br_budget_format_time(double t, char *out, size_t size)
 	strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm): timegm
- * is not in C11 or POSIX. */
-static long long days_from_civil(long long y, unsigned m, unsigned d)
-{
-	y -= m <= 2;
-	long long era = (y >= 0 ? y : y - 399) / 400;
-	unsigned yoe = (unsigned)(y - era * 400);
-	unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (long long)doe - 719468;
-}
-
-static int digits(const char *s, int n, unsigned *out)
-{
-	*out = 0;
-	for (int i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		*out = *out * 10 + (unsigned)(s[i] - '0');
-	}
-	return 0;
-}
-
 int br_budget_parse_time(const char *s, double *t)
 {
-	unsigned y, mo, d, h, mi, se;
-
-	if (strlen(s) != 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
-	    s[13] != ':' || s[16] != ':' || s[19] != 'Z' ||
-	    digits(s, 4, &y) || digits(s + 5, 2, &mo) || digits(s + 8, 2, &d) ||
-	    digits(s + 11, 2, &h) || digits(s + 14, 2, &mi) || digits(s + 17, 2, &se) ||
-	    mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60)
+	/* the form the controller writes, "Z" and whole seconds, only */
+	if (strlen(s) != 20 || s[19] != 'Z')
 		return -1;
-	*t = (double)(days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se);
-	return 0;
+	return br_time_parse_exact(s, t) == 0 ? 0 : -1;
 }

@@ -117,10 +117,12 @@ size_t br_slo_utf8_length(const char *s, size_t bytes);
 
 /* --- Time ---------------------------------------------------------------- */
 
-/* Parses an RFC 3339 date-time ("2026-12-01T02:00:00Z", "...T02:00:00.5+01:00";
- * fractions of a second are dropped) into Unix seconds. Returns 0, or
- * BR_EINVAL for anything else (a date that does not exist, no zone). */
+/* Parses an RFC 3339 date-time ("2026-12-01T02:00:00Z", "...T02:00:00.5+01:00",
+ * a leap second :60) into Unix seconds, whole (br_time_parse: a fraction is
+ * dropped) or exact. Returns 0, or BR_EINVAL for anything else (a date that
+ * does not exist, no zone). */
 int br_time_parse(const char *text, long long *seconds);
+int br_time_parse_exact(const char *text, double *seconds);
 /* Writes t as "YYYY-MM-DDTHH:MM:SSZ" into out (at least 21 bytes; always
  * NUL-terminated). Returns out. */
 char *br_time_format(long long t, char *out, size_t size);

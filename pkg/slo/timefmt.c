@@ -3,6 +3,7 @@
  * reads TZ). */
 #include "slo/slo.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -54,6 +55,16 @@ static int parse_zone(const char *s, long long *off)
 
 int br_time_parse(const char *text, long long *seconds)
 {
+	double t;
+	int rc = br_time_parse_exact(text, &t);
+
+	if (rc == 0)
+		*seconds = (long long)floor(t);
+	return rc;
+}
+
+int br_time_parse_exact(const char *text, double *seconds)
+{
 	static const unsigned mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	const char *s = text;
 	long long off;
@@ -64,21 +75,22 @@ int br_time_parse(const char *text, long long *seconds)
 	long y = digits(s, 4), mo = digits(s + 5, 2), d = digits(s + 8, 2);
 	long h = digits(s + 11, 2), mi = digits(s + 14, 2), sec = digits(s + 17, 2);
 	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 ||
-	    sec < 0 || sec > 59)
+	    sec < 0 || sec > 60)   /* 60: a leap second */
 		return BR_EINVAL;
 	if ((unsigned)d > mdays[mo - 1] + (mo == 2 && is_leap(y)))
 		return BR_EINVAL;
 	s += 19;
-	if (*s == '.') {   /* a fraction: at least one digit, dropped */
+	double frac = 0, scale = 0.1;
+	if (*s == '.') {   /* a fraction: at least one digit */
 		if (s[1] < '0' || s[1] > '9')
 			return BR_EINVAL;
-		for (s++; *s >= '0' && *s <= '9'; s++)
-			;
+		for (s++; *s >= '0' && *s <= '9'; s++, scale /= 10)
+			frac += (*s - '0') * scale;
 	}
 	if (parse_zone(s, &off) != 0)
 		return BR_EINVAL;
-	*seconds = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 +
-		   sec - off;
+	*seconds = (double)(days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 +
+			    mi * 60 + sec - off) + frac;
 	return 0;
 }
 
