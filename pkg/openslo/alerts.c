@@ -97,7 +97,7 @@ static int severity_of(struct os_ctx *c, const json_t *spec, const char *path)
 /* The burnrate row of condition.{kind, op, threshold, lookbackWindow,
  * alertAfter} under path, or NULL. */
 static json_t *burn_row(struct os_ctx *c, const json_t *cond, const char *path,
-			long long short_s)
+			long long short_s, const char *sev)
 {
 	static const char *const fields[] = {"kind", "op", "threshold", "lookbackWindow",
 					     "alertAfter", NULL};
@@ -131,8 +131,9 @@ static json_t *burn_row(struct os_ctx *c, const json_t *cond, const char *path,
 		return NULL;
 	br_duration_format(long_s, l, sizeof(l));
 	if (short_s == 0)
-		return json_pack("{s:s, s:f}", "long", l, "burnRate", json_number_value(t));
-	return json_pack("{s:s, s:s, s:f}", "long", l, "short",
+		return json_pack("{s:s, s:s, s:f}", "severity", sev, "long", l, "burnRate",
+				 json_number_value(t));
+	return json_pack("{s:s, s:s, s:s, s:f}", "severity", sev, "long", l, "short",
 			 br_duration_format(short_s, s, sizeof(s)), "burnRate", json_number_value(t));
 }
 
@@ -159,10 +160,7 @@ static void condition(struct os_ctx *c, const json_t *obj, const char *path,
 	os_path(cpath, sizeof(cpath), spath, "condition");
 	cond = os_member(c, spec, spath, "condition", OS_OBJECT, 1);
 	if (cond && p->severity >= 0)
-		p->row = burn_row(c, cond, cpath, short_s);
-	if (p->row && json_object_set_new(p->row, "severity",
-					  json_string(sev_names[p->severity])) != 0)
-		c->nomem = 1;
+		p->row = burn_row(c, cond, cpath, short_s, sev_names[p->severity]);
 	p->doc = c->doc;
 	p->node = cond ? cond : spec;
 }

@@ -196,19 +196,25 @@ static json_t *convert(const struct br_slo *slo, const json_t *doc)
 {
 	const json_t *ind = json_object_get(json_object_get(doc, "spec"), "indicator");
 	char window[32];
-	json_t *spec, *out;
+	json_t *spec = json_object(), *rest, *out;
 
-	spec = json_pack("{s:s, s:{s:{s:s}, s:{s:o}}, s:[{s:s, s:b}], s:s, s:[{s:f}], s:o}",
-			 "service", slo->service, "indicator", "metadata", "name", slo->name,
-			 "spec", "ratioMetric", ratio_metric(slo, ind), "timeWindow", "duration",
-			 shorthand(slo->window_s, window, sizeof(window)), "isRolling", 1,
-			 "budgetingMethod", "Occurrences", "objectives", "targetPercent",
-			 slo->objective, "alertPolicies", policies(slo));
 	if (spec && slo->description &&
 	    json_object_set_new(spec, "description", json_string(slo->description)) != 0) {
 		json_decref(spec);
 		return NULL;
 	}
+	rest = json_pack("{s:s, s:{s:{s:s}, s:{s:o}}, s:[{s:s, s:b}], s:s, s:[{s:f}], s:o}",
+			 "service", slo->service, "indicator", "metadata", "name", slo->name,
+			 "spec", "ratioMetric", ratio_metric(slo, ind), "timeWindow", "duration",
+			 shorthand(slo->window_s, window, sizeof(window)), "isRolling", 1,
+			 "budgetingMethod", "Occurrences", "objectives", "targetPercent",
+			 slo->objective, "alertPolicies", policies(slo));
+	if (!spec || !rest || json_object_update(spec, rest) != 0) {
+		json_decref(spec);
+		json_decref(rest);
+		return NULL;
+	}
+	json_decref(rest);
 	out = json_pack("{s:s, s:s, s:o, s:o}", "apiVersion", BR_OPENSLO_API_VERSION, "kind",
 			"SLO", "metadata", metadata(slo, doc), "spec", spec);
 	return out;
