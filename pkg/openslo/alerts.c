@@ -20,8 +20,6 @@ struct os_policy {
 	json_t *row;
 	int severity;              /* 0 page, 1 ticket, -1 unknown */
 	const json_t *receiver;    /* a string node, or NULL for the default */
-	const json_t *node;        /* where to report receiver conflicts */
-	const struct br_openslo_doc *doc;
 };
 
 /* A referenced document of kind, or NULL with a problem at field. */
@@ -161,8 +159,6 @@ static void condition(struct os_ctx *c, const json_t *obj, const char *path,
 	cond = os_member(c, spec, spath, "condition", OS_OBJECT, 1);
 	if (cond && p->severity >= 0)
 		p->row = burn_row(c, cond, cpath, short_s, sev_names[p->severity]);
-	p->doc = c->doc;
-	p->node = cond ? cond : spec;
 }
 
 /* conditions: exactly one, inline or by conditionRef. */
@@ -171,18 +167,18 @@ static void conditions(struct os_ctx *c, const json_t *spec, const char *path,
 {
 	const json_t *list = os_member(c, spec, path, "conditions", OS_LIST, 1), *item, *ref;
 	const struct br_openslo_doc *saved = c->doc, *d;
-	char field[256];
+	char list_field[256], field[256], ref_field[256];
 
 	if (!list)
 		return;
-	os_path(field, sizeof(field), path, "conditions");
+	os_path(list_field, sizeof(list_field), path, "conditions");
 	if (json_array_size(list) != 1) {
-		os_problem(c, list, field, "must hold exactly one condition (OpenSLO allows one; "
+		os_problem(c, list, list_field, "must hold exactly one condition (OpenSLO allows one; "
 			   "each burnrate row is one policy), found %zu", json_array_size(list));
 		return;
 	}
 	item = json_array_get(list, 0);
-	os_index(field, sizeof(field), field, 0);
+	os_index(field, sizeof(field), list_field, 0);
 	if (!json_is_object(item)) {
 		os_problem(c, list, field, "must be an object");
 		return;
@@ -192,8 +188,8 @@ static void conditions(struct os_ctx *c, const json_t *spec, const char *path,
 		condition(c, item, field, p);
 		return;
 	}
-	os_path(field, sizeof(field), field, "conditionRef");
-	if ((d = ref_doc(c, ref, field, "AlertCondition")) == NULL)
+	os_path(ref_field, sizeof(ref_field), field, "conditionRef");
+	if ((d = ref_doc(c, ref, ref_field, "AlertCondition")) == NULL)
 		return;
 	c->doc = d;
 	condition(c, d->root, "", p);
@@ -207,18 +203,18 @@ static void targets(struct os_ctx *c, const json_t *spec, const char *path,
 {
 	const json_t *list = os_member(c, spec, path, "notificationTargets", OS_LIST, 0);
 	const json_t *item, *meta;
-	char field[256], mpath[256];
+	char list_field[256], field[256], mpath[256];
 
 	if (!list || json_array_size(list) == 0)
 		return;
-	os_path(field, sizeof(field), path, "notificationTargets");
+	os_path(list_field, sizeof(list_field), path, "notificationTargets");
 	if (json_array_size(list) > 1) {
-		os_problem(c, list, field, "burnrate routes each severity to one Alertmanager "
+		os_problem(c, list, list_field, "burnrate routes each severity to one Alertmanager "
 			   "receiver: give at most one target, found %zu", json_array_size(list));
 		return;
 	}
 	item = json_array_get(list, 0);
-	os_index(field, sizeof(field), field, 0);
+	os_index(field, sizeof(field), list_field, 0);
 	if (!json_is_object(item)) {
 		os_problem(c, list, field, "must be an object");
 		return;
@@ -300,14 +296,16 @@ static void policy_item(struct os_ctx *c, const json_t *item, const char *path,
 }
 
 /* Each severity's receiver must be one; sets page/ticket in alerting. */
-static void routes(struct os_ctx *c, const struct os_policy *ps, size_t n, json_t *alerting)
+static void routes(struct os_ctx *c, const struct os_policy *ps, const json_t *list,
+		   json_t *alerting)
 {
 	for (int sev = 0; sev < 2; sev++) {
 		const struct os_policy *first = NULL;
 		json_t *route = json_object_get(alerting, sev_names[sev]);
 
-		for (size_t i = 0; i < n; i++) {
+		for (size_t i = 0; i < json_array_size(list); i++) {
 			const struct os_policy *p = &ps[i];
+			char field[96];
 			const char *a, *b;
 
 			if (p->severity != sev)
@@ -318,19 +316,19 @@ static void routes(struct os_ctx *c, const struct os_policy *ps, size_t n, json_
 			}
 			a = first->receiver ? json_string_value(first->receiver) : "";
 			b = p->receiver ? json_string_value(p->receiver) : "";
-			if (strcmp(a, b) != 0) {
-				const struct br_openslo_doc *saved = c->doc;
-
-				c->doc = p->doc;
-				os_problem(c, p->node, "notificationTargets", "every %s policy must "
-					   "name the same target (burnrate routes a severity to one "
-					   "receiver): \"%s\" and \"%s\"", sev_names[sev], a, b);
-				c->doc = saved;
-			}
+			snprintf(field, sizeof(field), "spec.alertPolicies[%zu]", i);
+			if (strcmp(a, b) != 0)
+				os_problem(c, json_array_get(list, i), field, "every %s policy must "
+					   "name the same notification target (burnrate routes a "
+					   "severity to one receiver): \"%s\" and \"%s\"",
+					   sev_names[sev], a, b);
 		}
 		if (!route) {
 			route = json_object();
-			os_set(c, alerting, sev_names[sev], route);
+			if (!route || json_object_set_new(alerting, sev_names[sev], route) != 0) {
+				c->nomem = 1;
+				return;
+			}
 		}
 		if (!first)
 			os_set(c, route, "disabled", json_true());
@@ -370,7 +368,7 @@ void os_alert_policies(struct os_ctx *c, const json_t *spec, json_t *alerting)
 				c->nomem = 1;
 		}
 	}
-	routes(c, ps, n, alerting);
+	routes(c, ps, list, alerting);
 	os_set(c, alerting, "windows", windows);
 	os_origin(c, "spec.alerting.windows", "spec.alertPolicies", list);
 	os_origin(c, "spec.alerting.page", "spec.alertPolicies", list);

@@ -160,7 +160,14 @@ const struct br_openslo_doc *os_find_ref(const struct os_ctx *c, const char *kin
 
 void os_set(struct os_ctx *c, json_t *obj, const char *key, json_t *value)
 {
-	if (!value || json_object_set_new(obj, key, value) != 0)
+	/* The converters return NULL after recording why, or when an allocation
+	   failed: with no problem recorded, only the latter is possible. */
+	if (!value) {
+		if (c->count == 0)
+			c->nomem = 1;
+		return;
+	}
+	if (json_object_set_new(obj, key, value) != 0)
 		c->nomem = 1;
 }
 

@@ -58,7 +58,8 @@ void os_origin(struct os_ctx *c, const char *br_field, const char *os_field,
 const struct br_openslo_doc *os_find_ref(const struct os_ctx *c, const char *kind,
 					 const char *name);
 
-/* json_object_set_new that notes a failure in c->nomem. */
+/* json_object_set_new (taking value) that notes a failure in c->nomem. A
+ * NULL value sets nothing: out of memory when no problem was recorded. */
 void os_set(struct os_ctx *c, json_t *obj, const char *key, json_t *value);
 
 /* A duration-shorthand (or burnrate duration) in seconds; 0 with *zero set
