@@ -133,18 +133,22 @@ static double le_threshold(const struct br_matcher *m)
 
 /* good = h_bucket{M, le=...} and total = h_count{M}, with the le matcher
  * last as burnrate writes it: exactly burnrate's latency indicator on h{M}.
- * Returns the latency object, or NULL when the pair is not that shape. */
-static json_t *as_latency(const char *good, const char *total)
+ * Returns 1 and the latency object in *lat, 0 when the pair is not that
+ * shape, -1 when out of memory. */
+static int as_latency(const char *good, const char *total, json_t **lat)
 {
 	struct br_selector g = {0}, t = {0}, h = {0};
-	json_t *lat = NULL;
 	struct br_buf b;
 	double th = 0;
+	int rc = 0;
 	size_t n;
 
+	*lat = NULL;
 	br_buf_init(&b, 1 << 16);
+	rc = -1;
 	if (br_selector_parse(good, "", &g, NULL) || br_selector_parse(total, "", &t, NULL))
-		goto done;
+		goto done; /* both parsed before: out of memory */
+	rc = 0;
 	n = g.metric ? strlen(g.metric) : 0;
 	if (n <= 7 || strcmp(g.metric + n - 7, "_bucket") != 0 || !t.metric ||
 	    strlen(t.metric) != n - 1 || strncmp(t.metric, g.metric, n - 7) != 0 ||
@@ -162,13 +166,14 @@ static json_t *as_latency(const char *good, const char *total)
 	h = t;
 	h.metric = strndup(t.metric, n - 7);
 	if (h.metric && br_selector_render(&h, NULL, NULL, &b) == 0)
-		lat = json_pack("{s:s, s:f}", "histogram", b.data, "threshold", th);
+		*lat = json_pack("{s:s, s:f}", "histogram", b.data, "threshold", th);
+	rc = *lat ? 1 : -1;
 	free(h.metric);
 done:
 	br_selector_release(&g);
 	br_selector_release(&t);
 	br_buf_release(&b);
-	return lat;
+	return rc;
 }
 
 static json_t *raw_indicator(struct os_ctx *c, const json_t *rm, const char *path)
@@ -200,7 +205,8 @@ static json_t *ratio_indicator(struct os_ctx *c, const json_t *rm, const char *p
 {
 	const json_t *counter = os_member(c, rm, path, "counter", OS_BOOL, 0);
 	char field[256], *good, *bad, *total;
-	json_t *ind = NULL, *lat;
+	json_t *ind = NULL, *lat = NULL;
+	int latency = 0;
 
 	if (counter && json_is_false(counter))
 		os_problem(c, rm, os_path(field, sizeof(field), path, "counter"),
@@ -216,10 +222,12 @@ static json_t *ratio_indicator(struct os_ctx *c, const json_t *rm, const char *p
 		os_problem(c, rm, path, "exactly one of good or bad is required, found %s",
 			   json_object_get(rm, "good") ? "both" : "neither");
 	else if (total && (good || bad) && c->count == 0) {
-		lat = good ? as_latency(good, total) : NULL;
-		ind = lat ? json_pack("{s:o}", "latency", lat) :
-			    json_pack("{s:{s:s, s:s}}", "ratio", good ? "good" : "errors",
-				      good ? good : bad, "total", total);
+		latency = good ? as_latency(good, total, &lat) : 0;
+		if (latency > 0)
+			ind = json_pack("{s:o}", "latency", lat);
+		else if (latency == 0)
+			ind = json_pack("{s:{s:s, s:s}}", "ratio", good ? "good" : "errors",
+					good ? good : bad, "total", total);
 		if (!ind)
 			c->nomem = 1;
 	}
