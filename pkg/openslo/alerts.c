@@ -22,18 +22,6 @@ struct os_policy {
 	const json_t *receiver;    /* a string node, or NULL for the default */
 };
 
-/* A referenced document of kind, or NULL with a problem at field. */
-static const struct br_openslo_doc *ref_doc(struct os_ctx *c, const json_t *ref,
-					    const char *field, const char *kind)
-{
-	const struct br_openslo_doc *d = os_find_ref(c, kind, json_string_value(ref));
-
-	if (!d)
-		os_problem(c, ref, field, "no %s \"%.200s\" (apiVersion: openslo/v1) in the input",
-			   kind, json_string_value(ref));
-	return d;
-}
-
 /* An inline object's kind, when it gives one, must be kind. */
 static int check_inline_kind(struct os_ctx *c, const json_t *obj, const char *path,
 			     const char *kind)
@@ -189,7 +177,7 @@ static void conditions(struct os_ctx *c, const json_t *spec, const char *path,
 		return;
 	}
 	os_path(ref_field, sizeof(ref_field), field, "conditionRef");
-	if ((d = ref_doc(c, ref, ref_field, "AlertCondition")) == NULL)
+	if ((d = os_ref(c, "AlertCondition", ref, ref_field)) == NULL)
 		return;
 	c->doc = d;
 	condition(c, d->root, "", p);
@@ -288,7 +276,7 @@ static void policy_item(struct os_ctx *c, const json_t *item, const char *path,
 	if (json_object_size(item) != 1)
 		os_problem(c, item, path, "alertPolicyRef stands alone");
 	os_path(field, sizeof(field), path, "alertPolicyRef");
-	if ((d = ref_doc(c, ref, field, "AlertPolicy")) == NULL)
+	if ((d = os_ref(c, "AlertPolicy", ref, field)) == NULL)
 		return;
 	c->doc = d;
 	policy(c, d->root, "", p);

@@ -143,19 +143,33 @@ void os_origin(struct os_ctx *c, const char *br_field, const char *os_field,
 	o->doc = c->doc;
 }
 
-const struct br_openslo_doc *os_find_ref(const struct os_ctx *c, const char *kind,
-					 const char *name)
+/* The i-th reference's kind and name match. */
+static int ref_is(const struct os_ctx *c, size_t i, const char *kind, const char *name)
 {
-	for (size_t i = 0; i < c->nrefs; i++) {
-		const json_t *r = c->refs[i].root;
-		const char *k = json_string_value(json_object_get(r, "kind"));
-		const char *n = json_string_value(
-			json_object_get(json_object_get(r, "metadata"), "name"));
+	const json_t *r = c->refs[i].root;
+	const char *k = json_string_value(json_object_get(r, "kind"));
+	const char *n = json_string_value(json_object_get(json_object_get(r, "metadata"), "name"));
 
-		if (br_openslo_is(r) && k && n && strcmp(k, kind) == 0 && strcmp(n, name) == 0)
-			return &c->refs[i];
-	}
-	return NULL;
+	return br_openslo_is(r) && k && n && strcmp(k, kind) == 0 && strcmp(n, name) == 0;
+}
+
+const struct br_openslo_doc *os_ref(struct os_ctx *c, const char *kind, const json_t *ref,
+				    const char *field)
+{
+	const struct br_openslo_doc *found = NULL;
+	const char *name = json_string_value(ref);
+	size_t n = 0;
+
+	for (size_t i = 0; i < c->nrefs; i++)
+		if (ref_is(c, i, kind, name) && n++ == 0)
+			found = &c->refs[i];
+	if (n == 0)
+		os_problem(c, ref, field, "no %s \"%.200s\" (kind: %s, apiVersion: openslo/v1) in "
+			   "the input", kind, name, kind);
+	else if (n > 1)
+		os_problem(c, ref, field, "%zu %s documents are named \"%.200s\" in the input: "
+			   "which one is meant is ambiguous", n, kind, name);
+	return n == 1 ? found : NULL;
 }
 
 void os_set(struct os_ctx *c, json_t *obj, const char *key, json_t *value)

@@ -53,10 +53,10 @@ char *os_index(char *out, size_t size, const char *path, size_t i);
 void os_origin(struct os_ctx *c, const char *br_field, const char *os_field,
 	       const json_t *node);
 
-/* The openslo/v1 document of kind with metadata.name name among c->refs, or
- * NULL. */
-const struct br_openslo_doc *os_find_ref(const struct os_ctx *c, const char *kind,
-					 const char *name);
+/* The one openslo/v1 document of kind whose metadata.name is the string ref
+ * among c->refs, or NULL with a problem at field (none, or several). */
+const struct br_openslo_doc *os_ref(struct os_ctx *c, const char *kind, const json_t *ref,
+				    const char *field);
 
 /* json_object_set_new (taking value) that notes a failure in c->nomem. A
  * NULL value sets nothing: out of memory when no problem was recorded. */

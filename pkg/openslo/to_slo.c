@@ -46,13 +46,13 @@ static const char *source_type(struct os_ctx *c, const json_t *ms, const char *p
 			   "Prometheus sources only)");
 		return NULL;
 	}
-	ds = os_find_ref(c, "DataSource", json_string_value(ref));
+	ds = os_ref(c, "DataSource", ref, field);
 	t = ds ? json_object_get(json_object_get(ds->root, "spec"), "type") : NULL;
-	if (!json_is_string(t)) {
-		os_problem(c, ref, field, "no DataSource \"%.200s\" with a spec.type in the input",
+	if (ds && !json_is_string(t))
+		os_problem(c, ref, field, "DataSource \"%.200s\" has no spec.type",
 			   json_string_value(ref));
+	if (!json_is_string(t))
 		return NULL;
-	}
 	return json_string_value(t);
 }
 
@@ -75,9 +75,12 @@ static const json_t *prom_query(struct os_ctx *c, const json_t *holder, const ch
 	os_check_fields(c, ms, mpath, ms_fields, NULL);
 	type = source_type(c, ms, mpath);
 	if (type && strcasecmp(type, "Prometheus") != 0) {
-		os_problem(c, json_object_get(ms, "type") ? json_object_get(ms, "type") : ms,
-			   os_path(spath, sizeof(spath), mpath, "type"),
-			   "burnrate reads Prometheus metric sources only, got \"%.100s\"", type);
+		const json_t *own = json_object_get(ms, "type");
+		const char *key = own ? "type" : "metricSourceRef";
+
+		os_problem(c, json_object_get(ms, key), os_path(spath, sizeof(spath), mpath, key),
+			   "burnrate reads Prometheus metric sources only, got \"%.100s\"%s", type,
+			   own ? "" : " (the DataSource's spec.type)");
 		return NULL;
 	}
 	os_path(spath, sizeof(spath), mpath, "spec");
@@ -269,6 +272,7 @@ static json_t *sli_spec(struct os_ctx *c, const json_t *spec, const char *path)
 /* An inline SLI ({metadata, spec}) or a referenced SLI document. */
 static json_t *indicator(struct os_ctx *c, const json_t *spec)
 {
+	static const char *const sli_fields[] = {"apiVersion", "kind", "metadata", "spec", NULL};
 	const json_t *inl = os_member(c, spec, "spec", "indicator", OS_OBJECT, 0);
 	const json_t *ref = os_member(c, spec, "spec", "indicatorRef", OS_STRING, 0);
 	const struct br_openslo_doc *saved = c->doc, *sli;
@@ -281,18 +285,17 @@ static json_t *indicator(struct os_ctx *c, const json_t *spec)
 		return NULL;
 	}
 	if (inl) {
+		os_check_fields(c, inl, "spec.indicator", sli_fields, NULL);
 		s = os_member(c, inl, "spec.indicator", "spec", OS_OBJECT, 1);
 		ind = s ? sli_spec(c, s, "spec.indicator.spec") : NULL;
 		os_origin(c, "spec.indicator", "spec.indicator.spec", s ? s : inl);
 		return ind;
 	}
-	sli = os_find_ref(c, "SLI", json_string_value(ref));
-	if (!sli) {
-		os_problem(c, ref, "spec.indicatorRef", "no SLI \"%.200s\" (kind: SLI, apiVersion: "
-			   "openslo/v1) in the input", json_string_value(ref));
+	sli = os_ref(c, "SLI", ref, "spec.indicatorRef");
+	if (!sli)
 		return NULL;
-	}
 	c->doc = sli;
+	os_check_fields(c, sli->root, "", sli_fields, NULL);
 	s = os_member(c, sli->root, "", "spec", OS_OBJECT, 1);
 	ind = s ? sli_spec(c, s, "spec") : NULL;
 	os_origin(c, "spec.indicator", "spec", s ? s : sli->root);
