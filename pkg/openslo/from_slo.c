@@ -76,8 +76,11 @@ static json_t *ratio_metric(const struct br_slo *slo, const json_t *ind)
 	case BR_INDICATOR_RAW:
 		return json_pack("{s:s, s:o}", "rawType", "failure", "raw",
 				 source(slo->raw_error_ratio));
+	default:
+		/* an indicator added later (time slices): refused by
+		   br_openslo_from_slo before this is reached */
+		return NULL;
 	}
-	return NULL;
 }
 
 /* A JSON object as one compact string, for an annotation. */
@@ -233,7 +236,13 @@ int br_openslo_from_slo(const json_t *doc, const struct br_yaml_marks *marks,
 	rc = br_slo_parse(doc, marks, file, &slo, problems);
 	if (rc != 0)
 		return rc;
-	if (slo.page.disabled && slo.ticket.disabled) {
+	if (slo.indicator != BR_INDICATOR_RATIO && slo.indicator != BR_INDICATOR_LATENCY &&
+	    slo.indicator != BR_INDICATOR_RAW) {
+		os_problem(&c, json_object_get(json_object_get(doc, "spec"), "indicator"),
+			   "spec.indicator", "only ratio, latency and raw indicators convert to "
+			   "OpenSLO yet");
+		rc = BR_EINVAL;
+	} else if (slo.page.disabled && slo.ticket.disabled) {
 		os_problem(&c, json_object_get(json_object_get(doc, "spec"), "alerting"),
 			   "spec.alerting", "both severities are disabled: OpenSLO has no "
 			   "way to say so (an SLO without alert policies gets the default table)");
