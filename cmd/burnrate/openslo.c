@@ -26,8 +26,12 @@ int cli_add_openslo(struct cli_set *set, const json_t *doc,
 	if (!(item->file = strdup(file)))
 		return BR_ENOMEM;
 	set->nopenslo++;
+	/* an SLO counts as found; an SLI or policy alone is "of another kind"
+	   in the message of inputs that hold no SLO */
 	if (br_openslo_is_slo(doc))
 		set->found++;
+	else
+		set->skipped++;
 	return 0;
 }
 
