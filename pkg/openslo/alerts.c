@@ -54,6 +54,7 @@ static long long short_window(struct os_ctx *c, const json_t *cond, const char *
 	const json_t *ann = json_object_get(json_object_get(cond, "metadata"), "annotations");
 	const json_t *v = json_object_get(ann, BR_OPENSLO_ANN_SHORT);
 	char field[256];
+	long long s;
 
 	snprintf(field, sizeof(field), "%s.metadata.annotations.%s", path, BR_OPENSLO_ANN_SHORT);
 	if (!v)
@@ -62,7 +63,12 @@ static long long short_window(struct os_ctx *c, const json_t *cond, const char *
 		os_problem(c, ann, field, "must be a duration string");
 		return -1;
 	}
-	return duration_of(c, v, field);
+	s = duration_of(c, v, field);
+	if (s == 0) {
+		os_problem(c, v, field, "must be longer than 0");
+		return -1;
+	}
+	return s;
 }
 
 static int severity_of(struct os_ctx *c, const json_t *spec, const char *path)
@@ -106,8 +112,9 @@ static json_t *burn_row(struct os_ctx *c, const json_t *cond, const char *path,
 	if (t && !(json_number_value(t) > 0))
 		os_problem(c, t, os_path(field, sizeof(field), path, "threshold"), "must be a "
 			   "burn rate greater than 0, got %g", json_number_value(t));
-	if (lw)
-		long_s = duration_of(c, lw, os_path(field, sizeof(field), path, "lookbackWindow"));
+	if (lw && (long_s = duration_of(c, lw, os_path(field, sizeof(field), path,
+						       "lookbackWindow"))) == 0)
+		os_problem(c, lw, field, "must be longer than 0");
 	if (aa && (after = duration_of(c, aa, os_path(field, sizeof(field), path,
 						       "alertAfter"))) > 0)
 		os_problem(c, aa, field, "must be 0m (the default): burnrate's alerts fire as "

@@ -369,7 +369,7 @@ static void time_window(struct os_ctx *c, const json_t *spec, json_t *out)
 		"calendar", "calendar-aligned windows have no burnrate equivalent (burnrate's "
 		"window is rolling)", NULL};
 	const json_t *list = os_member(c, spec, "spec", "timeWindow", OS_LIST, 0), *w, *d, *r;
-	char why[256], text[32];
+	char why[256] = "", text[32];
 	long long s;
 
 	if (!list)

@@ -2,10 +2,12 @@
  * SLO document (the others as its references), and back with
  * br_openslo_from_slo. Whatever the input, conversion must not crash, leak
  * or read out of bounds; a refusal always says why; what converts is a
- * valid ServiceLevelObjective, and converts back. */
+ * valid ServiceLevelObjective, and converts to OpenSLO and back to the same
+ * alert table, indicator, traffic guards and routing. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "openslo/openslo.h"
 #include "slo/slo.h"
@@ -13,21 +15,63 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* Crashes (so the fuzzer reports it) when a promise of openslo.h is broken. */
+static int same_string(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+/* What the rules are made of is the same in a and b. */
+static int same_slo(const struct br_slo *a, const struct br_slo *b)
+{
+	if (a->objective != b->objective || a->window_s != b->window_s ||
+	    a->indicator != b->indicator || a->window_count != b->window_count ||
+	    a->min_events != b->min_events || a->confidence != b->confidence ||
+	    !same_string(a->alert_name, b->alert_name) || !same_string(a->service, b->service) ||
+	    a->labels.count != b->labels.count || a->annotations.count != b->annotations.count ||
+	    a->page.disabled != b->page.disabled || a->ticket.disabled != b->ticket.disabled ||
+	    !same_string(a->page.receiver, b->page.receiver) ||
+	    !same_string(a->ticket.receiver, b->ticket.receiver) ||
+	    a->off_peak.enabled != b->off_peak.enabled)
+		return 0;
+	for (size_t i = 0; i < a->window_count; i++) {
+		const struct br_alert_window *x = &a->windows[i], *y = &b->windows[i];
+
+		if (x->long_s != y->long_s || x->short_s != y->short_s ||
+		    x->burn_rate != y->burn_rate || x->severity != y->severity ||
+		    x->off_peak_muted != y->off_peak_muted)
+			return 0;
+	}
+	return 1;
+}
+
+/* Crashes (so the fuzzer reports it) when a promise of openslo.h is broken:
+ * what converts is a valid SLO, and it converts to OpenSLO and back to the
+ * same alerting (unless both severities are off, which OpenSLO cannot say). */
 static void check(const json_t *slo)
 {
+	struct br_openslo_doc d = {0};
 	struct br_problems p;
-	struct br_slo parsed;
-	json_t *os = NULL;
+	struct br_slo a, b;
+	json_t *os = NULL, *back = NULL;
+	int rc;
 
 	br_problems_init(&p);
-	br_slo_init(&parsed);
-	if (br_slo_parse(slo, NULL, NULL, &parsed, &p) != 0)
+	br_slo_init(&a);
+	br_slo_init(&b);
+	if (br_slo_parse(slo, NULL, NULL, &a, &p) != 0)
 		abort(); /* to_slo checked it */
-	br_slo_release(&parsed);
-	if (br_openslo_from_slo(slo, NULL, NULL, &os, &p) == BR_EINVAL && p.count == 0)
+	rc = br_openslo_from_slo(slo, NULL, NULL, &os, &p);
+	if (rc == BR_EINVAL && !(a.page.disabled && a.ticket.disabled))
 		abort();
+	d.root = os;
+	if (rc == 0 && br_openslo_to_slo(&d, NULL, 0, &back, &p) == BR_EINVAL)
+		abort();
+	if (back && (br_slo_parse(back, NULL, NULL, &b, NULL) != 0 || !same_slo(&a, &b)))
+		abort();
+	br_slo_release(&a);
+	br_slo_release(&b);
 	json_decref(os);
+	json_decref(back);
 	br_problems_release(&p);
 }
 
