@@ -84,6 +84,7 @@ static int render(const struct cli_set *set, enum target to, struct br_buf *out,
 		const struct cli_slo *item = &set->items[i];
 		json_t *doc = NULL;
 		int r = 0;
+		size_t before = problems->count;
 
 		if (to == TO_OPENSLO)
 			r = br_openslo_from_slo(item->doc, NULL, item->file, &doc, problems);
@@ -93,6 +94,10 @@ static int render(const struct cli_set *set, enum target to, struct br_buf *out,
 		if (r == 0 && (br_buf_adds(out, "---\n") || br_yaml_emit(doc, out, &err)))
 			r = BR_ENOMEM;
 		json_decref(doc);
+		/* the trees kept have no marks: point at the document at least */
+		for (size_t k = before; k < problems->count; k++)
+			if (problems->items[k].line == 0)
+				problems->items[k].line = item->line;
 		if (r)
 			rc = r;
 	}

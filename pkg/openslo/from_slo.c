@@ -223,6 +223,37 @@ static json_t *convert(const struct br_slo *slo, const json_t *doc)
 	return out;
 }
 
+/* metadata.labels and annotations, copied into the OpenSLO metadata, must
+ * be what Kubernetes allows (br_slo_parse does not read them): objects of
+ * strings; and annotations must leave burnrate's own keys free. Returns the
+ * number of problems recorded. */
+static int check_metadata(struct os_ctx *c, const json_t *doc)
+{
+	static const char *const keys[] = {"labels", "annotations"};
+	const json_t *meta = json_object_get(doc, "metadata");
+	int before = c->count;
+
+	for (size_t i = 0; i < 2; i++) {
+		const json_t *m = json_object_get(meta, keys[i]), *v;
+		char field[320];
+		const char *k;
+
+		snprintf(field, sizeof(field), "metadata.%s", keys[i]);
+		if (m && !json_is_null(m) && !json_is_object(m))
+			os_problem(c, m, field, "must be an object of strings");
+		json_object_foreach((json_t *)m, k, v) {
+			snprintf(field, sizeof(field), "metadata.%s.%s", keys[i], k);
+			if (!json_is_string(v))
+				os_problem(c, json_is_boolean(v) || json_is_null(v) ? m : v, field,
+					   "must be a string");
+			else if (i == 1 && strncmp(k, "burnrate.dev/", 13) == 0)
+				os_problem(c, v, field, "burnrate.dev/ annotations are burnrate's "
+					   "own in OpenSLO (they carry spec.traffic and spec.alerting)");
+		}
+	}
+	return c->count - before;
+}
+
 int br_openslo_from_slo(const json_t *doc, const struct br_yaml_marks *marks,
 			const char *file, json_t **out, struct br_problems *problems)
 {
@@ -236,7 +267,9 @@ int br_openslo_from_slo(const json_t *doc, const struct br_yaml_marks *marks,
 	rc = br_slo_parse(doc, marks, file, &slo, problems);
 	if (rc != 0)
 		return rc;
-	if (slo.indicator != BR_INDICATOR_RATIO && slo.indicator != BR_INDICATOR_LATENCY &&
+	if (check_metadata(&c, doc) > 0) {
+		rc = c.nomem ? BR_ENOMEM : BR_EINVAL;
+	} else if (slo.indicator != BR_INDICATOR_RATIO && slo.indicator != BR_INDICATOR_LATENCY &&
 	    slo.indicator != BR_INDICATOR_RAW) {
 		os_problem(&c, json_object_get(json_object_get(doc, "spec"), "indicator"),
 			   "spec.indicator", "only ratio, latency and raw indicators convert to "
