@@ -177,6 +177,17 @@ static json_t *row_policy(const struct br_slo *slo, const struct br_alert_window
 	return p;
 }
 
+/* The rows of an enabled severity: those that become policies. */
+static size_t alerting_rows(const struct br_slo *slo)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < slo->window_count; i++)
+		n += !(slo->windows[i].severity == BR_SEVERITY_PAGE ? &slo->page :
+		       &slo->ticket)->disabled;
+	return n;
+}
+
 /* One policy per row of an enabled severity, or NULL when out of memory. */
 static json_t *policies(const struct br_slo *slo)
 {
@@ -275,10 +286,11 @@ int br_openslo_from_slo(const json_t *doc, const struct br_yaml_marks *marks,
 			   "spec.indicator", "only ratio, latency and raw indicators convert to "
 			   "OpenSLO yet");
 		rc = BR_EINVAL;
-	} else if (slo.page.disabled && slo.ticket.disabled) {
+	} else if (alerting_rows(&slo) == 0) {
 		os_problem(&c, json_object_get(json_object_get(doc, "spec"), "alerting"),
-			   "spec.alerting", "both severities are disabled: OpenSLO has no "
-			   "way to say so (an SLO without alert policies gets the default table)");
+			   "spec.alerting", "no row of the alert table can fire (every severity "
+			   "is disabled or has no row): OpenSLO has no way to say so (an SLO "
+			   "without alert policies gets the default table)");
 		rc = BR_EINVAL;
 	} else {
 		*out = convert(&slo, doc);

@@ -89,8 +89,10 @@ int br_openslo_to_slo(const struct br_openslo_doc *slo,
  * first; its problems are reported as they are) into a new OpenSLO v1 SLO
  * object in *out: the SLI inline, one inline AlertPolicy per row of the
  * alert table whose severity is enabled, targetPercent for the objective.
- * Refused: an SLO whose severities are all disabled (no policy could say
- * so). marks and file locate problems, as for br_openslo_to_slo; both may
+ * Refused: an SLO none of whose rows can fire (every severity disabled or
+ * without rows: with no policy, OpenSLO would mean the default table);
+ * metadata labels or annotations that are not objects of strings, and
+ * burnrate.dev/ annotations of its own. marks and file locate problems, as for br_openslo_to_slo; both may
  * be NULL.
  *
  * Returns 0 and *out (a new reference: json_decref it), BR_EINVAL with

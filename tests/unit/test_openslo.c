@@ -345,7 +345,7 @@ static void test_from_slo(void **state)
 	assert_null(os);
 	assert_int_equal(p.count, 1);
 	assert_non_null(strstr(br_error_format(&p.items[0], line, sizeof(line)),
-			       "spec.alerting: both severities are disabled"));
+			       "spec.alerting: no row of the alert table can fire"));
 	json_decref(doc);
 	br_problems_release(&p);
 
