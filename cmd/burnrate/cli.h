@@ -22,6 +22,18 @@ struct cli_slo {
 	char *file;     /* where it came from; owned */
 	int line;       /* where its document starts */
 	json_t *labels; /* metadata.labels (a reference), for corrections */
+	json_t *doc;    /* the ServiceLevelObjective object (a reference; for
+			   OpenSLO input, the converted one), only when the
+			   set's keep_docs is on */
+};
+
+/* An openslo/v1 document of the input: borrowed from a stream the set
+ * keeps (its marks locate problems). */
+struct cli_openslo {
+	const json_t *root;
+	const struct br_yaml_marks *marks;
+	char *file;     /* owned */
+	int line;
 };
 
 /* A BudgetCorrection read from the input. */
@@ -42,6 +54,14 @@ struct cli_set {
 	struct cli_correction *corrections;  /* BudgetCorrections, applied to
 						the SLOs they select by cli_load */
 	size_t ncorrections;
+	struct cli_openslo *openslo;   /* openslo/v1 documents, converted by
+					  cli_load once every input is read
+					  (an SLO may reference an SLI of
+					  another file) */
+	size_t nopenslo;
+	struct br_yaml_stream *streams; /* kept for the marks of openslo */
+	size_t nstreams;
+	int keep_docs;          /* set before cli_load: fill cli_slo.doc */
 	struct br_problems problems;
 };
 
@@ -67,6 +87,24 @@ int cli_add_correction(struct cli_set *set, const json_t *doc,
  * BR_ENOMEM. */
 int cli_apply_corrections(struct cli_set *set);
 void cli_corrections_release(struct cli_set *set);
+
+/* input.c: parses one ServiceLevelObjective object into set (problems into
+ * set->problems; marks may be NULL). Returns 0 or BR_ENOMEM. */
+int cli_add_slo(struct cli_set *set, const json_t *doc,
+		const struct br_yaml_marks *marks, const char *file, int line);
+
+/* openslo.c: notes an openslo/v1 document of the stream s (which the caller
+ * then keeps alive: see cli_keep_stream). Returns 0 or BR_ENOMEM. */
+int cli_add_openslo(struct cli_set *set, const json_t *doc,
+		    const struct br_yaml_stream *s, const char *file, int line);
+/* Keeps *s in set (taking ownership; *s is emptied) when its documents are
+ * noted. Returns 0 or BR_ENOMEM (*s then released). */
+int cli_keep_stream(struct cli_set *set, struct br_yaml_stream *s);
+/* Converts every OpenSLO SLO noted into a ServiceLevelObjective of set, with
+ * the other openslo/v1 documents as its references. Returns 0 or
+ * BR_ENOMEM. */
+int cli_convert_openslo(struct cli_set *set);
+void cli_openslo_release(struct cli_set *set);
 
 /* Prints each problem as one line "file:line:col: field: message" to out.
  * Returns how many were printed. */
@@ -117,5 +155,6 @@ int cli_controller(int argc, char **argv);
 int cli_ui(int argc, char **argv);
 int cli_backtest(int argc, char **argv);
 int cli_report(int argc, char **argv);
+int cli_convert(int argc, char **argv);
 
 #endif

@@ -10,6 +10,7 @@
 
 #include "buf/buf.h"
 #include "cli.h"
+#include "openslo/openslo.h"
 #include "yaml/yaml.h"
 
 #define CLI_MAX_DIR_DEPTH 32 /* deeper trees are symlink loops, not SLO folders */
@@ -27,8 +28,10 @@ void cli_set_release(struct cli_set *set)
 		br_slo_release(&set->items[i].slo);
 		free(set->items[i].file);
 		json_decref(set->items[i].labels);
+		json_decref(set->items[i].doc);
 	}
 	cli_corrections_release(set);
+	cli_openslo_release(set);
 	free(set->items);
 	br_problems_release(&set->problems);
 	cli_set_init(set);
@@ -72,8 +75,8 @@ static int add_problem(struct cli_set *set, const char *file, int line,
 	return add_problem_at(set, file, line, 0, field, text);
 }
 
-static int add_slo(struct cli_set *set, const json_t *doc,
-		   const struct br_yaml_stream *s, const char *file, int line)
+int cli_add_slo(struct cli_set *set, const json_t *doc,
+		const struct br_yaml_marks *marks, const char *file, int line)
 {
 	struct cli_slo *item;
 	int rc;
@@ -91,7 +94,7 @@ static int add_slo(struct cli_set *set, const json_t *doc,
 	br_slo_init(&item->slo);
 	item->line = line;
 	size_t before = set->problems.count;
-	rc = br_slo_parse(doc, s->marks, file, &item->slo, &set->problems);
+	rc = br_slo_parse(doc, marks, file, &item->slo, &set->problems);
 	if (rc == BR_ENOMEM)
 		return rc;
 	if (rc != 0) {
@@ -105,6 +108,7 @@ static int add_slo(struct cli_set *set, const json_t *doc,
 		return BR_ENOMEM;
 	}
 	item->labels = json_incref(json_object_get(json_object_get(doc, "metadata"), "labels"));
+	item->doc = set->keep_docs ? json_incref((json_t *)doc) : NULL;
 	set->count++;
 	return 0;
 }
@@ -141,8 +145,10 @@ static int add_object(struct cli_set *set, const json_t *doc,
 				 api, BR_SLO_KIND, BR_SLO_API_VERSION);
 			return add_problem_at(set, file, line, c, "apiVersion", text);
 		}
-		return add_slo(set, doc, s, file, line);
+		return cli_add_slo(set, doc, s->marks, file, line);
 	}
+	if (br_openslo_is(doc))
+		return cli_add_openslo(set, doc, s, file, line);
 	if (strcmp(kind, BR_CORRECTION_KIND) == 0 && strcmp(api, BR_SLO_API_VERSION) == 0)
 		return cli_add_correction(set, doc, s, file, line);
 	if (json_is_array(items) && strlen(kind) >= 4 &&
@@ -181,8 +187,13 @@ static int load_data(struct cli_set *set, const char *data, size_t len,
 		br_error_set_file(&err, file);
 		return br_problems_add(&set->problems, &err);
 	}
+	size_t noted = set->nopenslo;
 	for (size_t i = 0; i < s.count && rc == 0; i++)
 		rc = add_object(set, s.docs[i].root, &s, file, s.docs[i].line, 0);
+	/* OpenSLO documents are converted after every input is read: keep
+	   their trees and marks until then */
+	if (rc == 0 && set->nopenslo > noted)
+		return cli_keep_stream(set, &s);
 	br_yaml_stream_release(&s);
 	return rc;
 }
@@ -380,6 +391,9 @@ int cli_load(struct cli_set *set, char *const *paths, size_t count)
 		if (rc)
 			return rc;
 	}
+	rc = cli_convert_openslo(set);
+	if (rc)
+		return rc;
 	rc = check_found(set, paths, count);
 	if (rc)
 		return rc;

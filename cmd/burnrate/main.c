@@ -18,6 +18,7 @@ static const char usage[] =
 	"  ui        serve a read-only web UI of the SLOs, their budgets and alerts\n"
 	"  backtest  what an SLO's alerts would have done over its history in Prometheus\n"
 	"  report    the budget an incident consumed between two times\n"
+	"  convert   ServiceLevelObjectives to OpenSLO v1 and back (--to slo|openslo)\n"
 	"  version   print the version\n"
 	"\n"
 	"Run `burnrate <command> --help` for the options of a command.\n"
@@ -53,6 +54,8 @@ int main(int argc, char **argv)
 		return cli_backtest(argc - 1, argv + 1);
 	if (strcmp(cmd, "report") == 0)
 		return cli_report(argc - 1, argv + 1);
+	if (strcmp(cmd, "convert") == 0)
+		return cli_convert(argc - 1, argv + 1);
 	fprintf(stderr, "burnrate: unknown command \"%s\"\n\n%s", cmd, usage);
 	return CLI_USAGE;
 }

@@ -1,0 +1,78 @@
+/* internal: what the files of pkg/openslo share and nobody else may use.
+ * Not part of the API (openslo.h is). */
+#ifndef BR_OPENSLO_INTERNAL_H
+#define BR_OPENSLO_INTERNAL_H
+
+#include <jansson.h>
+
+#include "openslo/openslo.h"
+
+/* Where a field of the burnrate result came from: problems br_slo_parse()
+ * finds under br_field are reported at os_field and node of doc. */
+struct os_origin {
+	char br_field[128];
+	char os_field[256];
+	const json_t *node;
+	const struct br_openslo_doc *doc;
+};
+
+/* State of one conversion: where problems go, and the origins recorded. */
+struct os_ctx {
+	const struct br_openslo_doc *doc;   /* the document being read */
+	const struct br_openslo_doc *refs;
+	size_t nrefs;
+	struct br_problems *problems;
+	int count;       /* problems found (also when problems is NULL) */
+	int nomem;       /* an allocation failed */
+	struct os_origin *origins;
+	size_t norigins;
+};
+
+enum os_type { OS_OBJECT, OS_LIST, OS_STRING, OS_NUMBER, OS_BOOL };
+
+/* Records a problem about field at node's position in c->doc. */
+void os_problem(struct os_ctx *c, const json_t *node, const char *field,
+		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* The member key of obj (path is obj's field path). NULL when absent or
+ * null (a problem when required) or of the wrong type (a problem). */
+const json_t *os_member(struct os_ctx *c, const json_t *obj, const char *path,
+			const char *key, enum os_type type, int required);
+
+/* A problem for every key of obj not in allowed (NULL-terminated); refused
+ * lists keys that are known but have no burnrate mapping, each with why
+ * (pairs: key, reason; NULL-terminated). */
+void os_check_fields(struct os_ctx *c, const json_t *obj, const char *path,
+		     const char *const *allowed, const char *const *refused);
+
+/* path + "." + key (or path + "[i]" with os_index) into out. Return out. */
+char *os_path(char *out, size_t size, const char *path, const char *key);
+char *os_index(char *out, size_t size, const char *path, size_t i);
+
+/* Records that br_field of the result came from os_field at node. */
+void os_origin(struct os_ctx *c, const char *br_field, const char *os_field,
+	       const json_t *node);
+
+/* The one openslo/v1 document of kind whose metadata.name is the string ref
+ * among c->refs, or NULL with a problem at field (none, or several). */
+const struct br_openslo_doc *os_ref(struct os_ctx *c, const char *kind, const json_t *ref,
+				    const char *field);
+
+/* json_object_set_new (taking value) that notes a failure in c->nomem. A
+ * NULL value sets nothing: out of memory when no problem was recorded. */
+void os_set(struct os_ctx *c, json_t *obj, const char *key, json_t *value);
+
+/* A duration-shorthand (or burnrate duration) in seconds; 0 with *zero set
+ * for "0m", "0s" and the like. Returns 0, or -1 with why (size bytes). */
+int os_duration(const char *text, long long *seconds, char *why, size_t size);
+
+/* query.c: the selector of a Prometheus ratio query ("x{a=\"b\"}" from
+ * "sum(rate(x{a=\"b\"}[5m]))") as a new string, or NULL with a problem at
+ * field (or nomem). */
+char *os_query_selector(struct os_ctx *c, const json_t *query, const char *field);
+
+/* alerts.c: reads spec.alertPolicies of the SLO into alerting (an object
+ * that may already hold keys from the annotation). */
+void os_alert_policies(struct os_ctx *c, const json_t *spec, json_t *alerting);
+
+#endif
