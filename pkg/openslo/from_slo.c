@@ -132,6 +132,8 @@ static json_t *metadata(const struct br_slo *slo, const json_t *doc)
 		ann = json_object();
 	failed |= !ann || annotate(ann, BR_OPENSLO_ANN_TRAFFIC, json_object_get(spec, "traffic"));
 	failed |= annotate(ann, BR_OPENSLO_ANN_ALERTING, extras);
+	failed |= annotate(ann, BR_OPENSLO_ANN_TIMESLICE,
+			   json_object_get(json_object_get(spec, "indicator"), "timeSlice"));
 	if (json_object_get(meta, "labels"))
 		failed |= json_object_set(out, "labels", json_object_get(meta, "labels"));
 	if (json_object_size(ann))
@@ -206,6 +208,26 @@ static json_t *policies(const struct br_slo *slo)
 	return list;
 }
 
+/* A time-slice SLO: Timeslices budgeting, the slice's value as a
+ * thresholdMetric, the threshold and side as op and value (the exact
+ * timeSlice rides in an annotation: metadata()). */
+static json_t *timeslice_spec(const struct br_slo *slo, char *window, size_t size)
+{
+	char slice[32], *q = os_slice_query(slo);
+	json_t *out = q ? json_pack("{s:s, s:{s:{s:s}, s:{s:o}}, s:[{s:s, s:b}], s:s,"
+				    " s:[{s:f, s:s, s:f, s:s}], s:o}",
+				    "service", slo->service, "indicator", "metadata", "name", slo->name,
+				    "spec", "thresholdMetric", source(q), "timeWindow", "duration",
+				    shorthand(slo->window_s, window, size), "isRolling", 1,
+				    "budgetingMethod", "Timeslices", "objectives", "targetPercent",
+				    slo->objective, "op", slo->slice_good_above ? "gte" : "lte",
+				    "value", slo->slice_threshold, "timeSliceWindow",
+				    shorthand(slo->slice_s, slice, sizeof(slice)), "alertPolicies",
+				    policies(slo)) : NULL;
+	free(q);
+	return out;
+}
+
 static json_t *convert(const struct br_slo *slo, const json_t *doc)
 {
 	const json_t *ind = json_object_get(json_object_get(doc, "spec"), "indicator");
@@ -217,7 +239,10 @@ static json_t *convert(const struct br_slo *slo, const json_t *doc)
 		json_decref(spec);
 		return NULL;
 	}
-	rest = json_pack("{s:s, s:{s:{s:s}, s:{s:o}}, s:[{s:s, s:b}], s:s, s:[{s:f}], s:o}",
+	if (slo->indicator == BR_INDICATOR_TIMESLICE)
+		rest = timeslice_spec(slo, window, sizeof(window));
+	else
+		rest = json_pack("{s:s, s:{s:{s:s}, s:{s:o}}, s:[{s:s, s:b}], s:s, s:[{s:f}], s:o}",
 			 "service", slo->service, "indicator", "metadata", "name", slo->name,
 			 "spec", "ratioMetric", ratio_metric(slo, ind), "timeWindow", "duration",
 			 shorthand(slo->window_s, window, sizeof(window)), "isRolling", 1,
@@ -280,12 +305,6 @@ int br_openslo_from_slo(const json_t *doc, const struct br_yaml_marks *marks,
 		return rc;
 	if (check_metadata(&c, doc) > 0) {
 		rc = c.nomem ? BR_ENOMEM : BR_EINVAL;
-	} else if (slo.indicator != BR_INDICATOR_RATIO && slo.indicator != BR_INDICATOR_LATENCY &&
-	    slo.indicator != BR_INDICATOR_RAW) {
-		os_problem(&c, json_object_get(json_object_get(doc, "spec"), "indicator"),
-			   "spec.indicator", "only ratio, latency and raw indicators convert to "
-			   "OpenSLO yet");
-		rc = BR_EINVAL;
 	} else if (alerting_rows(&slo) == 0) {
 		os_problem(&c, json_object_get(json_object_get(doc, "spec"), "alerting"),
 			   "spec.alerting", "no row of the alert table can fire (every severity "

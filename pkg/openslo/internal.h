@@ -16,8 +16,18 @@ struct os_origin {
 	const struct br_openslo_doc *doc;
 };
 
+/* What a Timeslices objective says (timeslice.c). */
+struct os_ts {
+	long long slice_s;       /* timeSliceWindow */
+	int has_op, good_above;  /* op: lte (0) or gte (1) */
+	double value;            /* NAN when absent */
+	double target;           /* timeSliceTarget; NAN when absent */
+};
+
 /* State of one conversion: where problems go, and the origins recorded. */
 struct os_ctx {
+	struct os_ts *ts;        /* a Timeslices SLO's objective, else NULL */
+	json_t *ts_annotation;   /* burnrate.dev/time-slice (owned), or NULL */
 	const struct br_openslo_doc *doc;   /* the document being read */
 	const struct br_openslo_doc *refs;
 	size_t nrefs;
@@ -70,6 +80,22 @@ int os_duration(const char *text, long long *seconds, char *why, size_t size);
  * "sum(rate(x{a=\"b\"}[5m]))") as a new string, or NULL with a problem at
  * field (or nomem). */
 char *os_query_selector(struct os_ctx *c, const json_t *query, const char *field);
+
+/* timeslice.c: whether spec's budgetingMethod is Timeslices or
+ * RatioTimeslices; a Timeslices objective o into ts (problems at its
+ * fields); the indicator of a ratio of selectors (num good, or bad) or of
+ * a threshold on query, as {"timeSlice": {...}} (new), or NULL with a
+ * problem at at. */
+int os_timeslices(const json_t *spec);
+void os_timeslice_objective(struct os_ctx *c, const json_t *o, struct os_ts *ts);
+json_t *os_timeslice_ratio(struct os_ctx *c, const char *num, int num_is_good,
+			   const char *total, const json_t *at, const struct os_ts *ts);
+json_t *os_timeslice_threshold(struct os_ctx *c, const char *query, const json_t *at,
+			       const struct os_ts *ts);
+/* The slice value's query of a time-slice SLO, as OpenSLO's thresholdMetric
+ * (new string; NULL: no memory). */
+struct br_slo;
+char *os_slice_query(const struct br_slo *slo);
 
 /* alerts.c: reads spec.alertPolicies of the SLO into alerting (an object
  * that may already hold keys from the annotation). */

@@ -55,6 +55,8 @@ struct br_yaml_marks; /* pkg/yaml: where each node of a document came from */
 #define BR_OPENSLO_ANN_TRAFFIC "burnrate.dev/traffic"
 #define BR_OPENSLO_ANN_ALERTING "burnrate.dev/alerting"
 #define BR_OPENSLO_ANN_SHORT "burnrate.dev/short-window"
+/* the whole spec.indicator.timeSlice of a burnrate time-slice SLO (exact) */
+#define BR_OPENSLO_ANN_TIMESLICE "burnrate.dev/time-slice"
 
 /* One OpenSLO document and where it came from, to locate problems. */
 struct br_openslo_doc {

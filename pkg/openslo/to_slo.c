@@ -11,8 +11,7 @@
 #include "slo/slo.h"
 #include "yaml/yaml.h"
 
-#define TIMESLICES "time-slice objectives are not supported yet (burnrate converts " \
-	"budgetingMethod: Occurrences)"
+#define TIMESLICES "only with budgetingMethod Timeslices or RatioTimeslices"
 
 int br_openslo_is(const json_t *doc)
 {
@@ -214,7 +213,8 @@ static json_t *ratio_indicator(struct os_ctx *c, const json_t *rm, const char *p
 	if (counter && json_is_false(counter))
 		os_problem(c, rm, os_path(field, sizeof(field), path, "counter"),
 			   "burnrate's ratio counts events with counters; a ratio of gauges "
-			   "(counter: false) is a time-slice objective, not supported yet");
+			   "(counter: false) is a time-slice objective: use budgetingMethod "
+			   "Timeslices with a thresholdMetric");
 	good = ratio_selector(c, rm, path, "good");
 	bad = ratio_selector(c, rm, path, "bad");
 	total = ratio_selector(c, rm, path, "total");
@@ -240,18 +240,59 @@ static json_t *ratio_indicator(struct os_ctx *c, const json_t *rm, const char *p
 	return ind;
 }
 
+/* A Timeslices SLI: a thresholdMetric (the slice's value), or a ratioMetric
+ * of counters (the slice's good or bad ratio). */
+static json_t *sli_timeslice(struct os_ctx *c, const json_t *spec, const char *path)
+{
+	static const char *const fields[] = {"description", "ratioMetric", "thresholdMetric",
+					     NULL};
+	char tpath[256], qfield[256], rpath[256];
+	const json_t *tm, *rm, *q;
+
+	os_check_fields(c, spec, path, fields, NULL);
+	tm = os_member(c, spec, path, "thresholdMetric", OS_OBJECT, 0);
+	if (tm) {
+		os_path(tpath, sizeof(tpath), path, "thresholdMetric");
+		q = prom_query(c, tm, tpath, qfield, sizeof(qfield));
+		return q ? os_timeslice_threshold(c, json_string_value(q), tm, c->ts) : NULL;
+	}
+	rm = os_member(c, spec, path, "ratioMetric", OS_OBJECT, 1);
+	if (!rm)
+		return NULL;
+	os_path(rpath, sizeof(rpath), path, "ratioMetric");
+	if (json_object_get(rm, "raw") || json_object_get(rm, "rawType")) {
+		os_problem(c, rm, rpath, "a raw ratio per slice has no exact burnrate mapping: "
+			   "give good or bad and total, or a thresholdMetric");
+		return NULL;
+	}
+	char *good = ratio_selector(c, rm, rpath, "good");
+	char *bad = ratio_selector(c, rm, rpath, "bad");
+	char *total = ratio_selector(c, rm, rpath, "total");
+	json_t *ind = NULL;
+	if (!!good == !!bad || !total)
+		os_problem(c, rm, rpath, "good or bad (one of them) and total are required");
+	else
+		ind = os_timeslice_ratio(c, good ? good : bad, good != NULL, total, rm, c->ts);
+	free(good);
+	free(bad);
+	free(total);
+	return ind;
+}
+
 static json_t *sli_spec(struct os_ctx *c, const json_t *spec, const char *path)
 {
 	static const char *const fields[] = {"description", "ratioMetric", NULL};
 	static const char *const refused[] = {
-		"thresholdMetric", "a threshold on a sampled value has no exact burnrate "
-		"equivalent (it is a time-slice objective, not supported yet); write the SLI "
-		"as a ratioMetric of counters", NULL};
+		"thresholdMetric", "a threshold on a sampled value is a time-slice objective: "
+		"use budgetingMethod Timeslices (or write the SLI as a ratioMetric of counters)",
+		NULL};
 	static const char *const rm_fields[] = {"counter", "good", "bad", "total",
 						"rawType", "raw", NULL};
 	char rpath[256];
 	const json_t *rm;
 
+	if (c->ts)
+		return sli_timeslice(c, spec, path);
 	os_check_fields(c, spec, path, fields, refused);
 	if (json_object_get(spec, "thresholdMetric"))
 		return NULL;
@@ -318,8 +359,8 @@ static void objective(struct os_ctx *c, const json_t *spec, json_t *out)
 {
 	static const char *const fields[] = {"displayName", "target", "targetPercent", NULL};
 	static const char *const refused[] = {
-		"op", "only for a thresholdMetric, which burnrate does not convert",
-		"value", "only for a thresholdMetric, which burnrate does not convert",
+		"op", TIMESLICES,
+		"value", TIMESLICES,
 		"timeSliceTarget", TIMESLICES, "timeSliceWindow", TIMESLICES,
 		"indicator", "composite objectives have no burnrate equivalent",
 		"indicatorRef", "composite objectives have no burnrate equivalent",
@@ -339,7 +380,14 @@ static void objective(struct os_ctx *c, const json_t *spec, json_t *out)
 		os_problem(c, list, "spec.objectives[0]", "must be an object");
 		return;
 	}
-	os_check_fields(c, o, "spec.objectives[0]", fields, refused);
+	if (c->ts) {
+		static const char *const ts_fields[] = {"displayName", "target", "targetPercent",
+			"op", "value", "timeSliceTarget", "timeSliceWindow", NULL};
+		os_check_fields(c, o, "spec.objectives[0]", ts_fields, refused + 8);
+		os_timeslice_objective(c, o, c->ts);
+	} else {
+		os_check_fields(c, o, "spec.objectives[0]", fields, refused);
+	}
 	t = os_member(c, o, "spec.objectives[0]", "target", OS_NUMBER, 0);
 	p = os_member(c, o, "spec.objectives[0]", "targetPercent", OS_NUMBER, 0);
 	if (!t == !p) {
@@ -401,9 +449,8 @@ static void budgeting(struct os_ctx *c, const json_t *spec)
 	const json_t *m = os_member(c, spec, "spec", "budgetingMethod", OS_STRING, 1);
 	const char *s = m ? json_string_value(m) : "Occurrences";
 
-	if (strcmp(s, "Timeslices") == 0 || strcmp(s, "RatioTimeslices") == 0)
-		os_problem(c, m, "spec.budgetingMethod", "%s: " TIMESLICES, s);
-	else if (strcmp(s, "Occurrences") != 0)
+	if (strcmp(s, "Timeslices") != 0 && strcmp(s, "RatioTimeslices") != 0 &&
+	    strcmp(s, "Occurrences") != 0)
 		os_problem(c, m, "spec.budgetingMethod", "must be Occurrences, Timeslices or "
 			   "RatioTimeslices, got \"%.100s\"", s);
 }
@@ -475,6 +522,10 @@ static void annotations(struct os_ctx *c, const json_t *ann, json_t *meta, json_
 			os_origin(c, "spec.traffic", field, v);
 		} else if (strcmp(key, BR_OPENSLO_ANN_ALERTING) == 0) {
 			alerting_annotation(c, v, alerting);
+		} else if (strcmp(key, BR_OPENSLO_ANN_TIMESLICE) == 0) {
+			json_decref(c->ts_annotation);
+			c->ts_annotation = annotation_object(c, v, key);
+			os_origin(c, "spec.indicator.timeSlice", field, v);
 		} else if (strncmp(key, "burnrate.dev/", 13) == 0) {
 			os_problem(c, v, field, "unknown burnrate annotation (burnrate reads %s and %s)",
 				   BR_OPENSLO_ANN_TRAFFIC, BR_OPENSLO_ANN_ALERTING);
@@ -547,6 +598,38 @@ static void copy_string(struct os_ctx *c, const json_t *spec, const char *key, j
 	os_origin(c, field, field, v);
 }
 
+/* burnrate's own time slice, carried whole in the annotation: exact (a
+ * histogram slice stays one), if the OpenSLO fields say the same slice,
+ * threshold and side. ind (what the fields say) is taken. */
+static json_t *timeslice_from_annotation(struct os_ctx *c, const json_t *spec, json_t *ind)
+{
+	const json_t *a = c->ts_annotation, *f = json_object_get(ind, "timeSlice");
+	const char *field = "metadata.annotations." BR_OPENSLO_ANN_TIMESLICE;
+	const char *keys[] = {"slice", "goodBelow", "goodAbove"};
+	json_t *out = NULL;
+
+	if (!c->ts) {
+		os_problem(c, spec, field, "only with budgetingMethod Timeslices");
+	} else if (f) {
+		int same = 1;
+		for (size_t i = 0; i < 3; i++) {
+			const json_t *x = json_object_get(a, keys[i]), *y = json_object_get(f, keys[i]);
+			/* slice defaults to 1m in burnrate */
+			if (i == 0 && !x)
+				same &= y && strcmp(json_string_value(y), "1m") == 0;
+			else
+				same &= !x == !y && (!x || json_equal((json_t *)x, (json_t *)y));
+		}
+		if (!same)
+			os_problem(c, spec, field, "says another slice, threshold or side than "
+				   "spec.objectives[0] (timeSliceWindow, op, value)");
+		else if (!(out = json_pack("{s:O}", "timeSlice", a)))
+			c->nomem = 1;
+	}
+	json_decref(ind);
+	return out;
+}
+
 static void convert_spec(struct os_ctx *c, const json_t *spec, json_t *out, json_t *alerting)
 {
 	static const char *const fields[] = {"description", "service", "indicator",
@@ -560,7 +643,10 @@ static void convert_spec(struct os_ctx *c, const json_t *spec, json_t *out, json
 	objective(c, spec, out);
 	time_window(c, spec, out);
 	budgeting(c, spec);
-	os_set(c, out, "indicator", indicator(c, spec));
+	json_t *ind = indicator(c, spec);
+	if (c->ts_annotation)
+		ind = timeslice_from_annotation(c, spec, ind);
+	os_set(c, out, "indicator", ind);
 	os_alert_policies(c, spec, alerting);
 	/* traffic came from the annotations, before the rest: put it after */
 	traffic = json_incref(json_object_get(out, "traffic"));
@@ -661,14 +747,19 @@ int br_openslo_to_slo(const struct br_openslo_doc *slo,
 		os_set(&c, res, "kind", json_string(BR_SLO_KIND));
 		os_set(&c, res, "metadata", metadata(&c, slo->root, spec, alerting));
 		s = os_member(&c, slo->root, "", "spec", OS_OBJECT, 1);
+		struct os_ts ts = {.value = NAN, .target = NAN};
+		if (s && os_timeslices(s))
+			c.ts = &ts;
 		if (s)
 			convert_spec(&c, s, spec, alerting);
+		c.ts = NULL;
 		os_set(&c, res, "spec", json_incref(spec));
 		if (c.count == 0 && !c.nomem)
 			verify(&c, res);
 	}
 	json_decref(spec);
 	json_decref(alerting);
+	json_decref(c.ts_annotation);
 	free(c.origins);
 	if (c.nomem || c.count) {
 		json_decref(res);

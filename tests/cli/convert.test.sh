@@ -85,9 +85,21 @@ expect_err 'slo.yaml:6:17: spec.indicatorRef: no SLI "web-errors"' "a missing SL
 # Refusals name the OpenSLO field, and nothing is written.
 sed 's/budgetingMethod: Occurrences/budgetingMethod: Timeslices/' "$T/slo.yaml" >"$T/ts.yaml"
 run convert --to slo -f "$T/ts.yaml" -f "$T/sli.yaml"
-expect_rc 1 "Timeslices refused"
-expect_err 'spec.budgetingMethod: Timeslices: time-slice objectives are not supported yet' "names budgetingMethod"
+expect_rc 1 "Timeslices without a slice refused"
+expect_err 'spec.objectives\[0\].timeSliceWindow: required field is missing' "names timeSliceWindow"
 [ ! -s "$T/out" ] && ok "nothing written on refusal" || fail "output written despite a refusal"
+# a time-slice SLO there and back: the same rules (its timeSlice rides in an annotation,
+# so a histogram slice stays one)
+ts_slo=$BURNRATE_SOURCE_DIR/tests/promtool/timeslice/slo.yaml
+run convert --to openslo -f "$ts_slo"
+expect_rc 0 "a time-slice SLO converts to OpenSLO"
+expect_out '^  budgetingMethod: Timeslices$' "as Timeslices budgeting"
+expect_out '^    timeSliceWindow: 1m$' "with its slice"
+cp "$T/out" "$T/ts-os.yaml"
+"$BURNRATE" generate --format rules -f "$ts_slo" >"$T/ts-a.yml"
+"$BURNRATE" generate --format rules -f "$T/ts-os.yaml" >"$T/ts-b.yml"
+cmp -s "$T/ts-a.yml" "$T/ts-b.yml" && ok "time slices: the same rules there and back" ||
+	fail "time slices: the rules differ after the round trip"
 sed 's/isRolling: true/isRolling: false/' "$T/slo.yaml" >"$T/cal.yaml"
 run validate -f "$T/cal.yaml" -f "$T/sli.yaml"
 expect_rc 1 "validate refuses a calendar window"
