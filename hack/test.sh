@@ -4,7 +4,7 @@
 # (BURNRATE_WERROR), runs the clang build's unit tests, builds with ASan+UBSan,
 # runs the fuzz targets briefly, then the whole ctest suite (unit, golden,
 # promtool/amtool, end-to-end) under the sanitizers.
-#   FUZZ_SECONDS=N   seconds per fuzz target (default 15; 0 skips fuzzing)
+#   FUZZ_SECONDS=N   seconds per fuzz target (default 8: ten targets; 0 skips fuzzing)
 #   CTEST_ARGS=...   extra ctest arguments, e.g. "-R unit/"
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,13 +32,14 @@ echo "== build (ASan+UBSan)"
 cmake -S . -B build-asan -DBURNRATE_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug -DBURNRATE_WERROR=ON >/dev/null
 cmake --build build-asan -j"$jobs"
 
-if [ "${FUZZ_SECONDS:-15}" != 0 ]; then
-  echo "== fuzz (${FUZZ_SECONDS:-15}s per target)"
-  bash hack/fuzz.sh "${FUZZ_SECONDS:-15}"
+if [ "${FUZZ_SECONDS:-8}" != 0 ]; then
+  echo "== fuzz (${FUZZ_SECONDS:-8}s per target)"
+  bash hack/fuzz.sh "${FUZZ_SECONDS:-8}"
 fi
 
 echo "== tests (ASan+UBSan)"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 cd build-asan
-ctest --output-on-failure -j"$jobs" ${CTEST_ARGS:-}
+# one more than the cores: most script tests spend their time waiting on servers
+ctest --output-on-failure -j"$((jobs + 1))" ${CTEST_ARGS:-}
