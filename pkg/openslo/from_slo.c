@@ -103,6 +103,14 @@ static json_t *alerting_extras(const json_t *alerting)
 		return alerting ? NULL : json_object();
 	json_object_del(out, "windows");
 	json_object_del(out, "preset");
+	/* "key:" with nothing after it is null, which burnrate reads as unset:
+	   leave it out rather than carry a null the other way refuses */
+	const char *k;
+	json_t *v;
+	void *tmp;
+	json_object_foreach_safe(out, tmp, k, v)
+		if (json_is_null(v))
+			json_object_del(out, k);
 	for (int i = 0; i < 2; i++) {
 		json_t *r = json_object_get(out, sevs[i]);
 
