@@ -1,5 +1,6 @@
-/* generate: `burnrate generate`: renders every SLO as a PrometheusRule (or a
- * plain Prometheus rules file) on stdout or as one file per SLO in a folder.
+/* generate: `burnrate generate`: renders every SLO as a PrometheusRule (a
+ * VMRule with --target victoriametrics, or a plain Prometheus rules file) on
+ * stdout or as one file per SLO in a folder.
  *
  * Nothing is written unless every input is valid, so a CI job never publishes
  * half a set of rules. Documents are emitted one at a time into a reused
@@ -18,6 +19,7 @@
 
 static const char usage[] =
 	"usage: burnrate generate -f PATH [-f PATH ...] [-o DIR] [--format FORMAT]\n"
+	"                         [--target prometheus|victoriametrics]\n"
 	"                         [--rule-label KEY=VALUE ...] [--runbook-base-url URL]\n"
 	"                         [--alertmanager-base FILE [--alertmanager-policy FILE]]\n"
 	"\n"
@@ -31,6 +33,10 @@ static const char usage[] =
 	"      --format FORMAT   prometheusrule (default): monitoring.coreos.com/v1\n"
 	"                        PrometheusRule manifests; rules: a plain rules file\n"
 	"                        {groups: [...]} for promtool, Prometheus, Thanos, Mimir\n"
+	"      --target TARGET   prometheus (default): PrometheusRule objects;\n"
+	"                        victoriametrics: operator.victoriametrics.com/v1beta1\n"
+	"                        VMRule objects with the same metadata and groups.\n"
+	"                        --format rules output is the same for either\n"
 	"      --rule-label K=V  extra label on every PrometheusRule (repeatable), e.g.\n"
 	"                        release=kube-prometheus-stack\n"
 	"      --runbook-base-url URL  runbook_url URL/page.md or URL/ticket.md on\n"
@@ -54,6 +60,7 @@ struct gen_opts {
 	const char *outdir;
 	const char *am_base, *am_policy;
 	int plain_rules;
+	enum br_rules_target target;
 	const char *runbook_base_url; /* NULL: none */
 	struct br_labels labels; /* sorted; strings borrowed from argv */
 };
@@ -125,6 +132,7 @@ static int parse_args(int argc, char **argv, struct gen_opts *o)
 		{ "filename", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "format", required_argument, NULL, 'F' },
+		{ "target", required_argument, NULL, 'T' },
 		{ "rule-label", required_argument, NULL, 'l' },
 		{ "runbook-base-url", required_argument, NULL, 'R' },
 		{ "alertmanager-base", required_argument, NULL, 'B' },
@@ -153,6 +161,13 @@ static int parse_args(int argc, char **argv, struct gen_opts *o)
 				o->plain_rules = 0;
 			else {
 				fprintf(stderr, "burnrate generate: unknown --format \"%s\" (prometheusrule or rules)\n", optarg);
+				return CLI_USAGE;
+			}
+			break;
+		case 'T':
+			if (br_rules_target_parse(optarg, &o->target) != 0) {
+				fprintf(stderr, "burnrate generate: unknown --target \"%s\" (one of: "
+					BR_RULES_TARGET_NAMES ")\n", optarg);
 				return CLI_USAGE;
 			}
 			break;
@@ -205,7 +220,8 @@ static int render(const struct gen_opts *o, const struct br_slo *slo,
 		  struct br_buf *out, struct br_error *err)
 {
 	struct br_rules_options ro = { .rule_labels = &o->labels,
-				       .runbook_base_url = o->runbook_base_url };
+				       .runbook_base_url = o->runbook_base_url,
+				       .target = o->target };
 	json_t *doc = NULL, *groups = NULL;
 	int rc;
 
@@ -223,7 +239,7 @@ static int render(const struct gen_opts *o, const struct br_slo *slo,
 			rc = doc ? 0 : br_error_set(err, BR_ENOMEM, "out of memory");
 		}
 	} else {
-		rc = br_rules_prometheus_rule(slo, &ro, &doc, err);
+		rc = br_rules_object(slo, &ro, &doc, err);
 	}
 	if (rc == 0)
 		rc = br_yaml_emit(doc, out, err);
