@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# The promtool behaviour scenarios on VictoriaMetrics: full outage, partial
+# outage (10% errors), slow burn, healthy (0.9x), zero traffic and low
+# traffic, with the rules of `burnrate generate --format rules` (the same file
+# for both targets). victoria-metrics runs on 127.0.0.1 with temporary
+# storage, the scenarios' history is imported with timestamps, vmalert
+# replays the rules over it writing ALERTS back, and every ALERTS assertion
+# of the promtool tests must hold within one evaluation step (replay.py).
+# Also: `vmalert -dryRun` accepts the rules of every SLO in examples/.
+# 77 = skipped: victoria-metrics or vmalert missing and not installable.
+set -euo pipefail
+: "${BURNRATE:?BURNRATE must name the burnrate binary}"
+: "${BURNRATE_SOURCE_DIR:=$(cd "$(dirname "$0")/../.." && pwd)}"
+SRC=$BURNRATE_SOURCE_DIR
+PT=$SRC/tests/promtool
+
+if ! command -v victoria-metrics >/dev/null || ! command -v vmalert >/dev/null; then
+	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			victoria-metrics >/dev/null 2>&1 || true
+	fi
+	command -v victoria-metrics >/dev/null && command -v vmalert >/dev/null || {
+		echo "SKIP: victoria-metrics/vmalert not installed (apt-get install victoria-metrics)"; exit 77; }
+fi
+python3 -c 'import yaml' 2>/dev/null || { echo "SKIP: python3-yaml missing"; exit 77; }
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/burnrate-vm.XXXXXX")
+VM_PID=
+cleanup() {
+	[ -z "$VM_PID" ] || { kill "$VM_PID" 2>/dev/null; wait "$VM_PID" 2>/dev/null || true; }
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# vmalert -dryRun on every example's rules (both targets give this same file)
+for f in "$SRC"/examples/*.yaml; do
+	grep -q '^kind: ServiceLevelObjective' "$f" || continue
+	"$BURNRATE" generate --target victoriametrics --format rules -f "$f" >"$WORK/example.yaml" 2>/dev/null
+	if ! vmalert -dryRun -rule="$WORK/example.yaml" -loggerLevel=ERROR >"$WORK/dry.log" 2>&1; then
+		echo "FAIL: vmalert -dryRun rejects the rules of $f:"; cat "$WORK/dry.log"; exit 1
+	fi
+	echo "ok: vmalert -dryRun accepts $(basename "$f")"
+done
+
+# the rules the promtool tests load, under the names their rule_files give
+gen() { "$BURNRATE" generate --target victoriametrics --format rules -f "$1" >"$WORK/$2"; }
+gen "$PT/outage/slo.yaml" rules.yaml
+gen "$PT/lowtraffic/slo-min.yaml" rules-min.yaml
+gen "$PT/lowtraffic/slo-nomin.yaml" rules-nomin.yaml
+for t in outage slowburn steady zero lowtraffic; do
+	mkdir -p "$WORK/$t"
+	python3 "$PT/rates.py" "$PT/$t/test.yaml" >"$WORK/$t/test.yaml"
+done
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+# -retentionPeriod=100y: the history is dated 2024 and must not be dropped as too
+# old; -search.disableCache: backfilled data must never meet a cached answer
+victoria-metrics -storageDataPath="$WORK/data" -httpListenAddr="127.0.0.1:$port" \
+	-retentionPeriod=100y -search.disableCache -loggerLevel=ERROR >"$WORK/vm.log" 2>&1 &
+VM_PID=$!
+for _ in $(seq 1 100); do
+	curl -fs "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break
+	kill -0 "$VM_PID" 2>/dev/null || { echo "FAIL: victoria-metrics exited"; cat "$WORK/vm.log"; exit 1; }
+	sleep 0.1
+done
+
+python3 "$SRC/tests/victoriametrics/replay.py" --vm "http://127.0.0.1:$port" --work "$WORK" \
+	"$WORK"/{outage,slowburn,steady,zero,lowtraffic}/test.yaml
