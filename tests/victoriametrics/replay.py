@@ -5,7 +5,7 @@ that vmalert makes the page and ticket decisions the promtool tests expect.
     replay.py --vm URL --work DIR TEST.yaml...
 
 For every test case of every TEST.yaml (a promtool test file, already expanded
-by tests/promtool/rates.py, whose rule_files are in DIR) it:
+by tests/promtool/rates.py, whose rule_files are next to it) it:
   1. imports the case's input_series into VictoriaMetrics through
      /api/v1/import/prometheus, with timestamps, each case in a slot of its own
      on one time line (a gap of more than the longest window, 3d, between
@@ -144,6 +144,7 @@ def iso(t):
 
 
 def replay(vm, work, stage_docs, t_from, t_to):
+    os.makedirs(work, exist_ok=True)
     for i, doc in enumerate(stage_docs):
         path = os.path.join(work, f"stage-{i}.yaml")
         with open(path, "w") as f:
@@ -161,7 +162,7 @@ def replay(vm, work, stage_docs, t_from, t_to):
         if p.returncode != 0:
             sys.exit(f"vmalert replay of stage {i} failed ({p.returncode}):\n{p.stderr}")
         http(f"{vm}/internal/force_flush")
-    time.sleep(1.5)  # freshly flushed parts become searchable within a second
+        time.sleep(0.2)
 
 
 # --- assertions ---------------------------------------------------------------
@@ -173,7 +174,7 @@ def parse_labels(text):
     if m.group(1):
         labels["__name__"] = m.group(1)
     for k, v in re.findall(r'([a-zA-Z_][a-zA-Z0-9_]*)\s*=\s*"((?:[^"\\]|\\.)*)"', m.group(2) or ""):
-        labels[k] = v
+        labels[k] = json.loads('"' + v + '"')  # PromQL's escapes are JSON's
     return labels
 
 
@@ -213,6 +214,13 @@ def expr_checks(case):
         yield expr, dur_s(t["eval_time"]), want, keys
 
 
+def one_sample_more(expr, got, want):
+    """count_over_time(x[d]): Prometheus 2 counts the samples at both ends of
+    the range, VictoriaMetrics (like Prometheus 3) only the newer one."""
+    return (expr.startswith("count_over_time(") and len(got) == len(want) and
+            all(g[0] == w[0] and w[1] - g[1] == 1 for g, w in zip(got, want)))
+
+
 def project(got, keys):
     if keys is None:
         return got
@@ -227,6 +235,11 @@ def check(vm, name, case, base):
         if same(results[0], want):
             continue
         ok = [d for d in (-STEP_S, STEP_S) if same(results[d], want)]
+        if not ok and one_sample_more(expr, results[0], want):
+            shifted += 1
+            print(f"  {name} t={t // 60}m: one evaluation fewer in the range (VictoriaMetrics'"
+                  f" ranges are left-open, Prometheus 2's closed): {expr}")
+            continue
         if ok:
             shifted += 1
             print(f"  {name} t={t // 60}m: as expected {ok[0] // 60:+d} step: {expr}\n"
@@ -244,23 +257,25 @@ def main():
     ap.add_argument("tests", nargs="+")
     a = ap.parse_args()
 
-    cases, rule_files, base = [], [], BASE
+    cases, runs, base = [], [], BASE
     for path in a.tests:
         doc = yaml.safe_load(open(path))
-        for f in doc["rule_files"]:
-            f = os.path.join(a.work, f)
-            if f not in rule_files:
-                rule_files.append(f)
+        here = os.path.dirname(os.path.abspath(path))
+        t_from = base
         for i, case in enumerate(doc["tests"]):
-            name = f"{os.path.basename(os.path.dirname(path)) or path}[{i}]"
             length = max(import_case(a.vm, case, base), max_eval(case))
-            cases.append((name, case, base))
+            cases.append((f"{os.path.relpath(path, a.work)}[{i}]", case, base))
             base += (length // 86400 + 1) * 86400 + GAP_S
+        runs.append(([os.path.join(here, f) for f in doc["rule_files"]], t_from, base - GAP_S))
     http(f"{a.vm}/internal/force_flush")
     time.sleep(1.5)
     t0 = time.time()
-    replay(a.vm, a.work, stages(rule_files), BASE, base)
-    print(f"replayed {len(cases)} case(s), {iso(BASE)} to {iso(base)}, in {time.time() - t0:.1f}s")
+    # each test file's rules over its own cases only: the SLOs of different
+    # tests often select the same series, and must not see each other's data
+    for i, (rule_files, t_from, t_to) in enumerate(runs):
+        replay(a.vm, os.path.join(a.work, f"replay-{i}"), stages(rule_files), t_from, t_to)
+    time.sleep(1.5)  # freshly flushed parts become searchable within a second
+    print(f"replayed {len(cases)} case(s) of {len(runs)} test file(s) in {time.time() - t0:.1f}s")
     total = fails = shifted = 0
     for name, case, b in cases:
         n, f, s = check(a.vm, name, case, b)

@@ -42,15 +42,32 @@ for f in "$SRC"/examples/*.yaml; do
 	echo "ok: vmalert -dryRun accepts $(basename "$f")"
 done
 
-# the rules the promtool tests load, under the names their rule_files give
-gen() { "$BURNRATE" generate --target victoriametrics --format rules -f "$1" >"$WORK/$2"; }
-gen "$PT/outage/slo.yaml" rules.yaml
-gen "$PT/lowtraffic/slo-min.yaml" rules-min.yaml
-gen "$PT/lowtraffic/slo-nomin.yaml" rules-nomin.yaml
-for t in outage slowburn steady zero lowtraffic; do
-	mkdir -p "$WORK/$t"
-	python3 "$PT/rates.py" "$PT/$t/test.yaml" >"$WORK/$t/test.yaml"
-done
+# scenario NAME TEST SLO:RULES...: WORK/NAME/ holds the promtool test file
+# (rates expanded) and the rules of each SLO under the name its rule_files use
+scenario() {
+	local name=$1 test=$2 pair
+	mkdir -p "$WORK/$name"
+	python3 "$PT/rates.py" "$PT/$test" >"$WORK/$name/test.yaml"
+	shift 2
+	for pair in "$@"; do
+		"$BURNRATE" generate --target victoriametrics --format rules -f "$PT/${pair%%:*}" \
+			>"$WORK/$name/${pair#*:}"
+	done
+}
+scenario outage outage/test.yaml outage/slo.yaml:rules.yaml
+scenario slowburn slowburn/test.yaml outage/slo.yaml:rules.yaml
+scenario steady steady/test.yaml outage/slo.yaml:rules.yaml
+scenario zero zero/test.yaml outage/slo.yaml:rules.yaml
+scenario lowtraffic lowtraffic/test.yaml lowtraffic/slo-min.yaml:rules-min.yaml \
+	lowtraffic/slo-nomin.yaml:rules-nomin.yaml
+scenario offpeak offpeak/test.yaml offpeak/slo.yaml:rules-op.yaml offpeak/slo-plain.yaml:rules-plain.yaml
+scenario confidence confidence/test.yaml confidence/slo.yaml:rules-conf.yaml \
+	confidence/slo-plain.yaml:rules-plain.yaml
+scenario latency latency/test.yaml latency/slo.yaml:rules.yaml
+scenario hostile hostile/test.yaml hostile/slo.yaml:rules.yaml
+scenario presets presets/test.yaml presets/slo-low.yaml:rules-low.yaml \
+	presets/slo-low-page.yaml:rules-low-page.yaml presets/slo-workbook.yaml:rules-workbook.yaml
+scenario presets-quiet presets/test-quiet.yaml presets/slo-quiet.yaml:rules-quiet.yaml
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 # -retentionPeriod=100y: the history is dated 2024 and must not be dropped as too
@@ -65,4 +82,4 @@ for _ in $(seq 1 100); do
 done
 
 python3 "$SRC/tests/victoriametrics/replay.py" --vm "http://127.0.0.1:$port" --work "$WORK" \
-	"$WORK"/{outage,slowburn,steady,zero,lowtraffic}/test.yaml
+	"$WORK"/*/test.yaml
