@@ -68,6 +68,22 @@ scenario hostile hostile/test.yaml hostile/slo.yaml:rules.yaml
 scenario presets presets/test.yaml presets/slo-low.yaml:rules-low.yaml \
 	presets/slo-low-page.yaml:rules-low-page.yaml presets/slo-workbook.yaml:rules-workbook.yaml
 scenario presets-quiet presets/test-quiet.yaml presets/slo-quiet.yaml:rules-quiet.yaml
+# a 5xx series born with its first error: where rate() differs (newseries/)
+mkdir -p "$WORK/newseries"
+cp "$SRC/tests/victoriametrics/newseries/test.yaml" "$WORK/newseries/test.yaml"
+"$BURNRATE" generate --target victoriametrics --format rules \
+	-f "$SRC/tests/victoriametrics/newseries/slo.yaml" >"$WORK/newseries/rules.yaml"
+# Prometheus's own decisions on it, when promtool is here: its expectations are
+# Prometheus's, not made up for VictoriaMetrics
+if command -v promtool >/dev/null; then
+	"$BURNRATE" generate --format rules -f "$SRC/tests/victoriametrics/newseries/slo.yaml" \
+		>"$WORK/prom-rules.yaml"
+	mkdir -p "$WORK/prom" && cp "$WORK/prom-rules.yaml" "$WORK/prom/rules.yaml"
+	cp "$WORK/newseries/test.yaml" "$WORK/prom/test.yaml"
+	(cd "$WORK/prom" && promtool test rules test.yaml) || { echo "FAIL: promtool on newseries"; exit 1; }
+	rm -rf "$WORK/prom" "$WORK/prom-rules.yaml"
+	echo "ok: promtool agrees with newseries/test.yaml"
+fi
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 # -retentionPeriod=100y: the history is dated 2024 and must not be dropped as too
