@@ -35,8 +35,9 @@ static const char usage[] =
 	"                        {groups: [...]} for promtool, Prometheus, Thanos, Mimir\n"
 	"      --target TARGET   prometheus (default): PrometheusRule objects;\n"
 	"                        victoriametrics: operator.victoriametrics.com/v1beta1\n"
-	"                        VMRule objects with the same metadata and groups.\n"
-	"                        --format rules output is the same for either\n"
+	"                        VMRule objects with the same metadata; in either\n"
+	"                        format counters are read with increase_prometheus()\n"
+	"                        (docs/victoriametrics.md)\n"
 	"      --rule-label K=V  extra label on every PrometheusRule (repeatable), e.g.\n"
 	"                        release=kube-prometheus-stack\n"
 	"      --runbook-base-url URL  runbook_url URL/page.md or URL/ticket.md on\n"
@@ -227,7 +228,7 @@ static int render(const struct gen_opts *o, const struct br_slo *slo,
 
 	br_buf_reset(out);
 	if (o->plain_rules) {
-		rc = br_rules_groups(slo, &groups, err);
+		rc = br_rules_groups_for(slo, &ro, &groups, err);
 		if (rc == 0 && o->runbook_base_url)
 			rc = br_rules_set_runbooks(groups, o->runbook_base_url, err);
 		if (rc != 0) {

@@ -30,8 +30,9 @@
 
 #define BR_RULES_MANAGED_BY "burnrate"
 
-/* The rule engine the output is for. The groups are the same for every
- * target; only the object that carries them differs (br_rules_object). */
+/* The rule engine the output is for: the object that carries the groups
+ * (br_rules_object), and where an engine's query semantics differ in a way
+ * that changes when an alert fires, the expressions (br_rules_groups_for). */
 enum br_rules_target {
 	BR_RULES_TARGET_PROMETHEUS = 0,      /* monitoring.coreos.com/v1 PrometheusRule */
 	BR_RULES_TARGET_VICTORIAMETRICS = 1  /* operator.victoriametrics.com/v1beta1 VMRule */
@@ -70,7 +71,7 @@ int br_rules_groups(const struct br_slo *slo, json_t **out,
  * opt->rule_labels; when slo->uid is set, metadata.ownerReferences
  * [{apiVersion burnrate.dev/v1alpha1, kind ServiceLevelObjective, name, uid,
  * controller: true, blockOwnerDeletion: true}] so Kubernetes garbage-collects
- * it with the SLO; spec.groups as br_rules_groups(). opt may be NULL.
+ * it with the SLO; spec.groups as br_rules_groups_for(slo, opt). opt may be NULL.
  *
  * Ownership and failure as br_rules_groups(). */
 int br_rules_prometheus_rule(const struct br_slo *slo,
@@ -107,6 +108,16 @@ struct br_rules_resource {
 /* The list of target names, for messages: "prometheus, victoriametrics". */
 #define BR_RULES_TARGET_NAMES "prometheus, victoriametrics"
 
+/* br_rules_groups() for opt->target (Prometheus when opt is NULL). For
+ * VictoriaMetrics every counter's sum(rate(X[W])) is written
+ * (sum(increase_prometheus(X[W])) / W), because VictoriaMetrics' rate() of
+ * a series younger than W, and its increase() of a counter first seen at a
+ * small value, change when alerts fire (rules.c, add_sum_rate). The user's
+ * own raw errorRatio is written as given. Ownership and failure as
+ * br_rules_groups(). */
+int br_rules_groups_for(const struct br_slo *slo, const struct br_rules_options *opt,
+			json_t **out, struct br_error *err);
+
 /* Parses a target name ("prometheus" or "victoriametrics", exactly). Returns
  * 0 and sets *out, or BR_EINVAL (*out unchanged) for any other string. */
 int br_rules_target_parse(const char *name, enum br_rules_target *out);
@@ -117,10 +128,10 @@ const struct br_rules_resource *br_rules_resource_of(enum br_rules_target target
 
 /* Builds the rules object of one SLO for opt->target (Prometheus when opt
  * is NULL): br_rules_prometheus_rule()'s object with the apiVersion and kind
- * of br_rules_resource_of(opt->target). A VMRule has the same metadata and
- * spec.groups as the PrometheusRule, which the VictoriaMetrics operator's
- * VMRule schema accepts as is. Ownership and failure as
- * br_rules_prometheus_rule(). */
+ * of br_rules_resource_of(opt->target) and the groups of
+ * br_rules_groups_for(). A VMRule has the PrometheusRule's metadata; the
+ * VictoriaMetrics operator's VMRule schema accepts both as they are.
+ * Ownership and failure as br_rules_prometheus_rule(). */
 int br_rules_object(const struct br_slo *slo, const struct br_rules_options *opt,
 		    json_t **out, struct br_error *err);
 
