@@ -31,6 +31,7 @@
 #include <stddef.h>
 
 #include "errors/errors.h"
+#include "rules/rules.h"
 #include "slo/slo.h"
 
 struct br_kube_client;
@@ -70,6 +71,10 @@ struct br_controller_options {
 	const char *runbook_base_url;   /* runbook_url base for alerts of SLOs
 					 * that set none (br_rules_options);
 					 * borrowed like rule_labels; NULL: none */
+	enum br_rules_target target;    /* which object carries the rules and
+					 * is watched: PrometheusRule (0, the
+					 * default) or VMRule
+					 * (br_rules_resource_of) */
 	int leader_elect;               /* 1: only the Lease holder works */
 	const char *leader_namespace;   /* of the Lease; NULL: the client's */
 	const char *leader_name;        /* NULL: "burnrate-controller" */
