@@ -124,10 +124,12 @@ def stages(rule_files):
         refs = set(re.findall(r"[a-zA-Z_:][a-zA-Z0-9_:]*", expr)) & records
         return 1 + max((depth[x] for x in refs), default=-1) if refs else 0
 
-    for _ in range(len(rules)):       # fixpoint: records in any order
+    # fixpoint: records in any order; a name several SLOs record (each with
+    # its own slo label) takes the deepest of its rules
+    for _ in range(len(rules)):
         for _, _, r in rules:
             if "record" in r:
-                depth[r["record"]] = depth_of(r["expr"])
+                depth[r["record"]] = max(depth.get(r["record"], 0), depth_of(r["expr"]))
     out = {}
     for name, interval, r in rules:
         d = depth_of(r["expr"])
