@@ -40,7 +40,13 @@ import urllib.request
 
 import yaml
 
-BASE = 1704067200          # 2024-01-01T00:00:00Z: fixed, so runs are comparable
+# 2023-12-28T00:00:00Z, a Thursday midnight like the epoch promtool starts its tests at:
+# a whole number of weeks later, so that daily and weekly schedules (off-peak hours,
+# BudgetCorrection windows) fall on the same hours of the case; every case starts a
+# whole number of weeks after it. A test whose rules name absolute times (a one-off
+# BudgetCorrection window) must come first, and have them moved by BASE.
+BASE = 1703721600
+WEEK_S = 7 * 86400
 GAP_S = 4 * 86400          # more than the longest window (3d) plus the 5m look-back
 STEP_S = 60                # the evaluation interval of the alerts
 
@@ -267,8 +273,9 @@ def main():
         for i, case in enumerate(doc["tests"]):
             length = max(import_case(a.vm, case, base), max_eval(case))
             cases.append((f"{os.path.relpath(path, a.work)}[{i}]", case, base))
-            base += (length // 86400 + 1) * 86400 + GAP_S
-        runs.append(([os.path.join(here, f) for f in doc["rule_files"]], t_from, base - GAP_S))
+            t_end = base + length + STEP_S
+            base += ((length + GAP_S) // WEEK_S + 1) * WEEK_S
+        runs.append(([os.path.join(here, f) for f in doc["rule_files"]], t_from, t_end))
     http(f"{a.vm}/internal/force_flush")
     time.sleep(1.5)
     t0 = time.time()
