@@ -3,7 +3,8 @@
  * the SLO) and the SLO's status right, at all times (DESIGN.md sections 4-6).
  *
  * Informers watch SLOs (all namespaces, or each one named) and the
- * PrometheusRules labelled app.kubernetes.io/managed-by=burnrate; every event
+ * PrometheusRules (VMRules with opts.target BR_RULES_TARGET_VICTORIAMETRICS)
+ * labelled app.kubernetes.io/managed-by=burnrate; every event
  * puts the SLO's "namespace/name" in a rate-limited work queue (client-go's
  * semantics: a key is never in two workers at once, repeats coalesce, failed
  * keys back off per item from 5 ms doubling to 1000 s). Workers reconcile a

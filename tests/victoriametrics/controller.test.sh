@@ -7,6 +7,9 @@
 # written; a deleted VMRule comes back (the controller watches VMRules); the
 # server validates VMRules against the CRD schema: every example's VMRule is
 # accepted, a malformed one refused; a bad --target is refused by name.
+# With KUBECONFIG set (and E2E_FAKE unset) it runs against that cluster instead:
+# the SLO and VMRule CRDs are applied where missing (never deleted), and the
+# test's namespace is deleted at the end. (Run on the fake server only so far.)
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 export BURNRATE_SOURCE_DIR=${BURNRATE_SOURCE_DIR:-$(cd "$here/../.." && pwd)}
@@ -16,12 +19,19 @@ done
 : "${BURNRATE:?BURNRATE must name the burnrate binary}"
 # shellcheck source=../e2e/lib.sh
 source "$here/../e2e/lib.sh"
-unset KUBECONFIG FAKEAPI_DIR FAKEAPI_PORT FAKEAPI_PID
+real=
+[ -n "${KUBECONFIG:-}" ] && [ -z "${E2E_FAKE:-}" ] && real=1
+[ -n "$real" ] || unset KUBECONFIG
+unset FAKEAPI_DIR FAKEAPI_PORT FAKEAPI_PID
 T=$(mktemp -d "${TMPDIR:-/tmp}/vm-ctl.XXXXXX")
-CTL=
+CTL= NS=
 cleanup() {
 	[ -z "$CTL" ] || kill -TERM "$CTL" 2>/dev/null
-	stop_fakeapi
+	if [ -n "$real" ]; then
+		[ -z "$NS" ] || kubectl delete namespace "$NS" --wait=false >/dev/null 2>&1
+	else
+		stop_fakeapi
+	fi
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -30,10 +40,19 @@ trap cleanup EXIT
 grep -q -- '--target "vm".*prometheus, victoriametrics' "$T/err" || fail "bad --target message: $(cat "$T/err")"
 echo "ok: bad --target refused naming the flag and the values"
 
-start_fakeapi || fail "fake API server did not start"
+if [ -n "$real" ]; then
+	for crd in "$BURNRATE_SOURCE_DIR/tests/fakeapi/crds/vmrules.crd.yaml" "$BURNRATE_SOURCE_DIR"/crds/*.yaml; do
+		kubectl get -f "$crd" >/dev/null 2>&1 || kubectl apply --server-side -f "$crd" >/dev/null ||
+			fail "cannot apply $crd"
+	done
+	kubectl wait --for condition=established --timeout=60s -f "$BURNRATE_SOURCE_DIR/crds/" >/dev/null ||
+		fail "the SLO CRD is not established"
+else
+	start_fakeapi || fail "fake API server did not start"
+fi
 kubectl wait --for condition=established --timeout=30s crd/vmrules.operator.victoriametrics.com >/dev/null ||
 	fail "VMRule CRD not served"
-NS=vm-$RANDOM
+NS=vm-$RANDOM-$$
 kubectl create namespace "$NS" >/dev/null || fail "namespace"
 
 # the CRD schema: examples' VMRules accepted, a malformed one refused
