@@ -17,6 +17,7 @@
 #include "kube/kube.h"
 #include "metrics/metrics.h"
 #include "prom/prom.h"
+#include "rules/rules.h"
 #include "server/server.h"
 #include "ui/ui.h"
 
@@ -28,7 +29,7 @@ static const char usage[] =
 	"           [--metrics-bind-address :8080] [--health-probe-bind-address :8081]\n"
 	"           [--ui-bind-address ADDR]\n"
 	"           [--log-format json|text] [--log-level debug|info|warn|error]\n"
-	"           [--runbook-base-url URL]\n"
+	"           [--runbook-base-url URL] [--target prometheus|victoriametrics]\n"
 	"           [--prometheus-url URL [--prometheus-ca PATH]\n"
 	"            [--prometheus-bearer-token-file PATH] [--budget-interval 1m]\n"
 	"            [--prometheus-timeout 10s]]\n"
@@ -46,6 +47,9 @@ static const char usage[] =
 	"own: reach it with kubectl port-forward, or put it behind a proxy that has.\n"
 	"--runbook-base-url sets runbook_url URL/page.md or URL/ticket.md on the\n"
 	"alerts of SLOs that set no runbook_url annotation.\n"
+	"--target victoriametrics writes and watches operator.victoriametrics.com/v1beta1\n"
+	"VMRules instead of PrometheusRules (the default, --target prometheus), with\n"
+	"the rules `burnrate generate --target victoriametrics` writes.\n"
 	"\n"
 	"Runs the operator: keeps, for every ServiceLevelObjective, a PrometheusRule\n"
 	"of the same name and the SLO's status up to date. Without --kubeconfig it\n"
@@ -172,6 +176,7 @@ struct ctl_opts {
 	int workers, burst, leader_elect, json;
 	double qps, resync;
 	enum br_log_level level;
+	enum br_rules_target target;
 };
 
 static int parse_long(const char *s, long min, long max, long *out)
@@ -237,7 +242,7 @@ enum { O_KUBECONFIG = 256, O_CONTEXT, O_NAMESPACE, O_SELECTOR, O_WORKERS,
        O_QPS, O_BURST, O_RESYNC, O_RULE_LABEL, O_LEADER, O_LEADER_NS,
        O_METRICS, O_HEALTH, O_LOG_FORMAT, O_LOG_LEVEL, O_RUNBOOK,
        O_PROM_URL, O_PROM_CA, O_PROM_TOKEN, O_BUDGET_INTERVAL, O_PROM_TIMEOUT,
-       O_AM_BASE, O_AM_TARGET, O_UI };
+       O_AM_BASE, O_AM_TARGET, O_UI, O_TARGET };
 
 static const struct option longopts[] = {
 	{"kubeconfig", required_argument, NULL, O_KUBECONFIG},
@@ -264,6 +269,7 @@ static const struct option longopts[] = {
 	{"prometheus-timeout", required_argument, NULL, O_PROM_TIMEOUT},
 	{"alertmanager-base-secret", required_argument, NULL, O_AM_BASE},
 	{"alertmanager-secret", required_argument, NULL, O_AM_TARGET},
+	{"target", required_argument, NULL, O_TARGET},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -326,6 +332,12 @@ static int parse_opt(struct ctl_opts *o, int opt, char *arg)
 			return 0;
 		}
 		break;
+	case O_TARGET:
+		if (br_rules_target_parse(arg, &o->target) == 0)
+			return 0;
+		fprintf(stderr, "burnrate controller: unknown --target \"%s\" (one of: "
+			BR_RULES_TARGET_NAMES ")\n", arg);
+		return -1;
 	case O_AM_BASE: o->am_base = arg; return 0;
 	case O_AM_TARGET: o->am_target = arg; return 0;
 	case O_LOG_LEVEL:
@@ -579,6 +591,7 @@ static int run(struct ctl_opts *o, struct logger *lg)
 			.workers = o->workers, .resync = o->resync,
 			.rule_labels = &o->labels, .leader_elect = o->leader_elect,
 			.runbook_base_url = o->runbook_base_url,
+			.target = o->target,
 			.leader_namespace = o->leader_ns,
 			.log = log_line, .log_kv = log_kv, .log_ctx = lg,
 			.log_level = o->level,

@@ -1,5 +1,6 @@
-/* generate: `burnrate generate`: renders every SLO as a PrometheusRule (or a
- * plain Prometheus rules file) on stdout or as one file per SLO in a folder.
+/* generate: `burnrate generate`: renders every SLO as a PrometheusRule (a
+ * VMRule with --target victoriametrics, or a plain Prometheus rules file) on
+ * stdout or as one file per SLO in a folder.
  *
  * Nothing is written unless every input is valid, so a CI job never publishes
  * half a set of rules. Documents are emitted one at a time into a reused
@@ -18,6 +19,7 @@
 
 static const char usage[] =
 	"usage: burnrate generate -f PATH [-f PATH ...] [-o DIR] [--format FORMAT]\n"
+	"                         [--target prometheus|victoriametrics]\n"
 	"                         [--rule-label KEY=VALUE ...] [--runbook-base-url URL]\n"
 	"                         [--alertmanager-base FILE [--alertmanager-policy FILE]]\n"
 	"\n"
@@ -30,7 +32,14 @@ static const char usage[] =
 	"                        instead of a multi-document stream on stdout\n"
 	"      --format FORMAT   prometheusrule (default): monitoring.coreos.com/v1\n"
 	"                        PrometheusRule manifests; rules: a plain rules file\n"
-	"                        {groups: [...]} for promtool, Prometheus, Thanos, Mimir\n"
+	"                        {groups: [...]} for promtool, Prometheus, Thanos, Mimir;\n"
+	"                        mimir (with -o DIR): DIR/<namespace>.yaml per namespace,\n"
+	"                        {namespace: NS, groups: [...]}, for mimirtool rules load\n"
+	"      --target TARGET   prometheus (default): PrometheusRule objects;\n"
+	"                        victoriametrics: operator.victoriametrics.com/v1beta1\n"
+	"                        VMRule objects with the same metadata; in either\n"
+	"                        format counters are read with increase_prometheus()\n"
+	"                        (docs/victoriametrics.md)\n"
 	"      --rule-label K=V  extra label on every PrometheusRule (repeatable), e.g.\n"
 	"                        release=kube-prometheus-stack\n"
 	"      --runbook-base-url URL  runbook_url URL/page.md or URL/ticket.md on\n"
@@ -54,6 +63,8 @@ struct gen_opts {
 	const char *outdir;
 	const char *am_base, *am_policy;
 	int plain_rules;
+	int mimir;      /* --format mimir: plain rules, one file per namespace */
+	enum br_rules_target target;
 	const char *runbook_base_url; /* NULL: none */
 	struct br_labels labels; /* sorted; strings borrowed from argv */
 };
@@ -125,6 +136,7 @@ static int parse_args(int argc, char **argv, struct gen_opts *o)
 		{ "filename", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "format", required_argument, NULL, 'F' },
+		{ "target", required_argument, NULL, 'T' },
 		{ "rule-label", required_argument, NULL, 'l' },
 		{ "runbook-base-url", required_argument, NULL, 'R' },
 		{ "alertmanager-base", required_argument, NULL, 'B' },
@@ -147,12 +159,20 @@ static int parse_args(int argc, char **argv, struct gen_opts *o)
 			o->outdir = optarg;
 			break;
 		case 'F':
-			if (strcmp(optarg, "rules") == 0)
+			o->mimir = strcmp(optarg, "mimir") == 0;
+			if (strcmp(optarg, "rules") == 0 || o->mimir)
 				o->plain_rules = 1;
 			else if (strcmp(optarg, "prometheusrule") == 0)
 				o->plain_rules = 0;
 			else {
-				fprintf(stderr, "burnrate generate: unknown --format \"%s\" (prometheusrule or rules)\n", optarg);
+				fprintf(stderr, "burnrate generate: unknown --format \"%s\" (prometheusrule, rules or mimir)\n", optarg);
+				return CLI_USAGE;
+			}
+			break;
+		case 'T':
+			if (br_rules_target_parse(optarg, &o->target) != 0) {
+				fprintf(stderr, "burnrate generate: unknown --target \"%s\" (one of: "
+					BR_RULES_TARGET_NAMES ")\n", optarg);
 				return CLI_USAGE;
 			}
 			break;
@@ -183,6 +203,10 @@ static int parse_args(int argc, char **argv, struct gen_opts *o)
 			o->paths.count ? "unexpected argument" : "no input: give -f PATH", usage);
 		return CLI_USAGE;
 	}
+	if (o->mimir && !o->outdir) {
+		fprintf(stderr, "burnrate generate: --format mimir needs -o DIR (one file per namespace)\n");
+		return CLI_USAGE;
+	}
 	if (o->am_policy && !o->am_base) {
 		fprintf(stderr, "burnrate generate: --alertmanager-policy needs --alertmanager-base\n");
 		return CLI_USAGE;
@@ -199,31 +223,44 @@ static int parse_args(int argc, char **argv, struct gen_opts *o)
 	return sort_labels(&o->labels) ? CLI_USAGE : -1;
 }
 
+/* The rule groups of one SLO for o's target, with runbook links. Returns 0
+ * and *groups (yours), or a BR_E* code with err set and *groups NULL. */
+static int plain_groups(const struct gen_opts *o, const struct br_slo *slo,
+			json_t **groups, struct br_error *err)
+{
+	struct br_rules_options ro = { .runbook_base_url = o->runbook_base_url,
+				       .target = o->target };
+	int rc = br_rules_groups_for(slo, &ro, groups, err);
+
+	if (rc == 0 && o->runbook_base_url)
+		rc = br_rules_set_runbooks(*groups, o->runbook_base_url, err);
+	if (rc != 0) {
+		json_decref(*groups);
+		*groups = NULL;
+	}
+	return rc;
+}
+
 /* Renders one SLO into out (emptied first): a PrometheusRule, or a rules
  * file {groups: [...]}. Returns 0 or a BR_E* code with err set. */
 static int render(const struct gen_opts *o, const struct br_slo *slo,
 		  struct br_buf *out, struct br_error *err)
 {
 	struct br_rules_options ro = { .rule_labels = &o->labels,
-				       .runbook_base_url = o->runbook_base_url };
+				       .runbook_base_url = o->runbook_base_url,
+				       .target = o->target };
 	json_t *doc = NULL, *groups = NULL;
 	int rc;
 
 	br_buf_reset(out);
 	if (o->plain_rules) {
-		rc = br_rules_groups(slo, &groups, err);
-		if (rc == 0 && o->runbook_base_url)
-			rc = br_rules_set_runbooks(groups, o->runbook_base_url, err);
-		if (rc != 0) {
-			json_decref(groups);
-			groups = NULL;
-		}
+		rc = plain_groups(o, slo, &groups, err);
 		if (rc == 0) {
 			doc = json_pack("{s:o}", "groups", groups);
 			rc = doc ? 0 : br_error_set(err, BR_ENOMEM, "out of memory");
 		}
 	} else {
-		rc = br_rules_prometheus_rule(slo, &ro, &doc, err);
+		rc = br_rules_object(slo, &ro, &doc, err);
 	}
 	if (rc == 0)
 		rc = br_yaml_emit(doc, out, err);
@@ -312,6 +349,74 @@ static int emit_alertmanager(const struct gen_opts *o, const struct br_am_config
 	return rc;
 }
 
+/* Writes DIR/<namespace>.yaml, {namespace, groups}; takes groups. Returns 0
+ * or -1 (printed). */
+static int write_namespace(const char *dir, const char *ns, json_t *groups)
+{
+	struct br_buf b, path;
+	struct br_error err;
+	char line[2048];
+	json_t *doc = json_pack("{s:s, s:o}", "namespace", ns, "groups", groups);
+	FILE *f = NULL;
+	int ok;
+
+	br_buf_init(&b, BR_BUF_MAX_DEFAULT);
+	br_buf_init(&path, 4096);
+	br_error_init(&err);
+	if (!doc || br_yaml_emit(doc, &b, &err) != 0) {
+		fprintf(stderr, "burnrate generate: namespace %s: %s\n", ns,
+			doc ? br_error_format(&err, line, sizeof(line)) : "out of memory");
+		ok = 0;
+	} else {
+		ok = br_buf_addf(&path, "%s/%s.yaml", dir, ns) == 0 &&
+		     (f = fopen(br_buf_str(&path), "wb")) != NULL &&
+		     fwrite(b.data, 1, b.len, f) == b.len;
+		if (f && fclose(f) != 0)
+			ok = 0;
+		if (!ok)
+			fprintf(stderr, "burnrate generate: cannot write %s/%s.yaml: %s\n", dir, ns,
+				strerror(errno));
+	}
+	json_decref(doc);
+	br_buf_release(&b);
+	br_buf_release(&path);
+	return ok ? 0 : -1;
+}
+
+/* --format mimir: the SLOs are sorted by namespace, so each namespace's
+ * groups are gathered from consecutive SLOs and written when it ends. */
+static int emit_mimir(const struct gen_opts *o, const struct cli_set *set)
+{
+	json_t *all = NULL, *groups;
+	struct br_error err;
+	char line[2048];
+	size_t i, files = 0;
+
+	for (i = 0; i < set->count; i++) {
+		const struct br_slo *slo = &set->items[i].slo;
+
+		br_error_init(&err);
+		if (!all && !(all = json_array()))
+			return CLI_INVALID;
+		if (plain_groups(o, slo, &groups, &err) != 0 || json_array_extend(all, groups)) {
+			br_error_set_file(&err, set->items[i].file);
+			fprintf(stderr, "%s\n", br_error_format(&err, line, sizeof(line)));
+			json_decref(groups);
+			json_decref(all);
+			return CLI_INVALID;
+		}
+		json_decref(groups);
+		if (i + 1 == set->count || strcmp(slo->namespace, set->items[i + 1].slo.namespace) != 0) {
+			if (write_namespace(o->outdir, slo->namespace, all) != 0)
+				return CLI_INVALID;
+			all = NULL;
+			files++;
+		}
+	}
+	fprintf(stderr, "burnrate generate: wrote %zu file(s) to %s\n", files, o->outdir);
+	return CLI_OK;
+}
+
 static int emit_all(const struct gen_opts *o, const struct cli_set *set)
 {
 	struct br_buf b;
@@ -321,6 +426,8 @@ static int emit_all(const struct gen_opts *o, const struct cli_set *set)
 
 	if (o->outdir && make_dir(o->outdir))
 		return CLI_INVALID;
+	if (o->mimir)
+		return emit_mimir(o, set);
 	br_buf_init(&b, BR_BUF_MAX_DEFAULT);
 	for (size_t i = 0; i < set->count && rc == CLI_OK; i++) {
 		const struct br_slo *slo = &set->items[i].slo;

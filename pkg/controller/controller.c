@@ -351,9 +351,10 @@ static int start_informers(struct br_controller *c, struct br_error *err)
 			.handlers = { slo_add, slo_update, slo_delete, c },
 			.transform = ctl_slo_transform,
 		};
+		const struct br_rules_resource *res = br_rules_resource_of(c->o.target);
 		struct br_informer_options ro = {
-			.group = "monitoring.coreos.com", .version = "v1",
-			.plural = "prometheusrules", .namespace = ns,
+			.group = res->group, .version = res->version,
+			.plural = res->plural, .namespace = ns,
 			.label_selector = MANAGED_SELECTOR,
 			.handlers = { rule_add, rule_update, rule_delete, c },
 			.transform = ctl_rule_transform,

@@ -3,7 +3,8 @@
  * the SLO) and the SLO's status right, at all times (DESIGN.md sections 4-6).
  *
  * Informers watch SLOs (all namespaces, or each one named) and the
- * PrometheusRules labelled app.kubernetes.io/managed-by=burnrate; every event
+ * PrometheusRules (VMRules with opts.target BR_RULES_TARGET_VICTORIAMETRICS)
+ * labelled app.kubernetes.io/managed-by=burnrate; every event
  * puts the SLO's "namespace/name" in a rate-limited work queue (client-go's
  * semantics: a key is never in two workers at once, repeats coalesce, failed
  * keys back off per item from 5 ms doubling to 1000 s). Workers reconcile a
@@ -31,6 +32,7 @@
 #include <stddef.h>
 
 #include "errors/errors.h"
+#include "rules/rules.h"
 #include "slo/slo.h"
 
 struct br_kube_client;
@@ -70,6 +72,10 @@ struct br_controller_options {
 	const char *runbook_base_url;   /* runbook_url base for alerts of SLOs
 					 * that set none (br_rules_options);
 					 * borrowed like rule_labels; NULL: none */
+	enum br_rules_target target;    /* which object carries the rules and
+					 * is watched: PrometheusRule (0, the
+					 * default) or VMRule
+					 * (br_rules_resource_of) */
 	int leader_elect;               /* 1: only the Lease holder works */
 	const char *leader_namespace;   /* of the Lease; NULL: the client's */
 	const char *leader_name;        /* NULL: "burnrate-controller" */

@@ -351,6 +351,28 @@ int ctl_rule_matches(const json_t *want_meta, const char *digest, const json_t *
 	return hd && strcmp(hd, digest) == 0;
 }
 
+/* The VMRule CRD defaults alert and record to "" on every rule, so the
+ * server stores a rule burnrate applied with both; without dropping them the
+ * digest would never match what burnrate wants and every event would write
+ * the VMRule again. burnrate never writes an empty alert or record. */
+static void drop_empty_rule_names(json_t *spec)
+{
+	size_t gi, ri;
+	json_t *g, *r;
+
+	json_array_foreach(json_object_get(spec, "groups"), gi, g) {
+		json_array_foreach(json_object_get(g, "rules"), ri, r) {
+			const char *a = json_string_value(json_object_get(r, "alert"));
+			const char *rec = json_string_value(json_object_get(r, "record"));
+
+			if (a && !*a)
+				json_object_del(r, "alert");
+			if (rec && !*rec)
+				json_object_del(r, "record");
+		}
+	}
+}
+
 void ctl_rule_transform(void *ctx, json_t *obj)
 {
 	char digest[65];
@@ -362,6 +384,7 @@ void ctl_rule_transform(void *ctx, json_t *obj)
 	json_t *spec = json_object_get(obj, "spec");
 	if (!spec)
 		return;
+	drop_empty_rule_names(spec);
 	if (ctl_spec_digest(spec, digest) == 0)
 		json_object_set_new(obj, "spec", json_pack("{s:s}", CTL_DIGEST_KEY, digest));
 	else
@@ -377,6 +400,7 @@ void ctl_slo_transform(void *ctx, json_t *obj)
 static int apply_rule(struct br_controller *c, const json_t *rule,
 		      const char *ns, const char *name, double *retry_after)
 {
+	const struct br_rules_resource *res = br_rules_resource_of(c->o.target);
 	struct br_buf path;
 	struct br_error err;
 	int rc;
@@ -384,8 +408,8 @@ static int apply_rule(struct br_controller *c, const json_t *rule,
 	br_buf_init(&path, (size_t)1 << 20);
 	br_error_init(&err);
 	char *body = json_dumps(rule, JSON_COMPACT);
-	rc = body ? br_kube_path(&path, "monitoring.coreos.com", "v1", ns,
-				 "prometheusrules", name, NULL) : BR_ENOMEM;
+	rc = body ? br_kube_path(&path, res->group, res->version, ns,
+				 res->plural, name, NULL) : BR_ENOMEM;
 	if (rc == 0) {
 		rc = br_kube_write(c->client, "PATCH", br_buf_str(&path),
 				   "fieldManager=" FIELD_MANAGER "&force=true",
@@ -393,10 +417,10 @@ static int apply_rule(struct br_controller *c, const json_t *rule,
 		atomic_fetch_add(&c->applies, 1);
 		ctl_count_write(c, "rule");
 		if (rc != 0)
-			ctl_log(c, BR_LOG_WARN, ns, name, "apply of PrometheusRule failed: %s",
-				err.text);
+			ctl_log(c, BR_LOG_WARN, ns, name, "apply of %s failed: %s",
+				res->kind, err.text);
 		else
-			ctl_log(c, BR_LOG_INFO, ns, name, "PrometheusRule applied");
+			ctl_log(c, BR_LOG_INFO, ns, name, "%s applied", res->kind);
 	}
 	free(body);
 	br_buf_release(&path);
@@ -421,7 +445,8 @@ static int reconcile_valid(struct br_controller *c, const json_t *obj,
 			   struct br_slo *slo, double *retry_after)
 {
 	struct br_rules_options ro = { .rule_labels = c->o.rule_labels,
-				       .runbook_base_url = c->o.runbook_base_url };
+				       .runbook_base_url = c->o.runbook_base_url,
+				       .target = c->o.target };
 	json_t *rule = NULL, *corrections = NULL;
 	const char *ns = slo->namespace, *name = slo->name;
 	struct ctl_held held = {NULL, 0};
@@ -432,7 +457,7 @@ static int reconcile_valid(struct br_controller *c, const json_t *obj,
 	rc = ctl_corrections_apply(c, slo, json_object_get(json_object_get(obj, "metadata"),
 							   "labels"), &held, &corrections, &edge);
 	if (rc == 0)
-		rc = br_rules_prometheus_rule(slo, &ro, &rule, NULL);
+		rc = br_rules_object(slo, &ro, &rule, NULL);
 	ctl_held_release(&held);
 	if (rc != 0) {
 		json_decref(corrections);
@@ -465,8 +490,8 @@ static int reconcile_valid(struct br_controller *c, const json_t *obj,
 	const json_t *cur = json_object_get(obj, "status");
 	br_rules_count(json_object_get(json_object_get(rule, "spec"), "groups"), &rec, &alert);
 	json_decref(rule);
-	snprintf(msg, sizeof(msg), "PrometheusRule %s has %zu recording and %zu alerting rules",
-		 name, rec, alert);
+	snprintf(msg, sizeof(msg), "%s %s has %zu recording and %zu alerting rules",
+		 br_rules_resource_of(c->o.target)->kind, name, rec, alert);
 	json_t *st = json_object();
 	json_t *conds = json_array();
 	json_t *routing = NULL, *rcond = ctl_routing_condition(c, slo, cur, &routing);

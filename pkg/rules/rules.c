@@ -61,6 +61,9 @@ struct ctx {
 	} durs[DUR_CACHE];
 	size_t ndurs;
 	struct br_error *err;
+	/* BR_RULES_TARGET_VICTORIAMETRICS: counters read with
+	   increase_prometheus()/W (add_sum_rate) */
+	int increase_per_s;
 };
 
 /* Numbers in expressions and text: 14.4 stays 14.4, 0.005 stays 0.005
@@ -237,7 +240,17 @@ static int render_series(const struct br_slo *slo, enum series which,
 	}
 }
 
-/* Appends "sum(rate(<series>[W]))". */
+/* Appends "sum(rate(<series>[W]))", or for VictoriaMetrics
+ * "(sum(increase_prometheus(<series>[W])) / <W in s>)". VictoriaMetrics'
+ * rate() of a series younger than W is its slope over its own life, not its
+ * increase over W: a 5xx series born with a service's first errors then
+ * reads as if they had been failing for the whole window (a 3-error blip
+ * pages). Its increase() instead counts a new series from 0 when its first
+ * value is small, so a counter first seen at 7 with no traffic reads as 7
+ * errors (a ticket on an idle service). increase_prometheus() reads only the
+ * samples inside W, as Prometheus does, without extrapolating: the same
+ * ratios, and counts short by one scrape interval per window (both
+ * tests/victoriametrics/newseries and tests/promtool/zero hold). */
 static int add_sum_rate(struct br_buf *b, struct ctx *c, enum series which,
 			long long w)
 {
@@ -247,6 +260,13 @@ static int add_sum_rate(struct br_buf *b, struct ctx *c, enum series which,
 	if (text->len == 0 && render_series(c->slo, which, text)) {
 		br_buf_release(b);   /* as a failed append into b would */
 		return BR_ENOMEM;
+	}
+	if (c->increase_per_s) {
+		br_buf_adds(b, "(sum(increase_prometheus(");
+		br_buf_add(b, text->data, text->len);
+		br_buf_addc(b, '[');
+		br_buf_adds(b, fmt_dur(c, w, d));
+		return br_buf_addf(b, "])) / %lld)", w);
 	}
 	br_buf_adds(b, "sum(rate(");
 	br_buf_add(b, text->data, text->len);
@@ -1066,6 +1086,12 @@ static void ctx_release(struct ctx *c)
 
 int br_rules_groups(const struct br_slo *slo, json_t **out, struct br_error *err)
 {
+	return br_rules_groups_for(slo, NULL, out, err);
+}
+
+int br_rules_groups_for(const struct br_slo *slo, const struct br_rules_options *opt,
+			json_t **out, struct br_error *err)
+{
 	struct ctx c;
 	struct br_buf b;
 	json_t *groups = NULL;
@@ -1074,6 +1100,7 @@ int br_rules_groups(const struct br_slo *slo, json_t **out, struct br_error *err
 	*out = NULL;
 	br_buf_init(&b, BR_BUF_MAX_DEFAULT);
 	rc = ctx_init(&c, slo, err);
+	c.increase_per_s = opt && opt->target == BR_RULES_TARGET_VICTORIAMETRICS;
 	if (!rc) {
 		groups = json_array();
 		rc = !groups ? oom(&c) : group_slices(&c, groups, &b);
@@ -1144,7 +1171,7 @@ int br_rules_prometheus_rule(const struct br_slo *slo,
 	int rc;
 
 	*out = NULL;
-	rc = br_rules_groups(slo, &groups, err);
+	rc = br_rules_groups_for(slo, opt, &groups, err);
 	if (rc)
 		return rc;
 	if (opt && opt->runbook_base_url) {

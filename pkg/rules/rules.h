@@ -30,6 +30,14 @@
 
 #define BR_RULES_MANAGED_BY "burnrate"
 
+/* The rule engine the output is for: the object that carries the groups
+ * (br_rules_object), and where an engine's query semantics differ in a way
+ * that changes when an alert fires, the expressions (br_rules_groups_for). */
+enum br_rules_target {
+	BR_RULES_TARGET_PROMETHEUS = 0,      /* monitoring.coreos.com/v1 PrometheusRule */
+	BR_RULES_TARGET_VICTORIAMETRICS = 1  /* operator.victoriametrics.com/v1beta1 VMRule */
+};
+
 /* Options for the PrometheusRule object. */
 struct br_rules_options {
 	/* Labels put on metadata.labels of every PrometheusRule (so a
@@ -41,6 +49,9 @@ struct br_rules_options {
 	   runbook_url <base>/page.md or <base>/ticket.md (br_rules_set_runbooks).
 	   NULL for none. Borrowed. */
 	const char *runbook_base_url;
+	/* Which rule engine the object is for (br_rules_object); 0, the
+	   default, is Prometheus. */
+	enum br_rules_target target;
 };
 
 /* Builds the rule groups of one SLO as a new JSON array of
@@ -60,7 +71,7 @@ int br_rules_groups(const struct br_slo *slo, json_t **out,
  * opt->rule_labels; when slo->uid is set, metadata.ownerReferences
  * [{apiVersion burnrate.dev/v1alpha1, kind ServiceLevelObjective, name, uid,
  * controller: true, blockOwnerDeletion: true}] so Kubernetes garbage-collects
- * it with the SLO; spec.groups as br_rules_groups(). opt may be NULL.
+ * it with the SLO; spec.groups as br_rules_groups_for(slo, opt). opt may be NULL.
  *
  * Ownership and failure as br_rules_groups(). */
 int br_rules_prometheus_rule(const struct br_slo *slo,
@@ -81,5 +92,47 @@ int br_rules_set_runbooks(json_t *groups, const char *base_url,
  * groups (as br_rules_groups() returns). Anything that is not a group or a
  * rule is ignored. Either pointer may be NULL. Can't fail. */
 void br_rules_count(const json_t *groups, size_t *recording, size_t *alerting);
+
+/* --- targets (target.c) --------------------------------------------------- */
+
+/* The Kubernetes resource that carries one SLO's rules for a target: the
+ * one place that knows its group, version, plural and kind. */
+struct br_rules_resource {
+	const char *group;       /* "monitoring.coreos.com" */
+	const char *version;     /* "v1" */
+	const char *plural;      /* "prometheusrules" */
+	const char *kind;        /* "PrometheusRule" */
+	const char *api_version; /* "monitoring.coreos.com/v1" */
+};
+
+/* The list of target names, for messages: "prometheus, victoriametrics". */
+#define BR_RULES_TARGET_NAMES "prometheus, victoriametrics"
+
+/* br_rules_groups() for opt->target (Prometheus when opt is NULL). For
+ * VictoriaMetrics every counter's sum(rate(X[W])) is written
+ * (sum(increase_prometheus(X[W])) / W), because VictoriaMetrics' rate() of
+ * a series younger than W, and its increase() of a counter first seen at a
+ * small value, change when alerts fire (rules.c, add_sum_rate). The user's
+ * own raw errorRatio is written as given. Ownership and failure as
+ * br_rules_groups(). */
+int br_rules_groups_for(const struct br_slo *slo, const struct br_rules_options *opt,
+			json_t **out, struct br_error *err);
+
+/* Parses a target name ("prometheus" or "victoriametrics", exactly). Returns
+ * 0 and sets *out, or BR_EINVAL (*out unchanged) for any other string. */
+int br_rules_target_parse(const char *name, enum br_rules_target *out);
+
+/* The resource of target: a static struct, never NULL (an unknown value
+ * gives Prometheus's). Can't fail. */
+const struct br_rules_resource *br_rules_resource_of(enum br_rules_target target);
+
+/* Builds the rules object of one SLO for opt->target (Prometheus when opt
+ * is NULL): br_rules_prometheus_rule()'s object with the apiVersion and kind
+ * of br_rules_resource_of(opt->target) and the groups of
+ * br_rules_groups_for(). A VMRule has the PrometheusRule's metadata; the
+ * VictoriaMetrics operator's VMRule schema accepts both as they are.
+ * Ownership and failure as br_rules_prometheus_rule(). */
+int br_rules_object(const struct br_slo *slo, const struct br_rules_options *opt,
+		    json_t **out, struct br_error *err);
 
 #endif

@@ -8,8 +8,9 @@
 # and grants nothing that went unused (a BudgetCorrection in each namespace, whose status
 # it writes).
 #
-# Scenarios: the default values (deploy/: all namespaces, leader election), and watched
-# namespaces with alert routing and the Prometheus budget. When this build's
+# Scenarios: the default values (deploy/: all namespaces, leader election), watched
+# namespaces with alert routing and the Prometheus budget, and target=victoriametrics
+# (VMRules instead of PrometheusRules). When this build's
 # `burnrate controller --help` lacks the routing or budget flags, the second scenario
 # runs without them and the test exits 77 (skipped) after passing the rest.
 set -euo pipefail
@@ -116,7 +117,7 @@ PY
 	local pid=$!
 	local ok=1
 	wait_for 30 at_least 1 create coordination.k8s.io/leases &&
-		wait_for 30 at_least 2 apply monitoring.coreos.com/prometheusrules &&
+		wait_for 30 at_least 2 apply "${RULES:-monitoring.coreos.com/prometheusrules}" &&
 		wait_for 30 at_least 4 update burnrate.dev/servicelevelobjectives status &&
 		wait_for 30 at_least 2 create events &&
 		wait_for 30 at_least 2 update burnrate.dev/budgetcorrections status || ok=0
@@ -167,6 +168,8 @@ full=(--set "watchNamespaces={payments,search}" --set leaderElection.namespace=b
 	--set alertmanager.targetSecret.name=alertmanager-burnrate)
 [ "$budget" = 1 ] && full+=(--set prometheus.url=http://127.0.0.1:9)
 scenario namespaced burnrate "payments search" "${full[@]}"
+# target=victoriametrics: VMRules (the fake serves the operator's VMRule CRD) instead
+RULES=operator.victoriametrics.com/vmrules scenario victoriametrics burnrate "" --set target=victoriametrics
 
 if [ "$routing" = 0 ] || [ "$budget" = 0 ]; then
 	echo "checked without:$([ "$routing" = 1 ] || echo " routing (--alertmanager-*)")$([ "$budget" = 1 ] || echo " budget (--prometheus-url)"): not in this build; skipped"

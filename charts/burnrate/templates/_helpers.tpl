@@ -65,9 +65,15 @@ apply is authorized as patch, and as create when the object does not exist yet. 
 - apiGroups: [burnrate.dev]
   resources: [servicelevelobjectives/status]
   verbs: [update]
+{{- if eq .Values.target "victoriametrics" }}
+- apiGroups: [operator.victoriametrics.com]
+  resources: [vmrules]
+  verbs: [list, watch, create, patch]
+{{- else }}
 - apiGroups: [monitoring.coreos.com]
   resources: [prometheusrules]
   verbs: [list, watch, create, patch]
+{{- end }}
 - apiGroups: [""]
   resources: [events]
   verbs: [create]
