@@ -13,18 +13,9 @@
 static void print_when(const struct br_correction *c, long long now)
 {
 	char a[32], b[32];
-	int best = -2;
 	long long s = 0, e = 0;
+	int best = br_correction_window(c, now, &s, &e);
 
-	for (size_t i = 0; i < c->span_count; i++) {
-		long long s1, e1;
-		int at = br_exclusion_at(&c->spans[i], now, &s1, &e1);
-		if (at > best || (at == best && (at == -1 ? e1 > e : s1 < s))) {
-			best = at;
-			s = s1;
-			e = e1;
-		}
-	}
 	br_time_format(s, a, sizeof(a));
 	br_time_format(e, b, sizeof(b));
 	if (best == 1)

@@ -204,26 +204,6 @@ void ctl_held_release(struct ctl_held *h)
 	h->n = 0;
 }
 
-/* The current or next window of c at now over all its spans into *start,
- * *end; 1 when one holds now, 0 when one is to come, -1 when all are over
- * (*start, *end: the last). */
-static int window_of(const struct br_correction *bc, long long now, long long *start,
-		     long long *end)
-{
-	int best = -2;
-
-	for (size_t i = 0; i < bc->span_count; i++) {
-		long long s, e;
-		int at = br_exclusion_at(&bc->spans[i], now, &s, &e);
-		int better = at > best || (at == best && (at == -1 ? e > *end : s < *start));
-		if (better) {
-			best = at;
-			*start = s;
-			*end = e;
-		}
-	}
-	return best;
-}
 
 /* The next instant after now at which a window of bc opens or closes;
  * LLONG_MAX when none will. */
@@ -246,7 +226,7 @@ static json_t *status_entry(const struct br_correction *bc, long long now)
 {
 	long long s = 0, e = 0;
 	char a[32], b[32];
-	int at = window_of(bc, now, &s, &e);
+	int at = br_correction_window(bc, now, &s, &e);
 
 	return json_pack("{s:s, s:s, s:b, s:s, s:s}", "name", bc->name, "reason", bc->reason,
 			 "active", at == 1, "start", br_time_format(s, a, sizeof(a)),
@@ -379,7 +359,7 @@ static json_t *valid_status(struct br_controller *c, const struct br_correction 
 	long long now = (long long)time(NULL), s = 0, e = 0;
 	json_t *names = json_array(), *short_ones = json_array();
 	size_t n = names && short_ones ? selected(c, bc, names, short_ones) : 0;
-	int at = window_of(bc, now, &s, &e);
+	int at = br_correction_window(bc, now, &s, &e);
 	char a[32], b[32], msg[160];
 	json_t *conds = json_array();
 

@@ -105,20 +105,16 @@ long ctl_informer_index(struct br_controller *c, const char *ns)
 	return informer_of(c, ns, strlen(ns));
 }
 
-static long informer_for(struct br_controller *c, const char *key)
-{
-	return ctl_informer_for(c, key);
-}
 
 json_t *ctl_get_slo(struct br_controller *c, const char *key)
 {
-	long i = informer_for(c, key);
+	long i = ctl_informer_for(c, key);
 	return i < 0 ? NULL : br_informer_get(c->slo_inf[i], key);
 }
 
 json_t *ctl_get_rule(struct br_controller *c, const char *key)
 {
-	long i = informer_for(c, key);
+	long i = ctl_informer_for(c, key);
 	return i < 0 ? NULL : br_informer_get(c->rule_inf[i], key);
 }
 

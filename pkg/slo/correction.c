@@ -461,6 +461,24 @@ int br_correction_parse(const json_t *doc, const struct br_yaml_marks *marks,
 	return 0;
 }
 
+int br_correction_window(const struct br_correction *c, long long t, long long *start,
+			 long long *end)
+{
+	int best = -2;
+
+	for (size_t i = 0; i < c->span_count; i++) {
+		long long s, e;
+		int at = br_exclusion_at(&c->spans[i], t, &s, &e);
+		/* holding beats to come beats over; among equals the nearest */
+		if (at > best || (at == best && (at == -1 ? e > *end : s < *start))) {
+			best = at;
+			*start = s;
+			*end = e;
+		}
+	}
+	return best;
+}
+
 /* --- applying to an SLO ------------------------------------------------------- */
 
 int br_slo_add_correction(struct br_slo *slo, const struct br_correction *c,

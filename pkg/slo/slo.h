@@ -444,6 +444,12 @@ int br_correction_parse(const json_t *doc, const struct br_yaml_marks *marks,
  * strings, or NULL for none). Can't fail. */
 int br_correction_matches(const struct br_correction *c, const json_t *labels);
 
+/* The window of c that holds t, else its next one, else its last (over
+ * all its spans) into *start and *end. Returns 1, 0 or -1 as
+ * br_exclusion_at; -2 when c has no span. Can't fail. */
+int br_correction_window(const struct br_correction *c, long long t, long long *start,
+			 long long *end);
+
 /* Adds c's windows to slo->exclusions (they borrow c's name: c must outlive
  * slo's use of them). Refused with BR_EINVAL and err naming the window: a
  * one-off window longer than the SLO's window. Returns 0, BR_EINVAL or
