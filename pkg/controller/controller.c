@@ -219,9 +219,26 @@ static int slo_changed(const json_t *old, const json_t *obj)
 	       !meta_get(old, "deletionTimestamp") != !meta_get(obj, "deletionTimestamp");
 }
 
+/* The status of an SLO shows the rule generation of our last apply: that
+ * expectation is met. */
+static void confirm_generation(struct br_controller *c, const json_t *obj)
+{
+	json_t *g = json_object_get(json_object_get(json_object_get(obj, "status"),
+						    "prometheusRule"), "generation");
+	struct br_buf key;
+
+	if (!json_is_integer(g))
+		return;
+	br_buf_init(&key, 1024);
+	if (br_informer_key(obj, &key) == 0)
+		ctl_expect_confirm(c, br_buf_str(&key), json_integer_value(g));
+	br_buf_release(&key);
+}
+
 static void slo_update(void *ctx, json_t *old, json_t *obj)
 {
 	observe(ctx, obj, 0);
+	confirm_generation(ctx, obj);
 	/* the corrections of the namespace list the SLOs they select */
 	if (!json_equal(meta_get(old, "labels"), meta_get(obj, "labels")))
 		ctl_corrections_slo_event(ctx, obj);
@@ -358,9 +375,9 @@ static int start_informers(struct br_controller *c, struct br_error *err)
 			.label_selector = MANAGED_SELECTOR,
 			.handlers = { rule_add, rule_update, rule_delete, c },
 			.transform = ctl_rule_transform,
-			/* ~9 kB each before the transform: small pages keep
-			 * the peak of a relist low */
-			.page_size = 100,
+			/* drift is told from the digest annotation and the
+			 * generation: the ~9 kB specs are never needed */
+			.metadata_only = 1,
 		};
 		int rc = br_informer_create(c->client, &so, &c->slo_inf[i], err);
 		if (rc == 0)

@@ -1,9 +1,10 @@
-/* The digest of a PrometheusRule spec, which the rule cache keeps instead of
- * the spec (see CTL_DIGEST_KEY). It is computed for every watched rule and
- * every reconcile, so it walks the tree into one buffer instead of printing
- * JSON (escaping, callbacks): keys sorted, every string and key length-
- * prefixed, so that different trees never give the same bytes. It is only
- * ever compared within one process: the encoding may change freely. */
+/* The digest of a PrometheusRule spec, which burnrate's rules carry in an
+ * annotation (see CTL_DIGEST_KEY). It is computed for every reconcile, so it
+ * walks the tree into one buffer instead of printing JSON (escaping,
+ * callbacks): keys sorted, every string and key length-prefixed, so that
+ * different trees never give the same bytes. It is stored on the server: a
+ * new encoding makes every rule differ once, and each is applied again
+ * (as any change of what burnrate renders does). */
 #include <openssl/evp.h>
 #include <stdint.h>
 #include <stdio.h>

@@ -83,19 +83,25 @@ void ctl_log(struct br_controller *c, enum br_log_level level,
 void ctl_log_kv(struct br_controller *c, enum br_log_level level,
 		const char *ns, const char *name, const char *message,
 		const char *const *kv);
-/* The PrometheusRule cache keeps, instead of the spec, {CTL_DIGEST_KEY:
- * SHA-256 of the spec's canonical JSON}: rules are ~9 kB of JSON each, and
- * drift detection only needs to know whether the spec is ours. */
-#define CTL_DIGEST_KEY "burnrate.dev/digest"
+/* The PrometheusRule cache keeps the rules' metadata alone (the informer
+ * asks the server for nothing else): rules are ~9 kB of JSON each. What
+ * burnrate applies carries, in this annotation, the SHA-256 of its spec's
+ * canonical JSON; the SLO's status.prometheusRule.generation records the
+ * rule's metadata.generation after the apply. A rule is ours when both
+ * still hold: any change of its spec by anyone bumps its generation. */
+#define CTL_DIGEST_KEY "burnrate.dev/spec-digest"
 /* Writes the 64 hex digits and a NUL. Returns 0 or BR_ENOMEM. */
 int ctl_spec_digest(const json_t *spec, char out[65]);
-/* Informer transforms: rules lose managedFields, annotations and their spec
- * (replaced by its digest); SLOs lose managedFields. In place. */
+/* Informer transforms, in place: rules keep name, namespace,
+ * resourceVersion, generation, labels, owners and the digest annotation;
+ * SLOs lose managedFields. */
 void ctl_rule_transform(void *ctx, json_t *obj);
 void ctl_slo_transform(void *ctx, json_t *obj);
 /* 1 when the cached rule have has every label and owner of want_meta (a
- * rule's metadata as we apply it) and a spec of the given digest. */
-int ctl_rule_matches(const json_t *want_meta, const char *digest, const json_t *have);
+ * rule's metadata as we apply it), the digest annotation, and (unless
+ * generation is -1) that metadata.generation; 0 never matches. */
+int ctl_rule_matches(const json_t *want_meta, const char *digest,
+		     long long generation, const json_t *have);
 
 /* corrections.c: BudgetCorrections. Their status keys are "bc:ns/name". */
 #define CTL_BC_PREFIX "bc:"
@@ -126,15 +132,26 @@ int ctl_corrections_apply(struct br_controller *c, struct br_slo *slo, const jso
 /* Writes the status of the correction of key ("bc:ns/name"). */
 int ctl_correction_reconcile(struct br_controller *c, const char *key, double *retry_after);
 
-/* expect.c: the rule a worker applies for key, until its watch event. */
+/* expect.c: the rule a worker applies for key, until its watch event; the
+ * generation it got, until the SLO's status shows it. */
 int ctl_expect_init(struct br_controller *c);
 void ctl_expect_free(struct br_controller *c);
 /* Records rule (with the digest of its spec) as being applied for key. */
 void ctl_expect_rule(struct br_controller *c, const char *key,
 		     const json_t *rule, const char *digest);
+/* The apply for key answered with metadata.generation generation. */
+void ctl_expect_applied(struct br_controller *c, const char *key,
+			long long generation);
+/* The generation of the last apply for key not yet in its SLO's status,
+ * or 0. */
+long long ctl_expect_generation(struct br_controller *c, const char *key);
+/* key's SLO status shows generation: forgotten when it is the one applied
+ * and its event was seen. */
+void ctl_expect_confirm(struct br_controller *c, const char *key,
+			long long generation);
 void ctl_expect_forget(struct br_controller *c, const char *key);
 /* For a watched rule (as cached) owned by key: 1 when it is the rule being
- * applied, which then needs no reconcile. Forgets key's expectation. */
+ * applied, which then needs no reconcile. The event is no longer awaited. */
 int ctl_expect_seen(struct br_controller *c, const char *key, const json_t *rule);
 
 /* Numbers compared by value (1 == 1.0), everything else as json_equal. */

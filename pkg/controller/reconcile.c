@@ -324,7 +324,8 @@ static int reconcile_invalid(struct br_controller *c, const json_t *obj,
 	return rc;
 }
 
-int ctl_rule_matches(const json_t *want_meta, const char *digest, const json_t *have)
+int ctl_rule_matches(const json_t *want_meta, const char *digest,
+		     long long generation, const json_t *have)
 {
 	const json_t *hm = json_object_get(have, "metadata");
 	const json_t *hl = json_object_get(hm, "labels");
@@ -341,50 +342,46 @@ int ctl_rule_matches(const json_t *want_meta, const char *digest, const json_t *
 	const json_t *ho = json_object_get(hm, "ownerReferences");
 	if (wo && (!ho || !ctl_json_same(wo, ho)))
 		return 0;
-	/* the cache holds the digest of the spec (ctl_rule_transform) */
-	const char *hd = json_string_value(json_object_get(json_object_get(have, "spec"),
-							   CTL_DIGEST_KEY));
+	if (generation != -1 &&
+	    json_integer_value(json_object_get(hm, "generation")) != generation)
+		return 0;
+	const char *hd = json_string_value(json_object_get(
+		json_object_get(hm, "annotations"), CTL_DIGEST_KEY));
 	return hd && strcmp(hd, digest) == 0;
 }
 
-/* The VMRule CRD defaults alert and record to "" on every rule, so the
- * server stores a rule burnrate applied with both; without dropping them the
- * digest would never match what burnrate wants and every event would write
- * the VMRule again. burnrate never writes an empty alert or record. */
-static void drop_empty_rule_names(json_t *spec)
+/* Keeps of an object only the metadata fields in keep (NULL-terminated). */
+static void keep_only(json_t *obj, const char *const *keep)
 {
-	size_t gi, ri;
-	json_t *g, *r;
+	json_t *meta = json_incref(json_object_get(obj, "metadata"));
+	json_t *kept = json_object();
 
-	json_array_foreach(json_object_get(spec, "groups"), gi, g) {
-		json_array_foreach(json_object_get(g, "rules"), ri, r) {
-			const char *a = json_string_value(json_object_get(r, "alert"));
-			const char *rec = json_string_value(json_object_get(r, "record"));
-
-			if (a && !*a)
-				json_object_del(r, "alert");
-			if (rec && !*rec)
-				json_object_del(r, "record");
-		}
-	}
+	for (; kept && *keep; keep++)
+		if (json_object_get(meta, *keep))
+			json_object_set(kept, *keep, json_object_get(meta, *keep));
+	json_object_clear(obj);
+	if (kept)
+		json_object_set_new(obj, "metadata", kept);
+	json_decref(meta);
 }
 
 void ctl_rule_transform(void *ctx, json_t *obj)
 {
-	char digest[65];
-	json_t *meta = json_object_get(obj, "metadata");
+	static const char *const keep[] = { "name", "namespace", "resourceVersion",
+		"generation", "labels", "ownerReferences", "annotations", NULL };
+	json_t *digest = json_incref(json_object_get(json_object_get(
+		json_object_get(obj, "metadata"), "annotations"), CTL_DIGEST_KEY));
 
 	(void)ctx;
-	json_object_del(meta, "managedFields");
-	json_object_del(meta, "annotations");
-	json_t *spec = json_object_get(obj, "spec");
-	if (!spec)
-		return;
-	drop_empty_rule_names(spec);
-	if (ctl_spec_digest(spec, digest) == 0)
-		json_object_set_new(obj, "spec", json_pack("{s:s}", CTL_DIGEST_KEY, digest));
+	/* a server that can't send metadata alone sends the spec too */
+	keep_only(obj, keep);
+	json_t *meta = json_object_get(obj, "metadata");
+	if (digest)
+		json_object_set_new(meta, "annotations",
+				    json_pack("{s:O}", CTL_DIGEST_KEY, digest));
 	else
-		json_object_del(obj, "spec"); /* differs from anything: reapplied */
+		json_object_del(meta, "annotations");
+	json_decref(digest);
 }
 
 void ctl_slo_transform(void *ctx, json_t *obj)
@@ -393,33 +390,95 @@ void ctl_slo_transform(void *ctx, json_t *obj)
 	json_object_del(json_object_get(obj, "metadata"), "managedFields");
 }
 
+/* Server-side applies rule; *generation gets the rule's metadata.generation
+ * from the answer, which is asked for as metadata alone. */
 static int apply_rule(struct br_controller *c, const json_t *rule,
-		      const char *ns, const char *name, double *retry_after)
+		      const char *ns, const char *name, long long *generation,
+		      double *retry_after)
 {
 	const struct br_rules_resource *res = br_rules_resource_of(c->o.target);
+	struct br_kube_response resp;
 	struct br_buf path;
 	struct br_error err;
 	int rc;
 
 	br_buf_init(&path, (size_t)1 << 20);
 	br_error_init(&err);
+	br_kube_response_init(&resp);
 	char *body = json_dumps(rule, JSON_COMPACT);
 	rc = body ? br_kube_path(&path, res->group, res->version, ns,
 				 res->plural, name, NULL) : BR_ENOMEM;
 	if (rc == 0) {
-		rc = br_kube_write(c->client, "PATCH", br_buf_str(&path),
-				   "fieldManager=" FIELD_MANAGER "&force=true",
-				   "application/apply-patch+yaml", body, retry_after, &err);
+		rc = br_kube_request_accept(c->client, "PATCH", br_buf_str(&path),
+					    "fieldManager=" FIELD_MANAGER "&force=true",
+					    "application/apply-patch+yaml",
+					    BR_KUBE_ACCEPT_METADATA, body, &resp, &err);
 		atomic_fetch_add(&c->applies, 1);
 		ctl_count_write(c, "rule");
+		*generation = json_integer_value(json_object_get(
+			json_object_get(resp.body, "metadata"), "generation"));
+		*retry_after = rc != 0 && resp.retry_after > 0 ? resp.retry_after : 0;
 		if (rc != 0)
 			ctl_log(c, BR_LOG_WARN, ns, name, "apply of %s failed: %s",
 				res->kind, err.text);
 		else
 			ctl_log(c, BR_LOG_INFO, ns, name, "%s applied", res->kind);
 	}
+	br_kube_response_release(&resp);
 	free(body);
 	br_buf_release(&path);
+	return rc;
+}
+
+/* The generation the rule of key must have to be ours: the last apply's
+ * while the SLO's status does not show it yet, else the status's. */
+static long long wanted_generation(struct br_controller *c, const char *key,
+				   const json_t *cur_status)
+{
+	long long in_status = json_integer_value(json_object_get(
+		json_object_get(cur_status, "prometheusRule"), "generation"));
+
+	ctl_expect_confirm(c, key, in_status);
+	long long applied = ctl_expect_generation(c, key);
+	return applied ? applied : in_status;
+}
+
+/* Sets the digest annotation, then applies rule unless the cached one is
+ * already it; *generation: the rule's generation after that. */
+static int ensure_rule(struct br_controller *c, json_t *rule, const char *ns,
+		       const char *name, const json_t *cur_status,
+		       long long *generation, double *retry_after)
+{
+	struct br_buf key;
+	char digest[65];
+	json_t *meta = json_object_get(rule, "metadata");
+	int rc = ctl_spec_digest(json_object_get(rule, "spec"), digest);
+
+	if (rc != 0)
+		return rc;
+	json_t *ann = json_object_get(meta, "annotations");
+	if (!ann && json_object_set_new(meta, "annotations", ann = json_object()) != 0)
+		return BR_ENOMEM;
+	if (json_object_set_new(ann, CTL_DIGEST_KEY, json_string(digest)) != 0)
+		return BR_ENOMEM;
+	br_buf_init(&key, (size_t)1 << 20);
+	if (br_buf_addf(&key, "%s/%s", ns, name) != 0) {
+		br_buf_release(&key);
+		return BR_ENOMEM;
+	}
+	json_t *have = ctl_get_rule(c, br_buf_str(&key));
+	*generation = wanted_generation(c, br_buf_str(&key), cur_status);
+	if (!ctl_rule_matches(meta, digest, *generation, have)) {
+		/* before the write: its watch event may come before its answer */
+		ctl_expect_rule(c, br_buf_str(&key), rule, digest);
+		rc = apply_rule(c, rule, ns, name, generation, retry_after);
+		if (rc != 0)
+			ctl_expect_forget(c, br_buf_str(&key));
+		else
+			ctl_expect_applied(c, br_buf_str(&key), *generation);
+	}
+	json_decref(have);
+	br_buf_release(&key);
 	return rc;
 }
 
@@ -446,7 +505,6 @@ static int reconcile_valid(struct br_controller *c, const json_t *obj,
 	json_t *rule = NULL, *corrections = NULL;
 	const char *ns = slo->namespace, *name = slo->name;
 	struct ctl_held held = {NULL, 0};
-	struct br_buf key;
 	long long edge = 0;
 	int rc;
 
@@ -459,22 +517,9 @@ static int reconcile_valid(struct br_controller *c, const json_t *obj,
 		json_decref(corrections);
 		return rc;
 	}
-	br_buf_init(&key, (size_t)1 << 20);
-	br_buf_adds(&key, ns);
-	br_buf_adds(&key, "/");
-	br_buf_adds(&key, name);
-	json_t *have = ctl_get_rule(c, br_buf_str(&key));
-	char digest[65];
-	rc = ctl_spec_digest(json_object_get(rule, "spec"), digest);
-	if (rc == 0 && !ctl_rule_matches(json_object_get(rule, "metadata"), digest, have)) {
-		/* before the write: its watch event may come before its answer */
-		ctl_expect_rule(c, br_buf_str(&key), rule, digest);
-		rc = apply_rule(c, rule, ns, name, retry_after);
-		if (rc != 0)
-			ctl_expect_forget(c, br_buf_str(&key));
-	}
-	json_decref(have);
-	br_buf_release(&key);
+	long long rule_gen = 0;
+	rc = ensure_rule(c, rule, ns, name, json_object_get(obj, "status"), &rule_gen,
+			 retry_after);
 	if (rc != 0) {
 		json_decref(rule);
 		json_decref(corrections);
@@ -505,9 +550,9 @@ static int reconcile_valid(struct br_controller *c, const json_t *obj,
 		json_object_set_new(st, "routing", routing);
 	json_object_set_new(st, "observedGeneration", json_integer(slo->generation));
 	json_object_set_new(st, "conditions", conds);
-	json_object_set_new(st, "prometheusRule", json_pack("{s:s, s:I, s:I}",
+	json_object_set_new(st, "prometheusRule", json_pack("{s:s, s:I, s:I, s:I}",
 		"name", name, "recordingRules", (json_int_t)rec,
-		"alertingRules", (json_int_t)alert));
+		"alertingRules", (json_int_t)alert, "generation", (json_int_t)rule_gen));
 	json_object_set_new(st, "alerts", alert_rows(slo));
 	/* only SLOs that corrections select say so: the others' status stays
 	   as it was */

@@ -248,8 +248,9 @@ static int list_and_replace(struct br_informer *inf, struct br_error *err)
 	int rc = fresh ? 0 : br_error_set(err, BR_ENOMEM, "out of memory");
 
 	while (rc == 0) {
-		rc = br_kube_list(inf->client, inf->path, inf->selector_query, limit,
-				  cont, &page, err);
+		rc = br_kube_list_accept(inf->client, inf->path, inf->selector_query,
+					 limit, cont, inf->opts.metadata_only ?
+					 BR_KUBE_ACCEPT_METADATA_LIST : NULL, &page, err);
 		if (rc < 0)
 			break;
 		const json_t *md = json_object_get(page, "metadata");
@@ -354,8 +355,10 @@ static int watch_once(struct br_informer *inf, struct br_error *err)
 	inf->event_rc = 0;
 	inf->watch_events = 0;
 	double start = now_mono();
-	rc = br_kube_stream(inf->client, inf->path, q.data, on_data, inf,
-			    &inf->stop, (long)(timeout + 30) * 1000, NULL, err);
+	rc = br_kube_stream_accept(inf->client, inf->path, q.data,
+				   inf->opts.metadata_only ? BR_KUBE_ACCEPT_METADATA : NULL,
+				   on_data, inf, &inf->stop, (long)(timeout + 30) * 1000,
+				   NULL, err);
 	br_buf_release(&q);
 	if (inf->event_rc) {
 		rc = inf->event_rc;

@@ -113,6 +113,10 @@ struct br_informer_options {
 				       * "metadata.name=x" for one object */
 	long page_size;               /* list limit; 0: 500; < 0: no paging */
 	int no_bookmarks;             /* 1: do not ask for bookmarks */
+	int metadata_only;            /* 1: ask for the objects' metadata
+				       * alone (kind PartialObjectMetadata,
+				       * no spec or status); a server that
+				       * can't sends them whole */
 	double backoff_initial;       /* seconds; 0: 0.8 */
 	double backoff_max;           /* seconds; 0: 30 */
 	double healthy_reset;         /* seconds healthy before the backoff

@@ -252,6 +252,25 @@ int br_kube_request(struct br_kube_client *c, const char *method,
 		    const char *content_type, const char *body,
 		    struct br_kube_response *resp, struct br_error *err);
 
+/* Accept headers that ask for objects' metadata alone (meta.k8s.io/v1
+ * PartialObjectMetadata: names, labels, annotations, generation, owners,
+ * managedFields), with plain JSON after them for a server that can't: a
+ * ~9 kB PrometheusRule is then ~1.3 kB to encode, send and decode. The
+ * server wants the List form for a list and the other for everything else
+ * (a watch included); the wrong one is a 406. */
+#define BR_KUBE_ACCEPT_METADATA \
+	"application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json"
+#define BR_KUBE_ACCEPT_METADATA_LIST \
+	"application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json"
+
+/* As br_kube_request, with the Accept header accept (NULL:
+ * application/json). */
+int br_kube_request_accept(struct br_kube_client *c, const char *method,
+			   const char *path, const char *query,
+			   const char *content_type, const char *accept,
+			   const char *body, struct br_kube_response *resp,
+			   struct br_error *err);
+
 /* A write whose answer nobody reads: as br_kube_request, but a 2xx body is
  * not decoded (an applied PrometheusRule comes back as ~12 kB of JSON, and
  * decoding it was a sixth of the controller's CPU). *retry_after (may be
@@ -272,6 +291,10 @@ int br_kube_get(struct br_kube_client *c, const char *path, json_t **out,
 int br_kube_list(struct br_kube_client *c, const char *path,
 		 const char *extra_query, long limit, const char *cont,
 		 json_t **out, struct br_error *err);
+/* As br_kube_list, with the Accept header accept (NULL: application/json). */
+int br_kube_list_accept(struct br_kube_client *c, const char *path,
+			const char *extra_query, long limit, const char *cont,
+			const char *accept, json_t **out, struct br_error *err);
 /* Every page: the first page's object with the items of all pages, and
  * metadata.resourceVersion of the last page; metadata.continue removed. A
  * 410 for an expired token is returned as BR_EGONE (restart the list). */
@@ -334,5 +357,11 @@ int br_kube_stream(struct br_kube_client *c, const char *path,
 		   const char *query, br_kube_data_fn on_data, void *ctx,
 		   const atomic_int *stop, long timeout_ms, long *status,
 		   struct br_error *err);
+/* As br_kube_stream, with the Accept header accept (NULL: application/json). */
+int br_kube_stream_accept(struct br_kube_client *c, const char *path,
+			  const char *query, const char *accept,
+			  br_kube_data_fn on_data, void *ctx,
+			  const atomic_int *stop, long timeout_ms, long *status,
+			  struct br_error *err);
 
 #endif

@@ -75,16 +75,17 @@ static int is_idempotent(const char *method)
 
 /* Performs one exchange; fills x. */
 static void perform(struct br_kube_client *c, const char *method,
-		    const char *url, const char *content_type, const char *body,
-		    struct exchange *x)
+		    const char *url, const char *content_type, const char *accept,
+		    const char *body, struct exchange *x)
 {
 	CURL *h = br_kube__handle_get(c);
 	struct curl_slist *hdrs = NULL;
 	char *auth = br_kube__auth_header(c);
-	struct br_buf ct;
+	struct br_buf ct, acc;
 	CURLcode cc;
 
 	br_buf_init(&ct, 4096);
+	br_buf_init(&acc, 4096);
 	if (!h) {
 		x->curl_rc = BR_ENOMEM;
 		br_kube__wipe(auth);
@@ -104,7 +105,8 @@ static void perform(struct br_kube_client *c, const char *method,
 		curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
 		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
 	}
-	hdrs = curl_slist_append(hdrs, "Accept: application/json");
+	br_buf_addf(&acc, "Accept: %s", accept ? accept : "application/json");
+	hdrs = curl_slist_append(hdrs, br_buf_str(&acc));
 	if (body) {
 		br_buf_addf(&ct, "Content-Type: %s",
 			    content_type ? content_type : "application/json");
@@ -127,6 +129,7 @@ static void perform(struct br_kube_client *c, const char *method,
 	br_kube__handle_put(c, h);
 	br_kube__wipe(auth);
 	br_buf_release(&ct);
+	br_buf_release(&acc);
 }
 
 /* Decides whether to try again and how long to wait first. */
@@ -196,7 +199,8 @@ static int finish(const char *method, const char *path, struct exchange *x,
 
 static int request(struct br_kube_client *c, const char *method,
 		   const char *path, const char *query, const char *content_type,
-		   const char *body, struct br_kube_response *resp, int keep_body,
+		   const char *accept, const char *body,
+		   struct br_kube_response *resp, int keep_body,
 		   struct br_error *err)
 {
 	struct br_kube_response local;
@@ -217,7 +221,7 @@ static int request(struct br_kube_client *c, const char *method,
 		x.retry_after = -1;
 		br_ratelimit_wait(&c->rl);
 		t0 = br_clock_now(&c->clock);
-		perform(c, method, url, content_type, body, &x);
+		perform(c, method, url, content_type, accept, body, &x);
 		attempt++;
 		if (c->opts.observe)
 			c->opts.observe(c->opts.observe_ctx, method, x.status,
@@ -241,7 +245,16 @@ int br_kube_request(struct br_kube_client *c, const char *method,
 		    const char *content_type, const char *body,
 		    struct br_kube_response *resp, struct br_error *err)
 {
-	return request(c, method, path, query, content_type, body, resp, 1, err);
+	return request(c, method, path, query, content_type, NULL, body, resp, 1, err);
+}
+
+int br_kube_request_accept(struct br_kube_client *c, const char *method,
+			   const char *path, const char *query,
+			   const char *content_type, const char *accept,
+			   const char *body, struct br_kube_response *resp,
+			   struct br_error *err)
+{
+	return request(c, method, path, query, content_type, accept, body, resp, 1, err);
 }
 
 int br_kube_write(struct br_kube_client *c, const char *method,
@@ -249,7 +262,7 @@ int br_kube_write(struct br_kube_client *c, const char *method,
 		  const char *body, double *retry_after, struct br_error *err)
 {
 	struct br_kube_response resp;
-	int rc = request(c, method, path, query, content_type, body, &resp, 0, err);
+	int rc = request(c, method, path, query, content_type, NULL, body, &resp, 0, err);
 
 	if (retry_after)
 		*retry_after = rc != 0 && resp.retry_after > 0 ? resp.retry_after : 0;
@@ -260,8 +273,8 @@ int br_kube_write(struct br_kube_client *c, const char *method,
 /* Runs a request with a JSON body and hands back the response object. */
 static int json_request(struct br_kube_client *c, const char *method,
 			const char *path, const char *query,
-			const char *content_type, const json_t *obj,
-			json_t **out, struct br_error *err)
+			const char *content_type, const char *accept,
+			const json_t *obj, json_t **out, struct br_error *err)
 {
 	struct br_kube_response resp;
 	char *body = NULL;
@@ -271,7 +284,8 @@ static int json_request(struct br_kube_client *c, const char *method,
 		*out = NULL;
 	if (obj && !(body = json_dumps(obj, JSON_COMPACT)))
 		return br_error_set(err, BR_ENOMEM, "out of memory");
-	rc = br_kube_request(c, method, path, query, content_type, body, &resp, err);
+	rc = br_kube_request_accept(c, method, path, query, content_type, accept, body,
+				    &resp, err);
 	free(body);
 	if (rc == 0 && out) {
 		*out = resp.body;
@@ -284,12 +298,19 @@ static int json_request(struct br_kube_client *c, const char *method,
 int br_kube_get(struct br_kube_client *c, const char *path, json_t **out,
 		struct br_error *err)
 {
-	return json_request(c, "GET", path, NULL, NULL, NULL, out, err);
+	return json_request(c, "GET", path, NULL, NULL, NULL, NULL, out, err);
 }
 
 int br_kube_list(struct br_kube_client *c, const char *path,
 		 const char *extra_query, long limit, const char *cont,
 		 json_t **out, struct br_error *err)
+{
+	return br_kube_list_accept(c, path, extra_query, limit, cont, NULL, out, err);
+}
+
+int br_kube_list_accept(struct br_kube_client *c, const char *path,
+			const char *extra_query, long limit, const char *cont,
+			const char *accept, json_t **out, struct br_error *err)
 {
 	struct br_buf q;
 	int rc;
@@ -309,7 +330,7 @@ int br_kube_list(struct br_kube_client *c, const char *path,
 			return br_error_set(err, BR_ENOMEM, "out of memory");
 		}
 	}
-	rc = json_request(c, "GET", path, br_buf_str(&q), NULL, NULL, out, err);
+	rc = json_request(c, "GET", path, br_buf_str(&q), NULL, accept, NULL, out, err);
 	br_buf_release(&q);
 	return rc;
 }
@@ -383,13 +404,13 @@ int br_kube_list_all(struct br_kube_client *c, const char *path,
 int br_kube_create(struct br_kube_client *c, const char *path,
 		   const json_t *obj, json_t **out, struct br_error *err)
 {
-	return json_request(c, "POST", path, NULL, NULL, obj, out, err);
+	return json_request(c, "POST", path, NULL, NULL, NULL, obj, out, err);
 }
 
 int br_kube_update(struct br_kube_client *c, const char *path,
 		   const json_t *obj, json_t **out, struct br_error *err)
 {
-	return json_request(c, "PUT", path, NULL, NULL, obj, out, err);
+	return json_request(c, "PUT", path, NULL, NULL, NULL, obj, out, err);
 }
 
 static int apply_to(struct br_kube_client *c, const char *path,
@@ -411,7 +432,7 @@ static int apply_to(struct br_kube_client *c, const char *path,
 	if (!q.data)
 		return br_error_set(err, BR_ENOMEM, "out of memory");
 	rc = json_request(c, "PATCH", path, br_buf_str(&q),
-			  "application/apply-patch+yaml", obj, out, err);
+			  "application/apply-patch+yaml", NULL, obj, out, err);
 	br_buf_release(&q);
 	return rc;
 }
@@ -427,7 +448,7 @@ int br_kube_merge_patch(struct br_kube_client *c, const char *path,
 			const json_t *patch, json_t **out,
 			struct br_error *err)
 {
-	return json_request(c, "PATCH", path, NULL, "application/merge-patch+json",
+	return json_request(c, "PATCH", path, NULL, "application/merge-patch+json", NULL,
 			    patch, out, err);
 }
 
@@ -450,7 +471,7 @@ int br_kube_update_status(struct br_kube_client *c, const char *path,
 
 	if (!p)
 		return br_error_set(err, BR_ENOMEM, "out of memory");
-	rc = json_request(c, "PUT", p, NULL, NULL, obj, out, err);
+	rc = json_request(c, "PUT", p, NULL, NULL, NULL, obj, out, err);
 	free(p);
 	return rc;
 }
@@ -472,5 +493,5 @@ int br_kube_apply_status(struct br_kube_client *c, const char *path,
 int br_kube_delete(struct br_kube_client *c, const char *path,
 		   const json_t *options, json_t **out, struct br_error *err)
 {
-	return json_request(c, "DELETE", path, NULL, NULL, options, out, err);
+	return json_request(c, "DELETE", path, NULL, NULL, NULL, options, out, err);
 }

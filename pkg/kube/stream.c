@@ -88,14 +88,26 @@ int br_kube_stream(struct br_kube_client *c, const char *path,
 		   const atomic_int *stop, long timeout_ms, long *status,
 		   struct br_error *err)
 {
+	return br_kube_stream_accept(c, path, query, NULL, on_data, ctx, stop,
+				     timeout_ms, status, err);
+}
+
+int br_kube_stream_accept(struct br_kube_client *c, const char *path,
+			  const char *query, const char *accept,
+			  br_kube_data_fn on_data, void *ctx,
+			  const atomic_int *stop, long timeout_ms, long *status,
+			  struct br_error *err)
+{
 	struct stream_ctx s = {.on_data = on_data, .ctx = ctx, .stop = stop};
 	char errbuf[CURL_ERROR_SIZE] = "";
 	char *url = br_kube__url(c, path, query);
 	char *auth;
 	struct curl_slist *hdrs = NULL;
+	struct br_buf acc;
 	CURLcode cc;
 	int rc;
 
+	br_buf_init(&acc, 4096);
 	if (status)
 		*status = 0;
 	if (!url || !(s.h = curl_easy_init())) {
@@ -114,7 +126,8 @@ int br_kube_stream(struct br_kube_client *c, const char *path,
 	curl_easy_setopt(s.h, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(s.h, CURLOPT_XFERINFOFUNCTION, on_progress);
 	curl_easy_setopt(s.h, CURLOPT_XFERINFODATA, &s);
-	hdrs = curl_slist_append(hdrs, "Accept: application/json");
+	br_buf_addf(&acc, "Accept: %s", accept ? accept : "application/json");
+	hdrs = curl_slist_append(hdrs, br_buf_str(&acc));
 	if (auth)
 		hdrs = curl_slist_append(hdrs, auth);
 	curl_easy_setopt(s.h, CURLOPT_HTTPHEADER, hdrs);
@@ -133,6 +146,7 @@ int br_kube_stream(struct br_kube_client *c, const char *path,
 	curl_easy_cleanup(s.h);
 	br_kube__wipe(auth);
 	br_buf_release(&s.error_body);
+	br_buf_release(&acc);
 	free(url);
 	return rc;
 }

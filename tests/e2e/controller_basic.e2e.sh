@@ -21,6 +21,15 @@ wait_for 20 ready checkout True || fail "checkout never Ready"
 [ "$(generated_spec "$CTL_DIR/checkout.yaml")" = "$(cluster_spec checkout)" ] || fail "rule spec differs from burnrate generate"
 [ "$(jpath slo checkout '{.status.observedGeneration}')" = 1 ] || fail "observedGeneration"
 [ "$(jpath slo checkout '{.status.prometheusRule.name}')" = checkout ] || fail "status.prometheusRule"
+# drift is told from the rule's generation, which the status records (and the CRD keeps)
+rule_gen_recorded() {
+	local g
+	g=$(jpath prometheusrule checkout '{.metadata.generation}' 2>/dev/null)
+	[ -n "$g" ] && [ "$(jpath slo checkout '{.status.prometheusRule.generation}')" = "$g" ]
+}
+wait_for 20 rule_gen_recorded || fail "status.prometheusRule.generation is not the rule's generation"
+[ -n "$(jpath prometheusrule checkout '{.metadata.annotations.burnrate\.dev/spec-digest}')" ] ||
+	fail "the rule carries no spec digest"
 [ "$(jpath slo checkout '{.status.alerts[0].burnRate}')" = 14.4 ] || fail "status.alerts"
 echo "create: ok"
 
@@ -71,6 +80,11 @@ echo "invalid+fix: ok"
 kubectl -n "$NS" patch prometheusrule checkout --type merge -p '{"spec":{"groups":[]}}' >/dev/null || fail "edit rule"
 repaired() { [ "$(generated_spec "$CTL_DIR/checkout.yaml")" = "$(cluster_spec checkout 2>/dev/null)" ]; }
 wait_for 20 repaired || fail "edited rule not repaired"
+wait_for 20 rule_gen_recorded || fail "the repaired rule's generation is not recorded"
+# an edit that keeps the spec (the annotation removed) is repaired too
+kubectl -n "$NS" annotate prometheusrule checkout burnrate.dev/spec-digest- >/dev/null || fail "annotate"
+has_digest() { [ -n "$(jpath prometheusrule checkout '{.metadata.annotations.burnrate\.dev/spec-digest}')" ]; }
+wait_for 20 has_digest || fail "the removed digest annotation was not put back"
 kubectl -n "$NS" delete prometheusrule checkout >/dev/null || fail "delete rule"
 sleep 0.3
 wait_for 20 repaired || fail "deleted rule not recreated"

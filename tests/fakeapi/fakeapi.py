@@ -29,6 +29,7 @@ sys.dont_write_bytecode = True  # the source tree may be read-only (CI)
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import miniyaml  # noqa: E402
 import protobuf  # noqa: E402
+import partial  # noqa: E402
 import table  # noqa: E402
 from store import ApiError, Resource, Store, Typed  # noqa: E402
 from writes import Validation, Writer  # noqa: E402
@@ -109,6 +110,7 @@ class Handler(BaseHTTPRequestHandler):
     server_version = "fakeapi"
     S = None  # the Server, set in main()
     table = False  # does this request want a meta.k8s.io Table?
+    partial = None  # or "item"/"list": does it want metadata alone (partial.py)?
     warnings = ()  # Warning headers for the response (route() starts a list per request)
 
     def setup(self):
@@ -168,6 +170,8 @@ class Handler(BaseHTTPRequestHandler):
             raise ApiError(400, "BadRequest", "invalid JSON body: %s" % e)
 
     def send_json(self, code, obj, headers=None):
+        if self.partial == "item" and code < 300:
+            obj = partial.item(obj)
         data = obj.encoded() if isinstance(obj, Typed) else json.dumps(obj).encode()
         self.send_response(code)
         self.send_header("Content-Type", "application/json")
@@ -188,6 +192,7 @@ class Handler(BaseHTTPRequestHandler):
 
     # --- routing -----------------------------------------------------------
     def route(self, method):
+        self.partial = None  # per request: a kept-alive connection carries many
         if self.S.args.latency_ms:
             time.sleep(self.S.args.latency_ms / 1000.0)
         url = urllib.parse.urlsplit(self.path)
@@ -328,6 +333,13 @@ class Handler(BaseHTTPRequestHandler):
         # kubectl get asks for server-side printing; custom resources get a Table.
         self.table = res.crd and table.wants_table(self.headers.get("Accept"))
         self.include = q.get("includeObject") or "Metadata"
+        self.partial = None if self.table else partial.wanted(self.headers.get("Accept"))
+        is_list = method == "GET" and name is None and q.get("watch") not in ("1", "true", "True")
+        if self.partial == ("item" if is_list else "list"):
+            if is_list:
+                raise ApiError(406, "NotAcceptable", "you requested PartialObjectMetadata, but "
+                               "the requested object is a list (*unstructured.UnstructuredList)")
+            raise ApiError(500, "", "content is not a list")
         if method == "GET" and name is None:
             if q.get("watch") in ("1", "true", "True"):
                 return self.watch(res, ns, q)
@@ -335,6 +347,8 @@ class Handler(BaseHTTPRequestHandler):
                           number(q, "limit"), q.get("continue"))
             if self.table:
                 lst = table.table(res, lst["items"], lst["metadata"], self.include)
+            elif self.partial:
+                lst = partial.as_list(lst)
             return self.send_json(200, lst)
         if method == "GET":
             obj = st.get(res, ns, name)
@@ -456,10 +470,14 @@ class Handler(BaseHTTPRequestHandler):
             return True
 
     def event_object(self, etype, obj, res):
+        if self.partial and etype == "BOOKMARK":
+            return partial.item(obj)
         if res is None or etype in ("ERROR", "BOOKMARK"):
             return obj
         # a shallow copy: the event's object is the history's own copy, only read here
         obj = dict(obj, apiVersion=res.api_version, kind=res.kind)
+        if self.partial:
+            return partial.item(obj)
         if not self.table:
             return obj
         headers, self.table_headers_sent = not self.table_headers_sent, True
@@ -467,7 +485,7 @@ class Handler(BaseHTTPRequestHandler):
                            self.include, headers)
 
     def event_line(self, etype, obj, res):
-        if (isinstance(obj, Typed) and not self.table and res is not None
+        if (isinstance(obj, Typed) and not self.table and not self.partial and res is not None
                 and obj.get("apiVersion") == res.api_version and obj.get("kind") == res.kind):
             return b'{"type": "%s", "object": %s}\n' % (etype.encode(), obj.encoded())
         event = {"type": etype, "object": self.event_object(etype, obj, res)}

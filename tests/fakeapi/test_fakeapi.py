@@ -63,9 +63,12 @@ class Client:
             raise AssertionError("%s %s: %d %s" % (method, path, code, out))
         return out
 
-    def watch(self, path):
+    def watch(self, path, accept=None):
         c = self.conn(timeout=10)
-        c.request("GET", path, headers={"Authorization": "Bearer " + self.token})
+        h = {"Authorization": "Bearer " + self.token}
+        if accept:
+            h["Accept"] = accept
+        c.request("GET", path, headers=h)
         r = c.getresponse()
         return c, r
 
@@ -772,6 +775,48 @@ class FakeApiTest(unittest.TestCase):
                          ("tbl", 99.5, "28d", "True"))
         self.assertRegex(row["Age"], r"^\d+s$")
         self.assertEqual(t["rows"][0]["object"]["metadata"]["name"], "tbl")
+
+    def test_metadata_only(self):
+        """PartialObjectMetadata as kube-apiserver v1.26 serves it (client-go's metadata
+        informers): a list, a watch (events and bookmarks), a write's answer."""
+        item = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json"
+        lst = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json"
+        ns = self.ns()
+        self.c.ok("POST", SLOS % ns, slo("pm"))
+
+        def get(path, accept, method="GET", body=None, ctype=None):
+            conn = self.c.conn()
+            h = {"Authorization": "Bearer " + self.c.token, "Accept": accept}
+            if ctype:
+                h["Content-Type"] = ctype
+            conn.request(method, path, body=json.dumps(body) if body else None, headers=h)
+            r = conn.getresponse()
+            out = (r.status, json.loads(r.read()))
+            conn.close()
+            return out
+
+        code, l = get(SLOS % ns, lst)
+        self.assertEqual((code, l["kind"], l["apiVersion"]),
+                         (200, "PartialObjectMetadataList", "meta.k8s.io/v1"))
+        one = l["items"][0]
+        self.assertEqual((one["kind"], one["metadata"]["name"], one["metadata"]["generation"]),
+                         ("PartialObjectMetadata", "pm", 1))
+        self.assertNotIn("spec", one)
+        self.assertEqual(get(SLOS % ns, item)[0], 406)  # the item form for a list
+        self.assertEqual(get(SLOS % ns + "/pm", lst)[0], 500)  # and the list form for one
+        code, o = get(SLOS % ns + "/pm?fieldManager=m&force=true", item, "PATCH",
+                      slo("pm", objective=99.5), "application/apply-patch+yaml")
+        self.assertEqual((code, o["kind"], o["metadata"]["generation"]),
+                         (200, "PartialObjectMetadata", 2))
+        self.assertNotIn("spec", o)
+        c, r = self.c.watch(SLOS % ns + "?watch=1&timeoutSeconds=1&resourceVersion=" +
+                            l["metadata"]["resourceVersion"], accept=item)
+        ev = read_events(r, 1)
+        c.close()
+        self.assertEqual((ev[0]["type"], ev[0]["object"]["kind"], "spec" in ev[0]["object"]),
+                         ("MODIFIED", "PartialObjectMetadata", False))
+        # a plain request on the same kept-alive connection is whole again
+        self.assertIn("spec", self.c.ok("GET", SLOS % ns + "/pm"))
 
 
 class SchemaUnitTest(unittest.TestCase):

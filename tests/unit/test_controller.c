@@ -86,14 +86,16 @@ static void test_digest_refuses_no_spec_and_absurd_depth(void **state)
 	json_decref(deep);
 }
 
-/* A cached rule (as ctl_rule_transform leaves it) with the digest of spec. */
+/* A cached rule (as ctl_rule_transform leaves it) with the digest of spec
+ * in its annotation, at generation 3. */
 static json_t *cached_rule(const char *labels, const char *owners, const char *spec)
 {
 	char d[65];
 	digest_of(spec, d);
-	json_t *rule = json_pack("{s:{s:s, s:s, s:o, s:o}, s:{s:s}}", "metadata",
-				 "name", "x", "namespace", "ns", "labels", parse(labels),
-				 "ownerReferences", parse(owners), "spec", CTL_DIGEST_KEY, d);
+	json_t *rule = json_pack("{s:{s:s, s:s, s:I, s:o, s:o, s:{s:s}}}", "metadata",
+				 "name", "x", "namespace", "ns", "generation", (json_int_t)3,
+				 "labels", parse(labels), "ownerReferences", parse(owners),
+				 "annotations", CTL_DIGEST_KEY, d);
 	assert_non_null(rule);
 	return rule;
 }
@@ -121,15 +123,44 @@ static void test_rule_matches(void **state)
 	(void)state;
 	digest_of(SPEC, d);
 	digest_of("{\"groups\":[]}", other);
-	assert_true(ctl_rule_matches(want, d, have)); /* labels of others may stay */
-	assert_false(ctl_rule_matches(want, other, have));
-	assert_false(ctl_rule_matches(want, d, relabelled));
-	assert_false(ctl_rule_matches(want, d, orphan));
-	assert_false(ctl_rule_matches(want, d, NULL));
+	assert_true(ctl_rule_matches(want, d, 3, have)); /* labels of others may stay */
+	assert_true(ctl_rule_matches(want, d, -1, have)); /* any generation */
+	assert_false(ctl_rule_matches(want, d, 4, have)); /* someone changed its spec */
+	assert_false(ctl_rule_matches(want, d, 0, have)); /* never written by us */
+	assert_false(ctl_rule_matches(want, other, 3, have));
+	assert_false(ctl_rule_matches(want, d, 3, relabelled));
+	assert_false(ctl_rule_matches(want, d, 3, orphan));
+	assert_false(ctl_rule_matches(want, d, 3, NULL));
 	json_decref(want);
 	json_decref(have);
 	json_decref(relabelled);
 	json_decref(orphan);
+}
+
+/* What the rule cache keeps of a rule, whole or as metadata alone. */
+static void test_rule_transform(void **state)
+{
+	json_t *whole = parse("{\"apiVersion\":\"monitoring.coreos.com/v1\",\"kind\":\"PrometheusRule\","
+		"\"metadata\":{\"name\":\"x\",\"namespace\":\"ns\",\"uid\":\"u\",\"resourceVersion\":\"9\","
+		"\"generation\":2,\"labels\":{\"a\":\"b\"},\"ownerReferences\":[],"
+		"\"annotations\":{\"" CTL_DIGEST_KEY "\":\"d\",\"other\":\"o\"},"
+		"\"managedFields\":[{\"manager\":\"m\"}],\"creationTimestamp\":\"t\"},"
+		"\"spec\":{\"groups\":[]}}");
+	json_t *want = parse("{\"metadata\":{\"name\":\"x\",\"namespace\":\"ns\",\"resourceVersion\":\"9\","
+		"\"generation\":2,\"labels\":{\"a\":\"b\"},\"ownerReferences\":[],"
+		"\"annotations\":{\"" CTL_DIGEST_KEY "\":\"d\"}}}");
+	json_t *bare = parse("{\"kind\":\"PartialObjectMetadata\",\"metadata\":{\"name\":\"x\","
+		"\"annotations\":{\"other\":\"o\"}}}");
+	(void)state;
+	ctl_rule_transform(NULL, whole);
+	assert_true(json_equal(whole, want));
+	ctl_rule_transform(NULL, bare);
+	json_decref(want);
+	want = parse("{\"metadata\":{\"name\":\"x\"}}");
+	assert_true(json_equal(bare, want));
+	json_decref(whole);
+	json_decref(want);
+	json_decref(bare);
 }
 
 static void test_expectations(void **state)
@@ -161,6 +192,26 @@ static void test_expectations(void **state)
 	assert_false(ctl_expect_seen(&c, "ns/y", ours));
 	ctl_expect_forget(&c, "ns/x");
 	assert_false(ctl_expect_seen(&c, "ns/x", ours));
+	assert_int_equal(json_object_size(c.expected), 0);
+
+	/* the generation applied stands in for the status until it shows it */
+	assert_int_equal(ctl_expect_generation(&c, "ns/x"), 0);
+	ctl_expect_rule(&c, "ns/x", rule, d);
+	ctl_expect_applied(&c, "ns/x", 7);
+	assert_int_equal(ctl_expect_generation(&c, "ns/x"), 7);
+	ctl_expect_confirm(&c, "ns/x", 7); /* its event not seen yet: kept */
+	assert_int_equal(ctl_expect_generation(&c, "ns/x"), 7);
+	assert_true(ctl_expect_seen(&c, "ns/x", ours));
+	assert_int_equal(ctl_expect_generation(&c, "ns/x"), 7);
+	ctl_expect_confirm(&c, "ns/x", 6); /* an older status: kept */
+	assert_int_equal(ctl_expect_generation(&c, "ns/x"), 7);
+	ctl_expect_confirm(&c, "ns/x", 7);
+	assert_int_equal(ctl_expect_generation(&c, "ns/x"), 0);
+	/* the answer may come before the event, or the event before it */
+	ctl_expect_rule(&c, "ns/x", rule, d);
+	assert_true(ctl_expect_seen(&c, "ns/x", ours));
+	ctl_expect_applied(&c, "ns/x", 8);
+	ctl_expect_confirm(&c, "ns/x", 8);
 	assert_int_equal(json_object_size(c.expected), 0);
 
 	ctl_expect_free(&c);
@@ -280,6 +331,7 @@ int main(void)
 		cmocka_unit_test(test_digest_tells_trees_apart),
 		cmocka_unit_test(test_digest_refuses_no_spec_and_absurd_depth),
 		cmocka_unit_test(test_rule_matches),
+		cmocka_unit_test(test_rule_transform),
 		cmocka_unit_test(test_expectations),
 		cmocka_unit_test(test_lease_errors),
 		cmocka_unit_test(test_lease_errors_plain_log),
