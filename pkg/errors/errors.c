@@ -11,24 +11,15 @@ struct code_entry {
 	const char *text;
 };
 
-/* Indexed by -code. */
-static const struct code_entry codes[BR_ERROR_COUNT_] = {
-	{"OK", "success"},
-	{"ENOMEM", "out of memory"},
-	{"EINVAL", "invalid input"},
-	{"EPARSE", "malformed input"},
-	{"EIO", "input/output error"},
-	{"ENOTFOUND", "not found"},
-	{"ECONFLICT", "conflict"},
-	{"EGONE", "resource version too old"},
-	{"ETHROTTLED", "too many requests"},
-	{"EHTTP", "HTTP request failed"},
-	{"ETIMEOUT", "timed out"},
-	{"ETLS", "TLS failure"},
-	{"EAUTH", "unauthorized"},
-	{"ECANCELED", "canceled"},
-	{"ELIMIT", "limit exceeded"},
-};
+/* Indexed by -code, from the one table in errors.h. */
+#define ENTRY(name, code, text) [-(code)] = {#name, text},
+static const struct code_entry codes[] = {BR_ERROR_TABLE(ENTRY)};
+#undef ENTRY
+
+/* A gap or a repeated code would leave a hole in codes[] or make it longer
+ * than the table has lines. */
+_Static_assert(sizeof(codes) / sizeof(codes[0]) == BR_ERROR_COUNT_,
+	       "error codes must run 0, -1, -2, ... without a gap");
 
 static const struct code_entry *lookup(int code)
 {
