@@ -1,4 +1,4 @@
-/* prom matrix: the JSON answer of /api/v1/query_range into series of
+/* promdata matrix: the JSON answer of /api/v1/query_range into series of
  * points, or a clear error. As for instant answers, every field is checked
  * before use: the body is whatever the server sent. */
 #include <stdlib.h>
@@ -6,8 +6,7 @@
 
 #include <jansson.h>
 
-#include "prom/internal.h"
-#include "prom/prom.h"
+#include "promdata/internal.h"
 
 void br_prom_matrix_init(struct br_prom_matrix *m)
 {

@@ -1,4 +1,4 @@
-/* prom scan: the answer of an instant query in its plain shape, converted
+/* promdata scan: the answer of an instant query in its plain shape, converted
  * straight from the body without a jansson tree (which is several times the
  * size of the vector: about 1 KB a sample). Anything it does not recognise,
  * valid or not, is left to the tree parser (parse.c), which gives the same
@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "prom/internal.h"
+#include "promdata/internal.h"
 
 struct cur {
 	const char *p, *end;

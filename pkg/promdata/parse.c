@@ -1,4 +1,4 @@
-/* prom parse: the JSON answer of /api/v1/query into an instant vector, or a
+/* promdata parse: the JSON answer of /api/v1/query into an instant vector, or a
  * clear error. Every field is checked before use: the input is whatever a
  * server (or something pretending to be one) sent. */
 #include <errno.h>
@@ -8,8 +8,7 @@
 
 #include <jansson.h>
 
-#include "prom/internal.h"
-#include "prom/prom.h"
+#include "promdata/internal.h"
 
 void br_prom_vector_init(struct br_prom_vector *v)
 {
@@ -269,6 +268,10 @@ int prom_answer_doc(const char *body, size_t len, long http_status, json_t **out
 	if (len == 0)
 		return not_an_answer(text, http_status, "empty answer", err);
 	doc = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+	/* jansson states every syntax error; a failed allocation it either
+	 * calls out of memory or leaves without a word */
+	if (!doc && (json_error_code(&jerr) == json_error_out_of_memory || !jerr.text[0]))
+		return br_error_set(err, BR_ENOMEM, "out of memory");
 	if (!doc)
 		return not_an_answer(text, http_status, "answer is not JSON", err);
 	rc = check_doc(doc, text, http_status, err);
@@ -309,8 +312,8 @@ int br_prom_parse_vector(const char *body, size_t len, long http_status,
 	return rc ? rc : parse_doc(doc, out, err);
 }
 
-int prom_parse_body(struct br_buf *body, long http_status,
-		    struct br_prom_vector *out, struct br_error *err)
+int br_prom_parse_vector_body(struct br_buf *body, long http_status,
+			      struct br_prom_vector *out, struct br_error *err)
 {
 	json_t *doc;
 	int rc;
