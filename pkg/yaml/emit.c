@@ -15,6 +15,7 @@
 #include <yaml.h>
 
 #include "buf/buf.h"
+#include "text/text.h"
 
 struct emitter {
 	yaml_emitter_t e;
@@ -45,34 +46,6 @@ static int emit(struct emitter *em, yaml_event_t *ev)
 			    em->e.problem ? em->e.problem : "emitter error");
 }
 
-/* Whether s is UTF-8 that libyaml takes: no stray or missing continuation
- * byte, no overlong form, nothing past U+10FFFF, no surrogate. At least as
- * strict as libyaml's own check, so that a string it refuses is never
- * blamed on memory. */
-static int valid_utf8(const unsigned char *s, size_t n)
-{
-	static const unsigned long least[5] = {0, 0, 0x80, 0x800, 0x10000};
-
-	for (size_t i = 0; i < n;) {
-		unsigned long c = s[i];
-		size_t w = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3
-			 : (c & 0xF8) == 0xF0 ? 4 : 0;
-
-		if (w == 0 || n - i < w)
-			return 0;
-		c &= w == 1 ? 0x7F : w == 2 ? 0x1F : w == 3 ? 0x0F : 0x07;
-		for (size_t k = 1; k < w; k++) {
-			if ((s[i + k] & 0xC0) != 0x80)
-				return 0;
-			c = c << 6 | (s[i + k] & 0x3F);
-		}
-		if (c < least[w] || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-			return 0;
-		i += w;
-	}
-	return 1;
-}
-
 static int emit_scalar(struct emitter *em, const char *s, size_t n,
 		       yaml_scalar_style_t style)
 {
@@ -84,7 +57,9 @@ static int emit_scalar(struct emitter *em, const char *s, size_t n,
 	 * or, much less likely, on memory: it copies s */
 	if (!yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s,
 					  (int)n, 1, 1, style)) {
-		if (valid_utf8((const unsigned char *)s, n))
+		/* at least as strict as libyaml's own check, so that a
+		 * string it refuses is never blamed on memory */
+		if (br_text_utf8_valid(s, n))
 			return br_error_set(em->err, BR_ENOMEM, "out of memory");
 		return br_error_set(em->err, BR_EINVAL,
 				    "string is not valid UTF-8");
