@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array/array.h"
+
 struct code_entry {
 	const char *name;
 	const char *text;
@@ -132,14 +134,11 @@ void br_problems_release(struct br_problems *p)
 
 int br_problems_add(struct br_problems *p, const struct br_error *err)
 {
-	if (p->count == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 4;
-		struct br_error *items = realloc(p->items, cap * sizeof(*items));
-		if (!items)
-			return BR_ENOMEM;
-		p->items = items;
-		p->cap = cap;
-	}
+	struct br_error *items = br_array_grow(p->items, sizeof(*items), p->count + 1, &p->cap);
+
+	if (!items)
+		return BR_ENOMEM;
+	p->items = items;
 	p->items[p->count++] = *err;
 	return 0;
 }
