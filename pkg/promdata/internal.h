@@ -23,9 +23,13 @@ int prom_answer_doc(const char *body, size_t len, long http_status, json_t **out
 		    struct br_error *err);
 
 /* Checks that data (the answer's "data") is an object with resultType type
- * and an array "result"; sets *result (borrowed from data). Returns 0, or
- * BR_EPARSE with err saying what is wrong. */
-int prom_result(json_t *data, const char *type, json_t **result, struct br_error *err);
+ * and an array "result"; sets *result (borrowed from data) and *items, a
+ * new zeroed array of one element of size bytes per item of the result
+ * (at least one element; free it, or hand it to the vector or matrix whose
+ * release frees it). Returns 0, BR_EPARSE with err saying what is wrong,
+ * or BR_ENOMEM. */
+int prom_result(json_t *data, const char *type, size_t size, json_t **result, void **items,
+		struct br_error *err);
 
 /* The labels of data.result[idx].metric into a new array (*labels,
  * *nlabels; free with prom_labels_release, also after a failure, which

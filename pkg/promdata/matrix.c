@@ -80,16 +80,14 @@ static int parse_series(const json_t *item, size_t idx, struct br_prom_series *s
 static int parse_data(json_t *data, struct br_prom_matrix *out, struct br_error *err)
 {
 	json_t *result;
+	void *items;
 	size_t n;
-	int rc = prom_result(data, "matrix", &result, err);
+	int rc = prom_result(data, "matrix", sizeof(*out->series), &result, &items, err);
 
 	if (rc != 0)
 		return rc;
-	n = json_array_size(result);
-	out->series = calloc(n ? n : 1, sizeof(*out->series));
-	if (!out->series)
-		return br_error_set(err, BR_ENOMEM, "out of memory");
-	out->count = n; /* calloc'ed: release frees what was made so far */
+	out->series = items;
+	out->count = n = json_array_size(result); /* zeroed: release frees what was made so far */
 	for (size_t i = 0; i < n && rc == 0; i++)
 		rc = parse_series(json_array_get(result, i), i, &out->series[i], err);
 	return rc;

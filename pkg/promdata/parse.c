@@ -155,10 +155,13 @@ static int first_error(const json_t *result, size_t n, struct br_error *err)
 	return 0;
 }
 
-int prom_result(json_t *data, const char *type, json_t **result, struct br_error *err)
+int prom_result(json_t *data, const char *type, size_t size, json_t **result, void **items,
+		struct br_error *err)
 {
 	const json_t *t = json_object_get(data, "resultType");
+	size_t n;
 
+	*items = NULL;
 	*result = json_object_get(data, "result");
 	if (!json_is_object(data))
 		return br_error_set(err, BR_EPARSE, "answer has no \"data\" object");
@@ -169,7 +172,9 @@ int prom_result(json_t *data, const char *type, json_t **result, struct br_error
 				    json_string_value(t), type);
 	if (!json_is_array(*result))
 		return br_error_set(err, BR_EPARSE, "data.result: missing or not an array");
-	return 0;
+	n = json_array_size(*result);
+	*items = calloc(n ? n : 1, size);
+	return *items ? 0 : br_error_set(err, BR_ENOMEM, "out of memory");
 }
 
 /* Converts result from its last item to its first, dropping each item from
@@ -179,16 +184,14 @@ static int parse_result(json_t *data, struct br_prom_vector *out,
 			struct br_error *err)
 {
 	json_t *result;
+	void *items;
 	size_t n;
-	int rc = prom_result(data, "vector", &result, err);
+	int rc = prom_result(data, "vector", sizeof(*out->samples), &result, &items, err);
 
 	if (rc != 0)
 		return rc;
-	n = json_array_size(result);
-	out->samples = calloc(n ? n : 1, sizeof(*out->samples));
-	if (!out->samples)
-		return br_error_set(err, BR_ENOMEM, "out of memory");
-	out->count = n; /* calloc'ed: release frees the samples made so far */
+	out->samples = items;
+	out->count = n = json_array_size(result); /* zeroed: release frees those made so far */
 	for (size_t i = n; i-- > 0;) {
 		struct br_error last;
 
