@@ -304,18 +304,18 @@ static void test_parse_vector_body(void **state)
 
 static const char *const alloc_bodies[] = {
 	/* the plain shape (scanned without a tree) */
-	"{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":["
-	"{\"metric\":{\"slo\":\"a\",\"slo_namespace\":\"ns\"},\"value\":[1700000000.5,\"0.25\"]},"
-	"{\"metric\":{},\"value\":[17e8,\"NaN\"]}]}}",
+	("{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":["
+	 "{\"metric\":{\"slo\":\"a\",\"slo_namespace\":\"ns\"},\"value\":[1700000000.5,\"0.25\"]},"
+	 "{\"metric\":{},\"value\":[17e8,\"NaN\"]}]}}"),
 	/* another order of keys (through a tree) */
-	"{\"data\":{\"result\":[{\"value\":[1700000000.5,\"0.25\"],"
-	"\"metric\":{\"slo\":\"a\",\"slo_namespace\":\"ns\"}},"
-	"{\"metric\":{},\"value\":[1700000000,\"NaN\"]}],\"resultType\":\"vector\"},"
-	"\"status\":\"success\"}",
+	("{\"data\":{\"result\":[{\"value\":[1700000000.5,\"0.25\"],"
+	 "\"metric\":{\"slo\":\"a\",\"slo_namespace\":\"ns\"}},"
+	 "{\"metric\":{},\"value\":[1700000000,\"NaN\"]}],\"resultType\":\"vector\"},"
+	 "\"status\":\"success\"}"),
 	/* an error answer, and a bad sample after good ones */
 	"{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"parse error\"}",
-	"{\"status\": \"success\", \"data\": {\"resultType\": \"vector\", \"result\": ["
-	"{\"metric\":{\"a\":\"b\"},\"value\":[1,\"1\"]},{\"metric\":{},\"value\":[1,\"x\"]}]}}",
+	("{\"status\": \"success\", \"data\": {\"resultType\": \"vector\", \"result\": ["
+	 "{\"metric\":{\"a\":\"b\"},\"value\":[1,\"1\"]},{\"metric\":{},\"value\":[1,\"x\"]}]}}"),
 };
 
 /* Whether rc is a clean answer to a failed allocation: BR_ENOMEM, or the
