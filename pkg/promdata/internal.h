@@ -31,10 +31,11 @@ int prom_answer_doc(const char *body, size_t len, long http_status, json_t **out
 int prom_result(json_t *data, const char *type, size_t size, json_t **result, void **items,
 		struct br_error *err);
 
-/* The labels of data.result[idx].metric into a new array (*labels,
- * *nlabels; free with prom_labels_release, also after a failure, which
- * leaves what was read so far). Returns 0, BR_EPARSE or BR_ENOMEM. */
-int prom_parse_labels(const json_t *metric, size_t idx,
+/* Checks that item, data.result[idx], is an object and reads the labels of
+ * its "metric" into a new array (*labels, *nlabels; free with
+ * prom_labels_release, also after a failure, which leaves what was read so
+ * far). Returns 0, BR_EPARSE or BR_ENOMEM. */
+int prom_parse_labels(const json_t *item, size_t idx,
 		      struct br_prom_label **labels, size_t *nlabels,
 		      struct br_error *err);
 void prom_labels_release(struct br_prom_label *labels, size_t n);

@@ -55,10 +55,7 @@ static int parse_series(const json_t *item, size_t idx, struct br_prom_series *s
 	size_t n;
 	int rc;
 
-	if (!json_is_object(item))
-		return br_error_set(err, BR_EPARSE, "data.result[%zu]: not an object", idx);
-	rc = prom_parse_labels(json_object_get(item, "metric"), idx, &s->labels,
-			       &s->nlabels, err);
+	rc = prom_parse_labels(item, idx, &s->labels, &s->nlabels, err);
 	if (rc != 0)
 		return rc;
 	if (!json_is_array(values))

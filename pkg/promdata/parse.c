@@ -67,13 +67,16 @@ int prom_parse_value(const char *text, double *out)
 	return 0;
 }
 
-int prom_parse_labels(const json_t *metric, size_t idx,
+int prom_parse_labels(const json_t *item, size_t idx,
 		      struct br_prom_label **labels, size_t *nlabels,
 		      struct br_error *err)
 {
+	const json_t *metric = json_object_get(item, "metric");
 	const char *k;
 	json_t *v;
 
+	if (!json_is_object(item))
+		return br_error_set(err, BR_EPARSE, "data.result[%zu]: not an object", idx);
 	if (!json_is_object(metric))
 		return br_error_set(err, BR_EPARSE,
 				    "data.result[%zu].metric: not an object", idx);
@@ -112,10 +115,7 @@ static int parse_sample(const json_t *item, size_t idx,
 	const json_t *t, *text;
 	int rc;
 
-	if (!json_is_object(item))
-		return br_error_set(err, BR_EPARSE, "data.result[%zu]: not an object", idx);
-	rc = prom_parse_labels(json_object_get(item, "metric"), idx, &s->labels,
-			       &s->nlabels, err);
+	rc = prom_parse_labels(item, idx, &s->labels, &s->nlabels, err);
 	if (rc != 0)
 		return rc;
 	if (!json_is_array(value) || json_array_size(value) != 2)
