@@ -38,25 +38,12 @@ static const char usage[] =
 
 struct bt_opts {
 	struct history_opts h;
-	char *file, *compare, *svg;
+	const char *file;
+	char *compare, *svg;
 	int json;
 };
 
-enum { OPT_URL = 256, OPT_FROM, OPT_TO, OPT_STEP, OPT_TIMEOUT, OPT_JSON, OPT_SVG, OPT_COMPARE };
-
-/* A duration flag into *out seconds; 2 (usage) after saying why. */
-static int duration_flag(const char *flag, const char *text, double *out)
-{
-	long long s;
-
-	if (br_duration_parse(text, &s) != 0) {
-		fprintf(stderr, "burnrate backtest: %s: \"%s\" is not a positive duration (1m, 30s, 1h)\n",
-			flag, text);
-		return CLI_USAGE;
-	}
-	*out = (double)s;
-	return 0;
-}
+enum { OPT_SVG = HISTORY_OPT_NEXT, OPT_COMPARE };
 
 /* The times, now that all flags are read: from, to and their order. */
 static int time_flags(struct bt_opts *o, const char *from, const char *to)
@@ -83,50 +70,33 @@ static int time_flags(struct bt_opts *o, const char *from, const char *to)
 static int parse_opts(int argc, char **argv, struct bt_opts *o)
 {
 	static const struct option longopts[] = {
-		{ "filename", required_argument, NULL, 'f' },
-		{ "prometheus-url", required_argument, NULL, OPT_URL },
-		{ "from", required_argument, NULL, OPT_FROM },
-		{ "to", required_argument, NULL, OPT_TO },
-		{ "step", required_argument, NULL, OPT_STEP },
-		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-		{ "json", no_argument, NULL, OPT_JSON },
+		HISTORY_LONGOPTS,
 		{ "svg", required_argument, NULL, OPT_SVG },
 		{ "compare", required_argument, NULL, OPT_COMPARE },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *from = "-30d", *to = "now";
-	double timeout = 30;
-	int ch, rc = 0;
+	struct history_flags f;
+	int ch, rc = -1;
 
 	o->h.cmd = "backtest";
-	o->h.step = 60;
+	history_flags_init(&o->h, &f);
+	f.from = "-30d";
 	optind = 1;
-	while (rc == 0 && (ch = getopt_long(argc, argv, "f:h", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'f': o->file = optarg; break;
-		case OPT_URL: o->h.url = optarg; break;
-		case OPT_FROM: from = optarg; break;
-		case OPT_TO: to = optarg; break;
-		case OPT_STEP: rc = duration_flag("--step", optarg, &o->h.step); break;
-		case OPT_TIMEOUT: rc = duration_flag("--timeout", optarg, &timeout); break;
-		case OPT_JSON: o->json = 1; break;
-		case OPT_SVG: o->svg = optarg; break;
-		case OPT_COMPARE: o->compare = optarg; break;
-		case 'h': fputs(usage, stdout); return CLI_OK;
-		default: fputs(usage, stderr); return CLI_USAGE;
-		}
+	while (rc < 0 && (ch = getopt_long(argc, argv, "f:h", longopts, NULL)) != -1) {
+		if (ch == OPT_SVG)
+			o->svg = optarg;
+		else if (ch == OPT_COMPARE)
+			o->compare = optarg;
+		else
+			rc = history_flag(&o->h, &f, ch, optarg, usage);
 	}
-	if (rc)
+	if (rc >= 0)
 		return rc;
-	if (optind < argc || !o->file || !o->h.url) {
-		fprintf(stderr, "burnrate backtest: %s\n\n%s",
-			optind < argc ? "unexpected arguments" : !o->file ? "-f is required"
-			: "--prometheus-url is required", usage);
+	if (history_flags_check(&o->h, &f, argc, usage) != 0)
 		return CLI_USAGE;
-	}
-	o->h.timeout_ms = (long)(timeout * 1000);
-	return time_flags(o, from, to) ? CLI_USAGE : -1;
+	o->file = f.file;
+	o->json = f.json;
+	return time_flags(o, f.from, f.to) ? CLI_USAGE : -1;
 }
 
 /* Loads exactly one SLO from path into set. Returns 0, or the exit code

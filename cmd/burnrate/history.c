@@ -7,11 +7,64 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli.h"
 #include "rules/rules.h"
 
 #define REC_REQUESTS "burnrate:sli_requests:rate"
 #define REC_ERRORS "burnrate:sli_errors:rate"
 #define REC_RATIO "burnrate:sli_error_ratio:rate"
+
+void history_flags_init(struct history_opts *o, struct history_flags *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->to = "now";
+	f->timeout = 30;
+	o->step = 60;
+}
+
+/* A duration flag into *out seconds: -1, or CLI_USAGE after saying why. */
+static int duration_flag(const struct history_opts *o, const char *flag, const char *text,
+			 double *out)
+{
+	long long s;
+
+	if (br_duration_parse(text, &s) != 0) {
+		fprintf(stderr, "burnrate %s: %s: \"%s\" is not a positive duration (1m, 30s, 1h)\n",
+			o->cmd, flag, text);
+		return CLI_USAGE;
+	}
+	*out = (double)s;
+	return -1;
+}
+
+int history_flag(struct history_opts *o, struct history_flags *f, int ch, const char *arg,
+		 const char *usage)
+{
+	switch (ch) {
+	case 'f': f->file = arg; return -1;
+	case HISTORY_OPT_URL: o->url = arg; return -1;
+	case HISTORY_OPT_FROM: f->from = arg; return -1;
+	case HISTORY_OPT_TO: f->to = arg; return -1;
+	case HISTORY_OPT_STEP: return duration_flag(o, "--step", arg, &o->step);
+	case HISTORY_OPT_TIMEOUT: return duration_flag(o, "--timeout", arg, &f->timeout);
+	case HISTORY_OPT_JSON: f->json = 1; return -1;
+	case 'h': fputs(usage, stdout); return CLI_OK;
+	default: fputs(usage, stderr); return CLI_USAGE;
+	}
+}
+
+int history_flags_check(struct history_opts *o, const struct history_flags *f, int argc,
+			const char *usage)
+{
+	if (optind < argc || !f->file || !o->url) {
+		fprintf(stderr, "burnrate %s: %s\n\n%s", o->cmd,
+			optind < argc ? "unexpected arguments" : !f->file ? "-f is required"
+			: "--prometheus-url is required", usage);
+		return CLI_USAGE;
+	}
+	o->timeout_ms = (long)(f->timeout * 1000);
+	return 0;
+}
 
 void history_say(const struct history_opts *o, const struct br_slo *slo, const char *what,
 		 const char *detail)

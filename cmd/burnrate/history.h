@@ -8,6 +8,8 @@
 #ifndef BR_CMD_HISTORY_H
 #define BR_CMD_HISTORY_H
 
+#include <getopt.h>
+
 #include <jansson.h>
 
 #include "backtest/backtest.h"
@@ -23,6 +25,49 @@ struct history_opts {
 	double step;
 	long timeout_ms;
 };
+
+/* The flags both commands take, for their getopt_long tables (the
+ * command's own flags follow, from HISTORY_OPT_NEXT on). */
+enum {
+	HISTORY_OPT_URL = 256, HISTORY_OPT_FROM, HISTORY_OPT_TO, HISTORY_OPT_STEP,
+	HISTORY_OPT_TIMEOUT, HISTORY_OPT_JSON,
+	HISTORY_OPT_NEXT
+};
+#define HISTORY_LONGOPTS                                                    \
+	{ "filename", required_argument, NULL, 'f' },                       \
+	{ "prometheus-url", required_argument, NULL, HISTORY_OPT_URL },     \
+	{ "from", required_argument, NULL, HISTORY_OPT_FROM },              \
+	{ "to", required_argument, NULL, HISTORY_OPT_TO },                  \
+	{ "step", required_argument, NULL, HISTORY_OPT_STEP },              \
+	{ "timeout", required_argument, NULL, HISTORY_OPT_TIMEOUT },        \
+	{ "json", no_argument, NULL, HISTORY_OPT_JSON },                    \
+	{ "help", no_argument, NULL, 'h' }
+
+/* What the shared flags said that history_opts does not hold. */
+struct history_flags {
+	const char *file;        /* -f */
+	const char *from, *to;   /* as given, or the command's defaults */
+	double timeout;          /* seconds; 30 unless given */
+	int json;
+};
+
+/* Sets the defaults: o->step 60 s, f->timeout 30 s, f->to "now" (from is
+ * the command's: set it after). */
+void history_flags_init(struct history_opts *o, struct history_flags *f);
+
+/* Takes flag ch of getopt_long (its argument arg) when it is one of
+ * HISTORY_LONGOPTS. Returns -1 when it took it (read on), or the exit code
+ * to stop with: CLI_OK after printing usage on stdout for --help,
+ * CLI_USAGE after printing usage on stderr for a flag it does not know, or
+ * why a --step or --timeout is not a positive duration. */
+int history_flag(struct history_opts *o, struct history_flags *f, int ch, const char *arg,
+		 const char *usage);
+
+/* After the flags: operands left over, no -f or no --prometheus-url are
+ * CLI_USAGE after printing why and usage; otherwise sets o->timeout_ms and
+ * returns 0. */
+int history_flags_check(struct history_opts *o, const struct history_flags *f, int argc,
+			const char *usage);
 
 /* Prints "burnrate <cmd>: <ns>/<name>: <what>: <detail>" on stderr. */
 void history_say(const struct history_opts *o, const struct br_slo *slo, const char *what,

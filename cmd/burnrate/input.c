@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "array/array.h"
 #include "buf/buf.h"
 #include "cli.h"
 #include "openslo/openslo.h"
@@ -81,15 +82,12 @@ int cli_add_slo(struct cli_set *set, const json_t *doc,
 	struct cli_slo *item;
 	int rc;
 
-	if (set->count == set->cap) {
-		size_t cap = set->cap ? set->cap * 2 : 16;
-		struct cli_slo *grown = realloc(set->items, cap * sizeof(*grown));
+	struct cli_slo *grown = br_array_grow(set->items, sizeof(*grown), set->count + 1,
+					      &set->cap);
 
-		if (!grown)
-			return BR_ENOMEM;
-		set->items = grown;
-		set->cap = cap;
-	}
+	if (!grown)
+		return BR_ENOMEM;
+	set->items = grown;
 	item = &set->items[set->count];
 	br_slo_init(&item->slo);
 	item->line = line;

@@ -51,8 +51,6 @@ struct rp_opts {
 	int json;
 };
 
-enum { OPT_URL = 256, OPT_FROM, OPT_TO, OPT_STEP, OPT_TIMEOUT, OPT_JSON };
-
 static int parse_times(struct rp_opts *o, const char *from, const char *to)
 {
 	double now = floor((double)time(NULL));
@@ -75,45 +73,24 @@ static int parse_times(struct rp_opts *o, const char *from, const char *to)
 static int parse_opts(int argc, char **argv, struct rp_opts *o)
 {
 	static const struct option longopts[] = {
-		{ "filename", required_argument, NULL, 'f' },
-		{ "prometheus-url", required_argument, NULL, OPT_URL },
-		{ "from", required_argument, NULL, OPT_FROM },
-		{ "to", required_argument, NULL, OPT_TO },
-		{ "step", required_argument, NULL, OPT_STEP },
-		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "help", no_argument, NULL, 'h' },
+		HISTORY_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *from = NULL, *to = "now";
-	long long step = 60, timeout = 30;
-	int ch, bad = 0;
+	struct history_flags f;
+	int ch, rc = -1;
 
 	o->h.cmd = "report";
+	history_flags_init(&o->h, &f);
 	optind = 1;
-	while (!bad && (ch = getopt_long(argc, argv, "f:h", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'f': o->file = optarg; break;
-		case OPT_URL: o->h.url = optarg; break;
-		case OPT_FROM: from = optarg; break;
-		case OPT_TO: to = optarg; break;
-		case OPT_STEP: bad = br_duration_parse(optarg, &step) ? OPT_STEP : 0; break;
-		case OPT_TIMEOUT: bad = br_duration_parse(optarg, &timeout) ? OPT_TIMEOUT : 0; break;
-		case OPT_JSON: o->json = 1; break;
-		case 'h': fputs(usage, stdout); return CLI_OK;
-		default: fputs(usage, stderr); return CLI_USAGE;
-		}
-	}
-	if (bad)
-		return fprintf(stderr, "burnrate report: %s: \"%s\" is not a positive duration (1m, 30s)\n",
-			       bad == OPT_STEP ? "--step" : "--timeout", optarg), CLI_USAGE;
-	if (optind < argc || !o->file || !o->h.url)
-		return fprintf(stderr, "burnrate report: %s\n\n%s", optind < argc ? "unexpected arguments"
-			       : !o->file ? "-f is required" : "--prometheus-url is required", usage),
-		       CLI_USAGE;
-	o->h.step = (double)step;
-	o->h.timeout_ms = (long)(timeout * 1000);
-	return parse_times(o, from, to);
+	while (rc < 0 && (ch = getopt_long(argc, argv, "f:h", longopts, NULL)) != -1)
+		rc = history_flag(&o->h, &f, ch, optarg, usage);
+	if (rc >= 0)
+		return rc;
+	if (history_flags_check(&o->h, &f, argc, usage) != 0)
+		return CLI_USAGE;
+	o->file = f.file;
+	o->json = f.json;
+	return parse_times(o, f.from, f.to);
 }
 
 /* One number: the expression at --to (a range query of one point, so the

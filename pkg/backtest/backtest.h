@@ -35,7 +35,7 @@
 #include <stddef.h>
 
 #include "errors/errors.h"
-#include "prom/prom.h"
+#include "promdata/promdata.h"
 #include "slo/slo.h"
 
 /* Windows up to this length are recorded from raw series by the rules, and

@@ -39,7 +39,7 @@
 
 #include "buf/buf.h"
 #include "errors/errors.h"
-#include "prom/prom.h"
+#include "promdata/promdata.h"
 #include "slo/slo.h"
 
 #define BR_BUDGET_REMAINING "burnrate:error_budget:remaining"

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array/array.h"
 #include "budget/budget.h"
 
 void br_budget_index_init(struct br_budget_index *idx)
@@ -59,14 +60,11 @@ static int append(struct br_budget_index *idx, const char *ns, const char *name,
 {
 	size_t nl = strlen(ns), ml = strlen(name);
 
-	if (idx->count == idx->alloc) {
-		size_t ncap = idx->alloc ? idx->alloc * 2 : 64;
-		void *n = realloc(idx->items, ncap * sizeof(*idx->items));
-		if (!n)
-			return BR_ENOMEM;
-		idx->items = n;
-		idx->alloc = ncap;
-	}
+	void *n = br_array_grow(idx->items, sizeof(*idx->items), idx->count + 1, &idx->alloc);
+
+	if (!n)
+		return BR_ENOMEM;
+	idx->items = n;
 	struct br_budget_index_entry *e = &idx->items[idx->count];
 	memset(e, 0, sizeof(*e));
 	e->key = malloc(nl + ml + 2);

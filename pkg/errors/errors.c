@@ -6,29 +6,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array/array.h"
+
 struct code_entry {
 	const char *name;
 	const char *text;
 };
 
-/* Indexed by -code. */
-static const struct code_entry codes[BR_ERROR_COUNT_] = {
-	{"OK", "success"},
-	{"ENOMEM", "out of memory"},
-	{"EINVAL", "invalid input"},
-	{"EPARSE", "malformed input"},
-	{"EIO", "input/output error"},
-	{"ENOTFOUND", "not found"},
-	{"ECONFLICT", "conflict"},
-	{"EGONE", "resource version too old"},
-	{"ETHROTTLED", "too many requests"},
-	{"EHTTP", "HTTP request failed"},
-	{"ETIMEOUT", "timed out"},
-	{"ETLS", "TLS failure"},
-	{"EAUTH", "unauthorized"},
-	{"ECANCELED", "canceled"},
-	{"ELIMIT", "limit exceeded"},
-};
+/* Indexed by -code, from the one table in errors.h. */
+#define ENTRY(name, code, text) [-(code)] = {#name, text},
+static const struct code_entry codes[] = {BR_ERROR_TABLE(ENTRY)};
+#undef ENTRY
+
+/* A gap or a repeated code would leave a hole in codes[] or make it longer
+ * than the table has lines. */
+_Static_assert(sizeof(codes) / sizeof(codes[0]) == BR_ERROR_COUNT_,
+	       "error codes must run 0, -1, -2, ... without a gap");
 
 static const struct code_entry *lookup(int code)
 {
@@ -141,14 +134,11 @@ void br_problems_release(struct br_problems *p)
 
 int br_problems_add(struct br_problems *p, const struct br_error *err)
 {
-	if (p->count == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 4;
-		struct br_error *items = realloc(p->items, cap * sizeof(*items));
-		if (!items)
-			return BR_ENOMEM;
-		p->items = items;
-		p->cap = cap;
-	}
+	struct br_error *items = br_array_grow(p->items, sizeof(*items), p->count + 1, &p->cap);
+
+	if (!items)
+		return BR_ENOMEM;
+	p->items = items;
 	p->items[p->count++] = *err;
 	return 0;
 }

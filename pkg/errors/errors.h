@@ -17,24 +17,36 @@
 
 #include <stddef.h>
 
+/* The table: X(name, code, description), one line a code. The codes are
+ * 0, -1, -2, ... with no gap (errors.c checks it at compile time); a new code
+ * is one new line at the end, and its enum name, its name string and its
+ * description all come from that line. */
+#define BR_ERROR_TABLE(X)                                                                             \
+	X(OK, 0, "success")                                                                           \
+	X(ENOMEM, -1, "out of memory")            /* or a buffer hit its cap */                       \
+	X(EINVAL, -2, "invalid input")            /* well-formed but not acceptable */                \
+	X(EPARSE, -3, "malformed input")          /* not well-formed YAML, JSON, PromQL selector */   \
+	X(EIO, -4, "input/output error")          /* reading or writing a file or socket failed */    \
+	X(ENOTFOUND, -5, "not found")             /* the thing asked for does not exist (HTTP 404) */ \
+	X(ECONFLICT, -6, "conflict")              /* a concurrent change won (HTTP 409) */            \
+	X(EGONE, -7, "resource version too old")  /* HTTP 410 */                                      \
+	X(ETHROTTLED, -8, "too many requests")    /* the server asked us to slow down (429) */        \
+	X(EHTTP, -9, "HTTP request failed")       /* another HTTP failure; see the message */         \
+	X(ETIMEOUT, -10, "timed out")             /* gave up waiting */                               \
+	X(ETLS, -11, "TLS failure")               /* TLS set-up or verification failed */             \
+	X(EAUTH, -12, "unauthorized")             /* unauthorized or forbidden (HTTP 401, 403) */     \
+	X(ECANCELED, -13, "canceled")             /* stopped on request (shutdown) */                 \
+	X(ELIMIT, -14, "limit exceeded")          /* input exceeds a limit (size, depth, count) */
+
+#define BR_CODE_ENUM_(name, code, text) BR_##name = code,
+#define BR_CODE_ONE_(name, code, text) +1
 enum br_code {
-	BR_OK = 0,
-	BR_ENOMEM = -1,     /* out of memory, or a buffer hit its cap */
-	BR_EINVAL = -2,     /* input is well-formed but not acceptable */
-	BR_EPARSE = -3,     /* input is not well-formed (YAML, JSON, PromQL selector) */
-	BR_EIO = -4,        /* reading or writing a file or socket failed */
-	BR_ENOTFOUND = -5,  /* the thing asked for does not exist (HTTP 404) */
-	BR_ECONFLICT = -6,  /* a concurrent change won (HTTP 409) */
-	BR_EGONE = -7,      /* resourceVersion too old (HTTP 410) */
-	BR_ETHROTTLED = -8, /* the server asked us to slow down (HTTP 429) */
-	BR_EHTTP = -9,      /* another HTTP failure; see the message */
-	BR_ETIMEOUT = -10,  /* gave up waiting */
-	BR_ETLS = -11,      /* TLS set-up or verification failed */
-	BR_EAUTH = -12,     /* unauthorized or forbidden (HTTP 401, 403) */
-	BR_ECANCELED = -13, /* stopped on request (shutdown) */
-	BR_ELIMIT = -14,    /* input exceeds a limit (size, depth, count) */
-	BR_ERROR_COUNT_ = 15
+	BR_ERROR_TABLE(BR_CODE_ENUM_)
+	/* how many codes there are: the table's lines, counted */
+	BR_ERROR_COUNT_ = 0 BR_ERROR_TABLE(BR_CODE_ONE_)
 };
+#undef BR_CODE_ENUM_
+#undef BR_CODE_ONE_
 
 /* "ENOMEM" and so on; "EUNKNOWN" for a code not in the table. Never NULL. */
 const char *br_code_name(int code);

@@ -157,6 +157,21 @@ static void condition(struct os_ctx *c, const json_t *obj, const char *path,
 }
 
 /* conditions: exactly one, inline or by conditionRef. */
+/* The item of a list checked to hold one, with its field path into field;
+ * NULL after a problem when it is not an object. */
+static const json_t *only_object(struct os_ctx *c, const json_t *list, const char *list_field,
+				 char *field, size_t size)
+{
+	const json_t *item = json_array_get(list, 0);
+
+	os_index(field, size, list_field, 0);
+	if (!json_is_object(item)) {
+		os_problem(c, list, field, "must be an object");
+		return NULL;
+	}
+	return item;
+}
+
 static void conditions(struct os_ctx *c, const json_t *spec, const char *path,
 		       struct os_policy *p)
 {
@@ -172,12 +187,8 @@ static void conditions(struct os_ctx *c, const json_t *spec, const char *path,
 			   "each burnrate row is one policy), found %zu", json_array_size(list));
 		return;
 	}
-	item = json_array_get(list, 0);
-	os_index(field, sizeof(field), list_field, 0);
-	if (!json_is_object(item)) {
-		os_problem(c, list, field, "must be an object");
+	if ((item = only_object(c, list, list_field, field, sizeof(field))) == NULL)
 		return;
-	}
 	ref = os_member(c, item, field, "conditionRef", OS_STRING, 0);
 	if (!ref) {
 		condition(c, item, field, p);
@@ -208,12 +219,8 @@ static void targets(struct os_ctx *c, const json_t *spec, const char *path,
 			   "receiver: give at most one target, found %zu", json_array_size(list));
 		return;
 	}
-	item = json_array_get(list, 0);
-	os_index(field, sizeof(field), list_field, 0);
-	if (!json_is_object(item)) {
-		os_problem(c, list, field, "must be an object");
+	if ((item = only_object(c, list, list_field, field, sizeof(field))) == NULL)
 		return;
-	}
 	p->receiver = os_member(c, item, field, "targetRef", OS_STRING, 0);
 	if (p->receiver || json_object_get(item, "targetRef") ||
 	    !check_inline_kind(c, item, field, "AlertNotificationTarget"))

@@ -10,7 +10,6 @@
 #include <openssl/crypto.h>
 
 #include "buf/buf.h"
-#include "prom/internal.h"
 #include "prom/prom.h"
 
 #define DEFAULT_TIMEOUT_MS 10000L
@@ -320,7 +319,7 @@ static int query_locked(struct br_prom_client *c, const char *promql,
 static int parse_vector_body(struct br_buf *body, long http_status, void *out,
 			     struct br_error *err)
 {
-	return prom_parse_body(body, http_status, out, err);
+	return br_prom_parse_vector_body(body, http_status, out, err);
 }
 
 static int parse_matrix_body(struct br_buf *body, long http_status, void *out,

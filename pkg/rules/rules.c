@@ -533,15 +533,18 @@ static int add_slices_over(struct br_buf *b, struct ctx *c, const char *op, long
 	return b->failed ? BR_ENOMEM : 0;
 }
 
-/* A time-slice SLO's records of one window: slices as requests, bad slices
- * as errors, so their ratio is the share of bad slices. */
-static int add_slice_window(struct ctx *c, json_t *rules, long long w, int ratio,
-			    struct br_buf *b)
+/* The requests and errors records of window w, made by expr from what
+ * counts each (requests, errors), then with ratio set the error ratio and
+ * its lower record. */
+static int add_counts_and_ratio(struct ctx *c, json_t *rules, long long w, int ratio,
+				struct br_buf *b,
+				int (*expr)(struct br_buf *, struct ctx *, const char *, long long),
+				const char *requests, const char *errors)
 {
-	add_slices_over(b, c, "count", w);
+	expr(b, c, requests, w);
 	if (add_record(c, rules, REC_REQUESTS, w, b))
 		return BR_ENOMEM;
-	add_slices_over(b, c, "sum", w);
+	expr(b, c, errors, w);
 	if (add_record(c, rules, REC_ERRORS, w, b))
 		return BR_ENOMEM;
 	if (!ratio)
@@ -550,6 +553,14 @@ static int add_slice_window(struct ctx *c, json_t *rules, long long w, int ratio
 	if (add_record(c, rules, REC_RATIO, w, b))
 		return BR_ENOMEM;
 	return add_lower_record(c, rules, w, b);
+}
+
+/* A time-slice SLO's records of one window: slices as requests, bad slices
+ * as errors, so their ratio is the share of bad slices. */
+static int add_slice_window(struct ctx *c, json_t *rules, long long w, int ratio,
+			    struct br_buf *b)
+{
+	return add_counts_and_ratio(c, rules, w, ratio, b, add_slices_over, "count", "sum");
 }
 
 /* The value of a slice: the user's query (the worst of its series: the
@@ -639,18 +650,7 @@ static int add_long_window(struct ctx *c, json_t *rules, long long w, int ratio,
 		add_avg_5m(b, c, REC_RATIO, w);
 		return add_record(c, rules, REC_RATIO, w, b);
 	}
-	add_avg_5m(b, c, REC_REQUESTS, w);
-	if (add_record(c, rules, REC_REQUESTS, w, b))
-		return BR_ENOMEM;
-	add_avg_5m(b, c, REC_ERRORS, w);
-	if (add_record(c, rules, REC_ERRORS, w, b))
-		return BR_ENOMEM;
-	if (!ratio)
-		return 0;
-	add_ratio_of_recs(b, c, w);
-	if (add_record(c, rules, REC_RATIO, w, b))
-		return BR_ENOMEM;
-	return add_lower_record(c, rules, w, b);
+	return add_counts_and_ratio(c, rules, w, ratio, b, add_avg_5m, REC_REQUESTS, REC_ERRORS);
 }
 
 /* Appends {"name": "<ns>/<name>/<part>", ["interval"], "rules": rules} to

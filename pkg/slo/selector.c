@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "buf/buf.h"
+#include "text/text.h"
 
 struct scan {
 	const char *p;
@@ -49,50 +50,12 @@ static char *read_name(struct scan *s, int colon)
 	return strndup(start, (size_t)(s->p - start));
 }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int add_utf8(struct br_buf *b, uint32_t cp)
-{
-	char u[4];
-	size_t n;
-
-	if (cp < 0x80) {
-		u[0] = (char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		u[0] = (char)(0xC0 | (cp >> 6));
-		u[1] = (char)(0x80 | (cp & 0x3F));
-		n = 2;
-	} else if (cp < 0x10000) {
-		u[0] = (char)(0xE0 | (cp >> 12));
-		u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		u[2] = (char)(0x80 | (cp & 0x3F));
-		n = 3;
-	} else {
-		u[0] = (char)(0xF0 | (cp >> 18));
-		u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-		u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		u[3] = (char)(0x80 | (cp & 0x3F));
-		n = 4;
-	}
-	return br_buf_add(b, u, n);
-}
-
 /* Reads digits of base (8 or 16) for a \x, \u, \U or octal escape. */
 static int read_code(struct scan *s, int digits, int base, uint32_t *cp)
 {
 	*cp = 0;
 	for (int i = 0; i < digits; i++) {
-		int v = hex_value(s->p[i]);
+		int v = br_text_digit(s->p[i]);
 		if (v < 0 || v >= base)
 			return fail(s, "invalid escape sequence in string%s", "");
 		*cp = *cp * (uint32_t)base + (uint32_t)v;
@@ -148,7 +111,9 @@ static int read_escape(struct scan *s, char quote, struct br_buf *b)
 			return fail(s, "byte escape above \\x7f; write the character or use \\u%s", "");
 		return br_buf_addc(b, (char)cp);
 	}
-	return add_utf8(b, cp);
+	char u[4];
+
+	return br_buf_add(b, u, br_text_utf8_encode(cp, u));
 }
 
 /* Reads a quoted string ("...", '...' with escapes; `...` raw) into *out. */

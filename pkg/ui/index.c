@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array/array.h"
 #include "slo/slo.h"
 
 struct br_ui_index {
@@ -156,14 +157,11 @@ static size_t find(const struct br_ui_index *x, const char *ns, const char *name
 /* Makes room for one more entry; 0 or BR_ENOMEM. */
 static int grow(struct br_ui_index *x)
 {
-	if (x->n < x->cap)
-		return 0;
-	size_t cap = x->cap ? x->cap * 2 : 64;
-	struct ui_slo **e = realloc(x->e, cap * sizeof(*e));
+	struct ui_slo **e = br_array_grow(x->e, sizeof(*x->e), x->n + 1, &x->cap);
+
 	if (!e)
 		return BR_ENOMEM;
 	x->e = e;
-	x->cap = cap;
 	return 0;
 }
 

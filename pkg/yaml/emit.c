@@ -15,6 +15,7 @@
 #include <yaml.h>
 
 #include "buf/buf.h"
+#include "text/text.h"
 
 struct emitter {
 	yaml_emitter_t e;
@@ -53,11 +54,16 @@ static int emit_scalar(struct emitter *em, const char *s, size_t n,
 	if (n > INT_MAX)
 		return br_error_set(em->err, BR_EINVAL, "string too long");
 	/* fails on invalid UTF-8 (a string made with json_stringn_nocheck)
-	 * or, much less likely, on memory */
+	 * or, much less likely, on memory: it copies s */
 	if (!yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s,
-					  (int)n, 1, 1, style))
+					  (int)n, 1, 1, style)) {
+		/* at least as strict as libyaml's own check, so that a
+		 * string it refuses is never blamed on memory */
+		if (br_text_utf8_valid(s, n))
+			return br_error_set(em->err, BR_ENOMEM, "out of memory");
 		return br_error_set(em->err, BR_EINVAL,
 				    "string is not valid UTF-8");
+	}
 	return emit(em, &ev);
 }
 

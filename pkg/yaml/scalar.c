@@ -22,6 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "text/text.h"
+
 /* No word in the lists below is longer: longer strings (most strings)
  * skip the lists, and the first byte is compared before any strlen. */
 #define WORD_MAX 5
@@ -49,17 +51,6 @@ static const char *const nonfinite_words[] = {
 static int number_start(char c)
 {
 	return (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.';
-}
-
-static int digit_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return 99;
 }
 
 /* Parses an integer. Returns 1 and *v when s is one, 0 when it is not an
@@ -93,8 +84,8 @@ static int parse_int(const char *s, size_t n, json_int_t *v)
 			*v = neg ? (json_int_t)(0 - mag) : (json_int_t)mag;
 			return 1;
 		}
-		int d = digit_value(s[i]);
-		if (d >= base)
+		int d = br_text_digit(s[i]);
+		if (d < 0 || d >= base)
 			return 0;
 		if (mag > (limit - (uint64_t)d) / (uint64_t)base)
 			overflow = 1;

@@ -11,18 +11,22 @@
 #define BR_TEST_FAILALLOC_H
 
 #include <dlfcn.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 static long failing_after = -1;
 static long allocations;
 
+/* Whether this call fails; a failing call sets errno to ENOMEM, as the
+ * real ones do (fopen, for one, reports it). */
 static int fail_now(void)
 {
 	allocations++;
-	if (failing_after < 0)
+	if (failing_after < 0 || failing_after-- != 0)
 		return 0;
-	return failing_after-- == 0;
+	errno = ENOMEM;
+	return 1;
 }
 
 static void *next(const char *name)

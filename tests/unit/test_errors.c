@@ -22,7 +22,12 @@ static void test_code_table(void **state)
 	for (c = 0; c > -BR_ERROR_COUNT_; c--) {
 		assert_non_null(br_code_name(c));
 		assert_string_not_equal(br_code_name(c), "EUNKNOWN");
+		assert_string_not_equal(br_strerror(c), "unknown error");
 	}
+	/* the table's last line, and nothing after it */
+	assert_string_equal(br_code_name(BR_ELIMIT), "ELIMIT");
+	assert_string_equal(br_strerror(BR_ELIMIT), "limit exceeded");
+	assert_string_equal(br_code_name(-BR_ERROR_COUNT_), "EUNKNOWN");
 }
 
 static void test_first_error_wins(void **state)

@@ -1,4 +1,7 @@
-/* test_yaml: loading, typing, limits, marks, emitting and round trips. */
+/* test_yaml: loading, typing, limits, marks, emitting and round trips, and
+ * every allocation failing in turn. */
+#define _GNU_SOURCE /* RTLD_NEXT, for the allocation-failure test */
+#include <dlfcn.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +16,8 @@
 
 #include "buf/buf.h"
 #include "yaml/yaml.h"
+
+#include "failalloc.h"
 
 /* Loads s; returns the code and leaves the stream (empty on error). */
 static int load(const char *s, struct br_yaml_stream *st, struct br_error *err)
@@ -239,6 +244,9 @@ static void test_alias_bomb(void **state)
 static char *nested(int depth, char open, char close)
 {
 	char *s = malloc((size_t)depth * 2 + 1);
+
+	if (!s)
+		abort(); /* not assert_non_null: -O3 would still see a NULL path */
 	memset(s, open, (size_t)depth);
 	memset(s + depth, close, (size_t)depth);
 	s[depth * 2] = '\0';
@@ -484,6 +492,24 @@ static void test_emit_values(void **state)
 		br_buf_release(&b);
 		json_decref(d);
 	}
+	/* more that libyaml refuses: never blamed on memory */
+	{
+		static const char *const bad[] = {
+			"\xc0\xaf", "\xe0\x80\xaf", "a\xe2\x82", "\x80", "\xf8\x88\x80\x80\x80",
+		};
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			struct br_buf b;
+			struct br_error err;
+			json_t *d = json_pack("{s:o}", "k",
+					      json_stringn_nocheck(bad[i], strlen(bad[i])));
+			br_buf_init(&b, BR_BUF_MAX_DEFAULT);
+			br_error_init(&err);
+			assert_int_equal(br_yaml_emit(d, &b, &err), BR_EINVAL);
+			assert_non_null(strstr(err.text, "UTF-8"));
+			br_buf_release(&b);
+			json_decref(d);
+		}
+	}
 	/* a capped buffer fails cleanly */
 	{
 		struct br_buf b;
@@ -717,6 +743,65 @@ static void test_alloc_failure(void **state)
 	assert_true(failed > 10);
 }
 
+/* Every allocation of the process failing in turn (libyaml's, the marks',
+ * the buffers' and jansson's), on a stream with anchors, aliases, tags,
+ * typed scalars and two documents: each failure is BR_ENOMEM with the stream
+ * empty and nothing leaked (ASan), and the load succeeds once nothing fails.
+ * Then the same for emitting the documents back. */
+static void test_every_allocation_failing(void **state)
+{
+	const char *in = "a: &x {b: [1, 2.5, \"s\", true, ~]}\nc: *x\n"
+			 "d: !!str 017\ne: |\n  two\n  lines\n---\n- 1\n- {f: g}\n";
+	struct br_yaml_stream st;
+	struct br_error err;
+	int rc, failed = 0;
+
+	(void)state;
+	for (long n = 0;; n++) {
+		br_error_init(&err);
+		allocations = 0;
+		failing_after = n;
+		rc = br_yaml_load(in, strlen(in), "in.yaml", &st, &err);
+		failing_after = -1;
+		if (rc == 0) {
+			assert_int_equal(st.count, 2);
+			assert_true(allocations <= n); /* nothing failed */
+			break;
+		}
+		if (rc != BR_ENOMEM)
+			fail_msg("allocation %ld failed: got %s (%s)", n, br_code_name(rc), err.text);
+		assert_int_equal(err.code, BR_ENOMEM);
+		assert_int_equal(st.count, 0);
+		assert_null(st.docs);
+		failed++;
+	}
+	assert_true(failed > 20);
+
+	failed = 0;
+	for (long n = 0;; n++) {
+		struct br_buf b;
+
+		br_buf_init(&b, BR_BUF_MAX_DEFAULT);
+		br_error_init(&err);
+		allocations = 0;
+		failing_after = n;
+		rc = br_yaml_emit(st.docs[0].root, &b, &err);
+		if (rc == 0)
+			rc = br_yaml_emit(st.docs[1].root, &b, &err);
+		failing_after = -1;
+		br_buf_release(&b);
+		if (allocations <= n) {
+			assert_int_equal(rc, 0);
+			break;
+		}
+		if (rc != 0 && rc != BR_ENOMEM)
+			fail_msg("allocation %ld failed: got %s (%s)", n, br_code_name(rc), err.text);
+		failed += rc == BR_ENOMEM;
+	}
+	assert_true(failed > 0);
+	br_yaml_stream_release(&st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -735,6 +820,7 @@ int main(void)
 		cmocka_unit_test(test_round_trip_strings),
 		cmocka_unit_test(test_data_dirs),
 		cmocka_unit_test(test_alloc_failure),
+		cmocka_unit_test(test_every_allocation_failing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

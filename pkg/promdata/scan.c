@@ -1,4 +1,4 @@
-/* prom scan: the answer of an instant query in its plain shape, converted
+/* promdata scan: the answer of an instant query in its plain shape, converted
  * straight from the body without a jansson tree (which is several times the
  * size of the vector: about 1 KB a sample). Anything it does not recognise,
  * valid or not, is left to the tree parser (parse.c), which gives the same
@@ -7,7 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "prom/internal.h"
+#include "array/array.h"
+#include "promdata/internal.h"
 
 struct cur {
 	const char *p, *end;
@@ -118,12 +119,10 @@ static int labels(struct cur *c, struct br_prom_sample *s)
 				free(l.value);
 				l.value = NULL;
 			}
-		if (l.value && s->nlabels == cap) {
-			void *n = realloc(s->labels, (cap ? cap * 2 : 4) * sizeof(*s->labels));
-			if (n) {
+		if (l.value) {
+			void *n = br_array_grow(s->labels, sizeof(*s->labels), s->nlabels + 1, &cap);
+			if (n)
 				s->labels = n;
-				cap = cap ? cap * 2 : 4;
-			}
 		}
 		if (!l.value || s->nlabels == cap) {
 			free(l.name);
@@ -154,14 +153,11 @@ static int samples(struct cur *c, struct br_prom_vector *out)
 	if (lit(c, "]") == 0)
 		return 0;
 	do {
-		if (out->count == cap) {
-			size_t n = cap ? cap * 2 : 64;
-			void *items = realloc(out->samples, n * sizeof(*out->samples));
-			if (!items)
-				return -1;
-			out->samples = items;
-			cap = n;
-		}
+		void *items = br_array_grow(out->samples, sizeof(*out->samples),
+					    out->count + 1, &cap);
+		if (!items)
+			return -1;
+		out->samples = items;
 		memset(&out->samples[out->count], 0, sizeof(*out->samples));
 		out->count++; /* so that release frees a half-made sample */
 		if (sample(c, &out->samples[out->count - 1]) != 0)

@@ -1,4 +1,4 @@
-/* fuzz_prom_parse: feeds the input to the /api/v1/query answer parser with
+/* fuzz_promdata_parse: feeds the input to the /api/v1/query answer parser with
  * an HTTP status taken from the first byte, and checks what a success must
  * hold: every sample has a value text that parses to its value, and labels
  * with names and values. Any other answer must come with a message. The same
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "prom/prom.h"
+#include "promdata/promdata.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

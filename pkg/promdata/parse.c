@@ -1,4 +1,4 @@
-/* prom parse: the JSON answer of /api/v1/query into an instant vector, or a
+/* promdata parse: the JSON answer of /api/v1/query into an instant vector, or a
  * clear error. Every field is checked before use: the input is whatever a
  * server (or something pretending to be one) sent. */
 #include <errno.h>
@@ -8,8 +8,7 @@
 
 #include <jansson.h>
 
-#include "prom/internal.h"
-#include "prom/prom.h"
+#include "promdata/internal.h"
 
 void br_prom_vector_init(struct br_prom_vector *v)
 {
@@ -68,13 +67,16 @@ int prom_parse_value(const char *text, double *out)
 	return 0;
 }
 
-int prom_parse_labels(const json_t *metric, size_t idx,
+int prom_parse_labels(const json_t *item, size_t idx,
 		      struct br_prom_label **labels, size_t *nlabels,
 		      struct br_error *err)
 {
+	const json_t *metric = json_object_get(item, "metric");
 	const char *k;
 	json_t *v;
 
+	if (!json_is_object(item))
+		return br_error_set(err, BR_EPARSE, "data.result[%zu]: not an object", idx);
 	if (!json_is_object(metric))
 		return br_error_set(err, BR_EPARSE,
 				    "data.result[%zu].metric: not an object", idx);
@@ -113,10 +115,7 @@ static int parse_sample(const json_t *item, size_t idx,
 	const json_t *t, *text;
 	int rc;
 
-	if (!json_is_object(item))
-		return br_error_set(err, BR_EPARSE, "data.result[%zu]: not an object", idx);
-	rc = prom_parse_labels(json_object_get(item, "metric"), idx, &s->labels,
-			       &s->nlabels, err);
+	rc = prom_parse_labels(item, idx, &s->labels, &s->nlabels, err);
 	if (rc != 0)
 		return rc;
 	if (!json_is_array(value) || json_array_size(value) != 2)
@@ -156,10 +155,13 @@ static int first_error(const json_t *result, size_t n, struct br_error *err)
 	return 0;
 }
 
-int prom_result(json_t *data, const char *type, json_t **result, struct br_error *err)
+int prom_result(json_t *data, const char *type, size_t size, json_t **result, void **items,
+		struct br_error *err)
 {
 	const json_t *t = json_object_get(data, "resultType");
+	size_t n;
 
+	*items = NULL;
 	*result = json_object_get(data, "result");
 	if (!json_is_object(data))
 		return br_error_set(err, BR_EPARSE, "answer has no \"data\" object");
@@ -170,7 +172,9 @@ int prom_result(json_t *data, const char *type, json_t **result, struct br_error
 				    json_string_value(t), type);
 	if (!json_is_array(*result))
 		return br_error_set(err, BR_EPARSE, "data.result: missing or not an array");
-	return 0;
+	n = json_array_size(*result);
+	*items = calloc(n ? n : 1, size);
+	return *items ? 0 : br_error_set(err, BR_ENOMEM, "out of memory");
 }
 
 /* Converts result from its last item to its first, dropping each item from
@@ -180,16 +184,14 @@ static int parse_result(json_t *data, struct br_prom_vector *out,
 			struct br_error *err)
 {
 	json_t *result;
+	void *items;
 	size_t n;
-	int rc = prom_result(data, "vector", &result, err);
+	int rc = prom_result(data, "vector", sizeof(*out->samples), &result, &items, err);
 
 	if (rc != 0)
 		return rc;
-	n = json_array_size(result);
-	out->samples = calloc(n ? n : 1, sizeof(*out->samples));
-	if (!out->samples)
-		return br_error_set(err, BR_ENOMEM, "out of memory");
-	out->count = n; /* calloc'ed: release frees the samples made so far */
+	out->samples = items;
+	out->count = n = json_array_size(result); /* zeroed: release frees those made so far */
 	for (size_t i = n; i-- > 0;) {
 		struct br_error last;
 
@@ -269,6 +271,10 @@ int prom_answer_doc(const char *body, size_t len, long http_status, json_t **out
 	if (len == 0)
 		return not_an_answer(text, http_status, "empty answer", err);
 	doc = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+	/* jansson states every syntax error; a failed allocation it either
+	 * calls out of memory or leaves without a word */
+	if (!doc && (json_error_code(&jerr) == json_error_out_of_memory || !jerr.text[0]))
+		return br_error_set(err, BR_ENOMEM, "out of memory");
 	if (!doc)
 		return not_an_answer(text, http_status, "answer is not JSON", err);
 	rc = check_doc(doc, text, http_status, err);
@@ -309,8 +315,8 @@ int br_prom_parse_vector(const char *body, size_t len, long http_status,
 	return rc ? rc : parse_doc(doc, out, err);
 }
 
-int prom_parse_body(struct br_buf *body, long http_status,
-		    struct br_prom_vector *out, struct br_error *err)
+int br_prom_parse_vector_body(struct br_buf *body, long http_status,
+			      struct br_prom_vector *out, struct br_error *err)
 {
 	json_t *doc;
 	int rc;

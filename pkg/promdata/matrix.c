@@ -1,4 +1,4 @@
-/* prom matrix: the JSON answer of /api/v1/query_range into series of
+/* promdata matrix: the JSON answer of /api/v1/query_range into series of
  * points, or a clear error. As for instant answers, every field is checked
  * before use: the body is whatever the server sent. */
 #include <stdlib.h>
@@ -6,8 +6,7 @@
 
 #include <jansson.h>
 
-#include "prom/internal.h"
-#include "prom/prom.h"
+#include "promdata/internal.h"
 
 void br_prom_matrix_init(struct br_prom_matrix *m)
 {
@@ -56,10 +55,7 @@ static int parse_series(const json_t *item, size_t idx, struct br_prom_series *s
 	size_t n;
 	int rc;
 
-	if (!json_is_object(item))
-		return br_error_set(err, BR_EPARSE, "data.result[%zu]: not an object", idx);
-	rc = prom_parse_labels(json_object_get(item, "metric"), idx, &s->labels,
-			       &s->nlabels, err);
+	rc = prom_parse_labels(item, idx, &s->labels, &s->nlabels, err);
 	if (rc != 0)
 		return rc;
 	if (!json_is_array(values))
@@ -81,16 +77,14 @@ static int parse_series(const json_t *item, size_t idx, struct br_prom_series *s
 static int parse_data(json_t *data, struct br_prom_matrix *out, struct br_error *err)
 {
 	json_t *result;
+	void *items;
 	size_t n;
-	int rc = prom_result(data, "matrix", &result, err);
+	int rc = prom_result(data, "matrix", sizeof(*out->series), &result, &items, err);
 
 	if (rc != 0)
 		return rc;
-	n = json_array_size(result);
-	out->series = calloc(n ? n : 1, sizeof(*out->series));
-	if (!out->series)
-		return br_error_set(err, BR_ENOMEM, "out of memory");
-	out->count = n; /* calloc'ed: release frees what was made so far */
+	out->series = items;
+	out->count = n = json_array_size(result); /* zeroed: release frees what was made so far */
 	for (size_t i = 0; i < n && rc == 0; i++)
 		rc = parse_series(json_array_get(result, i), i, &out->series[i], err);
 	return rc;
