@@ -16,8 +16,12 @@
 # scheduler more than on the client. A real API server runs on other machines. PIN=0 lets
 # everything float, for comparison.
 # Needs BURNRATE (the binary) or a build in build/.
+#
+# With KUBECONFIG set, the same comparison runs against that cluster's real API server
+# instead: controller_cluster.sh (its header says what it measures).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
+[ -n "${KUBECONFIG:-}" ] && exec bash "$here/controller_cluster.sh" "$@"
 src=$(cd "$here/../.." && pwd)
 N=${1:-10000}
 W=${2:-4}
