@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "array/array.h"
 #include "budget/budget.h"
 #include "buf/buf.h"
 #include "informer/informer.h"
@@ -270,14 +271,11 @@ static const struct spec *spec_get(struct specs *old, struct specs *next,
 		uid = "";
 		gen = 0; /* never matches: entries of generation 0 are not reused */
 	}
-	if (next->count == next->alloc) {
-		size_t n = next->alloc ? next->alloc * 2 : 256;
-		void *items = realloc(next->items, n * sizeof(*next->items));
-		if (!items)
-			return NULL;
-		next->items = items;
-		next->alloc = n;
-	}
+	void *items = br_array_grow(next->items, sizeof(*next->items),
+				    next->count + 1, &next->alloc);
+	if (!items)
+		return NULL;
+	next->items = items;
 	if (prev && !prev->moved && gen > 0 && prev->generation == gen &&
 	    strcmp(prev->uid, uid) == 0) {
 		e = *prev;

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "array/array.h"
+
 #define NOT_WAITING ((size_t)-1)
 
 struct entry {
@@ -166,14 +168,11 @@ static void heap_down(struct br_queue *q, size_t i)
 
 static int heap_push(struct br_queue *q, struct entry *e)
 {
-	if (q->heap_len == q->heap_cap) {
-		size_t cap = q->heap_cap ? q->heap_cap * 2 : 64;
-		struct entry **h = realloc(q->heap, cap * sizeof(*h));
-		if (!h)
-			return BR_ENOMEM;
-		q->heap = h;
-		q->heap_cap = cap;
-	}
+	struct entry **h = br_array_grow(q->heap, sizeof(*q->heap), q->heap_len + 1,
+					 &q->heap_cap);
+	if (!h)
+		return BR_ENOMEM;
+	q->heap = h;
 	e->heap_idx = q->heap_len;
 	q->heap[q->heap_len++] = e;
 	heap_up(q, e->heap_idx);
