@@ -457,7 +457,7 @@ static void *resync(void *arg)
 
 static int init_sync(struct br_informer *inf)
 {
-	if (br_pause_create(&inf->pause) < 0)
+	if (br_pause_create(0, &inf->pause) < 0)
 		return BR_ENOMEM;
 	if (pthread_mutex_init(&inf->mu, NULL)) {
 		br_pause_free(inf->pause);

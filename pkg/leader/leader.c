@@ -391,7 +391,7 @@ static int init_fields(struct br_leader *le, const struct br_leader_options *o)
 	le->path = br_buf_detach(&p);
 	if (!le->ns || !le->name || !le->identity || !le->path)
 		return BR_ENOMEM;
-	if (br_pause_create(&le->pause) < 0)
+	if (br_pause_create(0, &le->pause) < 0)
 		return BR_ENOMEM;
 	if (pthread_mutex_init(&le->mu, NULL)) {
 		br_pause_free(le->pause);

@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
+#include <semaphore.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <time.h>
@@ -170,9 +172,41 @@ double br_backoff_step(const struct br_backoff *b, int n)
 struct br_pause {
 	pthread_mutex_t mu;
 	pthread_cond_t cond;  /* on CLOCK_MONOTONIC, broadcast by wake */
+	/* async pauses only: the relay thread and what it waits on */
+	int async;
+	sem_t posted;
+	atomic_int quit;
+	pthread_t relay;
 };
 
-int br_pause_create(struct br_pause **out)
+/* The async pause's thread: a signal handler may post a semaphore but not
+ * take a mutex, so this thread turns posts into broadcasts. */
+static void *relay(void *arg)
+{
+	struct br_pause *p = arg;
+
+	for (;;) {
+		while (sem_wait(&p->posted) != 0 && errno == EINTR)
+			;
+		if (atomic_load(&p->quit))
+			return NULL;
+		br_pause_wake(p);
+	}
+}
+
+static int start_relay(struct br_pause *p)
+{
+	if (sem_init(&p->posted, 0, 0) != 0)
+		return BR_ENOMEM;
+	if (pthread_create(&p->relay, NULL, relay, p) != 0) {
+		sem_destroy(&p->posted);
+		return BR_ENOMEM;
+	}
+	p->async = 1;
+	return 0;
+}
+
+int br_pause_create(int async, struct br_pause **out)
 {
 	struct br_pause *p = calloc(1, sizeof(*p));
 	pthread_condattr_t ca;
@@ -197,6 +231,10 @@ int br_pause_create(struct br_pause **out)
 		free(p);
 		return BR_ENOMEM;
 	}
+	if (async && start_relay(p) < 0) {
+		br_pause_free(p);
+		return BR_ENOMEM;
+	}
 	*out = p;
 	return 0;
 }
@@ -205,6 +243,12 @@ void br_pause_free(struct br_pause *p)
 {
 	if (!p)
 		return;
+	if (p->async) {
+		atomic_store(&p->quit, 1);
+		sem_post(&p->posted);
+		pthread_join(p->relay, NULL);
+		sem_destroy(&p->posted);
+	}
 	pthread_cond_destroy(&p->cond);
 	pthread_mutex_destroy(&p->mu);
 	free(p);
@@ -236,4 +280,10 @@ void br_pause_wake(struct br_pause *p)
 	pthread_mutex_lock(&p->mu);
 	pthread_cond_broadcast(&p->cond);
 	pthread_mutex_unlock(&p->mu);
+}
+
+void br_pause_wake_async(struct br_pause *p)
+{
+	if (p && p->async)
+		sem_post(&p->posted);
 }

@@ -104,9 +104,12 @@ double br_backoff_step(const struct br_backoff *b, int n);
  * lock, and br_pause_wake takes that lock. */
 struct br_pause;
 
-/* Returns 0 and *out (you own it: br_pause_free), or BR_ENOMEM. */
-int br_pause_create(struct br_pause **out);
-/* Frees it; nobody may be waiting. NULL is fine. */
+/* Returns 0 and *out (you own it: br_pause_free), or BR_ENOMEM. With
+ * async 1 the pause also runs a thread of its own that waits on a
+ * semaphore, so that br_pause_wake_async (from a signal handler) can wake
+ * the waiters. */
+int br_pause_create(int async, struct br_pause **out);
+/* Frees it (and joins its thread); nobody may be waiting. NULL is fine. */
 void br_pause_free(struct br_pause *p);
 
 /* Returns nonzero when the waiter may stop waiting. Called with the
@@ -123,5 +126,9 @@ int br_pause_wait(struct br_pause *p, double seconds, br_pause_done_fn done,
 /* Wakes every waiter to check its condition again; call it after changing
  * the state they wait on. NULL is fine (nobody to wake). Can't fail. */
 void br_pause_wake(struct br_pause *p);
+/* As br_pause_wake, but async-signal-safe (a sem_post): the pause's thread
+ * wakes the waiters a moment later. For a pause created with async 1;
+ * does nothing on another, or on NULL. Can't fail. */
+void br_pause_wake_async(struct br_pause *p);
 
 #endif

@@ -8,7 +8,9 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
+#include <string.h>
 #include <time.h>
 
 #include "pace/pace.h"
@@ -169,7 +171,7 @@ static void test_pause(void **state)
 	pthread_t t;
 	double t0;
 
-	assert_int_equal(br_pause_create(&f.p), 0);
+	assert_int_equal(br_pause_create(0, &f.p), 0);
 
 	t0 = mono();
 	assert_int_equal(br_pause_wait(f.p, 0.05, flag_set, &f), 0);
@@ -199,8 +201,48 @@ static void test_pause(void **state)
 	pthread_join(t, NULL);
 
 	br_pause_wake(NULL);
+	br_pause_wake_async(f.p);  /* not an async pause: nothing happens */
 	br_pause_free(f.p);
 	br_pause_free(NULL);
+}
+
+/* A signal handler may not take the pause's mutex: an async pause takes its
+ * wake through a semaphore and a thread of its own. */
+static struct flag on_signal;
+
+static void handler(int sig)
+{
+	(void)sig;
+	atomic_store(&on_signal.set, 1);
+	br_pause_wake_async(on_signal.p);
+}
+
+static void *signal_later(void *arg)
+{
+	(void)arg;
+	br_clock_sleep(NULL, 0.1);
+	raise(SIGUSR1);  /* the handler runs on this thread */
+	return NULL;
+}
+
+static void test_pause_async(void **state)
+{
+	struct sigaction sa, old;
+	pthread_t t;
+	double t0 = mono();
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = handler;
+	assert_int_equal(sigaction(SIGUSR1, &sa, &old), 0);
+	assert_int_equal(br_pause_create(1, &on_signal.p), 0);
+	assert_int_equal(pthread_create(&t, NULL, signal_later, NULL), 0);
+	assert_int_equal(br_pause_wait(on_signal.p, 60, flag_set, &on_signal), 1);
+	assert_true(mono() - t0 < 30);
+	pthread_join(t, NULL);
+	br_pause_wake_async(on_signal.p);  /* a post nobody waits for */
+	br_pause_free(on_signal.p);
+	br_pause_wake_async(NULL);
+	sigaction(SIGUSR1, &old, NULL);
 }
 
 int main(void)
@@ -211,6 +253,7 @@ int main(void)
 		cmocka_unit_test(test_backoff),
 		cmocka_unit_test(test_backoff_step),
 		cmocka_unit_test(test_pause),
+		cmocka_unit_test(test_pause_async),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
