@@ -559,28 +559,23 @@ static int leading_or_stopping(void *c)
 	return atomic_load(&ctl->stop) || atomic_load(&ctl->leading);
 }
 
-static int not_leading_or_stopping(void *c)
-{
-	struct br_controller *ctl = c;
-
-	return atomic_load(&ctl->stop) || !atomic_load(&ctl->leading);
-}
-
-/* Polls at once on becoming leader, then every interval while leading;
- * c->wake ends its waits when leading or stop changes. */
 static void *poller(void *arg)
 {
 	struct br_controller *c = arg;
+	double next = 0;
 
 	while (!atomic_load(&c->stop)) {
 		if (!atomic_load(&c->leading)) {
+			next = 0; /* poll at once on becoming leader */
 			br_pause_wait(c->wake, -1, leading_or_stopping, c);
 			continue;
 		}
-		double next = mono_s() + c->budget->interval;
-		poll_once(c);
-		if (next > mono_s())
-			br_pause_wait(c->wake, next - mono_s(), not_leading_or_stopping, c);
+		if (mono_s() >= next) {
+			next = mono_s() + c->budget->interval;
+			poll_once(c);
+			continue;
+		}
+		nanosleep(&(struct timespec){0, 100 * 1000 * 1000}, NULL);
 	}
 	return NULL;
 }
