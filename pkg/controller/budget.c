@@ -16,11 +16,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "array/array.h"
 #include "budget/budget.h"
 #include "buf/buf.h"
 #include "informer/informer.h"
 #include "internal.h"
 #include "metrics/metrics.h"
+#include "pace/pace.h"
 #include "prom/prom.h"
 
 #define CONDITION "BudgetHealthy"
@@ -270,14 +272,11 @@ static const struct spec *spec_get(struct specs *old, struct specs *next,
 		uid = "";
 		gen = 0; /* never matches: entries of generation 0 are not reused */
 	}
-	if (next->count == next->alloc) {
-		size_t n = next->alloc ? next->alloc * 2 : 256;
-		void *items = realloc(next->items, n * sizeof(*next->items));
-		if (!items)
-			return NULL;
-		next->items = items;
-		next->alloc = n;
-	}
+	void *items = br_array_grow(next->items, sizeof(*next->items),
+				    next->count + 1, &next->alloc);
+	if (!items)
+		return NULL;
+	next->items = items;
 	if (prev && !prev->moved && gen > 0 && prev->generation == gen &&
 	    strcmp(prev->uid, uid) == 0) {
 		e = *prev;
@@ -553,6 +552,13 @@ static void poll_once(struct br_controller *c)
 	br_budget_index_release(&p.idx);
 }
 
+static int leading_or_stopping(void *c)
+{
+	struct br_controller *ctl = c;
+
+	return atomic_load(&ctl->stop) || atomic_load(&ctl->leading);
+}
+
 static void *poller(void *arg)
 {
 	struct br_controller *c = arg;
@@ -561,7 +567,10 @@ static void *poller(void *arg)
 	while (!atomic_load(&c->stop)) {
 		if (!atomic_load(&c->leading)) {
 			next = 0; /* poll at once on becoming leader */
-		} else if (mono_s() >= next) {
+			br_pause_wait(c->wake, -1, leading_or_stopping, c);
+			continue;
+		}
+		if (mono_s() >= next) {
 			next = mono_s() + c->budget->interval;
 			poll_once(c);
 			continue;

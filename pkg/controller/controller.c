@@ -10,6 +10,7 @@
 #include "internal.h"
 #include "leader/leader.h"
 #include "metrics/metrics.h"
+#include "pace/pace.h"
 
 #define MANAGED_SELECTOR "app.kubernetes.io/managed-by=burnrate"
 
@@ -59,7 +60,8 @@ int br_controller_create(const struct br_controller_options *opts,
 	c->slo_inf = calloc(c->ninf, sizeof(*c->slo_inf));
 	c->rule_inf = calloc(c->ninf, sizeof(*c->rule_inf));
 	failed |= !c->slo_inf || !c->rule_inf;
-	if (failed || br_queue_new(&c->q, NULL, NULL) != 0 || ctl_expect_init(c) != 0) {
+	if (failed || br_queue_new(&c->q, NULL, NULL) != 0 || ctl_expect_init(c) != 0 ||
+	    br_pause_create(1, &c->wake) != 0) {
 		br_controller_free(c);
 		return br_error_set(err, BR_ENOMEM, "out of memory");
 	}
@@ -101,12 +103,14 @@ void br_controller_free(struct br_controller *c)
 	free(c->workers);
 	br_queue_free(c->q);
 	ctl_expect_free(c);
+	br_pause_free(c->wake);
 	free(c);
 }
 
 void br_controller_stop(struct br_controller *c)
 {
 	atomic_store(&c->stop, 1);
+	br_pause_wake_async(c->wake);  /* from a signal handler too */
 }
 
 int br_controller_ready_reason(struct br_controller *c, char *why, size_t size)
@@ -372,6 +376,7 @@ static int start_informers(struct br_controller *c, struct br_error *err)
 			.page_size = 100,
 			.handlers = { slo_add, slo_update, slo_delete, c },
 			.transform = ctl_slo_transform,
+			.synced_wake = c->wake,
 		};
 		const struct br_rules_resource *res = br_rules_resource_of(c->o.target);
 		struct br_informer_options ro = {
@@ -383,6 +388,7 @@ static int start_informers(struct br_controller *c, struct br_error *err)
 			/* drift is told from the digest annotation and the
 			 * generation: the ~9 kB specs are never needed */
 			.metadata_only = 1,
+			.synced_wake = c->wake,
 		};
 		int rc = br_informer_create(c->client, &so, &c->slo_inf[i], err);
 		if (rc == 0)
@@ -398,28 +404,44 @@ static int start_informers(struct br_controller *c, struct br_error *err)
 	return rc ? rc : ctl_routing_start(c, err);
 }
 
-static void sleep_s(double s)
+static int caches_synced(struct br_controller *c)
 {
-	struct timespec ts = { (time_t)s, (long)((s - (double)(time_t)s) * 1e9) };
+	size_t done = 0;
 
-	nanosleep(&ts, NULL);
+	for (size_t i = 0; i < c->ninf; i++)
+		done += br_informer_has_synced(c->slo_inf[i]) +
+			br_informer_has_synced(c->rule_inf[i]);
+	return done == 2 * c->ninf && ctl_routing_synced(c) && ctl_corrections_synced(c);
 }
 
-/* Polls the caches so that a stop during a long first list is prompt. */
+static int stopping(void *c)
+{
+	return atomic_load(&((struct br_controller *)c)->stop);
+}
+
+static int synced_or_stopping(void *c)
+{
+	return stopping(c) || caches_synced(c);
+}
+
+static int leading_or_stopping(void *c)
+{
+	return stopping(c) || atomic_load(&((struct br_controller *)c)->leading);
+}
+
+/* Sets leading and wakes whoever waits for it to change. */
+static void set_leading(struct br_controller *c, int leading)
+{
+	atomic_store(&c->leading, leading);
+	br_pause_wake(c->wake);
+}
+
+/* Every informer wakes c->wake once synced, and a stop wakes it too, so
+ * that a stop during a long first list is prompt. */
 static int wait_synced(struct br_controller *c)
 {
-	for (;;) {
-		size_t done = 0;
-
-		for (size_t i = 0; i < c->ninf; i++)
-			done += br_informer_has_synced(c->slo_inf[i]) +
-				br_informer_has_synced(c->rule_inf[i]);
-		if (done == 2 * c->ninf && ctl_routing_synced(c) && ctl_corrections_synced(c))
-			return 0;
-		if (atomic_load(&c->stop))
-			return BR_ECANCELED;
-		sleep_s(0.05);
-	}
+	br_pause_wait(c->wake, -1, synced_or_stopping, c);
+	return caches_synced(c) ? 0 : BR_ECANCELED;
 }
 
 /* Every cached SLO into the queue (on becoming leader). */
@@ -479,7 +501,7 @@ static void *worker(void *arg)
 
 	while (!atomic_load(&c->stop)) {
 		if (!atomic_load(&c->leading)) {
-			sleep_s(0.1);
+			br_pause_wait(c->wake, -1, leading_or_stopping, c);
 			continue;
 		}
 		char *key = NULL;
@@ -500,7 +522,7 @@ static void started_leading(void *ctx)
 	struct br_controller *c = ctx;
 
 	ctl_log(c, BR_LOG_INFO, NULL, NULL, "became leader");
-	atomic_store(&c->leading, 1);
+	set_leading(c, 1);
 	enqueue_all(c);
 }
 
@@ -510,6 +532,7 @@ static void stopped_leading(void *ctx)
 
 	if (atomic_exchange(&c->leading, 0))
 		ctl_log(c, BR_LOG_INFO, NULL, NULL, "stopped leading");
+	br_pause_wake(c->wake);
 }
 
 void ctl_lease_error(void *ctx, const struct br_leader_error *e, int recovered)
@@ -610,11 +633,12 @@ static void stop_informers(struct br_controller *c)
 static void shutdown_all(struct br_controller *c, int nstarted)
 {
 	atomic_store(&c->stop, 1);
+	br_pause_wake(c->wake);
 	br_queue_shutdown(c->q);
 	for (int i = 0; i < nstarted; i++)
 		pthread_join(c->workers[i], NULL);
 	ctl_budget_stop(c);
-	atomic_store(&c->leading, 0);
+	set_leading(c, 0);
 	if (c->leader)
 		br_leader_stop(c->leader);
 	stop_informers(c);
@@ -644,9 +668,9 @@ int br_controller_run(struct br_controller *c, struct br_error *err)
 		if (rc == 0 && c->o.leader_elect)
 			rc = start_leader(c, err);
 		else if (rc == 0)
-			atomic_store(&c->leading, 1);
-		while (rc == 0 && !atomic_load(&c->stop))
-			sleep_s(0.1);
+			set_leading(c, 1);
+		if (rc == 0)
+			br_pause_wait(c->wake, -1, stopping, c);
 	}
 	ctl_log(c, BR_LOG_INFO, NULL, NULL, "shutting down");
 	shutdown_all(c, n);

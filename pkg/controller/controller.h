@@ -20,8 +20,9 @@
  * AlertRoutingReady condition, folded into Ready.
  *
  * Thread-safety: create, run and free from one thread; br_controller_stop
- * only stores to an atomic flag, so it may be called from any thread or a
- * signal handler. Library code never prints: messages go to the log
+ * only stores to an atomic flag and posts a semaphore (pkg/pace's
+ * br_pause_wake_async), so it may be called from any thread or a signal
+ * handler. Library code never prints: messages go to the log
  * callback, called from the controller's threads (any of them, possibly at
  * once: the callback must be thread-safe).
  */

@@ -72,7 +72,7 @@ int ctl_corrections_start(struct br_controller *c, struct br_error *err)
 			.group = BC_GROUP, .version = BC_VERSION, .plural = BC_PLURAL,
 			.namespace = c->namespaces ? c->namespaces[i] : NULL,
 			.handlers = {bc_add, bc_update, bc_delete, c},
-			.transform = bc_transform,
+			.transform = bc_transform, .synced_wake = c->wake,
 		};
 		int rc = br_informer_create(c->client, &o, &c->bc_inf[i], err);
 		if (rc == 0)

@@ -14,6 +14,7 @@
 
 struct br_informer;
 struct br_leader;
+struct br_pause;
 
 struct br_controller {
 	struct br_controller_options o;   /* strings below are our copies */
@@ -38,6 +39,7 @@ struct br_controller {
 	atomic_int stop;
 	atomic_int synced;
 	atomic_int leading;
+	struct br_pause *wake;            /* woken when stop, leading or a cache's sync changes */
 	atomic_ulong reconciles, errors, applies, status_writes, events;
 	atomic_ulong secret_writes;       /* Alertmanager Secret applies */
 	struct ctl_routing *rt;           /* routing.c; NULL when routing is off */

@@ -236,6 +236,7 @@ static int start_one(struct br_controller *c, const char *ns, const char *name,
 	struct br_informer_options o = {
 		.version = "v1", .plural = "secrets", .namespace = ns,
 		.field_selector = field, .handlers = h, .transform = secret_transform,
+		.synced_wake = c->wake,
 	};
 	int rc;
 

@@ -7,9 +7,9 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "kube/kube.h"
+#include "pace/pace.h"
 
 struct br_informer {
 	struct br_kube_client *client;
@@ -17,7 +17,7 @@ struct br_informer {
 	char *selector_query;  /* "labelSelector=...&fieldSelector=..." escaped, or NULL */
 	struct br_informer_options opts;  /* strings not owned: see above */
 	pthread_mutex_t mu;    /* guards cache, rv, synced, stats */
-	pthread_cond_t cond;   /* stop requests; synced */
+	struct br_pause *pause;  /* woken on stop requests and when synced */
 	pthread_mutex_t cb_mu; /* held over a cache change and its callbacks */
 	pthread_t resync_thread;
 	int resync_running;
@@ -36,13 +36,6 @@ struct br_informer {
 	unsigned long watch_events;
 	struct br_error watch_err;
 };
-
-static double now_mono(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* ---------------------------------------------------------------- */
 /* Cache and callbacks                                               */
@@ -202,8 +195,9 @@ static int replace(struct br_informer *inf, json_t *fresh, const char *rv)
 	pthread_mutex_unlock(&inf->cb_mu);
 	pthread_mutex_lock(&inf->mu);
 	inf->synced = 1;
-	pthread_cond_broadcast(&inf->cond);
 	pthread_mutex_unlock(&inf->mu);
+	br_pause_wake(inf->pause);
+	br_pause_wake(inf->opts.synced_wake);
 	return 0;
 }
 
@@ -354,7 +348,7 @@ static int watch_once(struct br_informer *inf, struct br_error *err)
 	br_error_init(&inf->watch_err);
 	inf->event_rc = 0;
 	inf->watch_events = 0;
-	double start = now_mono();
+	double start = br_clock_now(NULL);
 	rc = br_kube_stream_accept(inf->client, inf->path, q.data,
 				   inf->opts.metadata_only ? BR_KUBE_ACCEPT_METADATA : NULL,
 				   on_data, inf, &inf->stop, (long)(timeout + 30) * 1000,
@@ -367,7 +361,7 @@ static int watch_once(struct br_informer *inf, struct br_error *err)
 	}
 	if (rc == 0 && br_watch_framer_partial(&inf->framer))
 		rc = br_error_set(err, BR_EIO, "watch stream ended inside an event");
-	if (rc == 0 && inf->watch_events == 0 && now_mono() - start < 1.0)
+	if (rc == 0 && inf->watch_events == 0 && br_clock_now(NULL) - start < 1.0)
 		rc = br_error_set(err, BR_EIO,
 				  "watch ended within 1 s without events");
 	return rc;
@@ -376,19 +370,15 @@ static int watch_once(struct br_informer *inf, struct br_error *err)
 /* ---------------------------------------------------------------- */
 /* The reflector thread                                              */
 
+static int stopping(void *inf)
+{
+	return atomic_load(&((struct br_informer *)inf)->stop);
+}
+
 /* Sleeps up to seconds, or until stop. */
 static void pause_for(struct br_informer *inf, double seconds)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	double t = ts.tv_sec + ts.tv_nsec / 1e9 + seconds;
-	ts.tv_sec = (time_t)t;
-	ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
-	pthread_mutex_lock(&inf->mu);
-	while (!atomic_load(&inf->stop) &&
-	       pthread_cond_timedwait(&inf->cond, &inf->mu, &ts) == 0)
-		;
-	pthread_mutex_unlock(&inf->mu);
+	br_pause_wait(inf->pause, seconds, stopping, inf);
 }
 
 static void note_failure(struct br_informer *inf, int rc)
@@ -403,7 +393,7 @@ static void *run(void *arg)
 {
 	struct br_informer *inf = arg;
 	int need_list = 1, gone_in_row = 0;
-	double last_failure = now_mono();
+	double last_failure = br_clock_now(NULL);
 	while (!atomic_load(&inf->stop)) {
 		struct br_error err;
 		br_error_init(&err);
@@ -423,7 +413,7 @@ static void *run(void *arg)
 			need_list = 1;
 		if (rc == BR_EGONE && gone_in_row++ == 0)
 			continue;  /* relist at once, as client-go does */
-		double now = now_mono();
+		double now = br_clock_now(NULL);
 		if (now - last_failure > inf->opts.healthy_reset)
 			br_backoff_reset(&inf->backoff);
 		last_failure = now;
@@ -467,21 +457,15 @@ static void *resync(void *arg)
 
 static int init_sync(struct br_informer *inf)
 {
-	pthread_condattr_t ca;
-	if (pthread_condattr_init(&ca))
-		return BR_ENOMEM;
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	int rc = pthread_cond_init(&inf->cond, &ca);
-	pthread_condattr_destroy(&ca);
-	if (rc)
+	if (br_pause_create(0, &inf->pause) < 0)
 		return BR_ENOMEM;
 	if (pthread_mutex_init(&inf->mu, NULL)) {
-		pthread_cond_destroy(&inf->cond);
+		br_pause_free(inf->pause);
 		return BR_ENOMEM;
 	}
 	if (pthread_mutex_init(&inf->cb_mu, NULL)) {
 		pthread_mutex_destroy(&inf->mu);
-		pthread_cond_destroy(&inf->cond);
+		br_pause_free(inf->pause);
 		return BR_ENOMEM;
 	}
 	return 0;
@@ -573,7 +557,7 @@ int br_informer_create(struct br_kube_client *c,
 	inf->opts.namespace = inf->opts.label_selector = inf->opts.field_selector = NULL;
 	br_backoff_init(&inf->backoff, inf->opts.backoff_initial,
 			inf->opts.backoff_max, 2.0, 1.0, 0);
-	inf->seed = (unsigned int)(now_mono() * 1e6) ^ (unsigned int)(size_t)inf;
+	inf->seed = (unsigned int)(br_clock_now(NULL) * 1e6) ^ (unsigned int)(size_t)inf;
 	br_watch_framer_init(&inf->framer, 0, on_event, inf);
 	*out = inf;
 	return 0;
@@ -601,10 +585,8 @@ void br_informer_stop(struct br_informer *inf)
 {
 	if (!inf || !inf->running)
 		return;
-	pthread_mutex_lock(&inf->mu);
 	atomic_store(&inf->stop, 1);
-	pthread_cond_broadcast(&inf->cond);
-	pthread_mutex_unlock(&inf->mu);
+	br_pause_wake(inf->pause);
 	pthread_join(inf->thread, NULL);
 	if (inf->resync_running)
 		pthread_join(inf->resync_thread, NULL);
@@ -623,7 +605,7 @@ void br_informer_free(struct br_informer *inf)
 	free(inf->selector_query);
 	pthread_mutex_destroy(&inf->mu);
 	pthread_mutex_destroy(&inf->cb_mu);
-	pthread_cond_destroy(&inf->cond);
+	br_pause_free(inf->pause);
 	free(inf);
 }
 
@@ -638,16 +620,16 @@ int br_informer_has_synced(struct br_informer *inf)
 	return s;
 }
 
+static int synced(void *inf)
+{
+	return br_informer_has_synced(inf);
+}
+
 int br_informer_wait_synced(struct br_informer *inf, double timeout)
 {
-	double end = now_mono() + timeout;
-	while (!br_informer_has_synced(inf)) {
-		if (now_mono() >= end)
-			return BR_ETIMEOUT;
-		struct timespec ts = {0, 10 * 1000 * 1000};
-		nanosleep(&ts, NULL);
-	}
-	return 0;
+	/* a negative timeout waited not at all, and still does */
+	return br_pause_wait(inf->pause, timeout < 0 ? 0 : timeout, synced, inf)
+		       ? 0 : BR_ETIMEOUT;
 }
 
 json_t *br_informer_get(struct br_informer *inf, const char *key)

@@ -35,6 +35,7 @@
 #include "errors/errors.h"
 
 struct br_kube_client;
+struct br_pause;
 
 /* ------------------------------------------------------------------ */
 /* Watch-stream framer                                                 */
@@ -134,6 +135,10 @@ struct br_informer_options {
 	 * metadata.name, namespace and resourceVersion. */
 	void (*transform)(void *ctx, json_t *obj);
 	void *transform_ctx;
+	/* NULL, or a pause (pkg/pace) to wake once the first list is in the
+	 * cache, for a caller that waits for several informers at once.
+	 * Borrowed: it must outlive the informer. */
+	struct br_pause *synced_wake;
 };
 
 /* Counters, for metrics. */

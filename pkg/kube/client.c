@@ -188,11 +188,11 @@ int br_kube_client_create(const struct br_kube_config *cfg,
 	if (c->opts.clock)
 		c->clock = *c->opts.clock;
 	c->opts.clock = NULL;
-	br_ratelimit_init(&c->rl, c->opts.qps, c->opts.burst, &c->clock);
 	c->user_agent = strdup(c->opts.user_agent ? c->opts.user_agent :
 			       "burnrate/" BURNRATE_VERSION);
 	c->opts.user_agent = NULL;
-	if (config_copy(&c->cfg, cfg) < 0 || !c->user_agent) {
+	if (config_copy(&c->cfg, cfg) < 0 || !c->user_agent ||
+	    br_ratelimit_create(c->opts.qps, c->opts.burst, &c->clock, &c->rl) < 0) {
 		rc = br_error_set(err, BR_ENOMEM, "out of memory");
 		goto fail;
 	}
@@ -232,7 +232,7 @@ void br_kube_client_free(struct br_kube_client *c)
 		free(c->token);
 	}
 	pthread_mutex_destroy(&c->token_mu);
-	br_ratelimit_release(&c->rl);
+	br_ratelimit_free(c->rl);
 	br_kube_config_release(&c->cfg);
 	free(c);
 }

@@ -18,7 +18,7 @@ struct br_kube_client {
 	struct br_kube_config cfg;     /* own copy */
 	struct br_kube_options opts;   /* defaults applied; pointers cleared */
 	struct br_clock clock;
-	struct br_ratelimit rl;
+	struct br_ratelimit *rl;
 	char *base;                    /* scheme://host:port for URLs */
 	struct curl_slist *connect_to; /* for tls-server-name, or NULL */
 	char *user_agent;

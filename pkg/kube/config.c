@@ -80,6 +80,8 @@ int br_kube__read_file(const char *path, size_t max, char **data, size_t *len,
 
 	*data = NULL;
 	*len = 0;
+	if (!f && errno == ENOMEM)
+		return br_error_set(err, BR_ENOMEM, "cannot open %s: out of memory", path);
 	if (!f)
 		return br_error_set(err, BR_EIO, "cannot open %s: %s", path,
 				    strerror(errno));
@@ -90,9 +92,15 @@ int br_kube__read_file(const char *path, size_t max, char **data, size_t *len,
 	}
 	br_buf_init(&b, max);
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		if (br_buf_add(&b, chunk, n) < 0) {
+		/* checked first: a failed append says only BR_ENOMEM */
+		int too_large = n > max - b.len;
+
+		if (too_large || br_buf_add(&b, chunk, n) < 0) {
 			fclose(f);
-			return br_error_set(err, BR_ELIMIT, "%s: file too large", path);
+			br_buf_release(&b);
+			if (too_large)
+				return br_error_set(err, BR_ELIMIT, "%s: file too large", path);
+			return br_error_set(err, BR_ENOMEM, "%s: out of memory", path);
 		}
 	}
 	if (ferror(f)) {
@@ -171,15 +179,34 @@ static int decode_base64(const char *in, char **out, size_t *out_len)
 	return 0;
 }
 
+/* Why OpenSSL's PEM reader failed, from its error queue (which it empties):
+ * BR_ENOMEM when an allocation failed (OpenSSL says so, or could not even
+ * record an error), else BR_EINVAL (the data is not what was asked for). */
+static int pem_failure(void)
+{
+	unsigned long e;
+	int any = 0, oom = 0;
+
+	while ((e = ERR_get_error()) != 0) {
+		any = 1;
+		oom |= ERR_GET_REASON(e) == ERR_R_MALLOC_FAILURE;
+	}
+	return oom || !any ? BR_ENOMEM : BR_EINVAL;
+}
+
 /* Checks that len bytes of PEM hold a certificate (key == 0) or a private
- * key (key == 1). */
+ * key (key == 1). Returns 0, BR_EINVAL (they do not) or BR_ENOMEM. */
 static int check_pem(const char *data, size_t len, int key)
 {
-	BIO *bio = BIO_new_mem_buf(data, (int)len);
+	BIO *bio;
 	int ok = 0;
 
-	if (!bio)
+	ERR_clear_error();
+	bio = BIO_new_mem_buf(data, (int)len);
+	if (!bio) {
+		ERR_clear_error();
 		return BR_ENOMEM;
+	}
 	if (key) {
 		EVP_PKEY *k = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
 		ok = k != NULL;
@@ -190,8 +217,23 @@ static int check_pem(const char *data, size_t len, int key)
 		X509_free(x);
 	}
 	BIO_free(bio);
-	ERR_clear_error();
-	return ok ? 0 : BR_EINVAL;
+	if (ok)
+		return 0;
+	return pem_failure();
+}
+
+/* check_pem on inline data, with field naming it in err. */
+static int check_pem_data(const char *data, size_t len, int key,
+			  const char *field, struct br_error *err)
+{
+	int rc = check_pem(data, len, key);
+
+	if (rc == BR_EINVAL)
+		return br_error_set_at(err, rc, field, 0, 0, "%s is not a PEM %s",
+				       field, key ? "private key" : "certificate");
+	if (rc < 0)
+		return br_error_set_at(err, rc, field, 0, 0, "%s: out of memory", field);
+	return 0;
 }
 
 static int check_pem_file(const char *path, int key, const char *field,
@@ -211,6 +253,9 @@ static int check_pem_file(const char *path, int key, const char *field,
 		return br_error_set_at(err, rc, field, 0, 0,
 				       "%s holds no PEM %s", path,
 				       key ? "private key" : "certificate");
+	if (rc < 0)
+		return br_error_set_at(err, rc, field, 0, 0,
+				       "%s: out of memory", path);
 	return rc;
 }
 
@@ -394,17 +439,18 @@ static int check_certs(const struct br_kube_config *cfg, struct br_error *err)
 {
 	int rc;
 
-	if (cfg->ca_data && check_pem(cfg->ca_data, cfg->ca_data_len, 0) < 0)
-		return br_error_set_at(err, BR_EINVAL, "certificate-authority-data", 0, 0,
-				       "certificate-authority-data is not a PEM certificate");
+	if (cfg->ca_data &&
+	    (rc = check_pem_data(cfg->ca_data, cfg->ca_data_len, 0,
+				 "certificate-authority-data", err)) < 0)
+		return rc;
 	if (cfg->client_cert_data &&
-	    check_pem(cfg->client_cert_data, cfg->client_cert_data_len, 0) < 0)
-		return br_error_set_at(err, BR_EINVAL, "client-certificate-data", 0, 0,
-				       "client-certificate-data is not a PEM certificate");
+	    (rc = check_pem_data(cfg->client_cert_data, cfg->client_cert_data_len, 0,
+				 "client-certificate-data", err)) < 0)
+		return rc;
 	if (cfg->client_key_data &&
-	    check_pem(cfg->client_key_data, cfg->client_key_data_len, 1) < 0)
-		return br_error_set_at(err, BR_EINVAL, "client-key-data", 0, 0,
-				       "client-key-data is not a PEM private key");
+	    (rc = check_pem_data(cfg->client_key_data, cfg->client_key_data_len, 1,
+				 "client-key-data", err)) < 0)
+		return rc;
 	if (cfg->ca_file &&
 	    (rc = check_pem_file(cfg->ca_file, 0, "certificate-authority", err)) < 0)
 		return rc;

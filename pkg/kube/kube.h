@@ -24,8 +24,8 @@
  * rate limiter (qps, burst). Retries: a 429 waits Retry-After (or backs off);
  * 5xx and connection failures are retried with exponential backoff and
  * jitter, for idempotent requests only (GET, PUT, DELETE, and the apply and
- * merge PATCHes); POST is never retried. The rate limiter and the backoff are
- * public and reusable (the informer's reflector uses br_backoff).
+ * merge PATCHes); POST is never retried. The clock, the rate limiter and the
+ * backoff are pkg/pace's.
  *
  * JSON values are jansson trees: "you own" means you must json_decref() it.
  */
@@ -33,11 +33,11 @@
 #define BR_KUBE_H
 
 #include <jansson.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
 
 #include "errors/errors.h"
+#include "pace/pace.h"
 
 struct br_buf;
 
@@ -107,66 +107,6 @@ int br_kube_config_load_kubeconfig_data(const char *data, size_t len,
  * variables are unset), BR_EIO (token or CA missing), or BR_ENOMEM. */
 int br_kube_config_in_cluster(struct br_kube_config *cfg,
 			      struct br_error *err);
-
-/* ------------------------------------------------------------------ */
-/* Clock, rate limiter and backoff                                     */
-
-/* A clock the rate limiter and the client use; a fake one makes them
- * testable. NULL members (or a NULL clock) mean the real monotonic clock
- * and nanosleep. Times are seconds. */
-struct br_clock {
-	double (*now)(void *ctx);
-	void (*sleep)(void *ctx, double seconds);
-	void *ctx;
-};
-
-/* Seconds on the clock (the real monotonic clock when clock is NULL). */
-double br_clock_now(const struct br_clock *clock);
-/* Sleeps (or asks the fake clock to). Does nothing for seconds <= 0. */
-void br_clock_sleep(const struct br_clock *clock, double seconds);
-
-/* A token bucket: burst tokens, refilled at qps per second. Thread-safe
- * (a mutex). Fields are private to kube.c. */
-struct br_ratelimit {
-	double qps;      /* <= 0: unlimited */
-	double burst;
-	double tokens;   /* may go negative: reservations made ahead */
-	double last;     /* clock time of the last refill */
-	struct br_clock clock;
-	pthread_mutex_t mu;
-};
-
-/* Starts full (burst tokens). burst < 1 counts as 1. clock may be NULL
- * (copied). Can't fail. */
-void br_ratelimit_init(struct br_ratelimit *rl, double qps, int burst,
-		       const struct br_clock *clock);
-/* Destroys the mutex. */
-void br_ratelimit_release(struct br_ratelimit *rl);
-/* Takes one token now and returns how long the caller must wait before
- * using it (0 when one was available). Can't fail. */
-double br_ratelimit_reserve(struct br_ratelimit *rl);
-/* Reserves a token and sleeps on the clock until it is due. Can't fail. */
-void br_ratelimit_wait(struct br_ratelimit *rl);
-
-/* Exponential backoff with jitter: the n-th delay is
- * min(initial * factor^n, max) * (1 + jitter * u), u uniform in [0, 1), so
- * a delay never exceeds max * (1 + jitter). Not thread-safe: one per loop. */
-struct br_backoff {
-	double initial;  /* seconds, first delay before jitter */
-	double max;      /* cap before jitter */
-	double factor;   /* growth per step, >= 1 */
-	double jitter;   /* 0 for none; client-go uses 1.0 for watches */
-	double current;  /* next delay before jitter */
-	unsigned int seed;
-};
-
-/* Sets the parameters and resets; seed 0 picks one from the time. Can't fail. */
-void br_backoff_init(struct br_backoff *b, double initial, double max,
-		     double factor, double jitter, unsigned int seed);
-/* Returns the next delay in seconds and advances. Can't fail. */
-double br_backoff_next(struct br_backoff *b);
-/* Back to the initial delay (after a healthy period). Can't fail. */
-void br_backoff_reset(struct br_backoff *b);
 
 /* ------------------------------------------------------------------ */
 /* Status errors                                                       */

@@ -219,7 +219,7 @@ static int request(struct br_kube_client *c, const char *method,
 		memset(&x, 0, sizeof(x));
 		br_buf_init(&x.body, MAX_BODY);
 		x.retry_after = -1;
-		br_ratelimit_wait(&c->rl);
+		br_ratelimit_wait(c->rl);
 		t0 = br_clock_now(&c->clock);
 		perform(c, method, url, content_type, accept, body, &x);
 		attempt++;

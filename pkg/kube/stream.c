@@ -115,7 +115,7 @@ int br_kube_stream_accept(struct br_kube_client *c, const char *path,
 		return br_error_set(err, BR_ENOMEM, "out of memory");
 	}
 	br_buf_init(&s.error_body, MAX_ERROR_BODY);
-	br_ratelimit_wait(&c->rl);
+	br_ratelimit_wait(c->rl);
 	auth = br_kube__auth_header(c);
 	br_kube__setup_handle(c, s.h, errbuf);
 	curl_easy_setopt(s.h, CURLOPT_URL, url);

@@ -12,14 +12,15 @@
 
 #include "buf/buf.h"
 #include "kube/kube.h"
+#include "pace/pace.h"
 
 struct br_leader {
 	struct br_kube_client *client;
 	char *ns, *name, *identity;
 	char *path;                 /* the Lease's path */
 	struct br_leader_options opts;  /* strings not owned */
-	pthread_mutex_t mu;         /* guards the fields below and cond */
-	pthread_cond_t cond;
+	pthread_mutex_t mu;         /* guards the fields below */
+	struct br_pause *pause;     /* woken by stop */
 	int leading;
 	double last_ok;             /* when we last held it for sure */
 	char *holder;               /* last holder seen */
@@ -33,13 +34,6 @@ struct br_leader {
 	json_t *observed;           /* the Lease spec last seen */
 	double observed_at;
 };
-
-static double now_mono(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 int br_leader_microtime(const struct timespec *t, char *out, size_t size)
 {
@@ -81,7 +75,7 @@ static void observe(struct br_leader *le, json_t *spec)
 		return;
 	json_decref(le->observed);
 	le->observed = json_deep_copy(spec);
-	le->observed_at = now_mono();
+	le->observed_at = br_clock_now(NULL);
 	set_holder(le, json_string_value(json_object_get(spec, "holderIdentity")));
 }
 
@@ -192,7 +186,7 @@ static int try_acquire(struct br_leader *le, struct br_leader_error *e)
 		const char *holder = json_string_value(json_object_get(spec, "holderIdentity"));
 		json_int_t secs = json_integer_value(json_object_get(spec, "leaseDurationSeconds"));
 		int other = holder && *holder && strcmp(holder, le->identity) != 0;
-		if (other && le->observed_at + (double)secs > now_mono()) {
+		if (other && le->observed_at + (double)secs > br_clock_now(NULL)) {
 			json_decref(spec);
 			json_decref(lease);
 			return BR_ECONFLICT;  /* held, not expired */
@@ -261,19 +255,9 @@ static void release(struct br_leader *le)
 	json_decref(lease);
 }
 
-/* Sleeps up to seconds, or until stop. */
-static void pause_for(struct br_leader *le, double seconds)
+static int stopping(void *le)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	double t = ts.tv_sec + ts.tv_nsec / 1e9 + seconds;
-	ts.tv_sec = (time_t)t;
-	ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
-	pthread_mutex_lock(&le->mu);
-	while (!atomic_load(&le->stop) &&
-	       pthread_cond_timedwait(&le->cond, &le->mu, &ts) == 0)
-		;
-	pthread_mutex_unlock(&le->mu);
+	return atomic_load(&((struct br_leader *)le)->stop);
 }
 
 static void set_leading(struct br_leader *le, int leading)
@@ -294,7 +278,7 @@ static void set_leading(struct br_leader *le, int leading)
 static int attempt(struct br_leader *le, double *ok_at)
 {
 	struct br_leader_error e;
-	double t = now_mono();
+	double t = br_clock_now(NULL);
 	memset(&e, 0, sizeof(e));
 	int rc = try_acquire(le, &e);
 	pthread_mutex_lock(&le->mu);
@@ -320,7 +304,7 @@ static void *run(void *arg)
 				release(le);  /* won it just now: give it back */
 			break;
 		}
-		double now = now_mono();
+		double now = br_clock_now(NULL);
 		if (rc == 0) {
 			if (!leading) {
 				leading = 1;
@@ -336,7 +320,7 @@ static void *run(void *arg)
 		double wait = le->opts.retry_period;
 		if (!leading)  /* contenders spread out, as client-go's jitter */
 			wait *= 1.0 + 0.2 * (rand_r(&le->seed) / (RAND_MAX + 1.0));
-		pause_for(le, wait);
+		br_pause_wait(le->pause, wait, stopping, le);
 	}
 	if (leading) {
 		release(le);
@@ -385,6 +369,7 @@ static char *default_identity(void)
 static void destroy(struct br_leader *le)
 {
 	json_decref(le->observed);
+	br_pause_free(le->pause);
 	free(le->ns);
 	free(le->name);
 	free(le->identity);
@@ -396,7 +381,6 @@ static void destroy(struct br_leader *le)
 static int init_fields(struct br_leader *le, const struct br_leader_options *o)
 {
 	struct br_buf p;
-	pthread_condattr_t ca;
 	le->ns = strdup(o->namespace);
 	le->name = strdup(o->name);
 	le->identity = o->identity ? strdup(o->identity) : default_identity();
@@ -407,15 +391,11 @@ static int init_fields(struct br_leader *le, const struct br_leader_options *o)
 	le->path = br_buf_detach(&p);
 	if (!le->ns || !le->name || !le->identity || !le->path)
 		return BR_ENOMEM;
-	if (pthread_condattr_init(&ca))
-		return BR_ENOMEM;
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	int rc = pthread_cond_init(&le->cond, &ca);
-	pthread_condattr_destroy(&ca);
-	if (rc)
+	if (br_pause_create(0, &le->pause) < 0)
 		return BR_ENOMEM;
 	if (pthread_mutex_init(&le->mu, NULL)) {
-		pthread_cond_destroy(&le->cond);
+		br_pause_free(le->pause);
+		le->pause = NULL;
 		return BR_ENOMEM;
 	}
 	return 0;
@@ -437,7 +417,7 @@ int br_leader_create(struct br_kube_client *c,
 		return rc;
 	}
 	le->client = c;
-	le->seed = (unsigned int)(now_mono() * 1e6) ^ (unsigned int)getpid();
+	le->seed = (unsigned int)(br_clock_now(NULL) * 1e6) ^ (unsigned int)getpid();
 	*out = le;
 	return 0;
 }
@@ -457,10 +437,8 @@ void br_leader_stop(struct br_leader *le)
 {
 	if (!le || !le->running)
 		return;
-	pthread_mutex_lock(&le->mu);
 	atomic_store(&le->stop, 1);
-	pthread_cond_broadcast(&le->cond);
-	pthread_mutex_unlock(&le->mu);
+	br_pause_wake(le->pause);
 	pthread_join(le->thread, NULL);
 	le->running = 0;
 }
@@ -471,7 +449,6 @@ void br_leader_free(struct br_leader *le)
 		return;
 	br_leader_stop(le);
 	pthread_mutex_destroy(&le->mu);
-	pthread_cond_destroy(&le->cond);
 	destroy(le);
 }
 
@@ -480,7 +457,7 @@ int br_leader_is_leader(struct br_leader *le)
 	pthread_mutex_lock(&le->mu);
 	/* a renewal stuck in a slow request must not keep us leading past
 	 * the deadline: others may take over once the lease expires */
-	int l = le->leading && now_mono() - le->last_ok <= le->opts.renew_deadline;
+	int l = le->leading && br_clock_now(NULL) - le->last_ok <= le->opts.renew_deadline;
 	pthread_mutex_unlock(&le->mu);
 	return l;
 }

@@ -9,6 +9,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "array/array.h"
+#include "pace/pace.h"
+
 #define NOT_WAITING ((size_t)-1)
 
 struct entry {
@@ -37,9 +40,8 @@ struct br_queue {
 	struct entry **heap;  /* waiting keys, earliest ready_at_ns first */
 	size_t heap_len, heap_cap;
 
-	int64_t base_ns, max_ns;
-	double qps, burst, tokens;
-	int64_t tokens_at_ns;
+	struct br_backoff item;     /* per key: base doubling to max, in ns */
+	struct br_ratelimit *all;   /* the overall token bucket */
 };
 
 static int64_t now_ns(void)
@@ -166,14 +168,11 @@ static void heap_down(struct br_queue *q, size_t i)
 
 static int heap_push(struct br_queue *q, struct entry *e)
 {
-	if (q->heap_len == q->heap_cap) {
-		size_t cap = q->heap_cap ? q->heap_cap * 2 : 64;
-		struct entry **h = realloc(q->heap, cap * sizeof(*h));
-		if (!h)
-			return BR_ENOMEM;
-		q->heap = h;
-		q->heap_cap = cap;
-	}
+	struct entry **h = br_array_grow(q->heap, sizeof(*q->heap), q->heap_len + 1,
+					 &q->heap_cap);
+	if (!h)
+		return BR_ENOMEM;
+	q->heap = h;
 	e->heap_idx = q->heap_len;
 	q->heap[q->heap_len++] = e;
 	heap_up(q, e->heap_idx);
@@ -232,12 +231,16 @@ int br_queue_new(struct br_queue **out, const struct br_queue_options *opts,
 		return br_error_set(err, BR_ENOMEM, "queue: out of memory");
 	}
 	q->nbuckets = 64;
-	q->base_ns = (o.base_delay_ms ? o.base_delay_ms : BR_QUEUE_BASE_DELAY_MS) * 1000000;
-	q->max_ns = (o.max_delay_ms ? o.max_delay_ms : BR_QUEUE_MAX_DELAY_MS) * 1000000;
-	q->qps = o.qps > 0 ? o.qps : BR_QUEUE_QPS;
-	q->burst = o.burst > 0 ? o.burst : BR_QUEUE_BURST;
-	q->tokens = q->burst;
-	q->tokens_at_ns = now_ns();
+	if (br_ratelimit_create(o.qps > 0 ? o.qps : BR_QUEUE_QPS,
+				o.burst > 0 ? o.burst : BR_QUEUE_BURST, NULL, &q->all) < 0) {
+		free(q->buckets);
+		free(q);
+		return br_error_set(err, BR_ENOMEM, "queue: out of memory");
+	}
+	double base = (double)(o.base_delay_ms ? o.base_delay_ms : BR_QUEUE_BASE_DELAY_MS) * 1e6;
+	double max = (double)(o.max_delay_ms ? o.max_delay_ms : BR_QUEUE_MAX_DELAY_MS) * 1e6;
+	/* a base above the cap waits the cap, as client-go's does */
+	br_backoff_init(&q->item, fmin(base, max), max, 2, 0, 1);
 
 	pthread_condattr_t ca;
 	pthread_condattr_init(&ca);
@@ -263,6 +266,7 @@ void br_queue_free(struct br_queue *q)
 	}
 	free(q->buckets);
 	free(q->heap);
+	br_ratelimit_free(q->all);
 	pthread_cond_destroy(&q->cond);
 	pthread_mutex_destroy(&q->mu);
 	free(q);
@@ -327,26 +331,17 @@ int br_queue_add_after(struct br_queue *q, const char *key, int64_t delay_ms)
 	return rc;
 }
 
-/* ItemExponentialFailureRateLimiter.When: base * 2^failures, capped; in
- * floating point so that many failures can't overflow. */
+/* ItemExponentialFailureRateLimiter.When: base * 2^failures, capped. */
 static int64_t backoff_ns(struct br_queue *q, struct entry *e)
 {
-	double d = (double)q->base_ns * pow(2, e->failures);
-	e->failures++;
-	return d > (double)q->max_ns ? q->max_ns : (int64_t)d;
+	return (int64_t)br_backoff_step(&q->item, e->failures++);
 }
 
 /* BucketRateLimiter.When (golang.org/x/time/rate Reserve().Delay()): take a
  * token, going into debt if there is none; the debt is the wait. */
 static int64_t bucket_ns(struct br_queue *q)
 {
-	int64_t now = now_ns();
-	q->tokens += (double)(now - q->tokens_at_ns) / 1e9 * q->qps;
-	if (q->tokens > q->burst)
-		q->tokens = q->burst;
-	q->tokens_at_ns = now;
-	q->tokens -= 1;
-	return q->tokens >= 0 ? 0 : (int64_t)(-q->tokens / q->qps * 1e9);
+	return (int64_t)(br_ratelimit_reserve(q->all) * 1e9);
 }
 
 int br_queue_add_rate_limited(struct br_queue *q, const char *key,

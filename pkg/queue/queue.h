@@ -16,7 +16,8 @@
  * Rate limiting (br_queue_add_rate_limited) is client-go's
  * DefaultControllerRateLimiter: the larger of a per-key exponential backoff
  * (base 5 ms, doubling on every failure, capped at 1000 s) and an overall
- * token bucket (10 per second, burst 100). br_queue_forget() resets a key's
+ * token bucket (10 per second, burst 100), both pkg/pace's (br_backoff_step,
+ * br_ratelimit). br_queue_forget() resets a key's
  * failure count; call it when a reconcile succeeds.
  *
  * Time is CLOCK_MONOTONIC. Thread-safety: every function may be called from

@@ -8,7 +8,7 @@ set -u
 LINKS=${BURNRATE_BUILD_DIR:?}/tests/links
 BIN=$BURNRATE_BUILD_DIR/tests
 FORBIDDEN='PkgConfig::CURL|PkgConfig::OPENSSL|libcurl|libssl|libcrypto'
-PURE="promdata budget rules backtest slo openslo yaml buf errors array text"
+PURE="promdata budget rules backtest slo openslo yaml buf errors array text pace"
 status=0
 
 fail() { echo "FAIL: $*"; status=1; }

@@ -10,7 +10,6 @@
 #include <cmocka.h>
 
 #include <errno.h>
-#include <math.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -439,93 +438,6 @@ static void test_paths(void **state)
 	assert_int_equal(br_kube_path(&b, NULL, "v1", "x", NULL, NULL, NULL), BR_EINVAL);
 	assert_int_equal(br_kube_path(&b, NULL, "v1", "x", "pods", NULL, "status"), BR_EINVAL);
 	br_buf_release(&b);
-}
-
-/* ------------------------------------------------------------------ */
-/* rate limiter and backoff                                            */
-
-struct fake_clock {
-	double t;
-	double slept;
-};
-
-static double fake_now(void *ctx)
-{
-	return ((struct fake_clock *)ctx)->t;
-}
-
-static void fake_sleep(void *ctx, double s)
-{
-	struct fake_clock *f = ctx;
-
-	f->t += s;
-	f->slept += s;
-}
-
-static void test_ratelimit(void **state)
-{
-	struct fake_clock fc = {100, 0};
-	struct br_clock clock = {fake_now, fake_sleep, &fc};
-	struct br_ratelimit rl;
-
-	br_ratelimit_init(&rl, 2, 3, &clock);
-	/* the burst is free */
-	for (int i = 0; i < 3; i++)
-		assert_true(br_ratelimit_reserve(&rl) == 0);
-	/* then one token every 0.5 s, queued in order */
-	assert_true(fabs(br_ratelimit_reserve(&rl) - 0.5) < 1e-9);
-	assert_true(fabs(br_ratelimit_reserve(&rl) - 1.0) < 1e-9);
-	/* 1 s later the two debts are paid, and nothing more is there */
-	fc.t += 1.0;
-	assert_true(fabs(br_ratelimit_reserve(&rl) - 0.5) < 1e-9);
-	/* a long idle refills to burst, not beyond */
-	fc.t += 100;
-	for (int i = 0; i < 3; i++)
-		assert_true(br_ratelimit_reserve(&rl) == 0);
-	assert_true(br_ratelimit_reserve(&rl) > 0);
-	/* wait() sleeps on the clock: 10 more calls at 2 qps take 5 s */
-	fc.slept = 0;
-	fc.t += 100;
-	for (int i = 0; i < 13; i++)
-		br_ratelimit_wait(&rl);
-	assert_true(fabs(fc.slept - 5.0) < 1e-6);
-	br_ratelimit_release(&rl);
-
-	/* qps <= 0: unlimited */
-	br_ratelimit_init(&rl, 0, 1, &clock);
-	for (int i = 0; i < 1000; i++)
-		assert_true(br_ratelimit_reserve(&rl) == 0);
-	br_ratelimit_release(&rl);
-}
-
-static void test_backoff(void **state)
-{
-	struct br_backoff b;
-	const double want[] = {0.8, 1.6, 3.2, 6.4, 12.8, 25.6, 30, 30};
-
-	br_backoff_init(&b, 0.8, 30, 2, 0, 42);
-	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
-		assert_true(fabs(br_backoff_next(&b) - want[i]) < 1e-9);
-	br_backoff_reset(&b);
-	assert_true(fabs(br_backoff_next(&b) - 0.8) < 1e-9);
-
-	/* with jitter 1: each delay in [base, 2 base), never above 2 max, and
-	 * not all the same */
-	br_backoff_init(&b, 0.8, 30, 2, 1.0, 7);
-	{
-		double base = 0.8, lo = 1e9, hi = 0;
-		for (int i = 0; i < 2000; i++) {
-			double d = br_backoff_next(&b);
-			assert_true(d >= base && d < 2 * base);
-			assert_true(d <= 60);
-			if (base == 30) {
-				lo = d < lo ? d : lo;
-				hi = d > hi ? d : hi;
-			}
-			base = base * 2 > 30 ? 30 : base * 2;
-		}
-		assert_true(hi - lo > 10);  /* jitter spreads reconnects */
-	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -1074,8 +986,6 @@ int main(void)
 		cmocka_unit_test(test_in_cluster),
 		cmocka_unit_test(test_status_decode),
 		cmocka_unit_test(test_paths),
-		cmocka_unit_test(test_ratelimit),
-		cmocka_unit_test(test_backoff),
 		cmocka_unit_test(test_client_offline),
 		cmocka_unit_test(test_fake_crud),
 		cmocka_unit_test(test_fake_throttle),
