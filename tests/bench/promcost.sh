@@ -65,8 +65,10 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/promcost.XXXXXX")
 prom_pid= exp_pid=
 cleanup() {
 	rc=$? # the script's own status, not that of the servers killed here
-	[ -n "$prom_pid" ] && kill "$prom_pid" 2>/dev/null && wait "$prom_pid" 2>/dev/null
-	[ -n "$exp_pid" ] && kill "$exp_pid" 2>/dev/null && wait "$exp_pid" 2>/dev/null
+	# under set -e a failing last command of an && list (wait on a killed
+	# server: 143) would end the trap here, before the work dir is removed
+	[ -n "$prom_pid" ] && kill "$prom_pid" 2>/dev/null && wait "$prom_pid" 2>/dev/null || true
+	[ -n "$exp_pid" ] && kill "$exp_pid" 2>/dev/null && wait "$exp_pid" 2>/dev/null || true
 	if [ "${BENCH_KEEP:-0}" = 1 ]; then echo "promcost: kept $work"; else rm -rf "$work"; fi
 	exit $rc
 }
