@@ -6,6 +6,13 @@
   measure.py extract IN.yml OUT.yml RECORD...
                                       the recording rules of IN.yml named RECORD, in
                                       one group, for promtool's rule backfill
+  measure.py backfill URL START END STEP OUTDIR RULES.yml...
+                                      evaluates the recording rules of RULES.yml
+                                      (as extract writes them) over [START, END]
+                                      every STEP s through URL's query_range and
+                                      writes the results as OpenMetrics, one file
+                                      per UTC day, for promtool's openmetrics
+                                      backfill
   measure.py table DIR FORM...        prints the comparison table from
                                       DIR/<form>.{t0,t1,alerts,rules}.json
 Standard library only.
@@ -110,6 +117,79 @@ def extract(src, out, names):
         f.write("groups:\n- name: backfill\n  rules:\n")
         for b in blocks:
             f.writelines(b)
+
+
+def scalar(text):
+    """A YAML scalar as the rule files here write it: "json", 'single' or plain."""
+    text = text.strip()
+    if text.startswith('"'):
+        return json.loads(text)
+    if text.startswith("'"):
+        return text[1:-1].replace("''", "'")
+    return text
+
+
+def recording_rules(path):
+    """[(record, expr, labels)] of a file in extract's layout: each rule at
+    "  - record:", fields at 4 spaces, expr quoted, plain (continued on
+    deeper lines) or a "|" block, labels a block map at 6 spaces."""
+    res, rule, field = [], None, None
+    for line in open(path):
+        body = line.rstrip("\n")
+        if body.startswith("  - record:"):
+            rule = [scalar(body.split(":", 1)[1]), "", {}]
+            res.append(rule)
+            field = None
+        elif rule is None:
+            continue
+        elif body.startswith("    ") and not body.startswith("     "):
+            key, _, val = body.strip().partition(":")
+            field = key
+            if key == "expr":
+                rule[1] = "" if val.strip() == "|" else scalar(val)
+        elif body.startswith("      ") and field == "labels":
+            k, _, v = body.strip().partition(":")
+            rule[2][k] = scalar(v)
+        elif body.startswith("      ") and field == "expr":
+            rule[1] += body.strip() + "\n"
+    return res
+
+
+def backfill(url, start, end, step, outdir, paths):
+    """Each rule's expression over the history, as the rule would have
+    recorded it every STEP s. promtool's own rule backfill writes one 2h
+    block per rule (10,000 blocks for 30 rules over 30 days, too slow to
+    write and to compact); this writes one OpenMetrics file per day."""
+    import os
+    import urllib.parse
+    series = {}  # (record, labels) -> {t: v}
+    day = 86400
+    for path in paths:
+        for record, expr, lbl in recording_rules(path):
+            t = start
+            while t <= end:
+                t1 = min(end, t + day - step)
+                q = urllib.parse.urlencode({"query": expr, "start": t, "end": t1, "step": step})
+                d = json.load(urllib.request.urlopen(url + "/api/v1/query_range?" + q, timeout=600))
+                for r in d["data"]["result"]:
+                    m = dict(r["metric"])
+                    m.pop("__name__", None)
+                    m.update(lbl)
+                    key = (record, tuple(sorted(m.items())))
+                    series.setdefault(key, {}).update((int(float(ts)), v) for ts, v in r["values"])
+                t = t1 + step
+    files = {}
+    for (record, lbl), pts in sorted(series.items()):
+        sel = ",".join('%s="%s"' % (k, v.replace("\\", "\\\\").replace('"', '\\"')) for k, v in lbl)
+        for ts in sorted(pts):
+            files.setdefault(ts // day, {}).setdefault(record, []).append(
+                "%s{%s} %s %d\n" % (record, sel, pts[ts], ts))
+    for k, fams in files.items():
+        with open(os.path.join(outdir, "rules-%d.om" % k), "w") as f:
+            for record, lines in fams.items():
+                f.write("# TYPE %s gauge\n" % record)
+                f.writelines(lines)
+            f.write("# EOF\n")
 
 
 def group_kind(label):
@@ -232,6 +312,8 @@ if __name__ == "__main__":
         rules(sys.argv[2], sys.argv[3])
     elif cmd == "extract":
         extract(sys.argv[2], sys.argv[3], sys.argv[4:])
+    elif cmd == "backfill":
+        backfill(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6], sys.argv[7:])
     elif cmd == "table":
         table(sys.argv[2], sys.argv[3:])
     else:
