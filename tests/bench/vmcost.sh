@@ -3,8 +3,9 @@
 # tests/bench/promcost.sh measures them in Prometheus, on the same history.
 #
 # Method (promcost.sh's, with VictoriaMetrics in place of Prometheus)
-#  1. promcost/gen.py writes the same week (BENCH_SHORT=1: a day) of one-minute
-#     history for 50 (10) SLOs; it is imported into a fresh single-node
+#  1. promcost/gen.py writes a week (BENCH_SHORT=1: a day) of one-minute
+#     history for 50 (10) SLOs, 100 series each (promcost's traffic model,
+#     one file per day); it is imported into a fresh single-node
 #     victoria-metrics (/api/v1/import/prometheus, timestamps in ms), and
 #     promcost/exporter.py serves the series live, scraped once a minute by
 #     victoria-metrics itself (-promscrape.config, honor_labels).
@@ -72,8 +73,9 @@ wait_up() { # URL PID LOG
 
 # 1. history, SLOs, rules
 end=$(( $(date +%s) / 60 * 60 - 60 ))
-log "generating $slos SLOs x 10 series x $days day(s) of 1-minute history"
-python3 "$py/gen.py" history "$work/history.om" "$work/state.json" "$slos" "$days" "$end"
+log "generating $slos SLOs x 100 series x $days day(s) of 1-minute history"
+mkdir -p "$work/history"
+python3 "$py/gen.py" history "$work/history" "$work/state.json" "$slos" "$days" "$end"
 mkdir -p "$work/slos"
 python3 "$py/gen.py" slos "$work/slos" "$slos"
 "$burnrate" generate --target victoriametrics --format rules -f "$work/slos" >"$work/rules.yml" 2>"$work/burnrate.err"
@@ -103,24 +105,25 @@ victoria-metrics -storageDataPath="$work/data" -httpListenAddr="127.0.0.1:$vm_po
 vm_pid=$!
 wait_up "$vm" "$vm_pid" "$work/vm.log"
 log "importing the history"
-python3 - "$work/history.om" "$vm" <<'EOF'
+python3 - "$vm" "$work"/history/hist-*.om <<'EOF'
 import sys, urllib.request
 def post(lines):
-    urllib.request.urlopen(urllib.request.Request(sys.argv[2] + "/api/v1/import/prometheus",
+    urllib.request.urlopen(urllib.request.Request(sys.argv[1] + "/api/v1/import/prometheus",
                                                   data="".join(lines).encode()), timeout=300)
 batch = []
-for line in open(sys.argv[1]):
-    if line.startswith("#"):
-        continue
-    series, value, ts = line.rsplit(" ", 2)
-    batch.append("%s %s %d\n" % (series, value, int(ts) * 1000))  # OpenMetrics s -> ms
-    if len(batch) >= 200000:
-        post(batch)
-        batch = []
+for path in sys.argv[2:]:
+    for line in open(path):
+        if line.startswith("#"):
+            continue
+        series, value, ts = line.rsplit(" ", 2)
+        batch.append("%s %s %d\n" % (series, value, int(ts) * 1000))  # OpenMetrics s -> ms
+        if len(batch) >= 200000:
+            post(batch)
+            batch = []
 if batch:
     post(batch)
 EOF
-rm -f "$work/history.om"
+rm -rf "$work/history"
 curl -fs "$vm/internal/force_flush" >/dev/null
 sleep 2
 log "backfilling burnrate's 5m recorded series (vmalert replay)"

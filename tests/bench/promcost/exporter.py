@@ -37,8 +37,8 @@ class Handler(BaseHTTPRequestHandler):
             for inst in range(gen.INSTANCES):
                 ok, err = value(n, inst, minute)
                 lbl = 'job="svc-%d",instance="%d"' % (n, inst)
-                out.append('http_requests_total{%s,code="200"} %.3f\n' % (lbl, ok))
-                out.append('http_requests_total{%s,code="500"} %.3f\n' % (lbl, err))
+                for code, v in gen.series_values(ok, err):
+                    out.append('http_requests_total{%s,code="%s"} %.3f\n' % (lbl, code, v))
         body = "".join(out).encode()
         self.send_response(200)
         self.send_header("Content-Type", "text/plain; version=0.0.4")

@@ -2,23 +2,32 @@
 """Data and rule generator for the promcost benchmark (see ../promcost.sh).
 
 Subcommands (all output is deterministic for a given --end and --slos):
-  history  OUT.om STATE.json   OpenMetrics history, one sample per minute per
-                                series, from END - DAYS to END, plus the final
-                                counter values so exporter.py can continue them.
+  history  DIR STATE.json SLOS DAYS END
+                                OpenMetrics history, one sample per minute per
+                                series, from END - DAYS to END, one file per UTC
+                                day (DIR/hist-K.om, so promtool reads each day
+                                once and writes one block for it), plus the
+                                final counter values so exporter.py can
+                                continue them.
   slos     DIR                  one ServiceLevelObjective YAML per SLO.
-  naive    OUT.yml              the naive rules (Workbook / Sloth form).
+  naive    OUT.yml              the naive rules (written for this benchmark).
+  sloth    OUT.yml              Sloth's rules: sloth-rules.tmpl.yml per SLO.
+  pyrra    OUT.yml              Pyrra's rules: pyrra-rules.tmpl.yml per SLO.
   design   OUT.yml              burnrate's rule design written by hand (used
                                 only while `burnrate generate` is not there).
 
-Traffic model, per SLO N (job="svc-N"): 5 instances x code 200|500 = 10
-series. Requests per minute per instance vary with a daily sine. The error
-ratio is a baseline of 0.02% plus a pattern chosen by N % 10:
+Traffic model, per SLO N (job="svc-N"): 20 instances (pods) x 5 codes
+(200, 201, 404 good; 500, 503 errors) = 100 series, as a service behind a
+deployment reports them. Requests per minute per instance vary with a daily
+sine; each code takes a fixed share of the good or the failed requests. The
+error ratio is a baseline of 0.02% plus a pattern chosen by N % 10:
   0: a hard outage (20% errors) since 30 minutes before END, still going on
      (must page, and tickets too: it burns days of budget in minutes; at 30
      minutes the 1d window is well over 3x, so the forms, measured minutes
      apart while it goes on, agree on the ticket);
-  1: a slow burn at 2x the budget since 2 days before END, still going on
-     (must ticket, must not page);
+  1: a slow burn at 2.5x the budget since 2 days before END, still going on
+     (must ticket, must not page; 2.5x and not 2x so that Pyrra's 2x ticket
+     row is not decided by rounding);
   2: a 1 h incident at 20% errors three days before END (budget spent, quiet
      now);
   others: baseline only.
@@ -27,10 +36,14 @@ same series past END.
 """
 import json
 import math
+import os
 import sys
 
 OBJECTIVES = (99.9, 99.5, 99.95, 99.9, 99.0)
-INSTANCES = 5
+INSTANCES = 20
+# (code, share of the good or of the failed requests)
+GOOD_CODES = (("200", 0.85), ("201", 0.10), ("404", 0.05))
+ERROR_CODES = (("500", 0.70), ("503", 0.30))
 
 
 def objective(n):
@@ -50,7 +63,7 @@ def error_ratio(n, minute, end_min):
     if kind == 0 and minute > end_min - 30:
         p = 0.2
     elif kind == 1 and minute > end_min - 2 * 1440:
-        p = max(p, 2.0 * eb)
+        p = max(p, 2.5 * eb)
     elif kind == 2 and end_min - 3 * 1440 - 60 < minute <= end_min - 3 * 1440:
         p = 0.2
     return p
@@ -63,28 +76,44 @@ def increments(n, inst, minute, end_min):
     return r * (1.0 - p), r * p
 
 
+def series_values(ok, err):
+    """[(code, counter)] of one instance from its good and failed totals."""
+    return [(c, ok * f) for c, f in GOOD_CODES] + [(c, err * f) for c, f in ERROR_CODES]
+
+
 def cmd_history(argv):
     out, state_path, slos, days, end = argv[0], argv[1], int(argv[2]), float(argv[3]), int(argv[4])
     end_min = end // 60
     start_min = end_min - int(days * 1440)
     state = {"end_min": end_min, "slos": slos, "values": {}}
-    with open(out, "w") as f:
-        f.write("# HELP http_requests Requests served.\n# TYPE http_requests counter\n")
-        for n in range(slos):
-            for inst in range(INSTANCES):
-                ok = err = 0.0
-                ok_lines, err_lines = [], []
-                lbl = 'job="svc-%d",instance="%d"' % (n, inst)
-                for m in range(start_min, end_min + 1):
-                    g, e = increments(n, inst, m, end_min)
-                    ok += g
-                    err += e
-                    ok_lines.append('http_requests_total{%s,code="200"} %.3f %d\n' % (lbl, ok, m * 60))
-                    err_lines.append('http_requests_total{%s,code="500"} %.3f %d\n' % (lbl, err, m * 60))
-                f.writelines(ok_lines)
-                f.writelines(err_lines)
-                state["values"]["%d/%d" % (n, inst)] = [ok, err]
-        f.write("# EOF\n")
+    totals = {}
+    first = start_min
+    k = 0
+    while first <= end_min:
+        last = min(end_min, (first // 1440 + 1) * 1440 - 1)  # to the end of this UTC day
+        with open(os.path.join(out, "hist-%03d.om" % k), "w") as f:
+            f.write("# HELP http_requests Requests served.\n# TYPE http_requests counter\n")
+            for n in range(slos):
+                for inst in range(INSTANCES):
+                    ok, err = totals.get((n, inst), (0.0, 0.0))
+                    oks, errs = [], []
+                    for m in range(first, last + 1):
+                        g, e = increments(n, inst, m, end_min)
+                        ok += g
+                        err += e
+                        oks.append(ok)
+                        errs.append(err)
+                    totals[(n, inst)] = (ok, err)
+                    lbl = 'http_requests_total{job="svc-%d",instance="%d",code="' % (n, inst)
+                    for code, share in GOOD_CODES + ERROR_CODES:
+                        vals = oks if (code, share) in GOOD_CODES else errs
+                        pre = lbl + code + '"} '
+                        f.writelines("%s%.3f %d\n" % (pre, v * share, (first + i) * 60)
+                                     for i, v in enumerate(vals))
+            f.write("# EOF\n")
+        first, k = last + 1, k + 1
+    for (n, inst), v in totals.items():
+        state["values"]["%d/%d" % (n, inst)] = list(v)
     with open(state_path, "w") as f:
         json.dump(state, f)
 
@@ -187,6 +216,52 @@ def cmd_naive(argv):
                            eb, "NaiveSvc%d" % n, n, "  "))
 
 
+def fill(template, subst):
+    """The template's rule groups (its comment header dropped), @KEY@ replaced."""
+    text = "".join(l for l in open(os.path.join(os.path.dirname(os.path.abspath(__file__)), template))
+                   if not l.startswith("#"))
+    for k, v in subst.items():
+        text = text.replace("@%s@" % k, v)
+    if "@" in text.replace("@SLO@", ""):
+        sys.exit("gen.py: %s: unfilled placeholder" % template)
+    return text
+
+
+def cmd_sloth(argv):
+    """Sloth's shape (sloth-rules.tmpl.yml): its objective ratio and budget
+    are Go float64 (objective / 100 and (100 - objective) / 100), printed
+    shortest, which Python's repr matches."""
+    out, slos = argv[0], int(argv[1])
+    with open(out, "w") as f:
+        f.write("groups:\n")
+        for n in range(slos):
+            o = objective(n)
+            f.write(fill("sloth-rules.tmpl.yml", {
+                "SLO": "svc-%d" % n, "ALERT": "Svc%dHighErrorRate" % n, "OBJECTIVE": g(o), "RATIO": repr(o / 100.0),
+                "BUDGET": repr((100.0 - o) / 100.0),
+                "ERRORS": 'http_requests_total{job="svc-%d",code=~"5.."}' % n,
+                "TOTAL": 'http_requests_total{job="svc-%d"}' % n}))
+
+
+def pyrra_absent_for(target):
+    """Pyrra's AbsentDuration for a 30d window: the page row's threshold
+    (14 x budget) times its long window (1h4m), in whole seconds, plus its for
+    (2m), rounded to the minute (half away from zero)."""
+    secs = int(14 * (1.0 - target) * 3840) + 120
+    mins = int(secs / 60.0 + 0.5)
+    return "%dh%dm" % (mins // 60, mins % 60) if mins >= 60 else "%dm" % mins
+
+
+def cmd_pyrra(argv):
+    out, slos = argv[0], int(argv[1])
+    with open(out, "w") as f:
+        f.write("groups:\n")
+        for n in range(slos):
+            t = objective(n) / 100.0
+            f.write(fill("pyrra-rules.tmpl.yml", {
+                "SLO": "svc-%d" % n, "TARGET": repr(t), "ABSENT_FOR": pyrra_absent_for(t)}))
+
+
 def cmd_design(argv):
     """burnrate's design (the shared contract), hand-written, budget included."""
     out, slos = argv[0], int(argv[1])
@@ -227,9 +302,10 @@ def cmd_design(argv):
 
 
 def main():
-    cmds = {"history": cmd_history, "slos": cmd_slos, "naive": cmd_naive, "design": cmd_design}
+    cmds = {"history": cmd_history, "slos": cmd_slos, "naive": cmd_naive, "sloth": cmd_sloth,
+            "pyrra": cmd_pyrra, "design": cmd_design}
     if len(sys.argv) < 2 or sys.argv[1] not in cmds:
-        sys.exit("usage: gen.py history|slos|naive|design ...")
+        sys.exit("usage: gen.py history|slos|naive|sloth|pyrra|design ...")
     cmds[sys.argv[1]](sys.argv[2:])
 
 
