@@ -1,4 +1,18 @@
-/* Private to pkg/controller: the work queue and the controller struct. */
+/* Private to pkg/controller: the controller struct and what its files call
+ * of each other.
+ *
+ * The calls between the files run one way, down this list:
+ *
+ *   controller.c   create, informers, workers, events; calls ctl_reconcile
+ *   reconcile.c    one SLO: its rule and its status
+ *   corrections.c, budget.c, routing.c, expect.c
+ *   rulecache.c    the rule digest, the informer transforms, ctl_rule_matches
+ *   common.c, metrics.c   logging, JSON comparison, cache reads, conditions;
+ *                  the write counters
+ *
+ * A file calls only files below it, never one beside it or above it; only
+ * controller.c calls into reconcile.c. A helper that two files share goes
+ * down into common.c (or rulecache.c), not into the file of one of them. */
 #ifndef BR_CONTROLLER_INTERNAL_H
 #define BR_CONTROLLER_INTERNAL_H
 
@@ -59,23 +73,7 @@ struct br_controller {
 struct br_leader_error;
 void ctl_lease_error(void *ctx, const struct br_leader_error *e, int recovered);
 
-/* metrics.c: registers the families (no-op without a registry). */
-int ctl_metrics_register(struct br_controller *c, struct br_error *err);
-/* Counts one write of kind ("rule", "status", "event"). */
-void ctl_count_write(struct br_controller *c, const char *kind);
-
-/* reconcile.c */
-/* Reconciles one "namespace/name". Returns 0 (done), or a BR_E* code;
- * *retry_after is set (> 0) when the server asked for a delay. */
-int ctl_reconcile(struct br_controller *c, const char *key,
-		  double *retry_after);
-/* The index of the informers that hold key ("ns/name") or namespace ns,
- * or -1 when no watched namespace does. */
-long ctl_informer_for(struct br_controller *c, const char *key);
-long ctl_informer_index(struct br_controller *c, const char *ns);
-/* The cached SLO or owned rule for key (new reference), or NULL. */
-json_t *ctl_get_slo(struct br_controller *c, const char *key);
-json_t *ctl_get_rule(struct br_controller *c, const char *key);
+/* common.c: shared by every file above it. */
 /* Logs through the callback if the level is enabled (printf format). */
 void ctl_log(struct br_controller *c, enum br_log_level level,
 	     const char *ns, const char *name, const char *fmt, ...)
@@ -85,6 +83,25 @@ void ctl_log(struct br_controller *c, enum br_log_level level,
 void ctl_log_kv(struct br_controller *c, enum br_log_level level,
 		const char *ns, const char *name, const char *message,
 		const char *const *kv);
+/* The index of the informers that hold key ("ns/name") or namespace ns,
+ * or -1 when no watched namespace does. */
+long ctl_informer_for(struct br_controller *c, const char *key);
+long ctl_informer_index(struct br_controller *c, const char *ns);
+/* The cached SLO or owned rule for key (new reference), or NULL. */
+json_t *ctl_get_slo(struct br_controller *c, const char *key);
+json_t *ctl_get_rule(struct br_controller *c, const char *key);
+/* Numbers compared by value (1 == 1.0), everything else as json_equal. */
+int ctl_json_same(const json_t *a, const json_t *b);
+/* Writes the current UTC time as RFC 3339 ("2006-01-02T15:04:05Z"). */
+void ctl_rfc3339_now(char *out, size_t size);
+/* A metav1.Condition (lastTransitionTime kept from cur_status when the type
+ * had the same status there). Returns a new reference or NULL when out of
+ * memory. */
+json_t *ctl_condition(const json_t *cur_status, const char *type,
+		      const char *status, const char *reason,
+		      const char *message, long long generation);
+
+/* rulecache.c: what the informers keep, and whether a cached rule is ours. */
 /* The PrometheusRule cache keeps the rules' metadata alone (the informer
  * asks the server for nothing else): rules are ~9 kB of JSON each. What
  * burnrate applies carries, in this annotation, the SHA-256 of its spec's
@@ -104,6 +121,17 @@ void ctl_slo_transform(void *ctx, json_t *obj);
  * generation is -1) that metadata.generation; 0 never matches. */
 int ctl_rule_matches(const json_t *want_meta, const char *digest,
 		     long long generation, const json_t *have);
+
+/* metrics.c: registers the families (no-op without a registry). */
+int ctl_metrics_register(struct br_controller *c, struct br_error *err);
+/* Counts one write of kind ("rule", "status", "event"). */
+void ctl_count_write(struct br_controller *c, const char *kind);
+
+/* reconcile.c */
+/* Reconciles one "namespace/name". Returns 0 (done), or a BR_E* code;
+ * *retry_after is set (> 0) when the server asked for a delay. */
+int ctl_reconcile(struct br_controller *c, const char *key,
+		  double *retry_after);
 
 /* corrections.c: BudgetCorrections. Their status keys are "bc:ns/name". */
 #define CTL_BC_PREFIX "bc:"
@@ -155,16 +183,6 @@ void ctl_expect_forget(struct br_controller *c, const char *key);
 /* For a watched rule (as cached) owned by key: 1 when it is the rule being
  * applied, which then needs no reconcile. The event is no longer awaited. */
 int ctl_expect_seen(struct br_controller *c, const char *key, const json_t *rule);
-
-/* Numbers compared by value (1 == 1.0), everything else as json_equal. */
-int ctl_json_same(const json_t *a, const json_t *b);
-
-/* reconcile.c: a metav1.Condition (lastTransitionTime kept from cur_status
- * when the type had the same status there). Returns a new reference or NULL
- * when out of memory. */
-json_t *ctl_condition(const json_t *cur_status, const char *type,
-		      const char *status, const char *reason,
-		      const char *message, long long generation);
 
 /* budget.c: the budget poller (started once the caches synced; polls while
  * leading), and its part of reconcile: adds status.budget and the

@@ -1,14 +1,12 @@
 /* Reconcile one SLO: desired PrometheusRule and status from the cached SLO,
  * compared with the caches, written only where they differ. */
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "buf/buf.h"
-#include "informer/informer.h"
 #include "internal.h"
 #include "rules/rules.h"
 
@@ -16,116 +14,6 @@
 #define SLO_GROUP "burnrate.dev"
 #define SLO_VERSION "v1alpha1"
 #define SLO_PLURAL "servicelevelobjectives"
-
-void ctl_log(struct br_controller *c, enum br_log_level level,
-	     const char *ns, const char *name, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-
-	if (!c->o.log || level < c->o.log_level)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	c->o.log(c->o.log_ctx, level, ns, name, msg);
-}
-
-void ctl_log_kv(struct br_controller *c, enum br_log_level level,
-		const char *ns, const char *name, const char *message,
-		const char *const *kv)
-{
-	char msg[2048];
-	size_t n;
-
-	if (level < c->o.log_level)
-		return;
-	if (c->o.log_kv) {
-		c->o.log_kv(c->o.log_ctx, level, ns, name, message, kv);
-		return;
-	}
-	if (!c->o.log)
-		return;
-	n = (size_t)snprintf(msg, sizeof(msg), "%s", message);
-	for (; kv && kv[0] && kv[1] && n < sizeof(msg); kv += 2)
-		n += (size_t)snprintf(msg + n, sizeof(msg) - n, " %s=%s", kv[0], kv[1]);
-	c->o.log(c->o.log_ctx, level, ns, name, msg);
-}
-
-int ctl_json_same(const json_t *a, const json_t *b)
-{
-	if (json_is_number(a) && json_is_number(b))
-		return json_number_value(a) == json_number_value(b);
-	if (json_typeof(a) != json_typeof(b))
-		return 0;
-	if (json_is_array(a)) {
-		if (json_array_size(a) != json_array_size(b))
-			return 0;
-		for (size_t i = 0; i < json_array_size(a); i++)
-			if (!ctl_json_same(json_array_get(a, i), json_array_get(b, i)))
-				return 0;
-		return 1;
-	}
-	if (json_is_object(a)) {
-		const char *k;
-		json_t *v;
-
-		if (json_object_size(a) != json_object_size(b))
-			return 0;
-		json_object_foreach((json_t *)a, k, v) {
-			json_t *w = json_object_get(b, k);
-			if (!w || !ctl_json_same(v, w))
-				return 0;
-		}
-		return 1;
-	}
-	return json_equal((json_t *)a, (json_t *)b);
-}
-
-/* The informer of the namespace of len bytes at ns (index), or -1. */
-static long informer_of(struct br_controller *c, const char *ns, size_t len)
-{
-	if (!c->namespaces)
-		return 0;
-	for (size_t i = 0; i < c->ninf; i++)
-		if (strlen(c->namespaces[i]) == len && strncmp(c->namespaces[i], ns, len) == 0)
-			return (long)i;
-	return -1;
-}
-
-long ctl_informer_for(struct br_controller *c, const char *key)
-{
-	const char *slash = strchr(key, '/');
-
-	return slash ? informer_of(c, key, (size_t)(slash - key)) : -1;
-}
-
-long ctl_informer_index(struct br_controller *c, const char *ns)
-{
-	return informer_of(c, ns, strlen(ns));
-}
-
-
-json_t *ctl_get_slo(struct br_controller *c, const char *key)
-{
-	long i = ctl_informer_for(c, key);
-	return i < 0 ? NULL : br_informer_get(c->slo_inf[i], key);
-}
-
-json_t *ctl_get_rule(struct br_controller *c, const char *key)
-{
-	long i = ctl_informer_for(c, key);
-	return i < 0 ? NULL : br_informer_get(c->rule_inf[i], key);
-}
-
-static void rfc3339_now(char *out, size_t size)
-{
-	time_t t = time(NULL);
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
 
 /* "field: message; field: message" of every problem. */
 static int problems_message(const struct br_problems *p, struct br_buf *out)
@@ -141,42 +29,6 @@ static int problems_message(const struct br_problems *p, struct br_buf *out)
 			return BR_ENOMEM;
 	}
 	return 0;
-}
-
-/* A metav1.Condition; lastTransitionTime kept from the current status when
- * the status did not change. */
-static json_t *condition(const json_t *cur_status, const char *type,
-			 const char *status, const char *reason,
-			 const char *message, long long generation)
-{
-	char now[32];
-	const char *ltt = NULL;
-	json_t *conds = json_object_get(cur_status, "conditions");
-	size_t i;
-	json_t *cc;
-
-	json_array_foreach(conds, i, cc) {
-		if (json_is_string(json_object_get(cc, "type")) &&
-		    strcmp(json_string_value(json_object_get(cc, "type")), type) == 0 &&
-		    json_is_string(json_object_get(cc, "status")) &&
-		    strcmp(json_string_value(json_object_get(cc, "status")), status) == 0)
-			ltt = json_string_value(json_object_get(cc, "lastTransitionTime"));
-	}
-	if (!ltt) {
-		rfc3339_now(now, sizeof(now));
-		ltt = now;
-	}
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:I}", "type", type,
-			 "status", status, "reason", reason, "message", message,
-			 "lastTransitionTime", ltt, "observedGeneration",
-			 (json_int_t)generation);
-}
-
-json_t *ctl_condition(const json_t *cur_status, const char *type,
-		      const char *status, const char *reason,
-		      const char *message, long long generation)
-{
-	return condition(cur_status, type, status, reason, message, generation);
 }
 
 static json_t *alert_rows(const struct br_slo *slo)
@@ -252,7 +104,7 @@ static int emit_event(struct br_controller *c, const json_t *slo_obj,
 	json_t *meta = json_object_get(slo_obj, "metadata");
 	int rc;
 
-	rfc3339_now(now, sizeof(now));
+	ctl_rfc3339_now(now, sizeof(now));
 	snprintf(gen, sizeof(gen), "%s.", name);
 	json_t *ev = json_pack(
 		"{s:s, s:s, s:{s:s, s:s}, s:{s:s, s:s, s:s, s:s, s:O*, s:O*},"
@@ -304,8 +156,8 @@ static int reconcile_invalid(struct br_controller *c, const json_t *obj,
 	const char *m = br_buf_str(&msg);
 	json_t *st = json_object();
 	json_t *conds = json_array();
-	json_array_append_new(conds, condition(cur, "Ready", "False", "InvalidSpec", m, gen));
-	json_array_append_new(conds, condition(cur, "RulesReady", "False", "InvalidSpec", m, gen));
+	json_array_append_new(conds, ctl_condition(cur, "Ready", "False", "InvalidSpec", m, gen));
+	json_array_append_new(conds, ctl_condition(cur, "RulesReady", "False", "InvalidSpec", m, gen));
 	json_object_set_new(st, "observedGeneration", json_integer(gen));
 	json_object_set_new(st, "conditions", conds);
 	if (json_object_get(cur, "prometheusRule"))
@@ -322,72 +174,6 @@ static int reconcile_invalid(struct br_controller *c, const json_t *obj,
 	json_decref(st);
 	br_buf_release(&msg);
 	return rc;
-}
-
-int ctl_rule_matches(const json_t *want_meta, const char *digest,
-		     long long generation, const json_t *have)
-{
-	const json_t *hm = json_object_get(have, "metadata");
-	const json_t *hl = json_object_get(hm, "labels");
-	const char *k;
-	json_t *v;
-
-	if (!have)
-		return 0;
-	json_object_foreach(json_object_get(want_meta, "labels"), k, v) {
-		if (!ctl_json_same(v, json_object_get(hl, k) ? json_object_get(hl, k) : json_null()))
-			return 0;
-	}
-	const json_t *wo = json_object_get(want_meta, "ownerReferences");
-	const json_t *ho = json_object_get(hm, "ownerReferences");
-	if (wo && (!ho || !ctl_json_same(wo, ho)))
-		return 0;
-	if (generation != -1 &&
-	    json_integer_value(json_object_get(hm, "generation")) != generation)
-		return 0;
-	const char *hd = json_string_value(json_object_get(
-		json_object_get(hm, "annotations"), CTL_DIGEST_KEY));
-	return hd && strcmp(hd, digest) == 0;
-}
-
-/* Keeps of an object only the metadata fields in keep (NULL-terminated). */
-static void keep_only(json_t *obj, const char *const *keep)
-{
-	json_t *meta = json_incref(json_object_get(obj, "metadata"));
-	json_t *kept = json_object();
-
-	for (; kept && *keep; keep++)
-		if (json_object_get(meta, *keep))
-			json_object_set(kept, *keep, json_object_get(meta, *keep));
-	json_object_clear(obj);
-	if (kept)
-		json_object_set_new(obj, "metadata", kept);
-	json_decref(meta);
-}
-
-void ctl_rule_transform(void *ctx, json_t *obj)
-{
-	static const char *const keep[] = { "name", "namespace", "resourceVersion",
-		"generation", "labels", "ownerReferences", "annotations", NULL };
-	json_t *digest = json_incref(json_object_get(json_object_get(
-		json_object_get(obj, "metadata"), "annotations"), CTL_DIGEST_KEY));
-
-	(void)ctx;
-	/* a server that can't send metadata alone sends the spec too */
-	keep_only(obj, keep);
-	json_t *meta = json_object_get(obj, "metadata");
-	if (digest)
-		json_object_set_new(meta, "annotations",
-				    json_pack("{s:O}", CTL_DIGEST_KEY, digest));
-	else
-		json_object_del(meta, "annotations");
-	json_decref(digest);
-}
-
-void ctl_slo_transform(void *ctx, json_t *obj)
-{
-	(void)ctx;
-	json_object_del(json_object_get(obj, "metadata"), "managedFields");
 }
 
 /* Server-side applies rule; *generation gets the rule's metadata.generation
@@ -539,10 +325,10 @@ static int reconcile_valid(struct br_controller *c, const json_t *obj,
 	char ready_msg[2600];
 	const char *not_ready = ctl_routing_not_ready(rcond, ready_msg, sizeof(ready_msg));
 	json_array_append_new(conds, not_ready
-		? condition(cur, "Ready", "False", not_ready, ready_msg, slo->generation)
-		: condition(cur, "Ready", "True", "Reconciled", "rules are up to date",
+		? ctl_condition(cur, "Ready", "False", not_ready, ready_msg, slo->generation)
+		: ctl_condition(cur, "Ready", "True", "Reconciled", "rules are up to date",
 			    slo->generation));
-	json_array_append_new(conds, condition(cur, "RulesReady", "True", "RulesApplied",
+	json_array_append_new(conds, ctl_condition(cur, "RulesReady", "True", "RulesApplied",
 					       msg, slo->generation));
 	if (rcond)
 		json_array_append_new(conds, rcond);

@@ -1,5 +1,9 @@
-/* The digest of a PrometheusRule spec, which burnrate's rules carry in an
- * annotation (see CTL_DIGEST_KEY). It is computed for every reconcile, so it
+/* The rule cache: what the informers keep of a rule (and of an SLO), and
+ * when a cached rule is the one burnrate wrote. expect.c and reconcile.c
+ * both depend on it; it depends only on common.c.
+ *
+ * The digest of a PrometheusRule spec, which burnrate's rules carry in an
+ * annotation (see CTL_DIGEST_KEY), is computed for every reconcile, so it
  * walks the tree into one buffer instead of printing JSON (escaping,
  * callbacks): keys sorted, every string and key length-prefixed, so that
  * different trees never give the same bytes. It is stored on the server: a
@@ -110,4 +114,70 @@ int ctl_spec_digest(const json_t *spec, char out[65])
 	}
 	br_buf_release(&b);
 	return rc;
+}
+
+int ctl_rule_matches(const json_t *want_meta, const char *digest,
+		     long long generation, const json_t *have)
+{
+	const json_t *hm = json_object_get(have, "metadata");
+	const json_t *hl = json_object_get(hm, "labels");
+	const char *k;
+	json_t *v;
+
+	if (!have)
+		return 0;
+	json_object_foreach(json_object_get(want_meta, "labels"), k, v) {
+		if (!ctl_json_same(v, json_object_get(hl, k) ? json_object_get(hl, k) : json_null()))
+			return 0;
+	}
+	const json_t *wo = json_object_get(want_meta, "ownerReferences");
+	const json_t *ho = json_object_get(hm, "ownerReferences");
+	if (wo && (!ho || !ctl_json_same(wo, ho)))
+		return 0;
+	if (generation != -1 &&
+	    json_integer_value(json_object_get(hm, "generation")) != generation)
+		return 0;
+	const char *hd = json_string_value(json_object_get(
+		json_object_get(hm, "annotations"), CTL_DIGEST_KEY));
+	return hd && strcmp(hd, digest) == 0;
+}
+
+/* Keeps of an object only the metadata fields in keep (NULL-terminated). */
+static void keep_only(json_t *obj, const char *const *keep)
+{
+	json_t *meta = json_incref(json_object_get(obj, "metadata"));
+	json_t *kept = json_object();
+
+	for (; kept && *keep; keep++)
+		if (json_object_get(meta, *keep))
+			json_object_set(kept, *keep, json_object_get(meta, *keep));
+	json_object_clear(obj);
+	if (kept)
+		json_object_set_new(obj, "metadata", kept);
+	json_decref(meta);
+}
+
+void ctl_rule_transform(void *ctx, json_t *obj)
+{
+	static const char *const keep[] = { "name", "namespace", "resourceVersion",
+		"generation", "labels", "ownerReferences", "annotations", NULL };
+	json_t *digest = json_incref(json_object_get(json_object_get(
+		json_object_get(obj, "metadata"), "annotations"), CTL_DIGEST_KEY));
+
+	(void)ctx;
+	/* a server that can't send metadata alone sends the spec too */
+	keep_only(obj, keep);
+	json_t *meta = json_object_get(obj, "metadata");
+	if (digest)
+		json_object_set_new(meta, "annotations",
+				    json_pack("{s:O}", CTL_DIGEST_KEY, digest));
+	else
+		json_object_del(meta, "annotations");
+	json_decref(digest);
+}
+
+void ctl_slo_transform(void *ctx, json_t *obj)
+{
+	(void)ctx;
+	json_object_del(json_object_get(obj, "metadata"), "managedFields");
 }
