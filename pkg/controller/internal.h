@@ -121,6 +121,9 @@ void ctl_slo_transform(void *ctx, json_t *obj);
  * generation is -1) that metadata.generation; 0 never matches. */
 int ctl_rule_matches(const json_t *want_meta, const char *digest,
 		     long long generation, const json_t *have);
+/* Sets rule's digest annotation to the digest of its spec, also written to
+ * digest (64 hex digits and a NUL). Returns 0 or BR_ENOMEM. */
+int ctl_rule_stamp(json_t *rule, char digest[65]);
 
 /* metrics.c: registers the families (no-op without a registry). */
 int ctl_metrics_register(struct br_controller *c, struct br_error *err);
@@ -132,6 +135,37 @@ void ctl_count_write(struct br_controller *c, const char *kind);
  * *retry_after is set (> 0) when the server asked for a delay. */
 int ctl_reconcile(struct br_controller *c, const char *key,
 		  double *retry_after);
+/* Its decisions, pure or nearly, apart so that they are tested alone: */
+/* Appends "field: text; field: text" of every problem to out. Returns 0 or
+ * BR_ENOMEM. */
+struct br_buf;
+struct br_problems;
+int ctl_problems_message(const struct br_problems *p, struct br_buf *out);
+/* The status of an SLO whose spec is invalid, before its budget part:
+ * Ready and RulesReady False with reason InvalidSpec and message;
+ * observedGeneration generation; what cur said of an earlier PrometheusRule
+ * (prometheusRule, alerts) stays. Returns a new object (NULL when out of
+ * memory). */
+json_t *ctl_invalid_status(const json_t *cur, const char *message,
+			   long long generation);
+/* 1 when st must be written: there is no status yet (cur NULL) or it differs
+ * from cur (numbers compared by value); 0 when a write would change nothing. */
+int ctl_status_changed(const json_t *cur, const json_t *st);
+/* The Ready condition of a valid SLO: False with the routing condition's
+ * reason when rcond (may be NULL) is False, else True, Reconciled. Returns a
+ * new object (NULL when out of memory). */
+json_t *ctl_ready_condition(const json_t *cur, const json_t *rcond,
+			    long long generation);
+/* status.alerts: one row per alert window of a severity that is not
+ * disabled; offPeakMuted only on muted rows. Returns a new array (NULL when
+ * out of memory). */
+struct br_slo;
+json_t *ctl_alert_rows(const struct br_slo *slo);
+/* The generation the rule of key must have to be ours: the last apply's
+ * while the SLO's status (cur_status) does not show it yet, else the
+ * status's. Confirms (and so forgets) the expectation the status shows. */
+long long ctl_wanted_generation(struct br_controller *c, const char *key,
+				const json_t *cur_status);
 
 /* corrections.c: BudgetCorrections. Their status keys are "bc:ns/name". */
 #define CTL_BC_PREFIX "bc:"

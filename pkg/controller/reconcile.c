@@ -15,8 +15,7 @@
 #define SLO_VERSION "v1alpha1"
 #define SLO_PLURAL "servicelevelobjectives"
 
-/* "field: message; field: message" of every problem. */
-static int problems_message(const struct br_problems *p, struct br_buf *out)
+int ctl_problems_message(const struct br_problems *p, struct br_buf *out)
 {
 	for (size_t i = 0; i < p->count; i++) {
 		const struct br_error *e = &p->items[i];
@@ -31,7 +30,7 @@ static int problems_message(const struct br_problems *p, struct br_buf *out)
 	return 0;
 }
 
-static json_t *alert_rows(const struct br_slo *slo)
+json_t *ctl_alert_rows(const struct br_slo *slo)
 {
 	json_t *rows = json_array();
 	char lw[32], sw[32];
@@ -135,8 +134,31 @@ static int emit_event(struct br_controller *c, const json_t *slo_obj,
 	return 0; /* an Event is best effort: never requeue for it */
 }
 
-/* Status of an SLO whose spec is invalid: Ready=False, InvalidSpec; what it
- * said about an earlier PrometheusRule stays. */
+json_t *ctl_invalid_status(const json_t *cur, const char *message,
+			   long long generation)
+{
+	json_t *st = json_object();
+	json_t *conds = json_array();
+	json_array_append_new(conds, ctl_condition(cur, "Ready", "False", "InvalidSpec",
+						   message, generation));
+	json_array_append_new(conds, ctl_condition(cur, "RulesReady", "False", "InvalidSpec",
+						   message, generation));
+	json_object_set_new(st, "observedGeneration", json_integer(generation));
+	json_object_set_new(st, "conditions", conds);
+	if (json_object_get(cur, "prometheusRule"))
+		json_object_set(st, "prometheusRule", json_object_get(cur, "prometheusRule"));
+	if (json_object_get(cur, "alerts"))
+		json_object_set(st, "alerts", json_object_get(cur, "alerts"));
+	return st;
+}
+
+int ctl_status_changed(const json_t *cur, const json_t *st)
+{
+	return !cur || !ctl_json_same(st, cur);
+}
+
+/* Status of an SLO whose spec is invalid, written (with an Event) when it
+ * changed. */
 static int reconcile_invalid(struct br_controller *c, const json_t *obj,
 			     const char *ns, const char *name,
 			     const struct br_problems *problems,
@@ -149,23 +171,14 @@ static int reconcile_invalid(struct br_controller *c, const json_t *obj,
 	int rc;
 
 	br_buf_init(&msg, (size_t)1 << 20);
-	if (problems_message(problems, &msg) != 0) {
+	if (ctl_problems_message(problems, &msg) != 0) {
 		br_buf_release(&msg);
 		return BR_ENOMEM;
 	}
 	const char *m = br_buf_str(&msg);
-	json_t *st = json_object();
-	json_t *conds = json_array();
-	json_array_append_new(conds, ctl_condition(cur, "Ready", "False", "InvalidSpec", m, gen));
-	json_array_append_new(conds, ctl_condition(cur, "RulesReady", "False", "InvalidSpec", m, gen));
-	json_object_set_new(st, "observedGeneration", json_integer(gen));
-	json_object_set_new(st, "conditions", conds);
-	if (json_object_get(cur, "prometheusRule"))
-		json_object_set(st, "prometheusRule", json_object_get(cur, "prometheusRule"));
-	if (json_object_get(cur, "alerts"))
-		json_object_set(st, "alerts", json_object_get(cur, "alerts"));
+	json_t *st = ctl_invalid_status(cur, m, gen);
 	rc = ctl_budget_status(c, NULL, ns, name, cur, st, gen);
-	if (rc == 0 && (!cur || !ctl_json_same(st, cur))) {
+	if (rc == 0 && ctl_status_changed(cur, st)) {
 		ctl_log(c, BR_LOG_WARN, ns, name, "invalid spec: %s", m);
 		rc = write_status(c, obj, st, ns, name, retry_after);
 		if (rc == 0)
@@ -216,10 +229,8 @@ static int apply_rule(struct br_controller *c, const json_t *rule,
 	return rc;
 }
 
-/* The generation the rule of key must have to be ours: the last apply's
- * while the SLO's status does not show it yet, else the status's. */
-static long long wanted_generation(struct br_controller *c, const char *key,
-				   const json_t *cur_status)
+long long ctl_wanted_generation(struct br_controller *c, const char *key,
+				const json_t *cur_status)
 {
 	long long in_status = json_integer_value(json_object_get(
 		json_object_get(cur_status, "prometheusRule"), "generation"));
@@ -238,22 +249,17 @@ static int ensure_rule(struct br_controller *c, json_t *rule, const char *ns,
 	struct br_buf key;
 	char digest[65];
 	json_t *meta = json_object_get(rule, "metadata");
-	int rc = ctl_spec_digest(json_object_get(rule, "spec"), digest);
+	int rc = ctl_rule_stamp(rule, digest);
 
 	if (rc != 0)
 		return rc;
-	json_t *ann = json_object_get(meta, "annotations");
-	if (!ann && json_object_set_new(meta, "annotations", ann = json_object()) != 0)
-		return BR_ENOMEM;
-	if (json_object_set_new(ann, CTL_DIGEST_KEY, json_string(digest)) != 0)
-		return BR_ENOMEM;
 	br_buf_init(&key, (size_t)1 << 20);
 	if (br_buf_addf(&key, "%s/%s", ns, name) != 0) {
 		br_buf_release(&key);
 		return BR_ENOMEM;
 	}
 	json_t *have = ctl_get_rule(c, br_buf_str(&key));
-	*generation = wanted_generation(c, br_buf_str(&key), cur_status);
+	*generation = ctl_wanted_generation(c, br_buf_str(&key), cur_status);
 	if (!ctl_rule_matches(meta, digest, *generation, have)) {
 		/* before the write: its watch event may come before its answer */
 		ctl_expect_rule(c, br_buf_str(&key), rule, digest);
@@ -280,6 +286,18 @@ static void requeue_at(struct br_controller *c, const char *ns, const char *name
 		return;
 	snprintf(key, sizeof(key), "%s/%s", ns, name);
 	br_queue_add_after(c->q, key, (edge - now) * 1000 + 500);
+}
+
+json_t *ctl_ready_condition(const json_t *cur, const json_t *rcond,
+			    long long generation)
+{
+	char ready_msg[2600];
+	const char *not_ready = ctl_routing_not_ready(rcond, ready_msg, sizeof(ready_msg));
+
+	return not_ready
+		? ctl_condition(cur, "Ready", "False", not_ready, ready_msg, generation)
+		: ctl_condition(cur, "Ready", "True", "Reconciled", "rules are up to date",
+				generation);
 }
 
 static int reconcile_valid(struct br_controller *c, const json_t *obj,
@@ -322,12 +340,7 @@ static int reconcile_valid(struct br_controller *c, const json_t *obj,
 	json_t *st = json_object();
 	json_t *conds = json_array();
 	json_t *routing = NULL, *rcond = ctl_routing_condition(c, slo, cur, &routing);
-	char ready_msg[2600];
-	const char *not_ready = ctl_routing_not_ready(rcond, ready_msg, sizeof(ready_msg));
-	json_array_append_new(conds, not_ready
-		? ctl_condition(cur, "Ready", "False", not_ready, ready_msg, slo->generation)
-		: ctl_condition(cur, "Ready", "True", "Reconciled", "rules are up to date",
-			    slo->generation));
+	json_array_append_new(conds, ctl_ready_condition(cur, rcond, slo->generation));
 	json_array_append_new(conds, ctl_condition(cur, "RulesReady", "True", "RulesApplied",
 					       msg, slo->generation));
 	if (rcond)
@@ -339,13 +352,13 @@ static int reconcile_valid(struct br_controller *c, const json_t *obj,
 	json_object_set_new(st, "prometheusRule", json_pack("{s:s, s:I, s:I, s:I}",
 		"name", name, "recordingRules", (json_int_t)rec,
 		"alertingRules", (json_int_t)alert, "generation", (json_int_t)rule_gen));
-	json_object_set_new(st, "alerts", alert_rows(slo));
+	json_object_set_new(st, "alerts", ctl_alert_rows(slo));
 	/* only SLOs that corrections select say so: the others' status stays
 	   as it was */
 	if (corrections)
 		json_object_set_new(st, "corrections", corrections);
 	rc = ctl_budget_status(c, slo, ns, name, cur, st, slo->generation);
-	if (rc == 0 && (!cur || !ctl_json_same(st, cur)))
+	if (rc == 0 && ctl_status_changed(cur, st))
 		rc = write_status(c, obj, st, ns, name, retry_after);
 	if (rc == 0 && edge)
 		requeue_at(c, ns, name, edge);

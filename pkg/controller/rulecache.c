@@ -142,6 +142,21 @@ int ctl_rule_matches(const json_t *want_meta, const char *digest,
 	return hd && strcmp(hd, digest) == 0;
 }
 
+int ctl_rule_stamp(json_t *rule, char digest[65])
+{
+	json_t *meta = json_object_get(rule, "metadata");
+	int rc = ctl_spec_digest(json_object_get(rule, "spec"), digest);
+
+	if (rc != 0)
+		return rc;
+	json_t *ann = json_object_get(meta, "annotations");
+	if (!ann && json_object_set_new(meta, "annotations", ann = json_object()) != 0)
+		return BR_ENOMEM;
+	if (json_object_set_new(ann, CTL_DIGEST_KEY, json_string(digest)) != 0)
+		return BR_ENOMEM;
+	return 0;
+}
+
 /* Keeps of an object only the metadata fields in keep (NULL-terminated). */
 static void keep_only(json_t *obj, const char *const *keep)
 {
