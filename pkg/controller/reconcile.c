@@ -123,7 +123,7 @@ static int emit_event(struct br_controller *c, const json_t *slo_obj,
 	br_buf_init(&path, (size_t)1 << 20);
 	rc = br_kube_path(&path, NULL, "v1", ns, "events", NULL, NULL);
 	if (rc == 0)
-		rc = br_kube_create(c->client, br_buf_str(&path), ev, NULL, NULL);
+		rc = br_kube_post(c->client, br_buf_str(&path), ev, NULL, NULL);
 	atomic_fetch_add(&c->events, 1);
 	ctl_count_write(c, "event");
 	if (rc != 0)

@@ -401,8 +401,8 @@ int br_kube_list_all(struct br_kube_client *c, const char *path,
 	return 0;
 }
 
-int br_kube_create(struct br_kube_client *c, const char *path,
-		   const json_t *obj, json_t **out, struct br_error *err)
+int br_kube_post(struct br_kube_client *c, const char *path,
+		 const json_t *obj, json_t **out, struct br_error *err)
 {
 	return json_request(c, "POST", path, NULL, NULL, NULL, obj, out, err);
 }
