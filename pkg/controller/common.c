@@ -11,8 +11,8 @@
 #include "informer/informer.h"
 #include "internal.h"
 
-void ctl_log(struct br_controller *c, enum br_log_level level,
-	     const char *ns, const char *name, const char *fmt, ...)
+void br__controller_log(struct br_controller *c, enum br_log_level level,
+			const char *ns, const char *name, const char *fmt, ...)
 {
 	char msg[1024];
 	va_list ap;
@@ -25,9 +25,9 @@ void ctl_log(struct br_controller *c, enum br_log_level level,
 	c->o.log(c->o.log_ctx, level, ns, name, msg);
 }
 
-void ctl_log_kv(struct br_controller *c, enum br_log_level level,
-		const char *ns, const char *name, const char *message,
-		const char *const *kv)
+void br__controller_log_kv(struct br_controller *c, enum br_log_level level,
+			   const char *ns, const char *name, const char *message,
+			   const char *const *kv)
 {
 	char msg[2048];
 	size_t n;
@@ -46,7 +46,7 @@ void ctl_log_kv(struct br_controller *c, enum br_log_level level,
 	c->o.log(c->o.log_ctx, level, ns, name, msg);
 }
 
-int ctl_json_same(const json_t *a, const json_t *b)
+int br__controller_json_same(const json_t *a, const json_t *b)
 {
 	if (json_is_number(a) && json_is_number(b))
 		return json_number_value(a) == json_number_value(b);
@@ -56,7 +56,7 @@ int ctl_json_same(const json_t *a, const json_t *b)
 		if (json_array_size(a) != json_array_size(b))
 			return 0;
 		for (size_t i = 0; i < json_array_size(a); i++)
-			if (!ctl_json_same(json_array_get(a, i), json_array_get(b, i)))
+			if (!br__controller_json_same(json_array_get(a, i), json_array_get(b, i)))
 				return 0;
 		return 1;
 	}
@@ -68,7 +68,7 @@ int ctl_json_same(const json_t *a, const json_t *b)
 			return 0;
 		json_object_foreach((json_t *)a, k, v) {
 			json_t *w = json_object_get(b, k);
-			if (!w || !ctl_json_same(v, w))
+			if (!w || !br__controller_json_same(v, w))
 				return 0;
 		}
 		return 1;
@@ -87,31 +87,31 @@ static long informer_of(struct br_controller *c, const char *ns, size_t len)
 	return -1;
 }
 
-long ctl_informer_for(struct br_controller *c, const char *key)
+long br__controller_informer_for(struct br_controller *c, const char *key)
 {
 	const char *slash = strchr(key, '/');
 
 	return slash ? informer_of(c, key, (size_t)(slash - key)) : -1;
 }
 
-long ctl_informer_index(struct br_controller *c, const char *ns)
+long br__controller_informer_index(struct br_controller *c, const char *ns)
 {
 	return informer_of(c, ns, strlen(ns));
 }
 
-json_t *ctl_get_slo(struct br_controller *c, const char *key)
+json_t *br__controller_get_slo(struct br_controller *c, const char *key)
 {
-	long i = ctl_informer_for(c, key);
+	long i = br__controller_informer_for(c, key);
 	return i < 0 ? NULL : br_informer_get(c->slo_inf[i], key);
 }
 
-json_t *ctl_get_rule(struct br_controller *c, const char *key)
+json_t *br__controller_get_rule(struct br_controller *c, const char *key)
 {
-	long i = ctl_informer_for(c, key);
+	long i = br__controller_informer_for(c, key);
 	return i < 0 ? NULL : br_informer_get(c->rule_inf[i], key);
 }
 
-void ctl_rfc3339_now(char *out, size_t size)
+void br__controller_rfc3339_now(char *out, size_t size)
 {
 	time_t t = time(NULL);
 	struct tm tm;
@@ -120,9 +120,9 @@ void ctl_rfc3339_now(char *out, size_t size)
 	strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-json_t *ctl_condition(const json_t *cur_status, const char *type,
-		      const char *status, const char *reason,
-		      const char *message, long long generation)
+json_t *br__controller_condition(const json_t *cur_status, const char *type,
+				 const char *status, const char *reason,
+				 const char *message, long long generation)
 {
 	char now[32];
 	const char *ltt = NULL;
@@ -138,7 +138,7 @@ json_t *ctl_condition(const json_t *cur_status, const char *type,
 			ltt = json_string_value(json_object_get(cc, "lastTransitionTime"));
 	}
 	if (!ltt) {
-		ctl_rfc3339_now(now, sizeof(now));
+		br__controller_rfc3339_now(now, sizeof(now));
 		ltt = now;
 	}
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:I}", "type", type,

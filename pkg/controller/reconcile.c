@@ -15,7 +15,7 @@
 #define SLO_VERSION "v1alpha1"
 #define SLO_PLURAL "servicelevelobjectives"
 
-int ctl_problems_message(const struct br_problems *p, struct br_buf *out)
+int br__controller_problems_message(const struct br_problems *p, struct br_buf *out)
 {
 	for (size_t i = 0; i < p->count; i++) {
 		const struct br_error *e = &p->items[i];
@@ -30,7 +30,7 @@ int ctl_problems_message(const struct br_problems *p, struct br_buf *out)
 	return 0;
 }
 
-json_t *ctl_alert_rows(const struct br_slo *slo)
+json_t *br__controller_alert_rows(const struct br_slo *slo)
 {
 	json_t *rows = json_array();
 	char lw[32], sw[32];
@@ -82,12 +82,12 @@ static int write_status(struct br_controller *c, const json_t *slo_obj,
 		rc = br_kube_write(c->client, "PUT", br_buf_str(&path), NULL,
 				   NULL, body, retry_after, &err);
 		atomic_fetch_add(&c->status_writes, 1);
-		ctl_count_write(c, "status");
+		br__controller_count_write(c, "status");
 		if (rc != 0)
-			ctl_log(c, BR_LOG_WARN, ns, name, "status write failed: %s",
-				err.text);
+			br__controller_log(c, BR_LOG_WARN, ns, name, "status write failed: %s",
+					   err.text);
 		else
-			ctl_log(c, BR_LOG_INFO, ns, name, "status updated");
+			br__controller_log(c, BR_LOG_INFO, ns, name, "status updated");
 	}
 	free(body);
 	br_buf_release(&path);
@@ -103,7 +103,7 @@ static int emit_event(struct br_controller *c, const json_t *slo_obj,
 	json_t *meta = json_object_get(slo_obj, "metadata");
 	int rc;
 
-	ctl_rfc3339_now(now, sizeof(now));
+	br__controller_rfc3339_now(now, sizeof(now));
 	snprintf(gen, sizeof(gen), "%s.", name);
 	json_t *ev = json_pack(
 		"{s:s, s:s, s:{s:s, s:s}, s:{s:s, s:s, s:s, s:s, s:O*, s:O*},"
@@ -125,24 +125,24 @@ static int emit_event(struct br_controller *c, const json_t *slo_obj,
 	if (rc == 0)
 		rc = br_kube_post(c->client, br_buf_str(&path), ev, NULL, NULL);
 	atomic_fetch_add(&c->events, 1);
-	ctl_count_write(c, "event");
+	br__controller_count_write(c, "event");
 	if (rc != 0)
-		ctl_log(c, BR_LOG_WARN, ns, name, "event not recorded: %s",
-			br_strerror(rc));
+		br__controller_log(c, BR_LOG_WARN, ns, name, "event not recorded: %s",
+				   br_strerror(rc));
 	json_decref(ev);
 	br_buf_release(&path);
 	return 0; /* an Event is best effort: never requeue for it */
 }
 
-json_t *ctl_invalid_status(const json_t *cur, const char *message,
-			   long long generation)
+json_t *br__controller_invalid_status(const json_t *cur, const char *message,
+				      long long generation)
 {
 	json_t *st = json_object();
 	json_t *conds = json_array();
-	json_array_append_new(conds, ctl_condition(cur, "Ready", "False", "InvalidSpec",
-						   message, generation));
-	json_array_append_new(conds, ctl_condition(cur, "RulesReady", "False", "InvalidSpec",
-						   message, generation));
+	json_array_append_new(conds, br__controller_condition(cur, "Ready", "False", "InvalidSpec",
+							      message, generation));
+	json_array_append_new(conds, br__controller_condition(cur, "RulesReady", "False",
+							      "InvalidSpec", message, generation));
 	json_object_set_new(st, "observedGeneration", json_integer(generation));
 	json_object_set_new(st, "conditions", conds);
 	if (json_object_get(cur, "prometheusRule"))
@@ -152,9 +152,9 @@ json_t *ctl_invalid_status(const json_t *cur, const char *message,
 	return st;
 }
 
-int ctl_status_changed(const json_t *cur, const json_t *st)
+int br__controller_status_changed(const json_t *cur, const json_t *st)
 {
-	return !cur || !ctl_json_same(st, cur);
+	return !cur || !br__controller_json_same(st, cur);
 }
 
 /* Status of an SLO whose spec is invalid, written (with an Event) when it
@@ -171,15 +171,15 @@ static int reconcile_invalid(struct br_controller *c, const json_t *obj,
 	int rc;
 
 	br_buf_init(&msg, (size_t)1 << 20);
-	if (ctl_problems_message(problems, &msg) != 0) {
+	if (br__controller_problems_message(problems, &msg) != 0) {
 		br_buf_release(&msg);
 		return BR_ENOMEM;
 	}
 	const char *m = br_buf_str(&msg);
-	json_t *st = ctl_invalid_status(cur, m, gen);
-	rc = ctl_budget_status(c, NULL, ns, name, cur, st, gen);
-	if (rc == 0 && ctl_status_changed(cur, st)) {
-		ctl_log(c, BR_LOG_WARN, ns, name, "invalid spec: %s", m);
+	json_t *st = br__controller_invalid_status(cur, m, gen);
+	rc = br__controller_budget_status(c, NULL, ns, name, cur, st, gen);
+	if (rc == 0 && br__controller_status_changed(cur, st)) {
+		br__controller_log(c, BR_LOG_WARN, ns, name, "invalid spec: %s", m);
 		rc = write_status(c, obj, st, ns, name, retry_after);
 		if (rc == 0)
 			emit_event(c, obj, ns, name, "InvalidSpec", m);
@@ -213,15 +213,15 @@ static int apply_rule(struct br_controller *c, const json_t *rule,
 					    "application/apply-patch+yaml",
 					    BR_KUBE_ACCEPT_METADATA, body, &resp, &err);
 		atomic_fetch_add(&c->applies, 1);
-		ctl_count_write(c, "rule");
+		br__controller_count_write(c, "rule");
 		*generation = json_integer_value(json_object_get(
 			json_object_get(resp.body, "metadata"), "generation"));
 		*retry_after = rc != 0 && resp.retry_after > 0 ? resp.retry_after : 0;
 		if (rc != 0)
-			ctl_log(c, BR_LOG_WARN, ns, name, "apply of %s failed: %s",
-				res->kind, err.text);
+			br__controller_log(c, BR_LOG_WARN, ns, name, "apply of %s failed: %s",
+					   res->kind, err.text);
 		else
-			ctl_log(c, BR_LOG_INFO, ns, name, "%s applied", res->kind);
+			br__controller_log(c, BR_LOG_INFO, ns, name, "%s applied", res->kind);
 	}
 	br_kube_response_release(&resp);
 	free(body);
@@ -229,14 +229,14 @@ static int apply_rule(struct br_controller *c, const json_t *rule,
 	return rc;
 }
 
-long long ctl_wanted_generation(struct br_controller *c, const char *key,
-				const json_t *cur_status)
+long long br__controller_wanted_generation(struct br_controller *c, const char *key,
+					   const json_t *cur_status)
 {
 	long long in_status = json_integer_value(json_object_get(
 		json_object_get(cur_status, "prometheusRule"), "generation"));
 
-	ctl_expect_confirm(c, key, in_status);
-	long long applied = ctl_expect_generation(c, key);
+	br__controller_expect_confirm(c, key, in_status);
+	long long applied = br__controller_expect_generation(c, key);
 	return applied ? applied : in_status;
 }
 
@@ -249,7 +249,7 @@ static int ensure_rule(struct br_controller *c, json_t *rule, const char *ns,
 	struct br_buf key;
 	char digest[65];
 	json_t *meta = json_object_get(rule, "metadata");
-	int rc = ctl_rule_stamp(rule, digest);
+	int rc = br__controller_rule_stamp(rule, digest);
 
 	if (rc != 0)
 		return rc;
@@ -258,16 +258,16 @@ static int ensure_rule(struct br_controller *c, json_t *rule, const char *ns,
 		br_buf_release(&key);
 		return BR_ENOMEM;
 	}
-	json_t *have = ctl_get_rule(c, br_buf_str(&key));
-	*generation = ctl_wanted_generation(c, br_buf_str(&key), cur_status);
-	if (!ctl_rule_matches(meta, digest, *generation, have)) {
+	json_t *have = br__controller_get_rule(c, br_buf_str(&key));
+	*generation = br__controller_wanted_generation(c, br_buf_str(&key), cur_status);
+	if (!br__controller_rule_matches(meta, digest, *generation, have)) {
 		/* before the write: its watch event may come before its answer */
-		ctl_expect_rule(c, br_buf_str(&key), rule, digest);
+		br__controller_expect_rule(c, br_buf_str(&key), rule, digest);
 		rc = apply_rule(c, rule, ns, name, generation, retry_after);
 		if (rc != 0)
-			ctl_expect_forget(c, br_buf_str(&key));
+			br__controller_expect_forget(c, br_buf_str(&key));
 		else
-			ctl_expect_applied(c, br_buf_str(&key), *generation);
+			br__controller_expect_applied(c, br_buf_str(&key), *generation);
 	}
 	json_decref(have);
 	br_buf_release(&key);
@@ -288,16 +288,17 @@ static void requeue_at(struct br_controller *c, const char *ns, const char *name
 	br_queue_add_after(c->q, key, (edge - now) * 1000 + 500);
 }
 
-json_t *ctl_ready_condition(const json_t *cur, const json_t *rcond,
-			    long long generation)
+json_t *br__controller_ready_condition(const json_t *cur, const json_t *rcond,
+				       long long generation)
 {
 	char ready_msg[2600];
-	const char *not_ready = ctl_routing_not_ready(rcond, ready_msg, sizeof(ready_msg));
+	const char *not_ready = br__controller_routing_not_ready(rcond, ready_msg,
+								 sizeof(ready_msg));
 
 	return not_ready
-		? ctl_condition(cur, "Ready", "False", not_ready, ready_msg, generation)
-		: ctl_condition(cur, "Ready", "True", "Reconciled", "rules are up to date",
-				generation);
+		? br__controller_condition(cur, "Ready", "False", not_ready, ready_msg, generation)
+		: br__controller_condition(cur, "Ready", "True", "Reconciled",
+					   "rules are up to date", generation);
 }
 
 static int reconcile_valid(struct br_controller *c, const json_t *obj,
@@ -308,15 +309,16 @@ static int reconcile_valid(struct br_controller *c, const json_t *obj,
 				       .target = c->o.target };
 	json_t *rule = NULL, *corrections = NULL;
 	const char *ns = slo->namespace, *name = slo->name;
-	struct ctl_held held = {NULL, 0};
+	struct br__controller_held held = {NULL, 0};
 	long long edge = 0;
 	int rc;
 
-	rc = ctl_corrections_apply(c, slo, json_object_get(json_object_get(obj, "metadata"),
-							   "labels"), &held, &corrections, &edge);
+	rc = br__controller_corrections_apply(c, slo,
+					      json_object_get(json_object_get(obj, "metadata"), "labels"),
+					      &held, &corrections, &edge);
 	if (rc == 0)
 		rc = br_rules_object(slo, &ro, &rule, NULL);
-	ctl_held_release(&held);
+	br__controller_held_release(&held);
 	if (rc != 0) {
 		json_decref(corrections);
 		return rc;
@@ -339,10 +341,10 @@ static int reconcile_valid(struct br_controller *c, const json_t *obj,
 		 br_rules_resource_of(c->o.target)->kind, name, rec, alert);
 	json_t *st = json_object();
 	json_t *conds = json_array();
-	json_t *routing = NULL, *rcond = ctl_routing_condition(c, slo, cur, &routing);
-	json_array_append_new(conds, ctl_ready_condition(cur, rcond, slo->generation));
-	json_array_append_new(conds, ctl_condition(cur, "RulesReady", "True", "RulesApplied",
-					       msg, slo->generation));
+	json_t *routing = NULL, *rcond = br__controller_routing_condition(c, slo, cur, &routing);
+	json_array_append_new(conds, br__controller_ready_condition(cur, rcond, slo->generation));
+	json_array_append_new(conds, br__controller_condition(cur, "RulesReady", "True",
+							      "RulesApplied", msg, slo->generation));
 	if (rcond)
 		json_array_append_new(conds, rcond);
 	if (routing)
@@ -352,13 +354,13 @@ static int reconcile_valid(struct br_controller *c, const json_t *obj,
 	json_object_set_new(st, "prometheusRule", json_pack("{s:s, s:I, s:I, s:I}",
 		"name", name, "recordingRules", (json_int_t)rec,
 		"alertingRules", (json_int_t)alert, "generation", (json_int_t)rule_gen));
-	json_object_set_new(st, "alerts", ctl_alert_rows(slo));
+	json_object_set_new(st, "alerts", br__controller_alert_rows(slo));
 	/* only SLOs that corrections select say so: the others' status stays
 	   as it was */
 	if (corrections)
 		json_object_set_new(st, "corrections", corrections);
-	rc = ctl_budget_status(c, slo, ns, name, cur, st, slo->generation);
-	if (rc == 0 && ctl_status_changed(cur, st))
+	rc = br__controller_budget_status(c, slo, ns, name, cur, st, slo->generation);
+	if (rc == 0 && br__controller_status_changed(cur, st))
 		rc = write_status(c, obj, st, ns, name, retry_after);
 	if (rc == 0 && edge)
 		requeue_at(c, ns, name, edge);
@@ -366,22 +368,22 @@ static int reconcile_valid(struct br_controller *c, const json_t *obj,
 	return rc;
 }
 
-int ctl_reconcile(struct br_controller *c, const char *key,
-		  double *retry_after)
+int br__controller_reconcile(struct br_controller *c, const char *key,
+			     double *retry_after)
 {
-	json_t *obj = ctl_get_slo(c, key);
+	json_t *obj = br__controller_get_slo(c, key);
 	struct br_slo slo;
 	struct br_problems problems;
 	int rc;
 
 	*retry_after = 0;
-	if (ctl_routing_is_key(key)) {
+	if (br__controller_routing_is_key(key)) {
 		json_decref(obj);
-		return ctl_routing_reconcile(c, retry_after);
+		return br__controller_routing_reconcile(c, retry_after);
 	}
-	if (ctl_corrections_is_key(key)) {
+	if (br__controller_corrections_is_key(key)) {
 		json_decref(obj);
-		return ctl_correction_reconcile(c, key, retry_after);
+		return br__controller_correction_reconcile(c, key, retry_after);
 	}
 	if (!obj)
 		return 0; /* gone: garbage collection deletes the rule */

@@ -94,7 +94,7 @@ static int encode(struct br_buf *b, const json_t *v, int depth)
 	}
 }
 
-int ctl_spec_digest(const json_t *spec, char out[65])
+int br__controller_spec_digest(const json_t *spec, char out[65])
 {
 	static const char hex[] = "0123456789abcdef";
 	unsigned char md[32];
@@ -116,8 +116,8 @@ int ctl_spec_digest(const json_t *spec, char out[65])
 	return rc;
 }
 
-int ctl_rule_matches(const json_t *want_meta, const char *digest,
-		     long long generation, const json_t *have)
+int br__controller_rule_matches(const json_t *want_meta, const char *digest,
+				long long generation, const json_t *have)
 {
 	const json_t *hm = json_object_get(have, "metadata");
 	const json_t *hl = json_object_get(hm, "labels");
@@ -127,12 +127,13 @@ int ctl_rule_matches(const json_t *want_meta, const char *digest,
 	if (!have)
 		return 0;
 	json_object_foreach(json_object_get(want_meta, "labels"), k, v) {
-		if (!ctl_json_same(v, json_object_get(hl, k) ? json_object_get(hl, k) : json_null()))
+		const json_t *h = json_object_get(hl, k);
+		if (!br__controller_json_same(v, h ? h : json_null()))
 			return 0;
 	}
 	const json_t *wo = json_object_get(want_meta, "ownerReferences");
 	const json_t *ho = json_object_get(hm, "ownerReferences");
-	if (wo && (!ho || !ctl_json_same(wo, ho)))
+	if (wo && (!ho || !br__controller_json_same(wo, ho)))
 		return 0;
 	if (generation != -1 &&
 	    json_integer_value(json_object_get(hm, "generation")) != generation)
@@ -142,10 +143,10 @@ int ctl_rule_matches(const json_t *want_meta, const char *digest,
 	return hd && strcmp(hd, digest) == 0;
 }
 
-int ctl_rule_stamp(json_t *rule, char digest[65])
+int br__controller_rule_stamp(json_t *rule, char digest[65])
 {
 	json_t *meta = json_object_get(rule, "metadata");
-	int rc = ctl_spec_digest(json_object_get(rule, "spec"), digest);
+	int rc = br__controller_spec_digest(json_object_get(rule, "spec"), digest);
 
 	if (rc != 0)
 		return rc;
@@ -172,7 +173,7 @@ static void keep_only(json_t *obj, const char *const *keep)
 	json_decref(meta);
 }
 
-void ctl_rule_transform(void *ctx, json_t *obj)
+void br__controller_rule_transform(void *ctx, json_t *obj)
 {
 	static const char *const keep[] = { "name", "namespace", "resourceVersion",
 		"generation", "labels", "ownerReferences", "annotations", NULL };
@@ -191,7 +192,7 @@ void ctl_rule_transform(void *ctx, json_t *obj)
 	json_decref(digest);
 }
 
-void ctl_slo_transform(void *ctx, json_t *obj)
+void br__controller_slo_transform(void *ctx, json_t *obj)
 {
 	(void)ctx;
 	json_object_del(json_object_get(obj, "metadata"), "managedFields");

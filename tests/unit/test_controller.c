@@ -36,7 +36,7 @@ static json_t *parse(const char *text)
 static void digest_of(const char *text, char out[65])
 {
 	json_t *v = parse(text);
-	assert_int_equal(ctl_spec_digest(v, out), 0);
+	assert_int_equal(br__controller_spec_digest(v, out), 0);
 	assert_int_equal(strlen(out), 64);
 	json_decref(v);
 }
@@ -82,14 +82,14 @@ static void test_digest_refuses_no_spec_and_absurd_depth(void **state)
 	char out[65];
 	json_t *deep = json_string("x");
 	(void)state;
-	assert_int_not_equal(ctl_spec_digest(NULL, out), 0);
+	assert_int_not_equal(br__controller_spec_digest(NULL, out), 0);
 	for (int i = 0; i < 100; i++)
 		deep = json_pack("[o]", deep);
-	assert_int_not_equal(ctl_spec_digest(deep, out), 0);
+	assert_int_not_equal(br__controller_spec_digest(deep, out), 0);
 	json_decref(deep);
 }
 
-/* A cached rule (as ctl_rule_transform leaves it) with the digest of spec
+/* A cached rule (as br__controller_rule_transform leaves it) with the digest of spec
  * in its annotation, at generation 3. */
 static json_t *cached_rule(const char *labels, const char *owners, const char *spec)
 {
@@ -126,14 +126,14 @@ static void test_rule_matches(void **state)
 	(void)state;
 	digest_of(SPEC, d);
 	digest_of("{\"groups\":[]}", other);
-	assert_true(ctl_rule_matches(want, d, 3, have)); /* labels of others may stay */
-	assert_true(ctl_rule_matches(want, d, -1, have)); /* any generation */
-	assert_false(ctl_rule_matches(want, d, 4, have)); /* someone changed its spec */
-	assert_false(ctl_rule_matches(want, d, 0, have)); /* never written by us */
-	assert_false(ctl_rule_matches(want, other, 3, have));
-	assert_false(ctl_rule_matches(want, d, 3, relabelled));
-	assert_false(ctl_rule_matches(want, d, 3, orphan));
-	assert_false(ctl_rule_matches(want, d, 3, NULL));
+	assert_true(br__controller_rule_matches(want, d, 3, have)); /* labels of others may stay */
+	assert_true(br__controller_rule_matches(want, d, -1, have)); /* any generation */
+	assert_false(br__controller_rule_matches(want, d, 4, have)); /* someone changed its spec */
+	assert_false(br__controller_rule_matches(want, d, 0, have)); /* never written by us */
+	assert_false(br__controller_rule_matches(want, other, 3, have));
+	assert_false(br__controller_rule_matches(want, d, 3, relabelled));
+	assert_false(br__controller_rule_matches(want, d, 3, orphan));
+	assert_false(br__controller_rule_matches(want, d, 3, NULL));
 	json_decref(want);
 	json_decref(have);
 	json_decref(relabelled);
@@ -155,9 +155,9 @@ static void test_rule_transform(void **state)
 	json_t *bare = parse("{\"kind\":\"PartialObjectMetadata\",\"metadata\":{\"name\":\"x\","
 		"\"annotations\":{\"other\":\"o\"}}}");
 	(void)state;
-	ctl_rule_transform(NULL, whole);
+	br__controller_rule_transform(NULL, whole);
 	assert_true(json_equal(whole, want));
-	ctl_rule_transform(NULL, bare);
+	br__controller_rule_transform(NULL, bare);
 	json_decref(want);
 	want = parse("{\"metadata\":{\"name\":\"x\"}}");
 	assert_true(json_equal(bare, want));
@@ -177,47 +177,47 @@ static void test_expectations(void **state)
 				     "{\"groups\":[]}");
 	(void)state;
 	memset(&c, 0, sizeof(c));
-	assert_int_equal(ctl_expect_init(&c), 0);
+	assert_int_equal(br__controller_expect_init(&c), 0);
 	digest_of(SPEC, d);
 
 	/* nothing expected: every event reconciles */
-	assert_false(ctl_expect_seen(&c, "ns/x", ours));
+	assert_false(br__controller_expect_seen(&c, "ns/x", ours));
 	/* the rule being applied: its event needs no reconcile, once */
-	ctl_expect_rule(&c, "ns/x", rule, d);
-	assert_true(ctl_expect_seen(&c, "ns/x", ours));
-	assert_false(ctl_expect_seen(&c, "ns/x", ours));
+	br__controller_expect_rule(&c, "ns/x", rule, d);
+	assert_true(br__controller_expect_seen(&c, "ns/x", ours));
+	assert_false(br__controller_expect_seen(&c, "ns/x", ours));
 	/* someone else's rule in between: reconcile, and the expectation is spent */
-	ctl_expect_rule(&c, "ns/x", rule, d);
-	assert_false(ctl_expect_seen(&c, "ns/x", edited));
-	assert_false(ctl_expect_seen(&c, "ns/x", ours));
+	br__controller_expect_rule(&c, "ns/x", rule, d);
+	assert_false(br__controller_expect_seen(&c, "ns/x", edited));
+	assert_false(br__controller_expect_seen(&c, "ns/x", ours));
 	/* per key; a failed apply forgets */
-	ctl_expect_rule(&c, "ns/x", rule, d);
-	assert_false(ctl_expect_seen(&c, "ns/y", ours));
-	ctl_expect_forget(&c, "ns/x");
-	assert_false(ctl_expect_seen(&c, "ns/x", ours));
+	br__controller_expect_rule(&c, "ns/x", rule, d);
+	assert_false(br__controller_expect_seen(&c, "ns/y", ours));
+	br__controller_expect_forget(&c, "ns/x");
+	assert_false(br__controller_expect_seen(&c, "ns/x", ours));
 	assert_int_equal(json_object_size(c.expected), 0);
 
 	/* the generation applied stands in for the status until it shows it */
-	assert_int_equal(ctl_expect_generation(&c, "ns/x"), 0);
-	ctl_expect_rule(&c, "ns/x", rule, d);
-	ctl_expect_applied(&c, "ns/x", 7);
-	assert_int_equal(ctl_expect_generation(&c, "ns/x"), 7);
-	ctl_expect_confirm(&c, "ns/x", 7); /* its event not seen yet: kept */
-	assert_int_equal(ctl_expect_generation(&c, "ns/x"), 7);
-	assert_true(ctl_expect_seen(&c, "ns/x", ours));
-	assert_int_equal(ctl_expect_generation(&c, "ns/x"), 7);
-	ctl_expect_confirm(&c, "ns/x", 6); /* an older status: kept */
-	assert_int_equal(ctl_expect_generation(&c, "ns/x"), 7);
-	ctl_expect_confirm(&c, "ns/x", 7);
-	assert_int_equal(ctl_expect_generation(&c, "ns/x"), 0);
+	assert_int_equal(br__controller_expect_generation(&c, "ns/x"), 0);
+	br__controller_expect_rule(&c, "ns/x", rule, d);
+	br__controller_expect_applied(&c, "ns/x", 7);
+	assert_int_equal(br__controller_expect_generation(&c, "ns/x"), 7);
+	br__controller_expect_confirm(&c, "ns/x", 7); /* its event not seen yet: kept */
+	assert_int_equal(br__controller_expect_generation(&c, "ns/x"), 7);
+	assert_true(br__controller_expect_seen(&c, "ns/x", ours));
+	assert_int_equal(br__controller_expect_generation(&c, "ns/x"), 7);
+	br__controller_expect_confirm(&c, "ns/x", 6); /* an older status: kept */
+	assert_int_equal(br__controller_expect_generation(&c, "ns/x"), 7);
+	br__controller_expect_confirm(&c, "ns/x", 7);
+	assert_int_equal(br__controller_expect_generation(&c, "ns/x"), 0);
 	/* the answer may come before the event, or the event before it */
-	ctl_expect_rule(&c, "ns/x", rule, d);
-	assert_true(ctl_expect_seen(&c, "ns/x", ours));
-	ctl_expect_applied(&c, "ns/x", 8);
-	ctl_expect_confirm(&c, "ns/x", 8);
+	br__controller_expect_rule(&c, "ns/x", rule, d);
+	assert_true(br__controller_expect_seen(&c, "ns/x", ours));
+	br__controller_expect_applied(&c, "ns/x", 8);
+	br__controller_expect_confirm(&c, "ns/x", 8);
 	assert_int_equal(json_object_size(c.expected), 0);
 
-	ctl_expect_free(&c);
+	br__controller_expect_free(&c);
 	json_decref(rule);
 	json_decref(ours);
 	json_decref(edited);
@@ -233,7 +233,7 @@ static void test_problems_message(void **state)
 	(void)state;
 	br_problems_init(&p);
 	br_buf_init(&out, BR_BUF_MAX_DEFAULT);
-	assert_int_equal(ctl_problems_message(&p, &out), 0);
+	assert_int_equal(br__controller_problems_message(&p, &out), 0);
 	assert_string_equal(br_buf_str(&out), "");
 	br_error_init(&e);
 	e.code = BR_EINVAL;
@@ -244,7 +244,7 @@ static void test_problems_message(void **state)
 	e.code = BR_EINVAL;
 	snprintf(e.text, sizeof(e.text), "no indicator"); /* no field: the text alone */
 	assert_int_equal(br_problems_add(&p, &e), 0);
-	assert_int_equal(ctl_problems_message(&p, &out), 0);
+	assert_int_equal(br__controller_problems_message(&p, &out), 0);
 	assert_string_equal(br_buf_str(&out), "spec.objective: must be below 100; no indicator");
 	br_buf_release(&out);
 	br_problems_release(&p);
@@ -293,7 +293,7 @@ static void test_invalid_status(void **state)
 	(void)state;
 
 	/* a new SLO: no status yet */
-	json_t *st = ctl_invalid_status(NULL, "spec.objective: must be below 100", 4);
+	json_t *st = br__controller_invalid_status(NULL, "spec.objective: must be below 100", 4);
 	assert_non_null(st);
 	assert_int_equal(json_integer_value(json_object_get(st, "observedGeneration")), 4);
 	assert_int_equal(json_array_size(json_object_get(st, "conditions")), 2);
@@ -303,31 +303,31 @@ static void test_invalid_status(void **state)
 			 "spec.objective: must be below 100", 4);
 	assert_null(json_object_get(st, "prometheusRule"));
 	assert_null(json_object_get(st, "alerts"));
-	assert_true(ctl_status_changed(NULL, st));
+	assert_true(br__controller_status_changed(NULL, st));
 	json_decref(st);
 
 	/* a valid SLO made invalid: its rule and alert table stay (the rule is
 	   not deleted); the budget is budget.c's to add; Ready changed */
-	st = ctl_invalid_status(cur, "bad", 4);
+	st = br__controller_invalid_status(cur, "bad", 4);
 	assert_true(json_equal(json_object_get(st, "prometheusRule"),
 			       json_object_get(cur, "prometheusRule")));
 	assert_true(json_equal(json_object_get(st, "alerts"), json_object_get(cur, "alerts")));
 	assert_null(json_object_get(st, "budget"));
 	assert_string_not_equal(json_string_value(json_object_get(condition_of(st, "Ready"),
 								  "lastTransitionTime")), OLD_LTT);
-	assert_true(ctl_status_changed(cur, st));
+	assert_true(br__controller_status_changed(cur, st));
 
 	/* the resync: the same status again, transition times kept: no write */
-	json_t *again = ctl_invalid_status(st, "bad", 4);
+	json_t *again = br__controller_invalid_status(st, "bad", 4);
 	assert_true(json_equal(again, st));
-	assert_false(ctl_status_changed(st, again));
+	assert_false(br__controller_status_changed(st, again));
 	json_decref(again);
 	/* another problem, or a new generation: written */
-	again = ctl_invalid_status(st, "worse", 4);
-	assert_true(ctl_status_changed(st, again));
+	again = br__controller_invalid_status(st, "worse", 4);
+	assert_true(br__controller_status_changed(st, again));
 	json_decref(again);
-	again = ctl_invalid_status(st, "bad", 5);
-	assert_true(ctl_status_changed(st, again));
+	again = br__controller_invalid_status(st, "bad", 5);
+	assert_true(br__controller_status_changed(st, again));
 	json_decref(again);
 	json_decref(st);
 	json_decref(cur);
@@ -341,11 +341,11 @@ static void test_status_changed(void **state)
 	json_t *more = parse("{\"a\":1,\"b\":[1,{\"c\":\"d\"}],\"e\":null}");
 	json_t *other = parse("{\"a\":1,\"b\":[{\"c\":\"d\"},1]}");
 	(void)state;
-	assert_false(ctl_status_changed(cur, same));
-	assert_false(ctl_status_changed(cur, cur));
-	assert_true(ctl_status_changed(cur, more));
-	assert_true(ctl_status_changed(cur, other));
-	assert_true(ctl_status_changed(NULL, cur));
+	assert_false(br__controller_status_changed(cur, same));
+	assert_false(br__controller_status_changed(cur, cur));
+	assert_true(br__controller_status_changed(cur, more));
+	assert_true(br__controller_status_changed(cur, other));
+	assert_true(br__controller_status_changed(NULL, cur));
 	json_decref(cur);
 	json_decref(same);
 	json_decref(more);
@@ -362,16 +362,16 @@ static void test_ready_condition(void **state)
 	json_t *unrouted = parse("{\"type\":\"AlertRoutingReady\",\"status\":\"False\","
 				 "\"reason\":\"ReceiverMissing\",\"message\":\"no shop-pagerduty\"}");
 	(void)state;
-	json_t *ready = ctl_ready_condition(cur, NULL, 3);
+	json_t *ready = br__controller_ready_condition(cur, NULL, 3);
 	assert_condition(ready, "True", "Reconciled", "rules are up to date", 3);
 	assert_string_equal(json_string_value(json_object_get(ready, "lastTransitionTime")),
 			    OLD_LTT);
 	assert_true(json_equal(ready, condition_of(cur, "Ready")));
 	json_decref(ready);
-	ready = ctl_ready_condition(cur, routed, 4);
+	ready = br__controller_ready_condition(cur, routed, 4);
 	assert_condition(ready, "True", "Reconciled", "rules are up to date", 4);
 	json_decref(ready);
-	ready = ctl_ready_condition(cur, unrouted, 4);
+	ready = br__controller_ready_condition(cur, unrouted, 4);
 	assert_condition(ready, "False", "ReceiverMissing", "alert routing: no shop-pagerduty", 4);
 	assert_string_not_equal(json_string_value(json_object_get(ready, "lastTransitionTime")),
 				OLD_LTT);
@@ -407,7 +407,7 @@ static void test_alert_rows(void **state)
 	(void)state;
 	parse_slo(SLO_HEAD "\"offPeak\":{\"from\":\"22:00\",\"to\":\"06:00\",\"rows\":[\"1h\"]}}}}",
 		  &slo);
-	json_t *rows = ctl_alert_rows(&slo);
+	json_t *rows = br__controller_alert_rows(&slo);
 	assert_int_equal(json_array_size(rows), slo.window_count);
 	json_t *first = json_array_get(rows, 0);
 	assert_string_equal(json_string_value(json_object_get(first, "severity")), "page");
@@ -422,7 +422,7 @@ static void test_alert_rows(void **state)
 	br_slo_release(&slo);
 
 	parse_slo(SLO_HEAD "\"ticket\":{\"disabled\":true}}}}", &slo);
-	rows = ctl_alert_rows(&slo);
+	rows = br__controller_alert_rows(&slo);
 	assert_true(json_array_size(rows) > 0);
 	assert_true(json_array_size(rows) < slo.window_count);
 	for (size_t i = 0; i < json_array_size(rows); i++) {
@@ -447,18 +447,18 @@ static void test_wanted_generation(void **state)
 	json_t *ours = cached_rule("{\"app.kubernetes.io/managed-by\":\"burnrate\"}", OWNERS, SPEC);
 	(void)state;
 	memset(&c, 0, sizeof(c));
-	assert_int_equal(ctl_expect_init(&c), 0);
+	assert_int_equal(br__controller_expect_init(&c), 0);
 	digest_of(SPEC, d);
-	assert_int_equal(ctl_wanted_generation(&c, "ns/x", NULL), 0); /* never written */
-	assert_int_equal(ctl_wanted_generation(&c, "ns/x", st3), 3);
-	ctl_expect_rule(&c, "ns/x", rule, d);
-	ctl_expect_applied(&c, "ns/x", 8);
-	assert_int_equal(ctl_wanted_generation(&c, "ns/x", st3), 8); /* status behind */
-	assert_true(ctl_expect_seen(&c, "ns/x", ours));
-	assert_int_equal(ctl_wanted_generation(&c, "ns/x", st8), 8);
+	assert_int_equal(br__controller_wanted_generation(&c, "ns/x", NULL), 0); /* never written */
+	assert_int_equal(br__controller_wanted_generation(&c, "ns/x", st3), 3);
+	br__controller_expect_rule(&c, "ns/x", rule, d);
+	br__controller_expect_applied(&c, "ns/x", 8);
+	assert_int_equal(br__controller_wanted_generation(&c, "ns/x", st3), 8); /* status behind */
+	assert_true(br__controller_expect_seen(&c, "ns/x", ours));
+	assert_int_equal(br__controller_wanted_generation(&c, "ns/x", st8), 8);
 	assert_int_equal(json_object_size(c.expected), 0); /* the status shows it */
-	assert_int_equal(ctl_wanted_generation(&c, "ns/x", st3), 3);
-	ctl_expect_free(&c);
+	assert_int_equal(br__controller_wanted_generation(&c, "ns/x", st3), 3);
+	br__controller_expect_free(&c);
 	json_decref(st3);
 	json_decref(st8);
 	json_decref(rule);
@@ -476,7 +476,7 @@ static void test_rule_stamp(void **state)
 		"\"labels\":{\"app.kubernetes.io/managed-by\":\"burnrate\"},"
 		"\"ownerReferences\":" OWNERS "},\"spec\":" SPEC "}");
 	(void)state;
-	assert_int_equal(ctl_rule_stamp(rule, d), 0);
+	assert_int_equal(br__controller_rule_stamp(rule, d), 0);
 	digest_of(SPEC, spec_d);
 	assert_string_equal(d, spec_d);
 	json_t *meta = json_object_get(rule, "metadata");
@@ -485,16 +485,16 @@ static void test_rule_stamp(void **state)
 
 	json_t *cached = json_deep_copy(rule);
 	json_object_set_new(json_object_get(cached, "metadata"), "generation", json_integer(2));
-	ctl_rule_transform(NULL, cached);
-	assert_true(ctl_rule_matches(meta, d, 2, cached));
+	br__controller_rule_transform(NULL, cached);
+	assert_true(br__controller_rule_matches(meta, d, 2, cached));
 
 	json_object_set_new(rule, "spec", parse("{\"groups\":[]}"));
 	json_object_set_new(json_object_get(meta, "annotations"), "other", json_string("o"));
-	assert_int_equal(ctl_rule_stamp(rule, d2), 0);
+	assert_int_equal(br__controller_rule_stamp(rule, d2), 0);
 	assert_string_not_equal(d, d2);
 	assert_string_equal(json_string_value(json_object_get(
 		json_object_get(meta, "annotations"), "other")), "o"); /* others kept */
-	assert_false(ctl_rule_matches(meta, d2, 2, cached));
+	assert_false(br__controller_rule_matches(meta, d2, 2, cached));
 	json_decref(cached);
 	json_decref(rule);
 }
@@ -552,7 +552,7 @@ static void test_lease_errors(void **state)
 				    .reason = "Forbidden", .message = "no rights"};
 	for (unsigned long i = 1; i <= 3; i++) {
 		e.count = i;
-		ctl_lease_error(c, &e, 0);
+		br__controller_lease_error(c, &e, 0);
 	}
 	assert_int_equal(atomic_load(&c->lease_failing), 1);
 	assert_int_equal(l.n, 1);
@@ -565,12 +565,12 @@ static void test_lease_errors(void **state)
 	/* a new error (no response this time): logged, counted under 0 */
 	struct br_leader_error io = {.code = BR_EIO, .verb = "get", .count = 1,
 				     .message = "Connection refused"};
-	ctl_lease_error(c, &io, 0);
+	br__controller_lease_error(c, &io, 0);
 	assert_int_equal(l.n, 2);
 	assert_string_equal(l.kv[1], "kind=Lease|verb=get|code=0|reason=|error=Connection refused");
 	assert_int_equal(br_metric_value(c->m_lease_errors, (const char *[]){"0"}), 1);
 	io.count = 4;
-	ctl_lease_error(c, &io, 1);
+	br__controller_lease_error(c, &io, 1);
 	assert_int_equal(atomic_load(&c->lease_failing), 0);
 	assert_int_equal(l.n, 3);
 	assert_int_equal(l.level[2], BR_LOG_INFO);
@@ -596,7 +596,7 @@ static void test_lease_errors_plain_log(void **state)
 	struct br_leader_error e = {.code = BR_EAUTH, .status = 401, .verb = "update",
 				    .reason = "Unauthorized", .message = "token expired",
 				    .count = 1};
-	ctl_lease_error(c, &e, 0);
+	br__controller_lease_error(c, &e, 0);
 	assert_int_equal(l.n, 1);
 	assert_string_equal(l.msg[0], "leader election: cannot update Lease kind=Lease verb=update "
 			    "code=401 reason=Unauthorized error=token expired");
