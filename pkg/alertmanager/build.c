@@ -88,8 +88,8 @@ static int parse_base(const char *base, size_t len, struct br_am_config *cfg,
 	br_yaml_stream_init(&s);
 	rc = load_one(base, len, BR_AM_CONFIG_KEY, 0, &s, &doc, err);
 	if (rc == 0) {
-		struct am_ctx c = { s.marks, BR_AM_CONFIG_KEY, err, 0 };
-		rc = am_validate_base(&c, doc);
+		struct br__alertmanager_ctx c = { s.marks, BR_AM_CONFIG_KEY, err, 0 };
+		rc = br__alertmanager_validate_base(&c, doc);
 	}
 	if (rc == 0) {
 		cfg->base = json_incref(doc);
@@ -110,8 +110,8 @@ static int parse_policy(const char *policy, size_t plen, struct br_am_config *cf
 	if (policy && plen)
 		rc = load_one(policy, plen, BR_AM_POLICY_KEY, 1, &s, &doc, err);
 	if (rc == 0) {
-		struct am_ctx c = { s.marks, BR_AM_POLICY_KEY, err, 0 };
-		rc = am_policy_load(&c, doc, cfg);
+		struct br__alertmanager_ctx c = { s.marks, BR_AM_POLICY_KEY, err, 0 };
+		rc = br__alertmanager_policy_load(&c, doc, cfg);
 	}
 	br_yaml_stream_release(&s);
 	return rc;
@@ -155,9 +155,9 @@ static enum br_am_verdict check_one(const struct br_am_config *cfg, const char *
 {
 	if (!cfg)
 		return BR_AM_BASE_CONFIG_INVALID;
-	if (!am_has_receiver(cfg, receiver))
+	if (!br__alertmanager_has_receiver(cfg, receiver))
 		return BR_AM_RECEIVER_NOT_FOUND;
-	if (!am_allowed(cfg, receiver, ns))
+	if (!br__alertmanager_allowed(cfg, receiver, ns))
 		return BR_AM_RECEIVER_NOT_ALLOWED;
 	return BR_AM_ROUTED;
 }
@@ -246,7 +246,7 @@ static json_t *matcher(const char *name, const char *value)
 	json_t *s;
 
 	br_buf_init(&b, (size_t)1 << 16);
-	am_matcher_add(&b, name, value);
+	br__alertmanager_matcher_add(&b, name, value);
 	s = b.data ? json_string(b.data) : NULL;
 	br_buf_release(&b);
 	return s;
@@ -262,7 +262,7 @@ static json_t *route_of(const struct br_am_config *cfg, const struct route_key *
 		"group_by", BR_AM_LABEL_NAMESPACE, BR_AM_LABEL_SLO, BR_AM_LABEL_SEVERITY);
 
 	for (int f = 0; r && f < AM_TIMINGS; f++)
-		if (json_object_set_new(r, am_timing_keys[f],
+		if (json_object_set_new(r, br__alertmanager_timing_keys[f],
 					json_string(cfg->timing[k->severity][f])) != 0) {
 			json_decref(r);
 			return NULL;

@@ -12,7 +12,7 @@
 struct br_yaml_marks;
 
 /* Where validation problems go: the first one wins (err is first-wins). */
-struct am_ctx {
+struct br__alertmanager_ctx {
 	const struct br_yaml_marks *marks;  /* may be NULL */
 	const char *file;                   /* "alertmanager.yaml" or "burnrate.yaml" */
 	struct br_error *err;
@@ -21,40 +21,40 @@ struct am_ctx {
 
 /* Records a problem about field at node's position (node may be NULL, or a
  * singleton without a position: then parent's). Returns BR_EINVAL. */
-int am_bad(struct am_ctx *c, const json_t *node, const json_t *parent,
-	   const char *field, const char *fmt, ...)
+int br__alertmanager_bad(struct br__alertmanager_ctx *c, const json_t *node, const json_t *parent,
+			 const char *field, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 
 /* path + "." + key, or path + "[i]", into out (always NUL-terminated). */
-char *am_path_key(char *out, size_t size, const char *path, const char *key);
-char *am_path_index(char *out, size_t size, const char *path, size_t i);
+char *br__alertmanager_path_key(char *out, size_t size, const char *path, const char *key);
+char *br__alertmanager_path_index(char *out, size_t size, const char *path, size_t i);
 
 /* --- syntax.c: Alertmanager's small languages ---------------------------- */
 
 /* model.ParseDuration: "0", or units y w d h m s ms in that order, each at
  * most once, e.g. "1h30m". Sets *ms. Returns 0 or -1 (invalid, overflow). */
-int am_duration_parse(const char *s, long long *ms);
+int br__alertmanager_duration_parse(const char *s, long long *ms);
 /* A label name model.LabelName accepts: [a-zA-Z_][a-zA-Z0-9_]*. */
-int am_label_name_ok(const char *s);
+int br__alertmanager_label_name_ok(const char *s);
 /* One `matchers` item as labels.ParseMatchers reads it (several matchers
  * separated by commas, optionally in braces). Returns 0, or -1 with why
  * (a static string) in *why. Regular expressions are not compiled. */
-int am_matchers_ok(const char *s, const char **why);
+int br__alertmanager_matchers_ok(const char *s, const char **why);
 /* Appends name="value" with value escaped for ParseMatcher. Returns 0 or
  * BR_ENOMEM. */
-int am_matcher_add(struct br_buf *b, const char *name, const char *value);
+int br__alertmanager_matcher_add(struct br_buf *b, const char *name, const char *value);
 
 /* --- validate.c ---------------------------------------------------------- */
 
 /* Validates a base configuration tree. Returns 0 or BR_EINVAL (c->err set). */
-int am_validate_base(struct am_ctx *c, const json_t *root);
+int br__alertmanager_validate_base(struct br__alertmanager_ctx *c, const json_t *root);
 
 /* --- policy.c ------------------------------------------------------------ */
 
 enum { AM_GROUP_WAIT, AM_GROUP_INTERVAL, AM_REPEAT_INTERVAL, AM_TIMINGS };
 
 /* Which namespaces may use one receiver. */
-struct am_allow {
+struct br__alertmanager_allow {
 	char *receiver;
 	char **namespaces;  /* sorted */
 	size_t count;
@@ -67,20 +67,21 @@ struct br_am_config {
 	char **receivers;       /* names of the base's receivers, sorted */
 	size_t nreceivers;
 	int restricted;         /* the policy lists receivers */
-	struct am_allow *allow; /* sorted by receiver */
+	struct br__alertmanager_allow *allow; /* sorted by receiver */
 	size_t nallow;
 	char timing[2][AM_TIMINGS][32]; /* [severity][field], as written */
 };
 
 /* Fills cfg's policy fields from a policy tree (NULL: defaults); the base
  * fields must be set. Returns 0, BR_EINVAL or BR_ENOMEM (c->err set). */
-int am_policy_load(struct am_ctx *c, const json_t *root, struct br_am_config *cfg);
+int br__alertmanager_policy_load(struct br__alertmanager_ctx *c, const json_t *root,
+				 struct br_am_config *cfg);
 /* Is name a receiver of the base? */
-int am_has_receiver(const struct br_am_config *cfg, const char *name);
+int br__alertmanager_has_receiver(const struct br_am_config *cfg, const char *name);
 /* May namespace use receiver (assumed to exist)? */
-int am_allowed(const struct br_am_config *cfg, const char *receiver,
-	       const char *namespace);
+int br__alertmanager_allowed(const struct br_am_config *cfg, const char *receiver,
+			     const char *namespace);
 
-extern const char *const am_timing_keys[AM_TIMINGS];
+extern const char *const br__alertmanager_timing_keys[AM_TIMINGS];
 
 #endif

@@ -7,7 +7,7 @@
 
 #include "internal.h"
 
-const char *const am_timing_keys[AM_TIMINGS] = {
+const char *const br__alertmanager_timing_keys[AM_TIMINGS] = {
 	"group_wait", "group_interval", "repeat_interval",
 };
 
@@ -26,8 +26,8 @@ static int cmp_str(const void *a, const void *b)
 
 static int cmp_allow(const void *a, const void *b)
 {
-	return strcmp(((const struct am_allow *)a)->receiver,
-		      ((const struct am_allow *)b)->receiver);
+	return strcmp(((const struct br__alertmanager_allow *)a)->receiver,
+		      ((const struct br__alertmanager_allow *)b)->receiver);
 }
 
 /* A DNS-1123 label, as namespace names are. */
@@ -43,7 +43,7 @@ static int namespace_ok(const char *s)
 	return 1;
 }
 
-static int unknown_keys(struct am_ctx *c, const json_t *obj, const char *path,
+static int unknown_keys(struct br__alertmanager_ctx *c, const json_t *obj, const char *path,
 			const char *const *allowed)
 {
 	const char *k;
@@ -55,12 +55,15 @@ static int unknown_keys(struct am_ctx *c, const json_t *obj, const char *path,
 		for (i = 0; allowed[i] && strcmp(allowed[i], k) != 0; i++)
 			;
 		if (!allowed[i])
-			return am_bad(c, v, obj, am_path_key(f, sizeof(f), path, k), "unknown field");
+			return br__alertmanager_bad(c, v, obj,
+						    br__alertmanager_path_key(f, sizeof(f), path, k),
+						    "unknown field");
 	}
 	return 0;
 }
 
-static int timing_load(struct am_ctx *c, const json_t *timing, struct br_am_config *cfg)
+static int timing_load(struct br__alertmanager_ctx *c, const json_t *timing,
+		       struct br_am_config *cfg)
 {
 	static const char *const sev_keys[] = {"page", "ticket", NULL};
 	static const char *const fields[] = {
@@ -71,31 +74,33 @@ static int timing_load(struct am_ctx *c, const json_t *timing, struct br_am_conf
 	if (!timing)
 		return 0;
 	if (!json_is_object(timing))
-		return am_bad(c, timing, NULL, "timing", "must be a mapping");
+		return br__alertmanager_bad(c, timing, NULL, "timing", "must be a mapping");
 	if (unknown_keys(c, timing, "timing", sev_keys))
 		return c->failed;
 	for (int s = 0; s < 2; s++) {
 		const json_t *t = json_object_get(timing, severity_keys[s]);
 
-		am_path_key(path, sizeof(path), "timing", severity_keys[s]);
+		br__alertmanager_path_key(path, sizeof(path), "timing", severity_keys[s]);
 		if (!t || json_is_null(t))
 			continue;
 		if (!json_is_object(t))
-			return am_bad(c, t, timing, path, "must be a mapping");
+			return br__alertmanager_bad(c, t, timing, path, "must be a mapping");
 		if (unknown_keys(c, t, path, fields) != 0)
 			return c->failed;
 		for (int k = 0; k < AM_TIMINGS; k++) {
-			const json_t *v = json_object_get(t, am_timing_keys[k]);
+			const json_t *v = json_object_get(t, br__alertmanager_timing_keys[k]);
 			long long ms;
 
 			if (!v || json_is_null(v))
 				continue;
-			am_path_key(f, sizeof(f), path, am_timing_keys[k]);
-			if (!json_is_string(v) || am_duration_parse(json_string_value(v), &ms) != 0 ||
+			br__alertmanager_path_key(f, sizeof(f), path, br__alertmanager_timing_keys[k]);
+			if (!json_is_string(v) ||
+			    br__alertmanager_duration_parse(json_string_value(v), &ms) != 0 ||
 			    strlen(json_string_value(v)) >= sizeof(cfg->timing[s][k]))
-				return am_bad(c, v, t, f, "not a valid duration (e.g. 30s, 5m, 1h30m)");
+				return br__alertmanager_bad(c, v, t, f,
+							    "not a valid duration (e.g. 30s, 5m, 1h30m)");
 			if (ms == 0 && k != AM_GROUP_WAIT)
-				return am_bad(c, v, t, f, "cannot be zero");
+				return br__alertmanager_bad(c, v, t, f, "cannot be zero");
 			snprintf(cfg->timing[s][k], sizeof(cfg->timing[s][k]), "%s",
 				 json_string_value(v));
 		}
@@ -103,17 +108,17 @@ static int timing_load(struct am_ctx *c, const json_t *timing, struct br_am_conf
 	return 0;
 }
 
-static int allow_load(struct am_ctx *c, const char *receiver, const json_t *list,
-		      const json_t *parent, struct am_allow *a)
+static int allow_load(struct br__alertmanager_ctx *c, const char *receiver, const json_t *list,
+		      const json_t *parent, struct br__alertmanager_allow *a)
 {
 	char path[300], f[320];
 	size_t i;
 	json_t *v;
 
-	am_path_key(path, sizeof(path), "receivers", receiver);
+	br__alertmanager_path_key(path, sizeof(path), "receivers", receiver);
 	if (!json_is_array(list))
-		return am_bad(c, list, parent, path,
-			      "must be a list of namespaces (\"*\" for every namespace)");
+		return br__alertmanager_bad(c, list, parent, path,
+					    "must be a list of namespaces (\"*\" for every namespace)");
 	a->receiver = strdup(receiver);
 	a->namespaces = calloc(json_array_size(list) + 1, sizeof(char *));
 	if (!a->receiver || !a->namespaces)
@@ -121,9 +126,10 @@ static int allow_load(struct am_ctx *c, const char *receiver, const json_t *list
 	json_array_foreach(list, i, v) {
 		const char *s = json_string_value(v);
 
-		am_path_index(f, sizeof(f), path, i);
+		br__alertmanager_path_index(f, sizeof(f), path, i);
 		if (!s || !(strcmp(s, "*") == 0 || namespace_ok(s)))
-			return am_bad(c, v, list, f, "must be a namespace name or \"*\"");
+			return br__alertmanager_bad(c, v, list, f,
+						    "must be a namespace name or \"*\"");
 		if (strcmp(s, "*") == 0) {
 			a->any = 1;
 			continue;
@@ -136,7 +142,8 @@ static int allow_load(struct am_ctx *c, const char *receiver, const json_t *list
 	return 0;
 }
 
-static int receivers_load(struct am_ctx *c, const json_t *recv, struct br_am_config *cfg)
+static int receivers_load(struct br__alertmanager_ctx *c, const json_t *recv,
+			  struct br_am_config *cfg)
 {
 	const char *name;
 	json_t *list;
@@ -145,16 +152,17 @@ static int receivers_load(struct am_ctx *c, const json_t *recv, struct br_am_con
 	if (!recv)
 		return 0;
 	if (!json_is_object(recv))
-		return am_bad(c, recv, NULL, "receivers",
-			      "must be a mapping of receiver names to namespaces");
+		return br__alertmanager_bad(c, recv, NULL, "receivers",
+					    "must be a mapping of receiver names to namespaces");
 	cfg->restricted = 1;
 	cfg->allow = calloc(json_object_size(recv) + 1, sizeof(*cfg->allow));
 	if (!cfg->allow)
 		return br_error_set(c->err, c->failed = BR_ENOMEM, "out of memory");
 	json_object_foreach((json_t *)recv, name, list) {
-		if (!am_has_receiver(cfg, name))
-			return am_bad(c, list, recv, am_path_key(f, sizeof(f), "receivers", name),
-				      "\"%.100s\" is not a receiver of " BR_AM_CONFIG_KEY, name);
+		if (!br__alertmanager_has_receiver(cfg, name))
+			return br__alertmanager_bad(c, list, recv,
+						    br__alertmanager_path_key(f, sizeof(f), "receivers", name),
+						    "\"%.100s\" is not a receiver of " BR_AM_CONFIG_KEY, name);
 		int rc = allow_load(c, name, list, recv, &cfg->allow[cfg->nallow]);
 		cfg->nallow++; /* counted even half-filled: freed with the rest */
 		if (rc)
@@ -164,7 +172,8 @@ static int receivers_load(struct am_ctx *c, const json_t *recv, struct br_am_con
 	return 0;
 }
 
-int am_policy_load(struct am_ctx *c, const json_t *root, struct br_am_config *cfg)
+int br__alertmanager_policy_load(struct br__alertmanager_ctx *c, const json_t *root,
+				 struct br_am_config *cfg)
 {
 	static const char *const keys[] = {"receivers", "timing", NULL};
 	const json_t *v;
@@ -176,7 +185,8 @@ int am_policy_load(struct am_ctx *c, const json_t *root, struct br_am_config *cf
 	if (!root)
 		return 0;
 	if (!json_is_object(root))
-		return am_bad(c, root, NULL, "", "must be a mapping with receivers and timing");
+		return br__alertmanager_bad(c, root, NULL, "",
+					    "must be a mapping with receivers and timing");
 	if (unknown_keys(c, root, "", keys))
 		return c->failed;
 	v = json_object_get(root, "receivers");
@@ -186,16 +196,16 @@ int am_policy_load(struct am_ctx *c, const json_t *root, struct br_am_config *cf
 	return timing_load(c, json_is_null(v) ? NULL : v, cfg);
 }
 
-int am_has_receiver(const struct br_am_config *cfg, const char *name)
+int br__alertmanager_has_receiver(const struct br_am_config *cfg, const char *name)
 {
 	return bsearch(&name, cfg->receivers, cfg->nreceivers, sizeof(char *), cmp_str) != NULL;
 }
 
-int am_allowed(const struct br_am_config *cfg, const char *receiver,
-	       const char *namespace)
+int br__alertmanager_allowed(const struct br_am_config *cfg, const char *receiver,
+			     const char *namespace)
 {
-	struct am_allow key = { (char *)receiver, NULL, 0, 0 };
-	const struct am_allow *a;
+	struct br__alertmanager_allow key = { (char *)receiver, NULL, 0, 0 };
+	const struct br__alertmanager_allow *a;
 
 	if (!cfg->restricted)
 		return 1;

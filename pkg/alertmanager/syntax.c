@@ -7,7 +7,7 @@
 
 #include "internal.h"
 
-int am_duration_parse(const char *s, long long *ms)
+int br__alertmanager_duration_parse(const char *s, long long *ms)
 {
 	static const struct { const char *unit; long long ms; } units[] = {
 		{"y", 365LL * 86400000}, {"w", 7LL * 86400000}, {"d", 86400000},
@@ -53,7 +53,7 @@ int am_duration_parse(const char *s, long long *ms)
 	return 0;
 }
 
-int am_label_name_ok(const char *s)
+int br__alertmanager_label_name_ok(const char *s)
 {
 	if (!(isalpha((unsigned char)*s) || *s == '_'))
 		return 0;
@@ -118,7 +118,7 @@ static int matcher_ok(const char *tok, size_t n, const char **why)
 	return 0;
 }
 
-int am_matchers_ok(const char *s, const char **why)
+int br__alertmanager_matchers_ok(const char *s, const char **why)
 {
 	size_t n = strlen(s), start = 0, tokens = 0;
 	int in_quotes = 0;
@@ -153,7 +153,7 @@ int am_matchers_ok(const char *s, const char **why)
 	return 0;
 }
 
-int am_matcher_add(struct br_buf *b, const char *name, const char *value)
+int br__alertmanager_matcher_add(struct br_buf *b, const char *name, const char *value)
 {
 	br_buf_adds(b, name);
 	br_buf_adds(b, "=\"");

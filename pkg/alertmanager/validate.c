@@ -9,8 +9,8 @@
 #include "internal.h"
 #include "yaml/yaml.h"
 
-int am_bad(struct am_ctx *c, const json_t *node, const json_t *parent,
-	   const char *field, const char *fmt, ...)
+int br__alertmanager_bad(struct br__alertmanager_ctx *c, const json_t *node, const json_t *parent,
+			 const char *field, const char *fmt, ...)
 {
 	char text[1024];
 	int line = 0, col = 0;
@@ -28,7 +28,7 @@ int am_bad(struct am_ctx *c, const json_t *node, const json_t *parent,
 	return BR_EINVAL;
 }
 
-char *am_path_key(char *out, size_t size, const char *path, const char *key)
+char *br__alertmanager_path_key(char *out, size_t size, const char *path, const char *key)
 {
 	/* a long path is cut: it only names the field in a message */
 	if (snprintf(out, size, "%s%s%.200s", path, *path ? "." : "", key) >= (int)size)
@@ -36,7 +36,7 @@ char *am_path_key(char *out, size_t size, const char *path, const char *key)
 	return out;
 }
 
-char *am_path_index(char *out, size_t size, const char *path, size_t i)
+char *br__alertmanager_path_index(char *out, size_t size, const char *path, size_t i)
 {
 	if (snprintf(out, size, "%s[%zu]", path, i) >= (int)size)
 		out[size - 1] = '\0';
@@ -52,7 +52,7 @@ static int in_list(const char *s, const char *const *list)
 }
 
 /* Unknown keys: Alertmanager reads its file strictly. */
-static int known_keys(struct am_ctx *c, const json_t *obj, const char *path,
+static int known_keys(struct br__alertmanager_ctx *c, const json_t *obj, const char *path,
 		      const char *const *allowed)
 {
 	const char *k;
@@ -61,14 +61,15 @@ static int known_keys(struct am_ctx *c, const json_t *obj, const char *path,
 
 	json_object_foreach((json_t *)obj, k, v) {
 		if (!in_list(k, allowed))
-			return am_bad(c, v, obj, am_path_key(f, sizeof(f), path, k),
-				      "unknown field (Alertmanager refuses it)");
+			return br__alertmanager_bad(c, v, obj,
+						    br__alertmanager_path_key(f, sizeof(f), path, k),
+						    "unknown field (Alertmanager refuses it)");
 	}
 	return 0;
 }
 
 /* obj[key] if present and not null; a problem if it has the wrong type. */
-static const json_t *member(struct am_ctx *c, const json_t *obj, const char *path,
+static const json_t *member(struct br__alertmanager_ctx *c, const json_t *obj, const char *path,
 			    const char *key, json_type type, const char *what)
 {
 	const json_t *v = json_object_get(obj, key);
@@ -77,13 +78,14 @@ static const json_t *member(struct am_ctx *c, const json_t *obj, const char *pat
 	if (!v || json_is_null(v))
 		return NULL;
 	if (json_typeof(v) != type) {
-		am_bad(c, v, obj, am_path_key(f, sizeof(f), path, key), "must be %s", what);
+		br__alertmanager_bad(c, v, obj, br__alertmanager_path_key(f, sizeof(f), path, key),
+				     "must be %s", what);
 		return NULL;
 	}
 	return v;
 }
 
-static int duration(struct am_ctx *c, const json_t *obj, const char *path,
+static int duration(struct br__alertmanager_ctx *c, const json_t *obj, const char *path,
 		    const char *key, int nonzero)
 {
 	const json_t *v = json_object_get(obj, key);
@@ -92,16 +94,17 @@ static int duration(struct am_ctx *c, const json_t *obj, const char *path,
 
 	if (!v || json_is_null(v))
 		return 0;
-	am_path_key(f, sizeof(f), path, key);
-	if (!json_is_string(v) || am_duration_parse(json_string_value(v), &ms) != 0)
-		return am_bad(c, v, obj, f, "not a valid duration (e.g. 30s, 5m, 1h30m)");
+	br__alertmanager_path_key(f, sizeof(f), path, key);
+	if (!json_is_string(v) || br__alertmanager_duration_parse(json_string_value(v), &ms) != 0)
+		return br__alertmanager_bad(c, v, obj, f,
+					    "not a valid duration (e.g. 30s, 5m, 1h30m)");
 	if (nonzero && ms == 0)
-		return am_bad(c, v, obj, f, "cannot be zero");
+		return br__alertmanager_bad(c, v, obj, f, "cannot be zero");
 	return 0;
 }
 
 /* A list of strings, each checked by ok (NULL: any string). */
-static int string_list(struct am_ctx *c, const json_t *obj, const char *path,
+static int string_list(struct br__alertmanager_ctx *c, const json_t *obj, const char *path,
 		       const char *key, int (*ok)(const char *), const char *what)
 {
 	const json_t *list = member(c, obj, path, key, JSON_ARRAY, "a list");
@@ -109,20 +112,20 @@ static int string_list(struct am_ctx *c, const json_t *obj, const char *path,
 	size_t i;
 	json_t *v;
 
-	am_path_key(f, sizeof(f), path, key);
+	br__alertmanager_path_key(f, sizeof(f), path, key);
 	json_array_foreach(list, i, v) {
-		am_path_index(g, sizeof(g), f, i);
+		br__alertmanager_path_index(g, sizeof(g), f, i);
 		if (!json_is_string(v))
-			return am_bad(c, v, list, g, "must be a string");
+			return br__alertmanager_bad(c, v, list, g, "must be a string");
 		if (ok && !ok(json_string_value(v)))
-			return am_bad(c, v, list, g, "\"%.100s\" is not %s",
-				      json_string_value(v), what);
+			return br__alertmanager_bad(c, v, list, g, "\"%.100s\" is not %s",
+						    json_string_value(v), what);
 	}
 	return c->failed;
 }
 
 /* match (label -> value) and match_re maps, matchers lists. */
-static int match_fields(struct am_ctx *c, const json_t *obj, const char *path,
+static int match_fields(struct br__alertmanager_ctx *c, const json_t *obj, const char *path,
 			const char *prefix)
 {
 	char key[64], f[300], g[300];
@@ -133,49 +136,52 @@ static int match_fields(struct am_ctx *c, const json_t *obj, const char *path,
 	for (int re = 0; re < 2; re++) {
 		snprintf(key, sizeof(key), "%smatch%s", prefix, re ? "_re" : "");
 		const json_t *m = member(c, obj, path, key, JSON_OBJECT, "a mapping");
-		am_path_key(f, sizeof(f), path, key);
+		br__alertmanager_path_key(f, sizeof(f), path, key);
 		json_object_foreach((json_t *)m, k, v) {
-			am_path_key(g, sizeof(g), f, k);
-			if (!am_label_name_ok(k))
-				return am_bad(c, v, m, g, "not a valid label name");
+			br__alertmanager_path_key(g, sizeof(g), f, k);
+			if (!br__alertmanager_label_name_ok(k))
+				return br__alertmanager_bad(c, v, m, g, "not a valid label name");
 			if (!json_is_string(v))
-				return am_bad(c, v, m, g, "must be a string");
+				return br__alertmanager_bad(c, v, m, g, "must be a string");
 		}
 	}
 	snprintf(key, sizeof(key), "%smatchers", prefix);
 	const json_t *list = member(c, obj, path, key, JSON_ARRAY, "a list");
-	am_path_key(f, sizeof(f), path, key);
+	br__alertmanager_path_key(f, sizeof(f), path, key);
 	json_array_foreach(list, i, v) {
-		am_path_index(g, sizeof(g), f, i);
+		br__alertmanager_path_index(g, sizeof(g), f, i);
 		if (!json_is_string(v))
-			return am_bad(c, v, list, g, "must be a string");
-		if (am_matchers_ok(json_string_value(v), &why) != 0)
-			return am_bad(c, v, list, g, "%s: %.200s", why, json_string_value(v));
+			return br__alertmanager_bad(c, v, list, g, "must be a string");
+		if (br__alertmanager_matchers_ok(json_string_value(v), &why) != 0)
+			return br__alertmanager_bad(c, v, list, g, "%s: %.200s", why,
+						    json_string_value(v));
 	}
 	return c->failed;
 }
 
-static int group_by_ok(struct am_ctx *c, const json_t *route, const char *path)
+static int group_by_ok(struct br__alertmanager_ctx *c, const json_t *route, const char *path)
 {
 	const json_t *list = member(c, route, path, "group_by", JSON_ARRAY, "a list");
 	char f[300], g[300];
 	size_t i, j;
 	json_t *v;
 
-	am_path_key(f, sizeof(f), path, "group_by");
+	br__alertmanager_path_key(f, sizeof(f), path, "group_by");
 	json_array_foreach(list, i, v) {
 		const char *s = json_string_value(v);
 
-		am_path_index(g, sizeof(g), f, i);
+		br__alertmanager_path_index(g, sizeof(g), f, i);
 		if (!s)
-			return am_bad(c, v, list, g, "must be a string");
-		if (strcmp(s, "...") == 0 ? json_array_size(list) != 1 : !am_label_name_ok(s))
-			return am_bad(c, v, list, g, strcmp(s, "...") == 0
-				      ? "\"...\" must be the only entry of group_by"
-				      : "\"%.100s\" is not a valid label name", s);
+			return br__alertmanager_bad(c, v, list, g, "must be a string");
+		if (strcmp(s, "...") == 0 ? json_array_size(list) != 1
+					  : !br__alertmanager_label_name_ok(s))
+			return br__alertmanager_bad(c, v, list, g, strcmp(s, "...") == 0
+						    ? "\"...\" must be the only entry of group_by"
+						    : "\"%.100s\" is not a valid label name", s);
 		for (j = 0; j < i; j++)
 			if (strcmp(s, json_string_value(json_array_get(list, j))) == 0)
-				return am_bad(c, v, list, g, "duplicated label \"%.100s\"", s);
+				return br__alertmanager_bad(c, v, list, g,
+							    "duplicated label \"%.100s\"", s);
 	}
 	return c->failed;
 }
@@ -197,7 +203,7 @@ static int named(const json_t *list, const char *name)
 	return 0;
 }
 
-static int intervals_ok(struct am_ctx *c, const json_t *route, const char *path,
+static int intervals_ok(struct br__alertmanager_ctx *c, const json_t *route, const char *path,
 			const struct names *n)
 {
 	static const char *const keys[] = {"mute_time_intervals", "active_time_intervals"};
@@ -214,16 +220,17 @@ static int intervals_ok(struct am_ctx *c, const json_t *route, const char *path,
 			const char *s = json_string_value(v);
 			char g[300];
 
-			am_path_key(f, sizeof(f), path, keys[k]);
+			br__alertmanager_path_key(f, sizeof(f), path, keys[k]);
 			if (!named(n->intervals[0], s) && !named(n->intervals[1], s))
-				return am_bad(c, v, list, am_path_index(g, sizeof(g), f, i),
-					      "undefined time interval \"%.100s\"", s);
+				return br__alertmanager_bad(c, v, list,
+							    br__alertmanager_path_index(g, sizeof(g), f, i),
+							    "undefined time interval \"%.100s\"", s);
 		}
 	}
 	return 0;
 }
 
-static int route_ok(struct am_ctx *c, const json_t *route, const char *path,
+static int route_ok(struct br__alertmanager_ctx *c, const json_t *route, const char *path,
 		    const struct names *n, int depth)
 {
 	static const char *const keys[] = {
@@ -236,14 +243,15 @@ static int route_ok(struct am_ctx *c, const json_t *route, const char *path,
 	size_t i;
 
 	if (depth > 32)
-		return am_bad(c, route, NULL, path, "routes nested too deep");
+		return br__alertmanager_bad(c, route, NULL, path, "routes nested too deep");
 	if (known_keys(c, route, path, keys))
 		return c->failed;
 	v = member(c, route, path, "receiver", JSON_STRING, "a string");
 	if (v && !named(n->receivers, json_string_value(v)))
-		return am_bad(c, v, route, am_path_key(f, sizeof(f), path, "receiver"),
-			      "undefined receiver \"%.100s\" (not in receivers)",
-			      json_string_value(v));
+		return br__alertmanager_bad(c, v, route,
+					    br__alertmanager_path_key(f, sizeof(f), path, "receiver"),
+					    "undefined receiver \"%.100s\" (not in receivers)",
+					    json_string_value(v));
 	if (c->failed || match_fields(c, route, path, "") || group_by_ok(c, route, path) ||
 	    duration(c, route, path, "group_wait", 0) ||
 	    duration(c, route, path, "group_interval", 1) ||
@@ -252,21 +260,22 @@ static int route_ok(struct am_ctx *c, const json_t *route, const char *path,
 		return c->failed ? c->failed : BR_EINVAL;
 	v = json_object_get(route, "continue");
 	if (v && !json_is_boolean(v) && !json_is_null(v))
-		return am_bad(c, v, route, am_path_key(f, sizeof(f), path, "continue"),
-			      "must be true or false");
+		return br__alertmanager_bad(c, v, route,
+					    br__alertmanager_path_key(f, sizeof(f), path, "continue"),
+					    "must be true or false");
 	const json_t *routes = member(c, route, path, "routes", JSON_ARRAY, "a list");
-	am_path_key(f, sizeof(f), path, "routes");
+	br__alertmanager_path_key(f, sizeof(f), path, "routes");
 	json_array_foreach(routes, i, v) {
-		am_path_index(g, sizeof(g), f, i);
+		br__alertmanager_path_index(g, sizeof(g), f, i);
 		if (!json_is_object(v))
-			return am_bad(c, v, routes, g, "must be a mapping");
+			return br__alertmanager_bad(c, v, routes, g, "must be a mapping");
 		if (route_ok(c, v, g, n, depth + 1))
 			return c->failed;
 	}
 	return c->failed;
 }
 
-static int root_route_ok(struct am_ctx *c, const json_t *root, const struct names *n)
+static int root_route_ok(struct br__alertmanager_ctx *c, const json_t *root, const struct names *n)
 {
 	static const char *const refused[] = {
 		"match", "match_re", "matchers", "continue", "mute_time_intervals",
@@ -276,23 +285,25 @@ static int root_route_ok(struct am_ctx *c, const json_t *root, const struct name
 	char f[64];
 
 	if (!route || json_is_null(route))
-		return am_bad(c, NULL, root, "route", "required: no root route");
+		return br__alertmanager_bad(c, NULL, root, "route", "required: no root route");
 	if (!json_is_object(route))
-		return am_bad(c, route, root, "route", "must be a mapping");
+		return br__alertmanager_bad(c, route, root, "route", "must be a mapping");
 	for (size_t i = 0; refused[i]; i++) {
 		const json_t *v = json_object_get(route, refused[i]);
 		if (v && !json_is_null(v) && !json_is_false(v))
-			return am_bad(c, v, route, am_path_key(f, sizeof(f), "route", refused[i]),
-				      "not allowed on the root route");
+			return br__alertmanager_bad(c, v, route,
+						    br__alertmanager_path_key(f, sizeof(f), "route", refused[i]),
+						    "not allowed on the root route");
 	}
 	if (!json_is_string(json_object_get(route, "receiver")))
-		return am_bad(c, json_object_get(route, "receiver"), route, "route.receiver",
-			      "required: the root route must name a default receiver");
+		return br__alertmanager_bad(c, json_object_get(route, "receiver"), route,
+					    "route.receiver",
+					    "required: the root route must name a default receiver");
 	return route_ok(c, route, "route", n, 0);
 }
 
 /* The url fields an integration needs: one of them, or a global default. */
-static int integration_ok(struct am_ctx *c, const json_t *root, const char *kind,
+static int integration_ok(struct br__alertmanager_ctx *c, const json_t *root, const char *kind,
 			  const json_t *conf, const char *path)
 {
 	static const struct { const char *kind, *fields[5], *global[3]; } need[] = {
@@ -313,19 +324,21 @@ static int integration_ok(struct am_ctx *c, const json_t *root, const char *kind
 		for (size_t g = 0; need[k].global[g]; g++)
 			found |= json_is_string(json_object_get(global, need[k].global[g]));
 		if (!found)
-			return am_bad(c, conf, NULL, path, "needs %s%s%s", need[k].fields[0],
-				      need[k].global[0] ? " (or global." : "",
-				      need[k].global[0] ? "slack_api_url)" : "");
+			return br__alertmanager_bad(c, conf, NULL, path, "needs %s%s%s",
+						    need[k].fields[0],
+						    need[k].global[0] ? " (or global." : "",
+						    need[k].global[0] ? "slack_api_url)" : "");
 		const json_t *url = json_object_get(conf, "url");
 		if (k == 0 && json_is_string(url) &&
 		    strncmp(json_string_value(url), "http://", 7) != 0 &&
 		    strncmp(json_string_value(url), "https://", 8) != 0)
-			return am_bad(c, url, conf, path, "url must be http:// or https://");
+			return br__alertmanager_bad(c, url, conf, path,
+						    "url must be http:// or https://");
 	}
 	return 0;
 }
 
-static int receiver_ok(struct am_ctx *c, const json_t *root, const json_t *r,
+static int receiver_ok(struct br__alertmanager_ctx *c, const json_t *root, const json_t *r,
 		       const char *path)
 {
 	static const char *const keys[] = {
@@ -343,18 +356,19 @@ static int receiver_ok(struct am_ctx *c, const json_t *root, const json_t *r,
 		return c->failed;
 	v = json_object_get(r, "name");
 	if (!json_is_string(v) || !*json_string_value(v))
-		return am_bad(c, v, r, am_path_key(f, sizeof(f), path, "name"),
-			      "required: a receiver needs a name");
+		return br__alertmanager_bad(c, v, r,
+					    br__alertmanager_path_key(f, sizeof(f), path, "name"),
+					    "required: a receiver needs a name");
 	json_object_foreach((json_t *)r, k, list) {
 		if (strcmp(k, "name") == 0 || json_is_null(list))
 			continue;
-		am_path_key(f, sizeof(f), path, k);
+		br__alertmanager_path_key(f, sizeof(f), path, k);
 		if (!json_is_array(list))
-			return am_bad(c, list, r, f, "must be a list");
+			return br__alertmanager_bad(c, list, r, f, "must be a list");
 		json_array_foreach(list, i, v) {
-			am_path_index(g, sizeof(g), f, i);
+			br__alertmanager_path_index(g, sizeof(g), f, i);
 			if (!json_is_object(v))
-				return am_bad(c, v, list, g, "must be a mapping");
+				return br__alertmanager_bad(c, v, list, g, "must be a mapping");
 			if (integration_ok(c, root, k, v, g))
 				return c->failed;
 		}
@@ -362,7 +376,7 @@ static int receiver_ok(struct am_ctx *c, const json_t *root, const json_t *r,
 	return 0;
 }
 
-static int receivers_ok(struct am_ctx *c, const json_t *root)
+static int receivers_ok(struct br__alertmanager_ctx *c, const json_t *root)
 {
 	const json_t *list = member(c, root, "", "receivers", JSON_ARRAY, "a list");
 	char f[64];
@@ -370,22 +384,22 @@ static int receivers_ok(struct am_ctx *c, const json_t *root)
 	json_t *r;
 
 	json_array_foreach(list, i, r) {
-		am_path_index(f, sizeof(f), "receivers", i);
+		br__alertmanager_path_index(f, sizeof(f), "receivers", i);
 		if (!json_is_object(r))
-			return am_bad(c, r, list, f, "must be a mapping");
+			return br__alertmanager_bad(c, r, list, f, "must be a mapping");
 		if (receiver_ok(c, root, r, f))
 			return c->failed;
 		for (j = 0; j < i; j++)
 			if (json_equal(json_object_get(json_array_get(list, j), "name"),
 				       json_object_get(r, "name")))
-				return am_bad(c, json_object_get(r, "name"), r, f,
-					      "receiver name \"%.100s\" is not unique",
-					      json_string_value(json_object_get(r, "name")));
+				return br__alertmanager_bad(c, json_object_get(r, "name"), r, f,
+							    "receiver name \"%.100s\" is not unique",
+							    json_string_value(json_object_get(r, "name")));
 	}
 	return c->failed;
 }
 
-static int inhibit_ok(struct am_ctx *c, const json_t *root)
+static int inhibit_ok(struct br__alertmanager_ctx *c, const json_t *root)
 {
 	static const char *const keys[] = {
 		"source_match", "source_match_re", "source_matchers", "target_match",
@@ -397,19 +411,20 @@ static int inhibit_ok(struct am_ctx *c, const json_t *root)
 	json_t *r;
 
 	json_array_foreach(list, i, r) {
-		am_path_index(f, sizeof(f), "inhibit_rules", i);
+		br__alertmanager_path_index(f, sizeof(f), "inhibit_rules", i);
 		if (!json_is_object(r))
-			return am_bad(c, r, list, f, "must be a mapping");
+			return br__alertmanager_bad(c, r, list, f, "must be a mapping");
 		if (known_keys(c, r, f, keys) || match_fields(c, r, f, "source_") ||
 		    match_fields(c, r, f, "target_") ||
-		    string_list(c, r, f, "equal", am_label_name_ok, "a valid label name"))
+		    string_list(c, r, f, "equal", br__alertmanager_label_name_ok,
+				"a valid label name"))
 			return c->failed;
 	}
 	return c->failed;
 }
 
 /* time_intervals and mute_time_intervals: named entries, names unique. */
-static int intervals_defined(struct am_ctx *c, const json_t *root, struct names *n)
+static int intervals_defined(struct br__alertmanager_ctx *c, const json_t *root, struct names *n)
 {
 	static const char *const keys[] = {"mute_time_intervals", "time_intervals"};
 	char f[64];
@@ -421,15 +436,16 @@ static int intervals_defined(struct am_ctx *c, const json_t *root, struct names 
 
 		n->intervals[k] = list;
 		json_array_foreach(list, i, t) {
-			am_path_index(f, sizeof(f), keys[k], i);
+			br__alertmanager_path_index(f, sizeof(f), keys[k], i);
 			if (!json_is_object(t) || !json_is_string(json_object_get(t, "name")))
-				return am_bad(c, t, list, f, "must be a mapping with a name");
+				return br__alertmanager_bad(c, t, list, f,
+							    "must be a mapping with a name");
 		}
 	}
 	return c->failed;
 }
 
-int am_validate_base(struct am_ctx *c, const json_t *root)
+int br__alertmanager_validate_base(struct br__alertmanager_ctx *c, const json_t *root)
 {
 	static const char *const keys[] = {
 		"global", "route", "inhibit_rules", "receivers", "templates",
@@ -438,7 +454,8 @@ int am_validate_base(struct am_ctx *c, const json_t *root)
 	struct names n = { NULL, { NULL, NULL } };
 
 	if (!json_is_object(root))
-		return am_bad(c, root, NULL, "", "must be a mapping (an Alertmanager configuration)");
+		return br__alertmanager_bad(c, root, NULL, "",
+					    "must be a mapping (an Alertmanager configuration)");
 	if (known_keys(c, root, "", keys))
 		return c->failed;
 	member(c, root, "", "global", JSON_OBJECT, "a mapping");

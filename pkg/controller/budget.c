@@ -53,7 +53,7 @@ struct specs {
 	size_t count, alloc;
 };
 
-struct ctl_budget {
+struct br__controller_budget {
 	struct br_prom_client *prom;
 	double interval;
 	pthread_t thread;
@@ -89,7 +89,7 @@ static int stopping(void *ctx)
 	return atomic_load(&((struct br_controller *)ctx)->stop);
 }
 
-static int register_metrics(struct br_controller *c, struct ctl_budget *b,
+static int register_metrics(struct br_controller *c, struct br__controller_budget *b,
 			    struct br_error *err)
 {
 	static const double buckets[] = {0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
@@ -123,7 +123,7 @@ int br_controller_enable_budget(struct br_controller *c,
 		.timeout_ms = (long)((o->timeout > 0 ? o->timeout : 10) * 1000),
 		.cancel = stopping, .cancel_ctx = c,
 	};
-	struct ctl_budget *b;
+	struct br__controller_budget *b;
 	int rc;
 
 	if (c->budget)
@@ -319,7 +319,7 @@ struct poll {
 static int run_query(struct br_controller *c, const char *q,
 		     struct br_prom_vector *v, struct br_error *err)
 {
-	struct ctl_budget *b = c->budget;
+	struct br__controller_budget *b = c->budget;
 	double t0 = mono_s();
 	int rc = br_prom_query(b->prom, q, v, err);
 
@@ -422,7 +422,7 @@ static int query_all(struct br_controller *c, struct poll *p)
 
 /* latest[key] = the compact text of {health, message, budget}. Returns 0,
  * or BR_ENOMEM (the key's old entry is dropped: never stale figures). */
-static int keep_latest(struct ctl_budget *b, const char *key,
+static int keep_latest(struct br__controller_budget *b, const char *key,
 		       const struct br_budget_figures *f, json_t *budget)
 {
 	json_t *entry = json_pack("{s:i, s:s, s:O*}", "health", (int)f->health,
@@ -443,7 +443,7 @@ static int keep_latest(struct ctl_budget *b, const char *key,
 
 /* Drops the entries of latest that this poll did not set: SLOs gone from
  * the cache, deleted, or with an invalid spec (specs: this poll's, sorted). */
-static void prune_latest(struct ctl_budget *b, struct specs *specs)
+static void prune_latest(struct br__controller_budget *b, struct specs *specs)
 {
 	const char *key;
 	json_t *v;
@@ -530,13 +530,14 @@ static void update_all(struct br_controller *c, struct poll *p)
 
 static void poll_once(struct br_controller *c)
 {
-	struct ctl_budget *b = c->budget;
+	struct br__controller_budget *b = c->budget;
 	struct poll p;
 
 	memset(&p, 0, sizeof(p));
 	br_budget_index_init(&p.idx);
 	if (query_all(c, &p) != 0 && !atomic_load(&c->stop))
-		ctl_log(c, BR_LOG_WARN, NULL, NULL, "budget: Prometheus unavailable: %s", p.why);
+		br__controller_log(c, BR_LOG_WARN, NULL, NULL, "budget: Prometheus unavailable: %s",
+				   p.why);
 	p.now = now_s();
 	if (!atomic_load(&c->stop))
 		update_all(c, &p);
@@ -545,10 +546,10 @@ static void poll_once(struct br_controller *c)
 	specs_release(&b->specs); /* the specs of SLOs no longer cached go */
 	b->specs = p.specs;
 	prune_latest(b, &b->specs);
-	ctl_log(c, BR_LOG_DEBUG, NULL, NULL,
-		"budget: %lu SLOs read (%lu specs parsed, %zu in Prometheus, %zu ratio names, "
-		"%zu samples or names skipped), %lu changed",
-		p.slos, p.parsed, p.idx.count, p.names, p.idx.skipped, p.changed);
+	br__controller_log(c, BR_LOG_DEBUG, NULL, NULL, "budget: %lu SLOs read (%lu specs parsed, "
+			   "%zu in Prometheus, %zu ratio names, %zu samples or names skipped), "
+			   "%lu changed", p.slos, p.parsed, p.idx.count, p.names, p.idx.skipped,
+			   p.changed);
 	br_budget_index_release(&p.idx);
 }
 
@@ -580,17 +581,18 @@ static void *poller(void *arg)
 	return NULL;
 }
 
-void ctl_budget_start(struct br_controller *c)
+void br__controller_budget_start(struct br_controller *c)
 {
 	if (!c->budget || c->budget->started)
 		return;
 	if (pthread_create(&c->budget->thread, NULL, poller, c) == 0)
 		c->budget->started = 1;
 	else
-		ctl_log(c, BR_LOG_ERROR, NULL, NULL, "budget: cannot start the poller thread");
+		br__controller_log(c, BR_LOG_ERROR, NULL, NULL,
+				   "budget: cannot start the poller thread");
 }
 
-void ctl_budget_stop(struct br_controller *c)
+void br__controller_budget_stop(struct br_controller *c)
 {
 	if (!c->budget || !c->budget->started)
 		return;
@@ -598,9 +600,9 @@ void ctl_budget_stop(struct br_controller *c)
 	c->budget->started = 0;
 }
 
-void ctl_budget_free(struct br_controller *c)
+void br__controller_budget_free(struct br_controller *c)
 {
-	struct ctl_budget *b = c->budget;
+	struct br__controller_budget *b = c->budget;
 
 	if (!b)
 		return;
@@ -629,18 +631,18 @@ static int keep_current(const json_t *cur, json_t *st, long long generation)
 		return BR_ENOMEM;
 	if (!cond)
 		return 0;
-	json_t *nc = ctl_condition(cur, CONDITION,
-				   str_or_empty(json_object_get(cond, "status")),
-				   str_or_empty(json_object_get(cond, "reason")),
-				   str_or_empty(json_object_get(cond, "message")),
-				   generation);
+	json_t *nc = br__controller_condition(cur, CONDITION,
+					      str_or_empty(json_object_get(cond, "status")),
+					      str_or_empty(json_object_get(cond, "reason")),
+					      str_or_empty(json_object_get(cond, "message")),
+					      generation);
 	return nc && json_array_append_new(json_object_get(st, "conditions"), nc) == 0
 	       ? 0 : BR_ENOMEM;
 }
 
-int ctl_budget_status(struct br_controller *c, const struct br_slo *slo,
-		      const char *ns, const char *name, const json_t *cur,
-		      json_t *st, long long generation)
+int br__controller_budget_status(struct br_controller *c, const struct br_slo *slo,
+				 const char *ns, const char *name, const json_t *cur,
+				 json_t *st, long long generation)
 {
 	struct br_buf key;
 	json_t *entry = NULL;
@@ -671,10 +673,10 @@ int ctl_budget_status(struct br_controller *c, const struct br_slo *slo,
 		json_decref(entry);
 		return rc;
 	}
-	json_t *cond = ctl_condition(cur, CONDITION, br_budget_condition_status(h),
-				     br_budget_reason(h),
-				     str_or_empty(json_object_get(entry, "message")),
-				     generation);
+	json_t *cond = br__controller_condition(cur, CONDITION, br_budget_condition_status(h),
+						br_budget_reason(h),
+						str_or_empty(json_object_get(entry, "message")),
+						generation);
 	rc = !cond || json_array_append_new(json_object_get(st, "conditions"), cond) != 0 ||
 	     (want && json_object_set(st, "budget", (json_t *)want) != 0) ? BR_ENOMEM : 0;
 	json_decref(entry);

@@ -60,14 +60,14 @@ int br_controller_create(const struct br_controller_options *opts,
 	c->slo_inf = calloc(c->ninf, sizeof(*c->slo_inf));
 	c->rule_inf = calloc(c->ninf, sizeof(*c->rule_inf));
 	failed |= !c->slo_inf || !c->rule_inf;
-	if (failed || br_queue_new(&c->q, NULL, NULL) != 0 || ctl_expect_init(c) != 0 ||
+	if (failed || br_queue_new(&c->q, NULL, NULL) != 0 || br__controller_expect_init(c) != 0 ||
 	    br_pause_create(1, &c->wake) != 0) {
 		br_controller_free(c);
 		return br_error_set(err, BR_ENOMEM, "out of memory");
 	}
-	int rc = ctl_routing_create(c, err);
+	int rc = br__controller_routing_create(c, err);
 	if (rc == 0)
-		rc = ctl_metrics_register(c, err);
+		rc = br__controller_metrics_register(c, err);
 	if (rc != 0) {
 		br_controller_free(c);
 		return rc;
@@ -89,9 +89,9 @@ void br_controller_free(struct br_controller *c)
 			free(c->namespaces[i]);
 	}
 	br_leader_free(c->leader);
-	ctl_budget_free(c);
-	ctl_routing_free(c);
-	ctl_corrections_free(c);
+	br__controller_budget_free(c);
+	br__controller_routing_free(c);
+	br__controller_corrections_free(c);
 	free(c->slo_inf);
 	free(c->rule_inf);
 	free(c->namespaces);
@@ -102,7 +102,7 @@ void br_controller_free(struct br_controller *c)
 	free(c->identity);
 	free(c->workers);
 	br_queue_free(c->q);
-	ctl_expect_free(c);
+	br__controller_expect_free(c);
 	br_pause_free(c->wake);
 	free(c);
 }
@@ -162,7 +162,7 @@ json_t *br_controller_get_slo(struct br_controller *c, const char *namespace,
 		return NULL;
 	if ((size_t)snprintf(key, sizeof(key), "%s/%s", namespace, name) >= sizeof(key))
 		return NULL;
-	return ctl_get_slo(c, key);
+	return br__controller_get_slo(c, key);
 }
 
 /* ---- informer handlers: every event enqueues the SLO's key ---- */
@@ -175,7 +175,7 @@ static void enqueue_obj(struct br_controller *c, const json_t *obj)
 	if (br_informer_key(obj, &key) == 0)
 		br_queue_add(c->q, br_buf_str(&key));
 	br_buf_release(&key);
-	ctl_routing_touch(c);
+	br__controller_routing_touch(c);
 }
 
 /* Tells the on_slo observer, if any, of a change in the SLO cache. */
@@ -189,7 +189,7 @@ static void slo_add(void *ctx, json_t *obj)
 {
 	observe(ctx, obj, 0);
 	enqueue_obj(ctx, obj);
-	ctl_corrections_slo_event(ctx, obj);
+	br__controller_corrections_slo_event(ctx, obj);
 }
 
 static void slo_delete(void *ctx, json_t *obj)
@@ -197,10 +197,10 @@ static void slo_delete(void *ctx, json_t *obj)
 	struct br_buf key;
 
 	observe(ctx, obj, 1);
-	ctl_corrections_slo_event(ctx, obj);
+	br__controller_corrections_slo_event(ctx, obj);
 	br_buf_init(&key, 1024);
 	if (br_informer_key(obj, &key) == 0)
-		ctl_expect_forget(ctx, br_buf_str(&key));
+		br__controller_expect_forget(ctx, br_buf_str(&key));
 	br_buf_release(&key);
 	enqueue_obj(ctx, obj);
 }
@@ -235,7 +235,7 @@ static void confirm_generation(struct br_controller *c, const json_t *obj)
 		return;
 	br_buf_init(&key, 1024);
 	if (br_informer_key(obj, &key) == 0)
-		ctl_expect_confirm(c, br_buf_str(&key), json_integer_value(g));
+		br__controller_expect_confirm(c, br_buf_str(&key), json_integer_value(g));
 	br_buf_release(&key);
 }
 
@@ -245,7 +245,7 @@ static void slo_update(void *ctx, json_t *old, json_t *obj)
 	confirm_generation(ctx, obj);
 	/* the corrections of the namespace list the SLOs they select */
 	if (!json_equal(meta_get(old, "labels"), meta_get(obj, "labels")))
-		ctl_corrections_slo_event(ctx, obj);
+		br__controller_corrections_slo_event(ctx, obj);
 	if (slo_changed(old, obj))
 		enqueue_obj(ctx, obj);
 }
@@ -308,9 +308,9 @@ static void enqueue_owner(struct br_controller *c, const json_t *old,
 		int skip = 0;
 
 		if (action == OWNER_GONE)
-			ctl_expect_forget(c, k);
+			br__controller_expect_forget(c, k);
 		else if (action != OWNER_RECONCILE)
-			skip = ctl_expect_seen(c, k, rule) ||
+			skip = br__controller_expect_seen(c, k, rule) ||
 			       (action == OWNER_UNLESS_SAME && !rule_changed(old, rule));
 		if (!skip)
 			br_queue_add(c->q, k);
@@ -375,7 +375,7 @@ static int start_informers(struct br_controller *c, struct br_error *err)
 			 * kube-apiserver), for 100 list requests instead of 20 */
 			.page_size = 100,
 			.handlers = { slo_add, slo_update, slo_delete, c },
-			.transform = ctl_slo_transform,
+			.transform = br__controller_slo_transform,
 			.synced_wake = c->wake,
 		};
 		const struct br_rules_resource *res = br_rules_resource_of(c->o.target);
@@ -384,7 +384,7 @@ static int start_informers(struct br_controller *c, struct br_error *err)
 			.plural = res->plural, .namespace = ns,
 			.label_selector = MANAGED_SELECTOR,
 			.handlers = { rule_add, rule_update, rule_delete, c },
-			.transform = ctl_rule_transform,
+			.transform = br__controller_rule_transform,
 			/* drift is told from the digest annotation and the
 			 * generation: the ~9 kB specs are never needed */
 			.metadata_only = 1,
@@ -400,8 +400,8 @@ static int start_informers(struct br_controller *c, struct br_error *err)
 		if (rc != 0)
 			return rc;
 	}
-	int rc = ctl_corrections_start(c, err);
-	return rc ? rc : ctl_routing_start(c, err);
+	int rc = br__controller_corrections_start(c, err);
+	return rc ? rc : br__controller_routing_start(c, err);
 }
 
 static int caches_synced(struct br_controller *c)
@@ -411,7 +411,8 @@ static int caches_synced(struct br_controller *c)
 	for (size_t i = 0; i < c->ninf; i++)
 		done += br_informer_has_synced(c->slo_inf[i]) +
 			br_informer_has_synced(c->rule_inf[i]);
-	return done == 2 * c->ninf && ctl_routing_synced(c) && ctl_corrections_synced(c);
+	return done == 2 * c->ninf && br__controller_routing_synced(c) &&
+	       br__controller_corrections_synced(c);
 }
 
 static int stopping(void *c)
@@ -457,7 +458,7 @@ static void enqueue_all(struct br_controller *c)
 			br_queue_add(c->q, keys[k]);
 		br_informer_keys_free(keys, n);
 	}
-	ctl_routing_touch(c);
+	br__controller_routing_touch(c);
 }
 
 /* ---- workers ---- */
@@ -468,7 +469,7 @@ static void process(struct br_controller *c, const char *key)
 	struct timespec t0, t1;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	int rc = ctl_reconcile(c, key, &retry_after);
+	int rc = br__controller_reconcile(c, key, &retry_after);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	atomic_fetch_add(&c->reconciles, 1);
 	if (c->m_reconciles) {
@@ -487,8 +488,8 @@ static void process(struct br_controller *c, const char *key)
 		memcpy(ns, key, (size_t)(slash - key));
 		ns[slash - key] = '\0';
 	}
-	ctl_log(c, BR_LOG_WARN, ns, slash ? slash + 1 : key,
-		"reconcile failed (%s), requeued", br_code_name(rc));
+	br__controller_log(c, BR_LOG_WARN, ns, slash ? slash + 1 : key,
+			   "reconcile failed (%s), requeued", br_code_name(rc));
 	if (rc == BR_ETHROTTLED && retry_after > 0)
 		br_queue_add_after(c->q, key, (int64_t)(retry_after * 1000));
 	else
@@ -521,7 +522,7 @@ static void started_leading(void *ctx)
 {
 	struct br_controller *c = ctx;
 
-	ctl_log(c, BR_LOG_INFO, NULL, NULL, "became leader");
+	br__controller_log(c, BR_LOG_INFO, NULL, NULL, "became leader");
 	set_leading(c, 1);
 	enqueue_all(c);
 }
@@ -531,11 +532,11 @@ static void stopped_leading(void *ctx)
 	struct br_controller *c = ctx;
 
 	if (atomic_exchange(&c->leading, 0))
-		ctl_log(c, BR_LOG_INFO, NULL, NULL, "stopped leading");
+		br__controller_log(c, BR_LOG_INFO, NULL, NULL, "stopped leading");
 	br_pause_wake(c->wake);
 }
 
-void ctl_lease_error(void *ctx, const struct br_leader_error *e, int recovered)
+void br__controller_lease_error(void *ctx, const struct br_leader_error *e, int recovered)
 {
 	struct br_controller *c = ctx;
 	char code[24], count[24], msg[96], line[1024];
@@ -548,9 +549,9 @@ void ctl_lease_error(void *ctx, const struct br_leader_error *e, int recovered)
 	if (recovered) {
 		atomic_store(&c->lease_failing, 0);
 		br_leader_error_format(e, NULL, line, sizeof(line));
-		ctl_log_kv(c, BR_LOG_INFO, ns, slash + 1,
-			   "leader election: the Lease works again",
-			   (const char *[]){"kind", "Lease", "failedAttempts", count,
+		br__controller_log_kv(c, BR_LOG_INFO, ns, slash + 1,
+				      "leader election: the Lease works again",
+				      (const char *[]){"kind", "Lease", "failedAttempts", count,
 					    "lastError", line, NULL});
 		return;
 	}
@@ -560,8 +561,8 @@ void ctl_lease_error(void *ctx, const struct br_leader_error *e, int recovered)
 	if (e->count != 1)
 		return;
 	snprintf(msg, sizeof(msg), "leader election: cannot %s Lease", e->verb);
-	ctl_log_kv(c, BR_LOG_ERROR, ns, slash + 1, msg,
-		   (const char *[]){"kind", "Lease", "verb", e->verb, "code", code,
+	br__controller_log_kv(c, BR_LOG_ERROR, ns, slash + 1, msg,
+			      (const char *[]){"kind", "Lease", "verb", e->verb, "code", code,
 				    "reason", e->reason, "error", e->message, NULL});
 }
 
@@ -576,7 +577,7 @@ static int start_leader(struct br_controller *c, struct br_error *err)
 		.retry_period = c->o.retry_period,
 		.on_started_leading = started_leading,
 		.on_stopped_leading = stopped_leading,
-		.on_error = ctl_lease_error, .ctx = c,
+		.on_error = br__controller_lease_error, .ctx = c,
 	};
 	struct br_buf ref;
 
@@ -612,7 +613,7 @@ static void stop_informers(struct br_controller *c)
 			all[2 * i + 1] = c->rule_inf[i];
 		}
 	}
-	ctl_corrections_stop(c);
+	br__controller_corrections_stop(c);
 	for (size_t i = 0; t && all && i < n; i++) {
 		if (all[i] && pthread_create(&t[started], NULL, stop_one, all[i]) == 0)
 			started++;
@@ -637,12 +638,12 @@ static void shutdown_all(struct br_controller *c, int nstarted)
 	br_queue_shutdown(c->q);
 	for (int i = 0; i < nstarted; i++)
 		pthread_join(c->workers[i], NULL);
-	ctl_budget_stop(c);
+	br__controller_budget_stop(c);
 	set_leading(c, 0);
 	if (c->leader)
 		br_leader_stop(c->leader);
 	stop_informers(c);
-	ctl_routing_stop(c);
+	br__controller_routing_stop(c);
 }
 
 int br_controller_run(struct br_controller *c, struct br_error *err)
@@ -656,7 +657,7 @@ int br_controller_run(struct br_controller *c, struct br_error *err)
 		atomic_store(&c->informers_started, 1);
 	if (rc == 0 && wait_synced(c) == 0) {
 		atomic_store(&c->synced, 1);
-		ctl_log(c, BR_LOG_INFO, NULL, NULL, "caches synced");
+		br__controller_log(c, BR_LOG_INFO, NULL, NULL, "caches synced");
 		c->workers = calloc((size_t)c->nworkers, sizeof(pthread_t));
 		if (!c->workers)
 			rc = br_error_set(err, BR_ENOMEM, "out of memory");
@@ -664,7 +665,7 @@ int br_controller_run(struct br_controller *c, struct br_error *err)
 			if (pthread_create(&c->workers[n], NULL, worker, c) != 0)
 				rc = br_error_set(err, BR_ENOMEM, "no thread");
 		if (rc == 0)
-			ctl_budget_start(c);
+			br__controller_budget_start(c);
 		if (rc == 0 && c->o.leader_elect)
 			rc = start_leader(c, err);
 		else if (rc == 0)
@@ -672,7 +673,7 @@ int br_controller_run(struct br_controller *c, struct br_error *err)
 		if (rc == 0)
 			br_pause_wait(c->wake, -1, stopping, c);
 	}
-	ctl_log(c, BR_LOG_INFO, NULL, NULL, "shutting down");
+	br__controller_log(c, BR_LOG_INFO, NULL, NULL, "shutting down");
 	shutdown_all(c, n);
 	return rc;
 }

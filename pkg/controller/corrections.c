@@ -51,16 +51,16 @@ static int probe(struct br_controller *c)
 	json_decref(page);
 	br_buf_release(&path);
 	if (rc == BR_ENOTFOUND || rc == BR_EAUTH)
-		ctl_log(c, BR_LOG_WARN, NULL, NULL, "BudgetCorrections are off: %s (apply "
-			"crds/budgetcorrections.yaml and the chart's RBAC, then restart)",
-			err.text);
+		br__controller_log(c, BR_LOG_WARN, NULL, NULL, "BudgetCorrections are off: %s "
+				   "(apply crds/budgetcorrections.yaml and the chart's RBAC, then "
+				   "restart)", err.text);
 	else if (rc != 0)
-		ctl_log(c, BR_LOG_WARN, NULL, NULL, "BudgetCorrections are off: cannot list "
-			"them: %s", err.text);
+		br__controller_log(c, BR_LOG_WARN, NULL, NULL, "BudgetCorrections are off: cannot "
+				   "list them: %s", err.text);
 	return rc;
 }
 
-int ctl_corrections_start(struct br_controller *c, struct br_error *err)
+int br__controller_corrections_start(struct br_controller *c, struct br_error *err)
 {
 	if (probe(c) != 0)
 		return 0;
@@ -84,7 +84,7 @@ int ctl_corrections_start(struct br_controller *c, struct br_error *err)
 	return 0;
 }
 
-int ctl_corrections_synced(struct br_controller *c)
+int br__controller_corrections_synced(struct br_controller *c)
 {
 	for (size_t i = 0; c->bc_inf && i < c->ninf; i++)
 		if (!br_informer_has_synced(c->bc_inf[i]))
@@ -92,13 +92,13 @@ int ctl_corrections_synced(struct br_controller *c)
 	return 1;
 }
 
-void ctl_corrections_stop(struct br_controller *c)
+void br__controller_corrections_stop(struct br_controller *c)
 {
 	for (size_t i = 0; c->bc_inf && i < c->ninf; i++)
 		br_informer_stop(c->bc_inf[i]);
 }
 
-void ctl_corrections_free(struct br_controller *c)
+void br__controller_corrections_free(struct br_controller *c)
 {
 	for (size_t i = 0; c->bc_inf && i < c->ninf; i++)
 		br_informer_free(c->bc_inf[i]);
@@ -106,7 +106,7 @@ void ctl_corrections_free(struct br_controller *c)
 	c->bc_inf = NULL;
 }
 
-int ctl_corrections_is_key(const char *key)
+int br__controller_corrections_is_key(const char *key)
 {
 	return strncmp(key, CTL_BC_PREFIX, strlen(CTL_BC_PREFIX)) == 0;
 }
@@ -163,18 +163,18 @@ static void bc_touch(void *ctx, json_t *obj)
 
 	if (!ns || !name)
 		return;
-	long i = ctl_informer_index(c, ns);
+	long i = br__controller_informer_index(c, ns);
 	if (i >= 0)
 		requeue_namespace(c, c->slo_inf[i], ns, "");
 	snprintf(key, sizeof(key), CTL_BC_PREFIX "%s/%s", ns, name);
 	br_queue_add(c->q, key);
 }
 
-void ctl_corrections_slo_event(struct br_controller *c, const json_t *slo_obj)
+void br__controller_corrections_slo_event(struct br_controller *c, const json_t *slo_obj)
 {
 	const char *ns = json_string_value(json_object_get(json_object_get(slo_obj, "metadata"),
 							   "namespace"));
-	long i = ns && atomic_load(&c->corrections_on) ? ctl_informer_index(c, ns) : -1;
+	long i = ns && atomic_load(&c->corrections_on) ? br__controller_informer_index(c, ns) : -1;
 
 	if (i >= 0)
 		requeue_namespace(c, c->bc_inf[i], ns, CTL_BC_PREFIX);
@@ -195,7 +195,7 @@ static int parse_cached(const json_t *obj, struct br_correction *out, struct br_
 
 /* --- the SLO side ------------------------------------------------------------ */
 
-void ctl_held_release(struct ctl_held *h)
+void br__controller_held_release(struct br__controller_held *h)
 {
 	for (size_t i = 0; i < h->n; i++)
 		br_correction_release(&h->items[i]);
@@ -235,7 +235,7 @@ static json_t *status_entry(const struct br_correction *bc, long long now)
 
 /* Keeps the correction in *held when it selects slo; adds its windows. */
 static int apply_one(struct br_controller *c, struct br_slo *slo, const json_t *labels,
-		     const json_t *obj, struct ctl_held *held)
+		     const json_t *obj, struct br__controller_held *held)
 {
 	struct br_correction bc;
 	struct br_error err;
@@ -256,7 +256,7 @@ static int apply_one(struct br_controller *c, struct br_slo *slo, const json_t *
 	/* the spans borrow bc.name: kept in held until the rules are made */
 	int rc = br_slo_add_correction(slo, &bc, &err);
 	if (rc == BR_EINVAL)
-		ctl_log(c, BR_LOG_WARN, slo->namespace, slo->name, "%s", err.text);
+		br__controller_log(c, BR_LOG_WARN, slo->namespace, slo->name, "%s", err.text);
 	if (rc != 0) {
 		br_correction_release(&bc);
 		return rc == BR_EINVAL ? 0 : rc;
@@ -265,10 +265,12 @@ static int apply_one(struct br_controller *c, struct br_slo *slo, const json_t *
 	return 0;
 }
 
-int ctl_corrections_apply(struct br_controller *c, struct br_slo *slo, const json_t *labels,
-			  struct ctl_held *held, json_t **status, long long *edge)
+int br__controller_corrections_apply(struct br_controller *c, struct br_slo *slo,
+				     const json_t *labels, struct br__controller_held *held,
+				     json_t **status, long long *edge)
 {
-	long i = atomic_load(&c->corrections_on) ? ctl_informer_index(c, slo->namespace) : -1;
+	long i = atomic_load(&c->corrections_on)
+		? br__controller_informer_index(c, slo->namespace) : -1;
 	char **keys;
 	size_t all, first, n;
 	int rc = 0;
@@ -329,7 +331,7 @@ static int window_shorter(const json_t *obj, long long secs)
 static size_t selected(struct br_controller *c, const struct br_correction *bc, json_t *names,
 		       json_t *too_short)
 {
-	long i = ctl_informer_index(c, bc->namespace);
+	long i = br__controller_informer_index(c, bc->namespace);
 	char **keys;
 	size_t all, first, n, count = 0;
 
@@ -371,18 +373,19 @@ static json_t *valid_status(struct br_controller *c, const struct br_correction 
 		snprintf(why, sizeof(why), "a one-off window is longer than the window of %s: it "
 			 "applies to none of them", list ? list : "some SLOs");
 		free(list);
-		json_array_append_new(conds, ctl_condition(cur, "Ready", "False",
-							   "WindowLongerThanSLO", why, gen));
+		json_array_append_new(conds, br__controller_condition(cur, "Ready", "False",
+								      "WindowLongerThanSLO", why, gen));
 	} else {
-		json_array_append_new(conds, ctl_condition(cur, "Ready", "True", "Applied",
-							   "the windows are in the rules of the SLOs "
-							   "it selects", gen));
+		json_array_append_new(conds, br__controller_condition(cur, "Ready", "True",
+								      "Applied", "the windows are in the "
+								      "rules of the SLOs it selects", gen));
 	}
 	json_decref(short_ones);
-	json_array_append_new(conds, n ? ctl_condition(cur, "SelectsSLOs", "True", "Matched", msg, gen)
-				       : ctl_condition(cur, "SelectsSLOs", "False", "NoMatch",
-						       "the selector matches no ServiceLevelObjective "
-						       "of this namespace: nothing is left out", gen));
+	json_array_append_new(conds, n
+		? br__controller_condition(cur, "SelectsSLOs", "True", "Matched", msg, gen)
+		: br__controller_condition(cur, "SelectsSLOs", "False", "NoMatch",
+					   "the selector matches no ServiceLevelObjective of this "
+					   "namespace: nothing is left out", gen));
 	json_t *st = json_pack("{s:I, s:I, s:o, s:b, s:s, s:o}", "observedGeneration",
 			       (json_int_t)gen, "matchedSLOs", (json_int_t)n, "slos", names,
 			       "active", at == 1, "window", bc->summary, "conditions", conds);
@@ -405,8 +408,9 @@ static json_t *invalid_status(const struct br_problems *p, const json_t *cur, lo
 		br_buf_addf(&msg, "%s%s%s%s", i ? "; " : "", p->items[i].field,
 			    p->items[i].field[0] ? ": " : "", p->items[i].text);
 	json_t *conds = json_array();
-	json_array_append_new(conds, ctl_condition(cur, "Ready", "False", "InvalidSpec",
-						   msg.data ? br_buf_str(&msg) : "invalid", gen));
+	json_array_append_new(conds, br__controller_condition(cur, "Ready", "False", "InvalidSpec",
+							      msg.data ? br_buf_str(&msg) : "invalid",
+							      gen));
 	st = json_pack("{s:I, s:I, s:[], s:b, s:o}", "observedGeneration", (json_int_t)gen,
 		       "matchedSLOs", (json_int_t)0, "slos", "active", 0, "conditions", conds);
 	br_buf_release(&msg);
@@ -434,20 +438,21 @@ static int write_bc_status(struct br_controller *c, const json_t *obj, json_t *s
 	if (rc == 0) {
 		rc = br_kube_write(c->client, "PUT", br_buf_str(&path), NULL, NULL, body,
 				   retry_after, &err);
-		ctl_count_write(c, "status");
+		br__controller_count_write(c, "status");
 		if (rc != 0)
-			ctl_log(c, BR_LOG_WARN, ns, name, "BudgetCorrection status write failed: %s",
-				err.text);
+			br__controller_log(c, BR_LOG_WARN, ns, name, "BudgetCorrection status "
+					   "write failed: %s", err.text);
 	}
 	free(body);
 	br_buf_release(&path);
 	return rc;
 }
 
-int ctl_correction_reconcile(struct br_controller *c, const char *key, double *retry_after)
+int br__controller_correction_reconcile(struct br_controller *c, const char *key,
+					double *retry_after)
 {
 	const char *k = key + strlen(CTL_BC_PREFIX);
-	long i = atomic_load(&c->corrections_on) ? ctl_informer_for(c, k) : -1;
+	long i = atomic_load(&c->corrections_on) ? br__controller_informer_for(c, k) : -1;
 	json_t *obj = i >= 0 ? br_informer_get(c->bc_inf[i], k) : NULL;
 	struct br_correction bc;
 	struct br_problems p;
@@ -465,7 +470,7 @@ int ctl_correction_reconcile(struct br_controller *c, const char *key, double *r
 	json_t *st = rc == 0 ? valid_status(c, &bc, cur, gen, &edge)
 			     : rc == BR_EINVAL ? invalid_status(&p, cur, gen) : NULL;
 	rc = st ? 0 : BR_ENOMEM;
-	if (rc == 0 && (!cur || !ctl_json_same(st, cur)))
+	if (rc == 0 && (!cur || !br__controller_json_same(st, cur)))
 		rc = write_bc_status(c, obj, st, ns, name, retry_after);
 	/* "active" flips at the next edge: come back then */
 	long long now = (long long)time(NULL);

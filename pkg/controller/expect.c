@@ -9,7 +9,7 @@
  *
  * 2. The rule's metadata.generation the apply answered with, kept until the
  *    SLO cache shows it in status.prometheusRule.generation. Drift is a rule
- *    whose generation is not the one burnrate wrote (see ctl_rule_matches);
+ *    whose generation is not the one burnrate wrote (see br__controller_rule_matches);
  *    between the apply and the status event, this is where that number is.
  *
  * One JSON object per key: {"want": <rule metadata and spec digest>,
@@ -19,7 +19,7 @@
 
 #include "internal.h"
 
-int ctl_expect_init(struct br_controller *c)
+int br__controller_expect_init(struct br_controller *c)
 {
 	c->expected = json_object();
 	if (!c->expected)
@@ -32,7 +32,7 @@ int ctl_expect_init(struct br_controller *c)
 	return 0;
 }
 
-void ctl_expect_free(struct br_controller *c)
+void br__controller_expect_free(struct br_controller *c)
 {
 	if (!c->expected)
 		return;
@@ -43,8 +43,8 @@ void ctl_expect_free(struct br_controller *c)
 
 /* What of a rule is compared: labels and owners as we set them, and the
  * digest of the spec (as the rule carries it in an annotation). */
-void ctl_expect_rule(struct br_controller *c, const char *key,
-		     const json_t *rule, const char *digest)
+void br__controller_expect_rule(struct br_controller *c, const char *key,
+				const json_t *rule, const char *digest)
 {
 	const json_t *meta = json_object_get(rule, "metadata");
 	json_t *e = json_pack("{s:{s:O*, s:O*, s:{s:s}}, s:b}", "want",
@@ -59,8 +59,8 @@ void ctl_expect_rule(struct br_controller *c, const char *key,
 	pthread_mutex_unlock(&c->expect_mu);
 }
 
-void ctl_expect_applied(struct br_controller *c, const char *key,
-			long long generation)
+void br__controller_expect_applied(struct br_controller *c, const char *key,
+				   long long generation)
 {
 	pthread_mutex_lock(&c->expect_mu);
 	json_t *e = json_object_get(c->expected, key);
@@ -72,7 +72,7 @@ void ctl_expect_applied(struct br_controller *c, const char *key,
 	pthread_mutex_unlock(&c->expect_mu);
 }
 
-long long ctl_expect_generation(struct br_controller *c, const char *key)
+long long br__controller_expect_generation(struct br_controller *c, const char *key)
 {
 	pthread_mutex_lock(&c->expect_mu);
 	long long g = json_integer_value(json_object_get(
@@ -81,8 +81,8 @@ long long ctl_expect_generation(struct br_controller *c, const char *key)
 	return g;
 }
 
-void ctl_expect_confirm(struct br_controller *c, const char *key,
-			long long generation)
+void br__controller_expect_confirm(struct br_controller *c, const char *key,
+				   long long generation)
 {
 	pthread_mutex_lock(&c->expect_mu);
 	json_t *e = json_object_get(c->expected, key);
@@ -92,14 +92,14 @@ void ctl_expect_confirm(struct br_controller *c, const char *key,
 	pthread_mutex_unlock(&c->expect_mu);
 }
 
-void ctl_expect_forget(struct br_controller *c, const char *key)
+void br__controller_expect_forget(struct br_controller *c, const char *key)
 {
 	pthread_mutex_lock(&c->expect_mu);
 	json_object_del(c->expected, key);
 	pthread_mutex_unlock(&c->expect_mu);
 }
 
-int ctl_expect_seen(struct br_controller *c, const char *key, const json_t *rule)
+int br__controller_expect_seen(struct br_controller *c, const char *key, const json_t *rule)
 {
 	int seen = 0;
 
@@ -109,7 +109,7 @@ int ctl_expect_seen(struct br_controller *c, const char *key, const json_t *rule
 		const json_t *want = json_object_get(e, "want");
 		const char *digest = json_string_value(json_object_get(
 			json_object_get(want, "annotations"), CTL_DIGEST_KEY));
-		seen = digest && ctl_rule_matches(want, digest, -1, rule);
+		seen = digest && br__controller_rule_matches(want, digest, -1, rule);
 		/* this event settles it either way; the generation stays */
 		json_object_set_new(e, "pending", json_false());
 		if (!json_object_get(e, "generation") && !seen)

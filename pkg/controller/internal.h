@@ -1,4 +1,18 @@
-/* Private to pkg/controller: the work queue and the controller struct. */
+/* Private to pkg/controller: the controller struct and what its files call
+ * of each other.
+ *
+ * The calls between the files run one way, down this list:
+ *
+ *   controller.c   create, informers, workers, events; calls br__controller_reconcile
+ *   reconcile.c    one SLO: its rule and its status
+ *   corrections.c, budget.c, routing.c, expect.c
+ *   rulecache.c    the rule digest, the informer transforms, br__controller_rule_matches
+ *   common.c, metrics.c   logging, JSON comparison, cache reads, conditions;
+ *                  the write counters
+ *
+ * A file calls only files below it, never one beside it or above it; only
+ * controller.c calls into reconcile.c. A helper that two files share goes
+ * down into common.c (or rulecache.c), not into the file of one of them. */
 #ifndef BR_CONTROLLER_INTERNAL_H
 #define BR_CONTROLLER_INTERNAL_H
 
@@ -42,11 +56,11 @@ struct br_controller {
 	struct br_pause *wake;            /* woken when stop, leading or a cache's sync changes */
 	atomic_ulong reconciles, errors, applies, status_writes, events;
 	atomic_ulong secret_writes;       /* Alertmanager Secret applies */
-	struct ctl_routing *rt;           /* routing.c; NULL when routing is off */
+	struct br__controller_routing *rt;           /* routing.c; NULL when routing is off */
 	atomic_int informers_started;  /* slo_inf/rule_inf may be read */
 	struct br_metric *m_reconciles, *m_duration, *m_writes;
 	struct br_metric *m_lease_errors; /* by HTTP code (0: no response) */
-	struct ctl_budget *budget;        /* NULL without --prometheus-url */
+	struct br__controller_budget *budget;        /* NULL without --prometheus-url */
 	pthread_mutex_t expect_mu;        /* guards expected */
 	json_t *expected;                 /* expect.c: "ns/name" -> rule being applied */
 };
@@ -57,34 +71,37 @@ struct br_controller {
  * Status reason and message, and so is the recovery; the repeats in
  * between are not (one every retry period). */
 struct br_leader_error;
-void ctl_lease_error(void *ctx, const struct br_leader_error *e, int recovered);
+void br__controller_lease_error(void *ctx, const struct br_leader_error *e, int recovered);
 
-/* metrics.c: registers the families (no-op without a registry). */
-int ctl_metrics_register(struct br_controller *c, struct br_error *err);
-/* Counts one write of kind ("rule", "status", "event"). */
-void ctl_count_write(struct br_controller *c, const char *kind);
-
-/* reconcile.c */
-/* Reconciles one "namespace/name". Returns 0 (done), or a BR_E* code;
- * *retry_after is set (> 0) when the server asked for a delay. */
-int ctl_reconcile(struct br_controller *c, const char *key,
-		  double *retry_after);
-/* The index of the informers that hold key ("ns/name") or namespace ns,
- * or -1 when no watched namespace does. */
-long ctl_informer_for(struct br_controller *c, const char *key);
-long ctl_informer_index(struct br_controller *c, const char *ns);
-/* The cached SLO or owned rule for key (new reference), or NULL. */
-json_t *ctl_get_slo(struct br_controller *c, const char *key);
-json_t *ctl_get_rule(struct br_controller *c, const char *key);
+/* common.c: shared by every file above it. */
 /* Logs through the callback if the level is enabled (printf format). */
-void ctl_log(struct br_controller *c, enum br_log_level level,
-	     const char *ns, const char *name, const char *fmt, ...)
+void br__controller_log(struct br_controller *c, enum br_log_level level,
+			const char *ns, const char *name, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 /* Logs message with fields (kv: key, value, ..., NULL) through log_kv, or
  * through log with " key=value" appended when there is no log_kv. */
-void ctl_log_kv(struct br_controller *c, enum br_log_level level,
-		const char *ns, const char *name, const char *message,
-		const char *const *kv);
+void br__controller_log_kv(struct br_controller *c, enum br_log_level level,
+			   const char *ns, const char *name, const char *message,
+			   const char *const *kv);
+/* The index of the informers that hold key ("ns/name") or namespace ns,
+ * or -1 when no watched namespace does. */
+long br__controller_informer_for(struct br_controller *c, const char *key);
+long br__controller_informer_index(struct br_controller *c, const char *ns);
+/* The cached SLO or owned rule for key (new reference), or NULL. */
+json_t *br__controller_get_slo(struct br_controller *c, const char *key);
+json_t *br__controller_get_rule(struct br_controller *c, const char *key);
+/* Numbers compared by value (1 == 1.0), everything else as json_equal. */
+int br__controller_json_same(const json_t *a, const json_t *b);
+/* Writes the current UTC time as RFC 3339 ("2006-01-02T15:04:05Z"). */
+void br__controller_rfc3339_now(char *out, size_t size);
+/* A metav1.Condition (lastTransitionTime kept from cur_status when the type
+ * had the same status there). Returns a new reference or NULL when out of
+ * memory. */
+json_t *br__controller_condition(const json_t *cur_status, const char *type,
+				 const char *status, const char *reason,
+				 const char *message, long long generation);
+
+/* rulecache.c: what the informers keep, and whether a cached rule is ours. */
 /* The PrometheusRule cache keeps the rules' metadata alone (the informer
  * asks the server for nothing else): rules are ~9 kB of JSON each. What
  * burnrate applies carries, in this annotation, the SHA-256 of its spec's
@@ -93,78 +110,115 @@ void ctl_log_kv(struct br_controller *c, enum br_log_level level,
  * still hold: any change of its spec by anyone bumps its generation. */
 #define CTL_DIGEST_KEY "burnrate.dev/spec-digest"
 /* Writes the 64 hex digits and a NUL. Returns 0 or BR_ENOMEM. */
-int ctl_spec_digest(const json_t *spec, char out[65]);
+int br__controller_spec_digest(const json_t *spec, char out[65]);
 /* Informer transforms, in place: rules keep name, namespace,
  * resourceVersion, generation, labels, owners and the digest annotation;
  * SLOs lose managedFields. */
-void ctl_rule_transform(void *ctx, json_t *obj);
-void ctl_slo_transform(void *ctx, json_t *obj);
+void br__controller_rule_transform(void *ctx, json_t *obj);
+void br__controller_slo_transform(void *ctx, json_t *obj);
 /* 1 when the cached rule have has every label and owner of want_meta (a
  * rule's metadata as we apply it), the digest annotation, and (unless
  * generation is -1) that metadata.generation; 0 never matches. */
-int ctl_rule_matches(const json_t *want_meta, const char *digest,
-		     long long generation, const json_t *have);
+int br__controller_rule_matches(const json_t *want_meta, const char *digest,
+				long long generation, const json_t *have);
+/* Sets rule's digest annotation to the digest of its spec, also written to
+ * digest (64 hex digits and a NUL). Returns 0 or BR_ENOMEM. */
+int br__controller_rule_stamp(json_t *rule, char digest[65]);
+
+/* metrics.c: registers the families (no-op without a registry). */
+int br__controller_metrics_register(struct br_controller *c, struct br_error *err);
+/* Counts one write of kind ("rule", "status", "event"). */
+void br__controller_count_write(struct br_controller *c, const char *kind);
+
+/* reconcile.c */
+/* Reconciles one "namespace/name". Returns 0 (done), or a BR_E* code;
+ * *retry_after is set (> 0) when the server asked for a delay. */
+int br__controller_reconcile(struct br_controller *c, const char *key,
+			     double *retry_after);
+/* Its decisions, pure or nearly, apart so that they are tested alone: */
+/* Appends "field: text; field: text" of every problem to out. Returns 0 or
+ * BR_ENOMEM. */
+struct br_buf;
+struct br_problems;
+int br__controller_problems_message(const struct br_problems *p, struct br_buf *out);
+/* The status of an SLO whose spec is invalid, before its budget part:
+ * Ready and RulesReady False with reason InvalidSpec and message;
+ * observedGeneration generation; what cur said of an earlier PrometheusRule
+ * (prometheusRule, alerts) stays. Returns a new object (NULL when out of
+ * memory). */
+json_t *br__controller_invalid_status(const json_t *cur, const char *message,
+				      long long generation);
+/* 1 when st must be written: there is no status yet (cur NULL) or it differs
+ * from cur (numbers compared by value); 0 when a write would change nothing. */
+int br__controller_status_changed(const json_t *cur, const json_t *st);
+/* The Ready condition of a valid SLO: False with the routing condition's
+ * reason when rcond (may be NULL) is False, else True, Reconciled. Returns a
+ * new object (NULL when out of memory). */
+json_t *br__controller_ready_condition(const json_t *cur, const json_t *rcond,
+				       long long generation);
+/* status.alerts: one row per alert window of a severity that is not
+ * disabled; offPeakMuted only on muted rows. Returns a new array (NULL when
+ * out of memory). */
+struct br_slo;
+json_t *br__controller_alert_rows(const struct br_slo *slo);
+/* The generation the rule of key must have to be ours: the last apply's
+ * while the SLO's status (cur_status) does not show it yet, else the
+ * status's. Confirms (and so forgets) the expectation the status shows. */
+long long br__controller_wanted_generation(struct br_controller *c, const char *key,
+					   const json_t *cur_status);
 
 /* corrections.c: BudgetCorrections. Their status keys are "bc:ns/name". */
 #define CTL_BC_PREFIX "bc:"
 /* Probes the CRD (not served or not allowed: corrections off, a warning)
  * and starts an informer per watched namespace set. */
-int ctl_corrections_start(struct br_controller *c, struct br_error *err);
-int ctl_corrections_synced(struct br_controller *c);
-void ctl_corrections_stop(struct br_controller *c);
-void ctl_corrections_free(struct br_controller *c);
-int ctl_corrections_is_key(const char *key);
+int br__controller_corrections_start(struct br_controller *c, struct br_error *err);
+int br__controller_corrections_synced(struct br_controller *c);
+void br__controller_corrections_stop(struct br_controller *c);
+void br__controller_corrections_free(struct br_controller *c);
+int br__controller_corrections_is_key(const char *key);
 /* An SLO was added, deleted or relabelled: its namespace's corrections'
  * status (the SLOs they select) is requeued. */
-void ctl_corrections_slo_event(struct br_controller *c, const json_t *slo_obj);
+void br__controller_corrections_slo_event(struct br_controller *c, const json_t *slo_obj);
 /* The corrections that apply to an SLO, parsed, kept while its rules are
  * made (its exclusions borrow their names). */
-struct ctl_held {
+struct br__controller_held {
 	struct br_correction *items;
 	size_t n;
 };
-void ctl_held_release(struct ctl_held *h);
+void br__controller_held_release(struct br__controller_held *h);
 /* Adds to slo the windows of the corrections of its namespace whose
  * selector matches labels (its metadata.labels); *status: the SLO's
  * status.corrections (NULL when none applies); *edge: the next instant a
  * window of theirs opens or closes (0: never). Returns 0 or BR_ENOMEM. */
 struct br_slo;
-int ctl_corrections_apply(struct br_controller *c, struct br_slo *slo, const json_t *labels,
-			  struct ctl_held *held, json_t **status, long long *edge);
+int br__controller_corrections_apply(struct br_controller *c, struct br_slo *slo,
+				     const json_t *labels, struct br__controller_held *held,
+				     json_t **status, long long *edge);
 /* Writes the status of the correction of key ("bc:ns/name"). */
-int ctl_correction_reconcile(struct br_controller *c, const char *key, double *retry_after);
+int br__controller_correction_reconcile(struct br_controller *c, const char *key,
+					double *retry_after);
 
 /* expect.c: the rule a worker applies for key, until its watch event; the
  * generation it got, until the SLO's status shows it. */
-int ctl_expect_init(struct br_controller *c);
-void ctl_expect_free(struct br_controller *c);
+int br__controller_expect_init(struct br_controller *c);
+void br__controller_expect_free(struct br_controller *c);
 /* Records rule (with the digest of its spec) as being applied for key. */
-void ctl_expect_rule(struct br_controller *c, const char *key,
-		     const json_t *rule, const char *digest);
+void br__controller_expect_rule(struct br_controller *c, const char *key,
+				const json_t *rule, const char *digest);
 /* The apply for key answered with metadata.generation generation. */
-void ctl_expect_applied(struct br_controller *c, const char *key,
-			long long generation);
+void br__controller_expect_applied(struct br_controller *c, const char *key,
+				   long long generation);
 /* The generation of the last apply for key not yet in its SLO's status,
  * or 0. */
-long long ctl_expect_generation(struct br_controller *c, const char *key);
+long long br__controller_expect_generation(struct br_controller *c, const char *key);
 /* key's SLO status shows generation: forgotten when it is the one applied
  * and its event was seen. */
-void ctl_expect_confirm(struct br_controller *c, const char *key,
-			long long generation);
-void ctl_expect_forget(struct br_controller *c, const char *key);
+void br__controller_expect_confirm(struct br_controller *c, const char *key,
+				   long long generation);
+void br__controller_expect_forget(struct br_controller *c, const char *key);
 /* For a watched rule (as cached) owned by key: 1 when it is the rule being
  * applied, which then needs no reconcile. The event is no longer awaited. */
-int ctl_expect_seen(struct br_controller *c, const char *key, const json_t *rule);
-
-/* Numbers compared by value (1 == 1.0), everything else as json_equal. */
-int ctl_json_same(const json_t *a, const json_t *b);
-
-/* reconcile.c: a metav1.Condition (lastTransitionTime kept from cur_status
- * when the type had the same status there). Returns a new reference or NULL
- * when out of memory. */
-json_t *ctl_condition(const json_t *cur_status, const char *type,
-		      const char *status, const char *reason,
-		      const char *message, long long generation);
+int br__controller_expect_seen(struct br_controller *c, const char *key, const json_t *rule);
 
 /* budget.c: the budget poller (started once the caches synced; polls while
  * leading), and its part of reconcile: adds status.budget and the
@@ -172,35 +226,35 @@ json_t *ctl_condition(const json_t *cur_status, const char *type,
  * latest figures, or keeps cur's when they did not change meaningfully, when
  * there is no reading yet, or when slo is NULL (invalid spec). No-op without
  * budget status. Returns 0 or BR_ENOMEM. */
-void ctl_budget_start(struct br_controller *c);
-void ctl_budget_stop(struct br_controller *c);   /* joins; call after stop */
-void ctl_budget_free(struct br_controller *c);
-int ctl_budget_status(struct br_controller *c, const struct br_slo *slo,
-		      const char *ns, const char *name, const json_t *cur,
-		      json_t *st, long long generation);
+void br__controller_budget_start(struct br_controller *c);
+void br__controller_budget_stop(struct br_controller *c);   /* joins; call after stop */
+void br__controller_budget_free(struct br_controller *c);
+int br__controller_budget_status(struct br_controller *c, const struct br_slo *slo,
+				 const char *ns, const char *name, const json_t *cur,
+				 json_t *st, long long generation);
 
 /* routing.c: the Alertmanager configuration Secret; every function is a
  * no-op (or "synced") when routing is off. */
 /* Reads the two Secret options. Returns 0, BR_EINVAL or BR_ENOMEM. */
-int ctl_routing_create(struct br_controller *c, struct br_error *err);
-void ctl_routing_free(struct br_controller *c);
+int br__controller_routing_create(struct br_controller *c, struct br_error *err);
+void br__controller_routing_free(struct br_controller *c);
 /* Starts the informers of the base and the target Secret. */
-int ctl_routing_start(struct br_controller *c, struct br_error *err);
-int ctl_routing_synced(struct br_controller *c);
-void ctl_routing_stop(struct br_controller *c);
+int br__controller_routing_start(struct br_controller *c, struct br_error *err);
+int br__controller_routing_synced(struct br_controller *c);
+void br__controller_routing_stop(struct br_controller *c);
 /* An SLO changed: rebuild the configuration soon (debounced). */
-void ctl_routing_touch(struct br_controller *c);
+void br__controller_routing_touch(struct br_controller *c);
 /* Is key the aggregate key of the Alertmanager Secret? */
-int ctl_routing_is_key(const char *key);
+int br__controller_routing_is_key(const char *key);
 /* Rebuilds the configuration from every cached SLO and applies it when it
  * differs. Returns 0 or a BR_E* code (requeue). */
-int ctl_routing_reconcile(struct br_controller *c, double *retry_after);
+int br__controller_routing_reconcile(struct br_controller *c, double *retry_after);
 /* The AlertRoutingReady condition of a valid SLO (new object), or NULL when
  * routing is off; *routing is a new status.routing object or NULL. */
-json_t *ctl_routing_condition(struct br_controller *c, const struct br_slo *slo,
-			      const json_t *cur_status, json_t **routing);
+json_t *br__controller_routing_condition(struct br_controller *c, const struct br_slo *slo,
+					 const json_t *cur_status, json_t **routing);
 /* Ready folds in routing: when the routing condition (may be NULL) is False,
  * returns its reason and writes the Ready message into msg; else NULL. */
-const char *ctl_routing_not_ready(const json_t *cond, char *msg, size_t size);
+const char *br__controller_routing_not_ready(const json_t *cond, char *msg, size_t size);
 
 #endif

@@ -37,7 +37,7 @@ static double watch_restarts(void *arg)
 	return n;
 }
 
-int ctl_metrics_register(struct br_controller *c, struct br_error *err)
+int br__controller_metrics_register(struct br_controller *c, struct br_error *err)
 {
 	struct br_metrics *m = c->o.metrics;
 	int rc;
@@ -79,7 +79,7 @@ int ctl_metrics_register(struct br_controller *c, struct br_error *err)
 	return rc;
 }
 
-void ctl_count_write(struct br_controller *c, const char *kind)
+void br__controller_count_write(struct br_controller *c, const char *kind)
 {
 	if (c->m_writes)
 		br_metric_inc(c->m_writes, (const char *[]){kind});

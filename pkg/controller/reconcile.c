@@ -1,14 +1,12 @@
 /* Reconcile one SLO: desired PrometheusRule and status from the cached SLO,
  * compared with the caches, written only where they differ. */
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "buf/buf.h"
-#include "informer/informer.h"
 #include "internal.h"
 #include "rules/rules.h"
 
@@ -17,118 +15,7 @@
 #define SLO_VERSION "v1alpha1"
 #define SLO_PLURAL "servicelevelobjectives"
 
-void ctl_log(struct br_controller *c, enum br_log_level level,
-	     const char *ns, const char *name, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-
-	if (!c->o.log || level < c->o.log_level)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	c->o.log(c->o.log_ctx, level, ns, name, msg);
-}
-
-void ctl_log_kv(struct br_controller *c, enum br_log_level level,
-		const char *ns, const char *name, const char *message,
-		const char *const *kv)
-{
-	char msg[2048];
-	size_t n;
-
-	if (level < c->o.log_level)
-		return;
-	if (c->o.log_kv) {
-		c->o.log_kv(c->o.log_ctx, level, ns, name, message, kv);
-		return;
-	}
-	if (!c->o.log)
-		return;
-	n = (size_t)snprintf(msg, sizeof(msg), "%s", message);
-	for (; kv && kv[0] && kv[1] && n < sizeof(msg); kv += 2)
-		n += (size_t)snprintf(msg + n, sizeof(msg) - n, " %s=%s", kv[0], kv[1]);
-	c->o.log(c->o.log_ctx, level, ns, name, msg);
-}
-
-int ctl_json_same(const json_t *a, const json_t *b)
-{
-	if (json_is_number(a) && json_is_number(b))
-		return json_number_value(a) == json_number_value(b);
-	if (json_typeof(a) != json_typeof(b))
-		return 0;
-	if (json_is_array(a)) {
-		if (json_array_size(a) != json_array_size(b))
-			return 0;
-		for (size_t i = 0; i < json_array_size(a); i++)
-			if (!ctl_json_same(json_array_get(a, i), json_array_get(b, i)))
-				return 0;
-		return 1;
-	}
-	if (json_is_object(a)) {
-		const char *k;
-		json_t *v;
-
-		if (json_object_size(a) != json_object_size(b))
-			return 0;
-		json_object_foreach((json_t *)a, k, v) {
-			json_t *w = json_object_get(b, k);
-			if (!w || !ctl_json_same(v, w))
-				return 0;
-		}
-		return 1;
-	}
-	return json_equal((json_t *)a, (json_t *)b);
-}
-
-/* The informer of the namespace of len bytes at ns (index), or -1. */
-static long informer_of(struct br_controller *c, const char *ns, size_t len)
-{
-	if (!c->namespaces)
-		return 0;
-	for (size_t i = 0; i < c->ninf; i++)
-		if (strlen(c->namespaces[i]) == len && strncmp(c->namespaces[i], ns, len) == 0)
-			return (long)i;
-	return -1;
-}
-
-long ctl_informer_for(struct br_controller *c, const char *key)
-{
-	const char *slash = strchr(key, '/');
-
-	return slash ? informer_of(c, key, (size_t)(slash - key)) : -1;
-}
-
-long ctl_informer_index(struct br_controller *c, const char *ns)
-{
-	return informer_of(c, ns, strlen(ns));
-}
-
-
-json_t *ctl_get_slo(struct br_controller *c, const char *key)
-{
-	long i = ctl_informer_for(c, key);
-	return i < 0 ? NULL : br_informer_get(c->slo_inf[i], key);
-}
-
-json_t *ctl_get_rule(struct br_controller *c, const char *key)
-{
-	long i = ctl_informer_for(c, key);
-	return i < 0 ? NULL : br_informer_get(c->rule_inf[i], key);
-}
-
-static void rfc3339_now(char *out, size_t size)
-{
-	time_t t = time(NULL);
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-/* "field: message; field: message" of every problem. */
-static int problems_message(const struct br_problems *p, struct br_buf *out)
+int br__controller_problems_message(const struct br_problems *p, struct br_buf *out)
 {
 	for (size_t i = 0; i < p->count; i++) {
 		const struct br_error *e = &p->items[i];
@@ -143,43 +30,7 @@ static int problems_message(const struct br_problems *p, struct br_buf *out)
 	return 0;
 }
 
-/* A metav1.Condition; lastTransitionTime kept from the current status when
- * the status did not change. */
-static json_t *condition(const json_t *cur_status, const char *type,
-			 const char *status, const char *reason,
-			 const char *message, long long generation)
-{
-	char now[32];
-	const char *ltt = NULL;
-	json_t *conds = json_object_get(cur_status, "conditions");
-	size_t i;
-	json_t *cc;
-
-	json_array_foreach(conds, i, cc) {
-		if (json_is_string(json_object_get(cc, "type")) &&
-		    strcmp(json_string_value(json_object_get(cc, "type")), type) == 0 &&
-		    json_is_string(json_object_get(cc, "status")) &&
-		    strcmp(json_string_value(json_object_get(cc, "status")), status) == 0)
-			ltt = json_string_value(json_object_get(cc, "lastTransitionTime"));
-	}
-	if (!ltt) {
-		rfc3339_now(now, sizeof(now));
-		ltt = now;
-	}
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:I}", "type", type,
-			 "status", status, "reason", reason, "message", message,
-			 "lastTransitionTime", ltt, "observedGeneration",
-			 (json_int_t)generation);
-}
-
-json_t *ctl_condition(const json_t *cur_status, const char *type,
-		      const char *status, const char *reason,
-		      const char *message, long long generation)
-{
-	return condition(cur_status, type, status, reason, message, generation);
-}
-
-static json_t *alert_rows(const struct br_slo *slo)
+json_t *br__controller_alert_rows(const struct br_slo *slo)
 {
 	json_t *rows = json_array();
 	char lw[32], sw[32];
@@ -231,12 +82,12 @@ static int write_status(struct br_controller *c, const json_t *slo_obj,
 		rc = br_kube_write(c->client, "PUT", br_buf_str(&path), NULL,
 				   NULL, body, retry_after, &err);
 		atomic_fetch_add(&c->status_writes, 1);
-		ctl_count_write(c, "status");
+		br__controller_count_write(c, "status");
 		if (rc != 0)
-			ctl_log(c, BR_LOG_WARN, ns, name, "status write failed: %s",
-				err.text);
+			br__controller_log(c, BR_LOG_WARN, ns, name, "status write failed: %s",
+					   err.text);
 		else
-			ctl_log(c, BR_LOG_INFO, ns, name, "status updated");
+			br__controller_log(c, BR_LOG_INFO, ns, name, "status updated");
 	}
 	free(body);
 	br_buf_release(&path);
@@ -252,7 +103,7 @@ static int emit_event(struct br_controller *c, const json_t *slo_obj,
 	json_t *meta = json_object_get(slo_obj, "metadata");
 	int rc;
 
-	rfc3339_now(now, sizeof(now));
+	br__controller_rfc3339_now(now, sizeof(now));
 	snprintf(gen, sizeof(gen), "%s.", name);
 	json_t *ev = json_pack(
 		"{s:s, s:s, s:{s:s, s:s}, s:{s:s, s:s, s:s, s:s, s:O*, s:O*},"
@@ -272,19 +123,42 @@ static int emit_event(struct br_controller *c, const json_t *slo_obj,
 	br_buf_init(&path, (size_t)1 << 20);
 	rc = br_kube_path(&path, NULL, "v1", ns, "events", NULL, NULL);
 	if (rc == 0)
-		rc = br_kube_create(c->client, br_buf_str(&path), ev, NULL, NULL);
+		rc = br_kube_post(c->client, br_buf_str(&path), ev, NULL, NULL);
 	atomic_fetch_add(&c->events, 1);
-	ctl_count_write(c, "event");
+	br__controller_count_write(c, "event");
 	if (rc != 0)
-		ctl_log(c, BR_LOG_WARN, ns, name, "event not recorded: %s",
-			br_strerror(rc));
+		br__controller_log(c, BR_LOG_WARN, ns, name, "event not recorded: %s",
+				   br_strerror(rc));
 	json_decref(ev);
 	br_buf_release(&path);
 	return 0; /* an Event is best effort: never requeue for it */
 }
 
-/* Status of an SLO whose spec is invalid: Ready=False, InvalidSpec; what it
- * said about an earlier PrometheusRule stays. */
+json_t *br__controller_invalid_status(const json_t *cur, const char *message,
+				      long long generation)
+{
+	json_t *st = json_object();
+	json_t *conds = json_array();
+	json_array_append_new(conds, br__controller_condition(cur, "Ready", "False", "InvalidSpec",
+							      message, generation));
+	json_array_append_new(conds, br__controller_condition(cur, "RulesReady", "False",
+							      "InvalidSpec", message, generation));
+	json_object_set_new(st, "observedGeneration", json_integer(generation));
+	json_object_set_new(st, "conditions", conds);
+	if (json_object_get(cur, "prometheusRule"))
+		json_object_set(st, "prometheusRule", json_object_get(cur, "prometheusRule"));
+	if (json_object_get(cur, "alerts"))
+		json_object_set(st, "alerts", json_object_get(cur, "alerts"));
+	return st;
+}
+
+int br__controller_status_changed(const json_t *cur, const json_t *st)
+{
+	return !cur || !br__controller_json_same(st, cur);
+}
+
+/* Status of an SLO whose spec is invalid, written (with an Event) when it
+ * changed. */
 static int reconcile_invalid(struct br_controller *c, const json_t *obj,
 			     const char *ns, const char *name,
 			     const struct br_problems *problems,
@@ -297,24 +171,15 @@ static int reconcile_invalid(struct br_controller *c, const json_t *obj,
 	int rc;
 
 	br_buf_init(&msg, (size_t)1 << 20);
-	if (problems_message(problems, &msg) != 0) {
+	if (br__controller_problems_message(problems, &msg) != 0) {
 		br_buf_release(&msg);
 		return BR_ENOMEM;
 	}
 	const char *m = br_buf_str(&msg);
-	json_t *st = json_object();
-	json_t *conds = json_array();
-	json_array_append_new(conds, condition(cur, "Ready", "False", "InvalidSpec", m, gen));
-	json_array_append_new(conds, condition(cur, "RulesReady", "False", "InvalidSpec", m, gen));
-	json_object_set_new(st, "observedGeneration", json_integer(gen));
-	json_object_set_new(st, "conditions", conds);
-	if (json_object_get(cur, "prometheusRule"))
-		json_object_set(st, "prometheusRule", json_object_get(cur, "prometheusRule"));
-	if (json_object_get(cur, "alerts"))
-		json_object_set(st, "alerts", json_object_get(cur, "alerts"));
-	rc = ctl_budget_status(c, NULL, ns, name, cur, st, gen);
-	if (rc == 0 && (!cur || !ctl_json_same(st, cur))) {
-		ctl_log(c, BR_LOG_WARN, ns, name, "invalid spec: %s", m);
+	json_t *st = br__controller_invalid_status(cur, m, gen);
+	rc = br__controller_budget_status(c, NULL, ns, name, cur, st, gen);
+	if (rc == 0 && br__controller_status_changed(cur, st)) {
+		br__controller_log(c, BR_LOG_WARN, ns, name, "invalid spec: %s", m);
 		rc = write_status(c, obj, st, ns, name, retry_after);
 		if (rc == 0)
 			emit_event(c, obj, ns, name, "InvalidSpec", m);
@@ -322,72 +187,6 @@ static int reconcile_invalid(struct br_controller *c, const json_t *obj,
 	json_decref(st);
 	br_buf_release(&msg);
 	return rc;
-}
-
-int ctl_rule_matches(const json_t *want_meta, const char *digest,
-		     long long generation, const json_t *have)
-{
-	const json_t *hm = json_object_get(have, "metadata");
-	const json_t *hl = json_object_get(hm, "labels");
-	const char *k;
-	json_t *v;
-
-	if (!have)
-		return 0;
-	json_object_foreach(json_object_get(want_meta, "labels"), k, v) {
-		if (!ctl_json_same(v, json_object_get(hl, k) ? json_object_get(hl, k) : json_null()))
-			return 0;
-	}
-	const json_t *wo = json_object_get(want_meta, "ownerReferences");
-	const json_t *ho = json_object_get(hm, "ownerReferences");
-	if (wo && (!ho || !ctl_json_same(wo, ho)))
-		return 0;
-	if (generation != -1 &&
-	    json_integer_value(json_object_get(hm, "generation")) != generation)
-		return 0;
-	const char *hd = json_string_value(json_object_get(
-		json_object_get(hm, "annotations"), CTL_DIGEST_KEY));
-	return hd && strcmp(hd, digest) == 0;
-}
-
-/* Keeps of an object only the metadata fields in keep (NULL-terminated). */
-static void keep_only(json_t *obj, const char *const *keep)
-{
-	json_t *meta = json_incref(json_object_get(obj, "metadata"));
-	json_t *kept = json_object();
-
-	for (; kept && *keep; keep++)
-		if (json_object_get(meta, *keep))
-			json_object_set(kept, *keep, json_object_get(meta, *keep));
-	json_object_clear(obj);
-	if (kept)
-		json_object_set_new(obj, "metadata", kept);
-	json_decref(meta);
-}
-
-void ctl_rule_transform(void *ctx, json_t *obj)
-{
-	static const char *const keep[] = { "name", "namespace", "resourceVersion",
-		"generation", "labels", "ownerReferences", "annotations", NULL };
-	json_t *digest = json_incref(json_object_get(json_object_get(
-		json_object_get(obj, "metadata"), "annotations"), CTL_DIGEST_KEY));
-
-	(void)ctx;
-	/* a server that can't send metadata alone sends the spec too */
-	keep_only(obj, keep);
-	json_t *meta = json_object_get(obj, "metadata");
-	if (digest)
-		json_object_set_new(meta, "annotations",
-				    json_pack("{s:O}", CTL_DIGEST_KEY, digest));
-	else
-		json_object_del(meta, "annotations");
-	json_decref(digest);
-}
-
-void ctl_slo_transform(void *ctx, json_t *obj)
-{
-	(void)ctx;
-	json_object_del(json_object_get(obj, "metadata"), "managedFields");
 }
 
 /* Server-side applies rule; *generation gets the rule's metadata.generation
@@ -414,15 +213,15 @@ static int apply_rule(struct br_controller *c, const json_t *rule,
 					    "application/apply-patch+yaml",
 					    BR_KUBE_ACCEPT_METADATA, body, &resp, &err);
 		atomic_fetch_add(&c->applies, 1);
-		ctl_count_write(c, "rule");
+		br__controller_count_write(c, "rule");
 		*generation = json_integer_value(json_object_get(
 			json_object_get(resp.body, "metadata"), "generation"));
 		*retry_after = rc != 0 && resp.retry_after > 0 ? resp.retry_after : 0;
 		if (rc != 0)
-			ctl_log(c, BR_LOG_WARN, ns, name, "apply of %s failed: %s",
-				res->kind, err.text);
+			br__controller_log(c, BR_LOG_WARN, ns, name, "apply of %s failed: %s",
+					   res->kind, err.text);
 		else
-			ctl_log(c, BR_LOG_INFO, ns, name, "%s applied", res->kind);
+			br__controller_log(c, BR_LOG_INFO, ns, name, "%s applied", res->kind);
 	}
 	br_kube_response_release(&resp);
 	free(body);
@@ -430,16 +229,14 @@ static int apply_rule(struct br_controller *c, const json_t *rule,
 	return rc;
 }
 
-/* The generation the rule of key must have to be ours: the last apply's
- * while the SLO's status does not show it yet, else the status's. */
-static long long wanted_generation(struct br_controller *c, const char *key,
-				   const json_t *cur_status)
+long long br__controller_wanted_generation(struct br_controller *c, const char *key,
+					   const json_t *cur_status)
 {
 	long long in_status = json_integer_value(json_object_get(
 		json_object_get(cur_status, "prometheusRule"), "generation"));
 
-	ctl_expect_confirm(c, key, in_status);
-	long long applied = ctl_expect_generation(c, key);
+	br__controller_expect_confirm(c, key, in_status);
+	long long applied = br__controller_expect_generation(c, key);
 	return applied ? applied : in_status;
 }
 
@@ -452,30 +249,25 @@ static int ensure_rule(struct br_controller *c, json_t *rule, const char *ns,
 	struct br_buf key;
 	char digest[65];
 	json_t *meta = json_object_get(rule, "metadata");
-	int rc = ctl_spec_digest(json_object_get(rule, "spec"), digest);
+	int rc = br__controller_rule_stamp(rule, digest);
 
 	if (rc != 0)
 		return rc;
-	json_t *ann = json_object_get(meta, "annotations");
-	if (!ann && json_object_set_new(meta, "annotations", ann = json_object()) != 0)
-		return BR_ENOMEM;
-	if (json_object_set_new(ann, CTL_DIGEST_KEY, json_string(digest)) != 0)
-		return BR_ENOMEM;
 	br_buf_init(&key, (size_t)1 << 20);
 	if (br_buf_addf(&key, "%s/%s", ns, name) != 0) {
 		br_buf_release(&key);
 		return BR_ENOMEM;
 	}
-	json_t *have = ctl_get_rule(c, br_buf_str(&key));
-	*generation = wanted_generation(c, br_buf_str(&key), cur_status);
-	if (!ctl_rule_matches(meta, digest, *generation, have)) {
+	json_t *have = br__controller_get_rule(c, br_buf_str(&key));
+	*generation = br__controller_wanted_generation(c, br_buf_str(&key), cur_status);
+	if (!br__controller_rule_matches(meta, digest, *generation, have)) {
 		/* before the write: its watch event may come before its answer */
-		ctl_expect_rule(c, br_buf_str(&key), rule, digest);
+		br__controller_expect_rule(c, br_buf_str(&key), rule, digest);
 		rc = apply_rule(c, rule, ns, name, generation, retry_after);
 		if (rc != 0)
-			ctl_expect_forget(c, br_buf_str(&key));
+			br__controller_expect_forget(c, br_buf_str(&key));
 		else
-			ctl_expect_applied(c, br_buf_str(&key), *generation);
+			br__controller_expect_applied(c, br_buf_str(&key), *generation);
 	}
 	json_decref(have);
 	br_buf_release(&key);
@@ -496,6 +288,19 @@ static void requeue_at(struct br_controller *c, const char *ns, const char *name
 	br_queue_add_after(c->q, key, (edge - now) * 1000 + 500);
 }
 
+json_t *br__controller_ready_condition(const json_t *cur, const json_t *rcond,
+				       long long generation)
+{
+	char ready_msg[2600];
+	const char *not_ready = br__controller_routing_not_ready(rcond, ready_msg,
+								 sizeof(ready_msg));
+
+	return not_ready
+		? br__controller_condition(cur, "Ready", "False", not_ready, ready_msg, generation)
+		: br__controller_condition(cur, "Ready", "True", "Reconciled",
+					   "rules are up to date", generation);
+}
+
 static int reconcile_valid(struct br_controller *c, const json_t *obj,
 			   struct br_slo *slo, double *retry_after)
 {
@@ -504,15 +309,16 @@ static int reconcile_valid(struct br_controller *c, const json_t *obj,
 				       .target = c->o.target };
 	json_t *rule = NULL, *corrections = NULL;
 	const char *ns = slo->namespace, *name = slo->name;
-	struct ctl_held held = {NULL, 0};
+	struct br__controller_held held = {NULL, 0};
 	long long edge = 0;
 	int rc;
 
-	rc = ctl_corrections_apply(c, slo, json_object_get(json_object_get(obj, "metadata"),
-							   "labels"), &held, &corrections, &edge);
+	rc = br__controller_corrections_apply(c, slo,
+					      json_object_get(json_object_get(obj, "metadata"), "labels"),
+					      &held, &corrections, &edge);
 	if (rc == 0)
 		rc = br_rules_object(slo, &ro, &rule, NULL);
-	ctl_held_release(&held);
+	br__controller_held_release(&held);
 	if (rc != 0) {
 		json_decref(corrections);
 		return rc;
@@ -535,15 +341,10 @@ static int reconcile_valid(struct br_controller *c, const json_t *obj,
 		 br_rules_resource_of(c->o.target)->kind, name, rec, alert);
 	json_t *st = json_object();
 	json_t *conds = json_array();
-	json_t *routing = NULL, *rcond = ctl_routing_condition(c, slo, cur, &routing);
-	char ready_msg[2600];
-	const char *not_ready = ctl_routing_not_ready(rcond, ready_msg, sizeof(ready_msg));
-	json_array_append_new(conds, not_ready
-		? condition(cur, "Ready", "False", not_ready, ready_msg, slo->generation)
-		: condition(cur, "Ready", "True", "Reconciled", "rules are up to date",
-			    slo->generation));
-	json_array_append_new(conds, condition(cur, "RulesReady", "True", "RulesApplied",
-					       msg, slo->generation));
+	json_t *routing = NULL, *rcond = br__controller_routing_condition(c, slo, cur, &routing);
+	json_array_append_new(conds, br__controller_ready_condition(cur, rcond, slo->generation));
+	json_array_append_new(conds, br__controller_condition(cur, "RulesReady", "True",
+							      "RulesApplied", msg, slo->generation));
 	if (rcond)
 		json_array_append_new(conds, rcond);
 	if (routing)
@@ -553,13 +354,13 @@ static int reconcile_valid(struct br_controller *c, const json_t *obj,
 	json_object_set_new(st, "prometheusRule", json_pack("{s:s, s:I, s:I, s:I}",
 		"name", name, "recordingRules", (json_int_t)rec,
 		"alertingRules", (json_int_t)alert, "generation", (json_int_t)rule_gen));
-	json_object_set_new(st, "alerts", alert_rows(slo));
+	json_object_set_new(st, "alerts", br__controller_alert_rows(slo));
 	/* only SLOs that corrections select say so: the others' status stays
 	   as it was */
 	if (corrections)
 		json_object_set_new(st, "corrections", corrections);
-	rc = ctl_budget_status(c, slo, ns, name, cur, st, slo->generation);
-	if (rc == 0 && (!cur || !ctl_json_same(st, cur)))
+	rc = br__controller_budget_status(c, slo, ns, name, cur, st, slo->generation);
+	if (rc == 0 && br__controller_status_changed(cur, st))
 		rc = write_status(c, obj, st, ns, name, retry_after);
 	if (rc == 0 && edge)
 		requeue_at(c, ns, name, edge);
@@ -567,22 +368,22 @@ static int reconcile_valid(struct br_controller *c, const json_t *obj,
 	return rc;
 }
 
-int ctl_reconcile(struct br_controller *c, const char *key,
-		  double *retry_after)
+int br__controller_reconcile(struct br_controller *c, const char *key,
+			     double *retry_after)
 {
-	json_t *obj = ctl_get_slo(c, key);
+	json_t *obj = br__controller_get_slo(c, key);
 	struct br_slo slo;
 	struct br_problems problems;
 	int rc;
 
 	*retry_after = 0;
-	if (ctl_routing_is_key(key)) {
+	if (br__controller_routing_is_key(key)) {
 		json_decref(obj);
-		return ctl_routing_reconcile(c, retry_after);
+		return br__controller_routing_reconcile(c, retry_after);
 	}
-	if (ctl_corrections_is_key(key)) {
+	if (br__controller_corrections_is_key(key)) {
 		json_decref(obj);
-		return ctl_correction_reconcile(c, key, retry_after);
+		return br__controller_correction_reconcile(c, key, retry_after);
 	}
 	if (!obj)
 		return 0; /* gone: garbage collection deletes the rule */

@@ -30,7 +30,7 @@
 #define DEBOUNCE_MS 1500
 #define CONDITION "AlertRoutingReady"
 
-struct ctl_routing {
+struct br__controller_routing {
 	char *base_ns, *base_name, *target_ns, *target_name;
 	char *base_key, *target_key;     /* "ns/name" in the informers' caches */
 	struct br_informer *base_inf, *target_inf;
@@ -58,10 +58,10 @@ static int split_ref(const char *ref, const char *flag, char **ns, char **name,
 	return 0;
 }
 
-int ctl_routing_create(struct br_controller *c, struct br_error *err)
+int br__controller_routing_create(struct br_controller *c, struct br_error *err)
 {
 	const char *base = c->o.alertmanager_base_secret, *target = c->o.alertmanager_secret;
-	struct ctl_routing *rt;
+	struct br__controller_routing *rt;
 	int rc;
 
 	if (!base && !target)
@@ -85,9 +85,9 @@ int ctl_routing_create(struct br_controller *c, struct br_error *err)
 	return rc;
 }
 
-void ctl_routing_free(struct br_controller *c)
+void br__controller_routing_free(struct br_controller *c)
 {
-	struct ctl_routing *rt = c->rt;
+	struct br__controller_routing *rt = c->rt;
 
 	if (!rt)
 		return;
@@ -105,12 +105,12 @@ void ctl_routing_free(struct br_controller *c)
 	c->rt = NULL;
 }
 
-int ctl_routing_is_key(const char *key)
+int br__controller_routing_is_key(const char *key)
 {
 	return strcmp(key, ROUTING_KEY) == 0;
 }
 
-void ctl_routing_touch(struct br_controller *c)
+void br__controller_routing_touch(struct br_controller *c)
 {
 	if (c->rt)
 		br_queue_add_after(c->q, ROUTING_KEY, DEBOUNCE_MS);
@@ -149,7 +149,7 @@ static void enqueue_slos(struct br_controller *c)
 /* Parses the base Secret (NULL: it is gone) into cfg, or records why not. */
 static void base_changed(struct br_controller *c, const json_t *secret)
 {
-	struct ctl_routing *rt = c->rt;
+	struct br__controller_routing *rt = c->rt;
 	struct br_am_config *cfg = NULL;
 	char *base = NULL, *policy = NULL, digest[65], line[1100], why[1200] = "";
 	size_t blen = 0, plen = 0;
@@ -185,9 +185,11 @@ static void base_changed(struct br_controller *c, const json_t *secret)
 	if (same)
 		return; /* a resync or a metadata change: nothing to redo */
 	if (cfg)
-		ctl_log(c, BR_LOG_INFO, NULL, NULL, "Alertmanager base %s loaded", rt->base_key);
+		br__controller_log(c, BR_LOG_INFO, NULL, NULL, "Alertmanager base %s loaded",
+				   rt->base_key);
 	else
-		ctl_log(c, BR_LOG_WARN, NULL, NULL, "%s; the Alertmanager Secret is kept as it is", why);
+		br__controller_log(c, BR_LOG_WARN, NULL, NULL,
+				   "%s; the Alertmanager Secret is kept as it is", why);
 	br_queue_add(c->q, ROUTING_KEY);
 	enqueue_slos(c);
 }
@@ -245,9 +247,9 @@ static int start_one(struct br_controller *c, const char *ns, const char *name,
 	return rc ? rc : br_informer_start(*out, err);
 }
 
-int ctl_routing_start(struct br_controller *c, struct br_error *err)
+int br__controller_routing_start(struct br_controller *c, struct br_error *err)
 {
-	struct ctl_routing *rt = c->rt;
+	struct br__controller_routing *rt = c->rt;
 	int rc;
 
 	if (!rt)
@@ -262,13 +264,13 @@ int ctl_routing_start(struct br_controller *c, struct br_error *err)
 	return rc;
 }
 
-int ctl_routing_synced(struct br_controller *c)
+int br__controller_routing_synced(struct br_controller *c)
 {
 	return !c->rt || (br_informer_has_synced(c->rt->base_inf) &&
 			  br_informer_has_synced(c->rt->target_inf));
 }
 
-void ctl_routing_stop(struct br_controller *c)
+void br__controller_routing_stop(struct br_controller *c)
 {
 	if (!c->rt)
 		return;
@@ -343,7 +345,7 @@ static void release_gathered(json_t **objs, struct br_am_target *t, long n)
  * there is no valid base (nothing to write), or a BR_E* code. */
 static int desired(struct br_controller *c, struct br_buf *out)
 {
-	struct ctl_routing *rt = c->rt;
+	struct br__controller_routing *rt = c->rt;
 	json_t **objs;
 	struct br_am_target *t;
 	struct br_error err;
@@ -360,8 +362,8 @@ static int desired(struct br_controller *c, struct br_buf *out)
 	pthread_mutex_unlock(&rt->mu);
 	release_gathered(objs, t, n);
 	if (rc < 0)
-		ctl_log(c, BR_LOG_ERROR, NULL, NULL, "Alertmanager configuration not built: %s",
-			err.text);
+		br__controller_log(c, BR_LOG_ERROR, NULL, NULL, "Alertmanager configuration not "
+				   "built: %s", err.text);
 	return rc;
 }
 
@@ -385,7 +387,7 @@ static int target_up_to_date(struct br_controller *c, const struct br_buf *want)
 static int apply_secret(struct br_controller *c, const struct br_buf *text,
 			double *retry_after)
 {
-	struct ctl_routing *rt = c->rt;
+	struct br__controller_routing *rt = c->rt;
 	struct br_kube_response resp;
 	struct br_error err;
 	struct br_buf path;
@@ -406,23 +408,23 @@ static int apply_secret(struct br_controller *c, const struct br_buf *text,
 			*retry_after = resp.retry_after;
 		br_kube_response_release(&resp);
 		atomic_fetch_add(&c->secret_writes, 1);
-		ctl_count_write(c, "secret");
+		br__controller_count_write(c, "secret");
 		if (rc != 0)
-			ctl_log(c, BR_LOG_WARN, NULL, NULL, "apply of Secret %s failed: %s",
-				rt->target_key, err.text);
+			br__controller_log(c, BR_LOG_WARN, NULL, NULL, "apply of Secret %s "
+					   "failed: %s", rt->target_key, err.text);
 		else
-			ctl_log(c, BR_LOG_INFO, NULL, NULL,
-				"Alertmanager configuration applied to Secret %s (%zu bytes)",
-				rt->target_key, text->len);
+			br__controller_log(c, BR_LOG_INFO, NULL, NULL, "Alertmanager "
+					   "configuration applied to Secret %s (%zu bytes)",
+					   rt->target_key, text->len);
 	}
 	free(body);
 	br_buf_release(&path);
 	return rc;
 }
 
-int ctl_routing_reconcile(struct br_controller *c, double *retry_after)
+int br__controller_routing_reconcile(struct br_controller *c, double *retry_after)
 {
-	struct ctl_routing *rt = c->rt;
+	struct br__controller_routing *rt = c->rt;
 	struct br_buf text;
 	char digest[65];
 	int rc, done;
@@ -453,10 +455,10 @@ int ctl_routing_reconcile(struct br_controller *c, double *retry_after)
 
 /* ---- the per-SLO condition ---- */
 
-json_t *ctl_routing_condition(struct br_controller *c, const struct br_slo *slo,
-			      const json_t *cur_status, json_t **routing)
+json_t *br__controller_routing_condition(struct br_controller *c, const struct br_slo *slo,
+					 const json_t *cur_status, json_t **routing)
 {
-	struct ctl_routing *rt = c->rt;
+	struct br__controller_routing *rt = c->rt;
 	struct br_am_target t = {
 		slo->namespace,
 		{ slo->page.disabled ? NULL : slo->page.receiver,
@@ -481,12 +483,12 @@ json_t *ctl_routing_condition(struct br_controller *c, const struct br_slo *slo,
 				json_array_append_new(recv, json_string(t.receiver[s]));
 		*routing = json_pack("{s:s, s:o*}", "secret", rt->target_key, "receivers", recv);
 	}
-	return ctl_condition(cur_status, CONDITION,
-			     v == BR_AM_ROUTED || v == BR_AM_NO_RECEIVERS ? "True" : "False",
-			     br_am_reason(v), full, slo->generation);
+	return br__controller_condition(cur_status, CONDITION,
+					v == BR_AM_ROUTED || v == BR_AM_NO_RECEIVERS ? "True" : "False",
+					br_am_reason(v), full, slo->generation);
 }
 
-const char *ctl_routing_not_ready(const json_t *cond, char *msg, size_t size)
+const char *br__controller_routing_not_ready(const json_t *cond, char *msg, size_t size)
 {
 	const char *status = json_string_value(json_object_get(cond, "status"));
 

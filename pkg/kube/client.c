@@ -198,11 +198,11 @@ int br_kube_client_create(const struct br_kube_config *cfg,
 	}
 	if ((rc = init_share(c, err)) < 0 || (rc = setup_url(c, err)) < 0)
 		goto fail;
-	if (br_kube__multi_start(c) < 0) {
+	if (br__kube_multi_start(c) < 0) {
 		rc = br_error_set(err, BR_ENOMEM, "cannot start the transport thread");
 		goto fail;
 	}
-	if (c->cfg.token_file && (rc = br_kube__token_refresh(c, 1, err)) < 0)
+	if (c->cfg.token_file && (rc = br__kube_token_refresh(c, 1, err)) < 0)
 		goto fail;
 	*out = c;
 	return 0;
@@ -216,7 +216,7 @@ void br_kube_client_free(struct br_kube_client *c)
 	if (!c)
 		return;
 	if (c->multi || c->multi_running)
-		br_kube__multi_stop(c);
+		br__kube_multi_stop(c);
 	for (size_t i = 0; i < c->pool_len; i++)
 		curl_easy_cleanup(c->pool[i]);
 	pthread_mutex_destroy(&c->pool_mu);
@@ -244,7 +244,7 @@ const char *br_kube_client_namespace(const struct br_kube_client *c)
 
 /* Re-reads the token file when it is due (or when force). A failed read
  * keeps the old token: a rotation in progress must not stop the client. */
-int br_kube__token_refresh(struct br_kube_client *c, int force,
+int br__kube_token_refresh(struct br_kube_client *c, int force,
 			   struct br_error *err)
 {
 	double now = br_clock_now(&c->clock);
@@ -256,7 +256,7 @@ int br_kube__token_refresh(struct br_kube_client *c, int force,
 		return 0;
 	pthread_mutex_lock(&c->token_mu);
 	if (force || now - c->token_read_at >= c->opts.token_refresh) {
-		rc = br_kube__read_file(c->cfg.token_file, 65536, &data, &len, err);
+		rc = br__kube_read_file(c->cfg.token_file, 65536, &data, &len, err);
 		if (rc == 0) {
 			while (len > 0 && (data[len - 1] == '\n' || data[len - 1] == '\r' ||
 					   data[len - 1] == ' '))
@@ -276,13 +276,13 @@ int br_kube__token_refresh(struct br_kube_client *c, int force,
 }
 
 /* The "Authorization: Bearer ..." header line, or NULL when there is no
- * token. You own it; wipe it with br_kube__wipe. */
-char *br_kube__auth_header(struct br_kube_client *c)
+ * token. You own it; wipe it with br__kube_wipe. */
+char *br__kube_auth_header(struct br_kube_client *c)
 {
 	struct br_buf b;
 	const char *t;
 
-	br_kube__token_refresh(c, 0, NULL);
+	br__kube_token_refresh(c, 0, NULL);
 	br_buf_init(&b, 65536);
 	pthread_mutex_lock(&c->token_mu);
 	t = c->token ? c->token : c->cfg.token;
@@ -292,7 +292,7 @@ char *br_kube__auth_header(struct br_kube_client *c)
 	return b.data ? br_buf_detach(&b) : NULL;
 }
 
-void br_kube__wipe(char *s)
+void br__kube_wipe(char *s)
 {
 	if (s) {
 		OPENSSL_cleanse(s, strlen(s));
@@ -301,7 +301,7 @@ void br_kube__wipe(char *s)
 }
 
 /* Sets the options every handle of this client has: TLS, HTTP/2, sharing. */
-void br_kube__setup_handle(struct br_kube_client *c, CURL *h, char *errbuf)
+void br__kube_setup_handle(struct br_kube_client *c, CURL *h, char *errbuf)
 {
 	const struct br_kube_config *cfg = &c->cfg;
 
@@ -342,7 +342,7 @@ void br_kube__setup_handle(struct br_kube_client *c, CURL *h, char *errbuf)
 }
 
 /* Builds base + path + "?" + query. You own the result (NULL: no memory). */
-char *br_kube__url(struct br_kube_client *c, const char *path,
+char *br__kube_url(struct br_kube_client *c, const char *path,
 		   const char *query)
 {
 	struct br_buf b;
@@ -357,7 +357,7 @@ char *br_kube__url(struct br_kube_client *c, const char *path,
 	return b.data ? br_buf_detach(&b) : NULL;
 }
 
-int br_kube__curl_code(CURLcode cc)
+int br__kube_curl_code(CURLcode cc)
 {
 	switch (cc) {
 	case CURLE_OK:
@@ -389,7 +389,7 @@ int br_kube__curl_code(CURLcode cc)
 	}
 }
 
-CURL *br_kube__handle_get(struct br_kube_client *c)
+CURL *br__kube_handle_get(struct br_kube_client *c)
 {
 	CURL *h = NULL;
 
@@ -400,7 +400,7 @@ CURL *br_kube__handle_get(struct br_kube_client *c)
 	return h ? h : curl_easy_init();
 }
 
-void br_kube__handle_put(struct br_kube_client *c, CURL *h)
+void br__kube_handle_put(struct br_kube_client *c, CURL *h)
 {
 	/* reset drops the options (and their pointers into our stack); the
 	 * connections live in the multi handle's cache, not in h */

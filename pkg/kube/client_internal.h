@@ -12,7 +12,7 @@
 #define KUBE_SHARE_LOCKS 8
 #define KUBE_POOL_MAX 16   /* idle easy handles kept for reuse */
 
-struct br_kube__transfer;
+struct br__kube_transfer;
 
 struct br_kube_client {
 	struct br_kube_config cfg;     /* own copy */
@@ -37,30 +37,30 @@ struct br_kube_client {
 	atomic_int multi_stop;
 	pthread_mutex_t multi_mu;      /* guards multi_pending and done flags */
 	pthread_cond_t multi_done;     /* broadcast when a transfer finishes */
-	struct br_kube__transfer *multi_pending; /* handed over, not added yet */
+	struct br__kube_transfer *multi_pending; /* handed over, not added yet */
 };
 
-int br_kube__token_refresh(struct br_kube_client *c, int force,
+int br__kube_token_refresh(struct br_kube_client *c, int force,
 			   struct br_error *err);
-char *br_kube__auth_header(struct br_kube_client *c);
-void br_kube__wipe(char *s);
-void br_kube__setup_handle(struct br_kube_client *c, CURL *h, char *errbuf);
-char *br_kube__url(struct br_kube_client *c, const char *path,
+char *br__kube_auth_header(struct br_kube_client *c);
+void br__kube_wipe(char *s);
+void br__kube_setup_handle(struct br_kube_client *c, CURL *h, char *errbuf);
+char *br__kube_url(struct br_kube_client *c, const char *path,
 		   const char *query);
-int br_kube__curl_code(CURLcode cc);
+int br__kube_curl_code(CURLcode cc);
 /* Starts the multi thread. Returns 0 or BR_ENOMEM. */
-int br_kube__multi_start(struct br_kube_client *c);
+int br__kube_multi_start(struct br_kube_client *c);
 /* Stops it and frees the multi; no transfer may be in flight. Safe on a
  * client whose start failed or never ran (fields zeroed). */
-void br_kube__multi_stop(struct br_kube_client *c);
+void br__kube_multi_stop(struct br_kube_client *c);
 /* Runs the prepared easy handle h on the client's multi handle (shared
  * connections, HTTP/2 multiplexing) and returns its result once done. The
  * handle's callbacks run on the multi thread meanwhile. Thread-safe. */
-CURLcode br_kube__multi_perform(struct br_kube_client *c, CURL *h);
+CURLcode br__kube_multi_perform(struct br_kube_client *c, CURL *h);
 /* Takes an idle easy handle (its connections stay open for reuse), or a new
- * one; NULL when out of memory. Give it back with br_kube__handle_put. */
-CURL *br_kube__handle_get(struct br_kube_client *c);
+ * one; NULL when out of memory. Give it back with br__kube_handle_put. */
+CURL *br__kube_handle_get(struct br_kube_client *c);
 /* Resets h and keeps it idle, or frees it when the pool is full. */
-void br_kube__handle_put(struct br_kube_client *c, CURL *h);
+void br__kube_handle_put(struct br_kube_client *c, CURL *h);
 
 #endif

@@ -68,7 +68,7 @@ void br_kube_config_release(struct br_kube_config *cfg)
 	br_kube_config_init(cfg);
 }
 
-int br_kube__read_file(const char *path, size_t max, char **data, size_t *len,
+int br__kube_read_file(const char *path, size_t max, char **data, size_t *len,
 		       struct br_error *err)
 {
 	struct br_buf b;
@@ -241,7 +241,7 @@ static int check_pem_file(const char *path, int key, const char *field,
 {
 	char *data;
 	size_t len;
-	int rc = br_kube__read_file(path, MAX_FILE_BYTES, &data, &len, err);
+	int rc = br__kube_read_file(path, MAX_FILE_BYTES, &data, &len, err);
 
 	if (rc < 0) {
 		br_error_set_at(err, rc, field, 0, 0, "cannot read %s", path);
@@ -306,7 +306,7 @@ static int kc_add_file(struct kc_set *s, const char *path,
 	if (s->count == MAX_FILES)
 		return br_error_set(err, BR_ELIMIT, "more than %d kubeconfig files",
 				    MAX_FILES);
-	rc = br_kube__read_file(path, MAX_FILE_BYTES, &data, &len, err);
+	rc = br__kube_read_file(path, MAX_FILE_BYTES, &data, &len, err);
 	if (rc < 0)
 		return rc;
 	rc = kc_add_data(s, data, len, path, err);
@@ -610,7 +610,7 @@ int br_kube_config_load_kubeconfig(const char *path, const char *context,
 static int read_trimmed(const char *path, char **out, struct br_error *err)
 {
 	size_t len, start = 0;
-	int rc = br_kube__read_file(path, 65536, out, &len, err);
+	int rc = br__kube_read_file(path, 65536, out, &len, err);
 
 	if (rc < 0)
 		return rc;

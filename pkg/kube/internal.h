@@ -8,7 +8,7 @@
 
 /* Reads a whole file of at most max bytes into a new NUL-terminated string
  * (*data, you own it, *len bytes). Returns 0, BR_EIO, BR_ELIMIT or BR_ENOMEM. */
-int br_kube__read_file(const char *path, size_t max, char **data, size_t *len,
+int br__kube_read_file(const char *path, size_t max, char **data, size_t *len,
 		       struct br_error *err);
 
 #endif

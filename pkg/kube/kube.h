@@ -241,9 +241,10 @@ int br_kube_list_accept(struct br_kube_client *c, const char *path,
 int br_kube_list_all(struct br_kube_client *c, const char *path,
 		     const char *extra_query, long limit, json_t **out,
 		     struct br_error *err);
-/* POST obj to the collection path (never retried). */
-int br_kube_create(struct br_kube_client *c, const char *path,
-		   const json_t *obj, json_t **out, struct br_error *err);
+/* POST obj to the collection path, where the server creates it (never
+ * retried). */
+int br_kube_post(struct br_kube_client *c, const char *path,
+		 const json_t *obj, json_t **out, struct br_error *err);
 /* PUT obj to path (an update; 409 when resourceVersion is stale). */
 int br_kube_update(struct br_kube_client *c, const char *path,
 		   const json_t *obj, json_t **out, struct br_error *err);

@@ -15,15 +15,15 @@
 #include "kube/client_internal.h"
 
 /* One handed-over transfer; lives on the waiting worker's stack. */
-struct br_kube__transfer {
+struct br__kube_transfer {
 	CURL *h;
 	CURLcode result;
 	int done;
-	struct br_kube__transfer *next;
+	struct br__kube_transfer *next;
 };
 
 /* Marks t done with result and wakes its worker. Call with mu held. */
-static void finish_locked(struct br_kube_client *c, struct br_kube__transfer *t,
+static void finish_locked(struct br_kube_client *c, struct br__kube_transfer *t,
 			  CURLcode result)
 {
 	t->result = result;
@@ -34,7 +34,7 @@ static void finish_locked(struct br_kube_client *c, struct br_kube__transfer *t,
 /* Moves handed-over transfers into the multi. */
 static void add_pending(struct br_kube_client *c)
 {
-	struct br_kube__transfer *t, *next;
+	struct br__kube_transfer *t, *next;
 
 	pthread_mutex_lock(&c->multi_mu);
 	t = c->multi_pending;
@@ -55,7 +55,7 @@ static void collect_done(struct br_kube_client *c)
 	int left;
 
 	while ((msg = curl_multi_info_read(c->multi, &left))) {
-		struct br_kube__transfer *t = NULL;
+		struct br__kube_transfer *t = NULL;
 
 		if (msg->msg != CURLMSG_DONE)
 			continue;
@@ -78,13 +78,13 @@ static void *multi_loop(void *arg)
 		add_pending(c);
 		curl_multi_perform(c->multi, &running);
 		collect_done(c);
-		/* woken early by br_kube__multi_perform and _stop */
+		/* woken early by br__kube_multi_perform and _stop */
 		curl_multi_poll(c->multi, NULL, 0, 1000, NULL);
 	}
 	return NULL;
 }
 
-int br_kube__multi_start(struct br_kube_client *c)
+int br__kube_multi_start(struct br_kube_client *c)
 {
 	pthread_mutex_init(&c->multi_mu, NULL);
 	pthread_cond_init(&c->multi_done, NULL);
@@ -101,7 +101,7 @@ int br_kube__multi_start(struct br_kube_client *c)
 	return 0;
 }
 
-void br_kube__multi_stop(struct br_kube_client *c)
+void br__kube_multi_stop(struct br_kube_client *c)
 {
 	if (c->multi_running) {
 		atomic_store(&c->multi_stop, 1);
@@ -116,9 +116,9 @@ void br_kube__multi_stop(struct br_kube_client *c)
 	pthread_mutex_destroy(&c->multi_mu);
 }
 
-CURLcode br_kube__multi_perform(struct br_kube_client *c, CURL *h)
+CURLcode br__kube_multi_perform(struct br_kube_client *c, CURL *h)
 {
-	struct br_kube__transfer t = {h, CURLE_OK, 0, NULL};
+	struct br__kube_transfer t = {h, CURLE_OK, 0, NULL};
 
 	/* wait for a connection that may multiplex rather than open another */
 	curl_easy_setopt(h, CURLOPT_PIPEWAIT, 1L);

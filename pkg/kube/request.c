@@ -78,9 +78,9 @@ static void perform(struct br_kube_client *c, const char *method,
 		    const char *url, const char *content_type, const char *accept,
 		    const char *body, struct exchange *x)
 {
-	CURL *h = br_kube__handle_get(c);
+	CURL *h = br__kube_handle_get(c);
 	struct curl_slist *hdrs = NULL;
-	char *auth = br_kube__auth_header(c);
+	char *auth = br__kube_auth_header(c);
 	struct br_buf ct, acc;
 	CURLcode cc;
 
@@ -88,10 +88,10 @@ static void perform(struct br_kube_client *c, const char *method,
 	br_buf_init(&acc, 4096);
 	if (!h) {
 		x->curl_rc = BR_ENOMEM;
-		br_kube__wipe(auth);
+		br__kube_wipe(auth);
 		return;
 	}
-	br_kube__setup_handle(c, h, x->errbuf);
+	br__kube_setup_handle(c, h, x->errbuf);
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->opts.timeout_ms);
@@ -115,8 +115,8 @@ static void perform(struct br_kube_client *c, const char *method,
 	if (auth)
 		hdrs = curl_slist_append(hdrs, auth);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-	cc = br_kube__multi_perform(c, h);
-	x->curl_rc = br_kube__curl_code(cc);
+	cc = br__kube_multi_perform(c, h);
+	x->curl_rc = br__kube_curl_code(cc);
 	if (cc == CURLE_WRITE_ERROR)
 		x->curl_rc = BR_ELIMIT;
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &x->status);
@@ -126,8 +126,8 @@ static void perform(struct br_kube_client *c, const char *method,
 			OPENSSL_cleanse(s->data, strlen(s->data));
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
 	curl_slist_free_all(hdrs);
-	br_kube__handle_put(c, h);
-	br_kube__wipe(auth);
+	br__kube_handle_put(c, h);
+	br__kube_wipe(auth);
 	br_buf_release(&ct);
 	br_buf_release(&acc);
 }
@@ -142,7 +142,7 @@ static int should_retry(struct br_kube_client *c, const char *method,
 	if (x->status == 401 && c->cfg.token_file && !*reauthed) {
 		/* the token may have rotated under us */
 		*reauthed = 1;
-		br_kube__token_refresh(c, 1, NULL);
+		br__kube_token_refresh(c, 1, NULL);
 		*wait = 0;
 		return 1;
 	}
@@ -205,7 +205,7 @@ static int request(struct br_kube_client *c, const char *method,
 {
 	struct br_kube_response local;
 	struct br_kube_response *r = resp ? resp : &local;
-	char *url = br_kube__url(c, path, query);
+	char *url = br__kube_url(c, path, query);
 	struct exchange x;
 	struct br_backoff bo;
 	int attempt = 0, reauthed = 0, rc;
@@ -401,8 +401,8 @@ int br_kube_list_all(struct br_kube_client *c, const char *path,
 	return 0;
 }
 
-int br_kube_create(struct br_kube_client *c, const char *path,
-		   const json_t *obj, json_t **out, struct br_error *err)
+int br_kube_post(struct br_kube_client *c, const char *path,
+		 const json_t *obj, json_t **out, struct br_error *err)
 {
 	return json_request(c, "POST", path, NULL, NULL, NULL, obj, out, err);
 }

@@ -69,13 +69,13 @@ static int stream_result(const char *path, CURLcode cc, struct stream_ctx *s,
 	if (s->stopped)
 		return br_error_set(err, BR_ECANCELED, "GET %s: watch stopped", path);
 	if (cc != CURLE_OK && s->status == 0)
-		return br_error_set(err, br_kube__curl_code(cc), "GET %s: %s", path,
+		return br_error_set(err, br__kube_curl_code(cc), "GET %s: %s", path,
 				    errbuf[0] ? errbuf : curl_easy_strerror(cc));
 	if (s->status >= 200 && s->status < 300) {
 		if (cc == CURLE_OK)
 			return 0;
 		/* the stream broke after it started: a cut watch */
-		return br_error_set(err, br_kube__curl_code(cc), "GET %s: stream ended: %s",
+		return br_error_set(err, br__kube_curl_code(cc), "GET %s: stream ended: %s",
 				    path, errbuf[0] ? errbuf : curl_easy_strerror(cc));
 	}
 	rc = br_kube_status_decode(s->status, s->error_body.data, s->error_body.len, &st);
@@ -100,7 +100,7 @@ int br_kube_stream_accept(struct br_kube_client *c, const char *path,
 {
 	struct stream_ctx s = {.on_data = on_data, .ctx = ctx, .stop = stop};
 	char errbuf[CURL_ERROR_SIZE] = "";
-	char *url = br_kube__url(c, path, query);
+	char *url = br__kube_url(c, path, query);
 	char *auth;
 	struct curl_slist *hdrs = NULL;
 	struct br_buf acc;
@@ -116,8 +116,8 @@ int br_kube_stream_accept(struct br_kube_client *c, const char *path,
 	}
 	br_buf_init(&s.error_body, MAX_ERROR_BODY);
 	br_ratelimit_wait(c->rl);
-	auth = br_kube__auth_header(c);
-	br_kube__setup_handle(c, s.h, errbuf);
+	auth = br__kube_auth_header(c);
+	br__kube_setup_handle(c, s.h, errbuf);
 	curl_easy_setopt(s.h, CURLOPT_URL, url);
 	curl_easy_setopt(s.h, CURLOPT_HTTPGET, 1L);
 	curl_easy_setopt(s.h, CURLOPT_TIMEOUT_MS, timeout_ms > 0 ? timeout_ms : 0L);
@@ -136,7 +136,7 @@ int br_kube_stream_accept(struct br_kube_client *c, const char *path,
 	if (c->opts.observe)
 		c->opts.observe(c->opts.observe_ctx, "WATCH", s.status, 0);
 	if (s.status == 401 && c->cfg.token_file)
-		br_kube__token_refresh(c, 1, NULL);  /* ready for the reconnect */
+		br__kube_token_refresh(c, 1, NULL);  /* ready for the reconnect */
 	if (status)
 		*status = s.status;
 	rc = stream_result(path, cc, &s, errbuf, err);
@@ -144,7 +144,7 @@ int br_kube_stream_accept(struct br_kube_client *c, const char *path,
 		OPENSSL_cleanse(l->data, strlen(l->data));
 	curl_slist_free_all(hdrs);
 	curl_easy_cleanup(s.h);
-	br_kube__wipe(auth);
+	br__kube_wipe(auth);
 	br_buf_release(&s.error_body);
 	br_buf_release(&acc);
 	free(url);

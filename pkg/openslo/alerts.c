@@ -23,33 +23,33 @@ struct os_policy {
 };
 
 /* An inline object's kind, when it gives one, must be kind. */
-static int check_inline_kind(struct os_ctx *c, const json_t *obj, const char *path,
+static int check_inline_kind(struct br__openslo_ctx *c, const json_t *obj, const char *path,
 			     const char *kind)
 {
-	const json_t *k = os_member(c, obj, path, "kind", OS_STRING, 0);
+	const json_t *k = br__openslo_member(c, obj, path, "kind", OS_STRING, 0);
 	char field[256];
 
 	if (!k || strcmp(json_string_value(k), kind) == 0)
 		return 1;
-	os_problem(c, k, os_path(field, sizeof(field), path, "kind"), "must be %s, got "
-		   "\"%.100s\"", kind, json_string_value(k));
+	br__openslo_problem(c, k, br__openslo_path(field, sizeof(field), path, "kind"), "must be "
+			    "%s, got \"%.100s\"", kind, json_string_value(k));
 	return 0;
 }
 
-static long long duration_of(struct os_ctx *c, const json_t *v, const char *field)
+static long long duration_of(struct br__openslo_ctx *c, const json_t *v, const char *field)
 {
 	char why[256] = "";
 	long long s;
 
-	if (os_duration(json_string_value(v), &s, why, sizeof(why)) != 0) {
-		os_problem(c, v, field, "%s", why);
+	if (br__openslo_duration(json_string_value(v), &s, why, sizeof(why)) != 0) {
+		br__openslo_problem(c, v, field, "%s", why);
 		return -1;
 	}
 	return s;
 }
 
 /* The short window from the condition's annotation, 0 when not given. */
-static long long short_window(struct os_ctx *c, const json_t *cond, const char *path)
+static long long short_window(struct br__openslo_ctx *c, const json_t *cond, const char *path)
 {
 	const json_t *ann = json_object_get(json_object_get(cond, "metadata"), "annotations");
 	const json_t *v = json_object_get(ann, BR_OPENSLO_ANN_SHORT);
@@ -60,66 +60,68 @@ static long long short_window(struct os_ctx *c, const json_t *cond, const char *
 	if (!v)
 		return 0;
 	if (!json_is_string(v)) {
-		os_problem(c, ann, field, "must be a duration string");
+		br__openslo_problem(c, ann, field, "must be a duration string");
 		return -1;
 	}
 	s = duration_of(c, v, field);
 	if (s == 0) {
-		os_problem(c, v, field, "must be longer than 0");
+		br__openslo_problem(c, v, field, "must be longer than 0");
 		return -1;
 	}
 	return s;
 }
 
-static int severity_of(struct os_ctx *c, const json_t *spec, const char *path)
+static int severity_of(struct br__openslo_ctx *c, const json_t *spec, const char *path)
 {
-	const json_t *v = os_member(c, spec, path, "severity", OS_STRING, 1);
+	const json_t *v = br__openslo_member(c, spec, path, "severity", OS_STRING, 1);
 	char field[256];
 
 	for (int i = 0; v && i < 2; i++)
 		if (strcmp(json_string_value(v), sev_names[i]) == 0)
 			return i;
 	if (v)
-		os_problem(c, v, os_path(field, sizeof(field), path, "severity"), "must be page "
-			   "or ticket (burnrate's two severities), got \"%.100s\"",
-			   json_string_value(v));
+		br__openslo_problem(c, v, br__openslo_path(field, sizeof(field), path, "severity"),
+				    "must be page or ticket (burnrate's two severities), got "
+				    "\"%.100s\"", json_string_value(v));
 	return -1;
 }
 
 /* The burnrate row of condition.{kind, op, threshold, lookbackWindow,
  * alertAfter} under path, or NULL. */
-static json_t *burn_row(struct os_ctx *c, const json_t *cond, const char *path,
+static json_t *burn_row(struct br__openslo_ctx *c, const json_t *cond, const char *path,
 			long long short_s, const char *sev)
 {
 	static const char *const fields[] = {"kind", "op", "threshold", "lookbackWindow",
 					     "alertAfter", NULL};
-	const json_t *k = os_member(c, cond, path, "kind", OS_STRING, 0);
-	const json_t *op = os_member(c, cond, path, "op", OS_STRING, 1);
-	const json_t *t = os_member(c, cond, path, "threshold", OS_NUMBER, 1);
-	const json_t *lw = os_member(c, cond, path, "lookbackWindow", OS_STRING, 1);
-	const json_t *aa = os_member(c, cond, path, "alertAfter", OS_STRING, 0);
+	const json_t *k = br__openslo_member(c, cond, path, "kind", OS_STRING, 0);
+	const json_t *op = br__openslo_member(c, cond, path, "op", OS_STRING, 1);
+	const json_t *t = br__openslo_member(c, cond, path, "threshold", OS_NUMBER, 1);
+	const json_t *lw = br__openslo_member(c, cond, path, "lookbackWindow", OS_STRING, 1);
+	const json_t *aa = br__openslo_member(c, cond, path, "alertAfter", OS_STRING, 0);
 	char field[256], l[32], s[32];
 	long long long_s = -1, after = 0;
 
-	os_check_fields(c, cond, path, fields, NULL);
+	br__openslo_check_fields(c, cond, path, fields, NULL);
 	if (k && strcmp(json_string_value(k), "burnrate") != 0)
-		os_problem(c, k, os_path(field, sizeof(field), path, "kind"), "must be burnrate, "
-			   "got \"%.100s\"", json_string_value(k));
+		br__openslo_problem(c, k, br__openslo_path(field, sizeof(field), path, "kind"),
+				    "must be burnrate, got \"%.100s\"", json_string_value(k));
 	if (op && strcmp(json_string_value(op), "gt") != 0)
-		os_problem(c, op, os_path(field, sizeof(field), path, "op"), "must be gt: "
-			   "burnrate's rows fire while the burn rate is above the threshold "
-			   "(a > b), got \"%.20s\"", json_string_value(op));
+		br__openslo_problem(c, op, br__openslo_path(field, sizeof(field), path, "op"),
+				    "must be gt: burnrate's rows fire while the burn rate is "
+				    "above the threshold (a > b), got \"%.20s\"",
+				    json_string_value(op));
 	if (t && !(json_number_value(t) > 0))
-		os_problem(c, t, os_path(field, sizeof(field), path, "threshold"), "must be a "
-			   "burn rate greater than 0, got %g", json_number_value(t));
-	if (lw && (long_s = duration_of(c, lw, os_path(field, sizeof(field), path,
-						       "lookbackWindow"))) == 0)
-		os_problem(c, lw, field, "must be longer than 0");
-	if (aa && (after = duration_of(c, aa, os_path(field, sizeof(field), path,
+		br__openslo_problem(c, t, br__openslo_path(field, sizeof(field), path, "threshold"),
+				    "must be a burn rate greater than 0, got %g",
+				    json_number_value(t));
+	if (lw && (long_s = duration_of(c, lw, br__openslo_path(field, sizeof(field), path,
+								"lookbackWindow"))) == 0)
+		br__openslo_problem(c, lw, field, "must be longer than 0");
+	if (aa && (after = duration_of(c, aa, br__openslo_path(field, sizeof(field), path,
 						       "alertAfter"))) > 0)
-		os_problem(c, aa, field, "must be 0m (the default): burnrate's alerts fire as "
-			   "soon as both windows burn, and its short window, not a delay, "
-			   "guards against blips");
+		br__openslo_problem(c, aa, field, "must be 0m (the default): burnrate's alerts "
+				    "fire as soon as both windows burn, and its short window, "
+				    "not a delay, guards against blips");
 	if (!op || !t || long_s <= 0 || after != 0 || short_s < 0 || c->count)
 		return NULL;
 	br_duration_format(long_s, l, sizeof(l));
@@ -131,7 +133,7 @@ static json_t *burn_row(struct os_ctx *c, const json_t *cond, const char *path,
 }
 
 /* An AlertCondition object (inline or a document) under path. */
-static void condition(struct os_ctx *c, const json_t *obj, const char *path,
+static void condition(struct br__openslo_ctx *c, const json_t *obj, const char *path,
 		      struct os_policy *p)
 {
 	static const char *const fields[] = {"apiVersion", "kind", "metadata", "spec", NULL};
@@ -140,18 +142,18 @@ static void condition(struct os_ctx *c, const json_t *obj, const char *path,
 	const json_t *spec, *cond;
 	long long short_s;
 
-	os_check_fields(c, obj, path, fields, NULL);
+	br__openslo_check_fields(c, obj, path, fields, NULL);
 	if (!check_inline_kind(c, obj, path, "AlertCondition"))
 		return;
 	short_s = short_window(c, obj, path);
-	os_path(spath, sizeof(spath), path, "spec");
-	spec = os_member(c, obj, path, "spec", OS_OBJECT, 1);
+	br__openslo_path(spath, sizeof(spath), path, "spec");
+	spec = br__openslo_member(c, obj, path, "spec", OS_OBJECT, 1);
 	if (!spec)
 		return;
-	os_check_fields(c, spec, spath, spec_fields, NULL);
+	br__openslo_check_fields(c, spec, spath, spec_fields, NULL);
 	p->severity = severity_of(c, spec, spath);
-	os_path(cpath, sizeof(cpath), spath, "condition");
-	cond = os_member(c, spec, spath, "condition", OS_OBJECT, 1);
+	br__openslo_path(cpath, sizeof(cpath), spath, "condition");
+	cond = br__openslo_member(c, spec, spath, "condition", OS_OBJECT, 1);
 	if (cond && p->severity >= 0)
 		p->row = burn_row(c, cond, cpath, short_s, sev_names[p->severity]);
 }
@@ -159,43 +161,45 @@ static void condition(struct os_ctx *c, const json_t *obj, const char *path,
 /* conditions: exactly one, inline or by conditionRef. */
 /* The item of a list checked to hold one, with its field path into field;
  * NULL after a problem when it is not an object. */
-static const json_t *only_object(struct os_ctx *c, const json_t *list, const char *list_field,
-				 char *field, size_t size)
+static const json_t *only_object(struct br__openslo_ctx *c, const json_t *list,
+				 const char *list_field, char *field, size_t size)
 {
 	const json_t *item = json_array_get(list, 0);
 
-	os_index(field, size, list_field, 0);
+	br__openslo_index(field, size, list_field, 0);
 	if (!json_is_object(item)) {
-		os_problem(c, list, field, "must be an object");
+		br__openslo_problem(c, list, field, "must be an object");
 		return NULL;
 	}
 	return item;
 }
 
-static void conditions(struct os_ctx *c, const json_t *spec, const char *path,
+static void conditions(struct br__openslo_ctx *c, const json_t *spec, const char *path,
 		       struct os_policy *p)
 {
-	const json_t *list = os_member(c, spec, path, "conditions", OS_LIST, 1), *item, *ref;
+	const json_t *list = br__openslo_member(c, spec, path, "conditions", OS_LIST, 1);
+	const json_t *item, *ref;
 	const struct br_openslo_doc *saved = c->doc, *d;
 	char list_field[256], field[256], ref_field[256];
 
 	if (!list)
 		return;
-	os_path(list_field, sizeof(list_field), path, "conditions");
+	br__openslo_path(list_field, sizeof(list_field), path, "conditions");
 	if (json_array_size(list) != 1) {
-		os_problem(c, list, list_field, "must hold exactly one condition (OpenSLO allows one; "
-			   "each burnrate row is one policy), found %zu", json_array_size(list));
+		br__openslo_problem(c, list, list_field, "must hold exactly one condition "
+				    "(OpenSLO allows one; each burnrate row is one policy), found "
+				    "%zu", json_array_size(list));
 		return;
 	}
 	if ((item = only_object(c, list, list_field, field, sizeof(field))) == NULL)
 		return;
-	ref = os_member(c, item, field, "conditionRef", OS_STRING, 0);
+	ref = br__openslo_member(c, item, field, "conditionRef", OS_STRING, 0);
 	if (!ref) {
 		condition(c, item, field, p);
 		return;
 	}
-	os_path(ref_field, sizeof(ref_field), field, "conditionRef");
-	if ((d = os_ref(c, "AlertCondition", ref, ref_field)) == NULL)
+	br__openslo_path(ref_field, sizeof(ref_field), field, "conditionRef");
+	if ((d = br__openslo_ref(c, "AlertCondition", ref, ref_field)) == NULL)
 		return;
 	c->doc = d;
 	condition(c, d->root, "", p);
@@ -204,46 +208,48 @@ static void conditions(struct os_ctx *c, const json_t *spec, const char *path,
 
 /* notificationTargets: at most one; its name (or targetRef) is the
  * receiver. */
-static void targets(struct os_ctx *c, const json_t *spec, const char *path,
+static void targets(struct br__openslo_ctx *c, const json_t *spec, const char *path,
 		    struct os_policy *p)
 {
-	const json_t *list = os_member(c, spec, path, "notificationTargets", OS_LIST, 0);
+	const json_t *list = br__openslo_member(c, spec, path, "notificationTargets", OS_LIST, 0);
 	const json_t *item, *meta;
 	char list_field[256], field[256], mpath[256];
 
 	if (!list || json_array_size(list) == 0)
 		return;
-	os_path(list_field, sizeof(list_field), path, "notificationTargets");
+	br__openslo_path(list_field, sizeof(list_field), path, "notificationTargets");
 	if (json_array_size(list) > 1) {
-		os_problem(c, list, list_field, "burnrate routes each severity to one Alertmanager "
-			   "receiver: give at most one target, found %zu", json_array_size(list));
+		br__openslo_problem(c, list, list_field, "burnrate routes each severity to one "
+				    "Alertmanager receiver: give at most one target, found %zu",
+				    json_array_size(list));
 		return;
 	}
 	if ((item = only_object(c, list, list_field, field, sizeof(field))) == NULL)
 		return;
-	p->receiver = os_member(c, item, field, "targetRef", OS_STRING, 0);
+	p->receiver = br__openslo_member(c, item, field, "targetRef", OS_STRING, 0);
 	if (p->receiver || json_object_get(item, "targetRef") ||
 	    !check_inline_kind(c, item, field, "AlertNotificationTarget"))
 		return;
-	os_path(mpath, sizeof(mpath), field, "metadata");
-	meta = os_member(c, item, field, "metadata", OS_OBJECT, 1);
+	br__openslo_path(mpath, sizeof(mpath), field, "metadata");
+	meta = br__openslo_member(c, item, field, "metadata", OS_OBJECT, 1);
 	if (meta)
-		p->receiver = os_member(c, meta, mpath, "name", OS_STRING, 1);
+		p->receiver = br__openslo_member(c, meta, mpath, "name", OS_STRING, 1);
 }
 
-static void flag(struct os_ctx *c, const json_t *spec, const char *path, const char *key,
+static void flag(struct br__openslo_ctx *c, const json_t *spec, const char *path, const char *key,
 		 int want, const char *why)
 {
-	const json_t *v = os_member(c, spec, path, key, OS_BOOL, 0);
+	const json_t *v = br__openslo_member(c, spec, path, key, OS_BOOL, 0);
 	char field[256];
 
 	if (v && json_is_true(v) != want)
-		os_problem(c, spec, os_path(field, sizeof(field), path, key), "must be %s: %s",
-			   want ? "true" : "false", why);
+		br__openslo_problem(c, spec, br__openslo_path(field, sizeof(field), path, key),
+				    "must be %s: %s", want ? "true" : "false", why);
 }
 
 /* An AlertPolicy object (inline or a document) under path. */
-static void policy(struct os_ctx *c, const json_t *obj, const char *path, struct os_policy *p)
+static void policy(struct br__openslo_ctx *c, const json_t *obj, const char *path,
+		   struct os_policy *p)
 {
 	static const char *const fields[] = {"apiVersion", "kind", "metadata", "spec", NULL};
 	static const char *const spec_fields[] = {"description", "alertWhenNoData",
@@ -252,14 +258,14 @@ static void policy(struct os_ctx *c, const json_t *obj, const char *path, struct
 	const json_t *spec;
 	char spath[256];
 
-	os_check_fields(c, obj, path, fields, NULL);
+	br__openslo_check_fields(c, obj, path, fields, NULL);
 	if (!check_inline_kind(c, obj, path, "AlertPolicy"))
 		return;
-	os_path(spath, sizeof(spath), path, "spec");
-	spec = os_member(c, obj, path, "spec", OS_OBJECT, 1);
+	br__openslo_path(spath, sizeof(spath), path, "spec");
+	spec = br__openslo_member(c, obj, path, "spec", OS_OBJECT, 1);
 	if (!spec)
 		return;
-	os_check_fields(c, spec, spath, spec_fields, NULL);
+	br__openslo_check_fields(c, spec, spath, spec_fields, NULL);
 	flag(c, spec, spath, "alertWhenNoData", 0, "burnrate never alerts on missing data "
 	     "(zero traffic raises nothing)");
 	flag(c, spec, spath, "alertWhenResolved", 0, "resolved notifications are the "
@@ -271,7 +277,7 @@ static void policy(struct os_ctx *c, const json_t *obj, const char *path, struct
 }
 
 /* One item of spec.alertPolicies: inline, or by alertPolicyRef. */
-static void policy_item(struct os_ctx *c, const json_t *item, const char *path,
+static void policy_item(struct br__openslo_ctx *c, const json_t *item, const char *path,
 			struct os_policy *p)
 {
 	const struct br_openslo_doc *saved = c->doc, *d;
@@ -279,18 +285,19 @@ static void policy_item(struct os_ctx *c, const json_t *item, const char *path,
 	char field[256];
 
 	if (!json_is_object(item)) {
-		os_problem(c, item, path, "must be an object (an AlertPolicy, or alertPolicyRef)");
+		br__openslo_problem(c, item, path, "must be an object (an AlertPolicy, or "
+				    "alertPolicyRef)");
 		return;
 	}
-	ref = os_member(c, item, path, "alertPolicyRef", OS_STRING, 0);
+	ref = br__openslo_member(c, item, path, "alertPolicyRef", OS_STRING, 0);
 	if (!ref) {
 		policy(c, item, path, p);
 		return;
 	}
 	if (json_object_size(item) != 1)
-		os_problem(c, item, path, "alertPolicyRef stands alone");
-	os_path(field, sizeof(field), path, "alertPolicyRef");
-	if ((d = os_ref(c, "AlertPolicy", ref, field)) == NULL)
+		br__openslo_problem(c, item, path, "alertPolicyRef stands alone");
+	br__openslo_path(field, sizeof(field), path, "alertPolicyRef");
+	if ((d = br__openslo_ref(c, "AlertPolicy", ref, field)) == NULL)
 		return;
 	c->doc = d;
 	policy(c, d->root, "", p);
@@ -298,7 +305,7 @@ static void policy_item(struct os_ctx *c, const json_t *item, const char *path,
 }
 
 /* Each severity's receiver must be one; sets page/ticket in alerting. */
-static void routes(struct os_ctx *c, const struct os_policy *ps, const json_t *list,
+static void routes(struct br__openslo_ctx *c, const struct os_policy *ps, const json_t *list,
 		   json_t *alerting)
 {
 	for (int sev = 0; sev < 2; sev++) {
@@ -320,10 +327,11 @@ static void routes(struct os_ctx *c, const struct os_policy *ps, const json_t *l
 			b = p->receiver ? json_string_value(p->receiver) : "";
 			snprintf(field, sizeof(field), "spec.alertPolicies[%zu]", i);
 			if (strcmp(a, b) != 0)
-				os_problem(c, json_array_get(list, i), field, "every %s policy must "
-					   "name the same notification target (burnrate routes a "
-					   "severity to one receiver): \"%s\" and \"%s\"",
-					   sev_names[sev], a, b);
+				br__openslo_problem(c, json_array_get(list, i), field, "every %s "
+						    "policy must name the same notification "
+						    "target (burnrate routes a severity to one "
+						    "receiver): \"%s\" and \"%s\"", sev_names[sev],
+						    a, b);
 		}
 		if (!route) {
 			route = json_object();
@@ -333,17 +341,19 @@ static void routes(struct os_ctx *c, const struct os_policy *ps, const json_t *l
 			}
 		}
 		if (!first)
-			os_set(c, route, "disabled", json_true());
+			br__openslo_set(c, route, "disabled", json_true());
 		else if (first->receiver)
-			os_set(c, route, "receiver", json_incref((json_t *)first->receiver));
+			br__openslo_set(c, route, "receiver",
+					json_incref((json_t *)first->receiver));
 		if (json_object_size(route) == 0)
 			json_object_del(alerting, sev_names[sev]);
 	}
 }
 
-void os_alert_policies(struct os_ctx *c, const json_t *spec, json_t *alerting)
+void br__openslo_alert_policies(struct br__openslo_ctx *c, const json_t *spec, json_t *alerting)
 {
-	const json_t *list = os_member(c, spec, "spec", "alertPolicies", OS_LIST, 0), *item;
+	const json_t *list = br__openslo_member(c, spec, "spec", "alertPolicies", OS_LIST, 0);
+	const json_t *item;
 	struct os_policy *ps;
 	json_t *windows;
 	size_t i, n = json_array_size(list);
@@ -361,19 +371,19 @@ void os_alert_policies(struct os_ctx *c, const json_t *spec, json_t *alerting)
 	}
 	json_array_foreach(list, i, item) {
 		ps[i].severity = -1;
-		os_index(path, sizeof(path), "spec.alertPolicies", i);
+		br__openslo_index(path, sizeof(path), "spec.alertPolicies", i);
 		policy_item(c, item, path, &ps[i]);
 		if (ps[i].row) {
 			snprintf(br, sizeof(br), "spec.alerting.windows[%zu]", json_array_size(windows));
-			os_origin(c, br, path, item);
+			br__openslo_origin(c, br, path, item);
 			if (json_array_append_new(windows, ps[i].row) != 0)
 				c->nomem = 1;
 		}
 	}
 	routes(c, ps, list, alerting);
-	os_set(c, alerting, "windows", windows);
-	os_origin(c, "spec.alerting.windows", "spec.alertPolicies", list);
-	os_origin(c, "spec.alerting.page", "spec.alertPolicies", list);
-	os_origin(c, "spec.alerting.ticket", "spec.alertPolicies", list);
+	br__openslo_set(c, alerting, "windows", windows);
+	br__openslo_origin(c, "spec.alerting.windows", "spec.alertPolicies", list);
+	br__openslo_origin(c, "spec.alerting.page", "spec.alertPolicies", list);
+	br__openslo_origin(c, "spec.alerting.ticket", "spec.alertPolicies", list);
 	free(ps);
 }

@@ -15,8 +15,8 @@ static const json_t *at(const json_t *v, const json_t *parent)
 	return !v || json_is_boolean(v) || json_is_null(v) ? parent : v;
 }
 
-void os_problem(struct os_ctx *c, const json_t *node, const char *field,
-		const char *fmt, ...)
+void br__openslo_problem(struct br__openslo_ctx *c, const json_t *node, const char *field,
+			 const char *fmt, ...)
 {
 	struct br_error e;
 	int line = 0, column = 0;
@@ -41,26 +41,26 @@ void os_problem(struct os_ctx *c, const json_t *node, const char *field,
 		c->nomem = 1;
 }
 
-char *os_path(char *out, size_t size, const char *path, const char *key)
+char *br__openslo_path(char *out, size_t size, const char *path, const char *key)
 {
 	snprintf(out, size, "%s%s%s", path, *path ? "." : "", key);
 	return out;
 }
 
-char *os_index(char *out, size_t size, const char *path, size_t i)
+char *br__openslo_index(char *out, size_t size, const char *path, size_t i)
 {
 	snprintf(out, size, "%s[%zu]", path, i);
 	return out;
 }
 
-static const char *type_name(enum os_type type)
+static const char *type_name(enum br__openslo_type type)
 {
 	static const char *const names[] = {"an object", "a list", "a string",
 					    "a number", "a boolean"};
 	return names[type];
 }
 
-static int has_type(const json_t *v, enum os_type type)
+static int has_type(const json_t *v, enum br__openslo_type type)
 {
 	switch (type) {
 	case OS_OBJECT: return json_is_object(v);
@@ -73,21 +73,21 @@ static int has_type(const json_t *v, enum os_type type)
 	return 0;
 }
 
-const json_t *os_member(struct os_ctx *c, const json_t *obj, const char *path,
-			const char *key, enum os_type type, int required)
+const json_t *br__openslo_member(struct br__openslo_ctx *c, const json_t *obj, const char *path,
+				 const char *key, enum br__openslo_type type, int required)
 {
 	char field[256];
 	const json_t *v = json_object_get(obj, key);
 
-	os_path(field, sizeof(field), path, key);
+	br__openslo_path(field, sizeof(field), path, key);
 	if (!v || json_is_null(v)) {
 		if (required)
-			os_problem(c, at(v, obj), field, "required field is missing");
+			br__openslo_problem(c, at(v, obj), field, "required field is missing");
 		return NULL;
 	}
 	if (!has_type(v, type)) {
-		os_problem(c, at(v, obj), field, "must be %s%s", type_name(type),
-			   type == OS_STRING && json_is_string(v) ? " without NUL characters" : "");
+		br__openslo_problem(c, at(v, obj), field, "must be %s%s", type_name(type),
+				    type == OS_STRING && json_is_string(v) ? " without NUL characters" : "");
 		return NULL;
 	}
 	return v;
@@ -101,8 +101,8 @@ static const char *find_pair(const char *const *pairs, const char *key)
 	return NULL;
 }
 
-void os_check_fields(struct os_ctx *c, const json_t *obj, const char *path,
-		     const char *const *allowed, const char *const *refused)
+void br__openslo_check_fields(struct br__openslo_ctx *c, const json_t *obj, const char *path,
+			      const char *const *allowed, const char *const *refused)
 {
 	const char *key, *why;
 	json_t *v;
@@ -115,20 +115,20 @@ void os_check_fields(struct os_ctx *c, const json_t *obj, const char *path,
 			i++;
 		if (allowed[i] || json_is_null(v))
 			continue;
-		os_path(field, sizeof(field), path, key);
+		br__openslo_path(field, sizeof(field), path, key);
 		why = find_pair(refused, key);
 		if (why)
-			os_problem(c, at(v, obj), field, "%s", why);
+			br__openslo_problem(c, at(v, obj), field, "%s", why);
 		else
-			os_problem(c, at(v, obj), field, "unknown field (not in OpenSLO v1, or "
-				   "not one burnrate converts)");
+			br__openslo_problem(c, at(v, obj), field, "unknown field (not in OpenSLO "
+					    "v1, or not one burnrate converts)");
 	}
 }
 
-void os_origin(struct os_ctx *c, const char *br_field, const char *os_field,
-	       const json_t *node)
+void br__openslo_origin(struct br__openslo_ctx *c, const char *br_field, const char *os_field,
+			const json_t *node)
 {
-	struct os_origin *grown, *o;
+	struct br__openslo_origin *grown, *o;
 
 	grown = realloc(c->origins, (c->norigins + 1) * sizeof(*grown));
 	if (!grown) {
@@ -144,7 +144,7 @@ void os_origin(struct os_ctx *c, const char *br_field, const char *os_field,
 }
 
 /* The i-th reference's kind and name match. */
-static int ref_is(const struct os_ctx *c, size_t i, const char *kind, const char *name)
+static int ref_is(const struct br__openslo_ctx *c, size_t i, const char *kind, const char *name)
 {
 	const json_t *r = c->refs[i].root;
 	const char *k = json_string_value(json_object_get(r, "kind"));
@@ -153,8 +153,8 @@ static int ref_is(const struct os_ctx *c, size_t i, const char *kind, const char
 	return br_openslo_is(r) && k && n && strcmp(k, kind) == 0 && strcmp(n, name) == 0;
 }
 
-const struct br_openslo_doc *os_ref(struct os_ctx *c, const char *kind, const json_t *ref,
-				    const char *field)
+const struct br_openslo_doc *br__openslo_ref(struct br__openslo_ctx *c, const char *kind,
+					     const json_t *ref, const char *field)
 {
 	const struct br_openslo_doc *found = NULL;
 	const char *name = json_string_value(ref);
@@ -164,15 +164,15 @@ const struct br_openslo_doc *os_ref(struct os_ctx *c, const char *kind, const js
 		if (ref_is(c, i, kind, name) && n++ == 0)
 			found = &c->refs[i];
 	if (n == 0)
-		os_problem(c, ref, field, "no %s \"%.200s\" (kind: %s, apiVersion: openslo/v1) in "
-			   "the input", kind, name, kind);
+		br__openslo_problem(c, ref, field, "no %s \"%.200s\" (kind: %s, apiVersion: "
+				    "openslo/v1) in the input", kind, name, kind);
 	else if (n > 1)
-		os_problem(c, ref, field, "%zu %s documents are named \"%.200s\" in the input: "
-			   "which one is meant is ambiguous", n, kind, name);
+		br__openslo_problem(c, ref, field, "%zu %s documents are named \"%.200s\" in the "
+				    "input: which one is meant is ambiguous", n, kind, name);
 	return n == 1 ? found : NULL;
 }
 
-void os_set(struct os_ctx *c, json_t *obj, const char *key, json_t *value)
+void br__openslo_set(struct br__openslo_ctx *c, json_t *obj, const char *key, json_t *value)
 {
 	/* The converters return NULL after recording why, or when an allocation
 	   failed: with no problem recorded, only the latter is possible. */
@@ -193,7 +193,7 @@ static int is_zero(const char *s)
 	return n > 0 && (s[n] == 0 || (strchr("smhdw", s[n]) && s[n] && s[n + 1] == 0));
 }
 
-int os_duration(const char *text, long long *seconds, char *why, size_t size)
+int br__openslo_duration(const char *text, long long *seconds, char *why, size_t size)
 {
 	size_t n = strlen(text);
 

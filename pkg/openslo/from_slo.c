@@ -221,7 +221,7 @@ static json_t *policies(const struct br_slo *slo)
  * timeSlice rides in an annotation: metadata()). */
 static json_t *timeslice_spec(const struct br_slo *slo, char *window, size_t size)
 {
-	char slice[32], *q = os_slice_query(slo);
+	char slice[32], *q = br__openslo_slice_query(slo);
 	json_t *out = q ? json_pack("{s:s, s:{s:{s:s}, s:{s:o}}, s:[{s:s, s:b}], s:s,"
 				    " s:[{s:f, s:s, s:f, s:s}], s:o}",
 				    "service", slo->service, "indicator", "metadata", "name", slo->name,
@@ -271,7 +271,7 @@ static json_t *convert(const struct br_slo *slo, const json_t *doc)
  * be what Kubernetes allows (br_slo_parse does not read them): objects of
  * strings; and annotations must leave burnrate's own keys free. Returns the
  * number of problems recorded. */
-static int check_metadata(struct os_ctx *c, const json_t *doc)
+static int check_metadata(struct br__openslo_ctx *c, const json_t *doc)
 {
 	static const char *const keys[] = {"labels", "annotations"};
 	const json_t *meta = json_object_get(doc, "metadata");
@@ -284,15 +284,17 @@ static int check_metadata(struct os_ctx *c, const json_t *doc)
 
 		snprintf(field, sizeof(field), "metadata.%s", keys[i]);
 		if (m && !json_is_null(m) && !json_is_object(m))
-			os_problem(c, m, field, "must be an object of strings");
+			br__openslo_problem(c, m, field, "must be an object of strings");
 		json_object_foreach((json_t *)m, k, v) {
 			snprintf(field, sizeof(field), "metadata.%s.%s", keys[i], k);
 			if (!json_is_string(v))
-				os_problem(c, json_is_boolean(v) || json_is_null(v) ? m : v, field,
-					   "must be a string");
+				br__openslo_problem(c,
+						    json_is_boolean(v) || json_is_null(v) ? m : v,
+						    field, "must be a string");
 			else if (i == 1 && strncmp(k, "burnrate.dev/", 13) == 0)
-				os_problem(c, v, field, "burnrate.dev/ annotations are burnrate's "
-					   "own in OpenSLO (they carry spec.traffic and spec.alerting)");
+				br__openslo_problem(c, v, field, "burnrate.dev/ annotations are "
+						    "burnrate's own in OpenSLO (they carry "
+						    "spec.traffic and spec.alerting)");
 		}
 	}
 	return c->count - before;
@@ -302,7 +304,7 @@ int br_openslo_from_slo(const json_t *doc, const struct br_yaml_marks *marks,
 			const char *file, json_t **out, struct br_problems *problems)
 {
 	struct br_openslo_doc d = {.root = doc, .marks = marks, .file = file};
-	struct os_ctx c = {.doc = &d, .problems = problems};
+	struct br__openslo_ctx c = {.doc = &d, .problems = problems};
 	struct br_slo slo;
 	int rc;
 
@@ -314,10 +316,11 @@ int br_openslo_from_slo(const json_t *doc, const struct br_yaml_marks *marks,
 	if (check_metadata(&c, doc) > 0) {
 		rc = c.nomem ? BR_ENOMEM : BR_EINVAL;
 	} else if (alerting_rows(&slo) == 0) {
-		os_problem(&c, json_object_get(json_object_get(doc, "spec"), "alerting"),
-			   "spec.alerting", "no row of the alert table can fire (every severity "
-			   "is disabled or has no row): OpenSLO has no way to say so (an SLO "
-			   "without alert policies gets the default table)");
+		br__openslo_problem(&c, json_object_get(json_object_get(doc, "spec"), "alerting"),
+				    "spec.alerting", "no row of the alert table can fire (every "
+				    "severity is disabled or has no row): OpenSLO has no way to "
+				    "say so (an SLO without alert policies gets the default "
+				    "table)");
 		rc = BR_EINVAL;
 	} else {
 		*out = convert(&slo, doc);

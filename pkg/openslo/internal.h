@@ -9,7 +9,7 @@
 
 /* Where a field of the burnrate result came from: problems br_slo_parse()
  * finds under br_field are reported at os_field and node of doc. */
-struct os_origin {
+struct br__openslo_origin {
 	char br_field[128];
 	char os_field[256];
 	const json_t *node;
@@ -17,7 +17,7 @@ struct os_origin {
 };
 
 /* What a Timeslices objective says (timeslice.c). */
-struct os_ts {
+struct br__openslo_ts {
 	long long slice_s;       /* timeSliceWindow */
 	int has_op, good_above;  /* op: lte (0) or gte (1) */
 	double value;            /* NAN when absent */
@@ -25,8 +25,8 @@ struct os_ts {
 };
 
 /* State of one conversion: where problems go, and the origins recorded. */
-struct os_ctx {
-	struct os_ts *ts;        /* a Timeslices SLO's objective, else NULL */
+struct br__openslo_ctx {
+	struct br__openslo_ts *ts;        /* a Timeslices SLO's objective, else NULL */
 	json_t *ts_annotation;   /* burnrate.dev/time-slice (owned), or NULL */
 	const struct br_openslo_doc *doc;   /* the document being read */
 	const struct br_openslo_doc *refs;
@@ -34,71 +34,73 @@ struct os_ctx {
 	struct br_problems *problems;
 	int count;       /* problems found (also when problems is NULL) */
 	int nomem;       /* an allocation failed */
-	struct os_origin *origins;
+	struct br__openslo_origin *origins;
 	size_t norigins;
 };
 
-enum os_type { OS_OBJECT, OS_LIST, OS_STRING, OS_NUMBER, OS_BOOL };
+enum br__openslo_type { OS_OBJECT, OS_LIST, OS_STRING, OS_NUMBER, OS_BOOL };
 
 /* Records a problem about field at node's position in c->doc. */
-void os_problem(struct os_ctx *c, const json_t *node, const char *field,
-		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void br__openslo_problem(struct br__openslo_ctx *c, const json_t *node, const char *field,
+			 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* The member key of obj (path is obj's field path). NULL when absent or
  * null (a problem when required) or of the wrong type (a problem). */
-const json_t *os_member(struct os_ctx *c, const json_t *obj, const char *path,
-			const char *key, enum os_type type, int required);
+const json_t *br__openslo_member(struct br__openslo_ctx *c, const json_t *obj, const char *path,
+				 const char *key, enum br__openslo_type type, int required);
 
 /* A problem for every key of obj not in allowed (NULL-terminated); refused
  * lists keys that are known but have no burnrate mapping, each with why
  * (pairs: key, reason; NULL-terminated). */
-void os_check_fields(struct os_ctx *c, const json_t *obj, const char *path,
-		     const char *const *allowed, const char *const *refused);
+void br__openslo_check_fields(struct br__openslo_ctx *c, const json_t *obj, const char *path,
+			      const char *const *allowed, const char *const *refused);
 
-/* path + "." + key (or path + "[i]" with os_index) into out. Return out. */
-char *os_path(char *out, size_t size, const char *path, const char *key);
-char *os_index(char *out, size_t size, const char *path, size_t i);
+/* path + "." + key (or path + "[i]" with br__openslo_index) into out. Return out. */
+char *br__openslo_path(char *out, size_t size, const char *path, const char *key);
+char *br__openslo_index(char *out, size_t size, const char *path, size_t i);
 
 /* Records that br_field of the result came from os_field at node. */
-void os_origin(struct os_ctx *c, const char *br_field, const char *os_field,
-	       const json_t *node);
+void br__openslo_origin(struct br__openslo_ctx *c, const char *br_field, const char *os_field,
+			const json_t *node);
 
 /* The one openslo/v1 document of kind whose metadata.name is the string ref
  * among c->refs, or NULL with a problem at field (none, or several). */
-const struct br_openslo_doc *os_ref(struct os_ctx *c, const char *kind, const json_t *ref,
-				    const char *field);
+const struct br_openslo_doc *br__openslo_ref(struct br__openslo_ctx *c, const char *kind,
+					     const json_t *ref, const char *field);
 
 /* json_object_set_new (taking value) that notes a failure in c->nomem. A
  * NULL value sets nothing: out of memory when no problem was recorded. */
-void os_set(struct os_ctx *c, json_t *obj, const char *key, json_t *value);
+void br__openslo_set(struct br__openslo_ctx *c, json_t *obj, const char *key, json_t *value);
 
 /* A duration-shorthand (or burnrate duration) in seconds; 0 with *zero set
  * for "0m", "0s" and the like. Returns 0, or -1 with why (size bytes). */
-int os_duration(const char *text, long long *seconds, char *why, size_t size);
+int br__openslo_duration(const char *text, long long *seconds, char *why, size_t size);
 
 /* query.c: the selector of a Prometheus ratio query ("x{a=\"b\"}" from
  * "sum(rate(x{a=\"b\"}[5m]))") as a new string, or NULL with a problem at
  * field (or nomem). */
-char *os_query_selector(struct os_ctx *c, const json_t *query, const char *field);
+char *br__openslo_query_selector(struct br__openslo_ctx *c, const json_t *query, const char *field);
 
 /* timeslice.c: whether spec's budgetingMethod is Timeslices or
  * RatioTimeslices; a Timeslices objective o into ts (problems at its
  * fields); the indicator of a ratio of selectors (num good, or bad) or of
  * a threshold on query, as {"timeSlice": {...}} (new), or NULL with a
  * problem at at. */
-int os_timeslices(const json_t *spec);
-void os_timeslice_objective(struct os_ctx *c, const json_t *o, struct os_ts *ts);
-json_t *os_timeslice_ratio(struct os_ctx *c, const char *num, int num_is_good,
-			   const char *total, const json_t *at, const struct os_ts *ts);
-json_t *os_timeslice_threshold(struct os_ctx *c, const char *query, const json_t *at,
-			       const struct os_ts *ts);
+int br__openslo_timeslices(const json_t *spec);
+void br__openslo_timeslice_objective(struct br__openslo_ctx *c, const json_t *o,
+				     struct br__openslo_ts *ts);
+json_t *br__openslo_timeslice_ratio(struct br__openslo_ctx *c, const char *num, int num_is_good,
+				    const char *total, const json_t *at,
+				    const struct br__openslo_ts *ts);
+json_t *br__openslo_timeslice_threshold(struct br__openslo_ctx *c, const char *query,
+					const json_t *at, const struct br__openslo_ts *ts);
 /* The slice value's query of a time-slice SLO, as OpenSLO's thresholdMetric
  * (new string; NULL: no memory). */
 struct br_slo;
-char *os_slice_query(const struct br_slo *slo);
+char *br__openslo_slice_query(const struct br_slo *slo);
 
 /* alerts.c: reads spec.alertPolicies of the SLO into alerting (an object
  * that may already hold keys from the annotation). */
-void os_alert_policies(struct os_ctx *c, const json_t *spec, json_t *alerting);
+void br__openslo_alert_policies(struct br__openslo_ctx *c, const json_t *spec, json_t *alerting);
 
 #endif

@@ -69,7 +69,7 @@ static int strip_range(const char *b, const char **e)
 	return 1;
 }
 
-char *os_query_selector(struct os_ctx *c, const json_t *query, const char *field)
+char *br__openslo_query_selector(struct br__openslo_ctx *c, const json_t *query, const char *field)
 {
 	const char *text = json_string_value(query);
 	const char *b = text, *e = text + strlen(text);
@@ -82,9 +82,10 @@ char *os_query_selector(struct os_ctx *c, const json_t *query, const char *field
 	strip_call(&b, &e, "sum");
 	if (strip_call(&b, &e, "rate") || strip_call(&b, &e, "increase")) {
 		if (!strip_range(b, &e)) {
-			os_problem(c, query, field, "not a query burnrate can read: rate() and "
-				   "increase() must hold a selector and a range, such as "
-				   "rate(http_requests_total{job=\"api\"}[5m])");
+			br__openslo_problem(c, query, field, "not a query burnrate can read: "
+					    "rate() and increase() must hold a selector and a "
+					    "range, such as "
+					    "rate(http_requests_total{job=\"api\"}[5m])");
 			return NULL;
 		}
 		trim(&b, &e);
@@ -103,10 +104,11 @@ char *os_query_selector(struct os_ctx *c, const json_t *query, const char *field
 	if (rc == BR_ENOMEM)
 		c->nomem = 1;
 	else
-		os_problem(c, query, field, "not a query burnrate can read: burnrate needs the "
-			   "counter's selector, such as http_requests_total{code=~\"5..\"}, "
-			   "alone or as rate(...[5m]) or sum(rate(...[5m])) (no grouping, other "
-			   "functions or arithmetic: they would change what is counted); "
-			   "as a selector: %s", err.text);
+		br__openslo_problem(c, query, field, "not a query burnrate can read: burnrate "
+				    "needs the counter's selector, such as "
+				    "http_requests_total{code=~\"5..\"}, alone or as "
+				    "rate(...[5m]) or sum(rate(...[5m])) (no grouping, other "
+				    "functions or arithmetic: they would change what is counted); "
+				    "as a selector: %s", err.text);
 	return NULL;
 }

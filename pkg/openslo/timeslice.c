@@ -22,39 +22,41 @@
 #include "openslo/internal.h"
 #include "slo/slo.h"
 
-int os_timeslices(const json_t *spec)
+int br__openslo_timeslices(const json_t *spec)
 {
 	const char *m = json_string_value(json_object_get(spec, "budgetingMethod"));
 
 	return m && (strcmp(m, "Timeslices") == 0 || strcmp(m, "RatioTimeslices") == 0);
 }
 
-void os_timeslice_objective(struct os_ctx *c, const json_t *o, struct os_ts *ts)
+void br__openslo_timeslice_objective(struct br__openslo_ctx *c, const json_t *o,
+				     struct br__openslo_ts *ts)
 {
 	const char *path = "spec.objectives[0]";
-	const json_t *w = os_member(c, o, path, "timeSliceWindow", OS_STRING, 1);
-	const json_t *op = os_member(c, o, path, "op", OS_STRING, 0);
-	const json_t *v = os_member(c, o, path, "value", OS_NUMBER, 0);
-	const json_t *t = os_member(c, o, path, "timeSliceTarget", OS_NUMBER, 0);
+	const json_t *w = br__openslo_member(c, o, path, "timeSliceWindow", OS_STRING, 1);
+	const json_t *op = br__openslo_member(c, o, path, "op", OS_STRING, 0);
+	const json_t *v = br__openslo_member(c, o, path, "value", OS_NUMBER, 0);
+	const json_t *t = br__openslo_member(c, o, path, "timeSliceTarget", OS_NUMBER, 0);
 	char why[256] = "";
 
-	if (w && (os_duration(json_string_value(w), &ts->slice_s, why, sizeof(why)) != 0 ||
+	if (w && (br__openslo_duration(json_string_value(w), &ts->slice_s, why, sizeof(why)) != 0 ||
 		  ts->slice_s == 0))
-		os_problem(c, w, "spec.objectives[0].timeSliceWindow", "%s",
-			   why[0] ? why : "must not be zero");
+		br__openslo_problem(c, w, "spec.objectives[0].timeSliceWindow", "%s",
+				    why[0] ? why : "must not be zero");
 	if (op) {
 		const char *s = json_string_value(op);
 		ts->good_above = strcmp(s, "gte") == 0;
 		if (strcmp(s, "lte") != 0 && strcmp(s, "gte") != 0)
-			os_problem(c, op, "spec.objectives[0].op", "must be lte or gte: a burnrate "
-				   "slice is good at most or at least its threshold, got \"%.20s\"", s);
+			br__openslo_problem(c, op, "spec.objectives[0].op", "must be lte or gte: "
+					    "a burnrate slice is good at most or at least its "
+					    "threshold, got \"%.20s\"", s);
 	}
 	ts->has_op = op != NULL;
 	ts->value = v ? json_number_value(v) : NAN;
 	ts->target = t ? json_number_value(t) : NAN;
 	if (t && !(ts->target > 0 && ts->target < 1))
-		os_problem(c, t, "spec.objectives[0].timeSliceTarget", "must be greater than 0 "
-			   "and less than 1, got %g", ts->target);
+		br__openslo_problem(c, t, "spec.objectives[0].timeSliceTarget", "must be greater "
+				    "than 0 and less than 1, got %g", ts->target);
 }
 
 /* "sum(rate(SEL[$slice]))" of a selector. */
@@ -63,15 +65,16 @@ static void add_rate(struct br_buf *b, const char *sel)
 	br_buf_addf(b, "sum(rate(%s[$slice]))", sel);
 }
 
-json_t *os_timeslice_ratio(struct os_ctx *c, const char *num, int num_is_good,
-			   const char *total, const json_t *at, const struct os_ts *ts)
+json_t *br__openslo_timeslice_ratio(struct br__openslo_ctx *c, const char *num, int num_is_good,
+				    const char *total, const json_t *at,
+				    const struct br__openslo_ts *ts)
 {
 	struct br_buf q;
 	json_t *out = NULL;
 
 	if (isnan(ts->target)) {
-		os_problem(c, at, "spec.objectives[0].timeSliceTarget", "required with a "
-			   "ratioMetric: the good ratio that makes a slice good");
+		br__openslo_problem(c, at, "spec.objectives[0].timeSliceTarget", "required with a "
+				    "ratioMetric: the good ratio that makes a slice good");
 		return NULL;
 	}
 	br_buf_init(&q, 1 << 16);
@@ -90,15 +93,15 @@ json_t *os_timeslice_ratio(struct os_ctx *c, const char *num, int num_is_good,
 	return out;
 }
 
-json_t *os_timeslice_threshold(struct os_ctx *c, const char *query, const json_t *at,
-			       const struct os_ts *ts)
+json_t *br__openslo_timeslice_threshold(struct br__openslo_ctx *c, const char *query,
+					const json_t *at, const struct br__openslo_ts *ts)
 {
 	char slice[32];
 	json_t *out;
 
 	if (!ts->has_op || isnan(ts->value)) {
-		os_problem(c, at, "spec.objectives[0]", "op and value are required with a "
-			   "thresholdMetric: what makes a slice good");
+		br__openslo_problem(c, at, "spec.objectives[0]", "op and value are required with a "
+				    "thresholdMetric: what makes a slice good");
 		return NULL;
 	}
 	out = json_pack("{s:{s:s, s:s, s:f}}", "timeSlice", "slice",
@@ -111,7 +114,7 @@ json_t *os_timeslice_threshold(struct os_ctx *c, const char *query, const json_t
 
 /* --- out --------------------------------------------------------------------- */
 
-char *os_slice_query(const struct br_slo *slo)
+char *br__openslo_slice_query(const struct br_slo *slo)
 {
 	struct br_buf q;
 	char n[32];

@@ -30,33 +30,33 @@ int br_openslo_is_slo(const json_t *doc)
 /* --- metric sources and the indicator ------------------------------------ */
 
 /* The type of a metricSource: its own, or its DataSource's. */
-static const char *source_type(struct os_ctx *c, const json_t *ms, const char *path)
+static const char *source_type(struct br__openslo_ctx *c, const json_t *ms, const char *path)
 {
-	const json_t *t = os_member(c, ms, path, "type", OS_STRING, 0);
-	const json_t *ref = os_member(c, ms, path, "metricSourceRef", OS_STRING, 0);
+	const json_t *t = br__openslo_member(c, ms, path, "type", OS_STRING, 0);
+	const json_t *ref = br__openslo_member(c, ms, path, "metricSourceRef", OS_STRING, 0);
 	const struct br_openslo_doc *ds;
 	char field[256];
 
 	if (t)
 		return json_string_value(t);
-	os_path(field, sizeof(field), path, ref ? "metricSourceRef" : "type");
+	br__openslo_path(field, sizeof(field), path, ref ? "metricSourceRef" : "type");
 	if (!ref) {
-		os_problem(c, ms, field, "required field is missing (burnrate reads "
-			   "Prometheus sources only)");
+		br__openslo_problem(c, ms, field, "required field is missing (burnrate reads "
+				    "Prometheus sources only)");
 		return NULL;
 	}
-	ds = os_ref(c, "DataSource", ref, field);
+	ds = br__openslo_ref(c, "DataSource", ref, field);
 	t = ds ? json_object_get(json_object_get(ds->root, "spec"), "type") : NULL;
 	if (ds && !json_is_string(t))
-		os_problem(c, ref, field, "DataSource \"%.200s\" has no spec.type",
-			   json_string_value(ref));
+		br__openslo_problem(c, ref, field, "DataSource \"%.200s\" has no spec.type",
+				    json_string_value(ref));
 	if (!json_is_string(t))
 		return NULL;
 	return json_string_value(t);
 }
 
 /* The query string node of a Prometheus metricSource under holder.path. */
-static const json_t *prom_query(struct os_ctx *c, const json_t *holder, const char *path,
+static const json_t *prom_query(struct br__openslo_ctx *c, const json_t *holder, const char *path,
 				char *qfield, size_t size)
 {
 	static const char *const fields[] = {"metricSource", NULL};
@@ -66,42 +66,43 @@ static const json_t *prom_query(struct os_ctx *c, const json_t *holder, const ch
 	const json_t *ms, *spec;
 	const char *type;
 
-	os_check_fields(c, holder, path, fields, NULL);
-	os_path(mpath, sizeof(mpath), path, "metricSource");
-	ms = os_member(c, holder, path, "metricSource", OS_OBJECT, 1);
+	br__openslo_check_fields(c, holder, path, fields, NULL);
+	br__openslo_path(mpath, sizeof(mpath), path, "metricSource");
+	ms = br__openslo_member(c, holder, path, "metricSource", OS_OBJECT, 1);
 	if (!ms)
 		return NULL;
-	os_check_fields(c, ms, mpath, ms_fields, NULL);
+	br__openslo_check_fields(c, ms, mpath, ms_fields, NULL);
 	type = source_type(c, ms, mpath);
 	if (type && strcasecmp(type, "Prometheus") != 0) {
 		const json_t *own = json_object_get(ms, "type");
 		const char *key = own ? "type" : "metricSourceRef";
 
-		os_problem(c, json_object_get(ms, key), os_path(spath, sizeof(spath), mpath, key),
-			   "burnrate reads Prometheus metric sources only, got \"%.100s\"%s", type,
-			   own ? "" : " (the DataSource's spec.type)");
+		br__openslo_problem(c, json_object_get(ms, key),
+				    br__openslo_path(spath, sizeof(spath), mpath, key), "burnrate "
+				    "reads Prometheus metric sources only, got \"%.100s\"%s", type,
+				    own ? "" : " (the DataSource's spec.type)");
 		return NULL;
 	}
-	os_path(spath, sizeof(spath), mpath, "spec");
-	spec = os_member(c, ms, mpath, "spec", OS_OBJECT, 1);
+	br__openslo_path(spath, sizeof(spath), mpath, "spec");
+	spec = br__openslo_member(c, ms, mpath, "spec", OS_OBJECT, 1);
 	if (!spec || !type)
 		return NULL;
-	os_check_fields(c, spec, spath, spec_fields, NULL);
-	os_path(qfield, size, spath, "query");
-	return os_member(c, spec, spath, "query", OS_STRING, 1);
+	br__openslo_check_fields(c, spec, spath, spec_fields, NULL);
+	br__openslo_path(qfield, size, spath, "query");
+	return br__openslo_member(c, spec, spath, "query", OS_STRING, 1);
 }
 
 /* The selector of ratioMetric.key, as a new string, or NULL. */
-static char *ratio_selector(struct os_ctx *c, const json_t *rm, const char *path,
+static char *ratio_selector(struct br__openslo_ctx *c, const json_t *rm, const char *path,
 			    const char *key)
 {
 	char field[256], qfield[256];
 	const json_t *holder, *q;
 
-	os_path(field, sizeof(field), path, key);
-	holder = os_member(c, rm, path, key, OS_OBJECT, 0);
+	br__openslo_path(field, sizeof(field), path, key);
+	holder = br__openslo_member(c, rm, path, key, OS_OBJECT, 0);
 	q = holder ? prom_query(c, holder, field, qfield, sizeof(qfield)) : NULL;
-	return q ? os_query_selector(c, q, qfield) : NULL;
+	return q ? br__openslo_query_selector(c, q, qfield) : NULL;
 }
 
 /* The le matcher burnrate writes for a threshold (pkg/rules' le_matcher):
@@ -178,52 +179,53 @@ done:
 	return rc;
 }
 
-static json_t *raw_indicator(struct os_ctx *c, const json_t *rm, const char *path)
+static json_t *raw_indicator(struct br__openslo_ctx *c, const json_t *rm, const char *path)
 {
 	char field[256], qfield[256];
-	const json_t *rt = os_member(c, rm, path, "rawType", OS_STRING, 1);
-	const json_t *raw = os_member(c, rm, path, "raw", OS_OBJECT, 1), *q;
+	const json_t *rt = br__openslo_member(c, rm, path, "rawType", OS_STRING, 1);
+	const json_t *raw = br__openslo_member(c, rm, path, "raw", OS_OBJECT, 1), *q;
 
 	if (rt && strcmp(json_string_value(rt), "failure") != 0) {
-		os_problem(c, rt, os_path(field, sizeof(field), path, "rawType"),
-			   "burnrate's raw indicator is an error ratio: only rawType: failure "
-			   "maps to it, got \"%.100s\"", json_string_value(rt));
+		br__openslo_problem(c, rt, br__openslo_path(field, sizeof(field), path, "rawType"),
+				    "burnrate's raw indicator is an error ratio: only rawType: "
+				    "failure maps to it, got \"%.100s\"", json_string_value(rt));
 		return NULL;
 	}
-	os_path(field, sizeof(field), path, "raw");
+	br__openslo_path(field, sizeof(field), path, "raw");
 	q = raw ? prom_query(c, raw, field, qfield, sizeof(qfield)) : NULL;
 	if (!q || !rt)
 		return NULL;
 	if (!strstr(json_string_value(q), "$window")) {
-		os_problem(c, q, qfield, "a raw ratio needs $window where the range goes (burnrate "
-			   "evaluates it over every window of its alert table), as in "
-			   "sum(rate(errors[$window])) / sum(rate(total[$window]))");
+		br__openslo_problem(c, q, qfield, "a raw ratio needs $window where the range "
+				    "goes (burnrate evaluates it over every window of its alert "
+				    "table), as in sum(rate(errors[$window])) / "
+				    "sum(rate(total[$window]))");
 		return NULL;
 	}
 	return json_pack("{s:{s:O}}", "raw", "errorRatio", q);
 }
 
-static json_t *ratio_indicator(struct os_ctx *c, const json_t *rm, const char *path)
+static json_t *ratio_indicator(struct br__openslo_ctx *c, const json_t *rm, const char *path)
 {
-	const json_t *counter = os_member(c, rm, path, "counter", OS_BOOL, 0);
+	const json_t *counter = br__openslo_member(c, rm, path, "counter", OS_BOOL, 0);
 	char field[256], *good, *bad, *total;
 	json_t *ind = NULL, *lat = NULL;
 	int latency = 0;
 
 	if (counter && json_is_false(counter))
-		os_problem(c, rm, os_path(field, sizeof(field), path, "counter"),
-			   "burnrate's ratio counts events with counters; a ratio of gauges "
-			   "(counter: false) is a time-slice objective: use budgetingMethod "
-			   "Timeslices with a thresholdMetric");
+		br__openslo_problem(c, rm, br__openslo_path(field, sizeof(field), path, "counter"),
+				    "burnrate's ratio counts events with counters; a ratio of "
+				    "gauges (counter: false) is a time-slice objective: use "
+				    "budgetingMethod Timeslices with a thresholdMetric");
 	good = ratio_selector(c, rm, path, "good");
 	bad = ratio_selector(c, rm, path, "bad");
 	total = ratio_selector(c, rm, path, "total");
 	if (!json_object_get(rm, "total"))
-		os_problem(c, rm, os_path(field, sizeof(field), path, "total"),
-			   "required field is missing");
+		br__openslo_problem(c, rm, br__openslo_path(field, sizeof(field), path, "total"),
+				    "required field is missing");
 	else if (!!json_object_get(rm, "good") == !!json_object_get(rm, "bad"))
-		os_problem(c, rm, path, "exactly one of good or bad is required, found %s",
-			   json_object_get(rm, "good") ? "both" : "neither");
+		br__openslo_problem(c, rm, path, "exactly one of good or bad is required, found %s",
+				    json_object_get(rm, "good") ? "both" : "neither");
 	else if (total && (good || bad) && c->count == 0) {
 		latency = good ? as_latency(good, total, &lat) : 0;
 		if (latency > 0)
@@ -242,27 +244,28 @@ static json_t *ratio_indicator(struct os_ctx *c, const json_t *rm, const char *p
 
 /* A Timeslices SLI: a thresholdMetric (the slice's value), or a ratioMetric
  * of counters (the slice's good or bad ratio). */
-static json_t *sli_timeslice(struct os_ctx *c, const json_t *spec, const char *path)
+static json_t *sli_timeslice(struct br__openslo_ctx *c, const json_t *spec, const char *path)
 {
 	static const char *const fields[] = {"description", "ratioMetric", "thresholdMetric",
 					     NULL};
 	char tpath[256], qfield[256], rpath[256];
 	const json_t *tm, *rm, *q;
 
-	os_check_fields(c, spec, path, fields, NULL);
-	tm = os_member(c, spec, path, "thresholdMetric", OS_OBJECT, 0);
+	br__openslo_check_fields(c, spec, path, fields, NULL);
+	tm = br__openslo_member(c, spec, path, "thresholdMetric", OS_OBJECT, 0);
 	if (tm) {
-		os_path(tpath, sizeof(tpath), path, "thresholdMetric");
+		br__openslo_path(tpath, sizeof(tpath), path, "thresholdMetric");
 		q = prom_query(c, tm, tpath, qfield, sizeof(qfield));
-		return q ? os_timeslice_threshold(c, json_string_value(q), tm, c->ts) : NULL;
+		return q ? br__openslo_timeslice_threshold(c, json_string_value(q), tm,
+							   c->ts) : NULL;
 	}
-	rm = os_member(c, spec, path, "ratioMetric", OS_OBJECT, 1);
+	rm = br__openslo_member(c, spec, path, "ratioMetric", OS_OBJECT, 1);
 	if (!rm)
 		return NULL;
-	os_path(rpath, sizeof(rpath), path, "ratioMetric");
+	br__openslo_path(rpath, sizeof(rpath), path, "ratioMetric");
 	if (json_object_get(rm, "raw") || json_object_get(rm, "rawType")) {
-		os_problem(c, rm, rpath, "a raw ratio per slice has no exact burnrate mapping: "
-			   "give good or bad and total, or a thresholdMetric");
+		br__openslo_problem(c, rm, rpath, "a raw ratio per slice has no exact burnrate "
+				    "mapping: give good or bad and total, or a thresholdMetric");
 		return NULL;
 	}
 	char *good = ratio_selector(c, rm, rpath, "good");
@@ -270,16 +273,18 @@ static json_t *sli_timeslice(struct os_ctx *c, const json_t *spec, const char *p
 	char *total = ratio_selector(c, rm, rpath, "total");
 	json_t *ind = NULL;
 	if (!!good == !!bad || !total)
-		os_problem(c, rm, rpath, "good or bad (one of them) and total are required");
+		br__openslo_problem(c, rm, rpath, "good or bad (one of them) and total are "
+				    "required");
 	else
-		ind = os_timeslice_ratio(c, good ? good : bad, good != NULL, total, rm, c->ts);
+		ind = br__openslo_timeslice_ratio(c, good ? good : bad, good != NULL, total, rm,
+						  c->ts);
 	free(good);
 	free(bad);
 	free(total);
 	return ind;
 }
 
-static json_t *sli_spec(struct os_ctx *c, const json_t *spec, const char *path)
+static json_t *sli_spec(struct br__openslo_ctx *c, const json_t *spec, const char *path)
 {
 	static const char *const fields[] = {"description", "ratioMetric", NULL};
 	static const char *const refused[] = {
@@ -293,53 +298,54 @@ static json_t *sli_spec(struct os_ctx *c, const json_t *spec, const char *path)
 
 	if (c->ts)
 		return sli_timeslice(c, spec, path);
-	os_check_fields(c, spec, path, fields, refused);
+	br__openslo_check_fields(c, spec, path, fields, refused);
 	if (json_object_get(spec, "thresholdMetric"))
 		return NULL;
-	os_path(rpath, sizeof(rpath), path, "ratioMetric");
-	rm = os_member(c, spec, path, "ratioMetric", OS_OBJECT, 1);
+	br__openslo_path(rpath, sizeof(rpath), path, "ratioMetric");
+	rm = br__openslo_member(c, spec, path, "ratioMetric", OS_OBJECT, 1);
 	if (!rm)
 		return NULL;
-	os_check_fields(c, rm, rpath, rm_fields, NULL);
+	br__openslo_check_fields(c, rm, rpath, rm_fields, NULL);
 	if (json_object_get(rm, "raw") || json_object_get(rm, "rawType")) {
 		if (json_object_get(rm, "good") || json_object_get(rm, "bad") ||
 		    json_object_get(rm, "total"))
-			os_problem(c, rm, rpath, "raw cannot be used with good, bad or total");
+			br__openslo_problem(c, rm, rpath, "raw cannot be used with good, bad or "
+					    "total");
 		return raw_indicator(c, rm, rpath);
 	}
 	return ratio_indicator(c, rm, rpath);
 }
 
 /* An inline SLI ({metadata, spec}) or a referenced SLI document. */
-static json_t *indicator(struct os_ctx *c, const json_t *spec)
+static json_t *indicator(struct br__openslo_ctx *c, const json_t *spec)
 {
 	static const char *const sli_fields[] = {"apiVersion", "kind", "metadata", "spec", NULL};
-	const json_t *inl = os_member(c, spec, "spec", "indicator", OS_OBJECT, 0);
-	const json_t *ref = os_member(c, spec, "spec", "indicatorRef", OS_STRING, 0);
+	const json_t *inl = br__openslo_member(c, spec, "spec", "indicator", OS_OBJECT, 0);
+	const json_t *ref = br__openslo_member(c, spec, "spec", "indicatorRef", OS_STRING, 0);
 	const struct br_openslo_doc *saved = c->doc, *sli;
 	const json_t *s;
 	json_t *ind;
 
 	if (!inl == !ref) {
-		os_problem(c, spec, "spec", "exactly one of indicator or indicatorRef is "
-			   "required, found %s", inl ? "both" : "neither");
+		br__openslo_problem(c, spec, "spec", "exactly one of indicator or indicatorRef is "
+				    "required, found %s", inl ? "both" : "neither");
 		return NULL;
 	}
 	if (inl) {
-		os_check_fields(c, inl, "spec.indicator", sli_fields, NULL);
-		s = os_member(c, inl, "spec.indicator", "spec", OS_OBJECT, 1);
+		br__openslo_check_fields(c, inl, "spec.indicator", sli_fields, NULL);
+		s = br__openslo_member(c, inl, "spec.indicator", "spec", OS_OBJECT, 1);
 		ind = s ? sli_spec(c, s, "spec.indicator.spec") : NULL;
-		os_origin(c, "spec.indicator", "spec.indicator.spec", s ? s : inl);
+		br__openslo_origin(c, "spec.indicator", "spec.indicator.spec", s ? s : inl);
 		return ind;
 	}
-	sli = os_ref(c, "SLI", ref, "spec.indicatorRef");
+	sli = br__openslo_ref(c, "SLI", ref, "spec.indicatorRef");
 	if (!sli)
 		return NULL;
 	c->doc = sli;
-	os_check_fields(c, sli->root, "", sli_fields, NULL);
-	s = os_member(c, sli->root, "", "spec", OS_OBJECT, 1);
+	br__openslo_check_fields(c, sli->root, "", sli_fields, NULL);
+	s = br__openslo_member(c, sli->root, "", "spec", OS_OBJECT, 1);
 	ind = s ? sli_spec(c, s, "spec") : NULL;
-	os_origin(c, "spec.indicator", "spec", s ? s : sli->root);
+	br__openslo_origin(c, "spec.indicator", "spec", s ? s : sli->root);
 	c->doc = saved;
 	return ind;
 }
@@ -355,7 +361,7 @@ static double percent_of(double target)
 	return strtod(text, NULL);
 }
 
-static void objective(struct os_ctx *c, const json_t *spec, json_t *out)
+static void objective(struct br__openslo_ctx *c, const json_t *spec, json_t *out)
 {
 	static const char *const fields[] = {"displayName", "target", "targetPercent", NULL};
 	static const char *const refused[] = {
@@ -365,58 +371,61 @@ static void objective(struct os_ctx *c, const json_t *spec, json_t *out)
 		"indicator", "composite objectives have no burnrate equivalent",
 		"indicatorRef", "composite objectives have no burnrate equivalent",
 		"compositeWeight", "composite objectives have no burnrate equivalent", NULL};
-	const json_t *list = os_member(c, spec, "spec", "objectives", OS_LIST, 1), *o, *t, *p;
+	const json_t *list = br__openslo_member(c, spec, "spec", "objectives", OS_LIST, 1);
+	const json_t *o, *t, *p;
 
 	if (!list)
 		return;
 	if (json_array_size(list) != 1) {
-		os_problem(c, list, "spec.objectives", "burnrate converts exactly one objective "
-			   "(several are a composite SLO, which has no burnrate equivalent), "
-			   "found %zu", json_array_size(list));
+		br__openslo_problem(c, list, "spec.objectives", "burnrate converts exactly one "
+				    "objective (several are a composite SLO, which has no "
+				    "burnrate equivalent), found %zu", json_array_size(list));
 		return;
 	}
 	o = json_array_get(list, 0);
 	if (!json_is_object(o)) {
-		os_problem(c, list, "spec.objectives[0]", "must be an object");
+		br__openslo_problem(c, list, "spec.objectives[0]", "must be an object");
 		return;
 	}
 	if (c->ts) {
 		static const char *const ts_fields[] = {"displayName", "target", "targetPercent",
 			"op", "value", "timeSliceTarget", "timeSliceWindow", NULL};
-		os_check_fields(c, o, "spec.objectives[0]", ts_fields, refused + 8);
-		os_timeslice_objective(c, o, c->ts);
+		br__openslo_check_fields(c, o, "spec.objectives[0]", ts_fields, refused + 8);
+		br__openslo_timeslice_objective(c, o, c->ts);
 	} else {
-		os_check_fields(c, o, "spec.objectives[0]", fields, refused);
+		br__openslo_check_fields(c, o, "spec.objectives[0]", fields, refused);
 	}
-	t = os_member(c, o, "spec.objectives[0]", "target", OS_NUMBER, 0);
-	p = os_member(c, o, "spec.objectives[0]", "targetPercent", OS_NUMBER, 0);
+	t = br__openslo_member(c, o, "spec.objectives[0]", "target", OS_NUMBER, 0);
+	p = br__openslo_member(c, o, "spec.objectives[0]", "targetPercent", OS_NUMBER, 0);
 	if (!t == !p) {
 		if (t || (!json_object_get(o, "target") && !json_object_get(o, "targetPercent")))
-			os_problem(c, o, "spec.objectives[0]", "exactly one of target or "
-				   "targetPercent is required, found %s", t ? "both" : "neither");
+			br__openslo_problem(c, o, "spec.objectives[0]", "exactly one of target or "
+					    "targetPercent is required, found %s",
+					    t ? "both" : "neither");
 		return;
 	}
 	if (t && !(json_number_value(t) > 0 && json_number_value(t) < 1))
-		os_problem(c, t, "spec.objectives[0].target", "must be greater than 0 and less "
-			   "than 1, got %g", json_number_value(t));
+		br__openslo_problem(c, t, "spec.objectives[0].target", "must be greater than 0 "
+				    "and less than 1, got %g", json_number_value(t));
 	else if (p && !(json_number_value(p) > 0 && json_number_value(p) < 100))
-		os_problem(c, p, "spec.objectives[0].targetPercent", "must be greater than 0 "
-			   "and less than 100, got %g", json_number_value(p));
+		br__openslo_problem(c, p, "spec.objectives[0].targetPercent", "must be greater "
+				    "than 0 and less than 100, got %g", json_number_value(p));
 	else if (t)
-		os_set(c, out, "objective", json_real(percent_of(json_number_value(t))));
+		br__openslo_set(c, out, "objective", json_real(percent_of(json_number_value(t))));
 	else
-		os_set(c, out, "objective", json_real(json_number_value(p)));
-	os_origin(c, "spec.objective", t ? "spec.objectives[0].target" :
-		  "spec.objectives[0].targetPercent", t ? t : p);
+		br__openslo_set(c, out, "objective", json_real(json_number_value(p)));
+	br__openslo_origin(c, "spec.objective", t ? "spec.objectives[0].target" :
+			   "spec.objectives[0].targetPercent", t ? t : p);
 }
 
-static void time_window(struct os_ctx *c, const json_t *spec, json_t *out)
+static void time_window(struct br__openslo_ctx *c, const json_t *spec, json_t *out)
 {
 	static const char *const fields[] = {"duration", "isRolling", NULL};
 	static const char *const refused[] = {
 		"calendar", "calendar-aligned windows have no burnrate equivalent (burnrate's "
 		"window is rolling)", NULL};
-	const json_t *list = os_member(c, spec, "spec", "timeWindow", OS_LIST, 0), *w, *d, *r;
+	const json_t *list = br__openslo_member(c, spec, "spec", "timeWindow", OS_LIST, 0);
+	const json_t *w, *d, *r;
 	char why[256] = "", text[32];
 	long long s;
 
@@ -424,41 +433,42 @@ static void time_window(struct os_ctx *c, const json_t *spec, json_t *out)
 		return;
 	w = json_array_get(list, 0);
 	if (json_array_size(list) != 1 || !json_is_object(w)) {
-		os_problem(c, list, "spec.timeWindow", "must hold exactly one window object");
+		br__openslo_problem(c, list, "spec.timeWindow", "must hold exactly one window "
+				    "object");
 		return;
 	}
-	os_check_fields(c, w, "spec.timeWindow[0]", fields, refused);
-	r = os_member(c, w, "spec.timeWindow[0]", "isRolling", OS_BOOL, 0);
+	br__openslo_check_fields(c, w, "spec.timeWindow[0]", fields, refused);
+	r = br__openslo_member(c, w, "spec.timeWindow[0]", "isRolling", OS_BOOL, 0);
 	if (r && json_is_false(r))
-		os_problem(c, w, "spec.timeWindow[0].isRolling", "must be true: calendar-aligned "
-			   "windows have no burnrate equivalent");
-	d = os_member(c, w, "spec.timeWindow[0]", "duration", OS_STRING, 1);
+		br__openslo_problem(c, w, "spec.timeWindow[0].isRolling", "must be true: "
+				    "calendar-aligned windows have no burnrate equivalent");
+	d = br__openslo_member(c, w, "spec.timeWindow[0]", "duration", OS_STRING, 1);
 	if (!d)
 		return;
-	if (os_duration(json_string_value(d), &s, why, sizeof(why)) != 0 || s == 0) {
-		os_problem(c, d, "spec.timeWindow[0].duration", "%s", s == 0 && !why[0] ?
-			   "must not be zero" : why);
+	if (br__openslo_duration(json_string_value(d), &s, why, sizeof(why)) != 0 || s == 0) {
+		br__openslo_problem(c, d, "spec.timeWindow[0].duration", "%s", s == 0 && !why[0] ?
+				    "must not be zero" : why);
 		return;
 	}
-	os_set(c, out, "window", json_string(br_duration_format(s, text, sizeof(text))));
-	os_origin(c, "spec.window", "spec.timeWindow[0].duration", d);
+	br__openslo_set(c, out, "window", json_string(br_duration_format(s, text, sizeof(text))));
+	br__openslo_origin(c, "spec.window", "spec.timeWindow[0].duration", d);
 }
 
-static void budgeting(struct os_ctx *c, const json_t *spec)
+static void budgeting(struct br__openslo_ctx *c, const json_t *spec)
 {
-	const json_t *m = os_member(c, spec, "spec", "budgetingMethod", OS_STRING, 1);
+	const json_t *m = br__openslo_member(c, spec, "spec", "budgetingMethod", OS_STRING, 1);
 	const char *s = m ? json_string_value(m) : "Occurrences";
 
 	if (strcmp(s, "Timeslices") != 0 && strcmp(s, "RatioTimeslices") != 0 &&
 	    strcmp(s, "Occurrences") != 0)
-		os_problem(c, m, "spec.budgetingMethod", "must be Occurrences, Timeslices or "
-			   "RatioTimeslices, got \"%.100s\"", s);
+		br__openslo_problem(c, m, "spec.budgetingMethod", "must be Occurrences, "
+				    "Timeslices or RatioTimeslices, got \"%.100s\"", s);
 }
 
 /* --- metadata and annotations -------------------------------------------- */
 
 /* A JSON object carried in annotation key, or NULL (with a problem). */
-static json_t *annotation_object(struct os_ctx *c, const json_t *v, const char *key)
+static json_t *annotation_object(struct br__openslo_ctx *c, const json_t *v, const char *key)
 {
 	char field[256];
 	json_error_t e;
@@ -466,12 +476,13 @@ static json_t *annotation_object(struct os_ctx *c, const json_t *v, const char *
 
 	snprintf(field, sizeof(field), "metadata.annotations.%s", key);
 	if (!json_is_string(v)) {
-		os_problem(c, v, field, "must be a string holding a JSON object");
+		br__openslo_problem(c, v, field, "must be a string holding a JSON object");
 		return NULL;
 	}
 	o = json_loads(json_string_value(v), JSON_REJECT_DUPLICATES, &e);
 	if (!json_is_object(o)) {
-		os_problem(c, v, field, "must hold a JSON object: %s", o ? "not an object" : e.text);
+		br__openslo_problem(c, v, field, "must hold a JSON object: %s",
+				    o ? "not an object" : e.text);
 		json_decref(o);
 		return NULL;
 	}
@@ -480,7 +491,7 @@ static json_t *annotation_object(struct os_ctx *c, const json_t *v, const char *
 
 /* The alerting annotation: what spec.alerting holds that OpenSLO has no
  * field for. The table and the receivers come from alertPolicies. */
-static void alerting_annotation(struct os_ctx *c, const json_t *v, json_t *alerting)
+static void alerting_annotation(struct br__openslo_ctx *c, const json_t *v, json_t *alerting)
 {
 	static const char *const allowed[] = {"name", "labels", "annotations", "offPeak",
 					      "page", "ticket", NULL};
@@ -494,21 +505,23 @@ static void alerting_annotation(struct os_ctx *c, const json_t *v, json_t *alert
 		while (allowed[i] && strcmp(allowed[i], key))
 			i++;
 		if (!allowed[i])
-			os_problem(c, v, field, "%.100s: not carried here (the alert table and "
-				   "receivers come from spec.alertPolicies)", key);
+			br__openslo_problem(c, v, field, "%.100s: not carried here (the alert "
+					    "table and receivers come from spec.alertPolicies)",
+					    key);
 		else if ((strcmp(key, "page") == 0 || strcmp(key, "ticket") == 0) &&
 			 (!json_is_object(x) || json_object_get(x, "receiver") ||
 			  json_object_get(x, "disabled")))
-			os_problem(c, v, field, "%s: only severity is carried here (the receiver "
-				   "and whether it alerts come from spec.alertPolicies)", key);
+			br__openslo_problem(c, v, field, "%s: only severity is carried here (the "
+					    "receiver and whether it alerts come from "
+					    "spec.alertPolicies)", key);
 		else
-			os_set(c, alerting, key, json_incref(x));
+			br__openslo_set(c, alerting, key, json_incref(x));
 	}
 	json_decref(o);
-	os_origin(c, "spec.alerting", field, v);
+	br__openslo_origin(c, "spec.alerting", field, v);
 }
 
-static void annotations(struct os_ctx *c, const json_t *ann, json_t *meta, json_t *spec,
+static void annotations(struct br__openslo_ctx *c, const json_t *ann, json_t *meta, json_t *spec,
 			json_t *alerting)
 {
 	const char *key;
@@ -516,92 +529,95 @@ static void annotations(struct os_ctx *c, const json_t *ann, json_t *meta, json_
 	char field[256];
 
 	json_object_foreach((json_t *)ann, key, v) {
-		os_path(field, sizeof(field), "metadata.annotations", key);
+		br__openslo_path(field, sizeof(field), "metadata.annotations", key);
 		if (strcmp(key, BR_OPENSLO_ANN_TRAFFIC) == 0) {
-			os_set(c, spec, "traffic", annotation_object(c, v, key));
-			os_origin(c, "spec.traffic", field, v);
+			br__openslo_set(c, spec, "traffic", annotation_object(c, v, key));
+			br__openslo_origin(c, "spec.traffic", field, v);
 		} else if (strcmp(key, BR_OPENSLO_ANN_ALERTING) == 0) {
 			alerting_annotation(c, v, alerting);
 		} else if (strcmp(key, BR_OPENSLO_ANN_TIMESLICE) == 0) {
 			json_decref(c->ts_annotation);
 			c->ts_annotation = annotation_object(c, v, key);
-			os_origin(c, "spec.indicator.timeSlice", field, v);
+			br__openslo_origin(c, "spec.indicator.timeSlice", field, v);
 		} else if (strncmp(key, "burnrate.dev/", 13) == 0) {
-			os_problem(c, v, field, "unknown burnrate annotation (burnrate reads %s and %s)",
-				   BR_OPENSLO_ANN_TRAFFIC, BR_OPENSLO_ANN_ALERTING);
+			br__openslo_problem(c, v, field, "unknown burnrate annotation (burnrate "
+					    "reads %s and %s)", BR_OPENSLO_ANN_TRAFFIC,
+					    BR_OPENSLO_ANN_ALERTING);
 		} else if (!json_is_string(v)) {
-			os_problem(c, ann, field, "must be a string");
+			br__openslo_problem(c, ann, field, "must be a string");
 		} else {
-			os_set(c, copy, key, json_incref(v));
+			br__openslo_set(c, copy, key, json_incref(v));
 		}
 	}
 	if (json_object_size(copy))
-		os_set(c, meta, "annotations", json_incref(copy));
+		br__openslo_set(c, meta, "annotations", json_incref(copy));
 	json_decref(copy);
 }
 
-static void labels(struct os_ctx *c, const json_t *in, json_t *meta)
+static void labels(struct br__openslo_ctx *c, const json_t *in, json_t *meta)
 {
 	const char *key;
 	json_t *v, *copy = json_object();
 	char field[256];
 
 	json_object_foreach((json_t *)in, key, v) {
-		os_path(field, sizeof(field), "metadata.labels", key);
+		br__openslo_path(field, sizeof(field), "metadata.labels", key);
 		if (json_is_string(v))
-			os_set(c, copy, key, json_incref(v));
+			br__openslo_set(c, copy, key, json_incref(v));
 		else
-			os_problem(c, json_is_array(v) ? v : in, field, "must be a string: a "
-				   "label of several values has no Kubernetes equivalent");
+			br__openslo_problem(c, json_is_array(v) ? v : in, field, "must be a "
+					    "string: a label of several values has no Kubernetes "
+					    "equivalent");
 	}
 	if (json_object_size(copy))
-		os_set(c, meta, "labels", json_incref(copy));
+		br__openslo_set(c, meta, "labels", json_incref(copy));
 	json_decref(copy);
 }
 
-static json_t *metadata(struct os_ctx *c, const json_t *doc, json_t *spec, json_t *alerting)
+static json_t *metadata(struct br__openslo_ctx *c, const json_t *doc, json_t *spec,
+			json_t *alerting)
 {
 	static const char *const fields[] = {"name", "displayName", "namespace", "labels",
 					     "annotations", NULL};
-	const json_t *m = os_member(c, doc, "", "metadata", OS_OBJECT, 1), *v;
+	const json_t *m = br__openslo_member(c, doc, "", "metadata", OS_OBJECT, 1), *v;
 	json_t *out = json_object();
 
 	if (!m || !out)
 		return out;
-	os_check_fields(c, m, "metadata", fields, NULL);
-	if ((v = os_member(c, m, "metadata", "name", OS_STRING, 1)) != NULL) {
-		os_set(c, out, "name", json_incref((json_t *)v));
-		os_origin(c, "metadata.name", "metadata.name", v);
+	br__openslo_check_fields(c, m, "metadata", fields, NULL);
+	if ((v = br__openslo_member(c, m, "metadata", "name", OS_STRING, 1)) != NULL) {
+		br__openslo_set(c, out, "name", json_incref((json_t *)v));
+		br__openslo_origin(c, "metadata.name", "metadata.name", v);
 	}
-	if ((v = os_member(c, m, "metadata", "namespace", OS_STRING, 0)) != NULL) {
-		os_set(c, out, "namespace", json_incref((json_t *)v));
-		os_origin(c, "metadata.namespace", "metadata.namespace", v);
+	if ((v = br__openslo_member(c, m, "metadata", "namespace", OS_STRING, 0)) != NULL) {
+		br__openslo_set(c, out, "namespace", json_incref((json_t *)v));
+		br__openslo_origin(c, "metadata.namespace", "metadata.namespace", v);
 	}
-	if ((v = os_member(c, m, "metadata", "labels", OS_OBJECT, 0)) != NULL)
+	if ((v = br__openslo_member(c, m, "metadata", "labels", OS_OBJECT, 0)) != NULL)
 		labels(c, v, out);
-	if ((v = os_member(c, m, "metadata", "annotations", OS_OBJECT, 0)) != NULL)
+	if ((v = br__openslo_member(c, m, "metadata", "annotations", OS_OBJECT, 0)) != NULL)
 		annotations(c, v, out, spec, alerting);
 	return out;
 }
 
 /* --- the document -------------------------------------------------------- */
 
-static void copy_string(struct os_ctx *c, const json_t *spec, const char *key, json_t *out)
+static void copy_string(struct br__openslo_ctx *c, const json_t *spec, const char *key, json_t *out)
 {
 	char field[64];
-	const json_t *v = os_member(c, spec, "spec", key, OS_STRING, 0);
+	const json_t *v = br__openslo_member(c, spec, "spec", key, OS_STRING, 0);
 
 	if (!v)
 		return;
-	os_set(c, out, key, json_incref((json_t *)v));
-	os_path(field, sizeof(field), "spec", key);
-	os_origin(c, field, field, v);
+	br__openslo_set(c, out, key, json_incref((json_t *)v));
+	br__openslo_path(field, sizeof(field), "spec", key);
+	br__openslo_origin(c, field, field, v);
 }
 
 /* burnrate's own time slice, carried whole in the annotation: exact (a
  * histogram slice stays one), if the OpenSLO fields say the same slice,
  * threshold and side. ind (what the fields say) is taken. */
-static json_t *timeslice_from_annotation(struct os_ctx *c, const json_t *spec, json_t *ind)
+static json_t *timeslice_from_annotation(struct br__openslo_ctx *c, const json_t *spec, json_t *ind)
 {
 	const json_t *a = c->ts_annotation, *f = json_object_get(ind, "timeSlice");
 	const char *field = "metadata.annotations." BR_OPENSLO_ANN_TIMESLICE;
@@ -609,7 +625,7 @@ static json_t *timeslice_from_annotation(struct os_ctx *c, const json_t *spec, j
 	json_t *out = NULL;
 
 	if (!c->ts) {
-		os_problem(c, spec, field, "only with budgetingMethod Timeslices");
+		br__openslo_problem(c, spec, field, "only with budgetingMethod Timeslices");
 	} else if (f) {
 		int same = 1;
 		for (size_t i = 0; i < 3; i++) {
@@ -621,8 +637,9 @@ static json_t *timeslice_from_annotation(struct os_ctx *c, const json_t *spec, j
 				same &= !x == !y && (!x || json_equal((json_t *)x, (json_t *)y));
 		}
 		if (!same)
-			os_problem(c, spec, field, "says another slice, threshold or side than "
-				   "spec.objectives[0] (timeSliceWindow, op, value)");
+			br__openslo_problem(c, spec, field, "says another slice, threshold or "
+					    "side than spec.objectives[0] (timeSliceWindow, op, "
+					    "value)");
 		else if (!(out = json_pack("{s:O}", "timeSlice", a)))
 			c->nomem = 1;
 	}
@@ -630,14 +647,15 @@ static json_t *timeslice_from_annotation(struct os_ctx *c, const json_t *spec, j
 	return out;
 }
 
-static void convert_spec(struct os_ctx *c, const json_t *spec, json_t *out, json_t *alerting)
+static void convert_spec(struct br__openslo_ctx *c, const json_t *spec, json_t *out,
+			 json_t *alerting)
 {
 	static const char *const fields[] = {"description", "service", "indicator",
 					     "indicatorRef", "timeWindow", "budgetingMethod",
 					     "objectives", "alertPolicies", NULL};
 	json_t *traffic;
 
-	os_check_fields(c, spec, "spec", fields, NULL);
+	br__openslo_check_fields(c, spec, "spec", fields, NULL);
 	copy_string(c, spec, "service", out);
 	copy_string(c, spec, "description", out);
 	objective(c, spec, out);
@@ -646,39 +664,41 @@ static void convert_spec(struct os_ctx *c, const json_t *spec, json_t *out, json
 	json_t *ind = indicator(c, spec);
 	if (c->ts_annotation)
 		ind = timeslice_from_annotation(c, spec, ind);
-	os_set(c, out, "indicator", ind);
-	os_alert_policies(c, spec, alerting);
+	br__openslo_set(c, out, "indicator", ind);
+	br__openslo_alert_policies(c, spec, alerting);
 	/* traffic came from the annotations, before the rest: put it after */
 	traffic = json_incref(json_object_get(out, "traffic"));
 	if (traffic) {
 		json_object_del(out, "traffic");
-		os_set(c, out, "traffic", traffic);
+		br__openslo_set(c, out, "traffic", traffic);
 	}
 	if (json_object_size(alerting))
-		os_set(c, out, "alerting", json_incref(alerting));
+		br__openslo_set(c, out, "alerting", json_incref(alerting));
 }
 
-static void check_kind(struct os_ctx *c, const json_t *doc)
+static void check_kind(struct br__openslo_ctx *c, const json_t *doc)
 {
 	static const char *const fields[] = {"apiVersion", "kind", "metadata", "spec", NULL};
-	const json_t *v = os_member(c, doc, "", "apiVersion", OS_STRING, 1);
+	const json_t *v = br__openslo_member(c, doc, "", "apiVersion", OS_STRING, 1);
 
 	if (v && strcmp(json_string_value(v), BR_OPENSLO_API_VERSION) != 0)
-		os_problem(c, v, "apiVersion", "must be %s, got \"%.100s\"",
-			   BR_OPENSLO_API_VERSION, json_string_value(v));
-	v = os_member(c, doc, "", "kind", OS_STRING, 1);
+		br__openslo_problem(c, v, "apiVersion", "must be %s, got \"%.100s\"",
+				    BR_OPENSLO_API_VERSION, json_string_value(v));
+	v = br__openslo_member(c, doc, "", "kind", OS_STRING, 1);
 	if (v && strcmp(json_string_value(v), "SLO") != 0)
-		os_problem(c, v, "kind", "must be SLO, got \"%.100s\"", json_string_value(v));
-	os_check_fields(c, doc, "", fields, NULL);
+		br__openslo_problem(c, v, "kind", "must be SLO, got \"%.100s\"",
+				    json_string_value(v));
+	br__openslo_check_fields(c, doc, "", fields, NULL);
 }
 
 /* The origin whose burnrate field is the longest prefix of field. */
-static const struct os_origin *origin_of(const struct os_ctx *c, const char *field)
+static const struct br__openslo_origin *origin_of(const struct br__openslo_ctx *c,
+						  const char *field)
 {
-	const struct os_origin *best = NULL;
+	const struct br__openslo_origin *best = NULL;
 
 	for (size_t i = 0; i < c->norigins; i++) {
-		const struct os_origin *o = &c->origins[i];
+		const struct br__openslo_origin *o = &c->origins[i];
 		size_t n = strlen(o->br_field);
 
 		if (strncmp(field, o->br_field, n) == 0 && strchr(".[", field[n]) &&
@@ -689,27 +709,28 @@ static const struct os_origin *origin_of(const struct os_ctx *c, const char *fie
 }
 
 /* Reports a problem br_slo_parse found in the result at its origin. */
-static void report(struct os_ctx *c, const struct br_error *p)
+static void report(struct br__openslo_ctx *c, const struct br_error *p)
 {
-	const struct os_origin *o = origin_of(c, p->field);
+	const struct br__openslo_origin *o = origin_of(c, p->field);
 	const struct br_openslo_doc *saved = c->doc;
 
 	if (!o) {
-		os_problem(c, c->doc->root, p->field, "%s (in the converted "
-			   "ServiceLevelObjective)", p->text);
+		br__openslo_problem(c, c->doc->root, p->field, "%s (in the converted "
+				    "ServiceLevelObjective)", p->text);
 		return;
 	}
 	c->doc = o->doc;
 	if (strcmp(o->br_field, p->field) == 0)
-		os_problem(c, o->node, o->os_field, "%s", p->text);
+		br__openslo_problem(c, o->node, o->os_field, "%s", p->text);
 	else
-		os_problem(c, o->node, o->os_field, "%s: %s", p->field + strlen(o->br_field) +
-			   (p->field[strlen(o->br_field)] == '.'), p->text);
+		br__openslo_problem(c, o->node, o->os_field, "%s: %s",
+				    p->field + strlen(o->br_field) + (p->field[strlen(o->br_field)] == '.'),
+				    p->text);
 	c->doc = saved;
 }
 
 /* Checks the result as burnrate will read it. */
-static void verify(struct os_ctx *c, const json_t *result)
+static void verify(struct br__openslo_ctx *c, const json_t *result)
 {
 	struct br_problems found;
 	struct br_slo slo;
@@ -723,7 +744,8 @@ static void verify(struct os_ctx *c, const json_t *result)
 	for (size_t i = 0; rc && i < found.count; i++)
 		report(c, &found.items[i]);
 	if (rc == BR_EINVAL && found.count == 0)
-		os_problem(c, c->doc->root, "", "not a valid ServiceLevelObjective once converted");
+		br__openslo_problem(c, c->doc->root, "", "not a valid ServiceLevelObjective once "
+				    "converted");
 	br_slo_release(&slo);
 	br_problems_release(&found);
 }
@@ -732,7 +754,7 @@ int br_openslo_to_slo(const struct br_openslo_doc *slo,
 		      const struct br_openslo_doc *refs, size_t nrefs,
 		      json_t **out, struct br_problems *problems)
 {
-	struct os_ctx c = {.doc = slo, .refs = refs, .nrefs = nrefs, .problems = problems};
+	struct br__openslo_ctx c = {.doc = slo, .refs = refs, .nrefs = nrefs, .problems = problems};
 	json_t *res = json_object(), *spec = json_object(), *alerting = json_object();
 	const json_t *s;
 
@@ -740,20 +762,20 @@ int br_openslo_to_slo(const struct br_openslo_doc *slo,
 	if (!res || !spec || !alerting)
 		c.nomem = 1;
 	else if (!json_is_object(slo->root))
-		os_problem(&c, slo->root, "", "must be an object");
+		br__openslo_problem(&c, slo->root, "", "must be an object");
 	else {
 		check_kind(&c, slo->root);
-		os_set(&c, res, "apiVersion", json_string(BR_SLO_API_VERSION));
-		os_set(&c, res, "kind", json_string(BR_SLO_KIND));
-		os_set(&c, res, "metadata", metadata(&c, slo->root, spec, alerting));
-		s = os_member(&c, slo->root, "", "spec", OS_OBJECT, 1);
-		struct os_ts ts = {.value = NAN, .target = NAN};
-		if (s && os_timeslices(s))
+		br__openslo_set(&c, res, "apiVersion", json_string(BR_SLO_API_VERSION));
+		br__openslo_set(&c, res, "kind", json_string(BR_SLO_KIND));
+		br__openslo_set(&c, res, "metadata", metadata(&c, slo->root, spec, alerting));
+		s = br__openslo_member(&c, slo->root, "", "spec", OS_OBJECT, 1);
+		struct br__openslo_ts ts = {.value = NAN, .target = NAN};
+		if (s && br__openslo_timeslices(s))
 			c.ts = &ts;
 		if (s)
 			convert_spec(&c, s, spec, alerting);
 		c.ts = NULL;
-		os_set(&c, res, "spec", json_incref(spec));
+		br__openslo_set(&c, res, "spec", json_incref(spec));
 		if (c.count == 0 && !c.nomem)
 			verify(&c, res);
 	}

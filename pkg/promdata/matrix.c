@@ -17,7 +17,7 @@ void br_prom_matrix_init(struct br_prom_matrix *m)
 void br_prom_matrix_release(struct br_prom_matrix *m)
 {
 	for (size_t i = 0; i < m->count; i++) {
-		prom_labels_release(m->series[i].labels, m->series[i].nlabels);
+		br__promdata_labels_release(m->series[i].labels, m->series[i].nlabels);
 		free(m->series[i].points);
 	}
 	free(m->series);
@@ -40,7 +40,7 @@ static int parse_point(const json_t *pair, size_t idx, size_t j,
 	if (!json_is_string(text))
 		return br_error_set(err, BR_EPARSE,
 				    "data.result[%zu].values[%zu][1]: not a string", idx, j);
-	if (prom_parse_value(json_string_value(text), &p->v) != 0)
+	if (br__promdata_parse_value(json_string_value(text), &p->v) != 0)
 		return br_error_set(err, BR_EPARSE,
 				    "data.result[%zu].values[%zu][1]: \"%.60s\" is not a number",
 				    idx, j, json_string_value(text));
@@ -55,7 +55,7 @@ static int parse_series(const json_t *item, size_t idx, struct br_prom_series *s
 	size_t n;
 	int rc;
 
-	rc = prom_parse_labels(item, idx, &s->labels, &s->nlabels, err);
+	rc = br__promdata_parse_labels(item, idx, &s->labels, &s->nlabels, err);
 	if (rc != 0)
 		return rc;
 	if (!json_is_array(values))
@@ -79,7 +79,7 @@ static int parse_data(json_t *data, struct br_prom_matrix *out, struct br_error 
 	json_t *result;
 	void *items;
 	size_t n;
-	int rc = prom_result(data, "matrix", sizeof(*out->series), &result, &items, err);
+	int rc = br__promdata_result(data, "matrix", sizeof(*out->series), &result, &items, err);
 
 	if (rc != 0)
 		return rc;
@@ -97,7 +97,7 @@ int br_prom_parse_matrix(const char *body, size_t len, long http_status,
 	int rc;
 
 	br_prom_matrix_init(out);
-	rc = prom_answer_doc(body, len, http_status, &doc, err);
+	rc = br__promdata_answer_doc(body, len, http_status, &doc, err);
 	if (rc != 0)
 		return rc;
 	rc = parse_data(json_object_get(doc, "data"), out, err);

@@ -18,7 +18,7 @@ void br_prom_vector_init(struct br_prom_vector *v)
 
 static void sample_release(struct br_prom_sample *s)
 {
-	prom_labels_release(s->labels, s->nlabels);
+	br__promdata_labels_release(s->labels, s->nlabels);
 	free(s->text);
 }
 
@@ -54,7 +54,7 @@ static void snippet(const char *body, size_t len, char out[81])
 
 /* A Prometheus value string: a Go float (strconv 'f' -1), or NaN, +Inf,
  * -Inf. strtod reads all of those; anything left over is refused. */
-int prom_parse_value(const char *text, double *out)
+int br__promdata_parse_value(const char *text, double *out)
 {
 	char *end;
 
@@ -67,9 +67,9 @@ int prom_parse_value(const char *text, double *out)
 	return 0;
 }
 
-int prom_parse_labels(const json_t *item, size_t idx,
-		      struct br_prom_label **labels, size_t *nlabels,
-		      struct br_error *err)
+int br__promdata_parse_labels(const json_t *item, size_t idx,
+			      struct br_prom_label **labels, size_t *nlabels,
+			      struct br_error *err)
 {
 	const json_t *metric = json_object_get(item, "metric");
 	const char *k;
@@ -99,7 +99,7 @@ int prom_parse_labels(const json_t *item, size_t idx,
 	return 0;
 }
 
-void prom_labels_release(struct br_prom_label *labels, size_t n)
+void br__promdata_labels_release(struct br_prom_label *labels, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		free(labels[i].name);
@@ -115,7 +115,7 @@ static int parse_sample(const json_t *item, size_t idx,
 	const json_t *t, *text;
 	int rc;
 
-	rc = prom_parse_labels(item, idx, &s->labels, &s->nlabels, err);
+	rc = br__promdata_parse_labels(item, idx, &s->labels, &s->nlabels, err);
 	if (rc != 0)
 		return rc;
 	if (!json_is_array(value) || json_array_size(value) != 2)
@@ -130,7 +130,7 @@ static int parse_sample(const json_t *item, size_t idx,
 	if (!json_is_string(text))
 		return br_error_set(err, BR_EPARSE,
 				    "data.result[%zu].value[1]: not a string", idx);
-	if (prom_parse_value(json_string_value(text), &s->value) != 0)
+	if (br__promdata_parse_value(json_string_value(text), &s->value) != 0)
 		return br_error_set(err, BR_EPARSE,
 				    "data.result[%zu].value[1]: \"%.60s\" is not a number",
 				    idx, json_string_value(text));
@@ -155,8 +155,8 @@ static int first_error(const json_t *result, size_t n, struct br_error *err)
 	return 0;
 }
 
-int prom_result(json_t *data, const char *type, size_t size, json_t **result, void **items,
-		struct br_error *err)
+int br__promdata_result(json_t *data, const char *type, size_t size, json_t **result, void **items,
+			struct br_error *err)
 {
 	const json_t *t = json_object_get(data, "resultType");
 	size_t n;
@@ -186,7 +186,7 @@ static int parse_result(json_t *data, struct br_prom_vector *out,
 	json_t *result;
 	void *items;
 	size_t n;
-	int rc = prom_result(data, "vector", sizeof(*out->samples), &result, &items, err);
+	int rc = br__promdata_result(data, "vector", sizeof(*out->samples), &result, &items, err);
 
 	if (rc != 0)
 		return rc;
@@ -258,8 +258,8 @@ static int check_doc(const json_t *doc, const char *text, long http_status,
 	return 0;
 }
 
-int prom_answer_doc(const char *body, size_t len, long http_status, json_t **out,
-		    struct br_error *err)
+int br__promdata_answer_doc(const char *body, size_t len, long http_status, json_t **out,
+			    struct br_error *err)
 {
 	json_error_t jerr;
 	json_t *doc;
@@ -309,9 +309,9 @@ int br_prom_parse_vector(const char *body, size_t len, long http_status,
 	int rc;
 
 	br_prom_vector_init(out); /* empty on every failure path below */
-	if (ok_status(http_status) && prom_scan_vector(body, len, out) == 0)
+	if (ok_status(http_status) && br__promdata_scan_vector(body, len, out) == 0)
 		return 0;
-	rc = prom_answer_doc(body, len, http_status, &doc, err);
+	rc = br__promdata_answer_doc(body, len, http_status, &doc, err);
 	return rc ? rc : parse_doc(doc, out, err);
 }
 
@@ -322,11 +322,11 @@ int br_prom_parse_vector_body(struct br_buf *body, long http_status,
 	int rc;
 
 	br_prom_vector_init(out);
-	if (ok_status(http_status) && prom_scan_vector(br_buf_str(body), body->len, out) == 0) {
+	if (ok_status(http_status) && br__promdata_scan_vector(br_buf_str(body), body->len, out) == 0) {
 		br_buf_release(body);
 		return 0;
 	}
-	rc = prom_answer_doc(br_buf_str(body), body->len, http_status, &doc, err);
+	rc = br__promdata_answer_doc(br_buf_str(body), body->len, http_status, &doc, err);
 	br_buf_release(body); /* before the tree is converted: never all three at once */
 	return rc ? rc : parse_doc(doc, out, err);
 }

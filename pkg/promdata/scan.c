@@ -141,7 +141,7 @@ static int sample(struct cur *c, struct br_prom_sample *s)
 	    labels(c, s) != 0 || lit(c, ",") != 0 || lit(c, "\"value\"") != 0 ||
 	    lit(c, ":") != 0 || lit(c, "[") != 0 || number(c, &s->timestamp) != 0 ||
 	    lit(c, ",") != 0 || !(s->text = str(c)) ||
-	    prom_parse_value(s->text, &s->value) != 0 || lit(c, "]") != 0)
+	    br__promdata_parse_value(s->text, &s->value) != 0 || lit(c, "]") != 0)
 		return -1;
 	return lit(c, "}");
 }
@@ -175,7 +175,7 @@ static int tokens(struct cur *c, const char *const *t)
 	return 0;
 }
 
-int prom_scan_vector(const char *body, size_t len, struct br_prom_vector *out)
+int br__promdata_scan_vector(const char *body, size_t len, struct br_prom_vector *out)
 {
 	static const char *const head[] = {
 		"{", "\"status\"", ":", "\"success\"", ",", "\"data\"", ":", "{",

@@ -42,15 +42,15 @@ static void add_time(struct br_buf *out, double t)
 		br_buf_adds(out, "-");
 }
 
-void ui_firing_list(struct br_buf *out, const struct br_prom_matrix *firing,
-		    double step)
+void br__ui_firing_list(struct br_buf *out, const struct br_prom_matrix *firing,
+			double step)
 {
 	static const char *const sevs[] = {"page", "ticket"};
 	struct br_ui_interval iv[BR_UI_MAX_INTERVALS];
 
 	br_buf_adds(out, "<ul class=\"fired\">\n");
 	for (size_t r = 0; r < 2; r++) {
-		size_t n = br_ui_intervals(ui_firing(firing, sevs[r]), step, iv,
+		size_t n = br_ui_intervals(br__ui_firing(firing, sevs[r]), step, iv,
 					   BR_UI_MAX_INTERVALS);
 		br_buf_addf(out, "<li>%s: ", sevs[r]);
 		if (!n)
@@ -68,8 +68,8 @@ void ui_firing_list(struct br_buf *out, const struct br_prom_matrix *firing,
 	br_buf_adds(out, "</ul>\n");
 }
 
-const struct br_prom_series *ui_firing(const struct br_prom_matrix *firing,
-				       const char *sev)
+const struct br_prom_series *br__ui_firing(const struct br_prom_matrix *firing,
+					   const char *sev)
 {
 	for (size_t i = 0; firing && i < firing->count; i++) {
 		const struct br_prom_series *s = &firing->series[i];

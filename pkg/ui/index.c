@@ -14,7 +14,7 @@
 
 struct br_ui_index {
 	pthread_mutex_t mu;
-	struct ui_slo **e;     /* sorted by (namespace, name) */
+	struct br__ui_slo **e;     /* sorted by (namespace, name) */
 	size_t n, cap;
 };
 
@@ -64,7 +64,7 @@ static long long fastest_page_of_spec(const json_t *obj)
  * spec's table), canonical ("1h"), into out; "" when it pages on nothing. */
 static void fastest_page(const json_t *slo, char *out, size_t size)
 {
-	const json_t *a, *alerts = ui_get(slo, "status", "alerts", NULL);
+	const json_t *a, *alerts = br__ui_get(slo, "status", "alerts", NULL);
 	long long best = 0, secs;
 	size_t i;
 
@@ -88,24 +88,25 @@ static double number_or_nan(const json_t *v)
 }
 
 /* A new entry for slo (free with free), or NULL (no name, no memory). */
-static struct ui_slo *entry_new(const json_t *slo)
+static struct br__ui_slo *entry_new(const json_t *slo)
 {
-	const json_t *ready = ui_condition(slo, "Ready");
-	const char *window = ui_str(slo, "spec", "window", NULL);
+	const json_t *ready = br__ui_condition(slo, "Ready");
+	const char *window = br__ui_str(slo, "spec", "window", NULL);
 	char fast[32];
 	const char *s[UI_NFIELDS] = {
-		ui_str(slo, "metadata", "namespace", NULL), ui_str(slo, "metadata", "name", NULL),
-		ui_str(slo, "spec", "service", NULL), window ? window : "30d",
-		ui_str(slo, "status", "budget", "remainingPercent"), fast,
+		br__ui_str(slo, "metadata", "namespace", NULL),
+		br__ui_str(slo, "metadata", "name", NULL),
+		br__ui_str(slo, "spec", "service", NULL), window ? window : "30d",
+		br__ui_str(slo, "status", "budget", "remainingPercent"), fast,
 	};
-	size_t len[UI_NFIELDS], total = sizeof(struct ui_slo);
+	size_t len[UI_NFIELDS], total = sizeof(struct br__ui_slo);
 
 	fastest_page(slo, fast, sizeof(fast));
 	if (!s[UI_NAME] || !*s[UI_NAME])
 		return NULL;
 	for (size_t i = 0; i < UI_NFIELDS; i++)
 		total += (len[i] = s[i] ? strlen(s[i]) + 1 : 0);
-	struct ui_slo *e = malloc(total);
+	struct br__ui_slo *e = malloc(total);
 	if (!e)
 		return NULL;
 	size_t at = sizeof(*e);
@@ -116,25 +117,25 @@ static struct ui_slo *entry_new(const json_t *slo)
 		at += len[i];
 	}
 	e->size = total;
-	e->objective = number_or_nan(ui_get(slo, "spec", "objective", NULL));
-	e->left = ui_budget_left(slo);
-	e->events = number_or_nan(ui_get(slo, "status", "budget", "remainingEvents"));
+	e->objective = number_or_nan(br__ui_get(slo, "spec", "objective", NULL));
+	e->left = br__ui_budget_left(slo);
+	e->events = number_or_nan(br__ui_get(slo, "status", "budget", "remainingEvents"));
 	const char *rs = ready ? json_string_value(json_object_get(ready, "status")) : NULL;
 	e->ready = rs && (!strcmp(rs, "True") || !strcmp(rs, "False") || !strcmp(rs, "Unknown"))
 		? rs[0] : 0;
 	return e;
 }
 
-const char *ui_slo_get(const struct ui_slo *e, enum ui_slo_field f)
+const char *br__ui_slo_get(const struct br__ui_slo *e, enum br__ui_slo_field f)
 {
 	return e->off[f] ? (const char *)e + e->off[f] : NULL;
 }
 
-static int cmp_key(const struct ui_slo *e, const char *ns, const char *name)
+static int cmp_key(const struct br__ui_slo *e, const char *ns, const char *name)
 {
-	const char *ens = ui_slo_get(e, UI_NS);
+	const char *ens = br__ui_slo_get(e, UI_NS);
 	int c = strcmp(ens ? ens : "", ns ? ns : "");
-	return c ? c : strcmp(ui_slo_get(e, UI_NAME), name);
+	return c ? c : strcmp(br__ui_slo_get(e, UI_NAME), name);
 }
 
 /* The position of ns/name, or where it would go; *found says which. */
@@ -157,7 +158,7 @@ static size_t find(const struct br_ui_index *x, const char *ns, const char *name
 /* Makes room for one more entry; 0 or BR_ENOMEM. */
 static int grow(struct br_ui_index *x)
 {
-	struct ui_slo **e = br_array_grow(x->e, sizeof(*x->e), x->n + 1, &x->cap);
+	struct br__ui_slo **e = br_array_grow(x->e, sizeof(*x->e), x->n + 1, &x->cap);
 
 	if (!e)
 		return BR_ENOMEM;
@@ -167,13 +168,13 @@ static int grow(struct br_ui_index *x)
 
 int br_ui_index_put(struct br_ui_index *x, const json_t *slo)
 {
-	struct ui_slo *e = entry_new(slo);
+	struct br__ui_slo *e = entry_new(slo);
 	int found, rc = 0;
 
 	if (!e)
-		return ui_str(slo, "metadata", "name", NULL) ? BR_ENOMEM : BR_EINVAL;
+		return br__ui_str(slo, "metadata", "name", NULL) ? BR_ENOMEM : BR_EINVAL;
 	pthread_mutex_lock(&x->mu);
-	size_t at = find(x, ui_slo_get(e, UI_NS), ui_slo_get(e, UI_NAME), &found);
+	size_t at = find(x, br__ui_slo_get(e, UI_NS), br__ui_slo_get(e, UI_NAME), &found);
 	if (found) {
 		free(x->e[at]);
 		x->e[at] = e;
@@ -190,8 +191,8 @@ int br_ui_index_put(struct br_ui_index *x, const json_t *slo)
 
 void br_ui_index_delete(struct br_ui_index *x, const json_t *slo)
 {
-	const char *ns = ui_str(slo, "metadata", "namespace", NULL);
-	const char *name = ui_str(slo, "metadata", "name", NULL);
+	const char *ns = br__ui_str(slo, "metadata", "namespace", NULL);
+	const char *name = br__ui_str(slo, "metadata", "name", NULL);
 	int found;
 
 	if (!name)
@@ -222,14 +223,14 @@ size_t br_ui_index_size(struct br_ui_index *x)
 	return n;
 }
 
-const struct ui_slo *const *ui_index_lock(struct br_ui_index *x, size_t *n)
+const struct br__ui_slo *const *br__ui_index_lock(struct br_ui_index *x, size_t *n)
 {
 	pthread_mutex_lock(&x->mu);
 	*n = x->n;
-	return (const struct ui_slo *const *)x->e;
+	return (const struct br__ui_slo *const *)x->e;
 }
 
-void ui_index_unlock(struct br_ui_index *x)
+void br__ui_index_unlock(struct br_ui_index *x)
 {
 	pthread_mutex_unlock(&x->mu);
 }

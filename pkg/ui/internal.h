@@ -7,58 +7,58 @@
 
 /* Appends the document head, the title (escaped) and the banner (escaped;
  * NULL: none). Failures leave out failed. */
-void ui_page_open(struct br_buf *out, const char *title, const char *banner);
+void br__ui_page_open(struct br_buf *out, const char *title, const char *banner);
 /* Appends the end of the document. */
-void ui_page_close(struct br_buf *out);
+void br__ui_page_close(struct br_buf *out);
 
 /* o[a][b]... for up to three keys (NULL ends them); NULL when missing.
  * Borrowed from o. */
-const json_t *ui_get(const json_t *o, const char *a, const char *b,
-		     const char *c);
+const json_t *br__ui_get(const json_t *o, const char *a, const char *b,
+			 const char *c);
 /* The string at o[a][b][c] or NULL (not a string, missing). Borrowed. */
-const char *ui_str(const json_t *o, const char *a, const char *b,
-		   const char *c);
+const char *br__ui_str(const json_t *o, const char *a, const char *b,
+		       const char *c);
 /* The condition of that type in slo's status.conditions, or NULL. */
-const json_t *ui_condition(const json_t *slo, const char *type);
+const json_t *br__ui_condition(const json_t *slo, const char *type);
 /* Appends a JSON number (or "-" for anything else) the short way. */
-void ui_number(struct br_buf *out, const json_t *v);
-/* Appends a string (escaped), a boolean (yes/no) or a number (ui_number). */
-void ui_value(struct br_buf *out, const json_t *v);
+void br__ui_number(struct br_buf *out, const json_t *v);
+/* Appends a string (escaped), a boolean (yes/no) or a number (br__ui_number). */
+void br__ui_value(struct br_buf *out, const json_t *v);
 /* The budget left in percent, from status.budget.remaining (a fraction),
  * else status.budget.remainingPercent ("87.5%"); NAN when neither is there. */
-double ui_budget_left(const json_t *slo);
+double br__ui_budget_left(const json_t *slo);
 
 /* Appends the timeline of when page and ticket fired (a row each, a band
  * per interval) over [start, end]; firing as struct br_ui_slo_data's. */
-void ui_svg_timeline(struct br_buf *out, const struct br_prom_matrix *firing,
-		     double start, double end, double step);
+void br__ui_svg_timeline(struct br_buf *out, const struct br_prom_matrix *firing,
+			 double start, double end, double step);
 /* Appends the list of when page and ticket fired (start to end, UTC). */
-void ui_firing_list(struct br_buf *out, const struct br_prom_matrix *firing,
-		    double step);
+void br__ui_firing_list(struct br_buf *out, const struct br_prom_matrix *firing,
+			double step);
 /* The series of severity sev ("page", "ticket") in firing, or NULL. */
-const struct br_prom_series *ui_firing(const struct br_prom_matrix *firing,
-				       const char *sev);
+const struct br_prom_series *br__ui_firing(const struct br_prom_matrix *firing,
+					   const char *sev);
 
 /* Samples of a vector sorted by (slo_namespace, slo), to find an SLO's in
  * O(log n). Borrows the vector's samples. */
-struct ui_samples {
+struct br__ui_samples {
 	const struct br_prom_sample **s;
 	size_t n;
 };
 
 /* Fills idx from v (NULL: empty). Returns 0 or BR_ENOMEM (idx empty). */
-int ui_samples_build(struct ui_samples *idx, const struct br_prom_vector *v);
+int br__ui_samples_build(struct br__ui_samples *idx, const struct br_prom_vector *v);
 /* Frees idx's array. */
-void ui_samples_release(struct ui_samples *idx);
+void br__ui_samples_release(struct br__ui_samples *idx);
 /* The samples of SLO ns/name: the first, and *count of them in a row. */
-const struct br_prom_sample *const *ui_samples_find(const struct ui_samples *idx,
+const struct br_prom_sample *const *br__ui_samples_find(const struct br__ui_samples *idx,
 						  const char *ns, const char *name,
 						  size_t *count);
 
 /* --- The index (index.c) --------------------------------------------- */
 
 /* The strings of an SLO's entry. */
-enum ui_slo_field {
+enum br__ui_slo_field {
 	UI_NS,        /* metadata.namespace */
 	UI_NAME,      /* metadata.name */
 	UI_SERVICE,   /* spec.service */
@@ -70,26 +70,26 @@ enum ui_slo_field {
 
 /* What the overview shows of one SLO: one allocation of size bytes, the
  * strings after the struct (so a copy is one memcpy). */
-struct ui_slo {
+struct br__ui_slo {
 	size_t size;
 	double objective;     /* percent; NAN when none */
-	double left;          /* budget left, percent (ui_budget_left) */
+	double left;          /* budget left, percent (br__ui_budget_left) */
 	double events;        /* status.budget.remainingEvents; NAN when none */
 	unsigned off[UI_NFIELDS];  /* of each string from the start; 0: none */
 	char ready;           /* 'T', 'F', 'U' (the Ready condition) or 0 */
 };
 
 /* A string of e, or NULL when it has none. Borrowed from e. */
-const char *ui_slo_get(const struct ui_slo *e, enum ui_slo_field f);
+const char *br__ui_slo_get(const struct br__ui_slo *e, enum br__ui_slo_field f);
 /* Locks x and returns its entries, sorted by namespace and name (*n of
- * them), borrowed until ui_index_unlock. */
-const struct ui_slo *const *ui_index_lock(struct br_ui_index *x, size_t *n);
-void ui_index_unlock(struct br_ui_index *x);
+ * them), borrowed until br__ui_index_unlock. */
+const struct br__ui_slo *const *br__ui_index_lock(struct br_ui_index *x, size_t *n);
+void br__ui_index_unlock(struct br_ui_index *x);
 
 /* One page of the overview: copies of its entries (free with
- * ui_page_release), the filter's count and where the page is. */
-struct ui_page {
-	struct ui_slo **rows;
+ * br__ui_page_release), the filter's count and where the page is. */
+struct br__ui_page {
+	struct br__ui_slo **rows;
 	size_t nrows;
 	size_t total;         /* SLOs that pass the filter */
 	long page, pages;
@@ -97,17 +97,17 @@ struct ui_page {
 
 /* Filters x's SLOs with f, sorts them by budget left and copies page
  * f->page (the last when past it). Returns 0 or BR_ENOMEM. */
-int ui_page_select(struct br_ui_index *x, const struct br_ui_filter *f,
-		   struct ui_page *p);
-void ui_page_release(struct ui_page *p);
+int br__ui_page_select(struct br_ui_index *x, const struct br_ui_filter *f,
+		       struct br__ui_page *p);
+void br__ui_page_release(struct br__ui_page *p);
 /* Appends the overview of p (br_ui_render_overview's document). */
-int ui_render_page(struct br_buf *out, const struct ui_page *p,
-		   const struct br_ui_filter *f, const struct br_ui_live *live,
-		   const char *banner);
+int br__ui_render_page(struct br_buf *out, const struct br__ui_page *p,
+		       const struct br_ui_filter *f, const struct br_ui_live *live,
+		       const char *banner);
 
 /* Appends a sparkline <svg> of the budget left over [start, end] (no
  * axes; "no data" without points). */
-void ui_svg_sparkline(struct br_buf *out, const struct br_prom_series *s,
-		      double start, double end);
+void br__ui_svg_sparkline(struct br_buf *out, const struct br_prom_series *s,
+			  double start, double end);
 
 #endif

@@ -23,7 +23,7 @@ static int cmp_sample(const void *pa, const void *pb)
 		       br_prom_sample_label(b, "slo_namespace"), br_prom_sample_label(b, "slo"));
 }
 
-int ui_samples_build(struct ui_samples *idx, const struct br_prom_vector *v)
+int br__ui_samples_build(struct br__ui_samples *idx, const struct br_prom_vector *v)
 {
 	idx->s = NULL;
 	idx->n = 0;
@@ -39,14 +39,14 @@ int ui_samples_build(struct ui_samples *idx, const struct br_prom_vector *v)
 	return 0;
 }
 
-void ui_samples_release(struct ui_samples *idx)
+void br__ui_samples_release(struct br__ui_samples *idx)
 {
 	free(idx->s);
 	idx->s = NULL;
 	idx->n = 0;
 }
 
-const struct br_prom_sample *const *ui_samples_find(const struct ui_samples *idx,
+const struct br_prom_sample *const *br__ui_samples_find(const struct br__ui_samples *idx,
 						  const char *ns, const char *name,
 						  size_t *count)
 {

@@ -26,14 +26,14 @@ static int contains(const char *hay, const char *needle)
 	return n == 0;
 }
 
-static int keep(const struct ui_slo *e, const struct br_ui_filter *f)
+static int keep(const struct br__ui_slo *e, const struct br_ui_filter *f)
 {
-	const char *ns = ui_slo_get(e, UI_NS);
+	const char *ns = br__ui_slo_get(e, UI_NS);
 
 	if (f->namespace && *f->namespace && (!ns || strcmp(ns, f->namespace) != 0))
 		return 0;
-	if (f->q && *f->q && !contains(ns, f->q) && !contains(ui_slo_get(e, UI_NAME), f->q) &&
-	    !contains(ui_slo_get(e, UI_SERVICE), f->q))
+	if (f->q && *f->q && !contains(ns, f->q) && !contains(br__ui_slo_get(e, UI_NAME), f->q) &&
+	    !contains(br__ui_slo_get(e, UI_SERVICE), f->q))
 		return 0;
 	return 1;
 }
@@ -45,18 +45,18 @@ static int cmp_str(const char *a, const char *b)
 
 static int cmp_row(const void *pa, const void *pb)
 {
-	const struct ui_slo *a = *(const struct ui_slo *const *)pa;
-	const struct ui_slo *b = *(const struct ui_slo *const *)pb;
+	const struct br__ui_slo *a = *(const struct br__ui_slo *const *)pa;
+	const struct br__ui_slo *b = *(const struct br__ui_slo *const *)pb;
 
 	if (isnan(a->left) != isnan(b->left))
 		return isnan(a->left) ? 1 : -1;
 	if (!isnan(a->left) && a->left != b->left)
 		return a->left < b->left ? -1 : 1;
-	int c = cmp_str(ui_slo_get(a, UI_NS), ui_slo_get(b, UI_NS));
-	return c ? c : cmp_str(ui_slo_get(a, UI_NAME), ui_slo_get(b, UI_NAME));
+	int c = cmp_str(br__ui_slo_get(a, UI_NS), br__ui_slo_get(b, UI_NS));
+	return c ? c : cmp_str(br__ui_slo_get(a, UI_NAME), br__ui_slo_get(b, UI_NAME));
 }
 
-void ui_page_release(struct ui_page *p)
+void br__ui_page_release(struct br__ui_page *p)
 {
 	for (size_t i = 0; i < p->nrows; i++)
 		free(p->rows[i]);
@@ -65,7 +65,7 @@ void ui_page_release(struct ui_page *p)
 }
 
 /* Copies rows [from, from + n) of sel into p. 0 or BR_ENOMEM. */
-static int copy_rows(struct ui_page *p, const struct ui_slo *const *sel, size_t from,
+static int copy_rows(struct br__ui_page *p, const struct br__ui_slo *const *sel, size_t from,
 		     size_t n)
 {
 	p->rows = calloc(n ? n : 1, sizeof(*p->rows));
@@ -80,15 +80,15 @@ static int copy_rows(struct ui_page *p, const struct ui_slo *const *sel, size_t 
 	return 0;
 }
 
-int ui_page_select(struct br_ui_index *x, const struct br_ui_filter *f,
-		   struct ui_page *p)
+int br__ui_page_select(struct br_ui_index *x, const struct br_ui_filter *f,
+		       struct br__ui_page *p)
 {
 	size_t n, kept = 0;
 	int rc = BR_ENOMEM;
 
 	memset(p, 0, sizeof(*p));
-	const struct ui_slo *const *all = ui_index_lock(x, &n);
-	const struct ui_slo **sel = malloc((n ? n : 1) * sizeof(*sel));
+	const struct br__ui_slo *const *all = br__ui_index_lock(x, &n);
+	const struct br__ui_slo **sel = malloc((n ? n : 1) * sizeof(*sel));
 	if (sel) {
 		for (size_t i = 0; i < n; i++)
 			if (keep(all[i], f))
@@ -102,16 +102,16 @@ int ui_page_select(struct br_ui_index *x, const struct br_ui_filter *f,
 		size_t count = kept - from < BR_UI_PAGE_SIZE ? kept - from : BR_UI_PAGE_SIZE;
 		rc = copy_rows(p, sel, from, kept ? count : 0);
 	}
-	ui_index_unlock(x);
+	br__ui_index_unlock(x);
 	free(sel);
 	if (rc != 0)
-		ui_page_release(p);
+		br__ui_page_release(p);
 	return rc;
 }
 
-static void add_bar(struct br_buf *out, const struct ui_slo *e)
+static void add_bar(struct br_buf *out, const struct br__ui_slo *e)
 {
-	const char *pct = ui_slo_get(e, UI_PCT);
+	const char *pct = br__ui_slo_get(e, UI_PCT);
 
 	if (isnan(e->left)) {
 		br_buf_adds(out, "<td class=\"muted\">no data</td>");
@@ -133,12 +133,12 @@ static void add_bar(struct br_buf *out, const struct ui_slo *e)
 /* What the overview knows from Prometheus, indexed by SLO. */
 struct live {
 	const struct br_ui_live *v;   /* NULL: nothing */
-	struct ui_samples firing, ratios;
+	struct br__ui_samples firing, ratios;
 };
 
 /* The alert state cell: page, ticket (the worst firing) or ok; "-" when
  * Prometheus could not be read. */
-static void add_state(struct br_buf *out, const struct ui_slo *e, const struct live *l)
+static void add_state(struct br_buf *out, const struct br__ui_slo *e, const struct live *l)
 {
 	size_t n = 0;
 	int page = 0, ticket = 0;
@@ -148,7 +148,8 @@ static void add_state(struct br_buf *out, const struct ui_slo *e, const struct l
 		return;
 	}
 	const struct br_prom_sample *const *s =
-		ui_samples_find(&l->firing, ui_slo_get(e, UI_NS), ui_slo_get(e, UI_NAME), &n);
+		br__ui_samples_find(&l->firing, br__ui_slo_get(e, UI_NS),
+				    br__ui_slo_get(e, UI_NAME), &n);
 	for (size_t i = 0; i < n; i++) {
 		const char *sev = br_prom_sample_label(s[i], "burnrate_severity");
 		page |= sev && strcmp(sev, "page") == 0;
@@ -160,16 +161,17 @@ static void add_state(struct br_buf *out, const struct ui_slo *e, const struct l
 
 /* The burn rate of the fastest page row: the error ratio over its long
  * window (the sample named for that window) over the error budget. */
-static void add_rate(struct br_buf *out, const struct ui_slo *e, const struct live *l)
+static void add_rate(struct br_buf *out, const struct br__ui_slo *e, const struct live *l)
 {
-	const char *fast = ui_slo_get(e, UI_FAST);
+	const char *fast = br__ui_slo_get(e, UI_FAST);
 	double rate = NAN;
 	size_t n = 0;
 	char want[64];
 
 	snprintf(want, sizeof(want), "burnrate:sli_error_ratio:rate%s", fast ? fast : "");
 	const struct br_prom_sample *const *s = l->v && l->v->ratios && fast && *fast ?
-		ui_samples_find(&l->ratios, ui_slo_get(e, UI_NS), ui_slo_get(e, UI_NAME), &n) :
+		br__ui_samples_find(&l->ratios, br__ui_slo_get(e, UI_NS),
+				    br__ui_slo_get(e, UI_NAME), &n) :
 		NULL;
 	for (size_t i = 0; i < n; i++) {
 		const char *name = br_prom_sample_label(s[i], "__name__");
@@ -201,26 +203,26 @@ static const struct br_prom_series *series_of(const struct br_prom_matrix *m,
 	return NULL;
 }
 
-static void add_spark(struct br_buf *out, const struct ui_slo *e, const struct live *l)
+static void add_spark(struct br_buf *out, const struct br__ui_slo *e, const struct live *l)
 {
 	long long window = 0;
 
 	if (!l->v || !l->v->budgets ||
-	    br_duration_parse(ui_slo_get(e, UI_WINDOW), &window) != 0 || window <= 0) {
+	    br_duration_parse(br__ui_slo_get(e, UI_WINDOW), &window) != 0 || window <= 0) {
 		br_buf_adds(out, "<td class=\"muted\">-</td>");
 		return;
 	}
 	br_buf_adds(out, "<td>");
-	ui_svg_sparkline(out, series_of(l->v->budgets, ui_slo_get(e, UI_NS),
-					ui_slo_get(e, UI_NAME)),
+	br__ui_svg_sparkline(out, series_of(l->v->budgets, br__ui_slo_get(e, UI_NS),
+					    br__ui_slo_get(e, UI_NAME)),
 			 l->v->end - (double)window, l->v->end);
 	br_buf_adds(out, "</td>");
 }
 
-static void add_row(struct br_buf *out, const struct ui_slo *e, const struct live *l)
+static void add_row(struct br_buf *out, const struct br__ui_slo *e, const struct live *l)
 {
 	static const char *const ready[] = {"-", "True", "False", "Unknown"};
-	const char *ns = ui_slo_get(e, UI_NS), *name = ui_slo_get(e, UI_NAME);
+	const char *ns = br__ui_slo_get(e, UI_NS), *name = br__ui_slo_get(e, UI_NAME);
 
 	br_buf_adds(out, "<tr><td>");
 	br_ui_escape(out, ns);
@@ -231,14 +233,14 @@ static void add_row(struct br_buf *out, const struct ui_slo *e, const struct liv
 	br_buf_adds(out, "\">");
 	br_ui_escape(out, name);
 	br_buf_adds(out, "</a></td><td>");
-	br_ui_escape(out, ui_slo_get(e, UI_SERVICE));
+	br_ui_escape(out, br__ui_slo_get(e, UI_SERVICE));
 	br_buf_adds(out, "</td><td>");
 	if (isfinite(e->objective))
 		br_buf_addf(out, "%.10g", e->objective);
 	else
 		br_buf_adds(out, "-");
 	br_buf_adds(out, "% / ");
-	br_ui_escape(out, ui_slo_get(e, UI_WINDOW));
+	br_ui_escape(out, br__ui_slo_get(e, UI_WINDOW));
 	br_buf_adds(out, "</td>");
 	add_bar(out, e);
 	add_spark(out, e, l);
@@ -264,7 +266,7 @@ static void add_arg(struct br_buf *out, const char *key, const char *v)
 }
 
 static void add_nav(struct br_buf *out, const struct br_ui_filter *f,
-		    const struct ui_page *p)
+		    const struct br__ui_page *p)
 {
 	br_buf_addf(out, "<p>%zu SLOs; page %ld of %ld", p->total, p->page, p->pages);
 	for (int d = -1; d <= 1; d += 2) {
@@ -289,18 +291,18 @@ static void add_form(struct br_buf *out, const struct br_ui_filter *f)
 	br_buf_adds(out, "\"> <button>filter</button></form>\n");
 }
 
-int ui_render_page(struct br_buf *out, const struct ui_page *p,
-		   const struct br_ui_filter *f, const struct br_ui_live *live,
-		   const char *banner)
+int br__ui_render_page(struct br_buf *out, const struct br__ui_page *p,
+		       const struct br_ui_filter *f, const struct br_ui_live *live,
+		       const char *banner)
 {
 	struct live l = {live, {NULL, 0}, {NULL, 0}};
 
-	if (ui_samples_build(&l.firing, live ? live->firing : NULL) ||
-	    ui_samples_build(&l.ratios, live ? live->ratios : NULL)) {
-		ui_samples_release(&l.firing);
+	if (br__ui_samples_build(&l.firing, live ? live->firing : NULL) ||
+	    br__ui_samples_build(&l.ratios, live ? live->ratios : NULL)) {
+		br__ui_samples_release(&l.firing);
 		return BR_ENOMEM;
 	}
-	ui_page_open(out, "Service level objectives", banner);
+	br__ui_page_open(out, "Service level objectives", banner);
 	br_buf_adds(out, "<h1>Service level objectives</h1>\n");
 	add_form(out, f);
 	add_nav(out, f, p);
@@ -310,9 +312,9 @@ int ui_render_page(struct br_buf *out, const struct ui_page *p,
 	for (size_t i = 0; i < p->nrows; i++)
 		add_row(out, p->rows[i], &l);
 	br_buf_adds(out, "</table>\n");
-	ui_page_close(out);
-	ui_samples_release(&l.firing);
-	ui_samples_release(&l.ratios);
+	br__ui_page_close(out);
+	br__ui_samples_release(&l.firing);
+	br__ui_samples_release(&l.ratios);
 	return out->failed ? BR_ENOMEM : 0;
 }
 
@@ -320,11 +322,11 @@ int br_ui_render_overview(struct br_buf *out, struct br_ui_index *x,
 			  const struct br_ui_filter *f,
 			  const struct br_ui_live *live, const char *banner)
 {
-	struct ui_page p;
-	int rc = ui_page_select(x, f, &p);
+	struct br__ui_page p;
+	int rc = br__ui_page_select(x, f, &p);
 
 	if (rc == 0)
-		rc = ui_render_page(out, &p, f, live, banner);
-	ui_page_release(&p);
+		rc = br__ui_render_page(out, &p, f, live, banner);
+	br__ui_page_release(&p);
 	return rc;
 }

@@ -17,7 +17,7 @@ static const char style[] =
 	"a{color:#0969da}form{margin:8px 0}.muted{color:#656d76}"
 	".fire{color:#cf222e;font-weight:bold}";
 
-void ui_page_open(struct br_buf *out, const char *title, const char *banner)
+void br__ui_page_open(struct br_buf *out, const char *title, const char *banner)
 {
 	br_buf_adds(out, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
 		    "<title>");
@@ -31,13 +31,13 @@ void ui_page_open(struct br_buf *out, const char *title, const char *banner)
 	}
 }
 
-void ui_page_close(struct br_buf *out)
+void br__ui_page_close(struct br_buf *out)
 {
 	br_buf_adds(out, "</body></html>\n");
 }
 
-const json_t *ui_get(const json_t *o, const char *a, const char *b,
-		     const char *c)
+const json_t *br__ui_get(const json_t *o, const char *a, const char *b,
+			 const char *c)
 {
 	const char *keys[] = {a, b, c};
 
@@ -46,15 +46,15 @@ const json_t *ui_get(const json_t *o, const char *a, const char *b,
 	return o;
 }
 
-const char *ui_str(const json_t *o, const char *a, const char *b,
-		   const char *c)
+const char *br__ui_str(const json_t *o, const char *a, const char *b,
+		       const char *c)
 {
-	return json_string_value(ui_get(o, a, b, c));
+	return json_string_value(br__ui_get(o, a, b, c));
 }
 
-const json_t *ui_condition(const json_t *slo, const char *type)
+const json_t *br__ui_condition(const json_t *slo, const char *type)
 {
-	const json_t *conds = ui_get(slo, "status", "conditions", NULL);
+	const json_t *conds = br__ui_get(slo, "status", "conditions", NULL);
 	size_t i;
 	const json_t *c;
 
@@ -66,7 +66,7 @@ const json_t *ui_condition(const json_t *slo, const char *type)
 	return NULL;
 }
 
-void ui_number(struct br_buf *out, const json_t *v)
+void br__ui_number(struct br_buf *out, const json_t *v)
 {
 	if (json_is_integer(v))
 		br_buf_addf(out, "%lld", (long long)json_integer_value(v));
@@ -76,19 +76,19 @@ void ui_number(struct br_buf *out, const json_t *v)
 		br_buf_adds(out, "-");
 }
 
-void ui_value(struct br_buf *out, const json_t *v)
+void br__ui_value(struct br_buf *out, const json_t *v)
 {
 	if (json_is_string(v))
 		br_ui_escape(out, json_string_value(v));
 	else if (json_is_boolean(v))
 		br_buf_adds(out, json_is_true(v) ? "yes" : "no");
 	else
-		ui_number(out, v);
+		br__ui_number(out, v);
 }
 
-double ui_budget_left(const json_t *slo)
+double br__ui_budget_left(const json_t *slo)
 {
-	const json_t *budget = ui_get(slo, "status", "budget", NULL);
+	const json_t *budget = br__ui_get(slo, "status", "budget", NULL);
 	const json_t *rem = json_object_get(budget, "remaining");
 	const char *pct = json_string_value(json_object_get(budget, "remainingPercent"));
 	char *end;

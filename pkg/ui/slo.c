@@ -35,18 +35,18 @@ static void add_labels(struct br_buf *out, const char *title,
 
 static void add_spec(struct br_buf *out, const json_t *slo)
 {
-	const char *window = ui_str(slo, "spec", "window", NULL);
+	const char *window = br__ui_str(slo, "spec", "window", NULL);
 
 	br_buf_adds(out, "<table>\n");
-	add_field(out, "service", ui_str(slo, "spec", "service", NULL));
-	add_field(out, "description", ui_str(slo, "spec", "description", NULL));
+	add_field(out, "service", br__ui_str(slo, "spec", "service", NULL));
+	add_field(out, "description", br__ui_str(slo, "spec", "description", NULL));
 	br_buf_adds(out, "<tr><th>objective</th><td>");
-	ui_number(out, ui_get(slo, "spec", "objective", NULL));
+	br__ui_number(out, br__ui_get(slo, "spec", "objective", NULL));
 	br_buf_adds(out, "% over ");
 	br_ui_escape(out, window ? window : "30d");
 	br_buf_adds(out, "</td></tr>\n");
-	add_labels(out, "labels", ui_get(slo, "metadata", "labels", NULL));
-	add_labels(out, "alert labels", ui_get(slo, "spec", "alerting", "labels"));
+	add_labels(out, "labels", br__ui_get(slo, "metadata", "labels", NULL));
+	add_labels(out, "alert labels", br__ui_get(slo, "spec", "alerting", "labels"));
 	static const char *const figures[][2] = {
 		{"remainingPercent", "budget left"},
 		{"allowedEvents", "allowed failures"},
@@ -54,7 +54,7 @@ static void add_spec(struct br_buf *out, const json_t *slo)
 	};
 	for (size_t i = 0; i < sizeof(figures) / sizeof(*figures); i++) {
 		br_buf_addf(out, "<tr><th>%s</th><td>", figures[i][1]);
-		ui_value(out, ui_get(slo, "status", "budget", figures[i][0]));
+		br__ui_value(out, br__ui_get(slo, "status", "budget", figures[i][0]));
 		br_buf_adds(out, "</td></tr>\n");
 	}
 	br_buf_adds(out, "</table>\n");
@@ -76,7 +76,7 @@ static void add_rows(struct br_buf *out, const json_t *array,
 		br_buf_adds(out, "<tr>");
 		for (size_t k = 0; k < nkeys; k++) {
 			br_buf_adds(out, "<td>");
-			ui_value(out, json_object_get(o, keys[k]));
+			br__ui_value(out, json_object_get(o, keys[k]));
 			br_buf_adds(out, "</td>");
 		}
 		br_buf_adds(out, "</tr>\n");
@@ -105,7 +105,7 @@ static void add_alerts(struct br_buf *out, const json_t *slo)
 {
 	static const char *const keys[] = {"severity", "burnRate", "longWindow",
 		"shortWindow", "budgetPercent", "offPeakMuted"};
-	double objective = json_number_value(ui_get(slo, "spec", "objective", NULL));
+	double objective = json_number_value(br__ui_get(slo, "spec", "objective", NULL));
 	size_t i;
 	const json_t *a;
 	long long secs;
@@ -114,11 +114,11 @@ static void add_alerts(struct br_buf *out, const json_t *slo)
 	for (size_t k = 0; k < sizeof(keys) / sizeof(*keys); k++)
 		br_buf_addf(out, "<th>%s</th>", keys[k]);
 	br_buf_adds(out, "<th>fires after (100% errors)</th><th>resets after</th></tr>\n");
-	json_array_foreach(ui_get(slo, "status", "alerts", NULL), i, a) {
+	json_array_foreach(br__ui_get(slo, "status", "alerts", NULL), i, a) {
 		br_buf_adds(out, "<tr>");
 		for (size_t k = 0; k < sizeof(keys) / sizeof(*keys); k++) {
 			br_buf_adds(out, "<td>");
-			ui_value(out, json_object_get(a, keys[k]));
+			br__ui_value(out, json_object_get(a, keys[k]));
 			br_buf_adds(out, "</td>");
 		}
 		const char *lw = json_string_value(json_object_get(a, "longWindow"));
@@ -139,31 +139,31 @@ static void add_alerts(struct br_buf *out, const json_t *slo)
  * the runbook, a link only when it is http(s). */
 static void add_generated(struct br_buf *out, const json_t *slo)
 {
-	const json_t *rule = ui_get(slo, "status", "prometheusRule", NULL);
+	const json_t *rule = br__ui_get(slo, "status", "prometheusRule", NULL);
 	size_t i;
 	const json_t *r;
-	const char *runbook = json_string_value(json_object_get(ui_get(slo, "spec", "alerting", "annotations"),
-						    "runbook_url"));
+	const char *runbook = json_string_value(json_object_get(
+		br__ui_get(slo, "spec", "alerting", "annotations"), "runbook_url"));
 	br_buf_adds(out, "<h2>Generated</h2>\n<table>\n<tr><th>PrometheusRule</th><td>");
 	if (json_string_value(json_object_get(rule, "name"))) {
-		br_ui_escape(out, ui_str(slo, "metadata", "namespace", NULL));
+		br_ui_escape(out, br__ui_str(slo, "metadata", "namespace", NULL));
 		br_buf_addc(out, '/');
 		br_ui_escape(out, json_string_value(json_object_get(rule, "name")));
 		br_buf_adds(out, " (");
-		ui_number(out, json_object_get(rule, "recordingRules"));
+		br__ui_number(out, json_object_get(rule, "recordingRules"));
 		br_buf_adds(out, " recording rules, ");
-		ui_number(out, json_object_get(rule, "alertingRules"));
+		br__ui_number(out, json_object_get(rule, "alertingRules"));
 		br_buf_adds(out, " alerting rules)");
 	} else {
 		br_buf_adds(out, "-");
 	}
 	br_buf_adds(out, "</td></tr>\n<tr><th>receivers</th><td>");
-	json_array_foreach(ui_get(slo, "status", "routing", "receivers"), i, r) {
+	json_array_foreach(br__ui_get(slo, "status", "routing", "receivers"), i, r) {
 		br_buf_adds(out, i ? ", " : "");
 		br_ui_escape(out, json_string_value(r));
 	}
 	br_buf_adds(out, "</td></tr>\n");
-	add_field(out, "routes in Secret", ui_str(slo, "status", "routing", "secret"));
+	add_field(out, "routes in Secret", br__ui_str(slo, "status", "routing", "secret"));
 	br_buf_adds(out, "<tr><th>runbook</th><td>");
 	if (runbook && (strncmp(runbook, "https://", 8) == 0 || strncmp(runbook, "http://", 7) == 0)) {
 		br_buf_adds(out, "<a rel=\"noreferrer\" href=\"");
@@ -189,9 +189,9 @@ static void add_ranges(struct br_buf *out, const json_t *slo, const char *range)
 			continue;
 		}
 		br_buf_adds(out, " <a href=\"/slo/");
-		br_ui_escape(out, ui_str(slo, "metadata", "namespace", NULL));
+		br_ui_escape(out, br__ui_str(slo, "metadata", "namespace", NULL));
 		br_buf_addc(out, '/');
-		br_ui_escape(out, ui_str(slo, "metadata", "name", NULL));
+		br_ui_escape(out, br__ui_str(slo, "metadata", "name", NULL));
 		br_buf_addf(out, "?range=%s\">%s</a>", ranges[i], ranges[i]);
 	}
 	br_buf_adds(out, "</p>\n");
@@ -201,7 +201,7 @@ static void add_ranges(struct br_buf *out, const json_t *slo, const char *range)
 static void add_rates(struct br_buf *out, const json_t *slo,
 		      const struct br_ui_slo_data *d)
 {
-	const json_t *alerts = ui_get(slo, "status", "alerts", NULL);
+	const json_t *alerts = br__ui_get(slo, "status", "alerts", NULL);
 	size_t i;
 	const json_t *a;
 
@@ -214,9 +214,9 @@ static void add_rates(struct br_buf *out, const json_t *slo,
 			break;
 		const struct br_prom_series *s = d && i < d->nrates ? d->rates[i] : NULL;
 		br_buf_adds(out, "<h3>");
-		ui_value(out, json_object_get(a, "severity"));
+		br__ui_value(out, json_object_get(a, "severity"));
 		br_buf_adds(out, ": over ");
-		ui_value(out, json_object_get(a, "longWindow"));
+		br__ui_value(out, json_object_get(a, "longWindow"));
 		br_buf_adds(out, "</h3>\n");
 		br_ui_svg_burnrate(out, s ? s->points : NULL, s ? s->count : 0,
 				   d ? d->range_start : 0, d ? d->range_end : 0,
@@ -229,10 +229,10 @@ int br_ui_render_slo(struct br_buf *out, const json_t *slo,
 {
 	static const char *const cond_keys[] = {"type", "status", "reason", "message",
 		"lastTransitionTime"};
-	const char *ns = ui_str(slo, "metadata", "namespace", NULL);
-	const char *name = ui_str(slo, "metadata", "name", NULL);
+	const char *ns = br__ui_str(slo, "metadata", "namespace", NULL);
+	const char *name = br__ui_str(slo, "metadata", "name", NULL);
 
-	ui_page_open(out, name ? name : "SLO", banner);
+	br__ui_page_open(out, name ? name : "SLO", banner);
 	br_buf_adds(out, "<h1>");
 	br_ui_escape(out, ns);
 	br_buf_addc(out, '/');
@@ -248,13 +248,13 @@ int br_ui_render_slo(struct br_buf *out, const json_t *slo,
 	add_rates(out, slo, d);
 	br_buf_adds(out, "<h2>When the alerts fired</h2>\n");
 	if (d) {
-		ui_svg_timeline(out, d->firing, d->range_start, d->range_end, d->range_step);
-		ui_firing_list(out, d->firing, d->range_step);
+		br__ui_svg_timeline(out, d->firing, d->range_start, d->range_end, d->range_step);
+		br__ui_firing_list(out, d->firing, d->range_step);
 	}
 	br_buf_adds(out, "<h2>Conditions</h2>\n");
-	add_rows(out, ui_get(slo, "status", "conditions", NULL), cond_keys,
+	add_rows(out, br__ui_get(slo, "status", "conditions", NULL), cond_keys,
 		 sizeof(cond_keys) / sizeof(*cond_keys));
 	add_generated(out, slo);
-	ui_page_close(out);
+	br__ui_page_close(out);
 	return out->failed ? BR_ENOMEM : 0;
 }

@@ -152,8 +152,8 @@ int br_ui_svg_burnrate(struct br_buf *out, const struct br_prom_point *pts,
 	return out->failed ? BR_ENOMEM : 0;
 }
 
-void ui_svg_timeline(struct br_buf *out, const struct br_prom_matrix *firing,
-		     double start, double end, double step)
+void br__ui_svg_timeline(struct br_buf *out, const struct br_prom_matrix *firing,
+			 double start, double end, double step)
 {
 	static const char *const sevs[][2] = {{"page", "#cf222e"}, {"ticket", "#d4a72c"}};
 	struct br_ui_interval iv[BR_UI_MAX_INTERVALS];
@@ -163,7 +163,7 @@ void ui_svg_timeline(struct br_buf *out, const struct br_prom_matrix *firing,
 		    "aria-label=\"when page and ticket fired\">\n", W, W);
 	for (size_t r = 0; r < 2; r++) {
 		double y = 6 + 26.0 * (double)r;
-		const struct br_prom_series *s = ui_firing(firing, sevs[r][0]);
+		const struct br_prom_series *s = br__ui_firing(firing, sevs[r][0]);
 		size_t n = s ? br_ui_intervals(s, step, iv, BR_UI_MAX_INTERVALS) : 0;
 		br_buf_addf(out, "<text x=\"0\" y=\"%.0f\" font-size=\"9\">%s</text>\n"
 			    "<rect x=\"%.0f\" y=\"%.0f\" width=\"%.0f\" height=\"18\" "
@@ -182,8 +182,8 @@ void ui_svg_timeline(struct br_buf *out, const struct br_prom_matrix *firing,
 #define SW 100.0
 #define SH 24.0
 
-void ui_svg_sparkline(struct br_buf *out, const struct br_prom_series *s,
-		      double start, double end)
+void br__ui_svg_sparkline(struct br_buf *out, const struct br_prom_series *s,
+			  double start, double end)
 {
 	double lo, hi, span = end > start ? end - start : 1;
 	size_t from = 0, drawn = 0;

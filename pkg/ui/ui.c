@@ -57,8 +57,8 @@ static void fail_page(struct br_server_response *resp, unsigned status,
 		      const char *title, const char *why)
 {
 	resp->status = status;
-	ui_page_open(&resp->body, title, why);
-	ui_page_close(&resp->body);
+	br__ui_page_open(&resp->body, title, why);
+	br__ui_page_close(&resp->body);
 }
 
 /* Writes why Prometheus could not be read (rc, err) into banner. */
@@ -126,16 +126,16 @@ static int available(struct br_ui *ui, struct br_buf *msg)
 
 /* Appends a regular expression that matches exactly the strings of field
  * f of p's rows (names: [a-z0-9.-]; dots escaped for PromQL's string). */
-static void add_alternatives(struct br_buf *q, const struct ui_page *p,
-			     enum ui_slo_field f)
+static void add_alternatives(struct br_buf *q, const struct br__ui_page *p,
+			     enum br__ui_slo_field f)
 {
 	int first = 1;
 
 	for (size_t i = 0; i < p->nrows; i++) {
-		const char *v = ui_slo_get(p->rows[i], f);
+		const char *v = br__ui_slo_get(p->rows[i], f);
 		int seen = !v || !*v;
 		for (size_t k = 0; k < i && !seen; k++) {
-			const char *w = ui_slo_get(p->rows[k], f);
+			const char *w = br__ui_slo_get(p->rows[k], f);
 			seen = w && strcmp(v, w) == 0;
 		}
 		if (seen)
@@ -148,7 +148,7 @@ static void add_alternatives(struct br_buf *q, const struct ui_page *p,
 }
 
 /* The selector of p's SLOs into q: {slo=~"...",slo_namespace=~"..."}. */
-static void page_selector(struct br_buf *q, const struct ui_page *p)
+static void page_selector(struct br_buf *q, const struct br__ui_page *p)
 {
 	br_buf_adds(q, "{slo=~\"");
 	add_alternatives(q, p, UI_NAME);
@@ -159,7 +159,7 @@ static void page_selector(struct br_buf *q, const struct ui_page *p)
 
 /* The instant query of the page's SLOs' error ratios over their fastest
  * page rows' windows: one query whatever the windows. */
-static struct br_ui_answer *ask_ratios(struct br_ui *ui, const struct ui_page *p,
+static struct br_ui_answer *ask_ratios(struct br_ui *ui, const struct br__ui_page *p,
 				       struct br_buf *banner)
 {
 	struct br_buf q;
@@ -178,7 +178,7 @@ static struct br_ui_answer *ask_ratios(struct br_ui *ui, const struct ui_page *p
 
 /* The range query of the page's SLOs' budgets for the sparklines: over
  * the longest of their windows up to end, BR_UI_SPARK_POINTS steps. */
-static struct br_ui_answer *ask_budgets(struct br_ui *ui, const struct ui_page *p,
+static struct br_ui_answer *ask_budgets(struct br_ui *ui, const struct br__ui_page *p,
 					double end, struct br_buf *banner)
 {
 	long long longest = 0, w;
@@ -186,7 +186,8 @@ static struct br_ui_answer *ask_budgets(struct br_ui *ui, const struct ui_page *
 	struct br_ui_answer *a = NULL;
 
 	for (size_t i = 0; i < p->nrows; i++)
-		if (br_duration_parse(ui_slo_get(p->rows[i], UI_WINDOW), &w) == 0 && w > longest)
+		if (br_duration_parse(br__ui_slo_get(p->rows[i], UI_WINDOW), &w) == 0 &&
+		    w > longest)
 			longest = w;
 	br_buf_init(&q, 64 * 1024);
 	br_buf_adds(&q, "burnrate:error_budget:remaining");
@@ -226,7 +227,7 @@ static void overview(struct br_ui *ui, const struct br_server_request *req,
 	struct br_ui_filter f;
 	struct br_buf msg;
 	struct br_ui_answer *firing = NULL, *ratios = NULL, *budgets = NULL;
-	struct ui_page p;
+	struct br__ui_page p;
 
 	if (overview_filter(req, &f, resp) != 0)
 		return;
@@ -236,7 +237,7 @@ static void overview(struct br_ui *ui, const struct br_server_request *req,
 		br_buf_release(&msg);
 		return;
 	}
-	if (ui_page_select(ui->o.index, &f, &p) != 0) {
+	if (br__ui_page_select(ui->o.index, &f, &p) != 0) {
 		resp->body.failed = 1;
 		br_buf_release(&msg);
 		return;
@@ -248,9 +249,9 @@ static void overview(struct br_ui *ui, const struct br_server_request *req,
 	budgets = ask_budgets(ui, &p, end, &msg);
 	struct br_ui_live live = {firing ? &firing->vector : NULL,
 		ratios ? &ratios->vector : NULL, budgets ? &budgets->matrix : NULL, end};
-	if (ui_render_page(&resp->body, &p, &f, &live, msg.len ? br_buf_str(&msg) : NULL))
+	if (br__ui_render_page(&resp->body, &p, &f, &live, msg.len ? br_buf_str(&msg) : NULL))
 		resp->body.failed = 1;
-	ui_page_release(&p);
+	br__ui_page_release(&p);
 	br_ui_answer_drop(firing);
 	br_ui_answer_drop(ratios);
 	br_ui_answer_drop(budgets);
@@ -277,7 +278,7 @@ static const struct br_prom_series *first(const struct br_ui_answer *a)
 /* The window of slo in seconds (30d when it has none or a bad one). */
 static long long slo_window(const json_t *slo)
 {
-	const char *window = ui_str(slo, "spec", "window", NULL);
+	const char *window = br__ui_str(slo, "spec", "window", NULL);
 	long long secs = 0;
 
 	if (br_duration_parse(window ? window : "30d", &secs) != 0)
@@ -290,7 +291,7 @@ static long long slo_window(const json_t *slo)
 static int rate_query(struct br_buf *q, const json_t *slo, const json_t *a)
 {
 	const char *w = json_string_value(json_object_get(a, "longWindow"));
-	double objective = json_number_value(ui_get(slo, "spec", "objective", NULL));
+	double objective = json_number_value(br__ui_get(slo, "spec", "objective", NULL));
 	long long secs;
 	char canon[32];
 
@@ -299,8 +300,8 @@ static int rate_query(struct br_buf *q, const json_t *slo, const json_t *a)
 	br_duration_format(secs, canon, sizeof(canon));
 	br_buf_reset(q);
 	br_buf_addf(q, "burnrate:sli_error_ratio:rate%s{slo=\"%s\",slo_namespace=\"%s\"}"
-		    " / (1 - %.10g / 100)", canon, ui_str(slo, "metadata", "name", NULL),
-		    ui_str(slo, "metadata", "namespace", NULL), objective);
+		    " / (1 - %.10g / 100)", canon, br__ui_str(slo, "metadata", "name", NULL),
+		    br__ui_str(slo, "metadata", "namespace", NULL), objective);
 	return 0;
 }
 
@@ -311,7 +312,7 @@ static void read_prom(struct br_ui *ui, const json_t *slo, const char *range,
 		      struct br_ui_answer **held, struct br_ui_slo_data *d,
 		      struct br_buf *banner)
 {
-	const json_t *alerts = ui_get(slo, "status", "alerts", NULL);
+	const json_t *alerts = br__ui_get(slo, "status", "alerts", NULL);
 	long long window = slo_window(slo);
 	struct br_buf q;
 
@@ -323,8 +324,8 @@ static void read_prom(struct br_ui *ui, const json_t *slo, const char *range,
 				   strcmp(range, "7d") == 0 ? 7 * 86400.0 : 86400.0);
 	br_buf_init(&q, 2048);
 	br_buf_addf(&q, "burnrate:error_budget:remaining{slo=\"%s\",slo_namespace=\"%s\"}",
-		    ui_str(slo, "metadata", "name", NULL),
-		    ui_str(slo, "metadata", "namespace", NULL));
+		    br__ui_str(slo, "metadata", "name", NULL),
+		    br__ui_str(slo, "metadata", "namespace", NULL));
 	held[0] = range_query(ui, &q, d->start, d->end, banner);
 	d->budget = first(held[0]);
 	d->nrates = json_array_size(alerts) < BR_UI_MAX_CHARTS ? json_array_size(alerts)
@@ -336,8 +337,8 @@ static void read_prom(struct br_ui *ui, const json_t *slo, const char *range,
 	}
 	br_buf_reset(&q);
 	br_buf_addf(&q, "max by (burnrate_severity) (ALERTS{slo=\"%s\",slo_namespace=\"%s\","
-		    "alertstate=\"firing\"})", ui_str(slo, "metadata", "name", NULL),
-		    ui_str(slo, "metadata", "namespace", NULL));
+		    "alertstate=\"firing\"})", br__ui_str(slo, "metadata", "name", NULL),
+		    br__ui_str(slo, "metadata", "namespace", NULL));
 	held[BR_UI_MAX_CHARTS + 1] = range_query(ui, &q, d->range_start, d->range_end, banner);
 	d->firing = held[BR_UI_MAX_CHARTS + 1] ? &held[BR_UI_MAX_CHARTS + 1]->matrix : NULL;
 	d->range_step = br_ui_step(d->range_end - d->range_start);

@@ -104,11 +104,11 @@ static void test_durations(void **state)
 	long long ms;
 
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
-		assert_int_equal(am_duration_parse(good[i].s, &ms), 0);
+		assert_int_equal(br__alertmanager_duration_parse(good[i].s, &ms), 0);
 		assert_int_equal(ms, good[i].ms);
 	}
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		if (am_duration_parse(bad[i], &ms) == 0)
+		if (br__alertmanager_duration_parse(bad[i], &ms) == 0)
 			fail_msg("\"%s\" accepted", bad[i]);
 }
 
@@ -124,10 +124,10 @@ static void test_matchers(void **state)
 	const char *why;
 
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
-		if (am_matchers_ok(good[i], &why) != 0)
+		if (br__alertmanager_matchers_ok(good[i], &why) != 0)
 			fail_msg("%s refused: %s", good[i], why);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		if (am_matchers_ok(bad[i], &why) == 0)
+		if (br__alertmanager_matchers_ok(bad[i], &why) == 0)
 			fail_msg("%s accepted", bad[i]);
 }
 

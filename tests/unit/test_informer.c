@@ -420,8 +420,8 @@ static void cm_create(struct fake *fk, const char *name, const char *value)
 			      "app", "t", "data", "v", value);
 	struct br_error err;
 	br_error_init(&err);
-	int rc = br_kube_create(fk->client, "/api/v1/namespaces/default/configmaps", o,
-				NULL, &err);
+	int rc = br_kube_post(fk->client, "/api/v1/namespaces/default/configmaps", o,
+			      NULL, &err);
 	if (rc)
 		print_error("create %s: %s\n", name, err.text);
 	assert_int_equal(rc, 0);

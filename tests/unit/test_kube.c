@@ -631,12 +631,12 @@ static void test_fake_crud(void **state)
 			 "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\","
 			 "\"metadata\":{\"name\":\"crud-%d\"},\"data\":{\"i\":\"%d\"}}", i, i);
 		o = obj(text);
-		check(br_kube_create(c, CM, o, NULL, &err), &err);
+		check(br_kube_post(c, CM, o, NULL, &err), &err);
 		json_decref(o);
 	}
 	/* creating twice is a conflict (AlreadyExists) */
 	o = obj("{\"metadata\":{\"name\":\"crud-0\"}}");
-	assert_int_equal(br_kube_create(c, CM, o, NULL, &err), BR_ECONFLICT);
+	assert_int_equal(br_kube_post(c, CM, o, NULL, &err), BR_ECONFLICT);
 	json_decref(o);
 	br_error_init(&err);
 
@@ -691,7 +691,7 @@ static void test_fake_crud(void **state)
 	br_error_init(&err);
 	o = obj("{\"apiVersion\":\"kube-test.burnrate.dev/v1\",\"kind\":\"Widget\","
 		"\"metadata\":{\"name\":\"s1\"},\"spec\":{\"objective\":99.9}}");
-	check(br_kube_create(c, WIDGETS, o, &out, &err), &err);
+	check(br_kube_post(c, WIDGETS, o, &out, &err), &err);
 	json_decref(o);
 	json_object_set_new(out, "status", obj("{\"observedGeneration\":1}"));
 	o = out;
@@ -789,7 +789,7 @@ static void test_fake_throttle(void **state)
 	add_fault(c, "{\"method\":\"POST\",\"path\":\"/configmaps\",\"status\":500,\"count\":1}");
 	{
 		json_t *cm = obj("{\"metadata\":{\"name\":\"never\"}}");
-		assert_int_equal(br_kube_create(c, CM, cm, NULL, &err), BR_EHTTP);
+		assert_int_equal(br_kube_post(c, CM, cm, NULL, &err), BR_EHTTP);
 		assert_non_null(strstr(err.text, "500"));
 		json_decref(cm);
 	}
@@ -936,7 +936,7 @@ static void test_fake_stream(void **state)
 
 	br_buf_init(&k.got, 1 << 20);
 	br_error_init(&err);
-	check(br_kube_create(c, CM, o, NULL, &err), &err);
+	check(br_kube_post(c, CM, o, NULL, &err), &err);
 	json_decref(o);
 	/* a watch from "now-ish" sends ADDED for what exists; stop on it */
 	assert_int_equal(br_kube_stream(c, CM, "watch=1&timeoutSeconds=30", on_data, &k,

@@ -91,7 +91,7 @@ static void test_parse_shapes(void **state)
 		struct br_error err;
 
 		/* the first two without a tree, the others with one */
-		assert_int_equal(prom_scan_vector(bodies[i], strlen(bodies[i]), &v), i < 2 ? 0 : 1);
+		assert_int_equal(br__promdata_scan_vector(bodies[i], strlen(bodies[i]), &v), i < 2 ? 0 : 1);
 		br_prom_vector_release(&v);
 		if (parse(bodies[i], 200, &v, &err) != 0)
 			fail_msg("body %zu: %s", i, err.text);
