@@ -103,8 +103,8 @@ kubectl -n "$NS" get vmrule checkout >/dev/null 2>&1 || fail "no VMRule"
 [ "$(jp vmrule checkout '{.metadata.labels.release}')" = vm ] || fail "rule label"
 [ "$(jp vmrule checkout '{.metadata.labels.app\.kubernetes\.io/managed-by}')" = burnrate ] || fail "managed-by"
 [ "$(jp vmrule checkout '{.metadata.managedFields[0].manager}')" = burnrate ] || fail "field manager"
-# the CRD's defaults (alert: "", record: "" on every rule) dropped, as the
-# controller's cache does (pkg/controller/reconcile.c, drop_empty_rule_names)
+# the CRD's defaults (alert: "", record: "" on every rule) dropped before comparing
+# (the controller never reads a spec back: drift is its digest annotation and generation)
 spec() { python3 -c '
 import json, sys, yaml
 spec = yaml.safe_load(sys.stdin)["spec"]
