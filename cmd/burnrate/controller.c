@@ -568,7 +568,7 @@ static int run(struct ctl_opts *o, struct logger *lg)
 
 	br_error_init(&err);
 	br_kube_config_init(&cfg);
-	rc = br_metrics_new(&metrics, &err);
+	rc = br_metrics_create(&metrics, &err);
 	if (rc == 0)
 		rc = register_metrics(metrics, &ob, &err);
 	if (rc == 0)

@@ -39,7 +39,7 @@ struct br_metrics {
 	struct br_metric *head, *tail;
 };
 
-int br_metrics_new(struct br_metrics **out, struct br_error *err)
+int br_metrics_create(struct br_metrics **out, struct br_error *err)
 {
 	*out = calloc(1, sizeof(**out));
 	if (!*out)

@@ -35,7 +35,7 @@ struct br_metric;        /* one family: counter, gauge or histogram */
 
 /* Creates an empty registry. Returns 0 and sets *out (free with
  * br_metrics_free) or BR_ENOMEM. */
-int br_metrics_new(struct br_metrics **out, struct br_error *err);
+int br_metrics_create(struct br_metrics **out, struct br_error *err);
 
 /* Frees the registry, its families and series. NULL is allowed. */
 void br_metrics_free(struct br_metrics *m);

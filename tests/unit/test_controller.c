@@ -546,7 +546,7 @@ static void test_lease_errors(void **state)
 {
 	struct br_metrics *m;
 	struct logged l = {0};
-	assert_int_equal(br_metrics_new(&m, NULL), 0);
+	assert_int_equal(br_metrics_create(&m, NULL), 0);
 	struct br_controller *c = lease_controller(m, &l, 1);
 	struct br_leader_error e = {.code = BR_EAUTH, .status = 403, .verb = "get",
 				    .reason = "Forbidden", .message = "no rights"};

@@ -19,7 +19,7 @@
 static struct br_metrics *new_registry(void)
 {
 	struct br_metrics *m = NULL;
-	assert_int_equal(br_metrics_new(&m, NULL), 0);
+	assert_int_equal(br_metrics_create(&m, NULL), 0);
 	return m;
 }
 

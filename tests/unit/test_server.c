@@ -72,7 +72,7 @@ static void test_endpoints(void **state)
 {
 	struct br_metrics *m;
 	struct br_metric *c;
-	assert_int_equal(br_metrics_new(&m, NULL), 0);
+	assert_int_equal(br_metrics_create(&m, NULL), 0);
 	assert_int_equal(br_metrics_counter(m, "burnrate_reconcile_total", "Reconciles.",
 					    (const char *[]){"result", NULL}, &c, NULL), 0);
 	br_metric_inc(c, (const char *[]){"success"});
@@ -281,7 +281,7 @@ static void test_scrape_while_updating(void **state)
 	 * scrape must be whole, and the sanitizer builds must stay quiet. */
 	struct br_metrics *m;
 	struct updater u = {0};
-	assert_int_equal(br_metrics_new(&m, NULL), 0);
+	assert_int_equal(br_metrics_create(&m, NULL), 0);
 	assert_int_equal(br_metrics_counter(m, "x_total", "X.",
 					    (const char *[]){"r", NULL}, &u.c, NULL), 0);
 	struct br_server_options o = {.bind = "127.0.0.1:0", .metrics = m};
