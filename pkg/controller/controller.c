@@ -60,8 +60,8 @@ int br_controller_create(const struct br_controller_options *opts,
 	c->slo_inf = calloc(c->ninf, sizeof(*c->slo_inf));
 	c->rule_inf = calloc(c->ninf, sizeof(*c->rule_inf));
 	failed |= !c->slo_inf || !c->rule_inf;
-	if (failed || br_queue_new(&c->q, NULL, NULL) != 0 || br__controller_expect_init(c) != 0 ||
-	    br_pause_create(1, &c->wake) != 0) {
+	if (failed || br_queue_create(&c->q, NULL, NULL) != 0 ||
+	    br__controller_expect_init(c) != 0 || br_pause_create(1, &c->wake) != 0) {
 		br_controller_free(c);
 		return br_error_set(err, BR_ENOMEM, "out of memory");
 	}

@@ -217,8 +217,8 @@ static void promote_due(struct br_queue *q, int64_t now)
 	}
 }
 
-int br_queue_new(struct br_queue **out, const struct br_queue_options *opts,
-		 struct br_error *err)
+int br_queue_create(struct br_queue **out, const struct br_queue_options *opts,
+		    struct br_error *err)
 {
 	struct br_queue_options o = opts ? *opts : (struct br_queue_options){0};
 	*out = NULL;

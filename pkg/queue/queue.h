@@ -50,8 +50,8 @@ struct br_queue_options {
 /* Creates an empty queue. opts may be NULL for the defaults. Returns 0 and
  * sets *out (free with br_queue_free), BR_EINVAL for negative settings, or
  * BR_ENOMEM. */
-int br_queue_new(struct br_queue **out, const struct br_queue_options *opts,
-		 struct br_error *err);
+int br_queue_create(struct br_queue **out, const struct br_queue_options *opts,
+		    struct br_error *err);
 
 /* Frees the queue and every key in it. Call only after every thread has
  * stopped using it (after br_queue_shutdown and joining the workers).

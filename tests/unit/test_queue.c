@@ -24,7 +24,7 @@ static int64_t now_ms(void)
 static struct br_queue *new_queue(const struct br_queue_options *o)
 {
 	struct br_queue *q = NULL;
-	assert_int_equal(br_queue_new(&q, o, NULL), 0);
+	assert_int_equal(br_queue_create(&q, o, NULL), 0);
 	assert_non_null(q);
 	return q;
 }
@@ -323,7 +323,7 @@ static void test_bad_options(void **state)
 {
 	struct br_queue *q = (struct br_queue *)1;
 	struct br_queue_options o = {.base_delay_ms = -1};
-	assert_int_equal(br_queue_new(&q, &o, NULL), BR_EINVAL);
+	assert_int_equal(br_queue_create(&q, &o, NULL), BR_EINVAL);
 	assert_null(q);
 	br_queue_free(NULL);
 }
