@@ -60,7 +60,7 @@ int br_controller_create(const struct br_controller_options *opts,
 	c->slo_inf = calloc(c->ninf, sizeof(*c->slo_inf));
 	c->rule_inf = calloc(c->ninf, sizeof(*c->rule_inf));
 	failed |= !c->slo_inf || !c->rule_inf;
-	if (failed || br_queue_create(&c->q, NULL, NULL) != 0 ||
+	if (failed || br_queue_create(NULL, &c->q, NULL) != 0 ||
 	    br__controller_expect_init(c) != 0 || br_pause_create(1, &c->wake) != 0) {
 		br_controller_free(c);
 		return br_error_set(err, BR_ENOMEM, "out of memory");
@@ -506,7 +506,7 @@ static void *worker(void *arg)
 			continue;
 		}
 		char *key = NULL;
-		if (br_queue_get_timeout(c->q, &key, 200) != 0)
+		if (br_queue_get_timeout(c->q, 200, &key) != 0)
 			continue;
 		if (atomic_load(&c->leading))
 			process(c, key);

@@ -217,7 +217,7 @@ static void promote_due(struct br_queue *q, int64_t now)
 	}
 }
 
-int br_queue_create(struct br_queue **out, const struct br_queue_options *opts,
+int br_queue_create(const struct br_queue_options *opts, struct br_queue **out,
 		    struct br_error *err)
 {
 	struct br_queue_options o = opts ? *opts : (struct br_queue_options){0};
@@ -430,7 +430,7 @@ static int get_locked(struct br_queue *q, char **key, int64_t give_up_at)
 	return 0;
 }
 
-int br_queue_get_timeout(struct br_queue *q, char **key, int64_t timeout_ms)
+int br_queue_get_timeout(struct br_queue *q, int64_t timeout_ms, char **key)
 {
 	*key = NULL;
 	int64_t give_up_at = -1;
@@ -447,7 +447,7 @@ int br_queue_get_timeout(struct br_queue *q, char **key, int64_t timeout_ms)
 
 int br_queue_get(struct br_queue *q, char **key)
 {
-	return br_queue_get_timeout(q, key, -1);
+	return br_queue_get_timeout(q, -1, key);
 }
 
 void br_queue_done(struct br_queue *q, const char *key)

@@ -50,7 +50,7 @@ struct br_queue_options {
 /* Creates an empty queue. opts may be NULL for the defaults. Returns 0 and
  * sets *out (free with br_queue_free), BR_EINVAL for negative settings, or
  * BR_ENOMEM. */
-int br_queue_create(struct br_queue **out, const struct br_queue_options *opts,
+int br_queue_create(const struct br_queue_options *opts, struct br_queue **out,
 		    struct br_error *err);
 
 /* Frees the queue and every key in it. Call only after every thread has
@@ -90,7 +90,7 @@ int br_queue_get(struct br_queue *q, char **key);
 
 /* As br_queue_get, but gives up after timeout_ms and returns BR_ETIMEOUT.
  * Lets a worker wake up to check other conditions. */
-int br_queue_get_timeout(struct br_queue *q, char **key, int64_t timeout_ms);
+int br_queue_get_timeout(struct br_queue *q, int64_t timeout_ms, char **key);
 
 /* Tells the queue that processing key has finished. If key was added again
  * meanwhile, it is queued now. Can't fail; a key not being processed is

@@ -24,7 +24,7 @@ static int64_t now_ms(void)
 static struct br_queue *new_queue(const struct br_queue_options *o)
 {
 	struct br_queue *q = NULL;
-	assert_int_equal(br_queue_create(&q, o, NULL), 0);
+	assert_int_equal(br_queue_create(o, &q, NULL), 0);
 	assert_non_null(q);
 	return q;
 }
@@ -33,7 +33,7 @@ static struct br_queue *new_queue(const struct br_queue_options *o)
 static char *get_now(struct br_queue *q)
 {
 	char *k = NULL;
-	int rc = br_queue_get_timeout(q, &k, 0);
+	int rc = br_queue_get_timeout(q, 0, &k);
 	if (rc == BR_ETIMEOUT)
 		return NULL;
 	assert_int_equal(rc, 0);
@@ -205,7 +205,7 @@ static void test_rate_limited_item_arrives(void **state)
 	assert_int_equal(br_queue_add_rate_limited(q, "a", NULL), 0);
 	assert_int_equal(br_queue_len(q), 0);
 	char *k = NULL;
-	assert_int_equal(br_queue_get_timeout(q, &k, 1000), 0);
+	assert_int_equal(br_queue_get_timeout(q, 1000, &k), 0);
 	assert_string_equal(k, "a");
 	assert_true(now_ms() - start >= 5);
 	br_queue_done(q, k);
@@ -228,7 +228,7 @@ static void test_add_after_ordering(void **state)
 	int64_t min_at[] = {0, 40, 80, 120};
 	for (int i = 0; i < 4; i++) {
 		char *k = NULL;
-		assert_int_equal(br_queue_get_timeout(q, &k, 2000), 0);
+		assert_int_equal(br_queue_get_timeout(q, 2000, &k), 0);
 		assert_string_equal(k, want[i]);
 		assert_true(now_ms() - start >= min_at[i]);
 		br_queue_done(q, k);
@@ -236,7 +236,7 @@ static void test_add_after_ordering(void **state)
 	}
 	/* "mid" was not queued again at 500 ms. */
 	char *k = NULL;
-	assert_int_equal(br_queue_get_timeout(q, &k, 600), BR_ETIMEOUT);
+	assert_int_equal(br_queue_get_timeout(q, 600, &k), BR_ETIMEOUT);
 	assert_null(k);
 	br_queue_free(q);
 }
@@ -323,7 +323,7 @@ static void test_bad_options(void **state)
 {
 	struct br_queue *q = (struct br_queue *)1;
 	struct br_queue_options o = {.base_delay_ms = -1};
-	assert_int_equal(br_queue_create(&q, &o, NULL), BR_EINVAL);
+	assert_int_equal(br_queue_create(&o, &q, NULL), BR_EINVAL);
 	assert_null(q);
 	br_queue_free(NULL);
 }
