@@ -437,7 +437,7 @@ static int serve(const char *what, const char *addr, struct br_metrics *m,
 	*out = NULL;
 	if (!addr || strcmp(addr, "0") == 0)
 		return 0;
-	int rc = br_server_start(out, &so, err);
+	int rc = br_server_start(&so, out, err);
 	if (rc == 0) {
 		snprintf(msg, sizeof(msg), "serving %s on port %d", what, br_server_port(*out));
 		log_line(lg, BR_LOG_INFO, NULL, NULL, msg);
@@ -536,7 +536,7 @@ static int web_start(struct web *w, const struct ctl_opts *o, struct br_controll
 	struct br_server_options so = {.bind = o->ui_addr, .handler = br_ui_handle,
 		.handler_arg = w->ui};
 	if (rc == 0)
-		rc = br_server_start(&w->srv, &so, err);
+		rc = br_server_start(&so, &w->srv, err);
 	if (rc == 0) {
 		snprintf(msg, sizeof(msg), "serving the web UI on port %d", br_server_port(w->srv));
 		log_line(lg, BR_LOG_INFO, NULL, NULL, msg);

@@ -196,7 +196,7 @@ static int serve(const struct ui_opts *o, struct br_kube_client *kube,
 	if (rc == 0) {
 		struct br_server_options so = {.bind = o->bind, .handler = br_ui_handle,
 			.handler_arg = ui};
-		rc = br_server_start(&srv, &so, err);
+		rc = br_server_start(&so, &srv, err);
 	}
 	if (rc == 0) {
 		fprintf(stderr, "burnrate ui: serving on http://%s (port %d)\n", o->bind,

@@ -206,7 +206,7 @@ static struct MHD_Daemon *start_daemon(struct br_server *s,
 				MHD_OPTION_END);
 }
 
-int br_server_start(struct br_server **out, const struct br_server_options *o,
+int br_server_start(const struct br_server_options *o, struct br_server **out,
 		    struct br_error *err)
 {
 	struct sockaddr_storage addr = {0};

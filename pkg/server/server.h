@@ -78,7 +78,7 @@ struct br_server_options {
 /* Binds and starts serving. Returns 0 and sets *out (stop with
  * br_server_stop), BR_EINVAL for a malformed bind address, BR_EIO when the
  * address can't be bound (in use, not local), or BR_ENOMEM. */
-int br_server_start(struct br_server **out, const struct br_server_options *o,
+int br_server_start(const struct br_server_options *o, struct br_server **out,
 		    struct br_error *err);
 
 /* The TCP port the server listens on (the one the system picked for port

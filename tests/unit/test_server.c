@@ -80,7 +80,7 @@ static void test_endpoints(void **state)
 	struct br_server_options o = {.bind = "127.0.0.1:0", .metrics = m,
 				      .ready = ready_cb, .ready_arg = &ready};
 	struct br_server *s = NULL;
-	assert_int_equal(br_server_start(&s, &o, NULL), 0);
+	assert_int_equal(br_server_start(&o, &s, NULL), 0);
 	int port = br_server_port(s);
 	assert_in_range(port, 1, 65535);
 
@@ -119,11 +119,11 @@ static void test_endpoints(void **state)
 	struct br_server *s2 = (struct br_server *)1;
 	struct br_error err;
 	br_error_init(&err);
-	assert_int_equal(br_server_start(&s2, &o2, &err), BR_EIO);
+	assert_int_equal(br_server_start(&o2, &s2, &err), BR_EIO);
 	assert_null(s2);
 	assert_non_null(strstr(err.text, bind));
 	br_server_stop(s);
-	assert_int_equal(br_server_start(&s2, &o2, NULL), 0);
+	assert_int_equal(br_server_start(&o2, &s2, NULL), 0);
 	assert_int_equal(br_server_port(s2), port);
 	br_server_stop(s2);
 	br_metrics_free(m);
@@ -134,7 +134,7 @@ static void test_defaults(void **state)
 	/* No registry: /metrics is 404. No callback: always ready. */
 	struct br_server_options o = {.bind = "127.0.0.1:0"};
 	struct br_server *s;
-	assert_int_equal(br_server_start(&s, &o, NULL), 0);
+	assert_int_equal(br_server_start(&o, &s, NULL), 0);
 	int port = br_server_port(s);
 	expect(port, "GET", "/metrics", 404, NULL);
 	expect(port, "GET", "/readyz", 200, "ok");
@@ -169,7 +169,7 @@ static void test_page_handler(void **state)
 	struct br_server *s;
 	struct reply r;
 
-	assert_int_equal(br_server_start(&s, &o, NULL), 0);
+	assert_int_equal(br_server_start(&o, &s, NULL), 0);
 	int port = br_server_port(s);
 	expect(port, "GET", "/healthz", 200, "ok");   /* still the server's */
 	expect(port, "GET", "/slo/a/b?q=%3Cx%3E%20y", 200, "/slo/a/b <x> y");
@@ -204,7 +204,7 @@ static void test_ready_reason(void **state)
 	struct br_server_options o = {.bind = "127.0.0.1:0", .ready = ready_cb,
 				      .ready_reason = reason_cb, .ready_arg = reason};
 	struct br_server *s;
-	assert_int_equal(br_server_start(&s, &o, NULL), 0);
+	assert_int_equal(br_server_start(&o, &s, NULL), 0);
 	struct reply r;
 	fetch(br_server_port(s), "GET", "/readyz", &r);
 	assert_int_equal(r.status, 503);
@@ -215,11 +215,11 @@ static void test_ready_reason(void **state)
 	br_buf_release(&r.body);
 	br_server_stop(s);
 	reason[0] = '\0';
-	assert_int_equal(br_server_start(&s, &o, NULL), 0);
+	assert_int_equal(br_server_start(&o, &s, NULL), 0);
 	expect(br_server_port(s), "GET", "/readyz", 503, "not ready");
 	br_server_stop(s);
 	o.ready_arg = NULL;
-	assert_int_equal(br_server_start(&s, &o, NULL), 0);
+	assert_int_equal(br_server_start(&o, &s, NULL), 0);
 	expect(br_server_port(s), "GET", "/readyz", 200, "ok");
 	br_server_stop(s);
 }
@@ -229,12 +229,12 @@ static void test_all_interfaces(void **state)
 	/* ":0" listens everywhere, so 127.0.0.1 reaches it. */
 	struct br_server_options o = {.bind = ":0"};
 	struct br_server *s;
-	assert_int_equal(br_server_start(&s, &o, NULL), 0);
+	assert_int_equal(br_server_start(&o, &s, NULL), 0);
 	assert_in_range(br_server_port(s), 1, 65535);
 	expect(br_server_port(s), "GET", "/healthz", 200, "ok");
 	br_server_stop(s);
 	o.bind = "localhost:0";
-	assert_int_equal(br_server_start(&s, &o, NULL), 0);
+	assert_int_equal(br_server_start(&o, &s, NULL), 0);
 	br_server_stop(s);
 }
 
@@ -248,7 +248,7 @@ static void test_bad_bind(void **state)
 		struct br_server *s = (struct br_server *)1;
 		struct br_error err;
 		br_error_init(&err);
-		int rc = br_server_start(&s, &o, &err);
+		int rc = br_server_start(&o, &s, &err);
 		if (rc != BR_EINVAL)
 			fail_msg("bind \"%s\": got %d, want BR_EINVAL", bad[i], rc);
 		assert_null(s);
@@ -256,7 +256,7 @@ static void test_bad_bind(void **state)
 	}
 	struct br_server_options o = {.bind = NULL};
 	struct br_server *s;
-	assert_int_equal(br_server_start(&s, &o, NULL), BR_EINVAL);
+	assert_int_equal(br_server_start(&o, &s, NULL), BR_EINVAL);
 }
 
 struct updater {
@@ -286,7 +286,7 @@ static void test_scrape_while_updating(void **state)
 					    (const char *[]){"r", NULL}, &u.c, NULL), 0);
 	struct br_server_options o = {.bind = "127.0.0.1:0", .metrics = m};
 	struct br_server *s;
-	assert_int_equal(br_server_start(&s, &o, NULL), 0);
+	assert_int_equal(br_server_start(&o, &s, NULL), 0);
 	pthread_t t[2];
 	for (int i = 0; i < 2; i++)
 		assert_int_equal(pthread_create(&t[i], NULL, update_loop, &u), 0);
