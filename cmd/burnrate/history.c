@@ -161,7 +161,7 @@ static int read_series(const struct history_opts *o, const struct br_slo *slo,
 		if (br_prom_query_range(c, expr, h->start + (double)a * h->step,
 					h->start + (double)b * h->step, h->step, &m, &err) != 0)
 			return history_say(o, slo, msg, err.text), -1;
-		if (br_backtest_history_fill(h, values, &m, what, &err) != 0) {
+		if (br_backtest_history_fill(h, &m, what, values, &err) != 0) {
 			br_prom_matrix_release(&m);
 			return history_say(o, slo, msg, err.text), -1;
 		}

@@ -95,9 +95,9 @@ size_t br_backtest_first_point(const struct br_backtest_history *h,
  * asked for is not one to trust), as is a second series. NaN and infinite
  * values are kept (a record holds what the expression gave). what names the
  * series in messages. Returns 0 or BR_EPARSE with err set. */
-int br_backtest_history_fill(const struct br_backtest_history *h, double *values,
+int br_backtest_history_fill(const struct br_backtest_history *h,
 			     const struct br_prom_matrix *m, const char *what,
-			     struct br_error *err);
+			     double *values, struct br_error *err);
 
 /* --- Result -------------------------------------------------------------- */
 

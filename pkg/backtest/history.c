@@ -141,9 +141,9 @@ static long long grid_index(const struct br_backtest_history *h, double t)
 	return (long long)i;
 }
 
-int br_backtest_history_fill(const struct br_backtest_history *h, double *values,
+int br_backtest_history_fill(const struct br_backtest_history *h,
 			     const struct br_prom_matrix *m, const char *what,
-			     struct br_error *err)
+			     double *values, struct br_error *err)
 {
 	if (m->count > 1)
 		return br_error_set(err, BR_EPARSE,

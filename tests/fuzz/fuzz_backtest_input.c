@@ -47,7 +47,7 @@ static void fuzz_fill(const uint8_t *data, size_t size)
 	br_error_init(&err);
 	if (br_prom_parse_matrix((const char *)data, size, 200, &m, &err) == 0) {
 		br_error_init(&err);
-		if (br_backtest_history_fill(&h, values, &m, "the events", &err) != 0 &&
+		if (br_backtest_history_fill(&h, &m, "the events", values, &err) != 0 &&
 		    (err.code != BR_EPARSE || !strstr(err.text, "the events")))
 			abort();
 		br_prom_matrix_release(&m);

@@ -160,7 +160,7 @@ static void test_fill(void **state)
 	plan(&h, &slo, 1);
 	v = h.windows[1].requests;
 	assert_int_equal(br_prom_parse_matrix(good, strlen(good), 200, &m, NULL), 0);
-	assert_int_equal(br_backtest_history_fill(&h, v, &m, "the events over 30m", NULL), 0);
+	assert_int_equal(br_backtest_history_fill(&h, &m, "the events over 30m", v, NULL), 0);
 	br_prom_matrix_release(&m);
 	assert_true(v[at(&h, T0)] == 1.5);
 	assert_true(isnan(v[at(&h, T0 + MIN)]));
@@ -169,7 +169,7 @@ static void test_fill(void **state)
 	for (size_t i = 0; i < 3; i++) {
 		br_error_init(&err);
 		assert_int_equal(br_prom_parse_matrix(bad[i], strlen(bad[i]), 200, &m, NULL), 0);
-		assert_int_equal(br_backtest_history_fill(&h, v, &m, "the events over 30m", &err), BR_EPARSE);
+		assert_int_equal(br_backtest_history_fill(&h, &m, "the events over 30m", v, &err), BR_EPARSE);
 		br_prom_matrix_release(&m);
 		assert_non_null(strstr(err.text, why[i]));
 		assert_non_null(strstr(err.text, "the events over 30m"));
