@@ -108,7 +108,7 @@ void br__controller_corrections_free(struct br_controller *c)
 
 int br__controller_corrections_is_key(const char *key)
 {
-	return strncmp(key, CTL_BC_PREFIX, strlen(CTL_BC_PREFIX)) == 0;
+	return strncmp(key, BR__CONTROLLER_BC_PREFIX, strlen(BR__CONTROLLER_BC_PREFIX)) == 0;
 }
 
 /* The cached keys ("ns/name") of inf that are in namespace ns. *keys as
@@ -166,7 +166,7 @@ static void bc_touch(void *ctx, json_t *obj)
 	long i = br__controller_informer_index(c, ns);
 	if (i >= 0)
 		requeue_namespace(c, c->slo_inf[i], ns, "");
-	snprintf(key, sizeof(key), CTL_BC_PREFIX "%s/%s", ns, name);
+	snprintf(key, sizeof(key), BR__CONTROLLER_BC_PREFIX "%s/%s", ns, name);
 	br_queue_add(c->q, key);
 }
 
@@ -177,7 +177,7 @@ void br__controller_corrections_slo_event(struct br_controller *c, const json_t 
 	long i = ns && atomic_load(&c->corrections_on) ? br__controller_informer_index(c, ns) : -1;
 
 	if (i >= 0)
-		requeue_namespace(c, c->bc_inf[i], ns, CTL_BC_PREFIX);
+		requeue_namespace(c, c->bc_inf[i], ns, BR__CONTROLLER_BC_PREFIX);
 }
 
 /* Parses a cached correction (its status left out). 0, or the problems. */
@@ -451,7 +451,7 @@ static int write_bc_status(struct br_controller *c, const json_t *obj, json_t *s
 int br__controller_correction_reconcile(struct br_controller *c, const char *key,
 					double *retry_after)
 {
-	const char *k = key + strlen(CTL_BC_PREFIX);
+	const char *k = key + strlen(BR__CONTROLLER_BC_PREFIX);
 	long i = atomic_load(&c->corrections_on) ? br__controller_informer_for(c, k) : -1;
 	json_t *obj = i >= 0 ? br_informer_get(c->bc_inf[i], k) : NULL;
 	struct br_correction bc;

@@ -50,7 +50,7 @@ void br__controller_expect_rule(struct br_controller *c, const char *key,
 	json_t *e = json_pack("{s:{s:O*, s:O*, s:{s:s}}, s:b}", "want",
 		"labels", json_object_get(meta, "labels"),
 		"ownerReferences", json_object_get(meta, "ownerReferences"),
-		"annotations", CTL_DIGEST_KEY, digest, "pending", 1);
+		"annotations", BR__CONTROLLER_DIGEST_KEY, digest, "pending", 1);
 
 	if (!e)
 		return; /* without it the rule's event reconciles the SLO: correct, slower */
@@ -108,7 +108,7 @@ int br__controller_expect_seen(struct br_controller *c, const char *key, const j
 	if (e && json_is_true(json_object_get(e, "pending"))) {
 		const json_t *want = json_object_get(e, "want");
 		const char *digest = json_string_value(json_object_get(
-			json_object_get(want, "annotations"), CTL_DIGEST_KEY));
+			json_object_get(want, "annotations"), BR__CONTROLLER_DIGEST_KEY));
 		seen = digest && br__controller_rule_matches(want, digest, -1, rule);
 		/* this event settles it either way; the generation stays */
 		json_object_set_new(e, "pending", json_false());

@@ -108,7 +108,7 @@ json_t *br__controller_condition(const json_t *cur_status, const char *type,
  * canonical JSON; the SLO's status.prometheusRule.generation records the
  * rule's metadata.generation after the apply. A rule is ours when both
  * still hold: any change of its spec by anyone bumps its generation. */
-#define CTL_DIGEST_KEY "burnrate.dev/spec-digest"
+#define BR__CONTROLLER_DIGEST_KEY "burnrate.dev/spec-digest"
 /* Writes the 64 hex digits and a NUL. Returns 0 or BR_ENOMEM. */
 int br__controller_spec_digest(const json_t *spec, char out[65]);
 /* Informer transforms, in place: rules keep name, namespace,
@@ -168,7 +168,7 @@ long long br__controller_wanted_generation(struct br_controller *c, const char *
 					   const json_t *cur_status);
 
 /* corrections.c: BudgetCorrections. Their status keys are "bc:ns/name". */
-#define CTL_BC_PREFIX "bc:"
+#define BR__CONTROLLER_BC_PREFIX "bc:"
 /* Probes the CRD (not served or not allowed: corrections off, a warning)
  * and starts an informer per watched namespace set. */
 int br__controller_corrections_start(struct br_controller *c, struct br_error *err);

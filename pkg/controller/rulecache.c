@@ -3,7 +3,7 @@
  * both depend on it; it depends only on common.c.
  *
  * The digest of a PrometheusRule spec, which burnrate's rules carry in an
- * annotation (see CTL_DIGEST_KEY), is computed for every reconcile, so it
+ * annotation (see BR__CONTROLLER_DIGEST_KEY), is computed for every reconcile, so it
  * walks the tree into one buffer instead of printing JSON (escaping,
  * callbacks): keys sorted, every string and key length-prefixed, so that
  * different trees never give the same bytes. It is stored on the server: a
@@ -139,7 +139,7 @@ int br__controller_rule_matches(const json_t *want_meta, const char *digest,
 	    json_integer_value(json_object_get(hm, "generation")) != generation)
 		return 0;
 	const char *hd = json_string_value(json_object_get(
-		json_object_get(hm, "annotations"), CTL_DIGEST_KEY));
+		json_object_get(hm, "annotations"), BR__CONTROLLER_DIGEST_KEY));
 	return hd && strcmp(hd, digest) == 0;
 }
 
@@ -153,7 +153,7 @@ int br__controller_rule_stamp(json_t *rule, char digest[65])
 	json_t *ann = json_object_get(meta, "annotations");
 	if (!ann && json_object_set_new(meta, "annotations", ann = json_object()) != 0)
 		return BR_ENOMEM;
-	if (json_object_set_new(ann, CTL_DIGEST_KEY, json_string(digest)) != 0)
+	if (json_object_set_new(ann, BR__CONTROLLER_DIGEST_KEY, json_string(digest)) != 0)
 		return BR_ENOMEM;
 	return 0;
 }
@@ -178,7 +178,7 @@ void br__controller_rule_transform(void *ctx, json_t *obj)
 	static const char *const keep[] = { "name", "namespace", "resourceVersion",
 		"generation", "labels", "ownerReferences", "annotations", NULL };
 	json_t *digest = json_incref(json_object_get(json_object_get(
-		json_object_get(obj, "metadata"), "annotations"), CTL_DIGEST_KEY));
+		json_object_get(obj, "metadata"), "annotations"), BR__CONTROLLER_DIGEST_KEY));
 
 	(void)ctx;
 	/* a server that can't send metadata alone sends the spec too */
@@ -186,7 +186,7 @@ void br__controller_rule_transform(void *ctx, json_t *obj)
 	json_t *meta = json_object_get(obj, "metadata");
 	if (digest)
 		json_object_set_new(meta, "annotations",
-				    json_pack("{s:O}", CTL_DIGEST_KEY, digest));
+				    json_pack("{s:O}", BR__CONTROLLER_DIGEST_KEY, digest));
 	else
 		json_object_del(meta, "annotations");
 	json_decref(digest);

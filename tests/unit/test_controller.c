@@ -98,7 +98,7 @@ static json_t *cached_rule(const char *labels, const char *owners, const char *s
 	json_t *rule = json_pack("{s:{s:s, s:s, s:I, s:o, s:o, s:{s:s}}}", "metadata",
 				 "name", "x", "namespace", "ns", "generation", (json_int_t)3,
 				 "labels", parse(labels), "ownerReferences", parse(owners),
-				 "annotations", CTL_DIGEST_KEY, d);
+				 "annotations", BR__CONTROLLER_DIGEST_KEY, d);
 	assert_non_null(rule);
 	return rule;
 }
@@ -146,12 +146,12 @@ static void test_rule_transform(void **state)
 	json_t *whole = parse("{\"apiVersion\":\"monitoring.coreos.com/v1\",\"kind\":\"PrometheusRule\","
 		"\"metadata\":{\"name\":\"x\",\"namespace\":\"ns\",\"uid\":\"u\",\"resourceVersion\":\"9\","
 		"\"generation\":2,\"labels\":{\"a\":\"b\"},\"ownerReferences\":[],"
-		"\"annotations\":{\"" CTL_DIGEST_KEY "\":\"d\",\"other\":\"o\"},"
+		"\"annotations\":{\"" BR__CONTROLLER_DIGEST_KEY "\":\"d\",\"other\":\"o\"},"
 		"\"managedFields\":[{\"manager\":\"m\"}],\"creationTimestamp\":\"t\"},"
 		"\"spec\":{\"groups\":[]}}");
 	json_t *want = parse("{\"metadata\":{\"name\":\"x\",\"namespace\":\"ns\",\"resourceVersion\":\"9\","
 		"\"generation\":2,\"labels\":{\"a\":\"b\"},\"ownerReferences\":[],"
-		"\"annotations\":{\"" CTL_DIGEST_KEY "\":\"d\"}}}");
+		"\"annotations\":{\"" BR__CONTROLLER_DIGEST_KEY "\":\"d\"}}}");
 	json_t *bare = parse("{\"kind\":\"PartialObjectMetadata\",\"metadata\":{\"name\":\"x\","
 		"\"annotations\":{\"other\":\"o\"}}}");
 	(void)state;
@@ -481,7 +481,7 @@ static void test_rule_stamp(void **state)
 	assert_string_equal(d, spec_d);
 	json_t *meta = json_object_get(rule, "metadata");
 	assert_string_equal(json_string_value(json_object_get(
-		json_object_get(meta, "annotations"), CTL_DIGEST_KEY)), d);
+		json_object_get(meta, "annotations"), BR__CONTROLLER_DIGEST_KEY)), d);
 
 	json_t *cached = json_deep_copy(rule);
 	json_object_set_new(json_object_get(cached, "metadata"), "generation", json_integer(2));
