@@ -261,7 +261,7 @@ static json_t *route_of(const struct br_am_config *cfg, const struct route_key *
 		matcher(BR_AM_LABEL_SEVERITY, severity_names[k->severity]),
 		"group_by", BR_AM_LABEL_NAMESPACE, BR_AM_LABEL_SLO, BR_AM_LABEL_SEVERITY);
 
-	for (int f = 0; r && f < AM_TIMINGS; f++)
+	for (int f = 0; r && f < BR__ALERTMANAGER_TIMINGS; f++)
 		if (json_object_set_new(r, br__alertmanager_timing_keys[f],
 					json_string(cfg->timing[k->severity][f])) != 0) {
 			json_decref(r);

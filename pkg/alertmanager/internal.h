@@ -51,7 +51,12 @@ int br__alertmanager_validate_base(struct br__alertmanager_ctx *c, const json_t 
 
 /* --- policy.c ------------------------------------------------------------ */
 
-enum { AM_GROUP_WAIT, AM_GROUP_INTERVAL, AM_REPEAT_INTERVAL, AM_TIMINGS };
+enum {
+	BR__ALERTMANAGER_GROUP_WAIT,
+	BR__ALERTMANAGER_GROUP_INTERVAL,
+	BR__ALERTMANAGER_REPEAT_INTERVAL,
+	BR__ALERTMANAGER_TIMINGS
+};
 
 /* Which namespaces may use one receiver. */
 struct br__alertmanager_allow {
@@ -69,7 +74,7 @@ struct br_am_config {
 	int restricted;         /* the policy lists receivers */
 	struct br__alertmanager_allow *allow; /* sorted by receiver */
 	size_t nallow;
-	char timing[2][AM_TIMINGS][32]; /* [severity][field], as written */
+	char timing[2][BR__ALERTMANAGER_TIMINGS][32]; /* [severity][field], as written */
 };
 
 /* Fills cfg's policy fields from a policy tree (NULL: defaults); the base
@@ -82,6 +87,6 @@ int br__alertmanager_has_receiver(const struct br_am_config *cfg, const char *na
 int br__alertmanager_allowed(const struct br_am_config *cfg, const char *receiver,
 			     const char *namespace);
 
-extern const char *const br__alertmanager_timing_keys[AM_TIMINGS];
+extern const char *const br__alertmanager_timing_keys[BR__ALERTMANAGER_TIMINGS];
 
 #endif

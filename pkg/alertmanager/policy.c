@@ -7,12 +7,12 @@
 
 #include "internal.h"
 
-const char *const br__alertmanager_timing_keys[AM_TIMINGS] = {
+const char *const br__alertmanager_timing_keys[BR__ALERTMANAGER_TIMINGS] = {
 	"group_wait", "group_interval", "repeat_interval",
 };
 
 /* Pages reach someone fast and repeat hourly; tickets batch up. */
-static const char *const default_timing[2][AM_TIMINGS] = {
+static const char *const default_timing[2][BR__ALERTMANAGER_TIMINGS] = {
 	{"30s", "5m", "1h"},
 	{"5m", "30m", "24h"},
 };
@@ -87,7 +87,7 @@ static int timing_load(struct br__alertmanager_ctx *c, const json_t *timing,
 			return br__alertmanager_bad(c, t, timing, path, "must be a mapping");
 		if (unknown_keys(c, t, path, fields) != 0)
 			return c->failed;
-		for (int k = 0; k < AM_TIMINGS; k++) {
+		for (int k = 0; k < BR__ALERTMANAGER_TIMINGS; k++) {
 			const json_t *v = json_object_get(t, br__alertmanager_timing_keys[k]);
 			long long ms;
 
@@ -99,7 +99,7 @@ static int timing_load(struct br__alertmanager_ctx *c, const json_t *timing,
 			    strlen(json_string_value(v)) >= sizeof(cfg->timing[s][k]))
 				return br__alertmanager_bad(c, v, t, f,
 							    "not a valid duration (e.g. 30s, 5m, 1h30m)");
-			if (ms == 0 && k != AM_GROUP_WAIT)
+			if (ms == 0 && k != BR__ALERTMANAGER_GROUP_WAIT)
 				return br__alertmanager_bad(c, v, t, f, "cannot be zero");
 			snprintf(cfg->timing[s][k], sizeof(cfg->timing[s][k]), "%s",
 				 json_string_value(v));
@@ -179,7 +179,7 @@ int br__alertmanager_policy_load(struct br__alertmanager_ctx *c, const json_t *r
 	const json_t *v;
 
 	for (int s = 0; s < 2; s++)
-		for (int k = 0; k < AM_TIMINGS; k++)
+		for (int k = 0; k < BR__ALERTMANAGER_TIMINGS; k++)
 			snprintf(cfg->timing[s][k], sizeof(cfg->timing[s][k]), "%s",
 				 default_timing[s][k]);
 	if (!root)
