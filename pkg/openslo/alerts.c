@@ -26,7 +26,7 @@ struct os_policy {
 static int check_inline_kind(struct br__openslo_ctx *c, const json_t *obj, const char *path,
 			     const char *kind)
 {
-	const json_t *k = br__openslo_member(c, obj, path, "kind", OS_STRING, 0);
+	const json_t *k = br__openslo_member(c, obj, path, "kind", BR__OPENSLO_STRING, 0);
 	char field[256];
 
 	if (!k || strcmp(json_string_value(k), kind) == 0)
@@ -73,7 +73,7 @@ static long long short_window(struct br__openslo_ctx *c, const json_t *cond, con
 
 static int severity_of(struct br__openslo_ctx *c, const json_t *spec, const char *path)
 {
-	const json_t *v = br__openslo_member(c, spec, path, "severity", OS_STRING, 1);
+	const json_t *v = br__openslo_member(c, spec, path, "severity", BR__OPENSLO_STRING, 1);
 	char field[256];
 
 	for (int i = 0; v && i < 2; i++)
@@ -93,11 +93,12 @@ static json_t *burn_row(struct br__openslo_ctx *c, const json_t *cond, const cha
 {
 	static const char *const fields[] = {"kind", "op", "threshold", "lookbackWindow",
 					     "alertAfter", NULL};
-	const json_t *k = br__openslo_member(c, cond, path, "kind", OS_STRING, 0);
-	const json_t *op = br__openslo_member(c, cond, path, "op", OS_STRING, 1);
-	const json_t *t = br__openslo_member(c, cond, path, "threshold", OS_NUMBER, 1);
-	const json_t *lw = br__openslo_member(c, cond, path, "lookbackWindow", OS_STRING, 1);
-	const json_t *aa = br__openslo_member(c, cond, path, "alertAfter", OS_STRING, 0);
+	const json_t *k = br__openslo_member(c, cond, path, "kind", BR__OPENSLO_STRING, 0);
+	const json_t *op = br__openslo_member(c, cond, path, "op", BR__OPENSLO_STRING, 1);
+	const json_t *t = br__openslo_member(c, cond, path, "threshold", BR__OPENSLO_NUMBER, 1);
+	const json_t *lw = br__openslo_member(c, cond, path, "lookbackWindow",
+					      BR__OPENSLO_STRING, 1);
+	const json_t *aa = br__openslo_member(c, cond, path, "alertAfter", BR__OPENSLO_STRING, 0);
 	char field[256], l[32], s[32];
 	long long long_s = -1, after = 0;
 
@@ -147,13 +148,13 @@ static void condition(struct br__openslo_ctx *c, const json_t *obj, const char *
 		return;
 	short_s = short_window(c, obj, path);
 	br__openslo_path(spath, sizeof(spath), path, "spec");
-	spec = br__openslo_member(c, obj, path, "spec", OS_OBJECT, 1);
+	spec = br__openslo_member(c, obj, path, "spec", BR__OPENSLO_OBJECT, 1);
 	if (!spec)
 		return;
 	br__openslo_check_fields(c, spec, spath, spec_fields, NULL);
 	p->severity = severity_of(c, spec, spath);
 	br__openslo_path(cpath, sizeof(cpath), spath, "condition");
-	cond = br__openslo_member(c, spec, spath, "condition", OS_OBJECT, 1);
+	cond = br__openslo_member(c, spec, spath, "condition", BR__OPENSLO_OBJECT, 1);
 	if (cond && p->severity >= 0)
 		p->row = burn_row(c, cond, cpath, short_s, sev_names[p->severity]);
 }
@@ -177,7 +178,7 @@ static const json_t *only_object(struct br__openslo_ctx *c, const json_t *list,
 static void conditions(struct br__openslo_ctx *c, const json_t *spec, const char *path,
 		       struct os_policy *p)
 {
-	const json_t *list = br__openslo_member(c, spec, path, "conditions", OS_LIST, 1);
+	const json_t *list = br__openslo_member(c, spec, path, "conditions", BR__OPENSLO_LIST, 1);
 	const json_t *item, *ref;
 	const struct br_openslo_doc *saved = c->doc, *d;
 	char list_field[256], field[256], ref_field[256];
@@ -193,7 +194,7 @@ static void conditions(struct br__openslo_ctx *c, const json_t *spec, const char
 	}
 	if ((item = only_object(c, list, list_field, field, sizeof(field))) == NULL)
 		return;
-	ref = br__openslo_member(c, item, field, "conditionRef", OS_STRING, 0);
+	ref = br__openslo_member(c, item, field, "conditionRef", BR__OPENSLO_STRING, 0);
 	if (!ref) {
 		condition(c, item, field, p);
 		return;
@@ -211,7 +212,8 @@ static void conditions(struct br__openslo_ctx *c, const json_t *spec, const char
 static void targets(struct br__openslo_ctx *c, const json_t *spec, const char *path,
 		    struct os_policy *p)
 {
-	const json_t *list = br__openslo_member(c, spec, path, "notificationTargets", OS_LIST, 0);
+	const json_t *list = br__openslo_member(c, spec, path, "notificationTargets",
+						BR__OPENSLO_LIST, 0);
 	const json_t *item, *meta;
 	char list_field[256], field[256], mpath[256];
 
@@ -226,20 +228,20 @@ static void targets(struct br__openslo_ctx *c, const json_t *spec, const char *p
 	}
 	if ((item = only_object(c, list, list_field, field, sizeof(field))) == NULL)
 		return;
-	p->receiver = br__openslo_member(c, item, field, "targetRef", OS_STRING, 0);
+	p->receiver = br__openslo_member(c, item, field, "targetRef", BR__OPENSLO_STRING, 0);
 	if (p->receiver || json_object_get(item, "targetRef") ||
 	    !check_inline_kind(c, item, field, "AlertNotificationTarget"))
 		return;
 	br__openslo_path(mpath, sizeof(mpath), field, "metadata");
-	meta = br__openslo_member(c, item, field, "metadata", OS_OBJECT, 1);
+	meta = br__openslo_member(c, item, field, "metadata", BR__OPENSLO_OBJECT, 1);
 	if (meta)
-		p->receiver = br__openslo_member(c, meta, mpath, "name", OS_STRING, 1);
+		p->receiver = br__openslo_member(c, meta, mpath, "name", BR__OPENSLO_STRING, 1);
 }
 
 static void flag(struct br__openslo_ctx *c, const json_t *spec, const char *path, const char *key,
 		 int want, const char *why)
 {
-	const json_t *v = br__openslo_member(c, spec, path, key, OS_BOOL, 0);
+	const json_t *v = br__openslo_member(c, spec, path, key, BR__OPENSLO_BOOL, 0);
 	char field[256];
 
 	if (v && json_is_true(v) != want)
@@ -262,7 +264,7 @@ static void policy(struct br__openslo_ctx *c, const json_t *obj, const char *pat
 	if (!check_inline_kind(c, obj, path, "AlertPolicy"))
 		return;
 	br__openslo_path(spath, sizeof(spath), path, "spec");
-	spec = br__openslo_member(c, obj, path, "spec", OS_OBJECT, 1);
+	spec = br__openslo_member(c, obj, path, "spec", BR__OPENSLO_OBJECT, 1);
 	if (!spec)
 		return;
 	br__openslo_check_fields(c, spec, spath, spec_fields, NULL);
@@ -289,7 +291,7 @@ static void policy_item(struct br__openslo_ctx *c, const json_t *item, const cha
 				    "alertPolicyRef)");
 		return;
 	}
-	ref = br__openslo_member(c, item, path, "alertPolicyRef", OS_STRING, 0);
+	ref = br__openslo_member(c, item, path, "alertPolicyRef", BR__OPENSLO_STRING, 0);
 	if (!ref) {
 		policy(c, item, path, p);
 		return;
@@ -352,7 +354,8 @@ static void routes(struct br__openslo_ctx *c, const struct os_policy *ps, const 
 
 void br__openslo_alert_policies(struct br__openslo_ctx *c, const json_t *spec, json_t *alerting)
 {
-	const json_t *list = br__openslo_member(c, spec, "spec", "alertPolicies", OS_LIST, 0);
+	const json_t *list = br__openslo_member(c, spec, "spec", "alertPolicies",
+						BR__OPENSLO_LIST, 0);
 	const json_t *item;
 	struct os_policy *ps;
 	json_t *windows;

@@ -63,12 +63,12 @@ static const char *type_name(enum br__openslo_type type)
 static int has_type(const json_t *v, enum br__openslo_type type)
 {
 	switch (type) {
-	case OS_OBJECT: return json_is_object(v);
-	case OS_LIST: return json_is_array(v);
-	case OS_STRING: return json_is_string(v) && strlen(json_string_value(v)) ==
+	case BR__OPENSLO_OBJECT: return json_is_object(v);
+	case BR__OPENSLO_LIST: return json_is_array(v);
+	case BR__OPENSLO_STRING: return json_is_string(v) && strlen(json_string_value(v)) ==
 				       json_string_length(v);
-	case OS_NUMBER: return json_is_number(v);
-	case OS_BOOL: return json_is_boolean(v);
+	case BR__OPENSLO_NUMBER: return json_is_number(v);
+	case BR__OPENSLO_BOOL: return json_is_boolean(v);
 	}
 	return 0;
 }
@@ -87,7 +87,8 @@ const json_t *br__openslo_member(struct br__openslo_ctx *c, const json_t *obj, c
 	}
 	if (!has_type(v, type)) {
 		br__openslo_problem(c, at(v, obj), field, "must be %s%s", type_name(type),
-				    type == OS_STRING && json_is_string(v) ? " without NUL characters" : "");
+				    type == BR__OPENSLO_STRING && json_is_string(v) ?
+				    " without NUL characters" : "");
 		return NULL;
 	}
 	return v;

@@ -38,7 +38,13 @@ struct br__openslo_ctx {
 	size_t norigins;
 };
 
-enum br__openslo_type { OS_OBJECT, OS_LIST, OS_STRING, OS_NUMBER, OS_BOOL };
+enum br__openslo_type {
+	BR__OPENSLO_OBJECT,
+	BR__OPENSLO_LIST,
+	BR__OPENSLO_STRING,
+	BR__OPENSLO_NUMBER,
+	BR__OPENSLO_BOOL
+};
 
 /* Records a problem about field at node's position in c->doc. */
 void br__openslo_problem(struct br__openslo_ctx *c, const json_t *node, const char *field,

@@ -33,10 +33,10 @@ void br__openslo_timeslice_objective(struct br__openslo_ctx *c, const json_t *o,
 				     struct br__openslo_ts *ts)
 {
 	const char *path = "spec.objectives[0]";
-	const json_t *w = br__openslo_member(c, o, path, "timeSliceWindow", OS_STRING, 1);
-	const json_t *op = br__openslo_member(c, o, path, "op", OS_STRING, 0);
-	const json_t *v = br__openslo_member(c, o, path, "value", OS_NUMBER, 0);
-	const json_t *t = br__openslo_member(c, o, path, "timeSliceTarget", OS_NUMBER, 0);
+	const json_t *w = br__openslo_member(c, o, path, "timeSliceWindow", BR__OPENSLO_STRING, 1);
+	const json_t *op = br__openslo_member(c, o, path, "op", BR__OPENSLO_STRING, 0);
+	const json_t *v = br__openslo_member(c, o, path, "value", BR__OPENSLO_NUMBER, 0);
+	const json_t *t = br__openslo_member(c, o, path, "timeSliceTarget", BR__OPENSLO_NUMBER, 0);
 	char why[256] = "";
 
 	if (w && (br__openslo_duration(json_string_value(w), &ts->slice_s, why, sizeof(why)) != 0 ||

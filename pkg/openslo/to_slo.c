@@ -32,8 +32,9 @@ int br_openslo_is_slo(const json_t *doc)
 /* The type of a metricSource: its own, or its DataSource's. */
 static const char *source_type(struct br__openslo_ctx *c, const json_t *ms, const char *path)
 {
-	const json_t *t = br__openslo_member(c, ms, path, "type", OS_STRING, 0);
-	const json_t *ref = br__openslo_member(c, ms, path, "metricSourceRef", OS_STRING, 0);
+	const json_t *t = br__openslo_member(c, ms, path, "type", BR__OPENSLO_STRING, 0);
+	const json_t *ref = br__openslo_member(c, ms, path, "metricSourceRef",
+					       BR__OPENSLO_STRING, 0);
 	const struct br_openslo_doc *ds;
 	char field[256];
 
@@ -68,7 +69,7 @@ static const json_t *prom_query(struct br__openslo_ctx *c, const json_t *holder,
 
 	br__openslo_check_fields(c, holder, path, fields, NULL);
 	br__openslo_path(mpath, sizeof(mpath), path, "metricSource");
-	ms = br__openslo_member(c, holder, path, "metricSource", OS_OBJECT, 1);
+	ms = br__openslo_member(c, holder, path, "metricSource", BR__OPENSLO_OBJECT, 1);
 	if (!ms)
 		return NULL;
 	br__openslo_check_fields(c, ms, mpath, ms_fields, NULL);
@@ -84,12 +85,12 @@ static const json_t *prom_query(struct br__openslo_ctx *c, const json_t *holder,
 		return NULL;
 	}
 	br__openslo_path(spath, sizeof(spath), mpath, "spec");
-	spec = br__openslo_member(c, ms, mpath, "spec", OS_OBJECT, 1);
+	spec = br__openslo_member(c, ms, mpath, "spec", BR__OPENSLO_OBJECT, 1);
 	if (!spec || !type)
 		return NULL;
 	br__openslo_check_fields(c, spec, spath, spec_fields, NULL);
 	br__openslo_path(qfield, size, spath, "query");
-	return br__openslo_member(c, spec, spath, "query", OS_STRING, 1);
+	return br__openslo_member(c, spec, spath, "query", BR__OPENSLO_STRING, 1);
 }
 
 /* The selector of ratioMetric.key, as a new string, or NULL. */
@@ -100,7 +101,7 @@ static char *ratio_selector(struct br__openslo_ctx *c, const json_t *rm, const c
 	const json_t *holder, *q;
 
 	br__openslo_path(field, sizeof(field), path, key);
-	holder = br__openslo_member(c, rm, path, key, OS_OBJECT, 0);
+	holder = br__openslo_member(c, rm, path, key, BR__OPENSLO_OBJECT, 0);
 	q = holder ? prom_query(c, holder, field, qfield, sizeof(qfield)) : NULL;
 	return q ? br__openslo_query_selector(c, q, qfield) : NULL;
 }
@@ -182,8 +183,8 @@ done:
 static json_t *raw_indicator(struct br__openslo_ctx *c, const json_t *rm, const char *path)
 {
 	char field[256], qfield[256];
-	const json_t *rt = br__openslo_member(c, rm, path, "rawType", OS_STRING, 1);
-	const json_t *raw = br__openslo_member(c, rm, path, "raw", OS_OBJECT, 1), *q;
+	const json_t *rt = br__openslo_member(c, rm, path, "rawType", BR__OPENSLO_STRING, 1);
+	const json_t *raw = br__openslo_member(c, rm, path, "raw", BR__OPENSLO_OBJECT, 1), *q;
 
 	if (rt && strcmp(json_string_value(rt), "failure") != 0) {
 		br__openslo_problem(c, rt, br__openslo_path(field, sizeof(field), path, "rawType"),
@@ -207,7 +208,7 @@ static json_t *raw_indicator(struct br__openslo_ctx *c, const json_t *rm, const 
 
 static json_t *ratio_indicator(struct br__openslo_ctx *c, const json_t *rm, const char *path)
 {
-	const json_t *counter = br__openslo_member(c, rm, path, "counter", OS_BOOL, 0);
+	const json_t *counter = br__openslo_member(c, rm, path, "counter", BR__OPENSLO_BOOL, 0);
 	char field[256], *good, *bad, *total;
 	json_t *ind = NULL, *lat = NULL;
 	int latency = 0;
@@ -252,14 +253,14 @@ static json_t *sli_timeslice(struct br__openslo_ctx *c, const json_t *spec, cons
 	const json_t *tm, *rm, *q;
 
 	br__openslo_check_fields(c, spec, path, fields, NULL);
-	tm = br__openslo_member(c, spec, path, "thresholdMetric", OS_OBJECT, 0);
+	tm = br__openslo_member(c, spec, path, "thresholdMetric", BR__OPENSLO_OBJECT, 0);
 	if (tm) {
 		br__openslo_path(tpath, sizeof(tpath), path, "thresholdMetric");
 		q = prom_query(c, tm, tpath, qfield, sizeof(qfield));
 		return q ? br__openslo_timeslice_threshold(c, json_string_value(q), tm,
 							   c->ts) : NULL;
 	}
-	rm = br__openslo_member(c, spec, path, "ratioMetric", OS_OBJECT, 1);
+	rm = br__openslo_member(c, spec, path, "ratioMetric", BR__OPENSLO_OBJECT, 1);
 	if (!rm)
 		return NULL;
 	br__openslo_path(rpath, sizeof(rpath), path, "ratioMetric");
@@ -302,7 +303,7 @@ static json_t *sli_spec(struct br__openslo_ctx *c, const json_t *spec, const cha
 	if (json_object_get(spec, "thresholdMetric"))
 		return NULL;
 	br__openslo_path(rpath, sizeof(rpath), path, "ratioMetric");
-	rm = br__openslo_member(c, spec, path, "ratioMetric", OS_OBJECT, 1);
+	rm = br__openslo_member(c, spec, path, "ratioMetric", BR__OPENSLO_OBJECT, 1);
 	if (!rm)
 		return NULL;
 	br__openslo_check_fields(c, rm, rpath, rm_fields, NULL);
@@ -320,8 +321,9 @@ static json_t *sli_spec(struct br__openslo_ctx *c, const json_t *spec, const cha
 static json_t *indicator(struct br__openslo_ctx *c, const json_t *spec)
 {
 	static const char *const sli_fields[] = {"apiVersion", "kind", "metadata", "spec", NULL};
-	const json_t *inl = br__openslo_member(c, spec, "spec", "indicator", OS_OBJECT, 0);
-	const json_t *ref = br__openslo_member(c, spec, "spec", "indicatorRef", OS_STRING, 0);
+	const json_t *inl = br__openslo_member(c, spec, "spec", "indicator", BR__OPENSLO_OBJECT, 0);
+	const json_t *ref = br__openslo_member(c, spec, "spec", "indicatorRef",
+					       BR__OPENSLO_STRING, 0);
 	const struct br_openslo_doc *saved = c->doc, *sli;
 	const json_t *s;
 	json_t *ind;
@@ -333,7 +335,7 @@ static json_t *indicator(struct br__openslo_ctx *c, const json_t *spec)
 	}
 	if (inl) {
 		br__openslo_check_fields(c, inl, "spec.indicator", sli_fields, NULL);
-		s = br__openslo_member(c, inl, "spec.indicator", "spec", OS_OBJECT, 1);
+		s = br__openslo_member(c, inl, "spec.indicator", "spec", BR__OPENSLO_OBJECT, 1);
 		ind = s ? sli_spec(c, s, "spec.indicator.spec") : NULL;
 		br__openslo_origin(c, "spec.indicator", "spec.indicator.spec", s ? s : inl);
 		return ind;
@@ -343,7 +345,7 @@ static json_t *indicator(struct br__openslo_ctx *c, const json_t *spec)
 		return NULL;
 	c->doc = sli;
 	br__openslo_check_fields(c, sli->root, "", sli_fields, NULL);
-	s = br__openslo_member(c, sli->root, "", "spec", OS_OBJECT, 1);
+	s = br__openslo_member(c, sli->root, "", "spec", BR__OPENSLO_OBJECT, 1);
 	ind = s ? sli_spec(c, s, "spec") : NULL;
 	br__openslo_origin(c, "spec.indicator", "spec", s ? s : sli->root);
 	c->doc = saved;
@@ -371,7 +373,7 @@ static void objective(struct br__openslo_ctx *c, const json_t *spec, json_t *out
 		"indicator", "composite objectives have no burnrate equivalent",
 		"indicatorRef", "composite objectives have no burnrate equivalent",
 		"compositeWeight", "composite objectives have no burnrate equivalent", NULL};
-	const json_t *list = br__openslo_member(c, spec, "spec", "objectives", OS_LIST, 1);
+	const json_t *list = br__openslo_member(c, spec, "spec", "objectives", BR__OPENSLO_LIST, 1);
 	const json_t *o, *t, *p;
 
 	if (!list)
@@ -395,8 +397,8 @@ static void objective(struct br__openslo_ctx *c, const json_t *spec, json_t *out
 	} else {
 		br__openslo_check_fields(c, o, "spec.objectives[0]", fields, refused);
 	}
-	t = br__openslo_member(c, o, "spec.objectives[0]", "target", OS_NUMBER, 0);
-	p = br__openslo_member(c, o, "spec.objectives[0]", "targetPercent", OS_NUMBER, 0);
+	t = br__openslo_member(c, o, "spec.objectives[0]", "target", BR__OPENSLO_NUMBER, 0);
+	p = br__openslo_member(c, o, "spec.objectives[0]", "targetPercent", BR__OPENSLO_NUMBER, 0);
 	if (!t == !p) {
 		if (t || (!json_object_get(o, "target") && !json_object_get(o, "targetPercent")))
 			br__openslo_problem(c, o, "spec.objectives[0]", "exactly one of target or "
@@ -424,7 +426,7 @@ static void time_window(struct br__openslo_ctx *c, const json_t *spec, json_t *o
 	static const char *const refused[] = {
 		"calendar", "calendar-aligned windows have no burnrate equivalent (burnrate's "
 		"window is rolling)", NULL};
-	const json_t *list = br__openslo_member(c, spec, "spec", "timeWindow", OS_LIST, 0);
+	const json_t *list = br__openslo_member(c, spec, "spec", "timeWindow", BR__OPENSLO_LIST, 0);
 	const json_t *w, *d, *r;
 	char why[256] = "", text[32];
 	long long s;
@@ -438,11 +440,11 @@ static void time_window(struct br__openslo_ctx *c, const json_t *spec, json_t *o
 		return;
 	}
 	br__openslo_check_fields(c, w, "spec.timeWindow[0]", fields, refused);
-	r = br__openslo_member(c, w, "spec.timeWindow[0]", "isRolling", OS_BOOL, 0);
+	r = br__openslo_member(c, w, "spec.timeWindow[0]", "isRolling", BR__OPENSLO_BOOL, 0);
 	if (r && json_is_false(r))
 		br__openslo_problem(c, w, "spec.timeWindow[0].isRolling", "must be true: "
 				    "calendar-aligned windows have no burnrate equivalent");
-	d = br__openslo_member(c, w, "spec.timeWindow[0]", "duration", OS_STRING, 1);
+	d = br__openslo_member(c, w, "spec.timeWindow[0]", "duration", BR__OPENSLO_STRING, 1);
 	if (!d)
 		return;
 	if (br__openslo_duration(json_string_value(d), &s, why, sizeof(why)) != 0 || s == 0) {
@@ -456,7 +458,8 @@ static void time_window(struct br__openslo_ctx *c, const json_t *spec, json_t *o
 
 static void budgeting(struct br__openslo_ctx *c, const json_t *spec)
 {
-	const json_t *m = br__openslo_member(c, spec, "spec", "budgetingMethod", OS_STRING, 1);
+	const json_t *m = br__openslo_member(c, spec, "spec", "budgetingMethod",
+					     BR__OPENSLO_STRING, 1);
 	const char *s = m ? json_string_value(m) : "Occurrences";
 
 	if (strcmp(s, "Timeslices") != 0 && strcmp(s, "RatioTimeslices") != 0 &&
@@ -579,23 +582,25 @@ static json_t *metadata(struct br__openslo_ctx *c, const json_t *doc, json_t *sp
 {
 	static const char *const fields[] = {"name", "displayName", "namespace", "labels",
 					     "annotations", NULL};
-	const json_t *m = br__openslo_member(c, doc, "", "metadata", OS_OBJECT, 1), *v;
+	const json_t *m = br__openslo_member(c, doc, "", "metadata", BR__OPENSLO_OBJECT, 1), *v;
 	json_t *out = json_object();
 
 	if (!m || !out)
 		return out;
 	br__openslo_check_fields(c, m, "metadata", fields, NULL);
-	if ((v = br__openslo_member(c, m, "metadata", "name", OS_STRING, 1)) != NULL) {
+	if ((v = br__openslo_member(c, m, "metadata", "name", BR__OPENSLO_STRING, 1)) != NULL) {
 		br__openslo_set(c, out, "name", json_incref((json_t *)v));
 		br__openslo_origin(c, "metadata.name", "metadata.name", v);
 	}
-	if ((v = br__openslo_member(c, m, "metadata", "namespace", OS_STRING, 0)) != NULL) {
+	if ((v = br__openslo_member(c, m, "metadata", "namespace",
+				    BR__OPENSLO_STRING, 0)) != NULL) {
 		br__openslo_set(c, out, "namespace", json_incref((json_t *)v));
 		br__openslo_origin(c, "metadata.namespace", "metadata.namespace", v);
 	}
-	if ((v = br__openslo_member(c, m, "metadata", "labels", OS_OBJECT, 0)) != NULL)
+	if ((v = br__openslo_member(c, m, "metadata", "labels", BR__OPENSLO_OBJECT, 0)) != NULL)
 		labels(c, v, out);
-	if ((v = br__openslo_member(c, m, "metadata", "annotations", OS_OBJECT, 0)) != NULL)
+	if ((v = br__openslo_member(c, m, "metadata", "annotations",
+				    BR__OPENSLO_OBJECT, 0)) != NULL)
 		annotations(c, v, out, spec, alerting);
 	return out;
 }
@@ -605,7 +610,7 @@ static json_t *metadata(struct br__openslo_ctx *c, const json_t *doc, json_t *sp
 static void copy_string(struct br__openslo_ctx *c, const json_t *spec, const char *key, json_t *out)
 {
 	char field[64];
-	const json_t *v = br__openslo_member(c, spec, "spec", key, OS_STRING, 0);
+	const json_t *v = br__openslo_member(c, spec, "spec", key, BR__OPENSLO_STRING, 0);
 
 	if (!v)
 		return;
@@ -679,12 +684,12 @@ static void convert_spec(struct br__openslo_ctx *c, const json_t *spec, json_t *
 static void check_kind(struct br__openslo_ctx *c, const json_t *doc)
 {
 	static const char *const fields[] = {"apiVersion", "kind", "metadata", "spec", NULL};
-	const json_t *v = br__openslo_member(c, doc, "", "apiVersion", OS_STRING, 1);
+	const json_t *v = br__openslo_member(c, doc, "", "apiVersion", BR__OPENSLO_STRING, 1);
 
 	if (v && strcmp(json_string_value(v), BR_OPENSLO_API_VERSION) != 0)
 		br__openslo_problem(c, v, "apiVersion", "must be %s, got \"%.100s\"",
 				    BR_OPENSLO_API_VERSION, json_string_value(v));
-	v = br__openslo_member(c, doc, "", "kind", OS_STRING, 1);
+	v = br__openslo_member(c, doc, "", "kind", BR__OPENSLO_STRING, 1);
 	if (v && strcmp(json_string_value(v), "SLO") != 0)
 		br__openslo_problem(c, v, "kind", "must be SLO, got \"%.100s\"",
 				    json_string_value(v));
@@ -768,7 +773,7 @@ int br_openslo_to_slo(const struct br_openslo_doc *slo,
 		br__openslo_set(&c, res, "apiVersion", json_string(BR_SLO_API_VERSION));
 		br__openslo_set(&c, res, "kind", json_string(BR_SLO_KIND));
 		br__openslo_set(&c, res, "metadata", metadata(&c, slo->root, spec, alerting));
-		s = br__openslo_member(&c, slo->root, "", "spec", OS_OBJECT, 1);
+		s = br__openslo_member(&c, slo->root, "", "spec", BR__OPENSLO_OBJECT, 1);
 		struct br__openslo_ts ts = {.value = NAN, .target = NAN};
 		if (s && br__openslo_timeslices(s))
 			c.ts = &ts;
