@@ -93,24 +93,24 @@ static struct br__ui_slo *entry_new(const json_t *slo)
 	const json_t *ready = br__ui_condition(slo, "Ready");
 	const char *window = br__ui_str(slo, "spec", "window", NULL);
 	char fast[32];
-	const char *s[UI_NFIELDS] = {
+	const char *s[BR__UI_NFIELDS] = {
 		br__ui_str(slo, "metadata", "namespace", NULL),
 		br__ui_str(slo, "metadata", "name", NULL),
 		br__ui_str(slo, "spec", "service", NULL), window ? window : "30d",
 		br__ui_str(slo, "status", "budget", "remainingPercent"), fast,
 	};
-	size_t len[UI_NFIELDS], total = sizeof(struct br__ui_slo);
+	size_t len[BR__UI_NFIELDS], total = sizeof(struct br__ui_slo);
 
 	fastest_page(slo, fast, sizeof(fast));
-	if (!s[UI_NAME] || !*s[UI_NAME])
+	if (!s[BR__UI_NAME] || !*s[BR__UI_NAME])
 		return NULL;
-	for (size_t i = 0; i < UI_NFIELDS; i++)
+	for (size_t i = 0; i < BR__UI_NFIELDS; i++)
 		total += (len[i] = s[i] ? strlen(s[i]) + 1 : 0);
 	struct br__ui_slo *e = malloc(total);
 	if (!e)
 		return NULL;
 	size_t at = sizeof(*e);
-	for (size_t i = 0; i < UI_NFIELDS; i++) {
+	for (size_t i = 0; i < BR__UI_NFIELDS; i++) {
 		e->off[i] = s[i] ? (unsigned)at : 0;
 		if (s[i])
 			memcpy((char *)e + at, s[i], len[i]);
@@ -133,9 +133,9 @@ const char *br__ui_slo_get(const struct br__ui_slo *e, enum br__ui_slo_field f)
 
 static int cmp_key(const struct br__ui_slo *e, const char *ns, const char *name)
 {
-	const char *ens = br__ui_slo_get(e, UI_NS);
+	const char *ens = br__ui_slo_get(e, BR__UI_NS);
 	int c = strcmp(ens ? ens : "", ns ? ns : "");
-	return c ? c : strcmp(br__ui_slo_get(e, UI_NAME), name);
+	return c ? c : strcmp(br__ui_slo_get(e, BR__UI_NAME), name);
 }
 
 /* The position of ns/name, or where it would go; *found says which. */
@@ -174,7 +174,7 @@ int br_ui_index_put(struct br_ui_index *x, const json_t *slo)
 	if (!e)
 		return br__ui_str(slo, "metadata", "name", NULL) ? BR_ENOMEM : BR_EINVAL;
 	pthread_mutex_lock(&x->mu);
-	size_t at = find(x, br__ui_slo_get(e, UI_NS), br__ui_slo_get(e, UI_NAME), &found);
+	size_t at = find(x, br__ui_slo_get(e, BR__UI_NS), br__ui_slo_get(e, BR__UI_NAME), &found);
 	if (found) {
 		free(x->e[at]);
 		x->e[at] = e;

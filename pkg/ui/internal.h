@@ -59,13 +59,13 @@ const struct br_prom_sample *const *br__ui_samples_find(const struct br__ui_samp
 
 /* The strings of an SLO's entry. */
 enum br__ui_slo_field {
-	UI_NS,        /* metadata.namespace */
-	UI_NAME,      /* metadata.name */
-	UI_SERVICE,   /* spec.service */
-	UI_WINDOW,    /* spec.window, "30d" when unset */
-	UI_PCT,       /* status.budget.remainingPercent */
-	UI_FAST,      /* the long window of the fastest page row, canonical */
-	UI_NFIELDS
+	BR__UI_NS,      /* metadata.namespace */
+	BR__UI_NAME,    /* metadata.name */
+	BR__UI_SERVICE, /* spec.service */
+	BR__UI_WINDOW,  /* spec.window, "30d" when unset */
+	BR__UI_PCT,     /* status.budget.remainingPercent */
+	BR__UI_FAST,    /* the long window of the fastest page row, canonical */
+	BR__UI_NFIELDS
 };
 
 /* What the overview shows of one SLO: one allocation of size bytes, the
@@ -75,7 +75,7 @@ struct br__ui_slo {
 	double objective;     /* percent; NAN when none */
 	double left;          /* budget left, percent (br__ui_budget_left) */
 	double events;        /* status.budget.remainingEvents; NAN when none */
-	unsigned off[UI_NFIELDS];  /* of each string from the start; 0: none */
+	unsigned off[BR__UI_NFIELDS];  /* of each string from the start; 0: none */
 	char ready;           /* 'T', 'F', 'U' (the Ready condition) or 0 */
 };
 

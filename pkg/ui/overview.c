@@ -28,12 +28,13 @@ static int contains(const char *hay, const char *needle)
 
 static int keep(const struct br__ui_slo *e, const struct br_ui_filter *f)
 {
-	const char *ns = br__ui_slo_get(e, UI_NS);
+	const char *ns = br__ui_slo_get(e, BR__UI_NS);
 
 	if (f->namespace && *f->namespace && (!ns || strcmp(ns, f->namespace) != 0))
 		return 0;
-	if (f->q && *f->q && !contains(ns, f->q) && !contains(br__ui_slo_get(e, UI_NAME), f->q) &&
-	    !contains(br__ui_slo_get(e, UI_SERVICE), f->q))
+	if (f->q && *f->q && !contains(ns, f->q) &&
+	    !contains(br__ui_slo_get(e, BR__UI_NAME), f->q) &&
+	    !contains(br__ui_slo_get(e, BR__UI_SERVICE), f->q))
 		return 0;
 	return 1;
 }
@@ -52,8 +53,8 @@ static int cmp_row(const void *pa, const void *pb)
 		return isnan(a->left) ? 1 : -1;
 	if (!isnan(a->left) && a->left != b->left)
 		return a->left < b->left ? -1 : 1;
-	int c = cmp_str(br__ui_slo_get(a, UI_NS), br__ui_slo_get(b, UI_NS));
-	return c ? c : cmp_str(br__ui_slo_get(a, UI_NAME), br__ui_slo_get(b, UI_NAME));
+	int c = cmp_str(br__ui_slo_get(a, BR__UI_NS), br__ui_slo_get(b, BR__UI_NS));
+	return c ? c : cmp_str(br__ui_slo_get(a, BR__UI_NAME), br__ui_slo_get(b, BR__UI_NAME));
 }
 
 void br__ui_page_release(struct br__ui_page *p)
@@ -111,7 +112,7 @@ int br__ui_page_select(struct br_ui_index *x, const struct br_ui_filter *f,
 
 static void add_bar(struct br_buf *out, const struct br__ui_slo *e)
 {
-	const char *pct = br__ui_slo_get(e, UI_PCT);
+	const char *pct = br__ui_slo_get(e, BR__UI_PCT);
 
 	if (isnan(e->left)) {
 		br_buf_adds(out, "<td class=\"muted\">no data</td>");
@@ -148,8 +149,8 @@ static void add_state(struct br_buf *out, const struct br__ui_slo *e, const stru
 		return;
 	}
 	const struct br_prom_sample *const *s =
-		br__ui_samples_find(&l->firing, br__ui_slo_get(e, UI_NS),
-				    br__ui_slo_get(e, UI_NAME), &n);
+		br__ui_samples_find(&l->firing, br__ui_slo_get(e, BR__UI_NS),
+				    br__ui_slo_get(e, BR__UI_NAME), &n);
 	for (size_t i = 0; i < n; i++) {
 		const char *sev = br_prom_sample_label(s[i], "burnrate_severity");
 		page |= sev && strcmp(sev, "page") == 0;
@@ -163,15 +164,15 @@ static void add_state(struct br_buf *out, const struct br__ui_slo *e, const stru
  * window (the sample named for that window) over the error budget. */
 static void add_rate(struct br_buf *out, const struct br__ui_slo *e, const struct live *l)
 {
-	const char *fast = br__ui_slo_get(e, UI_FAST);
+	const char *fast = br__ui_slo_get(e, BR__UI_FAST);
 	double rate = NAN;
 	size_t n = 0;
 	char want[64];
 
 	snprintf(want, sizeof(want), "burnrate:sli_error_ratio:rate%s", fast ? fast : "");
 	const struct br_prom_sample *const *s = l->v && l->v->ratios && fast && *fast ?
-		br__ui_samples_find(&l->ratios, br__ui_slo_get(e, UI_NS),
-				    br__ui_slo_get(e, UI_NAME), &n) :
+		br__ui_samples_find(&l->ratios, br__ui_slo_get(e, BR__UI_NS),
+				    br__ui_slo_get(e, BR__UI_NAME), &n) :
 		NULL;
 	for (size_t i = 0; i < n; i++) {
 		const char *name = br_prom_sample_label(s[i], "__name__");
@@ -208,13 +209,13 @@ static void add_spark(struct br_buf *out, const struct br__ui_slo *e, const stru
 	long long window = 0;
 
 	if (!l->v || !l->v->budgets ||
-	    br_duration_parse(br__ui_slo_get(e, UI_WINDOW), &window) != 0 || window <= 0) {
+	    br_duration_parse(br__ui_slo_get(e, BR__UI_WINDOW), &window) != 0 || window <= 0) {
 		br_buf_adds(out, "<td class=\"muted\">-</td>");
 		return;
 	}
 	br_buf_adds(out, "<td>");
-	br__ui_svg_sparkline(out, series_of(l->v->budgets, br__ui_slo_get(e, UI_NS),
-					    br__ui_slo_get(e, UI_NAME)),
+	br__ui_svg_sparkline(out, series_of(l->v->budgets, br__ui_slo_get(e, BR__UI_NS),
+					    br__ui_slo_get(e, BR__UI_NAME)),
 			 l->v->end - (double)window, l->v->end);
 	br_buf_adds(out, "</td>");
 }
@@ -222,7 +223,7 @@ static void add_spark(struct br_buf *out, const struct br__ui_slo *e, const stru
 static void add_row(struct br_buf *out, const struct br__ui_slo *e, const struct live *l)
 {
 	static const char *const ready[] = {"-", "True", "False", "Unknown"};
-	const char *ns = br__ui_slo_get(e, UI_NS), *name = br__ui_slo_get(e, UI_NAME);
+	const char *ns = br__ui_slo_get(e, BR__UI_NS), *name = br__ui_slo_get(e, BR__UI_NAME);
 
 	br_buf_adds(out, "<tr><td>");
 	br_ui_escape(out, ns);
@@ -233,14 +234,14 @@ static void add_row(struct br_buf *out, const struct br__ui_slo *e, const struct
 	br_buf_adds(out, "\">");
 	br_ui_escape(out, name);
 	br_buf_adds(out, "</a></td><td>");
-	br_ui_escape(out, br__ui_slo_get(e, UI_SERVICE));
+	br_ui_escape(out, br__ui_slo_get(e, BR__UI_SERVICE));
 	br_buf_adds(out, "</td><td>");
 	if (isfinite(e->objective))
 		br_buf_addf(out, "%.10g", e->objective);
 	else
 		br_buf_adds(out, "-");
 	br_buf_adds(out, "% / ");
-	br_ui_escape(out, br__ui_slo_get(e, UI_WINDOW));
+	br_ui_escape(out, br__ui_slo_get(e, BR__UI_WINDOW));
 	br_buf_adds(out, "</td>");
 	add_bar(out, e);
 	add_spark(out, e, l);

@@ -151,9 +151,9 @@ static void add_alternatives(struct br_buf *q, const struct br__ui_page *p,
 static void page_selector(struct br_buf *q, const struct br__ui_page *p)
 {
 	br_buf_adds(q, "{slo=~\"");
-	add_alternatives(q, p, UI_NAME);
+	add_alternatives(q, p, BR__UI_NAME);
 	br_buf_adds(q, "\",slo_namespace=~\"");
-	add_alternatives(q, p, UI_NS);
+	add_alternatives(q, p, BR__UI_NS);
 	br_buf_adds(q, "\"");
 }
 
@@ -168,7 +168,7 @@ static struct br_ui_answer *ask_ratios(struct br_ui *ui, const struct br__ui_pag
 	br_buf_init(&q, 64 * 1024);
 	page_selector(&q, p);
 	br_buf_adds(&q, ",__name__=~\"burnrate:sli_error_ratio:rate(");
-	add_alternatives(&q, p, UI_FAST);
+	add_alternatives(&q, p, BR__UI_FAST);
 	br_buf_adds(&q, ")\"}");
 	if (p->nrows && q.data)
 		a = ask(ui, q.data, 0, 0, 0, banner);
@@ -186,7 +186,7 @@ static struct br_ui_answer *ask_budgets(struct br_ui *ui, const struct br__ui_pa
 	struct br_ui_answer *a = NULL;
 
 	for (size_t i = 0; i < p->nrows; i++)
-		if (br_duration_parse(br__ui_slo_get(p->rows[i], UI_WINDOW), &w) == 0 &&
+		if (br_duration_parse(br__ui_slo_get(p->rows[i], BR__UI_WINDOW), &w) == 0 &&
 		    w > longest)
 			longest = w;
 	br_buf_init(&q, 64 * 1024);
