@@ -342,9 +342,9 @@ static int preflight(struct br_controller *c, struct br_error *err)
 	int rc;
 
 	br_buf_init(&path, 4096);
-	rc = br_kube_path(&path, "burnrate.dev", "v1alpha1",
+	rc = br_kube_path("burnrate.dev", "v1alpha1",
 			  c->namespaces ? c->namespaces[0] : NULL,
-			  "servicelevelobjectives", NULL, NULL);
+			  "servicelevelobjectives", NULL, NULL, &path);
 	if (rc == 0)
 		rc = br_kube_list(c->client, br_buf_str(&path), NULL, 1, NULL,
 				  NULL, err);

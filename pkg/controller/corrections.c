@@ -44,8 +44,8 @@ static int probe(struct br_controller *c)
 
 	br_error_init(&err);
 	br_buf_init(&path, 4096);
-	int rc = br_kube_path(&path, BC_GROUP, BC_VERSION, c->namespaces ? c->namespaces[0] : NULL,
-			      BC_PLURAL, NULL, NULL);
+	int rc = br_kube_path(BC_GROUP, BC_VERSION, c->namespaces ? c->namespaces[0] : NULL,
+			      BC_PLURAL, NULL, NULL, &path);
 	if (rc == 0)
 		rc = br_kube_list(c->client, br_buf_str(&path), NULL, 1, NULL, &page, &err);
 	json_decref(page);
@@ -434,7 +434,7 @@ static int write_bc_status(struct br_controller *c, const json_t *obj, json_t *s
 		body = json_dumps(copy, JSON_COMPACT);
 	json_decref(copy);
 	if (body)
-		rc = br_kube_path(&path, BC_GROUP, BC_VERSION, ns, BC_PLURAL, name, "status");
+		rc = br_kube_path(BC_GROUP, BC_VERSION, ns, BC_PLURAL, name, "status", &path);
 	if (rc == 0) {
 		rc = br_kube_write(c->client, "PUT", br_buf_str(&path), NULL, NULL, body,
 				   retry_after, &err);

@@ -76,8 +76,8 @@ static int write_status(struct br_controller *c, const json_t *slo_obj,
 	}
 	char *body = json_dumps(obj, JSON_COMPACT);
 	json_decref(obj);
-	rc = body ? br_kube_path(&path, SLO_GROUP, SLO_VERSION, ns, SLO_PLURAL,
-				 name, "status") : BR_ENOMEM;
+	rc = body ? br_kube_path(SLO_GROUP, SLO_VERSION, ns, SLO_PLURAL, name,
+				 "status", &path) : BR_ENOMEM;
 	if (rc == 0) {
 		rc = br_kube_write(c->client, "PUT", br_buf_str(&path), NULL,
 				   NULL, body, retry_after, &err);
@@ -121,7 +121,7 @@ static int emit_event(struct br_controller *c, const json_t *slo_obj,
 	if (!ev)
 		return BR_ENOMEM;
 	br_buf_init(&path, (size_t)1 << 20);
-	rc = br_kube_path(&path, NULL, "v1", ns, "events", NULL, NULL);
+	rc = br_kube_path(NULL, "v1", ns, "events", NULL, NULL, &path);
 	if (rc == 0)
 		rc = br_kube_post(c->client, br_buf_str(&path), ev, NULL, NULL);
 	atomic_fetch_add(&c->events, 1);
@@ -205,8 +205,8 @@ static int apply_rule(struct br_controller *c, const json_t *rule,
 	br_error_init(&err);
 	br_kube_response_init(&resp);
 	char *body = json_dumps(rule, JSON_COMPACT);
-	rc = body ? br_kube_path(&path, res->group, res->version, ns,
-				 res->plural, name, NULL) : BR_ENOMEM;
+	rc = body ? br_kube_path(res->group, res->version, ns, res->plural,
+				 name, NULL, &path) : BR_ENOMEM;
 	if (rc == 0) {
 		rc = br_kube_request_accept(c->client, "PATCH", br_buf_str(&path),
 					    "fieldManager=" FIELD_MANAGER "&force=true",

@@ -398,7 +398,7 @@ static int apply_secret(struct br_controller *c, const struct br_buf *text,
 	json_decref(s);
 	br_buf_init(&path, 4096);
 	br_error_init(&err);
-	rc = body ? br_kube_path(&path, NULL, "v1", rt->target_ns, "secrets", rt->target_name, NULL)
+	rc = body ? br_kube_path(NULL, "v1", rt->target_ns, "secrets", rt->target_name, NULL, &path)
 		  : BR_ENOMEM;
 	if (rc == 0) {
 		rc = br_kube_request(c->client, "PATCH", br_buf_str(&path),

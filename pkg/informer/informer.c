@@ -493,8 +493,8 @@ static int build_paths(struct br_informer *inf,
 {
 	struct br_buf p;
 	br_buf_init(&p, 4096);
-	int rc = br_kube_path(&p, o->group, o->version, o->namespace, o->plural,
-			      NULL, NULL);
+	int rc = br_kube_path(o->group, o->version, o->namespace, o->plural,
+			      NULL, NULL, &p);
 	if (rc < 0) {
 		br_buf_release(&p);
 		return br_error_set(err, rc, "informer: bad resource %s/%s",

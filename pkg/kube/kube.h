@@ -275,9 +275,9 @@ int br_kube_delete(struct br_kube_client *c, const char *path,
  * "/PLURAL", "/NAME" (NULL: the collection), "/SUBRESOURCE" (NULL: none).
  * Names are path-escaped. Returns 0, BR_EINVAL (no version or plural, or a
  * subresource without a name), or BR_ENOMEM. */
-int br_kube_path(struct br_buf *out, const char *group, const char *version,
-		 const char *namespace, const char *plural, const char *name,
-		 const char *subresource);
+int br_kube_path(const char *group, const char *version, const char *namespace,
+		 const char *plural, const char *name, const char *subresource,
+		 struct br_buf *out);
 
 /* ------------------------------------------------------------------ */
 /* Streaming (watches)                                                 */

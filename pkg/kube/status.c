@@ -104,9 +104,9 @@ static int add_escaped(struct br_buf *out, const char *s)
 	return rc;
 }
 
-int br_kube_path(struct br_buf *out, const char *group, const char *version,
-		 const char *namespace, const char *plural, const char *name,
-		 const char *subresource)
+int br_kube_path(const char *group, const char *version, const char *namespace,
+		 const char *plural, const char *name, const char *subresource,
+		 struct br_buf *out)
 {
 	int rc;
 

@@ -170,8 +170,8 @@ static int try_acquire(struct br_leader *le, struct br_leader_error *e)
 		json_t *obj = lease_object(le, NULL, held_spec(le, NULL));
 		struct br_buf coll;
 		br_buf_init(&coll, 4096);
-		rc = !obj ? BR_ENOMEM : br_kube_path(&coll, "coordination.k8s.io", "v1", le->ns, "leases",
-				  NULL, NULL);
+		rc = !obj ? BR_ENOMEM : br_kube_path("coordination.k8s.io", "v1", le->ns, "leases",
+				  NULL, NULL, &coll);
 		if (rc == 0)
 			rc = lease_request(le, "POST", "create", coll.data, obj, &out, e);
 		br_buf_release(&coll);
@@ -385,8 +385,8 @@ static int init_fields(struct br_leader *le, const struct br_leader_options *o)
 	le->name = strdup(o->name);
 	le->identity = o->identity ? strdup(o->identity) : default_identity();
 	br_buf_init(&p, 4096);
-	if (br_kube_path(&p, "coordination.k8s.io", "v1", o->namespace, "leases",
-			 o->name, NULL) < 0)
+	if (br_kube_path("coordination.k8s.io", "v1", o->namespace, "leases", o->name,
+			 NULL, &p) < 0)
 		return BR_ENOMEM;
 	le->path = br_buf_detach(&p);
 	if (!le->ns || !le->name || !le->identity || !le->path)

@@ -413,7 +413,7 @@ static void expect_path(const char *g, const char *v, const char *ns,
 	struct br_buf b;
 
 	br_buf_init(&b, BR_BUF_MAX_DEFAULT);
-	assert_int_equal(br_kube_path(&b, g, v, ns, pl, name, sub), 0);
+	assert_int_equal(br_kube_path(g, v, ns, pl, name, sub, &b), 0);
 	assert_string_equal(br_buf_str(&b), want);
 	br_buf_release(&b);
 }
@@ -434,9 +434,9 @@ static void test_paths(void **state)
 	expect_path(NULL, "v1", "", "namespaces", "x y/z", NULL,
 		    "/api/v1/namespaces/x%20y%2Fz");
 	br_buf_init(&b, BR_BUF_MAX_DEFAULT);
-	assert_int_equal(br_kube_path(&b, NULL, NULL, "x", "pods", NULL, NULL), BR_EINVAL);
-	assert_int_equal(br_kube_path(&b, NULL, "v1", "x", NULL, NULL, NULL), BR_EINVAL);
-	assert_int_equal(br_kube_path(&b, NULL, "v1", "x", "pods", NULL, "status"), BR_EINVAL);
+	assert_int_equal(br_kube_path(NULL, NULL, "x", "pods", NULL, NULL, &b), BR_EINVAL);
+	assert_int_equal(br_kube_path(NULL, "v1", "x", NULL, NULL, NULL, &b), BR_EINVAL);
+	assert_int_equal(br_kube_path(NULL, "v1", "x", "pods", NULL, "status", &b), BR_EINVAL);
 	br_buf_release(&b);
 }
 
