@@ -21,13 +21,14 @@
 # instead: controller_cluster.sh (its header says what it measures).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-[ -n "${KUBECONFIG:-}" ] && exec bash "$here/controller_cluster.sh" "$@"
 src=$(cd "$here/../.." && pwd)
 N=${1:-10000}
 W=${2:-4}
 ROUNDS=${3:-3}
 BR=${BURNRATE:-$src/build/cmd/burnrate/burnrate}
 [ -x "$BR" ] || { echo "no burnrate binary (set BURNRATE)"; exit 1; }
+export here src N W ROUNDS BR
+[ -n "${KUBECONFIG:-}" ] && exec bash "$here/controller_cluster.sh"
 if [ -z "${PIN:-}" ]; then
 	PIN=0
 	[ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null && PIN=1

@@ -20,13 +20,7 @@
 # Needs kubectl, python3, curl, a kubeconfig whose user has a bearer token, and the right to
 # create namespaces and CRDs (the burnrate and PrometheusRule CRDs are applied if missing).
 set -u
-here=$(cd "$(dirname "$0")" && pwd)
-src=$(cd "$here/../.." && pwd)
-N=${1:-10000}
-W=${2:-4}
-ROUNDS=${3:-3}
-BR=${BURNRATE:-$src/build/cmd/burnrate/burnrate}
-[ -x "$BR" ] || { echo "no burnrate binary (set BURNRATE)"; exit 1; }
+: "${N:?run through tests/bench/controller.sh, which sets here, src, N, W, ROUNDS and BR}"
 work=$(mktemp -d "${TMPDIR:-/tmp}/ctl-cluster-bench.XXXXXX")
 CPID=
 NSES=()
