@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "kube/kube.h"
+
 void br_watch_framer_init(struct br_watch_framer *f, size_t max,
 			  br_watch_event_fn fn, void *ctx)
 {
@@ -51,7 +53,8 @@ static int fail(struct br_watch_framer *f, int code)
 static int deliver(struct br_watch_framer *f, struct br_error *err)
 {
 	json_error_t jerr;
-	json_t *ev = json_loadb(f->pending.data, f->pending.len, 0, &jerr);
+	size_t len = br_kube_strip_managed_fields(f->pending.data, f->pending.len);
+	json_t *ev = json_loadb(f->pending.data, len, 0, &jerr);
 	br_buf_reset(&f->pending);
 	if (!ev) {
 		br_error_set(err, BR_EPARSE, "watch event %lu: %s", f->events + 1,

@@ -279,6 +279,16 @@ int br_kube_path(const char *group, const char *version, const char *namespace,
 		 const char *plural, const char *name, const char *subresource,
 		 struct br_buf *out);
 
+/* Cuts every "managedFields" member out of the "metadata" objects in the
+ * JSON text json[0..len), in place, and returns the text's new length
+ * (never more than len; nothing is NUL-terminated). Every answer this
+ * client decodes goes through it first, because managedFields are about
+ * 40% of an object's bytes and burnrate never reads them; a watch's
+ * decoder calls it on each event. Text that is not JSON is cut at most
+ * where it looks like such a member and otherwise left for the decoder to
+ * refuse. Can't fail. */
+size_t br_kube_strip_managed_fields(char *json, size_t len);
+
 /* ------------------------------------------------------------------ */
 /* Streaming (watches)                                                 */
 

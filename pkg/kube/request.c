@@ -180,8 +180,10 @@ static int finish(const char *method, const char *path, struct exchange *x,
 		return br_error_set(err, x->curl_rc, "%s %s: HTTP %ld: %s", method, path,
 				    x->status, x->errbuf);
 	int ok = x->status >= 200 && x->status < 300;
-	if (x->body.len > 0 && (keep_body || !ok))
+	if (x->body.len > 0 && (keep_body || !ok)) {
+		x->body.len = br_kube_strip_managed_fields(x->body.data, x->body.len);
 		r->body = json_loadb(x->body.data, x->body.len, 0, NULL);
+	}
 	if (ok) {
 		if (!keep_body)
 			return 0;

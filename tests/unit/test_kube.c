@@ -440,6 +440,67 @@ static void test_paths(void **state)
 	br_buf_release(&b);
 }
 
+/* br_kube_strip_managed_fields on text t: the text it leaves. */
+static char *strip(const char *t)
+{
+	char *s = strdup(t);
+	size_t n = br_kube_strip_managed_fields(s, strlen(s));
+	s[n] = '\0';
+	return s;
+}
+
+static void assert_strips(const char *in, const char *want)
+{
+	char *got = strip(in);
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void test_strip_managed_fields(void **state)
+{
+	(void)state;
+	/* first, middle, last and only member; white space around it */
+	assert_strips("{\"metadata\":{\"managedFields\":[{\"a\":1}],\"name\":\"x\"}}",
+		      "{\"metadata\":{\"name\":\"x\"}}");
+	assert_strips("{\"metadata\":{\"name\":\"x\", \"managedFields\" : [ {} ] ,\"uid\":\"u\"}}",
+		      "{\"metadata\":{\"name\":\"x\", \"uid\":\"u\"}}");
+	assert_strips("{\"metadata\":{\"name\":\"x\",\"managedFields\":[{\"f:a\":{}}]}}",
+		      "{\"metadata\":{\"name\":\"x\"}}");
+	assert_strips("{\"metadata\":{\"managedFields\":[]}}", "{\"metadata\":{}}");
+	/* a list's items, a watch event's object */
+	assert_strips("{\"items\":[{\"metadata\":{\"name\":\"a\",\"managedFields\":[1]}},"
+		      "{\"metadata\":{\"managedFields\":[2],\"name\":\"b\"}}]}",
+		      "{\"items\":[{\"metadata\":{\"name\":\"a\"}},{\"metadata\":{\"name\":\"b\"}}]}");
+	assert_strips("{\"type\":\"MODIFIED\",\"object\":{\"metadata\":{\"managedFields\":"
+		      "[{\"fieldsV1\":{\"f:metadata\":{\"f:labels\":{\"}\":{}}}}}],\"name\":\"a\"}}}",
+		      "{\"type\":\"MODIFIED\",\"object\":{\"metadata\":{\"name\":\"a\"}}}");
+	/* left alone: outside metadata, a value, a string that looks like one */
+	const char *keep[] = {
+		"{\"spec\":{\"managedFields\":[1]}}",
+		"{\"metadata\":{\"labels\":{\"managedFields\":\"x\"}}}",
+		"{\"metadata\":{\"name\":\"managedFields\"}}",
+		"{\"metadata\":{\"a\":\"\\\"managedFields\\\":[1]\"}}",
+		"[\"metadata\",{\"managedFields\":1}]",
+		"{\"metadata\":[{\"managedFields\":1}]}",
+		"{\"metadata\":{\"managedFields\":", /* cut off: the decoder says */
+		"", "x", "{", "\"", "{\"metadata\":{\"managedFields\":1 2}}",
+	};
+	for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
+		assert_strips(keep[i], keep[i]);
+	/* an answer decodes without them and with everything else */
+	char *t = strip("{\"metadata\":{\"name\":\"n\",\"managedFields\":[{\"manager\":\"m\","
+			"\"fieldsV1\":{\"f:spec\":{\".\":{}}}}],\"labels\":{\"a\":\"b\"}},"
+			"\"spec\":{\"x\":[1,2,{\"y\":null}]}}");
+	json_t *o = json_loads(t, 0, NULL);
+	json_t *want = json_loads("{\"metadata\":{\"name\":\"n\",\"labels\":{\"a\":\"b\"}},"
+				  "\"spec\":{\"x\":[1,2,{\"y\":null}]}}", 0, NULL);
+	assert_non_null(o);
+	assert_true(json_equal(o, want));
+	json_decref(o);
+	json_decref(want);
+	free(t);
+}
+
 /* ------------------------------------------------------------------ */
 /* client without a server                                             */
 
@@ -1023,6 +1084,7 @@ int main(void)
 		cmocka_unit_test(test_in_cluster),
 		cmocka_unit_test(test_status_decode),
 		cmocka_unit_test(test_paths),
+		cmocka_unit_test(test_strip_managed_fields),
 		cmocka_unit_test(test_client_offline),
 		cmocka_unit_test(test_fake_crud),
 		cmocka_unit_test(test_fake_metadata_only),
