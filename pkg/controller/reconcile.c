@@ -57,8 +57,26 @@ json_t *br__controller_alert_rows(const struct br_slo *slo)
 	return rows;
 }
 
-/* Writes obj with status replaced to /status (PUT, with the cached
- * resourceVersion: a 409 means our cache is behind, and we requeue). */
+/* The body of a status write: the SLO's identity and resourceVersion, and
+ * status. The server takes everything but status (and managedFields) from
+ * the object it has (the CRD status strategy), so spec, labels and
+ * annotations would be bytes to print, send and decode for nothing. */
+static json_t *status_body(const json_t *slo_obj, json_t *status,
+			   const char *ns, const char *name)
+{
+	const json_t *meta = json_object_get(slo_obj, "metadata");
+
+	return json_pack("{s:O*, s:O*, s:{s:s, s:s, s:O*, s:O*}, s:O}",
+			 "apiVersion", json_object_get(slo_obj, "apiVersion"),
+			 "kind", json_object_get(slo_obj, "kind"),
+			 "metadata", "name", name, "namespace", ns,
+			 "resourceVersion", json_object_get(meta, "resourceVersion"),
+			 "uid", json_object_get(meta, "uid"),
+			 "status", status);
+}
+
+/* Writes status to /status (PUT, with the cached resourceVersion: a 409
+ * means our cache is behind, and we requeue). */
 static int write_status(struct br_controller *c, const json_t *slo_obj,
 			json_t *status, const char *ns, const char *name,
 			double *retry_after)
@@ -69,11 +87,9 @@ static int write_status(struct br_controller *c, const json_t *slo_obj,
 
 	br_buf_init(&path, (size_t)1 << 20);
 	br_error_init(&err);
-	json_t *obj = json_deep_copy(slo_obj);
-	if (!obj || json_object_set(obj, "status", status) != 0) {
-		json_decref(obj);
+	json_t *obj = status_body(slo_obj, status, ns, name);
+	if (!obj)
 		return BR_ENOMEM;
-	}
 	char *body = json_dumps(obj, JSON_COMPACT);
 	json_decref(obj);
 	rc = body ? br_kube_path(SLO_GROUP, SLO_VERSION, ns, SLO_PLURAL, name,

@@ -34,10 +34,16 @@ wait_for 20 rule_gen_recorded || fail "status.prometheusRule.generation is not t
 echo "create: ok"
 
 # update: a generation bump gives new rules and observedGeneration follows
+kubectl -n "$NS" label slo checkout team=payments >/dev/null || fail "label"
+kubectl -n "$NS" annotate slo checkout note=kept >/dev/null || fail "annotate"
 slo_yaml checkout 99.9 >"$CTL_DIR/checkout.yaml"
 kubectl apply -f "$CTL_DIR/checkout.yaml" >/dev/null || fail "apply update"
 gen2() { [ "$(jpath slo checkout '{.status.observedGeneration}')" = 2 ]; }
 wait_for 20 gen2 || fail "observedGeneration did not follow"
+# status writes carry the status alone: the user's labels, annotations and spec stay
+[ "$(jpath slo checkout '{.metadata.labels.team}')" = payments ] || fail "a status write lost a label"
+[ "$(jpath slo checkout '{.metadata.annotations.note}')" = kept ] || fail "a status write lost an annotation"
+[ "$(jpath slo checkout '{.spec.objective}')" = 99.9 ] || fail "a status write changed the spec"
 [ "$(generated_spec "$CTL_DIR/checkout.yaml")" = "$(cluster_spec checkout)" ] || fail "rule not updated"
 echo "update: ok"
 
