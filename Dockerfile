@@ -9,7 +9,7 @@ FROM debian:bookworm AS build
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       build-essential cmake pkg-config \
-      libcurl4-openssl-dev libjansson-dev libyaml-dev libssl-dev libmicrohttpd-dev libcmocka-dev \
+      libcurl4-openssl-dev libjansson-dev libyaml-dev libssl-dev libmicrohttpd-dev libcmocka-dev zlib1g-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -21,7 +21,7 @@ RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 FROM debian:bookworm-slim
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libcurl4 libjansson4 libyaml-0-2 libssl3 libmicrohttpd12 ca-certificates \
+      libcurl4 libjansson4 libyaml-0-2 libssl3 libmicrohttpd12 zlib1g ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /build/cmd/burnrate/burnrate /usr/local/bin/burnrate
 # 65532: the conventional "nonroot" UID; numeric so that runAsNonRoot can verify it

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "entry.h"
 #include "kube/kube.h"
 #include "pace/pace.h"
 
@@ -21,7 +22,8 @@ struct br_informer {
 	pthread_mutex_t cb_mu; /* held over a cache change and its callbacks */
 	pthread_t resync_thread;
 	int resync_running;
-	json_t *cache;         /* key -> object */
+	json_t *cache;         /* key -> entry (entry.h) */
+	struct br__informer_codec codec;  /* entries made on the reflector thread */
 	char *rv;              /* last resourceVersion seen */
 	int synced;
 	struct br_informer_stats stats;
@@ -40,32 +42,19 @@ struct br_informer {
 /* ---------------------------------------------------------------- */
 /* Cache and callbacks                                               */
 
-/* The cache keeps each object as its compact JSON text (a jansson string),
- * not as a tree: a tree takes several times the memory of its text (an
+/* The cache keeps each object as an entry (entry.h): its compact JSON text,
+ * deflated. A tree takes several times the memory of its text (an
  * allocation per node, a hash table per object), and the caches of 10,000
- * SLOs must fit in a few megabytes. Readers get a tree parsed from the text,
- * theirs to keep or change. */
-static json_t *entry_new(const json_t *obj)
+ * SLOs must fit in a few megabytes. Readers get a tree parsed from the
+ * entry, theirs to keep or change. */
+static json_t *entry_new(struct br_informer *inf, const json_t *obj)
 {
-	char *text = json_dumps(obj, JSON_COMPACT);
-	json_t *e = text ? json_stringn_nocheck(text, strlen(text)) : NULL;
-
-	free(text);
-	return e;
+	return br__informer_entry_new(&inf->codec, obj);
 }
 
-/* A new tree from an entry, or NULL (out of memory). */
-static json_t *entry_tree(const json_t *e)
+static json_t *entry_tree(const struct br_informer *inf, const json_t *e)
 {
-	return e ? json_loadb(json_string_value(e), json_string_length(e), 0, NULL)
-		 : NULL;
-}
-
-static int entry_same(const json_t *a, const json_t *b)
-{
-	return json_string_length(a) == json_string_length(b) &&
-	       memcmp(json_string_value(a), json_string_value(b),
-		      json_string_length(a)) == 0;
+	return br__informer_entry_tree(&inf->codec, e);
 }
 
 static void set_rv_str(struct br_informer *inf, const char *rv)
@@ -95,7 +84,7 @@ static void notify_update(struct br_informer *inf, const json_t *old_entry,
 	const struct br_informer_handlers *h = &inf->opts.handlers;
 	if (!h->on_update)
 		return;
-	json_t *old = entry_tree(old_entry);
+	json_t *old = entry_tree(inf, old_entry);
 	h->on_update(h->ctx, old ? old : obj, obj);
 	json_decref(old);
 }
@@ -113,7 +102,7 @@ static int apply_event(struct br_informer *inf, int deleted, json_t *obj)
 		return br_error_set(&inf->watch_err, BR_EPARSE,
 				    "watch event object without metadata.name");
 	}
-	json_t *entry = deleted ? NULL : entry_new(obj);
+	json_t *entry = deleted ? NULL : entry_new(inf, obj);
 	if (!deleted && !entry) {
 		br_buf_release(&key);
 		return br_error_set(&inf->watch_err, BR_ENOMEM, "cache: out of memory");
@@ -154,7 +143,7 @@ static void notify_one(struct br_informer *inf,
 {
 	if (!fn)
 		return;
-	json_t *o = entry_tree(entry);
+	json_t *o = entry_tree(inf, entry);
 	if (o)
 		fn(inf->opts.handlers.ctx, o);
 	json_decref(o);
@@ -179,8 +168,8 @@ static int replace(struct br_informer *inf, json_t *fresh, const char *rv)
 		o = json_object_get(old, k);
 		if (!o) {
 			notify_one(inf, h->on_add, e);
-		} else if (!entry_same(o, e) && h->on_update) {
-			json_t *obj = entry_tree(e);
+		} else if (!br__informer_entry_same(o, e) && h->on_update) {
+			json_t *obj = entry_tree(inf, e);
 			if (obj)
 				notify_update(inf, o, obj);
 			json_decref(obj);
@@ -223,7 +212,7 @@ static int add_page(struct br_informer *inf, const json_t *page, json_t *fresh)
 			rc = 0;
 			continue;  /* nameless: cannot be cached, nor watched */
 		}
-		json_t *e = rc < 0 ? NULL : entry_new(item);
+		json_t *e = rc < 0 ? NULL : entry_new(inf, item);
 		if (!e || json_object_set_new(fresh, key.data, e)) {
 			rc = BR_ENOMEM;
 			break;
@@ -441,7 +430,7 @@ static void *resync(void *arg)
 		const char *k;
 		json_t *o;
 		json_object_foreach(snap, k, o) {
-			json_t *obj = h->on_update ? entry_tree(o) : NULL;
+			json_t *obj = h->on_update ? entry_tree(inf, o) : NULL;
 			if (obj)
 				h->on_update(h->ctx, obj, obj);
 			json_decref(obj);
@@ -559,6 +548,7 @@ int br_informer_create(struct br_kube_client *c,
 			inf->opts.backoff_max, 2.0, 1.0, 0);
 	inf->seed = (unsigned int)(br_clock_now(NULL) * 1e6) ^ (unsigned int)(size_t)inf;
 	br_watch_framer_init(&inf->framer, 0, on_event, inf);
+	br__informer_codec_init(&inf->codec);
 	*out = inf;
 	return 0;
 }
@@ -600,6 +590,7 @@ void br_informer_free(struct br_informer *inf)
 	br_informer_stop(inf);
 	br_watch_framer_release(&inf->framer);
 	json_decref(inf->cache);
+	br__informer_codec_release(&inf->codec);
 	free(inf->rv);
 	free(inf->path);
 	free(inf->selector_query);
@@ -637,7 +628,7 @@ json_t *br_informer_get(struct br_informer *inf, const char *key)
 	pthread_mutex_lock(&inf->mu);
 	json_t *e = json_incref(json_object_get(inf->cache, key));
 	pthread_mutex_unlock(&inf->mu);
-	json_t *o = entry_tree(e);
+	json_t *o = entry_tree(inf, e);
 	json_decref(e);
 	return o;
 }

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "buf/buf.h"
+#include "informer/entry.h"
 #include "informer/informer.h"
 #include "kube/kube.h"
 
@@ -212,6 +213,69 @@ static void test_framer_limit(void **state)
 	br_watch_framer_release(&f);
 	free(huge);
 	br_buf_release(&r.log);
+}
+
+/* A ServiceLevelObjective as the cache sees it, i differing. */
+static json_t *slo_like(int i)
+{
+	return json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:i}, s:{s:s, s:f, s:s, s:{s:{s:s, s:s}}},"
+			 " s:{s:i, s:[{s:s, s:s, s:s, s:s}]}}",
+		"apiVersion", "burnrate.dev/v1alpha1", "kind", "ServiceLevelObjective",
+		"metadata", "name", i ? "checkout" : "payments", "namespace", "shop",
+		"uid", i ? "6c599411-d0a5-434e-8906-1f4a92801eb0" : "0b1c2d3e-0000-4a4a-9999-abcdefabcdef",
+		"generation", i + 1,
+		"spec", "service", i ? "checkout" : "payments", "objective", 99.5, "window", "30d",
+		"indicator", "ratio", "errors", "http_requests_total{job=\"x\",code=~\"5..\"}",
+		"total", "http_requests_total{job=\"x\"}",
+		"status", "observedGeneration", i + 1, "conditions", "type", "Ready",
+		"status", "True", "reason", "Reconciled", "message", "rules are up to date");
+}
+
+/* Entries: the object comes back whole; the same object gives the same
+ * bytes; objects like the first keep in a fraction of their text. */
+static void test_entries(void **state)
+{
+	struct br__informer_codec c;
+	json_t *first = slo_like(0), *other = slo_like(1), *odd = json_pack("{s:[i,i,s]}", "x", 1, 2, "\xc3\xa9");
+
+	(void)state;
+	br__informer_codec_init(&c);
+	assert_null(br__informer_entry_tree(&c, NULL));
+	json_t *e0 = br__informer_entry_new(&c, first);
+	json_t *e1 = br__informer_entry_new(&c, other);
+	json_t *e1b = br__informer_entry_new(&c, other);
+	json_t *e2 = br__informer_entry_new(&c, odd);
+	assert_non_null(e0);
+	assert_non_null(e1);
+	assert_non_null(e2);
+	json_t *t0 = br__informer_entry_tree(&c, e0), *t1 = br__informer_entry_tree(&c, e1);
+	json_t *t2 = br__informer_entry_tree(&c, e2);
+	assert_true(json_equal(t0, first));
+	assert_true(json_equal(t1, other));
+	assert_true(json_equal(t2, odd));
+	assert_true(br__informer_entry_same(e1, e1b));
+	assert_false(br__informer_entry_same(e0, e1));
+	char *text = json_dumps(other, JSON_COMPACT);
+	assert_true(json_string_length(e1) * 4 < strlen(text));
+	/* a damaged entry is no object, not a crash */
+	json_t *bad = json_stringn_nocheck(json_string_value(e1), json_string_length(e1) - 3);
+	assert_null(br__informer_entry_tree(&c, bad));
+	json_t *plain = json_string("{}");
+	assert_null(br__informer_entry_tree(&c, plain));
+	free(text);
+	json_decref(plain);
+	json_decref(bad);
+	json_decref(t0);
+	json_decref(t1);
+	json_decref(t2);
+	json_decref(e0);
+	json_decref(e1);
+	json_decref(e1b);
+	json_decref(e2);
+	json_decref(first);
+	json_decref(other);
+	json_decref(odd);
+	br__informer_codec_release(&c);
 }
 
 static void test_key(void **state)
@@ -717,6 +781,7 @@ int main(void)
 		cmocka_unit_test(test_framer_garbage),
 		cmocka_unit_test(test_framer_limit),
 		cmocka_unit_test(test_key),
+		cmocka_unit_test(test_entries),
 	};
 	const struct CMUnitTest fake[] = {
 		cmocka_unit_test(test_list_watch),
