@@ -561,8 +561,7 @@ int br_yaml_load(const char *data, size_t len, const char *file,
 	yaml_parser_set_input_string(&ld.parser,
 				     (const unsigned char *)(data ? data : ""),
 				     data ? len : 0);
-	ld.marks = br__yaml_marks_new();
-	if (!ld.marks)
+	if (br__yaml_marks_create(&ld.marks) < 0)
 		rc = br_error_set(err, BR_ENOMEM, "out of memory");
 	else
 		rc = load_stream(&ld, out);

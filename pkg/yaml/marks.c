@@ -27,9 +27,10 @@ static size_t hash_ptr(const json_t *p, size_t cap)
 	return (size_t)h & (cap - 1);
 }
 
-struct br_yaml_marks *br__yaml_marks_new(void)
+int br__yaml_marks_create(struct br_yaml_marks **out)
 {
-	return calloc(1, sizeof(struct br_yaml_marks));
+	*out = calloc(1, sizeof(**out));
+	return *out ? 0 : BR_ENOMEM;
 }
 
 void br__yaml_marks_free(struct br_yaml_marks *m)
