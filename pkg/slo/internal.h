@@ -124,7 +124,6 @@ void br_slo_parse_alerting(struct br_slo_ctx *c, const json_t *alerting,
 void br_slo_parse_off_peak(struct br_slo_ctx *c, const json_t *alerting,
 			   struct br_slo *out);
 
-void br_slo_labels_release(struct br_labels *l);
 /* f = b/100 * window / long, and its inverse. */
 double br_slo_burn_rate(double budget_percent, long long window_s, long long long_s);
 double br_slo_budget_percent(double burn_rate, long long window_s, long long long_s);

@@ -17,7 +17,8 @@ void br_slo_init(struct br_slo *slo)
 	memset(slo, 0, sizeof(*slo));
 }
 
-void br_slo_labels_release(struct br_labels *l)
+/* Frees l's names and values; l is empty again, as br_slo_init left it. */
+static void labels_release(struct br_labels *l)
 {
 	for (size_t i = 0; i < l->count; i++) {
 		free(l->items[i].name);
@@ -48,8 +49,8 @@ void br_slo_release(struct br_slo *slo)
 	free(slo->raw_error_ratio);
 	free(slo->slice_query);
 	free(slo->alert_name);
-	br_slo_labels_release(&slo->labels);
-	br_slo_labels_release(&slo->annotations);
+	labels_release(&slo->labels);
+	labels_release(&slo->annotations);
 	route_release(&slo->page);
 	route_release(&slo->ticket);
 	free(slo->windows);
