@@ -60,7 +60,7 @@ static int circular_overlap(long long a, long long da, long long b, long long db
 	return mod(b - a, p) < da || mod(a - b, p) < db;
 }
 
-int br_spans_overlap(const struct br_exclusion *a, const struct br_exclusion *b)
+int br__slo_spans_overlap(const struct br_exclusion *a, const struct br_exclusion *b)
 {
 	long long s, e;
 
@@ -147,7 +147,7 @@ static int small_number(const char *s, int max)
 	return v <= max ? v : -1;
 }
 
-int br_schedule_parse(const char *text, struct br_schedule *out, char *why, size_t size)
+int br__slo_schedule_parse(const char *text, struct br_schedule *out, char *why, size_t size)
 {
 	char f[5][32];
 	char extra[2];
@@ -180,7 +180,7 @@ int br_schedule_parse(const char *text, struct br_schedule *out, char *why, size
 	return 0;
 }
 
-long long br_schedule_gap(const struct br_schedule *s)
+long long br__slo_schedule_gap(const struct br_schedule *s)
 {
 	long long gap = WEEK;
 	int prev = -1, first = -1;
@@ -201,8 +201,8 @@ long long br_schedule_gap(const struct br_schedule *s)
 	return gap;
 }
 
-size_t br_schedule_spans(const struct br_schedule *s, long long duration, long long offset,
-			 struct br_exclusion *out)
+size_t br__slo_schedule_spans(const struct br_schedule *s, long long duration, long long offset,
+			      struct br_exclusion *out)
 {
 	long long at = s->hour * 3600LL + s->minute * 60LL - offset;
 	size_t n = 0;
@@ -219,7 +219,7 @@ size_t br_schedule_spans(const struct br_schedule *s, long long duration, long l
 	return n;
 }
 
-void br_schedule_describe(const struct br_schedule *s, char *out, size_t size)
+void br__slo_schedule_describe(const struct br_schedule *s, char *out, size_t size)
 {
 	size_t n = 0;
 
