@@ -44,9 +44,9 @@ static char *camel_case(const char *name)
 	return rc == 0 && b.data ? br_buf_detach(&b) : (br_buf_release(&b), NULL);
 }
 
-static void parse_name(struct br_slo_ctx *c, const json_t *alerting, struct br_slo *out)
+static void parse_name(struct br__slo_ctx *c, const json_t *alerting, struct br_slo *out)
 {
-	const json_t *v = br__slo_member(c, alerting, "spec.alerting", "name", BR_T_STRING, 0);
+	const json_t *v = br__slo_member(c, alerting, "spec.alerting", "name", BR__SLO_STRING, 0);
 
 	if (v) {
 		if (!br__slo_valid_name(json_string_value(v), 1))
@@ -80,7 +80,7 @@ static int by_name(const void *a, const void *b)
 
 /* Is the name of a label or annotation acceptable? Records why not. The
  * length comes first: a megabyte of name is refused without being read. */
-static int check_label_name(struct br_slo_ctx *c, const json_t *where, const char *field,
+static int check_label_name(struct br__slo_ctx *c, const json_t *where, const char *field,
 			    const char *name, int check_owned)
 {
 	size_t n = strlen(name);
@@ -103,7 +103,7 @@ static int check_label_name(struct br_slo_ctx *c, const json_t *where, const cha
 
 /* labels or annotations: an object of strings, names valid label names.
  * check_owned refuses the labels burnrate writes itself. */
-static void parse_map(struct br_slo_ctx *c, const json_t *alerting, const char *key,
+static void parse_map(struct br__slo_ctx *c, const json_t *alerting, const char *key,
 		      int check_owned, struct br_labels *out)
 {
 	char path[64], schema[80], field[320];
@@ -113,7 +113,7 @@ static void parse_map(struct br_slo_ctx *c, const json_t *alerting, const char *
 
 	br__slo_path(path, sizeof(path), "spec.alerting", key);
 	snprintf(schema, sizeof(schema), "%s.*", path);
-	obj = br__slo_member(c, alerting, "spec.alerting", key, BR_T_OBJECT, 0);
+	obj = br__slo_member(c, alerting, "spec.alerting", key, BR__SLO_OBJECT, 0);
 	if (!obj || json_object_size(obj) == 0)
 		return;
 	out->items = calloc(json_object_size(obj), sizeof(*out->items));
@@ -152,7 +152,7 @@ static void parse_map(struct br_slo_ctx *c, const json_t *alerting, const char *
 
 /* on_by_default: whether the severity is on when spec.alerting does not
  * mention it (the preset's pages_by_default for page). */
-static void parse_route(struct br_slo_ctx *c, const json_t *alerting,
+static void parse_route(struct br__slo_ctx *c, const json_t *alerting,
 			enum br_severity sev, int on_by_default, struct br_route *out)
 {
 	static const char *const fields[] = {"receiver", "severity", "disabled", NULL};
@@ -163,12 +163,12 @@ static void parse_route(struct br_slo_ctx *c, const json_t *alerting,
 
 	br__slo_path(path, sizeof(path), "spec.alerting", key);
 	if (alerting)
-		route = br__slo_member(c, alerting, "spec.alerting", key, BR_T_OBJECT, 0);
+		route = br__slo_member(c, alerting, "spec.alerting", key, BR__SLO_OBJECT, 0);
 	if (route) {
 		br__slo_check_fields(c, route, path, fields);
 		out->receiver = br__slo_label_value(c, route, path, "receiver");
 		out->severity = br__slo_label_value(c, route, path, "severity");
-		v = br__slo_member(c, route, path, "disabled", BR_T_BOOL, 0);
+		v = br__slo_member(c, route, path, "disabled", BR__SLO_BOOL, 0);
 		out->disabled = v && json_is_true(v);
 	} else {
 		out->disabled = !on_by_default;
@@ -183,10 +183,10 @@ static void parse_route(struct br_slo_ctx *c, const json_t *alerting,
 
 /* --- The alert table ----------------------------------------------------- */
 
-static int duration_field(struct br_slo_ctx *c, const json_t *row, const char *path,
+static int duration_field(struct br__slo_ctx *c, const json_t *row, const char *path,
 			  const char *key, int required, long long *out)
 {
-	const json_t *v = br__slo_member(c, row, path, key, BR_T_STRING, required);
+	const json_t *v = br__slo_member(c, row, path, key, BR__SLO_STRING, required);
 	char field[96];
 
 	if (!v)
@@ -199,10 +199,10 @@ static int duration_field(struct br_slo_ctx *c, const json_t *row, const char *p
 	return 1;
 }
 
-static int parse_severity(struct br_slo_ctx *c, const json_t *row, const char *path,
+static int parse_severity(struct br__slo_ctx *c, const json_t *row, const char *path,
 			  enum br_severity *sev)
 {
-	const json_t *v = br__slo_member(c, row, path, "severity", BR_T_STRING, 1);
+	const json_t *v = br__slo_member(c, row, path, "severity", BR__SLO_STRING, 1);
 	char field[96];
 
 	if (!v)
@@ -219,11 +219,11 @@ static int parse_severity(struct br_slo_ctx *c, const json_t *row, const char *p
 }
 
 /* burnRate or budgetPercent, exactly one. Needs the window for the other. */
-static int parse_rate(struct br_slo_ctx *c, const json_t *row, const char *path,
+static int parse_rate(struct br__slo_ctx *c, const json_t *row, const char *path,
 		      long long window_s, struct br_alert_window *w)
 {
-	const json_t *f = br__slo_member(c, row, path, "burnRate", BR_T_NUMBER, 0);
-	const json_t *b = br__slo_member(c, row, path, "budgetPercent", BR_T_NUMBER, 0);
+	const json_t *f = br__slo_member(c, row, path, "burnRate", BR__SLO_NUMBER, 0);
+	const json_t *b = br__slo_member(c, row, path, "budgetPercent", BR__SLO_NUMBER, 0);
 	char field[96];
 
 	if (!f == !b) {
@@ -253,7 +253,7 @@ static int parse_rate(struct br_slo_ctx *c, const json_t *row, const char *path,
 }
 
 /* One row of spec.alerting.windows. Returns 1 when it is valid. */
-static int parse_row(struct br_slo_ctx *c, const json_t *row, const char *path,
+static int parse_row(struct br__slo_ctx *c, const json_t *row, const char *path,
 		     long long window_s, struct br_alert_window *w)
 {
 	static const char *const fields[] = {"severity", "long", "short", "burnRate",
@@ -310,7 +310,7 @@ static const json_t *spec_member(const json_t *spec, const char *key)
 
 /* The checks every row must pass when its severity is enabled. node and
  * field locate the row: an override's row, or spec for the default table. */
-static void check_row(struct br_slo_ctx *c, const json_t *node, const char *field,
+static void check_row(struct br__slo_ctx *c, const json_t *node, const char *field,
 		      const struct br_alert_window *w, const struct br_slo *out,
 		      int is_default, int objective_ok)
 {
@@ -338,7 +338,7 @@ static void check_row(struct br_slo_ctx *c, const json_t *node, const char *fiel
 }
 
 /* The override. Sets out->windows, sorted; returns 1 when every row is valid. */
-static int parse_windows(struct br_slo_ctx *c, const json_t *list, struct br_slo *out,
+static int parse_windows(struct br__slo_ctx *c, const json_t *list, struct br_slo *out,
 			 int objective_ok)
 {
 	size_t n = json_array_size(list);
@@ -372,14 +372,14 @@ static int parse_windows(struct br_slo_ctx *c, const json_t *list, struct br_slo
 	return ok;
 }
 
-static void resolve_windows(struct br_slo_ctx *c, const json_t *alerting,
+static void resolve_windows(struct br__slo_ctx *c, const json_t *alerting,
 			    const json_t *spec, struct br_slo *out, int window_ok,
 			    int objective_ok)
 {
 	const json_t *list = NULL;
 
 	if (alerting)
-		list = br__slo_member(c, alerting, "spec.alerting", "windows", BR_T_LIST, 0);
+		list = br__slo_member(c, alerting, "spec.alerting", "windows", BR__SLO_LIST, 0);
 	if (!window_ok)
 		return;
 	if (list) {
@@ -398,7 +398,7 @@ static void resolve_windows(struct br_slo_ctx *c, const json_t *alerting,
 }
 
 /* spec.alerting.preset; the default preset when absent or invalid. */
-static void parse_preset(struct br_slo_ctx *c, const json_t *alerting, struct br_slo *out)
+static void parse_preset(struct br__slo_ctx *c, const json_t *alerting, struct br_slo *out)
 {
 	const json_t *v = NULL;
 	size_t n;
@@ -407,7 +407,7 @@ static void parse_preset(struct br_slo_ctx *c, const json_t *alerting, struct br
 
 	out->preset = &all[0];
 	if (alerting)
-		v = br__slo_member(c, alerting, "spec.alerting", "preset", BR_T_STRING, 0);
+		v = br__slo_member(c, alerting, "spec.alerting", "preset", BR__SLO_STRING, 0);
 	if (!v)
 		return;
 	out->preset = br_slo_preset_find(json_string_value(v));
@@ -422,7 +422,7 @@ static void parse_preset(struct br_slo_ctx *c, const json_t *alerting, struct br
 	br_buf_release(&names);
 }
 
-void br__slo_parse_alerting(struct br_slo_ctx *c, const json_t *alerting,
+void br__slo_parse_alerting(struct br__slo_ctx *c, const json_t *alerting,
 			    const json_t *spec, struct br_slo *out, int window_ok,
 			    int objective_ok)
 {

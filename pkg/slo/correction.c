@@ -41,19 +41,19 @@ void br_correction_release(struct br_correction *c)
 
 /* --- metadata and reason ---------------------------------------------------- */
 
-static void parse_meta(struct br_slo_ctx *c, const json_t *doc, struct br_correction *out)
+static void parse_meta(struct br__slo_ctx *c, const json_t *doc, struct br_correction *out)
 {
-	const json_t *meta = br__slo_member(c, doc, "", "metadata", BR_T_OBJECT, 1);
+	const json_t *meta = br__slo_member(c, doc, "", "metadata", BR__SLO_OBJECT, 1);
 	const json_t *v;
 
 	if (!meta)
 		return;
-	v = br__slo_member(c, meta, "metadata", "name", BR_T_STRING, 1);
+	v = br__slo_member(c, meta, "metadata", "name", BR__SLO_STRING, 1);
 	if (v && (out->name = br__slo_strdup(c, v, "metadata.name")) && !br__slo_dns_subdomain(out->name))
 		br__slo_problem(c, v, "metadata.name", "must be a DNS-1123 subdomain (lowercase "
 				"letters, digits, '-' and '.', at most 253 characters), got \"%.300s\"",
 				out->name);
-	v = br__slo_member(c, meta, "metadata", "namespace", BR_T_STRING, 0);
+	v = br__slo_member(c, meta, "metadata", "namespace", BR__SLO_STRING, 0);
 	out->namespace = v ? br__slo_strdup(c, v, "metadata.namespace") : strdup("default");
 	if (!out->namespace && !v)
 		c->nomem = 1;
@@ -63,22 +63,22 @@ static void parse_meta(struct br_slo_ctx *c, const json_t *doc, struct br_correc
 				out->namespace);
 }
 
-static void check_kind(struct br_slo_ctx *c, const json_t *doc)
+static void check_kind(struct br__slo_ctx *c, const json_t *doc)
 {
-	const json_t *v = br__slo_member(c, doc, "", "apiVersion", BR_T_STRING, 1);
+	const json_t *v = br__slo_member(c, doc, "", "apiVersion", BR__SLO_STRING, 1);
 
 	if (v && strcmp(json_string_value(v), BR_SLO_API_VERSION) != 0)
 		br__slo_problem(c, v, "apiVersion", "must be %s, got \"%.300s\"",
 				BR_SLO_API_VERSION, json_string_value(v));
-	v = br__slo_member(c, doc, "", "kind", BR_T_STRING, 1);
+	v = br__slo_member(c, doc, "", "kind", BR__SLO_STRING, 1);
 	if (v && strcmp(json_string_value(v), BR_CORRECTION_KIND) != 0)
 		br__slo_problem(c, v, "kind", "must be %s, got \"%.300s\"", BR_CORRECTION_KIND,
 				json_string_value(v));
 }
 
-static void parse_reason(struct br_slo_ctx *c, const json_t *spec, struct br_correction *out)
+static void parse_reason(struct br__slo_ctx *c, const json_t *spec, struct br_correction *out)
 {
-	const json_t *v = br__slo_member(c, spec, "spec", "reason", BR_T_STRING, 1);
+	const json_t *v = br__slo_member(c, spec, "spec", "reason", BR__SLO_STRING, 1);
 
 	if (!v)
 		return;
@@ -93,7 +93,7 @@ static void parse_reason(struct br_slo_ctx *c, const json_t *spec, struct br_cor
 
 /* --- selector ------------------------------------------------------------- */
 
-static struct br_label_requirement *add_requirement(struct br_slo_ctx *c,
+static struct br_label_requirement *add_requirement(struct br__slo_ctx *c,
 						     struct br_correction *out)
 {
 	struct br_label_requirement *r = realloc(out->selector,
@@ -109,7 +109,7 @@ static struct br_label_requirement *add_requirement(struct br_slo_ctx *c,
 }
 
 /* values (an array of strings, or NULL) into r. */
-static void parse_values(struct br_slo_ctx *c, const json_t *values, const char *field,
+static void parse_values(struct br__slo_ctx *c, const json_t *values, const char *field,
 			 struct br_label_requirement *r)
 {
 	size_t i;
@@ -135,9 +135,9 @@ static void parse_values(struct br_slo_ctx *c, const json_t *values, const char 
 	}
 }
 
-static void parse_match_labels(struct br_slo_ctx *c, const json_t *sel, struct br_correction *out)
+static void parse_match_labels(struct br__slo_ctx *c, const json_t *sel, struct br_correction *out)
 {
-	const json_t *ml = br__slo_member(c, sel, "spec.selector", "matchLabels", BR_T_OBJECT, 0);
+	const json_t *ml = br__slo_member(c, sel, "spec.selector", "matchLabels", BR__SLO_OBJECT, 0);
 	const char *k;
 	json_t *v;
 
@@ -160,15 +160,15 @@ static void parse_match_labels(struct br_slo_ctx *c, const json_t *sel, struct b
 
 static const char *const ops[] = {"In", "NotIn", "Exists", "DoesNotExist"};
 
-static void parse_expression(struct br_slo_ctx *c, const json_t *e, size_t i,
+static void parse_expression(struct br__slo_ctx *c, const json_t *e, size_t i,
 			     struct br_correction *out)
 {
 	static const char *const fields[] = {"key", "operator", "values", NULL};
 	char path[96];
 	snprintf(path, sizeof(path), "spec.selector.matchExpressions[%zu]", i);
-	const json_t *key = br__slo_member(c, e, path, "key", BR_T_STRING, 1);
-	const json_t *op = br__slo_member(c, e, path, "operator", BR_T_STRING, 1);
-	const json_t *values = br__slo_member(c, e, path, "values", BR_T_LIST, 0);
+	const json_t *key = br__slo_member(c, e, path, "key", BR__SLO_STRING, 1);
+	const json_t *op = br__slo_member(c, e, path, "operator", BR__SLO_STRING, 1);
+	const json_t *values = br__slo_member(c, e, path, "values", BR__SLO_LIST, 0);
 	size_t o = 0;
 
 	br__slo_check_fields(c, e, path, fields);
@@ -193,10 +193,10 @@ static void parse_expression(struct br_slo_ctx *c, const json_t *e, size_t i,
 	parse_values(c, values, strcat(path, ".values"), r);
 }
 
-static void parse_selector(struct br_slo_ctx *c, const json_t *spec, struct br_correction *out)
+static void parse_selector(struct br__slo_ctx *c, const json_t *spec, struct br_correction *out)
 {
 	static const char *const fields[] = {"matchLabels", "matchExpressions", NULL};
-	const json_t *sel = br__slo_member(c, spec, "spec", "selector", BR_T_OBJECT, 1);
+	const json_t *sel = br__slo_member(c, spec, "spec", "selector", BR__SLO_OBJECT, 1);
 	const json_t *exprs, *e;
 	size_t i;
 
@@ -204,7 +204,7 @@ static void parse_selector(struct br_slo_ctx *c, const json_t *spec, struct br_c
 		return;
 	br__slo_check_fields(c, sel, "spec.selector", fields);
 	parse_match_labels(c, sel, out);
-	exprs = br__slo_member(c, sel, "spec.selector", "matchExpressions", BR_T_LIST, 0);
+	exprs = br__slo_member(c, sel, "spec.selector", "matchExpressions", BR__SLO_LIST, 0);
 	if (json_array_size(exprs) > BR_CORRECTION_MAX_EXPRESSIONS) {
 		br__slo_problem(c, exprs, "spec.selector.matchExpressions", "at most %d expressions",
 				BR_CORRECTION_MAX_EXPRESSIONS);
@@ -238,7 +238,7 @@ int br_correction_matches(const struct br_correction *c, const json_t *labels)
 /* --- windows -------------------------------------------------------------- */
 
 /* Appends spans to out; 0, or -1 when there is no room (a problem). */
-static int add_spans(struct br_slo_ctx *c, const json_t *node, const char *path,
+static int add_spans(struct br__slo_ctx *c, const json_t *node, const char *path,
 		     struct br_correction *out, const struct br_exclusion *spans, size_t n)
 {
 	if (out->span_count + n > BR_CORRECTION_MAX_SPANS) {
@@ -256,10 +256,10 @@ static int add_spans(struct br_slo_ctx *c, const json_t *node, const char *path,
 	return 0;
 }
 
-static int parse_instant(struct br_slo_ctx *c, const json_t *w, const char *path,
+static int parse_instant(struct br__slo_ctx *c, const json_t *w, const char *path,
 			 const char *key, long long *t)
 {
-	const json_t *v = br__slo_member(c, w, path, key, BR_T_STRING, 1);
+	const json_t *v = br__slo_member(c, w, path, key, BR__SLO_STRING, 1);
 	char field[128];
 
 	if (!v)
@@ -273,7 +273,7 @@ static int parse_instant(struct br_slo_ctx *c, const json_t *w, const char *path
 }
 
 /* start and end: one span, or a problem. */
-static void parse_once(struct br_slo_ctx *c, const json_t *w, const char *path,
+static void parse_once(struct br__slo_ctx *c, const json_t *w, const char *path,
 		       struct br_correction *out, char *summary, size_t size)
 {
 	struct br_exclusion e = {.kind = BR_EXCLUSION_ONCE};
@@ -298,17 +298,17 @@ static void parse_once(struct br_slo_ctx *c, const json_t *w, const char *path,
 }
 
 /* utcOffset (default +00:00) in seconds, or a problem and -1 in *ok. */
-static long long parse_window_offset(struct br_slo_ctx *c, const json_t *w, const char *path,
+static long long parse_window_offset(struct br__slo_ctx *c, const json_t *w, const char *path,
 				     char *text, int *ok)
 {
-	const json_t *v = br__slo_member(c, w, path, "utcOffset", BR_T_STRING, 0);
+	const json_t *v = br__slo_member(c, w, path, "utcOffset", BR__SLO_STRING, 0);
 	char field[128];
 
 	snprintf(text, 8, "+00:00");
 	if (!v)
 		return 0;
 	int minutes = br__slo_utc_offset(json_string_value(v));
-	if (minutes == BR_SLO_BAD_OFFSET) {
+	if (minutes == BR__SLO_BAD_OFFSET) {
 		br__slo_problem(c, v, br__slo_path(field, sizeof(field), path, "utcOffset"),
 				"must be an offset from UTC as +HH:MM or -HH:MM between -12:00 and "
 				"+14:00, got \"%.40s\"", json_string_value(v));
@@ -320,12 +320,12 @@ static long long parse_window_offset(struct br_slo_ctx *c, const json_t *w, cons
 }
 
 /* schedule, duration and utcOffset: a span a day of the week, or a problem. */
-static void parse_recurring(struct br_slo_ctx *c, const json_t *w, const char *path,
+static void parse_recurring(struct br__slo_ctx *c, const json_t *w, const char *path,
 			    struct br_correction *out, char *summary, size_t size)
 {
-	const json_t *sv = br__slo_member(c, w, path, "schedule", BR_T_STRING, 1);
-	const json_t *dv = br__slo_member(c, w, path, "duration", BR_T_STRING, 1);
-	struct br_schedule s;
+	const json_t *sv = br__slo_member(c, w, path, "schedule", BR__SLO_STRING, 1);
+	const json_t *dv = br__slo_member(c, w, path, "duration", BR__SLO_STRING, 1);
+	struct br__slo_schedule s;
 	struct br_exclusion spans[7];
 	long long duration = 0;
 	char field[128], why[256], off[8], when[64], d[32];
@@ -355,7 +355,7 @@ static void parse_recurring(struct br_slo_ctx *c, const json_t *w, const char *p
 	add_spans(c, w, path, out, spans, br__slo_schedule_spans(&s, duration, offset, spans));
 }
 
-static void parse_window(struct br_slo_ctx *c, const json_t *w, const char *path,
+static void parse_window(struct br__slo_ctx *c, const json_t *w, const char *path,
 			 struct br_correction *out, char *summary, size_t size)
 {
 	static const char *const fields[] = {"start", "end", "schedule", "duration", "utcOffset",
@@ -383,7 +383,7 @@ static void parse_window(struct br_slo_ctx *c, const json_t *w, const char *path
 }
 
 /* Refuses windows that overlap: the first pair found. */
-static void check_overlaps(struct br_slo_ctx *c, const json_t *windows,
+static void check_overlaps(struct br__slo_ctx *c, const json_t *windows,
 			   const struct br_correction *out)
 {
 	for (size_t i = 0; i < out->span_count; i++)
@@ -395,9 +395,9 @@ static void check_overlaps(struct br_slo_ctx *c, const json_t *windows,
 			}
 }
 
-static void parse_windows(struct br_slo_ctx *c, const json_t *spec, struct br_correction *out)
+static void parse_windows(struct br__slo_ctx *c, const json_t *spec, struct br_correction *out)
 {
-	const json_t *windows = br__slo_member(c, spec, "spec", "windows", BR_T_LIST, 1);
+	const json_t *windows = br__slo_member(c, spec, "spec", "windows", BR__SLO_LIST, 1);
 	const json_t *w;
 	char summary[160] = "";
 	size_t i;
@@ -434,7 +434,7 @@ int br_correction_parse(const json_t *doc, const struct br_yaml_marks *marks,
 			struct br_problems *problems)
 {
 	static const char *const spec_fields[] = {"selector", "reason", "windows", NULL};
-	struct br_slo_ctx c = {marks, file, problems, 0, 0};
+	struct br__slo_ctx c = {marks, file, problems, 0, 0};
 	const json_t *spec;
 
 	br_correction_init(out);
@@ -445,7 +445,7 @@ int br_correction_parse(const json_t *doc, const struct br_yaml_marks *marks,
 	br__slo_check_fields(&c, doc, "", top_fields);
 	check_kind(&c, doc);
 	parse_meta(&c, doc, out);
-	spec = br__slo_member(&c, doc, "", "spec", BR_T_OBJECT, 1);
+	spec = br__slo_member(&c, doc, "", "spec", BR__SLO_OBJECT, 1);
 	if (spec) {
 		br__slo_check_fields(&c, spec, "spec", spec_fields);
 		parse_selector(&c, spec, out);

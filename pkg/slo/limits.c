@@ -89,7 +89,7 @@ static void schema_path(const char *field, char *out, size_t size)
 	out[n] = '\0';
 }
 
-int br__slo_check_length(struct br_slo_ctx *c, const json_t *v, const char *schema,
+int br__slo_check_length(struct br__slo_ctx *c, const json_t *v, const char *schema,
 			 const char *field)
 {
 	char generic[256];

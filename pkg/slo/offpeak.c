@@ -37,9 +37,9 @@ static int parse_hhmm(const char *s)
 	return h * 60 + m;
 }
 
-static int parse_time(struct br_slo_ctx *c, const json_t *op, const char *key, int *out)
+static int parse_time(struct br__slo_ctx *c, const json_t *op, const char *key, int *out)
 {
-	const json_t *v = br__slo_member(c, op, PATH, key, BR_T_STRING, 1);
+	const json_t *v = br__slo_member(c, op, PATH, key, BR__SLO_STRING, 1);
 	char field[64];
 
 	if (!v)
@@ -58,15 +58,15 @@ int br__slo_utc_offset(const char *s)
 	int minutes = (s[0] == '+' || s[0] == '-') ? parse_hhmm(s + 1) : -1;
 
 	if (minutes < 0)
-		return BR_SLO_BAD_OFFSET;
+		return BR__SLO_BAD_OFFSET;
 	minutes = s[0] == '-' ? -minutes : minutes;
-	return minutes >= MIN_OFFSET && minutes <= MAX_OFFSET ? minutes : BR_SLO_BAD_OFFSET;
+	return minutes >= MIN_OFFSET && minutes <= MAX_OFFSET ? minutes : BR__SLO_BAD_OFFSET;
 }
 
 /* utcOffset: "+HH:MM" or "-HH:MM", -12:00 to +14:00; default +00:00. */
-static int parse_offset(struct br_slo_ctx *c, const json_t *op, int *out)
+static int parse_offset(struct br__slo_ctx *c, const json_t *op, int *out)
 {
-	const json_t *v = br__slo_member(c, op, PATH, "utcOffset", BR_T_STRING, 0);
+	const json_t *v = br__slo_member(c, op, PATH, "utcOffset", BR__SLO_STRING, 0);
 	const char *s;
 	int minutes;
 
@@ -75,7 +75,7 @@ static int parse_offset(struct br_slo_ctx *c, const json_t *op, int *out)
 		return !br__slo_present(op, "utcOffset");
 	s = json_string_value(v);
 	minutes = br__slo_utc_offset(s);
-	if (minutes != BR_SLO_BAD_OFFSET) {
+	if (minutes != BR__SLO_BAD_OFFSET) {
 		*out = minutes;
 		return 1;
 	}
@@ -108,7 +108,7 @@ static void list_longs(const struct br_slo *out, char *text, size_t size)
 	}
 }
 
-static void mark_row(struct br_slo_ctx *c, const json_t *v, const char *field,
+static void mark_row(struct br__slo_ctx *c, const json_t *v, const char *field,
 		     struct br_slo *out)
 {
 	struct br_alert_window *row;
@@ -134,9 +134,9 @@ static void mark_row(struct br_slo_ctx *c, const json_t *v, const char *field,
 }
 
 /* rows: the listed long windows, or the fastest page row by default. */
-static void mark_rows(struct br_slo_ctx *c, const json_t *op, struct br_slo *out)
+static void mark_rows(struct br__slo_ctx *c, const json_t *op, struct br_slo *out)
 {
-	const json_t *list = br__slo_member(c, op, PATH, "rows", BR_T_LIST, 0);
+	const json_t *list = br__slo_member(c, op, PATH, "rows", BR__SLO_LIST, 0);
 	size_t i;
 
 	if (br__slo_present(op, "rows") && !list)
@@ -169,7 +169,7 @@ static void mark_rows(struct br_slo_ctx *c, const json_t *op, struct br_slo *out
 	out->windows[0].off_peak_muted = 1;
 }
 
-void br__slo_parse_off_peak(struct br_slo_ctx *c, const json_t *alerting,
+void br__slo_parse_off_peak(struct br__slo_ctx *c, const json_t *alerting,
 			    struct br_slo *out)
 {
 	static const char *const fields[] = {"from", "to", "utcOffset", "rows", NULL};
@@ -177,7 +177,7 @@ void br__slo_parse_off_peak(struct br_slo_ctx *c, const json_t *alerting,
 	int ok;
 
 	if (alerting)
-		op = br__slo_member(c, alerting, "spec.alerting", "offPeak", BR_T_OBJECT, 0);
+		op = br__slo_member(c, alerting, "spec.alerting", "offPeak", BR__SLO_OBJECT, 0);
 	if (!op)
 		return;
 	br__slo_check_fields(c, op, PATH, fields);

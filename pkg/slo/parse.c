@@ -23,7 +23,7 @@ static const json_t *at(const json_t *v, const json_t *parent)
 	return json_is_boolean(v) || json_is_null(v) ? parent : v;
 }
 
-static void add(struct br_slo_ctx *c, const json_t *node, struct br_error *e)
+static void add(struct br__slo_ctx *c, const json_t *node, struct br_error *e)
 {
 	int line = 0, column = 0;
 
@@ -40,7 +40,7 @@ static void add(struct br_slo_ctx *c, const json_t *node, struct br_error *e)
 		c->nomem = 1;
 }
 
-void br__slo_problem(struct br_slo_ctx *c, const json_t *node, const char *field,
+void br__slo_problem(struct br__slo_ctx *c, const json_t *node, const char *field,
 		     const char *fmt, ...)
 {
 	struct br_error e;
@@ -55,7 +55,7 @@ void br__slo_problem(struct br_slo_ctx *c, const json_t *node, const char *field
 	add(c, node, &e);
 }
 
-void br__slo_add_error(struct br_slo_ctx *c, const json_t *node, int rc, struct br_error *err)
+void br__slo_add_error(struct br__slo_ctx *c, const json_t *node, int rc, struct br_error *err)
 {
 	/* Out of memory may come without a record (a failed append). */
 	if (rc == BR_ENOMEM || err->code == BR_ENOMEM || err->code == 0) {
@@ -72,28 +72,28 @@ char *br__slo_path(char *out, size_t size, const char *path, const char *key)
 	return out;
 }
 
-static const char *type_name(enum br_slo_type type)
+static const char *type_name(enum br__slo_type type)
 {
 	static const char *const names[] = {"an object", "a list", "a string",
 					    "a number", "an integer", "a boolean"};
 	return names[type];
 }
 
-static int has_type(const json_t *v, enum br_slo_type type)
+static int has_type(const json_t *v, enum br__slo_type type)
 {
 	switch (type) {
-	case BR_T_OBJECT: return json_is_object(v);
-	case BR_T_LIST: return json_is_array(v);
-	case BR_T_STRING: return json_is_string(v);
-	case BR_T_NUMBER: return json_is_number(v);
-	case BR_T_INT: return json_is_integer(v);
-	case BR_T_BOOL: return json_is_boolean(v);
+	case BR__SLO_OBJECT: return json_is_object(v);
+	case BR__SLO_LIST: return json_is_array(v);
+	case BR__SLO_STRING: return json_is_string(v);
+	case BR__SLO_NUMBER: return json_is_number(v);
+	case BR__SLO_INT: return json_is_integer(v);
+	case BR__SLO_BOOL: return json_is_boolean(v);
 	}
 	return 0;
 }
 
-const json_t *br__slo_member(struct br_slo_ctx *c, const json_t *obj, const char *path,
-			     const char *key, enum br_slo_type type, int required)
+const json_t *br__slo_member(struct br__slo_ctx *c, const json_t *obj, const char *path,
+			     const char *key, enum br__slo_type type, int required)
 {
 	char field[256];
 	const json_t *v = json_object_get(obj, key);
@@ -110,12 +110,12 @@ const json_t *br__slo_member(struct br_slo_ctx *c, const json_t *obj, const char
 	}
 	/* Here, before any parser or message reads the string, so a
 	   multi-megabyte value costs one length check. */
-	if (type == BR_T_STRING && !br__slo_check_length(c, v, NULL, field))
+	if (type == BR__SLO_STRING && !br__slo_check_length(c, v, NULL, field))
 		return NULL;
 	return v;
 }
 
-char *br__slo_strdup(struct br_slo_ctx *c, const json_t *node, const char *field)
+char *br__slo_strdup(struct br__slo_ctx *c, const json_t *node, const char *field)
 {
 	const char *s = json_string_value(node);
 	char *copy;
@@ -130,7 +130,7 @@ char *br__slo_strdup(struct br_slo_ctx *c, const json_t *node, const char *field
 	return copy;
 }
 
-void br__slo_check_fields(struct br_slo_ctx *c, const json_t *obj, const char *path,
+void br__slo_check_fields(struct br__slo_ctx *c, const json_t *obj, const char *path,
 			  const char *const *allowed)
 {
 	const char *key;
@@ -205,18 +205,18 @@ int br__slo_dns_subdomain(const char *s)
 	}
 }
 
-static char *required_string(struct br_slo_ctx *c, const json_t *obj, const char *path,
+static char *required_string(struct br__slo_ctx *c, const json_t *obj, const char *path,
 			     const char *key)
 {
-	const json_t *v = br__slo_member(c, obj, path, key, BR_T_STRING, 1);
+	const json_t *v = br__slo_member(c, obj, path, key, BR__SLO_STRING, 1);
 	char field[256];
 
 	return v ? br__slo_strdup(c, v, br__slo_path(field, sizeof(field), path, key)) : NULL;
 }
 
-static void parse_metadata(struct br_slo_ctx *c, const json_t *doc, struct br_slo *out)
+static void parse_metadata(struct br__slo_ctx *c, const json_t *doc, struct br_slo *out)
 {
-	const json_t *meta = br__slo_member(c, doc, "", "metadata", BR_T_OBJECT, 1);
+	const json_t *meta = br__slo_member(c, doc, "", "metadata", BR__SLO_OBJECT, 1);
 	const json_t *v;
 
 	if (!meta)
@@ -227,7 +227,7 @@ static void parse_metadata(struct br_slo_ctx *c, const json_t *doc, struct br_sl
 				"must be a DNS-1123 subdomain (lowercase letters, digits, '-' "
 				"and '.', starting and ending with a letter or digit, at most "
 				"253 characters), got \"%.300s\"", out->name);
-	v = br__slo_member(c, meta, "metadata", "namespace", BR_T_STRING, 0);
+	v = br__slo_member(c, meta, "metadata", "namespace", BR__SLO_STRING, 0);
 	out->namespace = v ? br__slo_strdup(c, v, "metadata.namespace") : strdup("default");
 	if (!out->namespace && !v)
 		c->nomem = 1;
@@ -235,22 +235,22 @@ static void parse_metadata(struct br_slo_ctx *c, const json_t *doc, struct br_sl
 		br__slo_problem(c, v, "metadata.namespace",
 				"must be a DNS-1123 label (lowercase letters, digits and '-', "
 				"at most 63 characters), got \"%.300s\"", out->namespace);
-	v = br__slo_member(c, meta, "metadata", "uid", BR_T_STRING, 0);
+	v = br__slo_member(c, meta, "metadata", "uid", BR__SLO_STRING, 0);
 	if (v)
 		out->uid = br__slo_strdup(c, v, "metadata.uid");
-	v = br__slo_member(c, meta, "metadata", "generation", BR_T_INT, 0);
+	v = br__slo_member(c, meta, "metadata", "generation", BR__SLO_INT, 0);
 	if (v)
 		out->generation = json_integer_value(v);
 }
 
-static void check_type(struct br_slo_ctx *c, const json_t *doc)
+static void check_type(struct br__slo_ctx *c, const json_t *doc)
 {
-	const json_t *v = br__slo_member(c, doc, "", "apiVersion", BR_T_STRING, 1);
+	const json_t *v = br__slo_member(c, doc, "", "apiVersion", BR__SLO_STRING, 1);
 
 	if (v && strcmp(json_string_value(v), BR_SLO_API_VERSION) != 0)
 		br__slo_problem(c, v, "apiVersion", "must be %s, got \"%.300s\"",
 				BR_SLO_API_VERSION, json_string_value(v));
-	v = br__slo_member(c, doc, "", "kind", BR_T_STRING, 1);
+	v = br__slo_member(c, doc, "", "kind", BR__SLO_STRING, 1);
 	if (v && strcmp(json_string_value(v), BR_SLO_KIND) != 0)
 		br__slo_problem(c, v, "kind", "must be %s, got \"%.300s\"", BR_SLO_KIND,
 				json_string_value(v));
@@ -259,10 +259,10 @@ static void check_type(struct br_slo_ctx *c, const json_t *doc)
 /* --- spec ---------------------------------------------------------------- */
 
 /* A string that is written as a Prometheus label value. */
-static char *label_value(struct br_slo_ctx *c, const json_t *obj, const char *path,
+static char *label_value(struct br__slo_ctx *c, const json_t *obj, const char *path,
 			 const char *key, int required)
 {
-	const json_t *v = br__slo_member(c, obj, path, key, BR_T_STRING, required);
+	const json_t *v = br__slo_member(c, obj, path, key, BR__SLO_STRING, required);
 	char field[256];
 	const char *s;
 
@@ -279,9 +279,9 @@ static char *label_value(struct br_slo_ctx *c, const json_t *obj, const char *pa
 	return NULL;
 }
 
-static int parse_objective(struct br_slo_ctx *c, const json_t *spec, struct br_slo *out)
+static int parse_objective(struct br__slo_ctx *c, const json_t *spec, struct br_slo *out)
 {
-	const json_t *v = br__slo_member(c, spec, "spec", "objective", BR_T_NUMBER, 1);
+	const json_t *v = br__slo_member(c, spec, "spec", "objective", BR__SLO_NUMBER, 1);
 	double o;
 
 	if (!v)
@@ -296,9 +296,9 @@ static int parse_objective(struct br_slo_ctx *c, const json_t *spec, struct br_s
 	return 1;
 }
 
-static int parse_window(struct br_slo_ctx *c, const json_t *spec, struct br_slo *out)
+static int parse_window(struct br__slo_ctx *c, const json_t *spec, struct br_slo *out)
 {
-	const json_t *v = br__slo_member(c, spec, "spec", "window", BR_T_STRING, 0);
+	const json_t *v = br__slo_member(c, spec, "spec", "window", BR__SLO_STRING, 0);
 	char text[32];
 	long long s;
 
@@ -322,7 +322,7 @@ static int parse_window(struct br_slo_ctx *c, const json_t *spec, struct br_slo 
 }
 
 /* A guard that counts events cannot work on a raw error ratio. */
-static int countable(struct br_slo_ctx *c, const json_t *v, const char *field,
+static int countable(struct br__slo_ctx *c, const json_t *v, const char *field,
 		     const struct br_slo *out)
 {
 	if (out->indicator != BR_INDICATOR_RAW)
@@ -332,24 +332,24 @@ static int countable(struct br_slo_ctx *c, const json_t *v, const char *field,
 	return 0;
 }
 
-static void parse_traffic(struct br_slo_ctx *c, const json_t *spec, struct br_slo *out)
+static void parse_traffic(struct br__slo_ctx *c, const json_t *spec, struct br_slo *out)
 {
 	static const char *const fields[] = {"minEvents", "confidence",
 					     "expectedEventsPerDay", NULL};
-	const json_t *traffic = br__slo_member(c, spec, "spec", "traffic", BR_T_OBJECT, 0);
+	const json_t *traffic = br__slo_member(c, spec, "spec", "traffic", BR__SLO_OBJECT, 0);
 	const json_t *v;
 	double d;
 
 	if (!traffic)
 		return;
 	br__slo_check_fields(c, traffic, "spec.traffic", fields);
-	v = br__slo_member(c, traffic, "spec.traffic", "minEvents", BR_T_INT, 0);
+	v = br__slo_member(c, traffic, "spec.traffic", "minEvents", BR__SLO_INT, 0);
 	if (v && json_integer_value(v) < 0)
 		br__slo_problem(c, v, "spec.traffic.minEvents",
 				"must be 0 or more, got %" JSON_INTEGER_FORMAT, json_integer_value(v));
 	else if (v && countable(c, v, "spec.traffic.minEvents", out))
 		out->min_events = json_integer_value(v);
-	v = br__slo_member(c, traffic, "spec.traffic", "confidence", BR_T_NUMBER, 0);
+	v = br__slo_member(c, traffic, "spec.traffic", "confidence", BR__SLO_NUMBER, 0);
 	d = v ? json_number_value(v) : 0;
 	if (v && !(d > 50 && d < 100))
 		br__slo_problem(c, v, "spec.traffic.confidence",
@@ -357,7 +357,7 @@ static void parse_traffic(struct br_slo_ctx *c, const json_t *spec, struct br_sl
 				"(e.g. 95), got %g", d);
 	else if (v && countable(c, v, "spec.traffic.confidence", out))
 		out->confidence = d;
-	v = br__slo_member(c, traffic, "spec.traffic", "expectedEventsPerDay", BR_T_NUMBER, 0);
+	v = br__slo_member(c, traffic, "spec.traffic", "expectedEventsPerDay", BR__SLO_NUMBER, 0);
 	d = v ? json_number_value(v) : 0;
 	if (v && !(d > 0 && isfinite(d)))
 		br__slo_problem(c, v, "spec.traffic.expectedEventsPerDay",
@@ -367,10 +367,10 @@ static void parse_traffic(struct br_slo_ctx *c, const json_t *spec, struct br_sl
 }
 
 /* Parses selector field key of obj into sel. Returns 1 when it was given. */
-static int selector(struct br_slo_ctx *c, const json_t *obj, const char *path,
+static int selector(struct br__slo_ctx *c, const json_t *obj, const char *path,
 		    const char *key, int required, struct br_selector *sel)
 {
-	const json_t *v = br__slo_member(c, obj, path, key, BR_T_STRING, required);
+	const json_t *v = br__slo_member(c, obj, path, key, BR__SLO_STRING, required);
 	char field[256];
 	struct br_error err;
 	int rc;
@@ -386,7 +386,7 @@ static int selector(struct br_slo_ctx *c, const json_t *obj, const char *path,
 	return 1;
 }
 
-static void parse_ratio(struct br_slo_ctx *c, const json_t *ratio, struct br_slo *out)
+static void parse_ratio(struct br__slo_ctx *c, const json_t *ratio, struct br_slo *out)
 {
 	static const char *const fields[] = {"errors", "good", "total", NULL};
 	const char *path = "spec.indicator.ratio";
@@ -402,7 +402,7 @@ static void parse_ratio(struct br_slo_ctx *c, const json_t *ratio, struct br_slo
 				"found %s", has_errors ? "both" : "neither");
 }
 
-void br__slo_parse_histogram(struct br_slo_ctx *c, const json_t *obj, const char *path,
+void br__slo_parse_histogram(struct br__slo_ctx *c, const json_t *obj, const char *path,
 			     struct br_selector *out)
 {
 	static const char *const suffixes[] = {"_bucket", "_count", "_sum"};
@@ -430,7 +430,7 @@ void br__slo_parse_histogram(struct br_slo_ctx *c, const json_t *obj, const char
 			br__slo_problem(c, v, field, "must not match on le: use threshold");
 }
 
-static void parse_latency(struct br_slo_ctx *c, const json_t *lat, struct br_slo *out)
+static void parse_latency(struct br__slo_ctx *c, const json_t *lat, struct br_slo *out)
 {
 	static const char *const fields[] = {"histogram", "threshold", NULL};
 	const char *path = "spec.indicator.latency";
@@ -438,7 +438,7 @@ static void parse_latency(struct br_slo_ctx *c, const json_t *lat, struct br_slo
 
 	br__slo_check_fields(c, lat, path, fields);
 	br__slo_parse_histogram(c, lat, path, &out->histogram);
-	v = br__slo_member(c, lat, path, "threshold", BR_T_NUMBER, 1);
+	v = br__slo_member(c, lat, path, "threshold", BR__SLO_NUMBER, 1);
 	if (v && !(json_number_value(v) > 0 && isfinite(json_number_value(v))))
 		br__slo_problem(c, v, "spec.indicator.latency.threshold",
 				"must be a positive number of seconds, got %g", json_number_value(v));
@@ -446,14 +446,14 @@ static void parse_latency(struct br_slo_ctx *c, const json_t *lat, struct br_slo
 		out->threshold_s = json_number_value(v);
 }
 
-static void parse_raw(struct br_slo_ctx *c, const json_t *raw, struct br_slo *out)
+static void parse_raw(struct br__slo_ctx *c, const json_t *raw, struct br_slo *out)
 {
 	static const char *const fields[] = {"errorRatio", NULL};
 	const char *path = "spec.indicator.raw";
 	const json_t *v;
 
 	br__slo_check_fields(c, raw, path, fields);
-	v = br__slo_member(c, raw, path, "errorRatio", BR_T_STRING, 1);
+	v = br__slo_member(c, raw, path, "errorRatio", BR__SLO_STRING, 1);
 	if (!v)
 		return;
 	if (!*json_string_value(v))
@@ -466,10 +466,10 @@ static void parse_raw(struct br_slo_ctx *c, const json_t *raw, struct br_slo *ou
 		out->raw_error_ratio = br__slo_strdup(c, v, "spec.indicator.raw.errorRatio");
 }
 
-static void parse_indicator(struct br_slo_ctx *c, const json_t *spec, struct br_slo *out)
+static void parse_indicator(struct br__slo_ctx *c, const json_t *spec, struct br_slo *out)
 {
 	static const char *const kinds[] = {"ratio", "latency", "raw", "timeSlice", NULL};
-	const json_t *ind = br__slo_member(c, spec, "spec", "indicator", BR_T_OBJECT, 1);
+	const json_t *ind = br__slo_member(c, spec, "spec", "indicator", BR__SLO_OBJECT, 1);
 	const json_t *found[4] = {NULL};
 	char names[64] = "";
 	int n = 0;
@@ -480,7 +480,7 @@ static void parse_indicator(struct br_slo_ctx *c, const json_t *spec, struct br_
 	for (int i = 0; i < 4; i++) {
 		if (!br__slo_present(ind, kinds[i]))
 			continue;
-		found[i] = br__slo_member(c, ind, "spec.indicator", kinds[i], BR_T_OBJECT, 0);
+		found[i] = br__slo_member(c, ind, "spec.indicator", kinds[i], BR__SLO_OBJECT, 0);
 		snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
 			 n ? ", " : "", kinds[i]);
 		n++;
@@ -509,7 +509,7 @@ static void parse_indicator(struct br_slo_ctx *c, const json_t *spec, struct br_
 /* A time-slice SLO's windows must hold whole slices: every short window of
  * an enabled row at least one slice (a 5m window of 10m slices would read
  * a slice now and then, not a rate). */
-static void check_slices(struct br_slo_ctx *c, const json_t *spec, struct br_slo *out)
+static void check_slices(struct br__slo_ctx *c, const json_t *spec, struct br_slo *out)
 {
 	char sw[32], sl[32];
 
@@ -530,7 +530,7 @@ static void check_slices(struct br_slo_ctx *c, const json_t *spec, struct br_slo
 	}
 }
 
-static void parse_spec(struct br_slo_ctx *c, const json_t *spec, struct br_slo *out)
+static void parse_spec(struct br__slo_ctx *c, const json_t *spec, struct br_slo *out)
 {
 	static const char *const fields[] = {"service", "description", "objective", "window",
 					     "indicator", "traffic", "alerting", NULL};
@@ -539,19 +539,19 @@ static void parse_spec(struct br_slo_ctx *c, const json_t *spec, struct br_slo *
 
 	br__slo_check_fields(c, spec, "spec", fields);
 	out->service = label_value(c, spec, "spec", "service", 1);
-	v = br__slo_member(c, spec, "spec", "description", BR_T_STRING, 0);
+	v = br__slo_member(c, spec, "spec", "description", BR__SLO_STRING, 0);
 	if (v)
 		out->description = br__slo_strdup(c, v, "spec.description");
 	objective_ok = parse_objective(c, spec, out);
 	window_ok = parse_window(c, spec, out);
 	parse_indicator(c, spec, out);
 	parse_traffic(c, spec, out);
-	br__slo_parse_alerting(c, br__slo_member(c, spec, "spec", "alerting", BR_T_OBJECT, 0),
+	br__slo_parse_alerting(c, br__slo_member(c, spec, "spec", "alerting", BR__SLO_OBJECT, 0),
 			       spec, out, window_ok, objective_ok);
 	check_slices(c, spec, out);
 }
 
-char *br__slo_label_value(struct br_slo_ctx *c, const json_t *obj, const char *path,
+char *br__slo_label_value(struct br__slo_ctx *c, const json_t *obj, const char *path,
 			  const char *key)
 {
 	return label_value(c, obj, path, key, 0);
@@ -566,7 +566,7 @@ int br_slo_parse(const json_t *doc, const struct br_yaml_marks *marks,
 		 const char *file, struct br_slo *out,
 		 struct br_problems *problems)
 {
-	struct br_slo_ctx c = {marks, file, problems, 0, 0};
+	struct br__slo_ctx c = {marks, file, problems, 0, 0};
 	const json_t *spec;
 
 	br_slo_init(out);
@@ -577,7 +577,7 @@ int br_slo_parse(const json_t *doc, const struct br_yaml_marks *marks,
 	br__slo_check_fields(&c, doc, "", top_fields);
 	check_type(&c, doc);
 	parse_metadata(&c, doc, out);
-	spec = br__slo_member(&c, doc, "", "spec", BR_T_OBJECT, 1);
+	spec = br__slo_member(&c, doc, "", "spec", BR__SLO_OBJECT, 1);
 	if (spec)
 		parse_spec(&c, spec, out);
 	if (c.nomem || c.count) {

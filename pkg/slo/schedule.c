@@ -147,7 +147,7 @@ static int small_number(const char *s, int max)
 	return v <= max ? v : -1;
 }
 
-int br__slo_schedule_parse(const char *text, struct br_schedule *out, char *why, size_t size)
+int br__slo_schedule_parse(const char *text, struct br__slo_schedule *out, char *why, size_t size)
 {
 	char f[5][32];
 	char extra[2];
@@ -180,7 +180,7 @@ int br__slo_schedule_parse(const char *text, struct br_schedule *out, char *why,
 	return 0;
 }
 
-long long br__slo_schedule_gap(const struct br_schedule *s)
+long long br__slo_schedule_gap(const struct br__slo_schedule *s)
 {
 	long long gap = WEEK;
 	int prev = -1, first = -1;
@@ -201,7 +201,7 @@ long long br__slo_schedule_gap(const struct br_schedule *s)
 	return gap;
 }
 
-size_t br__slo_schedule_spans(const struct br_schedule *s, long long duration, long long offset,
+size_t br__slo_schedule_spans(const struct br__slo_schedule *s, long long duration, long long offset,
 			      struct br_exclusion *out)
 {
 	long long at = s->hour * 3600LL + s->minute * 60LL - offset;
@@ -219,7 +219,7 @@ size_t br__slo_schedule_spans(const struct br_schedule *s, long long duration, l
 	return n;
 }
 
-void br__slo_schedule_describe(const struct br_schedule *s, char *out, size_t size)
+void br__slo_schedule_describe(const struct br__slo_schedule *s, char *out, size_t size)
 {
 	size_t n = 0;
 

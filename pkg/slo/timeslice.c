@@ -15,9 +15,9 @@
 #define MIN_SLICE 60LL
 #define MAX_SLICE 3600LL
 
-static void parse_slice(struct br_slo_ctx *c, const json_t *ts, struct br_slo *out)
+static void parse_slice(struct br__slo_ctx *c, const json_t *ts, struct br_slo *out)
 {
-	const json_t *v = br__slo_member(c, ts, PATH, "slice", BR_T_STRING, 0);
+	const json_t *v = br__slo_member(c, ts, PATH, "slice", BR__SLO_STRING, 0);
 
 	out->slice_s = MIN_SLICE;
 	if (v && (br_duration_parse(json_string_value(v), &out->slice_s) != 0 ||
@@ -27,10 +27,10 @@ static void parse_slice(struct br_slo_ctx *c, const json_t *ts, struct br_slo *o
 }
 
 /* goodBelow or goodAbove: exactly one, a finite number. */
-static void parse_threshold(struct br_slo_ctx *c, const json_t *ts, struct br_slo *out)
+static void parse_threshold(struct br__slo_ctx *c, const json_t *ts, struct br_slo *out)
 {
-	const json_t *below = br__slo_member(c, ts, PATH, "goodBelow", BR_T_NUMBER, 0);
-	const json_t *above = br__slo_member(c, ts, PATH, "goodAbove", BR_T_NUMBER, 0);
+	const json_t *below = br__slo_member(c, ts, PATH, "goodBelow", BR__SLO_NUMBER, 0);
+	const json_t *above = br__slo_member(c, ts, PATH, "goodAbove", BR__SLO_NUMBER, 0);
 
 	if (!below == !above) {
 		br__slo_problem(c, ts, PATH, "exactly one of goodBelow (a slice is good when its "
@@ -44,10 +44,10 @@ static void parse_threshold(struct br_slo_ctx *c, const json_t *ts, struct br_sl
 				"must be a finite number");
 }
 
-static void parse_nodata(struct br_slo_ctx *c, const json_t *ts, struct br_slo *out)
+static void parse_nodata(struct br__slo_ctx *c, const json_t *ts, struct br_slo *out)
 {
 	static const char *const names[] = {"skip", "good", "bad"};
-	const json_t *v = br__slo_member(c, ts, PATH, "noData", BR_T_STRING, 0);
+	const json_t *v = br__slo_member(c, ts, PATH, "noData", BR__SLO_STRING, 0);
 
 	out->slice_nodata = BR_SLICE_SKIP;
 	if (!v)
@@ -62,7 +62,7 @@ static void parse_nodata(struct br_slo_ctx *c, const json_t *ts, struct br_slo *
 }
 
 /* query, or histogram with quantile: exactly one form. */
-static void parse_value(struct br_slo_ctx *c, const json_t *ts, struct br_slo *out)
+static void parse_value(struct br__slo_ctx *c, const json_t *ts, struct br_slo *out)
 {
 	int query = br__slo_present(ts, "query"), hist = br__slo_present(ts, "histogram");
 	const json_t *v;
@@ -73,7 +73,7 @@ static void parse_value(struct br_slo_ctx *c, const json_t *ts, struct br_slo *o
 		return;
 	}
 	if (query) {
-		v = br__slo_member(c, ts, PATH, "query", BR_T_STRING, 1);
+		v = br__slo_member(c, ts, PATH, "query", BR__SLO_STRING, 1);
 		if (v && !*json_string_value(v))
 			br__slo_problem(c, v, PATH ".query", "must not be empty");
 		else if (v)
@@ -84,7 +84,7 @@ static void parse_value(struct br_slo_ctx *c, const json_t *ts, struct br_slo *o
 		return;
 	}
 	br__slo_parse_histogram(c, ts, PATH, &out->histogram);
-	v = br__slo_member(c, ts, PATH, "quantile", BR_T_NUMBER, 1);
+	v = br__slo_member(c, ts, PATH, "quantile", BR__SLO_NUMBER, 1);
 	if (v && !(json_number_value(v) > 0 && json_number_value(v) < 1))
 		br__slo_problem(c, v, PATH ".quantile", "must be between 0 and 1 (0.99 for p99), "
 				"got %g", json_number_value(v));
@@ -92,7 +92,7 @@ static void parse_value(struct br_slo_ctx *c, const json_t *ts, struct br_slo *o
 		out->slice_quantile = json_number_value(v);
 }
 
-void br__slo_parse_timeslice(struct br_slo_ctx *c, const json_t *ts, struct br_slo *out)
+void br__slo_parse_timeslice(struct br__slo_ctx *c, const json_t *ts, struct br_slo *out)
 {
 	static const char *const fields[] = {"slice", "query", "histogram", "quantile",
 					     "goodBelow", "goodAbove", "noData", NULL};
