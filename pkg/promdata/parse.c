@@ -18,7 +18,7 @@ void br_prom_vector_init(struct br_prom_vector *v)
 
 static void sample_release(struct br_prom_sample *s)
 {
-	br__promdata_labels_release(s->labels, s->nlabels);
+	br__promdata_labels_free(s->labels, s->nlabels);
 	free(s->text);
 }
 
@@ -99,7 +99,7 @@ int br__promdata_parse_labels(const json_t *item, size_t idx,
 	return 0;
 }
 
-void br__promdata_labels_release(struct br_prom_label *labels, size_t n)
+void br__promdata_labels_free(struct br_prom_label *labels, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		free(labels[i].name);

@@ -5,14 +5,14 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-struct br_yaml_mark_slot {
+struct slot {
 	const json_t *node;  /* NULL: empty */
 	int line;
 	int column;
 };
 
 struct br_yaml_marks {
-	struct br_yaml_mark_slot *slots;
+	struct slot *slots;
 	size_t cap;   /* a power of two */
 	size_t count;
 };
@@ -41,8 +41,7 @@ void br__yaml_marks_free(struct br_yaml_marks *m)
 	free(m);
 }
 
-static struct br_yaml_mark_slot *find(struct br_yaml_mark_slot *slots,
-				      size_t cap, const json_t *node)
+static struct slot *find(struct slot *slots, size_t cap, const json_t *node)
 {
 	size_t i = hash_ptr(node, cap);
 
@@ -54,7 +53,7 @@ static struct br_yaml_mark_slot *find(struct br_yaml_mark_slot *slots,
 static int grow(struct br_yaml_marks *m)
 {
 	size_t cap = m->cap ? m->cap * 2 : 64;
-	struct br_yaml_mark_slot *slots = calloc(cap, sizeof(*slots));
+	struct slot *slots = calloc(cap, sizeof(*slots));
 
 	if (!slots)
 		return BR_ENOMEM;
@@ -70,7 +69,7 @@ static int grow(struct br_yaml_marks *m)
 int br__yaml_marks_put(struct br_yaml_marks *m, const json_t *node,
 		       int line, int column)
 {
-	struct br_yaml_mark_slot *slot;
+	struct slot *slot;
 
 	if ((m->count + 1) * 2 > m->cap && grow(m) < 0)
 		return BR_ENOMEM;
@@ -86,7 +85,7 @@ int br__yaml_marks_put(struct br_yaml_marks *m, const json_t *node,
 int br_yaml_mark(const struct br_yaml_marks *marks, const json_t *node,
 		 int *line, int *column)
 {
-	const struct br_yaml_mark_slot *slot;
+	const struct slot *slot;
 
 	*line = 0;
 	*column = 0;
