@@ -54,10 +54,10 @@ static int unknown_keys(struct br__alertmanager_ctx *c, const json_t *obj, const
 		size_t i;
 		for (i = 0; allowed[i] && strcmp(allowed[i], k) != 0; i++)
 			;
-		if (!allowed[i])
-			return br__alertmanager_bad(c, v, obj,
-						    br__alertmanager_path_key(f, sizeof(f), path, k),
-						    "unknown field");
+		if (!allowed[i]) {
+			br__alertmanager_path_key(f, sizeof(f), path, k);
+			return br__alertmanager_bad(c, v, obj, f, "unknown field");
+		}
 	}
 	return 0;
 }
@@ -93,12 +93,13 @@ static int timing_load(struct br__alertmanager_ctx *c, const json_t *timing,
 
 			if (!v || json_is_null(v))
 				continue;
-			br__alertmanager_path_key(f, sizeof(f), path, br__alertmanager_timing_keys[k]);
+			br__alertmanager_path_key(f, sizeof(f), path,
+						  br__alertmanager_timing_keys[k]);
 			if (!json_is_string(v) ||
 			    br__alertmanager_duration_parse(json_string_value(v), &ms) != 0 ||
 			    strlen(json_string_value(v)) >= sizeof(cfg->timing[s][k]))
-				return br__alertmanager_bad(c, v, t, f,
-							    "not a valid duration (e.g. 30s, 5m, 1h30m)");
+				return br__alertmanager_bad(c, v, t, f, "not a valid duration "
+							    "(e.g. 30s, 5m, 1h30m)");
 			if (ms == 0 && k != BR__ALERTMANAGER_GROUP_WAIT)
 				return br__alertmanager_bad(c, v, t, f, "cannot be zero");
 			snprintf(cfg->timing[s][k], sizeof(cfg->timing[s][k]), "%s",
@@ -117,8 +118,8 @@ static int allow_load(struct br__alertmanager_ctx *c, const char *receiver, cons
 
 	br__alertmanager_path_key(path, sizeof(path), "receivers", receiver);
 	if (!json_is_array(list))
-		return br__alertmanager_bad(c, list, parent, path,
-					    "must be a list of namespaces (\"*\" for every namespace)");
+		return br__alertmanager_bad(c, list, parent, path, "must be a list of "
+					    "namespaces (\"*\" for every namespace)");
 	a->receiver = strdup(receiver);
 	a->namespaces = calloc(json_array_size(list) + 1, sizeof(char *));
 	if (!a->receiver || !a->namespaces)
@@ -159,10 +160,11 @@ static int receivers_load(struct br__alertmanager_ctx *c, const json_t *recv,
 	if (!cfg->allow)
 		return br_error_set(c->err, c->failed = BR_ENOMEM, "out of memory");
 	json_object_foreach((json_t *)recv, name, list) {
-		if (!br__alertmanager_has_receiver(cfg, name))
-			return br__alertmanager_bad(c, list, recv,
-						    br__alertmanager_path_key(f, sizeof(f), "receivers", name),
-						    "\"%.100s\" is not a receiver of " BR_AM_CONFIG_KEY, name);
+		if (!br__alertmanager_has_receiver(cfg, name)) {
+			br__alertmanager_path_key(f, sizeof(f), "receivers", name);
+			return br__alertmanager_bad(c, list, recv, f, "\"%.100s\" is not a "
+						    "receiver of " BR_AM_CONFIG_KEY, name);
+		}
 		int rc = allow_load(c, name, list, recv, &cfg->allow[cfg->nallow]);
 		cfg->nallow++; /* counted even half-filled: freed with the rest */
 		if (rc)

@@ -60,10 +60,11 @@ static int known_keys(struct br__alertmanager_ctx *c, const json_t *obj, const c
 	char f[300];
 
 	json_object_foreach((json_t *)obj, k, v) {
-		if (!in_list(k, allowed))
-			return br__alertmanager_bad(c, v, obj,
-						    br__alertmanager_path_key(f, sizeof(f), path, k),
+		if (!in_list(k, allowed)) {
+			br__alertmanager_path_key(f, sizeof(f), path, k);
+			return br__alertmanager_bad(c, v, obj, f,
 						    "unknown field (Alertmanager refuses it)");
+		}
 	}
 	return 0;
 }
@@ -221,10 +222,11 @@ static int intervals_ok(struct br__alertmanager_ctx *c, const json_t *route, con
 			char g[300];
 
 			br__alertmanager_path_key(f, sizeof(f), path, keys[k]);
-			if (!named(n->intervals[0], s) && !named(n->intervals[1], s))
-				return br__alertmanager_bad(c, v, list,
-							    br__alertmanager_path_index(g, sizeof(g), f, i),
-							    "undefined time interval \"%.100s\"", s);
+			if (!named(n->intervals[0], s) && !named(n->intervals[1], s)) {
+				br__alertmanager_path_index(g, sizeof(g), f, i);
+				return br__alertmanager_bad(c, v, list, g, "undefined time "
+							    "interval \"%.100s\"", s);
+			}
 		}
 	}
 	return 0;
@@ -247,11 +249,12 @@ static int route_ok(struct br__alertmanager_ctx *c, const json_t *route, const c
 	if (known_keys(c, route, path, keys))
 		return c->failed;
 	v = member(c, route, path, "receiver", JSON_STRING, "a string");
-	if (v && !named(n->receivers, json_string_value(v)))
-		return br__alertmanager_bad(c, v, route,
-					    br__alertmanager_path_key(f, sizeof(f), path, "receiver"),
+	if (v && !named(n->receivers, json_string_value(v))) {
+		br__alertmanager_path_key(f, sizeof(f), path, "receiver");
+		return br__alertmanager_bad(c, v, route, f,
 					    "undefined receiver \"%.100s\" (not in receivers)",
 					    json_string_value(v));
+	}
 	if (c->failed || match_fields(c, route, path, "") || group_by_ok(c, route, path) ||
 	    duration(c, route, path, "group_wait", 0) ||
 	    duration(c, route, path, "group_interval", 1) ||
@@ -259,10 +262,10 @@ static int route_ok(struct br__alertmanager_ctx *c, const json_t *route, const c
 	    intervals_ok(c, route, path, n))
 		return c->failed ? c->failed : BR_EINVAL;
 	v = json_object_get(route, "continue");
-	if (v && !json_is_boolean(v) && !json_is_null(v))
-		return br__alertmanager_bad(c, v, route,
-					    br__alertmanager_path_key(f, sizeof(f), path, "continue"),
-					    "must be true or false");
+	if (v && !json_is_boolean(v) && !json_is_null(v)) {
+		br__alertmanager_path_key(f, sizeof(f), path, "continue");
+		return br__alertmanager_bad(c, v, route, f, "must be true or false");
+	}
 	const json_t *routes = member(c, route, path, "routes", JSON_ARRAY, "a list");
 	br__alertmanager_path_key(f, sizeof(f), path, "routes");
 	json_array_foreach(routes, i, v) {
@@ -290,15 +293,16 @@ static int root_route_ok(struct br__alertmanager_ctx *c, const json_t *root, con
 		return br__alertmanager_bad(c, route, root, "route", "must be a mapping");
 	for (size_t i = 0; refused[i]; i++) {
 		const json_t *v = json_object_get(route, refused[i]);
-		if (v && !json_is_null(v) && !json_is_false(v))
-			return br__alertmanager_bad(c, v, route,
-						    br__alertmanager_path_key(f, sizeof(f), "route", refused[i]),
+		if (v && !json_is_null(v) && !json_is_false(v)) {
+			br__alertmanager_path_key(f, sizeof(f), "route", refused[i]);
+			return br__alertmanager_bad(c, v, route, f,
 						    "not allowed on the root route");
+		}
 	}
 	if (!json_is_string(json_object_get(route, "receiver")))
 		return br__alertmanager_bad(c, json_object_get(route, "receiver"), route,
-					    "route.receiver",
-					    "required: the root route must name a default receiver");
+					    "route.receiver", "required: the root route must "
+					    "name a default receiver");
 	return route_ok(c, route, "route", n, 0);
 }
 
@@ -308,7 +312,8 @@ static int integration_ok(struct br__alertmanager_ctx *c, const json_t *root, co
 {
 	static const struct { const char *kind, *fields[5], *global[3]; } need[] = {
 		{"webhook_configs", {"url", "url_file"}, {NULL}},
-		{"slack_configs", {"api_url", "api_url_file"}, {"slack_api_url", "slack_api_url_file"}},
+		{"slack_configs", {"api_url", "api_url_file"},
+		 {"slack_api_url", "slack_api_url_file"}},
 		{"pagerduty_configs", {"routing_key", "routing_key_file", "service_key",
 				       "service_key_file"}, {NULL}},
 	};
@@ -389,12 +394,12 @@ static int receivers_ok(struct br__alertmanager_ctx *c, const json_t *root)
 			return br__alertmanager_bad(c, r, list, f, "must be a mapping");
 		if (receiver_ok(c, root, r, f))
 			return c->failed;
+		const json_t *name = json_object_get(r, "name");
 		for (j = 0; j < i; j++)
-			if (json_equal(json_object_get(json_array_get(list, j), "name"),
-				       json_object_get(r, "name")))
-				return br__alertmanager_bad(c, json_object_get(r, "name"), r, f,
-							    "receiver name \"%.100s\" is not unique",
-							    json_string_value(json_object_get(r, "name")));
+			if (json_equal(json_object_get(json_array_get(list, j), "name"), name))
+				return br__alertmanager_bad(c, name, r, f, "receiver name "
+							    "\"%.100s\" is not unique",
+							    json_string_value(name));
 	}
 	return c->failed;
 }
