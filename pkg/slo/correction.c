@@ -53,27 +53,7 @@ static void parse_meta(struct br__slo_ctx *c, const json_t *doc, struct br_corre
 		br__slo_problem(c, v, "metadata.name", "must be a DNS-1123 subdomain (lowercase "
 				"letters, digits, '-' and '.', at most 253 characters), got \"%.300s\"",
 				out->name);
-	v = br__slo_member(c, meta, "metadata", "namespace", BR__SLO_STRING, 0);
-	out->namespace = v ? br__slo_strdup(c, v, "metadata.namespace") : strdup("default");
-	if (!out->namespace && !v)
-		c->nomem = 1;
-	if (v && out->namespace && !br__slo_dns_label(out->namespace, strlen(out->namespace)))
-		br__slo_problem(c, v, "metadata.namespace", "must be a DNS-1123 label (lowercase "
-				"letters, digits and '-', at most 63 characters), got \"%.300s\"",
-				out->namespace);
-}
-
-static void check_kind(struct br__slo_ctx *c, const json_t *doc)
-{
-	const json_t *v = br__slo_member(c, doc, "", "apiVersion", BR__SLO_STRING, 1);
-
-	if (v && strcmp(json_string_value(v), BR_SLO_API_VERSION) != 0)
-		br__slo_problem(c, v, "apiVersion", "must be %s, got \"%.300s\"",
-				BR_SLO_API_VERSION, json_string_value(v));
-	v = br__slo_member(c, doc, "", "kind", BR__SLO_STRING, 1);
-	if (v && strcmp(json_string_value(v), BR_CORRECTION_KIND) != 0)
-		br__slo_problem(c, v, "kind", "must be %s, got \"%.300s\"", BR_CORRECTION_KIND,
-				json_string_value(v));
+	out->namespace = br__slo_namespace(c, meta);
 }
 
 static void parse_reason(struct br__slo_ctx *c, const json_t *spec, struct br_correction *out)
@@ -426,9 +406,6 @@ static void parse_windows(struct br__slo_ctx *c, const json_t *spec, struct br_c
 		c->nomem = 1;
 }
 
-static const char *const top_fields[] = {"apiVersion", "kind", "metadata", "spec", "status",
-					 NULL};
-
 int br_correction_parse(const json_t *doc, const struct br_yaml_marks *marks,
 			const char *file, struct br_correction *out,
 			struct br_problems *problems)
@@ -442,8 +419,7 @@ int br_correction_parse(const json_t *doc, const struct br_yaml_marks *marks,
 		br__slo_problem(&c, doc, "", "a BudgetCorrection must be an object");
 		return BR_EINVAL;
 	}
-	br__slo_check_fields(&c, doc, "", top_fields);
-	check_kind(&c, doc);
+	br__slo_check_top(&c, doc, BR_CORRECTION_KIND);
 	parse_meta(&c, doc, out);
 	spec = br__slo_member(&c, doc, "", "spec", BR__SLO_OBJECT, 1);
 	if (spec) {

@@ -42,6 +42,15 @@ char *br__slo_strdup(struct br__slo_ctx *c, const json_t *node, const char *fiel
  * (a NULL-terminated list). */
 void br__slo_check_fields(struct br__slo_ctx *c, const json_t *obj, const char *path,
 			  const char *const *allowed);
+/* Checks doc's top level as the API server's strict decoding does: no
+ * field but apiVersion, kind, metadata, spec and status (the server's),
+ * apiVersion BR_SLO_API_VERSION and kind as given. Problems as
+ * br__slo_member's. */
+void br__slo_check_top(struct br__slo_ctx *c, const json_t *doc, const char *kind);
+/* metadata.namespace of meta, "default" when absent: a heap copy (also of
+ * a namespace that is not a DNS-1123 label, with a problem), or NULL with a
+ * problem (see br__slo_strdup) or with nomem set. */
+char *br__slo_namespace(struct br__slo_ctx *c, const json_t *meta);
 /* path + "." + key into out (size bytes). Returns out. */
 char *br__slo_path(char *out, size_t size, const char *path, const char *key);
 

@@ -205,6 +205,20 @@ int br__slo_dns_subdomain(const char *s)
 	}
 }
 
+char *br__slo_namespace(struct br__slo_ctx *c, const json_t *meta)
+{
+	const json_t *v = br__slo_member(c, meta, "metadata", "namespace", BR__SLO_STRING, 0);
+	char *ns = v ? br__slo_strdup(c, v, "metadata.namespace") : strdup("default");
+
+	if (!ns && !v)
+		c->nomem = 1;
+	if (v && ns && !br__slo_dns_label(ns, strlen(ns)))
+		br__slo_problem(c, v, "metadata.namespace",
+				"must be a DNS-1123 label (lowercase letters, digits and '-', "
+				"at most 63 characters), got \"%.300s\"", ns);
+	return ns;
+}
+
 static char *required_string(struct br__slo_ctx *c, const json_t *obj, const char *path,
 			     const char *key)
 {
@@ -227,14 +241,7 @@ static void parse_metadata(struct br__slo_ctx *c, const json_t *doc, struct br_s
 				"must be a DNS-1123 subdomain (lowercase letters, digits, '-' "
 				"and '.', starting and ending with a letter or digit, at most "
 				"253 characters), got \"%.300s\"", out->name);
-	v = br__slo_member(c, meta, "metadata", "namespace", BR__SLO_STRING, 0);
-	out->namespace = v ? br__slo_strdup(c, v, "metadata.namespace") : strdup("default");
-	if (!out->namespace && !v)
-		c->nomem = 1;
-	if (v && out->namespace && !br__slo_dns_label(out->namespace, strlen(out->namespace)))
-		br__slo_problem(c, v, "metadata.namespace",
-				"must be a DNS-1123 label (lowercase letters, digits and '-', "
-				"at most 63 characters), got \"%.300s\"", out->namespace);
+	out->namespace = br__slo_namespace(c, meta);
 	v = br__slo_member(c, meta, "metadata", "uid", BR__SLO_STRING, 0);
 	if (v)
 		out->uid = br__slo_strdup(c, v, "metadata.uid");
@@ -243,16 +250,23 @@ static void parse_metadata(struct br__slo_ctx *c, const json_t *doc, struct br_s
 		out->generation = json_integer_value(v);
 }
 
-static void check_type(struct br__slo_ctx *c, const json_t *doc)
-{
-	const json_t *v = br__slo_member(c, doc, "", "apiVersion", BR__SLO_STRING, 1);
+/* As the API server's strict decoding: status is the server's, the rest
+ * would be a typo. */
+static const char *const top_fields[] = {"apiVersion", "kind", "metadata", "spec",
+					 "status", NULL};
 
+void br__slo_check_top(struct br__slo_ctx *c, const json_t *doc, const char *kind)
+{
+	const json_t *v;
+
+	br__slo_check_fields(c, doc, "", top_fields);
+	v = br__slo_member(c, doc, "", "apiVersion", BR__SLO_STRING, 1);
 	if (v && strcmp(json_string_value(v), BR_SLO_API_VERSION) != 0)
 		br__slo_problem(c, v, "apiVersion", "must be %s, got \"%.300s\"",
 				BR_SLO_API_VERSION, json_string_value(v));
 	v = br__slo_member(c, doc, "", "kind", BR__SLO_STRING, 1);
-	if (v && strcmp(json_string_value(v), BR_SLO_KIND) != 0)
-		br__slo_problem(c, v, "kind", "must be %s, got \"%.300s\"", BR_SLO_KIND,
+	if (v && strcmp(json_string_value(v), kind) != 0)
+		br__slo_problem(c, v, "kind", "must be %s, got \"%.300s\"", kind,
 				json_string_value(v));
 }
 
@@ -557,11 +571,6 @@ char *br__slo_label_value(struct br__slo_ctx *c, const json_t *obj, const char *
 	return label_value(c, obj, path, key, 0);
 }
 
-/* As the API server's strict decoding: status is the server's, the rest
- * would be a typo. */
-static const char *const top_fields[] = {"apiVersion", "kind", "metadata", "spec",
-					 "status", NULL};
-
 int br_slo_parse(const json_t *doc, const struct br_yaml_marks *marks,
 		 const char *file, struct br_slo *out,
 		 struct br_problems *problems)
@@ -574,8 +583,7 @@ int br_slo_parse(const json_t *doc, const struct br_yaml_marks *marks,
 		br__slo_problem(&c, doc, "", "a ServiceLevelObjective must be an object");
 		return BR_EINVAL;
 	}
-	br__slo_check_fields(&c, doc, "", top_fields);
-	check_type(&c, doc);
+	br__slo_check_top(&c, doc, BR_SLO_KIND);
 	parse_metadata(&c, doc, out);
 	spec = br__slo_member(&c, doc, "", "spec", BR__SLO_OBJECT, 1);
 	if (spec)
