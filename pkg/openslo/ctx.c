@@ -19,7 +19,6 @@ void br__openslo_problem(struct br__openslo_ctx *c, const json_t *node, const ch
 			 const char *fmt, ...)
 {
 	struct br_error e;
-	int line = 0, column = 0;
 	va_list ap;
 
 	c->count++;
@@ -31,13 +30,7 @@ void br__openslo_problem(struct br__openslo_ctx *c, const json_t *node, const ch
 	va_start(ap, fmt);
 	vsnprintf(e.text, sizeof(e.text), fmt, ap);
 	va_end(ap);
-	if (c->doc->marks && br_yaml_mark(c->doc->marks, node, &line, &column) == 0) {
-		e.line = line;
-		e.column = column;
-	}
-	if (c->doc->file)
-		br_error_set_file(&e, c->doc->file);
-	if (br_problems_add(c->problems, &e) != 0)
+	if (br_yaml_add_problem(c->doc->marks, node, c->doc->file, &e, c->problems) != 0)
 		c->nomem = 1;
 }
 
@@ -73,6 +66,7 @@ static int has_type(const json_t *v, enum br__openslo_type type)
 	return 0;
 }
 
+/* Not slo's br__slo_member: a string is refused here for a NUL, with no length limit. */
 const json_t *br__openslo_member(struct br__openslo_ctx *c, const json_t *obj, const char *path,
 				 const char *key, enum br__openslo_type type, int required)
 {
@@ -102,6 +96,7 @@ static const char *find_pair(const char *const *pairs, const char *key)
 	return NULL;
 }
 
+/* Not slo's br__slo_check_fields: a null field passes here; a refused one says why. */
 void br__openslo_check_fields(struct br__openslo_ctx *c, const json_t *obj, const char *path,
 			      const char *const *allowed, const char *const *refused)
 {

@@ -25,18 +25,8 @@ static const json_t *at(const json_t *v, const json_t *parent)
 
 static void add(struct br__slo_ctx *c, const json_t *node, struct br_error *e)
 {
-	int line = 0, column = 0;
-
 	c->count++;
-	if (!c->problems)
-		return;
-	if (c->marks && br_yaml_mark(c->marks, node, &line, &column) == 0) {
-		e->line = line;
-		e->column = column;
-	}
-	if (c->file)
-		br_error_set_file(e, c->file);
-	if (br_problems_add(c->problems, e) != 0)
+	if (br_yaml_add_problem(c->marks, node, c->file, e, c->problems) != 0)
 		c->nomem = 1;
 }
 
@@ -92,6 +82,7 @@ static int has_type(const json_t *v, enum br__slo_type type)
 	return 0;
 }
 
+/* Not openslo's: strings meet their length limits here; a NUL is refused when copied. */
 const json_t *br__slo_member(struct br__slo_ctx *c, const json_t *obj, const char *path,
 			     const char *key, enum br__slo_type type, int required)
 {
@@ -130,6 +121,7 @@ char *br__slo_strdup(struct br__slo_ctx *c, const json_t *node, const char *fiel
 	return copy;
 }
 
+/* Not openslo's: strict decoding refuses even a null unknown field, giving no reason. */
 void br__slo_check_fields(struct br__slo_ctx *c, const json_t *obj, const char *path,
 			  const char *const *allowed)
 {

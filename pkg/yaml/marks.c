@@ -82,6 +82,23 @@ int br__yaml_marks_put(struct br_yaml_marks *m, const json_t *node,
 	return 0;
 }
 
+int br_yaml_add_problem(const struct br_yaml_marks *marks, const json_t *node,
+			const char *file, struct br_error *e,
+			struct br_problems *problems)
+{
+	int line, column;
+
+	if (!problems)
+		return 0;
+	if (br_yaml_mark(marks, node, &line, &column) == 0) {
+		e->line = line;
+		e->column = column;
+	}
+	if (file)
+		br_error_set_file(e, file);
+	return br_problems_add(problems, e);
+}
+
 int br_yaml_mark(const struct br_yaml_marks *marks, const json_t *node,
 		 int *line, int *column)
 {
