@@ -479,6 +479,19 @@ static int end_excluded(struct br_buf *b, struct ctx *c, int keep_only)
 	return br_buf_adds(b, br_buf_str(&c->sel));
 }
 
+/* The record prefix<w> of what add appends for w: when cut, as
+ * end_excluded(keep_only) makes it. */
+static int add_cut_record(struct ctx *c, json_t *rules, const char *prefix, long long w,
+			  int (*add)(struct br_buf *, struct ctx *, long long), int cut,
+			  int keep_only, struct br_buf *b)
+{
+	br_buf_adds(b, cut ? "(" : "");
+	add(b, c, w);
+	if (cut)
+		end_excluded(b, c, keep_only);
+	return add_record(c, rules, prefix, w, b);
+}
+
 /* The three records of one window computed from raw series. For a
  * corrected SLO (only the 5m window is), none of them while events are
  * left out, and the requests left out in a record of their own. */
@@ -494,24 +507,9 @@ static int add_raw_window(struct ctx *c, json_t *rules, long long w, struct br_b
 			end_excluded(b, c, 0);
 		return add_record(c, rules, REC_RATIO, w, b);
 	}
-	br_buf_adds(b, cut ? "(" : "");
-	add_total(b, c, w);
-	if (cut)
-		end_excluded(b, c, 0);
-	if (add_record(c, rules, REC_REQUESTS, w, b))
-		return BR_ENOMEM;
-	if (cut) {
-		br_buf_adds(b, "(");
-		add_total(b, c, w);
-		end_excluded(b, c, 1);
-		if (add_record(c, rules, REC_EXCLUDED, w, b))
-			return BR_ENOMEM;
-	}
-	br_buf_adds(b, cut ? "(" : "");
-	add_errors(b, c, w);
-	if (cut)
-		end_excluded(b, c, 0);
-	if (add_record(c, rules, REC_ERRORS, w, b))
+	if (add_cut_record(c, rules, REC_REQUESTS, w, add_total, cut, 0, b) ||
+	    (cut && add_cut_record(c, rules, REC_EXCLUDED, w, add_total, 1, 1, b)) ||
+	    add_cut_record(c, rules, REC_ERRORS, w, add_errors, cut, 0, b))
 		return BR_ENOMEM;
 	add_ratio_of_recs(b, c, w);
 	if (add_record(c, rules, REC_RATIO, w, b))
