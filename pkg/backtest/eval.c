@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array/array.h"
+
 /* What every row needs, worked out once. */
 struct ctx {
 	const struct br_slo *slo;
@@ -144,7 +146,7 @@ static int add_alert(struct br_backtest_result *r, const struct br_backtest_aler
 {
 	struct br_backtest_alert *grown;
 
-	grown = realloc(r->alerts, (r->count + 1) * sizeof(*grown));
+	grown = br_array_grow(r->alerts, sizeof(*grown), r->count + 1, &r->cap);
 	if (!grown)
 		return BR_ENOMEM;
 	r->alerts = grown;

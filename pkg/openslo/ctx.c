@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array/array.h"
 #include "openslo/internal.h"
 #include "slo/slo.h"
 #include "yaml/yaml.h"
@@ -126,7 +127,7 @@ void br__openslo_origin(struct br__openslo_ctx *c, const char *br_field, const c
 {
 	struct br__openslo_origin *grown, *o;
 
-	grown = realloc(c->origins, (c->norigins + 1) * sizeof(*grown));
+	grown = br_array_grow(c->origins, sizeof(*grown), c->norigins + 1, &c->origins_cap);
 	if (!grown) {
 		c->nomem = 1;
 		return;

@@ -36,6 +36,7 @@ struct br__openslo_ctx {
 	int nomem;       /* an allocation failed */
 	struct br__openslo_origin *origins;
 	size_t norigins;
+	size_t origins_cap;   /* room in origins (br_array_grow) */
 };
 
 enum br__openslo_type {

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array/array.h"
 #include "slo/internal.h"
 
 #define MAX_REASON 1024
@@ -76,8 +77,9 @@ static void parse_reason(struct br__slo_ctx *c, const json_t *spec, struct br_co
 static struct br_label_requirement *add_requirement(struct br__slo_ctx *c,
 						     struct br_correction *out)
 {
-	struct br_label_requirement *r = realloc(out->selector,
-						 (out->selector_count + 1) * sizeof(*r));
+	struct br_label_requirement *r = br_array_grow(out->selector, sizeof(*r),
+						       out->selector_count + 1, &out->selector_cap);
+
 	if (!r) {
 		c->nomem = 1;
 		return NULL;

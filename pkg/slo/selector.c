@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "array/array.h"
 #include "buf/buf.h"
 #include "text/text.h"
 
@@ -167,7 +168,8 @@ static int read_op(struct scan *s, enum br_match_op *op)
 
 static int push_matcher(struct br_selector *sel, struct br_matcher *m)
 {
-	struct br_matcher *items = realloc(sel->matchers, (sel->count + 1) * sizeof(*items));
+	struct br_matcher *items = br_array_grow(sel->matchers, sizeof(*items), sel->count + 1,
+						 &sel->cap);
 
 	if (!items)
 		return BR_ENOMEM;

@@ -57,6 +57,7 @@ struct br_selector {
 	char *metric;           /* may be NULL when the matchers name no __name__ */
 	struct br_matcher *matchers;
 	size_t count;
+	size_t cap;             /* room in matchers (br_array_grow) */
 };
 
 /* Parses and validates a selector such as
@@ -410,6 +411,7 @@ struct br_correction {
 	char *reason;
 	struct br_label_requirement *selector;   /* all must hold; none: every SLO */
 	size_t selector_count;
+	size_t selector_cap;    /* room in selector (br_array_grow) */
 	struct br_exclusion *spans;   /* the windows, a recurring weekly window
 					 once per day of the week it names */
 	size_t span_count;

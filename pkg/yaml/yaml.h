@@ -63,6 +63,7 @@ struct br_yaml_doc {
 struct br_yaml_stream {
 	struct br_yaml_doc *docs;
 	size_t count;
+	size_t cap;      /* room in docs (br_array_grow) */
 	struct br_yaml_marks *marks;
 };
 
