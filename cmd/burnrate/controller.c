@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "array/array.h"
 #include "cli.h"
 #include "controller/controller.h"
 #include "kube/kube.h"
@@ -171,8 +172,9 @@ struct ctl_opts {
 	double budget_interval, prom_timeout;
 	const char *am_base, *am_target;
 	char **namespaces;
-	size_t nns;
+	size_t nns, nns_cap;
 	struct br_labels labels;
+	size_t labels_cap;
 	int workers, burst, leader_elect, json;
 	double qps, resync;
 	enum br_log_level level;
@@ -216,22 +218,18 @@ static int add_label(struct ctl_opts *o, char *arg)
 	*eq = '\0';
 	if (!label_ok(arg, 1) || !label_ok(eq + 1, 0))
 		return -1;
-	struct br_label *n = realloc(o->labels.items, (o->labels.count + 1) * sizeof(*n));
-	if (!n)
+	if (cli_labels_add(&o->labels, &o->labels_cap, arg, eq + 1))
 		return -1;
-	o->labels.items = n;
-	n[o->labels.count].name = arg;
-	n[o->labels.count].value = eq + 1;
-	o->labels.count++;
-	qsort(o->labels.items, o->labels.count, sizeof(*n), cmp_label);
+	qsort(o->labels.items, o->labels.count, sizeof(*o->labels.items), cmp_label);
 	return 0;
 }
 
 static int add_namespace(struct ctl_opts *o, char *ns)
 {
-	char **n = realloc(o->namespaces, (o->nns + 1) * sizeof(*n));
+	char **n;
 
-	if (!n || !*ns)
+	/* checked first: a grown array must be kept */
+	if (!*ns || !(n = br_array_grow(o->namespaces, sizeof(*n), o->nns + 1, &o->nns_cap)))
 		return -1;
 	o->namespaces = n;
 	n[o->nns++] = ns;

@@ -392,15 +392,9 @@ int cli_explain(int argc, char **argv)
 		return rc < 0 ? CLI_OK : rc;
 	}
 	cli_set_init(&set);
-	rc = CLI_OK;
-	if (cli_load(&set, o.paths.items, o.paths.count)) {
-		fprintf(stderr, "burnrate explain: out of memory\n");
+	rc = cli_load_checked(&set, o.paths.items, o.paths.count, "explain", NULL);
+	if (rc == CLI_OK && o.prom_url && !(c = prom_client(o.prom_url)))
 		rc = CLI_INVALID;
-	} else if (cli_print_problems(&set.problems, stderr) > 0) {
-		rc = CLI_INVALID;
-	} else if (o.prom_url && !(c = prom_client(o.prom_url))) {
-		rc = CLI_INVALID;
-	}
 	if (rc == CLI_OK)
 		rc = explain_set(&set, c);
 	br_prom_client_free(c);

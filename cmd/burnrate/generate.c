@@ -67,6 +67,7 @@ struct gen_opts {
 	enum br_rules_target target;
 	const char *runbook_base_url; /* NULL: none */
 	struct br_labels labels; /* sorted; strings borrowed from argv */
+	size_t labels_cap;
 };
 
 static int label_char_ok(char c, int key)
@@ -86,7 +87,6 @@ static int cmp_label(const void *a, const void *b)
 static int add_rule_label(struct gen_opts *o, char *arg)
 {
 	char *eq = strchr(arg, '=');
-	struct br_label *grown;
 
 	if (!eq || eq == arg) {
 		fprintf(stderr, "burnrate generate: --rule-label wants KEY=VALUE, got \"%s\"\n", arg);
@@ -101,14 +101,7 @@ static int add_rule_label(struct gen_opts *o, char *arg)
 			goto bad;
 	if (strlen(eq + 1) > 63)
 		goto bad;
-	grown = realloc(o->labels.items, (o->labels.count + 1) * sizeof(*grown));
-	if (!grown)
-		return -1;
-	o->labels.items = grown;
-	grown[o->labels.count].name = arg;
-	grown[o->labels.count].value = eq + 1;
-	o->labels.count++;
-	return 0;
+	return cli_labels_add(&o->labels, &o->labels_cap, arg, eq + 1) ? -1 : 0;
 bad:
 	fprintf(stderr, "burnrate generate: --rule-label %s=%s is not a valid Kubernetes label\n",
 		arg, eq + 1);
@@ -480,15 +473,10 @@ int cli_generate(int argc, char **argv)
 	if (rc >= 0)
 		goto out;
 	cli_set_init(&set);
-	if (cli_load(&set, o.paths.items, o.paths.count)) {
-		fprintf(stderr, "burnrate generate: out of memory\n");
+	rc = cli_load_checked(&set, o.paths.items, o.paths.count, "generate", "; nothing written");
+	if (rc == CLI_OK && o.am_base && check_routing(&o, &set, &am) != 0)
 		rc = CLI_INVALID;
-	} else if (cli_print_problems(&set.problems, stderr) > 0) {
-		fprintf(stderr, "burnrate generate: %zu problem(s); nothing written\n", set.problems.count);
-		rc = CLI_INVALID;
-	} else if (o.am_base && check_routing(&o, &set, &am) != 0) {
-		rc = CLI_INVALID;
-	} else {
+	if (rc == CLI_OK) {
 		rc = emit_all(&o, &set);
 		if (rc == CLI_OK && am && emit_alertmanager(&o, am, &set) != 0)
 			rc = CLI_INVALID;

@@ -62,8 +62,24 @@ int history_flags_check(struct history_opts *o, const struct history_flags *f, i
 			: "--prometheus-url is required", usage);
 		return CLI_USAGE;
 	}
+	o->file = f->file;
+	o->json = f->json;
 	o->timeout_ms = (long)(f->timeout * 1000);
 	return 0;
+}
+
+int history_load_one(const struct history_opts *o, const char *path, const char *flag,
+		     struct cli_set *set)
+{
+	char *paths[1] = { (char *)path };
+	int rc = cli_load_checked(set, paths, 1, o->cmd, NULL);
+
+	if (rc == CLI_OK && set->count != 1) {
+		fprintf(stderr, "burnrate %s: %s %s: holds %zu ServiceLevelObjectives; %s takes "
+			"exactly one\n", o->cmd, flag, path, set->count, o->cmd);
+		rc = CLI_INVALID;
+	}
+	return rc;
 }
 
 void history_say(const struct history_opts *o, const struct br_slo *slo, const char *what,

@@ -40,12 +40,25 @@ void cli_set_release(struct cli_set *set)
 
 int cli_paths_add(struct cli_paths *paths, char *path)
 {
-	char **grown = realloc(paths->items, (paths->count + 1) * sizeof(*grown));
+	char **grown = br_array_grow(paths->items, sizeof(*grown), paths->count + 1, &paths->cap);
 
 	if (!grown)
 		return BR_ENOMEM;
 	paths->items = grown;
 	paths->items[paths->count++] = path;
+	return 0;
+}
+
+int cli_labels_add(struct br_labels *l, size_t *cap, char *name, char *value)
+{
+	struct br_label *grown = br_array_grow(l->items, sizeof(*grown), l->count + 1, cap);
+
+	if (!grown)
+		return BR_ENOMEM;
+	l->items = grown;
+	grown[l->count].name = name;
+	grown[l->count].value = value;
+	l->count++;
 	return 0;
 }
 
@@ -378,6 +391,21 @@ static int check_found(struct cli_set *set, char *const *paths, size_t count)
 			 "(%zu file(s) read, %zu document(s) of other kinds skipped)",
 			 inputs, set->files, set->skipped);
 	return add_problem(set, "", 0, NULL, text);
+}
+
+int cli_load_checked(struct cli_set *set, char *const *paths, size_t count, const char *cmd,
+		     const char *summary)
+{
+	if (cli_load(set, paths, count)) {
+		fprintf(stderr, "burnrate %s: out of memory\n", cmd);
+		return CLI_INVALID;
+	}
+	if (cli_print_problems(&set->problems, stderr) == 0)
+		return 0;
+	if (summary)
+		fprintf(stderr, "burnrate %s: %zu problem(s)%s\n", cmd, set->problems.count,
+			summary);
+	return CLI_INVALID;
 }
 
 int cli_load(struct cli_set *set, char *const *paths, size_t count)

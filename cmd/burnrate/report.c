@@ -47,8 +47,6 @@ struct report {
 
 struct rp_opts {
 	struct history_opts h;
-	const char *file;
-	int json;
 };
 
 static int parse_times(struct rp_opts *o, const char *from, const char *to)
@@ -88,8 +86,6 @@ static int parse_opts(int argc, char **argv, struct rp_opts *o)
 		return rc;
 	if (history_flags_check(&o->h, &f, argc, usage) != 0)
 		return CLI_USAGE;
-	o->file = f.file;
-	o->json = f.json;
 	return parse_times(o, f.from, f.to);
 }
 
@@ -313,7 +309,7 @@ static int report_one(const struct rp_opts *o, const struct br_slo *slo)
 	if (rc == 0) {
 		r.allowed = r.window_events * br_slo_error_budget(slo);
 		r.consumed = r.errors / r.allowed;
-		if (o->json)
+		if (o->h.json)
 			rc = print_json(o, slo, &r);
 		else
 			print_text(o, slo, &r);
@@ -328,7 +324,6 @@ int cli_report(int argc, char **argv)
 {
 	struct rp_opts o;
 	struct cli_set set;
-	char *paths[1];
 	int rc;
 
 	memset(&o, 0, sizeof(o));
@@ -336,15 +331,7 @@ int cli_report(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	cli_set_init(&set);
-	paths[0] = (char *)o.file;
-	if (cli_load(&set, paths, 1)) {
-		fprintf(stderr, "burnrate report: out of memory\n");
-		rc = CLI_INVALID;
-	} else if (cli_print_problems(&set.problems, stderr) > 0) {
-		rc = CLI_INVALID;
-	} else if (set.count != 1) {
-		fprintf(stderr, "burnrate report: -f %s: holds %zu ServiceLevelObjectives; report takes "
-			"exactly one\n", o.file, set.count);
+	if (history_load_one(&o.h, o.h.file, "-f", &set) != CLI_OK) {
 		rc = CLI_INVALID;
 	} else if (set.items[0].slo.indicator == BR_INDICATOR_TIMESLICE) {
 		fprintf(stderr, "burnrate report: %s/%s: spec.indicator.timeSlice: time-slice SLOs "

@@ -99,17 +99,11 @@ int cli_validate(int argc, char **argv)
 		return CLI_USAGE;
 	}
 	cli_set_init(&set);
-	rc = cli_load(&set, paths.items, paths.count);
+	rc = cli_load_checked(&set, paths.items, paths.count, "validate", "");
 	free(paths.items);
-	if (rc) {
-		fprintf(stderr, "burnrate validate: out of memory\n");
+	if (rc != CLI_OK) {
 		cli_set_release(&set);
-		return CLI_INVALID;
-	}
-	if (cli_print_problems(&set.problems, stderr) > 0) {
-		fprintf(stderr, "burnrate validate: %zu problem(s)\n", set.problems.count);
-		cli_set_release(&set);
-		return CLI_INVALID;
+		return rc;
 	}
 	if (am_base) {
 		size_t n = 0;
