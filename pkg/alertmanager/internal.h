@@ -25,6 +25,10 @@ int br__alertmanager_bad(struct br__alertmanager_ctx *c, const json_t *node, con
 			 const char *field, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 
+/* The first key of obj (at path) not in allowed (NULL-terminated) is a
+ * problem, why its message. Returns 0 or BR_EINVAL. */
+int br__alertmanager_known_keys(struct br__alertmanager_ctx *c, const json_t *obj,
+				const char *path, const char *const *allowed, const char *why);
 /* path + "." + key, or path + "[i]", into out (always NUL-terminated). */
 char *br__alertmanager_path_key(char *out, size_t size, const char *path, const char *key);
 char *br__alertmanager_path_index(char *out, size_t size, const char *path, size_t i);

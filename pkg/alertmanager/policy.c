@@ -43,23 +43,11 @@ static int namespace_ok(const char *s)
 	return 1;
 }
 
+/* burnrate.yaml is ours: its unknown fields are simply unknown. */
 static int unknown_keys(struct br__alertmanager_ctx *c, const json_t *obj, const char *path,
 			const char *const *allowed)
 {
-	const char *k;
-	json_t *v;
-	char f[300];
-
-	json_object_foreach((json_t *)obj, k, v) {
-		size_t i;
-		for (i = 0; allowed[i] && strcmp(allowed[i], k) != 0; i++)
-			;
-		if (!allowed[i]) {
-			br__alertmanager_path_key(f, sizeof(f), path, k);
-			return br__alertmanager_bad(c, v, obj, f, "unknown field");
-		}
-	}
-	return 0;
+	return br__alertmanager_known_keys(c, obj, path, allowed, "unknown field");
 }
 
 static int timing_load(struct br__alertmanager_ctx *c, const json_t *timing,

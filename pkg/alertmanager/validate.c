@@ -51,9 +51,8 @@ static int in_list(const char *s, const char *const *list)
 	return 0;
 }
 
-/* Unknown keys: Alertmanager reads its file strictly. */
-static int known_keys(struct br__alertmanager_ctx *c, const json_t *obj, const char *path,
-		      const char *const *allowed)
+int br__alertmanager_known_keys(struct br__alertmanager_ctx *c, const json_t *obj,
+				const char *path, const char *const *allowed, const char *why)
 {
 	const char *k;
 	json_t *v;
@@ -62,11 +61,18 @@ static int known_keys(struct br__alertmanager_ctx *c, const json_t *obj, const c
 	json_object_foreach((json_t *)obj, k, v) {
 		if (!in_list(k, allowed)) {
 			br__alertmanager_path_key(f, sizeof(f), path, k);
-			return br__alertmanager_bad(c, v, obj, f,
-						    "unknown field (Alertmanager refuses it)");
+			return br__alertmanager_bad(c, v, obj, f, "%s", why);
 		}
 	}
 	return 0;
+}
+
+/* Unknown keys: Alertmanager reads its file strictly. */
+static int known_keys(struct br__alertmanager_ctx *c, const json_t *obj, const char *path,
+		      const char *const *allowed)
+{
+	return br__alertmanager_known_keys(c, obj, path, allowed,
+					   "unknown field (Alertmanager refuses it)");
 }
 
 /* obj[key] if present and not null; a problem if it has the wrong type. */
