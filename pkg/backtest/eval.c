@@ -324,7 +324,8 @@ int br_backtest_run(const struct br_slo *slo, struct br_backtest_history *h, dou
 	br_backtest_result_init(out);
 	if (!base || h->count == 0 || at < 0 || at >= (double)h->count)
 		return br_error_set(err, BR_EINVAL, !base || h->count == 0
-				    ? "the history has no 5m window" : "from is outside the history");
+				    ? "the history has no 5m window"
+				    : "from is outside the history");
 	first = (size_t)at;
 	rc = ctx_init(&c, slo, h, &tw, err);
 	if (!rc && !rows_ready(&c))

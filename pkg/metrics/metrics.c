@@ -122,7 +122,8 @@ static int check_bounds(const double *b, size_t n, struct br_error *err)
 	for (size_t i = 0; i < n; i++)
 		if (!isfinite(b[i]) || (i > 0 && b[i] <= b[i - 1]))
 			return br_error_set(err, BR_EINVAL,
-					    "metrics: histogram buckets must be finite and increasing");
+					    "metrics: histogram buckets must be finite and "
+					    "increasing");
 	return 0;
 }
 

@@ -130,7 +130,8 @@ static json_t *burn_row(struct br__openslo_ctx *c, const json_t *cond, const cha
 		return json_pack("{s:s, s:s, s:f}", "severity", sev, "long", l, "burnRate",
 				 json_number_value(t));
 	return json_pack("{s:s, s:s, s:s, s:f}", "severity", sev, "long", l, "short",
-			 br_duration_format(short_s, s, sizeof(s)), "burnRate", json_number_value(t));
+			 br_duration_format(short_s, s, sizeof(s)), "burnRate",
+			 json_number_value(t));
 }
 
 /* An AlertCondition object (inline or a document) under path. */
@@ -377,7 +378,8 @@ void br__openslo_alert_policies(struct br__openslo_ctx *c, const json_t *spec, j
 		br__openslo_index(path, sizeof(path), "spec.alertPolicies", i);
 		policy_item(c, item, path, &ps[i]);
 		if (ps[i].row) {
-			snprintf(br, sizeof(br), "spec.alerting.windows[%zu]", json_array_size(windows));
+			snprintf(br, sizeof(br), "spec.alerting.windows[%zu]",
+				 json_array_size(windows));
 			br__openslo_origin(c, br, path, item);
 			if (json_array_append_new(windows, ps[i].row) != 0)
 				c->nomem = 1;

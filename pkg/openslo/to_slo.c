@@ -634,7 +634,8 @@ static json_t *timeslice_from_annotation(struct br__openslo_ctx *c, const json_t
 	} else if (f) {
 		int same = 1;
 		for (size_t i = 0; i < 3; i++) {
-			const json_t *x = json_object_get(a, keys[i]), *y = json_object_get(f, keys[i]);
+			const json_t *x = json_object_get(a, keys[i]);
+			const json_t *y = json_object_get(f, keys[i]);
 			/* slice defaults to 1m in burnrate */
 			if (i == 0 && !x)
 				same &= y && strcmp(json_string_value(y), "1m") == 0;
@@ -727,10 +728,12 @@ static void report(struct br__openslo_ctx *c, const struct br_error *p)
 	c->doc = o->doc;
 	if (strcmp(o->br_field, p->field) == 0)
 		br__openslo_problem(c, o->node, o->os_field, "%s", p->text);
-	else
+	else {
+		size_t n = strlen(o->br_field);
+
 		br__openslo_problem(c, o->node, o->os_field, "%s: %s",
-				    p->field + strlen(o->br_field) + (p->field[strlen(o->br_field)] == '.'),
-				    p->text);
+				    p->field + n + (p->field[n] == '.'), p->text);
+	}
 	c->doc = saved;
 }
 

@@ -322,7 +322,8 @@ int br_prom_parse_vector_body(struct br_buf *body, long http_status,
 	int rc;
 
 	br_prom_vector_init(out);
-	if (ok_status(http_status) && br__promdata_scan_vector(br_buf_str(body), body->len, out) == 0) {
+	if (ok_status(http_status) &&
+	    br__promdata_scan_vector(br_buf_str(body), body->len, out) == 0) {
 		br_buf_release(body);
 		return 0;
 	}

@@ -12,7 +12,8 @@ int br__rules_add_span_test(struct br_buf *b, const struct br_exclusion *x, size
 		if (e->kind == BR_EXCLUSION_ONCE)
 			br_buf_addf(b, "vector(time()) >= %lld < %lld", e->start, e->end + ext);
 		else
-			br_buf_addf(b, "(vector(time()) + %lld) %% %lld < %lld", br_exclusion_shift(e),
+			br_buf_addf(b, "(vector(time()) + %lld) %% %lld < %lld",
+				    br_exclusion_shift(e),
 				    e->period, e->duration + ext);
 	}
 	return b->failed ? BR_ENOMEM : 0;

@@ -582,7 +582,8 @@ static int add_slice_value(struct br_buf *b, struct ctx *c)
 		br_buf_adds(b, p);
 		return br_buf_adds(b, ")");
 	}
-	br_buf_addf(b, "histogram_quantile(%s, sum by (le) (rate(", fmt_num(slo->slice_quantile, q));
+	br_buf_addf(b, "histogram_quantile(%s, sum by (le) (rate(",
+		    fmt_num(slo->slice_quantile, q));
 	br_selector_render(&slo->histogram, "_bucket", NULL, b);
 	br_buf_addf(b, "[%s]))) and on() (sum(rate(", d);
 	br_selector_render(&slo->histogram, "_count", NULL, b);
@@ -970,16 +971,20 @@ static json_t *alert_annotations(struct ctx *c, enum br_severity sev)
 	br_buf_init(&s, BR_BUF_MAX_DEFAULT);
 	add_literal(&s, slo->service);
 	br_buf_adds(&s, sev == BR_SEVERITY_PAGE
-			? ": SLO {{ $labels.slo_namespace }}/{{ $labels.slo }} is burning its error budget fast"
-			: ": SLO {{ $labels.slo_namespace }}/{{ $labels.slo }} is burning its error budget");
+			? ": SLO {{ $labels.slo_namespace }}/{{ $labels.slo }} is burning its "
+			  "error budget fast"
+			: ": SLO {{ $labels.slo_namespace }}/{{ $labels.slo }} is burning its "
+			  "error budget");
 	br_buf_init(&b, BR_BUF_MAX_DEFAULT);
 	br_buf_adds(&b, "Burn rate {{ $value | printf \"%.1f\" }}x over the long window (");
 	add_rows_text(c, sev, &b);
-	br_buf_addf(&b, "). Objective %s%% over %s; at 1x the error budget lasts exactly the window.",
+	br_buf_addf(&b,
+		    "). Objective %s%% over %s; at 1x the error budget lasts exactly the window.",
 		    fmt_num(slo->objective, obj), fmt_dur(c, slo->window_s, win));
 	if (c->z > 0)
 		br_buf_addf(&b, " A row fires only when the %s%% lower bound of its long window's "
-			    "error ratio is above its threshold too.", fmt_num(slo->confidence, obj));
+			    "error ratio is above its threshold too.",
+			    fmt_num(slo->confidence, obj));
 	failed = !a || !b.data || !s.data ||
 		 set_str(a, "summary", br_buf_str(&s)) ||
 		 set_str(a, "description", br_buf_str(&b));
@@ -1060,7 +1065,8 @@ static int ctx_init(struct ctx *c, const struct br_slo *slo, struct br_error *er
 	if (!slo->name || !slo->namespace || !slo->service || !slo->alert_name ||
 	    !(eb > 0 && eb < 1))
 		return br_error_set(err, BR_EINVAL,
-				    "SLO is not valid (name, namespace, service, alert name and 0 < objective < 100 are required)");
+				    "SLO is not valid (name, namespace, service, alert name "
+				    "and 0 < objective < 100 are required)");
 	if (slo->indicator == BR_INDICATOR_RAW && !slo->raw_error_ratio)
 		return br_error_set(err, BR_EINVAL, "raw indicator without errorRatio");
 	fmt_num(eb, c->eb);

@@ -91,11 +91,13 @@ static int check_label_name(struct br__slo_ctx *c, const json_t *where, const ch
 		br__slo_problem(c, where, field, "name must be at most %d characters, got %zu",
 				BR_SLO_MAX_LABEL_NAME, n);
 	else if (!br__slo_valid_name(name, 0))
-		br__slo_problem(c, where, field, "is not a valid label name ([a-zA-Z_][a-zA-Z0-9_]*)");
+		br__slo_problem(c, where, field,
+				"is not a valid label name ([a-zA-Z_][a-zA-Z0-9_]*)");
 	else if (check_owned && owned(name))
 		br__slo_problem(c, where, field, "is set by burnrate and cannot be overridden "
 				"(owned: slo, slo_namespace, severity, burnrate_severity, "
-				"burnrate_receiver, service, alertname, and names starting with __)");
+				"burnrate_receiver, service, alertname, and names starting with "
+				"__)");
 	else
 		return 1;
 	return 0;
@@ -276,7 +278,8 @@ static int parse_row(struct br__slo_ctx *c, const json_t *row, const char *path,
 					br_duration_format(w->short_s, text[1], 32));
 	else if (w->short_s < MIN_SHORT)
 		ok = 0, br__slo_problem(c, row, br__slo_path(field, sizeof(field), path, "short"),
-					"must be at least 1m (Prometheus needs several samples), got %s",
+					"must be at least 1m (Prometheus needs several samples), "
+					"got %s",
 					br_duration_format(w->short_s, text[0], 32));
 	if (w->long_s > window_s)
 		ok = 0, br__slo_problem(c, row, br__slo_path(field, sizeof(field), path, "long"),

@@ -50,9 +50,11 @@ static void parse_meta(struct br__slo_ctx *c, const json_t *doc, struct br_corre
 	if (!meta)
 		return;
 	v = br__slo_member(c, meta, "metadata", "name", BR__SLO_STRING, 1);
-	if (v && (out->name = br__slo_strdup(c, v, "metadata.name")) && !br__slo_dns_subdomain(out->name))
+	if (v && (out->name = br__slo_strdup(c, v, "metadata.name")) &&
+	    !br__slo_dns_subdomain(out->name))
 		br__slo_problem(c, v, "metadata.name", "must be a DNS-1123 subdomain (lowercase "
-				"letters, digits, '-' and '.', at most 253 characters), got \"%.300s\"",
+				"letters, digits, '-' and '.', at most 253 characters), got "
+				"\"%.300s\"",
 				out->name);
 	out->namespace = br__slo_namespace(c, meta);
 }
@@ -119,7 +121,8 @@ static void parse_values(struct br__slo_ctx *c, const json_t *values, const char
 
 static void parse_match_labels(struct br__slo_ctx *c, const json_t *sel, struct br_correction *out)
 {
-	const json_t *ml = br__slo_member(c, sel, "spec.selector", "matchLabels", BR__SLO_OBJECT, 0);
+	const json_t *ml = br__slo_member(c, sel, "spec.selector", "matchLabels",
+					  BR__SLO_OBJECT, 0);
 	const char *k;
 	json_t *v;
 
@@ -165,7 +168,8 @@ static void parse_expression(struct br__slo_ctx *c, const json_t *e, size_t i,
 	}
 	if ((o < 2) != (json_array_size(values) > 0)) {
 		br__slo_problem(c, values ? values : e, strcat(path, ".values"), o < 2 ?
-				"In and NotIn need values" : "Exists and DoesNotExist take no values");
+				"In and NotIn need values" :
+				"Exists and DoesNotExist take no values");
 		return;
 	}
 	struct br_label_requirement *r = add_requirement(c, out);
@@ -188,7 +192,8 @@ static void parse_selector(struct br__slo_ctx *c, const json_t *spec, struct br_
 	parse_match_labels(c, sel, out);
 	exprs = br__slo_member(c, sel, "spec.selector", "matchExpressions", BR__SLO_LIST, 0);
 	if (json_array_size(exprs) > BR_CORRECTION_MAX_EXPRESSIONS) {
-		br__slo_problem(c, exprs, "spec.selector.matchExpressions", "at most %d expressions",
+		br__slo_problem(c, exprs, "spec.selector.matchExpressions",
+				"at most %d expressions",
 				BR_CORRECTION_MAX_EXPRESSIONS);
 		return;
 	}
@@ -261,11 +266,14 @@ static void parse_once(struct br__slo_ctx *c, const json_t *w, const char *path,
 	struct br_exclusion e = {.kind = BR_EXCLUSION_ONCE};
 	char field[128], a[32], b[32];
 
-	if (parse_instant(c, w, path, "start", &e.start) || parse_instant(c, w, path, "end", &e.end))
+	if (parse_instant(c, w, path, "start", &e.start) ||
+	    parse_instant(c, w, path, "end", &e.end))
 		return;
 	if (e.end <= e.start) {
-		br__slo_problem(c, json_object_get(w, "end"), br__slo_path(field, sizeof(field), path, "end"),
-				"must be after start (%s), got %s", br_time_format(e.start, a, sizeof(a)),
+		br__slo_problem(c, json_object_get(w, "end"),
+				br__slo_path(field, sizeof(field), path, "end"),
+				"must be after start (%s), got %s",
+				br_time_format(e.start, a, sizeof(a)),
 				br_time_format(e.end, b, sizeof(b)));
 		return;
 	}
@@ -317,7 +325,8 @@ static void parse_recurring(struct br__slo_ctx *c, const json_t *w, const char *
 	if (!sv || !dv || !ok)
 		return;
 	if (br__slo_schedule_parse(json_string_value(sv), &s, why, sizeof(why)) != 0) {
-		br__slo_problem(c, sv, br__slo_path(field, sizeof(field), path, "schedule"), "%s", why);
+		br__slo_problem(c, sv, br__slo_path(field, sizeof(field), path, "schedule"), "%s",
+				why);
 		return;
 	}
 	br__slo_path(field, sizeof(field), path, "duration");
@@ -333,7 +342,8 @@ static void parse_recurring(struct br__slo_ctx *c, const json_t *w, const char *
 		return;
 	}
 	br__slo_schedule_describe(&s, when, sizeof(when));
-	snprintf(summary, size, "%s %s for %s", when, off, br_duration_format(duration, d, sizeof(d)));
+	snprintf(summary, size, "%s %s for %s", when, off,
+		 br_duration_format(duration, d, sizeof(d)));
 	add_spans(c, w, path, out, spans, br__slo_schedule_spans(&s, duration, offset, spans));
 }
 
@@ -469,13 +479,15 @@ int br_slo_add_correction(struct br_slo *slo, const struct br_correction *c,
 		if (e->kind == BR_EXCLUSION_ONCE && e->end - e->start > slo->window_s)
 			return br_error_set(err, BR_EINVAL, "BudgetCorrection %s/%s: the window "
 					    "%s to %s is longer than the window of SLO %s (%s)",
-					    c->namespace, c->name, br_time_format(e->start, a, sizeof(a)),
+					    c->namespace, c->name,
+					    br_time_format(e->start, a, sizeof(a)),
 					    br_time_format(e->end, b, sizeof(b)), slo->name,
 					    br_duration_format(slo->window_s, w, sizeof(w)));
 	}
 	if (slo->exclusion_count + c->span_count > BR_CORRECTION_MAX_SPANS)
 		return br_error_set(err, BR_EINVAL, "SLO %s/%s: more than %d correction windows "
-				    "select it", slo->namespace, slo->name, BR_CORRECTION_MAX_SPANS);
+				    "select it", slo->namespace, slo->name,
+				    BR_CORRECTION_MAX_SPANS);
 	struct br_exclusion *x = realloc(slo->exclusions, (slo->exclusion_count + c->span_count) *
 					 sizeof(*x) + 1);
 	if (!x)

@@ -125,7 +125,8 @@ static void mark_row(struct br__slo_ctx *c, const json_t *v, const char *field,
 	if (!row) {
 		list_longs(out, rows, sizeof(rows));
 		br__slo_problem(c, v, field, "no row of the alert table has the long window "
-				"%.40s (the rows' long windows are: %s)", json_string_value(v), rows);
+				"%.40s (the rows' long windows are: %s)", json_string_value(v),
+				rows);
 	} else if (row->off_peak_muted) {
 		br__slo_problem(c, v, field, "row %.40s is listed twice", json_string_value(v));
 	} else {
@@ -143,7 +144,8 @@ static void mark_rows(struct br__slo_ctx *c, const json_t *op, struct br_slo *ou
 		return;
 	if (list && json_array_size(list) == 0) {
 		br__slo_problem(c, list, PATH ".rows",
-				"must name at least one row (leave it out to mute the fastest page row)");
+				"must name at least one row (leave it out to mute the fastest page "
+				"row)");
 		return;
 	}
 	for (i = 0; list && i < json_array_size(list); i++) {
@@ -186,7 +188,8 @@ void br__slo_parse_off_peak(struct br__slo_ctx *c, const json_t *alerting,
 	ok = parse_offset(c, op, &out->off_peak.utc_offset_min) && ok;
 	if (ok && out->off_peak.from_min == out->off_peak.to_min)
 		br__slo_problem(c, json_object_get(op, "to"), PATH ".to",
-				"must differ from offPeak.from (%.10s): off-peak hours cannot be empty "
+				"must differ from offPeak.from (%.10s): off-peak hours cannot be "
+				"empty "
 				"or the whole day", json_string_value(json_object_get(op, "from")));
 	if (out->windows)
 		mark_rows(c, op, out);

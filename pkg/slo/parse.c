@@ -135,7 +135,8 @@ void br__slo_check_fields(struct br__slo_ctx *c, const json_t *obj, const char *
 		while (allowed[i] && strcmp(allowed[i], key) != 0)
 			i++;
 		if (!allowed[i])
-			br__slo_problem(c, at(v, obj), br__slo_path(field, sizeof(field), path, key),
+			br__slo_problem(c, at(v, obj),
+					br__slo_path(field, sizeof(field), path, key),
 					"unknown field");
 	}
 }
@@ -352,7 +353,8 @@ static void parse_traffic(struct br__slo_ctx *c, const json_t *spec, struct br_s
 	v = br__slo_member(c, traffic, "spec.traffic", "minEvents", BR__SLO_INT, 0);
 	if (v && json_integer_value(v) < 0)
 		br__slo_problem(c, v, "spec.traffic.minEvents",
-				"must be 0 or more, got %" JSON_INTEGER_FORMAT, json_integer_value(v));
+				"must be 0 or more, got %" JSON_INTEGER_FORMAT,
+				json_integer_value(v));
 	else if (v && countable(c, v, "spec.traffic.minEvents", out))
 		out->min_events = json_integer_value(v);
 	v = br__slo_member(c, traffic, "spec.traffic", "confidence", BR__SLO_NUMBER, 0);
@@ -447,7 +449,8 @@ static void parse_latency(struct br__slo_ctx *c, const json_t *lat, struct br_sl
 	v = br__slo_member(c, lat, path, "threshold", BR__SLO_NUMBER, 1);
 	if (v && !(json_number_value(v) > 0 && isfinite(json_number_value(v))))
 		br__slo_problem(c, v, "spec.indicator.latency.threshold",
-				"must be a positive number of seconds, got %g", json_number_value(v));
+				"must be a positive number of seconds, got %g",
+				json_number_value(v));
 	else if (v)
 		out->threshold_s = json_number_value(v);
 }
@@ -493,7 +496,8 @@ static void parse_indicator(struct br__slo_ctx *c, const json_t *spec, struct br
 	}
 	if (n != 1) {
 		br__slo_problem(c, ind, "spec.indicator",
-				"exactly one of ratio, latency, raw or timeSlice is required, found %d%s%s",
+				"exactly one of ratio, latency, raw or timeSlice is required, "
+				"found %d%s%s",
 				n, n ? ": " : "", names);
 		return;
 	}
@@ -523,11 +527,15 @@ static void check_slices(struct br__slo_ctx *c, const json_t *spec, struct br_sl
 		return;
 	for (size_t i = 0; i < out->window_count; i++) {
 		const struct br_alert_window *w = &out->windows[i];
-		int off = w->severity == BR_SEVERITY_PAGE ? out->page.disabled : out->ticket.disabled;
+		int off = w->severity == BR_SEVERITY_PAGE ? out->page.disabled
+							  : out->ticket.disabled;
 		if (!off && w->short_s < out->slice_s) {
-			br__slo_problem(c, json_object_get(json_object_get(spec, "indicator"), "timeSlice"),
-					"spec.indicator.timeSlice.slice", "%s is longer than the %s short "
-					"window of a %s row: every window must hold at least one slice",
+			br__slo_problem(c,
+					json_object_get(json_object_get(spec, "indicator"),
+							"timeSlice"),
+					"spec.indicator.timeSlice.slice",
+					"%s is longer than the %s short window of a %s row: "
+					"every window must hold at least one slice",
 					br_duration_format(out->slice_s, sl, sizeof(sl)),
 					br_duration_format(w->short_s, sw, sizeof(sw)),
 					w->severity == BR_SEVERITY_PAGE ? "page" : "ticket");

@@ -76,8 +76,10 @@ int br__slo_spans_overlap(const struct br_exclusion *a, const struct br_exclusio
 	long long p = a->period > b->period ? a->period : b->period;
 	for (long long i = 0; i < p / a->period; i++)
 		for (long long k = 0; k < p / b->period; k++)
-			if (circular_overlap(base_of(a->period) + a->phase + i * a->period, a->duration,
-					     base_of(b->period) + b->phase + k * b->period, b->duration, p))
+			if (circular_overlap(base_of(a->period) + a->phase + i * a->period,
+					     a->duration,
+					     base_of(b->period) + b->phase + k * b->period,
+					     b->duration, p))
 				return 1;
 	return 0;
 }
@@ -201,7 +203,8 @@ long long br__slo_schedule_gap(const struct br__slo_schedule *s)
 	return gap;
 }
 
-size_t br__slo_schedule_spans(const struct br__slo_schedule *s, long long duration, long long offset,
+size_t br__slo_schedule_spans(const struct br__slo_schedule *s, long long duration,
+			      long long offset,
 			      struct br_exclusion *out)
 {
 	long long at = s->hour * 3600LL + s->minute * 60LL - offset;
@@ -215,7 +218,8 @@ size_t br__slo_schedule_spans(const struct br__slo_schedule *s, long long durati
 	for (int d = 0; d < 7; d++)
 		if (s->days & (1u << d))
 			out[n++] = (struct br_exclusion){.kind = BR_EXCLUSION_RECURRING,
-				.period = WEEK, .phase = mod(d * DAY + at, WEEK), .duration = duration};
+				.period = WEEK, .phase = mod(d * DAY + at, WEEK),
+				.duration = duration};
 	return n;
 }
 
@@ -231,7 +235,8 @@ void br__slo_schedule_describe(const struct br__slo_schedule *s, char *out, size
 	for (int d = 0, first = 1; d < 7 && n < size; d++)
 		if (s->days & (1u << d)) {
 			n += (size_t)snprintf(out + n, size - n, "%s%c%c%c", first ? "" : ",",
-					      day_names[d][0], tolower((unsigned char)day_names[d][1]),
+					      day_names[d][0],
+					      tolower((unsigned char)day_names[d][1]),
 					      tolower((unsigned char)day_names[d][2]));
 			first = 0;
 		}

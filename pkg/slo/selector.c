@@ -109,7 +109,8 @@ static int read_escape(struct scan *s, char quote, struct br_buf *b)
 	   which Prometheus refuses: ask for \u instead. */
 	if (c == 'x' || (c >= '0' && c <= '7')) {
 		if (cp > 0x7F)
-			return fail(s, "byte escape above \\x7f; write the character or use \\u%s", "");
+			return fail(s, "byte escape above \\x7f; write the character or use \\u%s",
+				    "");
 		return br_buf_addc(b, (char)cp);
 	}
 	char u[4];
@@ -256,7 +257,9 @@ static int hoist_name(struct scan *s, struct br_selector *sel)
 		if (strcmp(m->name, "__name__") != 0)
 			continue;
 		if (sel->metric)
-			return fail(s, "the metric name is set twice (before the braces and as __name__)%s", "");
+			return fail(s,
+				    "the metric name is set twice (before the braces and as "
+				    "__name__)%s", "");
 		if (m->op != BR_MATCH_EQ)
 			continue;
 		sel->metric = m->value;

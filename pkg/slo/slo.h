@@ -362,9 +362,9 @@ void br_slo_release(struct br_slo *slo);
  * slo_namespace, severity, burnrate_severity, burnrate_receiver, service,
  * alertname, and names starting with "__"); non-string label and
  * annotation values; override rows with short >= long, short under 1m, long
- * over the window, or not exactly one positive burnRate / budgetPercent in (0, 100]; and, for every row of
- * an enabled severity, a short window under 1m or a threshold f * eb >= 1
- * that can never fire.
+ * over the window, or not exactly one positive burnRate / budgetPercent in
+ * (0, 100]; and, for every row of an enabled severity, a short window under
+ * 1m or a threshold f * eb >= 1 that can never fire.
  *
  * Returns 0 when the object is valid. Otherwise returns BR_EINVAL (or
  * BR_ENOMEM), adds every problem found to problems (if not NULL; each with the

@@ -40,7 +40,8 @@ static void parse_threshold(struct br__slo_ctx *c, const json_t *ts, struct br_s
 	out->slice_good_above = above != NULL;
 	out->slice_threshold = json_number_value(above ? above : below);
 	if (!isfinite(out->slice_threshold))
-		br__slo_problem(c, above ? above : below, above ? PATH ".goodAbove" : PATH ".goodBelow",
+		br__slo_problem(c, above ? above : below,
+				above ? PATH ".goodAbove" : PATH ".goodBelow",
 				"must be a finite number");
 }
 

@@ -278,7 +278,8 @@ static void add_nav(const struct br_ui_filter *f, const struct br__ui_page *p,
 		long to = p->page + d;
 		if (to < 1 || to > p->pages)
 			continue;
-		br_buf_adds(out, d < 0 ? " <a rel=\"prev\" href=\"/?" : " <a rel=\"next\" href=\"/?");
+		br_buf_adds(out,
+			    d < 0 ? " <a rel=\"prev\" href=\"/?" : " <a rel=\"next\" href=\"/?");
 		add_arg("namespace", f->namespace, out);
 		add_arg("q", f->q, out);
 		br_buf_addf(out, "page=%ld\">%s</a>", to, d < 0 ? "previous" : "next");

@@ -126,8 +126,8 @@ static void add_alerts(const json_t *slo, struct br_buf *out)
 		double f = json_number_value(json_object_get(a, "burnRate"));
 		br_buf_adds(out, "<td>");
 		add_duration(lw && br_duration_parse(lw, &secs) == 0 && objective > 0 &&
-			     objective < 100 && f > 0 ? (double)secs * f * (1 - objective / 100) : NAN,
-			     out);
+			     objective < 100 && f > 0
+			     ? (double)secs * f * (1 - objective / 100) : NAN, out);
 		br_buf_adds(out, "</td><td>");
 		add_duration(sw && br_duration_parse(sw, &secs) == 0 ? (double)secs : NAN, out);
 		br_buf_adds(out, "</td></tr>\n");
@@ -166,7 +166,8 @@ static void add_generated(const json_t *slo, struct br_buf *out)
 	br_buf_adds(out, "</td></tr>\n");
 	add_field("routes in Secret", br__ui_str(slo, "status", "routing", "secret"), out);
 	br_buf_adds(out, "<tr><th>runbook</th><td>");
-	if (runbook && (strncmp(runbook, "https://", 8) == 0 || strncmp(runbook, "http://", 7) == 0)) {
+	if (runbook &&
+	    (strncmp(runbook, "https://", 8) == 0 || strncmp(runbook, "http://", 7) == 0)) {
 		br_buf_adds(out, "<a rel=\"noreferrer\" href=\"");
 		br_ui_escape(runbook, out);
 		br_buf_adds(out, "\">");

@@ -97,8 +97,9 @@ static struct br_ui_answer *ask(struct br_ui *ui, const char *q, double start,
 		goto out;
 	a = key.data ? br_ui_answer_new() : NULL;
 	if (a)
-		rc = step > 0 ? br_prom_query_range(ui->o.prom, q, start, end, step, &a->matrix, &err)
-			      : br_prom_query(ui->o.prom, q, &a->vector, &err);
+		rc = step > 0
+		     ? br_prom_query_range(ui->o.prom, q, start, end, step, &a->matrix, &err)
+		     : br_prom_query(ui->o.prom, q, &a->vector, &err);
 	if (rc == 0) {
 		br_ui_cache_add(ui->cache, key.data, now, a);
 	} else {
