@@ -53,13 +53,15 @@ static int time_flags(struct bt_opts *o, const char *from, const char *to)
 	br_error_init(&err);
 	if (br_backtest_parse_time(from, now, "--from", &o->h.from, &err) != 0 ||
 	    br_backtest_parse_time(to, now, "--to", &o->h.to, &err) != 0) {
-		fprintf(stderr, "burnrate backtest: %s\n", br_error_format(&err, line, sizeof(line)));
+		fprintf(stderr, "burnrate backtest: %s\n",
+			br_error_format(&err, line, sizeof(line)));
 		return CLI_USAGE;
 	}
 	/* on the step grid, as Prometheus evaluates rules: every step from --from */
 	o->h.to = o->h.from + floor((o->h.to - o->h.from) / o->h.step) * o->h.step;
 	if (!(o->h.to > o->h.from)) {
-		fprintf(stderr, "burnrate backtest: --to must be at least one --step after --from\n");
+		fprintf(stderr,
+			"burnrate backtest: --to must be at least one --step after --from\n");
 		return CLI_USAGE;
 	}
 	return 0;
@@ -107,7 +109,8 @@ static int load_one(const struct bt_opts *o, const char *path, const char *flag,
 	if (set->items[0].slo.indicator == BR_INDICATOR_TIMESLICE) {
 		fprintf(stderr, "burnrate backtest: %s/%s: spec.indicator.timeSlice: time-slice "
 			"SLOs cannot be backtested yet (their slices are recorded by the rules, "
-			"not in the history)\n", set->items[0].slo.namespace, set->items[0].slo.name);
+			"not in the history)\n", set->items[0].slo.namespace,
+			set->items[0].slo.name);
 		return CLI_INVALID;
 	}
 	return 0;

@@ -362,7 +362,9 @@ static int parse_opt(struct ctl_opts *o, int opt, char *arg)
 	case O_BUDGET_INTERVAL:
 	case O_PROM_TIMEOUT:
 		if (br_duration_parse(arg, &secs) == 0 && secs > 0) {
-			*(opt == O_PROM_TIMEOUT ? &o->prom_timeout : &o->budget_interval) = (double)secs;
+			double *to = opt == O_PROM_TIMEOUT ? &o->prom_timeout : &o->budget_interval;
+
+			*to = (double)secs;
 			return 0;
 		}
 		break;
@@ -396,7 +398,8 @@ static int register_metrics(struct br_metrics *m, struct observe *ob,
 {
 	struct br_metric *info;
 	int rc = br_metrics_counter(m, "burnrate_api_requests_total",
-				    "Requests to the Kubernetes API, by method and HTTP code (0: no response).",
+				    "Requests to the Kubernetes API, by method and HTTP code (0: "
+				    "no response).",
 				    (const char *[]){"method", "code", NULL}, &ob->requests, err);
 	if (rc == 0)
 		rc = br_metrics_histogram(m, "burnrate_api_request_duration_seconds",
@@ -628,7 +631,8 @@ static int run(struct ctl_opts *o, struct logger *lg)
 		running = ctl;
 		sigaction(SIGTERM, &sa, NULL);
 		sigaction(SIGINT, &sa, NULL);
-		log_line(lg, BR_LOG_INFO, NULL, NULL, "starting burnrate controller " BURNRATE_VERSION);
+		log_line(lg, BR_LOG_INFO, NULL, NULL,
+			 "starting burnrate controller " BURNRATE_VERSION);
 		pthread_t trim;
 		int trimming = pthread_create(&trim, NULL, trim_loop, NULL) == 0;
 		rc = br_controller_run(ctl, &err);

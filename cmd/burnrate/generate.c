@@ -89,7 +89,8 @@ static int add_rule_label(struct gen_opts *o, char *arg)
 	char *eq = strchr(arg, '=');
 
 	if (!eq || eq == arg) {
-		fprintf(stderr, "burnrate generate: --rule-label wants KEY=VALUE, got \"%s\"\n", arg);
+		fprintf(stderr, "burnrate generate: --rule-label wants KEY=VALUE, got \"%s\"\n",
+			arg);
 		return -1;
 	}
 	*eq = '\0';
@@ -158,13 +159,16 @@ static int parse_args(int argc, char **argv, struct gen_opts *o)
 			else if (strcmp(optarg, "prometheusrule") == 0)
 				o->plain_rules = 0;
 			else {
-				fprintf(stderr, "burnrate generate: unknown --format \"%s\" (prometheusrule, rules or mimir)\n", optarg);
+				fprintf(stderr,
+					"burnrate generate: unknown --format \"%s\" "
+					"(prometheusrule, rules or mimir)\n", optarg);
 				return CLI_USAGE;
 			}
 			break;
 		case 'T':
 			if (br_rules_target_parse(optarg, &o->target) != 0) {
-				fprintf(stderr, "burnrate generate: unknown --target \"%s\" (one of: "
+				fprintf(stderr,
+					"burnrate generate: unknown --target \"%s\" (one of: "
 					BR_RULES_TARGET_NAMES ")\n", optarg);
 				return CLI_USAGE;
 			}
@@ -175,7 +179,9 @@ static int parse_args(int argc, char **argv, struct gen_opts *o)
 			break;
 		case 'R':
 			if (!cli_runbook_url_ok(optarg)) {
-				fprintf(stderr, "burnrate generate: --runbook-base-url wants an http(s) URL without a trailing slash, got \"%s\"\n", optarg);
+				fprintf(stderr,
+					"burnrate generate: --runbook-base-url wants an http(s) "
+					"URL without a trailing slash, got \"%s\"\n", optarg);
 				return CLI_USAGE;
 			}
 			o->runbook_base_url = optarg;
@@ -197,20 +203,26 @@ static int parse_args(int argc, char **argv, struct gen_opts *o)
 		return CLI_USAGE;
 	}
 	if (o->mimir && !o->outdir) {
-		fprintf(stderr, "burnrate generate: --format mimir needs -o DIR (one file per namespace)\n");
+		fprintf(stderr,
+			"burnrate generate: --format mimir needs -o DIR (one file per "
+			"namespace)\n");
 		return CLI_USAGE;
 	}
 	if (o->am_policy && !o->am_base) {
-		fprintf(stderr, "burnrate generate: --alertmanager-policy needs --alertmanager-base\n");
+		fprintf(stderr,
+			"burnrate generate: --alertmanager-policy needs --alertmanager-base\n");
 		return CLI_USAGE;
 	}
 	if (o->am_base && o->plain_rules && !o->outdir) {
-		fprintf(stderr, "burnrate generate: --alertmanager-base with --format rules needs -o DIR "
+		fprintf(stderr,
+			"burnrate generate: --alertmanager-base with --format rules needs -o DIR "
 			"(a rules file is one document)\n");
 		return CLI_USAGE;
 	}
 	if (o->plain_rules && o->labels.count) {
-		fprintf(stderr, "burnrate generate: --rule-label applies to PrometheusRule objects, not to --format rules\n");
+		fprintf(stderr,
+			"burnrate generate: --rule-label applies to PrometheusRule objects, not to "
+			"--format rules\n");
 		return CLI_USAGE;
 	}
 	return sort_labels(&o->labels) ? CLI_USAGE : -1;
@@ -276,7 +288,8 @@ static int write_file(const char *dir, const struct br_slo *slo,
 	if (f && fclose(f) != 0)
 		ok = 0;
 	if (!ok)
-		fprintf(stderr, "burnrate generate: cannot write %s: %s\n", br_buf_str(&path), strerror(errno));
+		fprintf(stderr, "burnrate generate: cannot write %s: %s\n", br_buf_str(&path),
+			strerror(errno));
 	br_buf_release(&path);
 	return ok ? 0 : -1;
 }
@@ -305,9 +318,11 @@ static int make_dir(const char *dir)
 {
 	struct stat st;
 
-	if (mkdir(dir, 0777) == 0 || (errno == EEXIST && stat(dir, &st) == 0 && S_ISDIR(st.st_mode)))
+	if (mkdir(dir, 0777) == 0 ||
+	    (errno == EEXIST && stat(dir, &st) == 0 && S_ISDIR(st.st_mode)))
 		return 0;
-	fprintf(stderr, "burnrate generate: cannot create directory %s: %s\n", dir, strerror(errno));
+	fprintf(stderr, "burnrate generate: cannot create directory %s: %s\n", dir,
+		strerror(errno));
 	return -1;
 }
 
@@ -399,7 +414,8 @@ static int emit_mimir(const struct gen_opts *o, const struct cli_set *set)
 			return CLI_INVALID;
 		}
 		json_decref(groups);
-		if (i + 1 == set->count || strcmp(slo->namespace, set->items[i + 1].slo.namespace) != 0) {
+		if (i + 1 == set->count ||
+		    strcmp(slo->namespace, set->items[i + 1].slo.namespace) != 0) {
 			if (write_namespace(o->outdir, slo->namespace, all) != 0)
 				return CLI_INVALID;
 			all = NULL;
@@ -440,7 +456,8 @@ static int emit_all(const struct gen_opts *o, const struct cli_set *set)
 		rc = CLI_INVALID;
 	}
 	if (rc == CLI_OK && o->outdir)
-		fprintf(stderr, "burnrate generate: wrote %zu file(s) to %s\n", set->count, o->outdir);
+		fprintf(stderr, "burnrate generate: wrote %zu file(s) to %s\n", set->count,
+			o->outdir);
 	return rc;
 }
 
@@ -452,12 +469,15 @@ static int check_routing(const struct gen_opts *o, const struct cli_set *set,
 	size_t n;
 
 	if (cli_am_load(o->am_base, o->am_policy, am) != 0) {
-		fprintf(stderr, "burnrate generate: invalid Alertmanager base or policy; nothing written\n");
+		fprintf(stderr,
+			"burnrate generate: invalid Alertmanager base or policy; nothing "
+			"written\n");
 		return -1;
 	}
 	n = cli_am_check(*am, set);
 	if (n > 0) {
-		fprintf(stderr, "burnrate generate: %zu SLO(s) cannot be routed; nothing written\n", n);
+		fprintf(stderr, "burnrate generate: %zu SLO(s) cannot be routed; nothing written\n",
+			n);
 		return -1;
 	}
 	return 0;

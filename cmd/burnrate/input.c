@@ -144,15 +144,18 @@ static int add_object(struct cli_set *set, const json_t *doc,
 	if (br_yaml_mark(s->marks, doc, &l, &c) == 0)
 		line = l;
 	if (!json_is_object(doc))
-		return add_problem_at(set, file, line, c, "", "document is not a Kubernetes object (expected a mapping)");
+		return add_problem_at(set, file, line, c, "",
+				      "document is not a Kubernetes object (expected a mapping)");
 	if (!*kind)
-		return add_problem_at(set, file, line, c, "kind", "missing: every document needs apiVersion and kind");
+		return add_problem_at(set, file, line, c, "kind",
+				      "missing: every document needs apiVersion and kind");
 	if (strcmp(kind, BR_SLO_KIND) == 0) {
 		set->found++;
 		if (strcmp(api, BR_SLO_API_VERSION) != 0) {
 			char text[512];
 
-			snprintf(text, sizeof(text), "unsupported apiVersion \"%s\" for %s (expected %s)",
+			snprintf(text, sizeof(text),
+				 "unsupported apiVersion \"%s\" for %s (expected %s)",
 				 api, BR_SLO_KIND, BR_SLO_API_VERSION);
 			return add_problem_at(set, file, line, c, "apiVersion", text);
 		}
@@ -168,7 +171,8 @@ static int add_object(struct cli_set *set, const json_t *doc,
 		const json_t *item;
 
 		if (depth >= CLI_MAX_LIST_DEPTH)
-			return add_problem_at(set, file, line, c, "items", "Lists nested too deeply");
+			return add_problem_at(set, file, line, c, "items",
+					      "Lists nested too deeply");
 		json_array_foreach(items, i, item) {
 			int rc = add_object(set, item, s, file, line, depth + 1);
 
@@ -247,7 +251,8 @@ static int load_file(struct cli_set *set, const char *path)
 	set->files++;
 	if (rc == BR_EIO || rc == BR_ELIMIT) {
 		if (rc == BR_ELIMIT)
-			snprintf(text, sizeof(text), "file larger than %u bytes", BR_YAML_MAX_BYTES);
+			snprintf(text, sizeof(text), "file larger than %u bytes",
+				 BR_YAML_MAX_BYTES);
 		rc = add_problem(set, name, 0, NULL, text);
 	} else if (rc == 0) {
 		rc = load_data(set, b.data ? b.data : "", b.len, name);
@@ -328,7 +333,8 @@ static int load_path(struct cli_set *set, const char *path, int depth)
 	if (!S_ISDIR(st.st_mode))
 		return load_file(set, path);
 	if (depth >= CLI_MAX_DIR_DEPTH)
-		return add_problem(set, path, 0, NULL, "directories nested too deeply (a symlink loop?)");
+		return add_problem(set, path, 0, NULL,
+				   "directories nested too deeply (a symlink loop?)");
 	return load_dir(set, path, depth);
 }
 
@@ -356,7 +362,8 @@ static int check_duplicates(struct cli_set *set)
 		if (strcmp(a->slo.namespace, b->slo.namespace) ||
 		    strcmp(a->slo.name, b->slo.name))
 			continue;
-		snprintf(text, sizeof(text), "duplicate ServiceLevelObjective %s/%s (also at %s:%d)",
+		snprintf(text, sizeof(text),
+			 "duplicate ServiceLevelObjective %s/%s (also at %s:%d)",
 			 b->slo.namespace, b->slo.name, a->file, a->line);
 		if (add_problem(set, b->file, b->line, "metadata.name", text))
 			return BR_ENOMEM;
