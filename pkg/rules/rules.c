@@ -531,9 +531,8 @@ static int add_slices_over(struct ctx *c, const char *op, long long w, struct br
  * counts each (requests, errors), then with ratio set the error ratio and
  * its lower record. */
 static int add_counts_and_ratio(struct ctx *c, json_t *rules, long long w, int ratio,
-				struct br_buf *b,
 				int (*expr)(struct ctx *, const char *, long long, struct br_buf *),
-				const char *requests, const char *errors)
+				const char *requests, const char *errors, struct br_buf *b)
 {
 	expr(c, requests, w, b);
 	if (add_record(c, rules, REC_REQUESTS, w, b))
@@ -554,7 +553,7 @@ static int add_counts_and_ratio(struct ctx *c, json_t *rules, long long w, int r
 static int add_slice_window(struct ctx *c, json_t *rules, long long w, int ratio,
 			    struct br_buf *b)
 {
-	return add_counts_and_ratio(c, rules, w, ratio, b, add_slices_over, "count", "sum");
+	return add_counts_and_ratio(c, rules, w, ratio, add_slices_over, "count", "sum", b);
 }
 
 /* The value of a slice: the user's query (the worst of its series: the
@@ -645,7 +644,7 @@ static int add_long_window(struct ctx *c, json_t *rules, long long w, int ratio,
 		add_avg_5m(c, REC_RATIO, w, b);
 		return add_record(c, rules, REC_RATIO, w, b);
 	}
-	return add_counts_and_ratio(c, rules, w, ratio, b, add_avg_5m, REC_REQUESTS, REC_ERRORS);
+	return add_counts_and_ratio(c, rules, w, ratio, add_avg_5m, REC_REQUESTS, REC_ERRORS, b);
 }
 
 /* Appends {"name": "<ns>/<name>/<part>", ["interval"], "rules": rules} to
