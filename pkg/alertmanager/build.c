@@ -252,7 +252,7 @@ static json_t *matcher(const char *name, const char *value)
 	json_t *s;
 
 	br_buf_init(&b, (size_t)1 << 16);
-	br__alertmanager_matcher_add(&b, name, value);
+	br__alertmanager_matcher_add(name, value, &b);
 	s = b.data ? json_string(b.data) : NULL;
 	br_buf_release(&b);
 	return s;

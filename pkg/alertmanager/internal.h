@@ -44,9 +44,9 @@ int br__alertmanager_label_name_ok(const char *s);
  * separated by commas, optionally in braces). Returns 0, or -1 with why
  * (a static string) in *why. Regular expressions are not compiled. */
 int br__alertmanager_matchers_ok(const char *s, const char **why);
-/* Appends name="value" with value escaped for ParseMatcher. Returns 0 or
- * BR_ENOMEM. */
-int br__alertmanager_matcher_add(struct br_buf *b, const char *name, const char *value);
+/* Appends name="value" to b with value escaped for ParseMatcher. Returns 0
+ * or BR_ENOMEM. */
+int br__alertmanager_matcher_add(const char *name, const char *value, struct br_buf *b);
 
 /* --- validate.c ---------------------------------------------------------- */
 
