@@ -30,8 +30,8 @@ int br__alertmanager_bad(struct br__alertmanager_ctx *c, const json_t *node, con
 int br__alertmanager_known_keys(struct br__alertmanager_ctx *c, const json_t *obj,
 				const char *path, const char *const *allowed, const char *why);
 /* path + "." + key, or path + "[i]", into out (always NUL-terminated). */
-char *br__alertmanager_path_key(char *out, size_t size, const char *path, const char *key);
-char *br__alertmanager_path_index(char *out, size_t size, const char *path, size_t i);
+char *br__alertmanager_path_key(const char *path, const char *key, char *out, size_t size);
+char *br__alertmanager_path_index(const char *path, size_t i, char *out, size_t size);
 
 /* --- syntax.c: Alertmanager's small languages ---------------------------- */
 

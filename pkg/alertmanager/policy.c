@@ -68,7 +68,7 @@ static int timing_load(struct br__alertmanager_ctx *c, const json_t *timing,
 	for (int s = 0; s < 2; s++) {
 		const json_t *t = json_object_get(timing, severity_keys[s]);
 
-		br__alertmanager_path_key(path, sizeof(path), "timing", severity_keys[s]);
+		br__alertmanager_path_key("timing", severity_keys[s], path, sizeof(path));
 		if (!t || json_is_null(t))
 			continue;
 		if (!json_is_object(t))
@@ -81,8 +81,8 @@ static int timing_load(struct br__alertmanager_ctx *c, const json_t *timing,
 
 			if (!v || json_is_null(v))
 				continue;
-			br__alertmanager_path_key(f, sizeof(f), path,
-						  br__alertmanager_timing_keys[k]);
+			br__alertmanager_path_key(path, br__alertmanager_timing_keys[k], f,
+						  sizeof(f));
 			if (!json_is_string(v) ||
 			    br__alertmanager_duration_parse(json_string_value(v), &ms) != 0 ||
 			    strlen(json_string_value(v)) >= sizeof(cfg->timing[s][k]))
@@ -104,7 +104,7 @@ static int allow_load(struct br__alertmanager_ctx *c, const char *receiver, cons
 	size_t i;
 	json_t *v;
 
-	br__alertmanager_path_key(path, sizeof(path), "receivers", receiver);
+	br__alertmanager_path_key("receivers", receiver, path, sizeof(path));
 	if (!json_is_array(list))
 		return br__alertmanager_bad(c, list, parent, path, "must be a list of "
 					    "namespaces (\"*\" for every namespace)");
@@ -115,7 +115,7 @@ static int allow_load(struct br__alertmanager_ctx *c, const char *receiver, cons
 	json_array_foreach(list, i, v) {
 		const char *s = json_string_value(v);
 
-		br__alertmanager_path_index(f, sizeof(f), path, i);
+		br__alertmanager_path_index(path, i, f, sizeof(f));
 		if (!s || !(strcmp(s, "*") == 0 || namespace_ok(s)))
 			return br__alertmanager_bad(c, v, list, f,
 						    "must be a namespace name or \"*\"");
@@ -149,7 +149,7 @@ static int receivers_load(struct br__alertmanager_ctx *c, const json_t *recv,
 		return br_error_set(c->err, c->failed = BR_ENOMEM, "out of memory");
 	json_object_foreach((json_t *)recv, name, list) {
 		if (!br__alertmanager_has_receiver(cfg, name)) {
-			br__alertmanager_path_key(f, sizeof(f), "receivers", name);
+			br__alertmanager_path_key("receivers", name, f, sizeof(f));
 			return br__alertmanager_bad(c, list, recv, f, "\"%.100s\" is not a "
 						    "receiver of " BR_AM_CONFIG_KEY, name);
 		}

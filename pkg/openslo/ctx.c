@@ -35,13 +35,13 @@ void br__openslo_problem(struct br__openslo_ctx *c, const json_t *node, const ch
 		c->nomem = 1;
 }
 
-char *br__openslo_path(char *out, size_t size, const char *path, const char *key)
+char *br__openslo_path(const char *path, const char *key, char *out, size_t size)
 {
 	snprintf(out, size, "%s%s%s", path, *path ? "." : "", key);
 	return out;
 }
 
-char *br__openslo_index(char *out, size_t size, const char *path, size_t i)
+char *br__openslo_index(const char *path, size_t i, char *out, size_t size)
 {
 	snprintf(out, size, "%s[%zu]", path, i);
 	return out;
@@ -74,7 +74,7 @@ const json_t *br__openslo_member(struct br__openslo_ctx *c, const json_t *obj, c
 	char field[256];
 	const json_t *v = json_object_get(obj, key);
 
-	br__openslo_path(field, sizeof(field), path, key);
+	br__openslo_path(path, key, field, sizeof(field));
 	if (!v || json_is_null(v)) {
 		if (required)
 			br__openslo_problem(c, at(v, obj), field, "required field is missing");
@@ -112,7 +112,7 @@ void br__openslo_check_fields(struct br__openslo_ctx *c, const json_t *obj, cons
 			i++;
 		if (allowed[i] || json_is_null(v))
 			continue;
-		br__openslo_path(field, sizeof(field), path, key);
+		br__openslo_path(path, key, field, sizeof(field));
 		why = find_pair(refused, key);
 		if (why)
 			br__openslo_problem(c, at(v, obj), field, "%s", why);

@@ -113,7 +113,7 @@ static void parse_map(struct br__slo_ctx *c, const json_t *alerting, const char 
 	const char *name;
 	json_t *v;
 
-	br__slo_path(path, sizeof(path), "spec.alerting", key);
+	br__slo_path("spec.alerting", key, path, sizeof(path));
 	snprintf(schema, sizeof(schema), "%s.*", path);
 	obj = br__slo_member(c, alerting, "spec.alerting", key, BR__SLO_OBJECT, 0);
 	if (!obj || json_object_size(obj) == 0)
@@ -163,7 +163,7 @@ static void parse_route(struct br__slo_ctx *c, const json_t *alerting,
 	char path[64];
 	const json_t *route = NULL, *v;
 
-	br__slo_path(path, sizeof(path), "spec.alerting", key);
+	br__slo_path("spec.alerting", key, path, sizeof(path));
 	if (alerting)
 		route = br__slo_member(c, alerting, "spec.alerting", key, BR__SLO_OBJECT, 0);
 	if (route) {
@@ -194,7 +194,7 @@ static int duration_field(struct br__slo_ctx *c, const json_t *row, const char *
 	if (!v)
 		return 0;
 	if (br_duration_parse(json_string_value(v), out) != 0) {
-		br__slo_problem(c, v, br__slo_path(field, sizeof(field), path, key),
+		br__slo_problem(c, v, br__slo_path(path, key, field, sizeof(field)),
 				"invalid duration \"%.100s\"", json_string_value(v));
 		return -1;
 	}
@@ -215,7 +215,7 @@ static int parse_severity(struct br__slo_ctx *c, const json_t *row, const char *
 			return 1;
 		}
 	}
-	br__slo_problem(c, v, br__slo_path(field, sizeof(field), path, "severity"),
+	br__slo_problem(c, v, br__slo_path(path, "severity", field, sizeof(field)),
 			"must be page or ticket, got \"%.100s\"", json_string_value(v));
 	return 0;
 }
@@ -234,12 +234,12 @@ static int parse_rate(struct br__slo_ctx *c, const json_t *row, const char *path
 		return 0;
 	}
 	if (f && !(json_number_value(f) > 0 && isfinite(json_number_value(f)))) {
-		br__slo_problem(c, f, br__slo_path(field, sizeof(field), path, "burnRate"),
+		br__slo_problem(c, f, br__slo_path(path, "burnRate", field, sizeof(field)),
 				"must be greater than 0, got %g", json_number_value(f));
 		return 0;
 	}
 	if (b && !(json_number_value(b) > 0 && json_number_value(b) <= 100)) {
-		br__slo_problem(c, b, br__slo_path(field, sizeof(field), path, "budgetPercent"),
+		br__slo_problem(c, b, br__slo_path(path, "budgetPercent", field, sizeof(field)),
 				"must be greater than 0 and at most 100, got %g",
 				json_number_value(b));
 		return 0;
@@ -272,17 +272,17 @@ static int parse_row(struct br__slo_ctx *c, const json_t *row, const char *path,
 	if (has_short == 0)
 		w->short_s = w->long_s / 12;
 	if (w->short_s >= w->long_s)
-		ok = 0, br__slo_problem(c, row, br__slo_path(field, sizeof(field), path, "short"),
+		ok = 0, br__slo_problem(c, row, br__slo_path(path, "short", field, sizeof(field)),
 					"must be shorter than the long window %s, got %s",
 					br_duration_format(w->long_s, text[0], 32),
 					br_duration_format(w->short_s, text[1], 32));
 	else if (w->short_s < MIN_SHORT)
-		ok = 0, br__slo_problem(c, row, br__slo_path(field, sizeof(field), path, "short"),
+		ok = 0, br__slo_problem(c, row, br__slo_path(path, "short", field, sizeof(field)),
 					"must be at least 1m (Prometheus needs several samples), "
 					"got %s",
 					br_duration_format(w->short_s, text[0], 32));
 	if (w->long_s > window_s)
-		ok = 0, br__slo_problem(c, row, br__slo_path(field, sizeof(field), path, "long"),
+		ok = 0, br__slo_problem(c, row, br__slo_path(path, "long", field, sizeof(field)),
 					"must not be longer than the SLO window %s, got %s",
 					br_duration_format(window_s, text[0], 32),
 					br_duration_format(w->long_s, text[1], 32));

@@ -253,7 +253,7 @@ static int parse_instant(struct br__slo_ctx *c, const json_t *w, const char *pat
 		return -1;
 	if (br_time_parse(json_string_value(v), t) == 0)
 		return 0;
-	br__slo_problem(c, v, br__slo_path(field, sizeof(field), path, key),
+	br__slo_problem(c, v, br__slo_path(path, key, field, sizeof(field)),
 			"must be an RFC 3339 date-time such as 2026-12-01T02:00:00Z, got \"%.64s\"",
 			json_string_value(v));
 	return -1;
@@ -271,7 +271,7 @@ static void parse_once(struct br__slo_ctx *c, const json_t *w, const char *path,
 		return;
 	if (e.end <= e.start) {
 		br__slo_problem(c, json_object_get(w, "end"),
-				br__slo_path(field, sizeof(field), path, "end"),
+				br__slo_path(path, "end", field, sizeof(field)),
 				"must be after start (%s), got %s",
 				br_time_format(e.start, a, sizeof(a)),
 				br_time_format(e.end, b, sizeof(b)));
@@ -299,7 +299,7 @@ static long long parse_window_offset(struct br__slo_ctx *c, const json_t *w, con
 		return 0;
 	int minutes = br__slo_utc_offset(json_string_value(v));
 	if (minutes == BR__SLO_BAD_OFFSET) {
-		br__slo_problem(c, v, br__slo_path(field, sizeof(field), path, "utcOffset"),
+		br__slo_problem(c, v, br__slo_path(path, "utcOffset", field, sizeof(field)),
 				"must be an offset from UTC as +HH:MM or -HH:MM between -12:00 and "
 				"+14:00, got \"%.40s\"", json_string_value(v));
 		*ok = 0;
@@ -325,11 +325,11 @@ static void parse_recurring(struct br__slo_ctx *c, const json_t *w, const char *
 	if (!sv || !dv || !ok)
 		return;
 	if (br__slo_schedule_parse(json_string_value(sv), &s, why, sizeof(why)) != 0) {
-		br__slo_problem(c, sv, br__slo_path(field, sizeof(field), path, "schedule"), "%s",
+		br__slo_problem(c, sv, br__slo_path(path, "schedule", field, sizeof(field)), "%s",
 				why);
 		return;
 	}
-	br__slo_path(field, sizeof(field), path, "duration");
+	br__slo_path(path, "duration", field, sizeof(field));
 	if (br_duration_parse(json_string_value(dv), &duration) != 0 || duration < 60) {
 		br__slo_problem(c, dv, field, "must be a duration of at least 1m such as 2h, got "
 				"\"%.32s\"", json_string_value(dv));
@@ -364,7 +364,7 @@ static void parse_window(struct br__slo_ctx *c, const json_t *w, const char *pat
 	if (once && br__slo_present(w, "utcOffset")) {
 		char field[128];
 		br__slo_problem(c, json_object_get(w, "utcOffset"),
-				br__slo_path(field, sizeof(field), path, "utcOffset"),
+				br__slo_path(path, "utcOffset", field, sizeof(field)),
 				"only with a schedule: start and end carry their own offset");
 		return;
 	}

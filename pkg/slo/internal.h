@@ -52,7 +52,7 @@ void br__slo_check_top(struct br__slo_ctx *c, const json_t *doc, const char *kin
  * problem (see br__slo_strdup) or with nomem set. */
 char *br__slo_namespace(struct br__slo_ctx *c, const json_t *meta);
 /* path + "." + key into out (size bytes). Returns out. */
-char *br__slo_path(char *out, size_t size, const char *path, const char *key);
+char *br__slo_path(const char *path, const char *key, char *out, size_t size);
 
 /* The optional string key of obj, checked as spec.service is (a Prometheus
  * label value: non-empty, one line, within its field's limit). A heap copy, or NULL

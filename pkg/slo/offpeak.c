@@ -47,7 +47,7 @@ static int parse_time(struct br__slo_ctx *c, const json_t *op, const char *key, 
 	*out = parse_hhmm(json_string_value(v));
 	if (*out >= 0)
 		return 1;
-	br__slo_problem(c, v, br__slo_path(field, sizeof(field), PATH, key),
+	br__slo_problem(c, v, br__slo_path(PATH, key, field, sizeof(field)),
 			"must be a local time HH:MM from 00:00 to 23:59, got \"%.40s\"",
 			json_string_value(v));
 	return 0;

@@ -56,7 +56,7 @@ void br__slo_add_error(struct br__slo_ctx *c, const json_t *node, int rc, struct
 	add(c, node, err);
 }
 
-char *br__slo_path(char *out, size_t size, const char *path, const char *key)
+char *br__slo_path(const char *path, const char *key, char *out, size_t size)
 {
 	snprintf(out, size, "%s%s%s", path, *path ? "." : "", key);
 	return out;
@@ -89,7 +89,7 @@ const json_t *br__slo_member(struct br__slo_ctx *c, const json_t *obj, const cha
 	char field[256];
 	const json_t *v = json_object_get(obj, key);
 
-	br__slo_path(field, sizeof(field), path, key);
+	br__slo_path(path, key, field, sizeof(field));
 	if (!v || json_is_null(v)) {
 		if (required)
 			br__slo_problem(c, v ? v : obj, field, "required field is missing");
@@ -136,7 +136,7 @@ void br__slo_check_fields(struct br__slo_ctx *c, const json_t *obj, const char *
 			i++;
 		if (!allowed[i])
 			br__slo_problem(c, at(v, obj),
-					br__slo_path(field, sizeof(field), path, key),
+					br__slo_path(path, key, field, sizeof(field)),
 					"unknown field");
 	}
 }
@@ -218,7 +218,7 @@ static char *required_string(struct br__slo_ctx *c, const json_t *obj, const cha
 	const json_t *v = br__slo_member(c, obj, path, key, BR__SLO_STRING, 1);
 	char field[256];
 
-	return v ? br__slo_strdup(c, v, br__slo_path(field, sizeof(field), path, key)) : NULL;
+	return v ? br__slo_strdup(c, v, br__slo_path(path, key, field, sizeof(field))) : NULL;
 }
 
 static void parse_metadata(struct br__slo_ctx *c, const json_t *doc, struct br_slo *out)
@@ -275,7 +275,7 @@ static char *label_value(struct br__slo_ctx *c, const json_t *obj, const char *p
 
 	if (!v)
 		return NULL;
-	br__slo_path(field, sizeof(field), path, key);
+	br__slo_path(path, key, field, sizeof(field));
 	s = json_string_value(v);
 	if (!*s)
 		br__slo_problem(c, v, field, "must not be empty");
@@ -385,7 +385,7 @@ static int selector(struct br__slo_ctx *c, const json_t *obj, const char *path,
 
 	if (!v)
 		return br__slo_present(obj, key);
-	br__slo_path(field, sizeof(field), path, key);
+	br__slo_path(path, key, field, sizeof(field));
 	br_error_init(&err);
 	if (strlen(json_string_value(v)) != json_string_length(v))
 		br__slo_problem(c, v, field, "must not contain a NUL character");
@@ -418,7 +418,7 @@ void br__slo_parse_histogram(struct br__slo_ctx *c, const json_t *obj, const cha
 	char field[128];
 	const char *m;
 
-	br__slo_path(field, sizeof(field), path, "histogram");
+	br__slo_path(path, "histogram", field, sizeof(field));
 	selector(c, obj, path, "histogram", 1, out);
 	m = out->metric;
 	if (!out->matchers && !m)
