@@ -129,6 +129,12 @@ struct cli_paths {
 /* Appends; returns 0 or BR_ENOMEM. Free items with free() (not the strings). */
 int cli_paths_add(struct cli_paths *paths, char *path);
 
+/* Whether s is made of the characters of a Kubernetes label name (key: 1,
+ * which must not be empty and may hold '/') or value (key: 0): letters,
+ * digits, '-', '_' and '.'. Lengths are the caller's. Can't fail. */
+int cli_label_ok(const char *s, int key);
+/* qsort comparison of two struct br_label by name. */
+int cli_label_cmp(const void *a, const void *b);
 /* Appends the label name=value (borrowed strings) to l, which has room for
  * *cap (br_array_grow). Returns 0 or BR_ENOMEM. Free l->items with free(). */
 int cli_labels_add(struct br_labels *l, size_t *cap, char *name, char *value);

@@ -192,22 +192,6 @@ static int parse_long(const char *s, long min, long max, long *out)
 	return 0;
 }
 
-static int label_ok(const char *s, int key)
-{
-	if (!*s)
-		return !key;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') || *s == '-' || *s == '_' ||
-		      *s == '.' || (key && *s == '/')))
-			return 0;
-	return 1;
-}
-
-static int cmp_label(const void *a, const void *b)
-{
-	return strcmp(((const struct br_label *)a)->name, ((const struct br_label *)b)->name);
-}
 
 static int add_label(struct ctl_opts *o, char *arg)
 {
@@ -216,11 +200,11 @@ static int add_label(struct ctl_opts *o, char *arg)
 	if (!eq)
 		return -1;
 	*eq = '\0';
-	if (!label_ok(arg, 1) || !label_ok(eq + 1, 0))
+	if (!cli_label_ok(arg, 1) || !cli_label_ok(eq + 1, 0))
 		return -1;
 	if (cli_labels_add(&o->labels, &o->labels_cap, arg, eq + 1))
 		return -1;
-	qsort(o->labels.items, o->labels.count, sizeof(*o->labels.items), cmp_label);
+	qsort(o->labels.items, o->labels.count, sizeof(*o->labels.items), cli_label_cmp);
 	return 0;
 }
 

@@ -70,17 +70,6 @@ struct gen_opts {
 	size_t labels_cap;
 };
 
-static int label_char_ok(char c, int key)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
-	       (key && c == '/');
-}
-
-static int cmp_label(const void *a, const void *b)
-{
-	return strcmp(((const struct br_label *)a)->name, ((const struct br_label *)b)->name);
-}
 
 /* Splits "key=value" in place (argv is ours to change) and checks it is a
  * Kubernetes label. Returns 0, or -1 after printing why. */
@@ -94,13 +83,7 @@ static int add_rule_label(struct gen_opts *o, char *arg)
 		return -1;
 	}
 	*eq = '\0';
-	for (const char *p = arg; *p; p++)
-		if (!label_char_ok(*p, 1))
-			goto bad;
-	for (const char *p = eq + 1; *p; p++)
-		if (!label_char_ok(*p, 0))
-			goto bad;
-	if (strlen(eq + 1) > 63)
+	if (!cli_label_ok(arg, 1) || !cli_label_ok(eq + 1, 0) || strlen(eq + 1) > 63)
 		goto bad;
 	return cli_labels_add(&o->labels, &o->labels_cap, arg, eq + 1) ? -1 : 0;
 bad:
@@ -112,7 +95,7 @@ bad:
 static int sort_labels(struct br_labels *l)
 {
 	if (l->count > 1)
-		qsort(l->items, l->count, sizeof(*l->items), cmp_label);
+		qsort(l->items, l->count, sizeof(*l->items), cli_label_cmp);
 	for (size_t i = 1; i < l->count; i++) {
 		if (strcmp(l->items[i - 1].name, l->items[i].name) == 0) {
 			fprintf(stderr, "burnrate generate: --rule-label %s given twice\n",

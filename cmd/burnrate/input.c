@@ -49,6 +49,23 @@ int cli_paths_add(struct cli_paths *paths, char *path)
 	return 0;
 }
 
+int cli_label_ok(const char *s, int key)
+{
+	if (!*s)
+		return !key;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '-' || *s == '_' ||
+		      *s == '.' || (key && *s == '/')))
+			return 0;
+	return 1;
+}
+
+int cli_label_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct br_label *)a)->name, ((const struct br_label *)b)->name);
+}
+
 int cli_labels_add(struct br_labels *l, size_t *cap, char *name, char *value)
 {
 	struct br_label *grown = br_array_grow(l->items, sizeof(*grown), l->count + 1, cap);
