@@ -38,9 +38,7 @@ static const char usage[] =
 
 struct bt_opts {
 	struct history_opts h;
-	const char *file;
 	char *compare, *svg;
-	int json;
 };
 
 enum { OPT_SVG = HISTORY_OPT_NEXT, OPT_COMPARE };
@@ -55,13 +53,15 @@ static int time_flags(struct bt_opts *o, const char *from, const char *to)
 	br_error_init(&err);
 	if (br_backtest_parse_time(from, now, "--from", &o->h.from, &err) != 0 ||
 	    br_backtest_parse_time(to, now, "--to", &o->h.to, &err) != 0) {
-		fprintf(stderr, "burnrate backtest: %s\n", br_error_format(&err, line, sizeof(line)));
+		fprintf(stderr, "burnrate backtest: %s\n",
+			br_error_format(&err, line, sizeof(line)));
 		return CLI_USAGE;
 	}
 	/* on the step grid, as Prometheus evaluates rules: every step from --from */
 	o->h.to = o->h.from + floor((o->h.to - o->h.from) / o->h.step) * o->h.step;
 	if (!(o->h.to > o->h.from)) {
-		fprintf(stderr, "burnrate backtest: --to must be at least one --step after --from\n");
+		fprintf(stderr,
+			"burnrate backtest: --to must be at least one --step after --from\n");
 		return CLI_USAGE;
 	}
 	return 0;
@@ -94,32 +94,23 @@ static int parse_opts(int argc, char **argv, struct bt_opts *o)
 		return rc;
 	if (history_flags_check(&o->h, &f, argc, usage) != 0)
 		return CLI_USAGE;
-	o->file = f.file;
-	o->json = f.json;
 	return time_flags(o, f.from, f.to) ? CLI_USAGE : -1;
 }
 
 /* Loads exactly one SLO from path into set. Returns 0, or the exit code
  * after printing why. */
-static int load_one(const char *path, const char *flag, struct cli_set *set)
+static int load_one(const struct bt_opts *o, const char *path, const char *flag,
+		    struct cli_set *set)
 {
-	char *paths[1] = { (char *)path };
+	int rc = history_load_one(&o->h, path, flag, set);
 
-	if (cli_load(set, paths, 1)) {
-		fprintf(stderr, "burnrate backtest: out of memory\n");
-		return CLI_INVALID;
-	}
-	if (cli_print_problems(&set->problems, stderr) > 0)
-		return CLI_INVALID;
-	if (set->count != 1) {
-		fprintf(stderr, "burnrate backtest: %s %s: holds %zu ServiceLevelObjectives; "
-			"backtest takes exactly one\n", flag, path, set->count);
-		return CLI_INVALID;
-	}
+	if (rc != CLI_OK)
+		return rc;
 	if (set->items[0].slo.indicator == BR_INDICATOR_TIMESLICE) {
 		fprintf(stderr, "burnrate backtest: %s/%s: spec.indicator.timeSlice: time-slice "
 			"SLOs cannot be backtested yet (their slices are recorded by the rules, "
-			"not in the history)\n", set->items[0].slo.namespace, set->items[0].slo.name);
+			"not in the history)\n", set->items[0].slo.namespace,
+			set->items[0].slo.name);
 		return CLI_INVALID;
 	}
 	return 0;
@@ -155,7 +146,7 @@ static int run(const struct bt_opts *o, const struct br_slo *a, const struct br_
 	br_backtest_result_init(&rb);
 	if (c && backtest_one(o, a, c, &ra) == 0 && (!b || backtest_one(o, b, c, &rb) == 0)) {
 		rc = CLI_OK;
-		if (o->json)
+		if (o->h.json)
 			rc = bt_print_json(a, &ra, b, b ? &rb : NULL);
 		else
 			bt_print_text(a, &ra, b, b ? &rb : NULL);
@@ -180,9 +171,9 @@ int cli_backtest(int argc, char **argv)
 		return rc;
 	cli_set_init(&set);
 	cli_set_init(&other);
-	rc = load_one(o.file, "-f", &set);
+	rc = load_one(&o, o.h.file, "-f", &set);
 	if (rc == 0 && o.compare)
-		rc = load_one(o.compare, "--compare", &other);
+		rc = load_one(&o, o.compare, "--compare", &other);
 	if (rc == 0)
 		rc = run(&o, &set.items[0].slo, o.compare ? &other.items[0].slo : NULL);
 	cli_set_release(&set);

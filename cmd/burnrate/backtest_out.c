@@ -23,7 +23,8 @@ static char *row_text(const struct br_slo *slo, size_t row, char *out, size_t si
 	char l[32], s[32], f[32];
 
 	snprintf(out, size, "%s/%s > %sx", br_duration_format(w->long_s, l, sizeof(l)),
-		 br_duration_format(w->short_s, s, sizeof(s)), cli_number(w->burn_rate, f, sizeof(f)));
+		 br_duration_format(w->short_s, s, sizeof(s)),
+		 cli_number(w->burn_rate, f, sizeof(f)));
 	return out;
 }
 
@@ -77,7 +78,8 @@ void bt_print_text(const struct br_slo *a, const struct br_backtest_result *ra,
 		return;
 	printf("\n");
 	print_one(b, rb);
-	printf("\ncompare: %s/%s: %s; %s/%s: %s\n", a->namespace, a->name, totals(ra, ta, sizeof(ta)),
+	printf("\ncompare: %s/%s: %s; %s/%s: %s\n", a->namespace, a->name,
+	       totals(ra, ta, sizeof(ta)),
 	       b->namespace, b->name, totals(rb, tb, sizeof(tb)));
 }
 
@@ -177,7 +179,8 @@ static void svg_bands(FILE *f, const struct br_backtest_result *r)
 		fprintf(f, "<rect x=\"%.1f\" y=\"%.0f\" width=\"%.1f\" height=\"%.0f\" fill=\"%s\" "
 			"fill-opacity=\"0.3\"><title>%s</title></rect>\n", x0, PAD,
 			fmax(x1 - x0, 1), SVG_H - 2 * PAD,
-			al->severity == BR_SEVERITY_PAGE ? "#d62728" : "#ff9f1c", sev_name(al->severity));
+			al->severity == BR_SEVERITY_PAGE ? "#d62728" : "#ff9f1c",
+			sev_name(al->severity));
 	}
 }
 
@@ -206,7 +209,8 @@ int bt_write_svg(const char *path, const struct br_slo *slo, const struct br_bac
 	FILE *f = fopen(path, "w");
 
 	if (!f) {
-		fprintf(stderr, "burnrate backtest: --svg %s: cannot write: %s\n", path, strerror(errno));
+		fprintf(stderr, "burnrate backtest: --svg %s: cannot write: %s\n", path,
+			strerror(errno));
 		return -1;
 	}
 	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
@@ -225,7 +229,8 @@ int bt_write_svg(const char *path, const struct br_slo *slo, const struct br_bac
 		y_of(1, lo) + 4, y_of(lo, lo) + 4, lo * 100);
 	fprintf(f, "</svg>\n");
 	if (fclose(f) != 0) {
-		fprintf(stderr, "burnrate backtest: --svg %s: cannot write: %s\n", path, strerror(errno));
+		fprintf(stderr, "burnrate backtest: --svg %s: cannot write: %s\n", path,
+			strerror(errno));
 		return -1;
 	}
 	return 0;

@@ -54,13 +54,16 @@ struct cli_set {
 	struct cli_correction *corrections;  /* BudgetCorrections, applied to
 						the SLOs they select by cli_load */
 	size_t ncorrections;
+	size_t corrections_cap;
 	struct cli_openslo *openslo;   /* openslo/v1 documents, converted by
 					  cli_load once every input is read
 					  (an SLO may reference an SLI of
 					  another file) */
 	size_t nopenslo;
+	size_t openslo_cap;
 	struct br_yaml_stream *streams; /* kept for the marks of openslo */
 	size_t nstreams;
+	size_t streams_cap;
 	int keep_docs;          /* set before cli_load: fill cli_slo.doc */
 	struct br_problems problems;
 };
@@ -75,6 +78,13 @@ void cli_set_release(struct cli_set *set);
  * duplicates, and inputs that hold no ServiceLevelObjective at all) go into
  * set->problems. Returns 0, or BR_ENOMEM. */
 int cli_load(struct cli_set *set, char *const *paths, size_t count);
+
+/* cli_load, then what every subcommand says of it on stderr: "burnrate
+ * <cmd>: out of memory", or each problem (cli_print_problems) followed,
+ * when summary is not NULL, by "burnrate <cmd>: <n> problem(s)<summary>".
+ * Returns 0, or CLI_INVALID after saying why. */
+int cli_load_checked(struct cli_set *set, char *const *paths, size_t count, const char *cmd,
+		     const char *summary);
 
 /* corrections.c: parses a BudgetCorrection document into set (problems
  * into set->problems). Returns 0 or BR_ENOMEM. */
@@ -114,9 +124,20 @@ size_t cli_print_problems(const struct br_problems *p, FILE *out);
 struct cli_paths {
 	char **items;
 	size_t count;
+	size_t cap;
 };
 /* Appends; returns 0 or BR_ENOMEM. Free items with free() (not the strings). */
 int cli_paths_add(struct cli_paths *paths, char *path);
+
+/* Whether s is made of the characters of a Kubernetes label name (key: 1,
+ * which must not be empty and may hold '/') or value (key: 0): letters,
+ * digits, '-', '_' and '.'. Lengths are the caller's. Can't fail. */
+int cli_label_ok(const char *s, int key);
+/* qsort comparison of two struct br_label by name. */
+int cli_label_cmp(const void *a, const void *b);
+/* Appends the label name=value (borrowed strings) to l, which has room for
+ * *cap (br_array_grow). Returns 0 or BR_ENOMEM. Free l->items with free(). */
+int cli_labels_add(struct br_labels *l, size_t *cap, char *name, char *value);
 
 /* Formats a number the way the rules do: shortest form, at most 10
  * significant digits (14.4, 0.005, 6). Returns out. */

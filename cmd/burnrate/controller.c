@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "array/array.h"
 #include "cli.h"
 #include "controller/controller.h"
 #include "kube/kube.h"
@@ -171,8 +172,9 @@ struct ctl_opts {
 	double budget_interval, prom_timeout;
 	const char *am_base, *am_target;
 	char **namespaces;
-	size_t nns;
+	size_t nns, nns_cap;
 	struct br_labels labels;
+	size_t labels_cap;
 	int workers, burst, leader_elect, json;
 	double qps, resync;
 	enum br_log_level level;
@@ -190,22 +192,6 @@ static int parse_long(const char *s, long min, long max, long *out)
 	return 0;
 }
 
-static int label_ok(const char *s, int key)
-{
-	if (!*s)
-		return !key;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') || *s == '-' || *s == '_' ||
-		      *s == '.' || (key && *s == '/')))
-			return 0;
-	return 1;
-}
-
-static int cmp_label(const void *a, const void *b)
-{
-	return strcmp(((const struct br_label *)a)->name, ((const struct br_label *)b)->name);
-}
 
 static int add_label(struct ctl_opts *o, char *arg)
 {
@@ -214,24 +200,20 @@ static int add_label(struct ctl_opts *o, char *arg)
 	if (!eq)
 		return -1;
 	*eq = '\0';
-	if (!label_ok(arg, 1) || !label_ok(eq + 1, 0))
+	if (!cli_label_ok(arg, 1) || !cli_label_ok(eq + 1, 0))
 		return -1;
-	struct br_label *n = realloc(o->labels.items, (o->labels.count + 1) * sizeof(*n));
-	if (!n)
+	if (cli_labels_add(&o->labels, &o->labels_cap, arg, eq + 1))
 		return -1;
-	o->labels.items = n;
-	n[o->labels.count].name = arg;
-	n[o->labels.count].value = eq + 1;
-	o->labels.count++;
-	qsort(o->labels.items, o->labels.count, sizeof(*n), cmp_label);
+	qsort(o->labels.items, o->labels.count, sizeof(*o->labels.items), cli_label_cmp);
 	return 0;
 }
 
 static int add_namespace(struct ctl_opts *o, char *ns)
 {
-	char **n = realloc(o->namespaces, (o->nns + 1) * sizeof(*n));
+	char **n;
 
-	if (!n || !*ns)
+	/* checked first: a grown array must be kept */
+	if (!*ns || !(n = br_array_grow(o->namespaces, sizeof(*n), o->nns + 1, &o->nns_cap)))
 		return -1;
 	o->namespaces = n;
 	n[o->nns++] = ns;
@@ -364,7 +346,9 @@ static int parse_opt(struct ctl_opts *o, int opt, char *arg)
 	case O_BUDGET_INTERVAL:
 	case O_PROM_TIMEOUT:
 		if (br_duration_parse(arg, &secs) == 0 && secs > 0) {
-			*(opt == O_PROM_TIMEOUT ? &o->prom_timeout : &o->budget_interval) = (double)secs;
+			double *to = opt == O_PROM_TIMEOUT ? &o->prom_timeout : &o->budget_interval;
+
+			*to = (double)secs;
 			return 0;
 		}
 		break;
@@ -398,7 +382,8 @@ static int register_metrics(struct br_metrics *m, struct observe *ob,
 {
 	struct br_metric *info;
 	int rc = br_metrics_counter(m, "burnrate_api_requests_total",
-				    "Requests to the Kubernetes API, by method and HTTP code (0: no response).",
+				    "Requests to the Kubernetes API, by method and HTTP code (0: "
+				    "no response).",
 				    (const char *[]){"method", "code", NULL}, &ob->requests, err);
 	if (rc == 0)
 		rc = br_metrics_histogram(m, "burnrate_api_request_duration_seconds",
@@ -630,7 +615,8 @@ static int run(struct ctl_opts *o, struct logger *lg)
 		running = ctl;
 		sigaction(SIGTERM, &sa, NULL);
 		sigaction(SIGINT, &sa, NULL);
-		log_line(lg, BR_LOG_INFO, NULL, NULL, "starting burnrate controller " BURNRATE_VERSION);
+		log_line(lg, BR_LOG_INFO, NULL, NULL,
+			 "starting burnrate controller " BURNRATE_VERSION);
 		pthread_t trim;
 		int trimming = pthread_create(&trim, NULL, trim_loop, NULL) == 0;
 		rc = br_controller_run(ctl, &err);

@@ -58,7 +58,8 @@ static int parse_args(int argc, char **argv, enum target *to, struct cli_paths *
 			*to = TO_OPENSLO;
 		} else {
 			if (c == 't')
-				fprintf(stderr, "burnrate convert: --to must be slo or openslo, got "
+				fprintf(stderr,
+					"burnrate convert: --to must be slo or openslo, got "
 					"\"%s\"\n", optarg);
 			fputs(usage, stderr);
 			return CLI_USAGE;

@@ -5,14 +5,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array/array.h"
 #include "cli.h"
 #include "yaml/yaml.h"
 
 int cli_add_correction(struct cli_set *set, const json_t *doc,
 		       const struct br_yaml_stream *s, const char *file, int line)
 {
-	struct cli_correction *grown = realloc(set->corrections,
-					       (set->ncorrections + 1) * sizeof(*grown));
+	struct cli_correction *grown = br_array_grow(set->corrections, sizeof(*grown),
+						     set->ncorrections + 1, &set->corrections_cap);
 	struct cli_correction *item;
 	int rc;
 
@@ -42,6 +43,7 @@ void cli_corrections_release(struct cli_set *set)
 	free(set->corrections);
 	set->corrections = NULL;
 	set->ncorrections = 0;
+	set->corrections_cap = 0;
 }
 
 /* Applies correction k to SLO i when it selects it; a problem when it

@@ -149,7 +149,8 @@ static void print_indicator(const struct br_slo *slo, struct br_buf *b)
 	br_buf_reset(b);
 	switch (slo->indicator) {
 	case BR_INDICATOR_RATIO:
-		br_buf_adds(b, slo->ratio_has_good ? "ratio, good events " : "ratio, error events ");
+		br_buf_adds(b,
+			    slo->ratio_has_good ? "ratio, good events " : "ratio, error events ");
 		br_selector_render(slo->ratio_has_good ? &slo->good : &slo->errors, NULL, NULL, b);
 		br_buf_adds(b, " out of ");
 		br_selector_render(&slo->total, NULL, NULL, b);
@@ -180,17 +181,23 @@ static void print_header(const struct br_slo *slo, const char *file, struct br_b
 	if (slo->description)
 		printf("  description:   %s\n", slo->description);
 	br_duration_format(slo->window_s, w, sizeof(w));
-	printf("  objective:     %s%% over a rolling %s\n", cli_number(slo->objective, n, sizeof(n)), w);
+	printf("  objective:     %s%% over a rolling %s\n",
+	       cli_number(slo->objective, n, sizeof(n)), w);
 	printf("  error budget:  %s of requests may fail (a full outage spends it in %s)\n",
-	       explain_pct(eb, p, sizeof(p)), explain_dur(eb * (double)slo->window_s, d, sizeof(d)));
+	       explain_pct(eb, p, sizeof(p)),
+	       explain_dur(eb * (double)slo->window_s, d, sizeof(d)));
 	print_indicator(slo, b);
 	if (slo->min_events > 0)
-		printf("  minEvents:     %lld (a row fires only when its long window saw that many requests)\n",
+		printf("  minEvents:     %lld (a row fires only when its long window saw that many "
+		       "requests)\n",
 		       slo->min_events);
 	if (slo->confidence > 0)
-		printf("  confidence:    %s%% one-sided, z = %.4f (a row fires only while the Wilson lower\n"
-		       "                 bound of its long window's error ratio is above its threshold)\n",
-		       cli_number(slo->confidence, n, sizeof(n)), br_slo_confidence_z(slo->confidence));
+		printf("  confidence:    %s%% one-sided, z = %.4f (a row fires only while the "
+		       "Wilson lower\n"
+		       "                 bound of its long window's error ratio is above its "
+		       "threshold)\n",
+		       cli_number(slo->confidence, n, sizeof(n)),
+		       br_slo_confidence_z(slo->confidence));
 	explain_preset_line(slo);
 	for (int s = BR_SEVERITY_PAGE; s <= BR_SEVERITY_TICKET; s++) {
 		const struct br_route *r = route_of(slo, s);
@@ -198,8 +205,9 @@ static void print_header(const struct br_slo *slo, const char *file, struct br_b
 		if (r->disabled)
 			printf("  %-6s alert:  disabled\n", explain_sev(s));
 		else
-			printf("  %-6s alert:  %s{severity=\"%s\"} -> receiver %s\n", explain_sev(s),
-			       slo->alert_name, r->severity, r->receiver ? r->receiver : "(default route)");
+			printf("  %-6s alert:  %s{severity=\"%s\"} -> receiver %s\n",
+			       explain_sev(s), slo->alert_name, r->severity,
+			       r->receiver ? r->receiver : "(default route)");
 	}
 }
 
@@ -210,7 +218,8 @@ static void print_table(const struct br_slo *slo)
 
 	printf("\n  %-17s %9s %6s %6s %12s %14s %16s %8s\n", "severity", "burn rate", "long",
 	       "short", "error ratio", "budget spent", "time to fire at", "resets");
-	printf("  %-17s %9s %6s %6s %12s %14s %16s %8s\n", "", "", "", "", "that fires", "when it fires",
+	printf("  %-17s %9s %6s %6s %12s %14s %16s %8s\n", "", "", "", "", "that fires",
+	       "when it fires",
 	       "100% errors", "after");
 	for (size_t i = 0; i < slo->window_count; i++) {
 		const struct br_alert_window *row = &slo->windows[i];
@@ -223,7 +232,8 @@ static void print_table(const struct br_slo *slo)
 		       br_duration_format(row->long_s, lw, sizeof(lw)),
 		       br_duration_format(row->short_s, sw, sizeof(sw)),
 		       explain_pct(row->burn_rate * eb, ratio, sizeof(ratio)),
-		       explain_pct(row->burn_rate * (double)row->long_s / (double)slo->window_s, spent, sizeof(spent)),
+		       explain_pct(row->burn_rate * (double)row->long_s / (double)slo->window_s,
+				   spent, sizeof(spent)),
 		       explain_dur((double)row->long_s * row->burn_rate * eb, fire, sizeof(fire)),
 		       br_duration_format(row->short_s, reset, sizeof(reset)));
 	}
@@ -245,20 +255,29 @@ static void print_words(const struct br_slo *slo)
 		br_duration_format(row->long_s, lw, sizeof(lw));
 		br_duration_format(row->short_s, sw, sizeof(sw));
 		if (route_of(slo, row->severity)->disabled) {
-			printf("  - %sx over %s/%s: %s alerts are disabled; this row generates nothing.\n",
+			printf("  - %sx over %s/%s: %s alerts are disabled; this row generates "
+			       "nothing.\n",
 			       f, lw, sw, explain_sev(row->severity));
 			continue;
 		}
-		printf("  - %sx over %s/%s: %s when more than %s of requests fail over both the last %s\n"
-		       "    and the last %s; by then %s of the %s budget is spent. A full outage %s after\n"
+		printf("  - %sx over %s/%s: %s when more than %s of requests fail over both the "
+		       "last %s\n"
+		       "    and the last %s; by then %s of the %s budget is spent. A full outage "
+		       "%s after\n"
 		       "    %s; once errors stop, it clears after about %s.\n",
-		       f, lw, sw, verb, explain_pct(row->burn_rate * eb, ratio, sizeof(ratio)), lw, sw,
-		       explain_pct(row->burn_rate * (double)row->long_s / (double)slo->window_s, spent, sizeof(spent)),
-		       w, verb, explain_dur((double)row->long_s * row->burn_rate * eb, fire, sizeof(fire)), sw);
+		       f, lw, sw, verb, explain_pct(row->burn_rate * eb, ratio, sizeof(ratio)),
+		       lw, sw,
+		       explain_pct(row->burn_rate * (double)row->long_s / (double)slo->window_s,
+				   spent, sizeof(spent)),
+		       w, verb,
+		       explain_dur((double)row->long_s * row->burn_rate * eb, fire, sizeof(fire)),
+		       sw);
 		if (slo->min_events > 0)
-			printf("    The %s window needs >= %lld requests: fewer than %s never %s through this row.\n",
+			printf("    The %s window needs >= %lld requests: fewer than %s never %s "
+			       "through this row.\n",
 			       lw, slo->min_events,
-			       per_time((double)slo->min_events, (double)row->long_s, rate, sizeof(rate)),
+			       per_time((double)slo->min_events, (double)row->long_s, rate,
+					sizeof(rate)),
 			       row->severity == BR_SEVERITY_PAGE ? "pages" : "opens a ticket");
 	}
 }
@@ -337,9 +356,11 @@ static int traffic_of(const struct br_slo *slo, struct br_prom_client *c,
 			return -1;
 		if (rc == 0)
 			return 0;
-		printf("\n  traffic:       cannot be read from Prometheus for a raw indicator (burnrate\n"
+		printf("\n  traffic:       cannot be read from Prometheus for a raw indicator "
+		       "(burnrate\n"
 		       "                 cannot count its events)%s\n",
-		       slo->expected_events_per_day > 0 ? "; using spec.traffic.expectedEventsPerDay" : "");
+		       slo->expected_events_per_day > 0 ?
+		       "; using spec.traffic.expectedEventsPerDay" : "");
 	}
 	if (slo->expected_events_per_day > 0) {
 		t->known = 1;
@@ -392,15 +413,9 @@ int cli_explain(int argc, char **argv)
 		return rc < 0 ? CLI_OK : rc;
 	}
 	cli_set_init(&set);
-	rc = CLI_OK;
-	if (cli_load(&set, o.paths.items, o.paths.count)) {
-		fprintf(stderr, "burnrate explain: out of memory\n");
+	rc = cli_load_checked(&set, o.paths.items, o.paths.count, "explain", NULL);
+	if (rc == CLI_OK && o.prom_url && !(c = prom_client(o.prom_url)))
 		rc = CLI_INVALID;
-	} else if (cli_print_problems(&set.problems, stderr) > 0) {
-		rc = CLI_INVALID;
-	} else if (o.prom_url && !(c = prom_client(o.prom_url))) {
-		rc = CLI_INVALID;
-	}
 	if (rc == CLI_OK)
 		rc = explain_set(&set, c);
 	br_prom_client_free(c);

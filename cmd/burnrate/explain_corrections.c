@@ -56,9 +56,10 @@ void explain_corrections(const struct cli_set *set, size_t index)
 		    !br_correction_matches(c, item->labels))
 			continue;
 		if (!any)
-			printf("\nBudget corrections (events left out of every alert window and of the "
-			       "budget, as if there were no traffic;\nalso the 5 minutes after each "
-			       "window, whose 5m rates still hold its events):\n");
+			printf("\nBudget corrections (events left out of every alert window "
+			       "and of the budget, as if there were no traffic;\nalso the 5 "
+			       "minutes after each window, whose 5m rates still hold its "
+			       "events):\n");
 		any = 1;
 		printf("  %s: %s (%s)\n", c->name, c->reason, c->summary);
 		for (size_t i = 0; i < c->span_count; i++)

@@ -86,12 +86,14 @@ static void print_night(const struct br_slo *slo)
 	row_name(fast, name, sizeof(name));
 	explain_dur((double)fast->long_s * fast->burn_rate * eb, d, sizeof(d));
 	if (live == 1)
-		printf("  at night:      only %s still pages: a full outage pages after %s\n", name, d);
+		printf("  at night:      only %s still pages: a full outage pages after %s\n", name,
+		       d);
 	else
 		printf("  at night:      %d page rows still page; the fastest, %s, pages\n"
 		       "                 after %s on a full outage\n", live, name, d);
 	printf("                 (%s x %s x %s: long window x burn rate x error budget)\n",
-	       br_duration_format(fast->long_s, lw, sizeof(lw)), cli_number(fast->burn_rate, f, sizeof(f)),
+	       br_duration_format(fast->long_s, lw, sizeof(lw)),
+	       cli_number(fast->burn_rate, f, sizeof(f)),
 	       explain_pct(eb, p, sizeof(p)));
 }
 
@@ -104,7 +106,8 @@ void explain_off_peak(const struct br_slo *slo)
 	if (!op->enabled)
 		return;
 	br_off_peak_utc(op, &from_s, &to_s);
-	printf("\n  off-peak:      %s-%s local (UTC%s), %s-%s UTC\n", hhmm(op->from_min, a, sizeof(a)),
+	printf("\n  off-peak:      %s-%s local (UTC%s), %s-%s UTC\n",
+	       hhmm(op->from_min, a, sizeof(a)),
 	       hhmm(op->to_min, b, sizeof(b)), offset(op->utc_offset_min, o, sizeof(o)),
 	       hhmm(from_s / 60, c, sizeof(c)), hhmm(to_s / 60, d, sizeof(d)));
 	print_muted(slo);

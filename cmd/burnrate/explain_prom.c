@@ -66,7 +66,8 @@ static size_t add_hours(const struct br_prom_series *s, double start, struct exp
 
 static void say(const struct br_slo *slo, const char *what, const char *detail)
 {
-	fprintf(stderr, "burnrate explain: %s/%s: %s: %s\n", slo->namespace, slo->name, what, detail);
+	fprintf(stderr, "burnrate explain: %s/%s: %s: %s\n", slo->namespace, slo->name, what,
+		detail);
 }
 
 /* The hourly events over the window. Returns 0, or -1 after saying why. */
@@ -87,7 +88,8 @@ static int read_hours(const struct br_slo *slo, struct br_prom_client *c, const 
 	if (br_prom_query_range(c, br_buf_str(q), start, end, HOUR, &m, &err) != 0)
 		return say(slo, what, err.text), -1;
 	if (m.count == 0 || add_hours(&m.series[0], start, t) == 0 || !(t->per_day > 0)) {
-		snprintf(detail, sizeof(detail), "Prometheus at %s has no events for it over the last %s "
+		snprintf(detail, sizeof(detail),
+			 "Prometheus at %s has no events for it over the last %s "
 			 "(is the selector right, and does Prometheus keep that much history?)",
 			 br_prom_client_url(c), br_duration_format(slo->window_s, w, sizeof(w)));
 		br_prom_matrix_release(&m);
@@ -145,9 +147,11 @@ static int read_budget(const struct br_slo *slo, struct br_prom_client *c, const
 		return 0;
 	}
 	if (a >= 0 && b >= 0) {
-		history_over_window(history_record_expr(groups, "burnrate:sli_errors:rate", 300), slo->window_s, q);
+		history_over_window(history_record_expr(groups, "burnrate:sli_errors:rate", 300),
+				    slo->window_s, q);
 		a = scalar(c, br_buf_str(q), &errors, &err);
-		history_over_window(history_record_expr(groups, "burnrate:sli_requests:rate", 300), slo->window_s, q);
+		history_over_window(history_record_expr(groups, "burnrate:sli_requests:rate", 300),
+				    slo->window_s, q);
 		b = a < 0 ? -1 : scalar(c, br_buf_str(q), &events, &err);
 	}
 	if (a < 0 || b < 0)
@@ -177,7 +181,8 @@ int explain_prom(const struct br_slo *slo, struct br_prom_client *c, struct expl
 	requests = history_record_expr(groups, "burnrate:sli_requests:rate", 300);
 	if (!requests || !history_record_expr(groups, "burnrate:sli_errors:rate", 300)) {
 		json_decref(groups);
-		return say(slo, "cannot build the rules' expressions", "no 5m request or error record"), -1;
+		return say(slo, "cannot build the rules' expressions",
+			   "no 5m request or error record"), -1;
 	}
 	br_buf_init(&q, BR_BUF_MAX_DEFAULT);
 	t->offset_min = slo->off_peak.enabled ? slo->off_peak.utc_offset_min : 0;

@@ -146,7 +146,8 @@ static void print_hours(const struct explain_traffic *t, const struct night *n)
 
 	/* "local" would be ambiguous: name the offset the hours are at */
 	if (t->offset_min)
-		snprintf(zone, sizeof(zone), "local at UTC%c%02d:%02d", t->offset_min < 0 ? '-' : '+',
+		snprintf(zone, sizeof(zone), "local at UTC%c%02d:%02d",
+			 t->offset_min < 0 ? '-' : '+',
 			 a / 60, a % 60);
 	else
 		snprintf(zone, sizeof(zone), "UTC");
@@ -175,7 +176,8 @@ static void print_volume(const struct br_slo *slo, const struct explain_traffic 
 	char a[32], b[32], c[32], p[32], w[32], d[32], line[512];
 
 	if (t->days > 0)
-		snprintf(line, sizeof(line), "%s events a day, %s an hour on average, over the last %s "
+		snprintf(line, sizeof(line),
+			 "%s events a day, %s an hour on average, over the last %s "
 			 "(%s)", explain_count(t->per_day, a, sizeof(a)),
 			 explain_count(t->per_day / 24, b, sizeof(b)),
 			 explain_dur(t->days * 86400, d, sizeof(d)), t->source);
@@ -186,7 +188,8 @@ static void print_volume(const struct br_slo *slo, const struct explain_traffic 
 	explain_wrap("\n  traffic:      ", line, INDENT);
 	printf("  budget:        %s of %s events per %s window: %s failures allowed\n",
 	       explain_pct(eb, p, sizeof(p)), explain_count(t->per_day * days, a, sizeof(a)),
-	       br_duration_format(slo->window_s, w, sizeof(w)), explain_count(allowed, b, sizeof(b)));
+	       br_duration_format(slo->window_s, w, sizeof(w)),
+	       explain_count(allowed, b, sizeof(b)));
 	if (!t->have_budget)
 		return;
 	snprintf(line, sizeof(line), "%s of %s failures (%s of the budget; %s)",
@@ -238,7 +241,8 @@ static void print_rows(const struct br_slo *slo, const struct explain_traffic *t
 		snprintf(name, sizeof(name), "%s %sx", explain_sev(r->severity),
 			 cli_number(r->burn_rate, f, sizeof(f)));
 		printf("  %-12s %5s  %12s  %17s  %17s  %s\n", name,
-		       br_duration_format(r->long_s, lw, sizeof(lw)), explain_count(ev, n, sizeof(n)),
+		       br_duration_format(r->long_s, lw, sizeof(lw)),
+		       explain_count(ev, n, sizeof(n)),
 		       k_cell(slo, ev, k, k1, sizeof(k1)), k_cell(slo, ev, kb, k2, sizeof(k2)),
 		       verdict(slo, r, ev, k, kb));
 	}
@@ -265,7 +269,8 @@ static void print_night_pages(const struct br_slo *slo, const struct night *nt)
 		any++;
 		printf("  - page %sx over %s sees %s events: it pages after %s in a row%s;\n"
 		       "    a full outage pages after %s\n",
-		       cli_number(r->burn_rate, f, sizeof(f)), br_duration_format(r->long_s, lw, sizeof(lw)),
+		       cli_number(r->burn_rate, f, sizeof(f)),
+		       br_duration_format(r->long_s, lw, sizeof(lw)),
 		       explain_count(ev, a, sizeof(a)), errors_cell(slo, ev, k, k1, sizeof(k1)),
 		       z > 0 ? " (with the bound)" : "",
 		       explain_dur((double)r->long_s * r->burn_rate * eb, d, sizeof(d)));
@@ -298,7 +303,8 @@ static double fewest_page_events(const struct br_slo *slo, const struct explain_
 		int night = !isnan(nt->per_hour) && !(slo->off_peak.enabled && r->off_peak_muted);
 		double ev = night ? nt->per_hour / 3600 * (double)r->long_s : row_events(t, r);
 
-		if (r->severity == BR_SEVERITY_PAGE && !explain_row_disabled(slo, r) && ev < fewest) {
+		if (r->severity == BR_SEVERITY_PAGE && !explain_row_disabled(slo, r) &&
+		    ev < fewest) {
 			fewest = ev;
 			*which = r;
 		}
@@ -319,8 +325,10 @@ static void advise_confidence(const struct br_slo *slo, double ev,
 		 "the %s page row's window holds only %s events, so it pages after %s in a\n"
 		 "    row; with the bound it takes %s, while a real outage still pages",
 		 br_duration_format(r->long_s, lw, sizeof(lw)), explain_count(ev, n, sizeof(n)),
-		 errors_cell(slo, ev, explain_errors_to_fire(ev, r->burn_rate * eb, 0), k1, sizeof(k1)),
-		 errors_cell(slo, ev, explain_errors_to_fire(ev, r->burn_rate * eb, z), k2, sizeof(k2)));
+		 errors_cell(slo, ev, explain_errors_to_fire(ev, r->burn_rate * eb, 0), k1,
+			     sizeof(k1)),
+		 errors_cell(slo, ev, explain_errors_to_fire(ev, r->burn_rate * eb, z), k2,
+			     sizeof(k2)));
 	advise(a, "spec.traffic.confidence: 95", why);
 }
 
@@ -334,12 +342,15 @@ static void advise_preset(const struct br_slo *slo, const struct explain_traffic
 	if (strcmp(slo->preset->name, "low-traffic") == 0 || slo->indicator == BR_INDICATOR_RAW)
 		return;
 	if (allowed < FEW_FAILURES)
-		snprintf(why, sizeof(why), "the window allows only %s failures: rows over hours fire on a\n"
+		snprintf(why, sizeof(why),
+			 "the window allows only %s failures: rows over hours fire on a\n"
 			 "    handful of errors; its rows are days long",
 			 explain_count(allowed, n, sizeof(n)));
 	else if (ev < HANDFUL_EVENTS)
-		snprintf(why, sizeof(why), "the fastest page row sees only %s events; the preset's rows are\n"
-			 "    days long and it pages only when asked to", explain_count(ev, n, sizeof(n)));
+		snprintf(why, sizeof(why),
+			 "the fastest page row sees only %s events; the preset's rows are\n"
+			 "    days long and it pages only when asked to",
+			 explain_count(ev, n, sizeof(n)));
 	else
 		return;
 	advise(a, "spec.alerting.preset: low-traffic", why);
@@ -355,7 +366,8 @@ static void advise_off_peak(const struct br_slo *slo, const struct explain_traff
 	/* hours are UTC without an offPeak offset (explain_prom): say so */
 	snprintf(what, sizeof(what), "spec.alerting.offPeak: {from: \"%02d:00\", to: \"%02d:00\", "
 		 "utcOffset: \"+00:00\"}", nt->from_h, (nt->from_h + nt->len) % 24);
-	snprintf(why, sizeof(why), "from %02d:00 to %02d:00 UTC the service sees %s events/hour, under a\n"
+	snprintf(why, sizeof(why),
+		 "from %02d:00 to %02d:00 UTC the service sees %s events/hour, under a\n"
 		 "    fifth of the peak hour's %s; the fastest page row is then muted",
 		 nt->from_h, (nt->from_h + nt->len) % 24, explain_count(nt->per_hour, v, sizeof(v)),
 		 explain_count(nt->peak, p, sizeof(p)));
@@ -383,9 +395,11 @@ void explain_traffic(const struct br_slo *slo, const struct explain_traffic *t)
 
 	if (!t->known) {
 		if (slo->indicator != BR_INDICATOR_RAW)
-			printf("\n  traffic:       unknown: the figures in events (errors to fire each row,\n"
+			printf("\n  traffic:       unknown: the figures in events (errors to fire "
+			       "each row,\n"
 			       "                 failures the window allows) need traffic: set\n"
-			       "                 spec.traffic.expectedEventsPerDay, or give --prometheus-url\n");
+			       "                 spec.traffic.expectedEventsPerDay, or give "
+			       "--prometheus-url\n");
 		return;
 	}
 	find_night(slo, t, &nt);

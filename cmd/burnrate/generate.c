@@ -67,48 +67,25 @@ struct gen_opts {
 	enum br_rules_target target;
 	const char *runbook_base_url; /* NULL: none */
 	struct br_labels labels; /* sorted; strings borrowed from argv */
+	size_t labels_cap;
 };
 
-static int label_char_ok(char c, int key)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
-	       (key && c == '/');
-}
-
-static int cmp_label(const void *a, const void *b)
-{
-	return strcmp(((const struct br_label *)a)->name, ((const struct br_label *)b)->name);
-}
 
 /* Splits "key=value" in place (argv is ours to change) and checks it is a
  * Kubernetes label. Returns 0, or -1 after printing why. */
 static int add_rule_label(struct gen_opts *o, char *arg)
 {
 	char *eq = strchr(arg, '=');
-	struct br_label *grown;
 
 	if (!eq || eq == arg) {
-		fprintf(stderr, "burnrate generate: --rule-label wants KEY=VALUE, got \"%s\"\n", arg);
+		fprintf(stderr, "burnrate generate: --rule-label wants KEY=VALUE, got \"%s\"\n",
+			arg);
 		return -1;
 	}
 	*eq = '\0';
-	for (const char *p = arg; *p; p++)
-		if (!label_char_ok(*p, 1))
-			goto bad;
-	for (const char *p = eq + 1; *p; p++)
-		if (!label_char_ok(*p, 0))
-			goto bad;
-	if (strlen(eq + 1) > 63)
+	if (!cli_label_ok(arg, 1) || !cli_label_ok(eq + 1, 0) || strlen(eq + 1) > 63)
 		goto bad;
-	grown = realloc(o->labels.items, (o->labels.count + 1) * sizeof(*grown));
-	if (!grown)
-		return -1;
-	o->labels.items = grown;
-	grown[o->labels.count].name = arg;
-	grown[o->labels.count].value = eq + 1;
-	o->labels.count++;
-	return 0;
+	return cli_labels_add(&o->labels, &o->labels_cap, arg, eq + 1) ? -1 : 0;
 bad:
 	fprintf(stderr, "burnrate generate: --rule-label %s=%s is not a valid Kubernetes label\n",
 		arg, eq + 1);
@@ -118,7 +95,7 @@ bad:
 static int sort_labels(struct br_labels *l)
 {
 	if (l->count > 1)
-		qsort(l->items, l->count, sizeof(*l->items), cmp_label);
+		qsort(l->items, l->count, sizeof(*l->items), cli_label_cmp);
 	for (size_t i = 1; i < l->count; i++) {
 		if (strcmp(l->items[i - 1].name, l->items[i].name) == 0) {
 			fprintf(stderr, "burnrate generate: --rule-label %s given twice\n",
@@ -165,13 +142,16 @@ static int parse_args(int argc, char **argv, struct gen_opts *o)
 			else if (strcmp(optarg, "prometheusrule") == 0)
 				o->plain_rules = 0;
 			else {
-				fprintf(stderr, "burnrate generate: unknown --format \"%s\" (prometheusrule, rules or mimir)\n", optarg);
+				fprintf(stderr,
+					"burnrate generate: unknown --format \"%s\" "
+					"(prometheusrule, rules or mimir)\n", optarg);
 				return CLI_USAGE;
 			}
 			break;
 		case 'T':
 			if (br_rules_target_parse(optarg, &o->target) != 0) {
-				fprintf(stderr, "burnrate generate: unknown --target \"%s\" (one of: "
+				fprintf(stderr,
+					"burnrate generate: unknown --target \"%s\" (one of: "
 					BR_RULES_TARGET_NAMES ")\n", optarg);
 				return CLI_USAGE;
 			}
@@ -182,7 +162,9 @@ static int parse_args(int argc, char **argv, struct gen_opts *o)
 			break;
 		case 'R':
 			if (!cli_runbook_url_ok(optarg)) {
-				fprintf(stderr, "burnrate generate: --runbook-base-url wants an http(s) URL without a trailing slash, got \"%s\"\n", optarg);
+				fprintf(stderr,
+					"burnrate generate: --runbook-base-url wants an http(s) "
+					"URL without a trailing slash, got \"%s\"\n", optarg);
 				return CLI_USAGE;
 			}
 			o->runbook_base_url = optarg;
@@ -204,20 +186,26 @@ static int parse_args(int argc, char **argv, struct gen_opts *o)
 		return CLI_USAGE;
 	}
 	if (o->mimir && !o->outdir) {
-		fprintf(stderr, "burnrate generate: --format mimir needs -o DIR (one file per namespace)\n");
+		fprintf(stderr,
+			"burnrate generate: --format mimir needs -o DIR (one file per "
+			"namespace)\n");
 		return CLI_USAGE;
 	}
 	if (o->am_policy && !o->am_base) {
-		fprintf(stderr, "burnrate generate: --alertmanager-policy needs --alertmanager-base\n");
+		fprintf(stderr,
+			"burnrate generate: --alertmanager-policy needs --alertmanager-base\n");
 		return CLI_USAGE;
 	}
 	if (o->am_base && o->plain_rules && !o->outdir) {
-		fprintf(stderr, "burnrate generate: --alertmanager-base with --format rules needs -o DIR "
+		fprintf(stderr,
+			"burnrate generate: --alertmanager-base with --format rules needs -o DIR "
 			"(a rules file is one document)\n");
 		return CLI_USAGE;
 	}
 	if (o->plain_rules && o->labels.count) {
-		fprintf(stderr, "burnrate generate: --rule-label applies to PrometheusRule objects, not to --format rules\n");
+		fprintf(stderr,
+			"burnrate generate: --rule-label applies to PrometheusRule objects, not to "
+			"--format rules\n");
 		return CLI_USAGE;
 	}
 	return sort_labels(&o->labels) ? CLI_USAGE : -1;
@@ -283,7 +271,8 @@ static int write_file(const char *dir, const struct br_slo *slo,
 	if (f && fclose(f) != 0)
 		ok = 0;
 	if (!ok)
-		fprintf(stderr, "burnrate generate: cannot write %s: %s\n", br_buf_str(&path), strerror(errno));
+		fprintf(stderr, "burnrate generate: cannot write %s: %s\n", br_buf_str(&path),
+			strerror(errno));
 	br_buf_release(&path);
 	return ok ? 0 : -1;
 }
@@ -312,9 +301,11 @@ static int make_dir(const char *dir)
 {
 	struct stat st;
 
-	if (mkdir(dir, 0777) == 0 || (errno == EEXIST && stat(dir, &st) == 0 && S_ISDIR(st.st_mode)))
+	if (mkdir(dir, 0777) == 0 ||
+	    (errno == EEXIST && stat(dir, &st) == 0 && S_ISDIR(st.st_mode)))
 		return 0;
-	fprintf(stderr, "burnrate generate: cannot create directory %s: %s\n", dir, strerror(errno));
+	fprintf(stderr, "burnrate generate: cannot create directory %s: %s\n", dir,
+		strerror(errno));
 	return -1;
 }
 
@@ -406,7 +397,8 @@ static int emit_mimir(const struct gen_opts *o, const struct cli_set *set)
 			return CLI_INVALID;
 		}
 		json_decref(groups);
-		if (i + 1 == set->count || strcmp(slo->namespace, set->items[i + 1].slo.namespace) != 0) {
+		if (i + 1 == set->count ||
+		    strcmp(slo->namespace, set->items[i + 1].slo.namespace) != 0) {
 			if (write_namespace(o->outdir, slo->namespace, all) != 0)
 				return CLI_INVALID;
 			all = NULL;
@@ -447,7 +439,8 @@ static int emit_all(const struct gen_opts *o, const struct cli_set *set)
 		rc = CLI_INVALID;
 	}
 	if (rc == CLI_OK && o->outdir)
-		fprintf(stderr, "burnrate generate: wrote %zu file(s) to %s\n", set->count, o->outdir);
+		fprintf(stderr, "burnrate generate: wrote %zu file(s) to %s\n", set->count,
+			o->outdir);
 	return rc;
 }
 
@@ -459,12 +452,15 @@ static int check_routing(const struct gen_opts *o, const struct cli_set *set,
 	size_t n;
 
 	if (cli_am_load(o->am_base, o->am_policy, am) != 0) {
-		fprintf(stderr, "burnrate generate: invalid Alertmanager base or policy; nothing written\n");
+		fprintf(stderr,
+			"burnrate generate: invalid Alertmanager base or policy; nothing "
+			"written\n");
 		return -1;
 	}
 	n = cli_am_check(*am, set);
 	if (n > 0) {
-		fprintf(stderr, "burnrate generate: %zu SLO(s) cannot be routed; nothing written\n", n);
+		fprintf(stderr, "burnrate generate: %zu SLO(s) cannot be routed; nothing written\n",
+			n);
 		return -1;
 	}
 	return 0;
@@ -480,15 +476,10 @@ int cli_generate(int argc, char **argv)
 	if (rc >= 0)
 		goto out;
 	cli_set_init(&set);
-	if (cli_load(&set, o.paths.items, o.paths.count)) {
-		fprintf(stderr, "burnrate generate: out of memory\n");
+	rc = cli_load_checked(&set, o.paths.items, o.paths.count, "generate", "; nothing written");
+	if (rc == CLI_OK && o.am_base && check_routing(&o, &set, &am) != 0)
 		rc = CLI_INVALID;
-	} else if (cli_print_problems(&set.problems, stderr) > 0) {
-		fprintf(stderr, "burnrate generate: %zu problem(s); nothing written\n", set.problems.count);
-		rc = CLI_INVALID;
-	} else if (o.am_base && check_routing(&o, &set, &am) != 0) {
-		rc = CLI_INVALID;
-	} else {
+	if (rc == CLI_OK) {
 		rc = emit_all(&o, &set);
 		if (rc == CLI_OK && am && emit_alertmanager(&o, am, &set) != 0)
 			rc = CLI_INVALID;

@@ -29,7 +29,8 @@ static int duration_flag(const struct history_opts *o, const char *flag, const c
 	long long s;
 
 	if (br_duration_parse(text, &s) != 0) {
-		fprintf(stderr, "burnrate %s: %s: \"%s\" is not a positive duration (1m, 30s, 1h)\n",
+		fprintf(stderr,
+			"burnrate %s: %s: \"%s\" is not a positive duration (1m, 30s, 1h)\n",
 			o->cmd, flag, text);
 		return CLI_USAGE;
 	}
@@ -62,8 +63,24 @@ int history_flags_check(struct history_opts *o, const struct history_flags *f, i
 			: "--prometheus-url is required", usage);
 		return CLI_USAGE;
 	}
+	o->file = f->file;
+	o->json = f->json;
 	o->timeout_ms = (long)(f->timeout * 1000);
 	return 0;
+}
+
+int history_load_one(const struct history_opts *o, const char *path, const char *flag,
+		     struct cli_set *set)
+{
+	char *paths[1] = { (char *)path };
+	int rc = cli_load_checked(set, paths, 1, o->cmd, NULL);
+
+	if (rc == CLI_OK && set->count != 1) {
+		fprintf(stderr, "burnrate %s: %s %s: holds %zu ServiceLevelObjectives; %s takes "
+			"exactly one\n", o->cmd, flag, path, set->count, o->cmd);
+		rc = CLI_INVALID;
+	}
+	return rc;
 }
 
 void history_say(const struct history_opts *o, const struct br_slo *slo, const char *what,
@@ -154,8 +171,8 @@ static int read_series(const struct history_opts *o, const struct br_slo *slo,
 
 	snprintf(msg, sizeof(msg), "cannot read %s from Prometheus", what);
 	for (size_t a = first; a < h->count; a += BR_BACKTEST_MAX_POINTS) {
-		size_t b = a + BR_BACKTEST_MAX_POINTS - 1 < h->count ? a + BR_BACKTEST_MAX_POINTS - 1
-								     : h->count - 1;
+		size_t last = a + BR_BACKTEST_MAX_POINTS - 1;
+		size_t b = last < h->count ? last : h->count - 1;
 
 		br_error_init(&err);
 		if (br_prom_query_range(c, expr, h->start + (double)a * h->step,
@@ -190,7 +207,8 @@ static int read_windows(const struct history_opts *o, const struct br_slo *slo,
 		if (h->raw ? !ratio : !req || !errs)
 			return history_say(o, slo, "cannot build the rules' expressions",
 					   "a window of the alert table has no record"), -1;
-		snprintf(what, sizeof(what), "%s over %s", h->raw ? "the error ratio" : "the events", d);
+		snprintf(what, sizeof(what), "%s over %s",
+			 h->raw ? "the error ratio" : "the events", d);
 		if (read_series(o, slo, c, h, h->raw ? ratio : req, first,
 				h->raw ? w->ratio : w->requests, what))
 			return -1;
@@ -219,12 +237,15 @@ static int check_data(const struct history_opts *o, const struct br_slo *slo,
 			break;
 	if (!base || i >= h->count) {
 		snprintf(detail, sizeof(detail),
-			 "Prometheus at %s has no samples of %s from %s to %s (is the selector right?)",
-			 url, history_total_field(slo), br_backtest_format_time(o->from, a, sizeof(a)),
+			 "Prometheus at %s has no samples of %s from %s to %s (is the selector "
+			 "right?)",
+			 url, history_total_field(slo),
+			 br_backtest_format_time(o->from, a, sizeof(a)),
 			 br_backtest_format_time(o->to, b, sizeof(b)));
 		return history_say(o, slo, "no data", detail), -1;
 	}
-	if ((double)(i - first) * h->step > (o->to - o->from) / 10 && (double)(i - first) * h->step > 3600) {
+	if ((double)(i - first) * h->step > (o->to - o->from) / 10 &&
+	    (double)(i - first) * h->step > 3600) {
 		br_backtest_format_time(h->start + (double)i * h->step, b, sizeof(b));
 		snprintf(detail, sizeof(detail),
 			 "Prometheus at %s has samples of %s only from %s, not from --from %s "

@@ -20,6 +20,8 @@
 /* The options of a command that reads history. */
 struct history_opts {
 	const char *cmd;        /* "backtest", for messages */
+	const char *file;       /* -f */
+	int json;               /* --json */
 	const char *url;
 	double from, to;        /* Unix seconds */
 	double step;
@@ -64,10 +66,16 @@ int history_flag(struct history_opts *o, struct history_flags *f, int ch, const 
 		 const char *usage);
 
 /* After the flags: operands left over, no -f or no --prometheus-url are
- * CLI_USAGE after printing why and usage; otherwise sets o->timeout_ms and
- * returns 0. */
+ * CLI_USAGE after printing why and usage; otherwise sets o->file, o->json
+ * and o->timeout_ms and returns 0. */
 int history_flags_check(struct history_opts *o, const struct history_flags *f, int argc,
 			const char *usage);
+
+/* Loads the file path (given as flag, for messages) into set, which must then
+ * hold exactly one SLO. Returns 0, or CLI_INVALID after saying why. */
+struct cli_set;
+int history_load_one(const struct history_opts *o, const char *path, const char *flag,
+		     struct cli_set *set);
 
 /* Prints "burnrate <cmd>: <ns>/<name>: <what>: <detail>" on stderr. */
 void history_say(const struct history_opts *o, const struct br_slo *slo, const char *what,

@@ -40,12 +40,42 @@ void cli_set_release(struct cli_set *set)
 
 int cli_paths_add(struct cli_paths *paths, char *path)
 {
-	char **grown = realloc(paths->items, (paths->count + 1) * sizeof(*grown));
+	char **grown = br_array_grow(paths->items, sizeof(*grown), paths->count + 1, &paths->cap);
 
 	if (!grown)
 		return BR_ENOMEM;
 	paths->items = grown;
 	paths->items[paths->count++] = path;
+	return 0;
+}
+
+int cli_label_ok(const char *s, int key)
+{
+	if (!*s)
+		return !key;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '-' || *s == '_' ||
+		      *s == '.' || (key && *s == '/')))
+			return 0;
+	return 1;
+}
+
+int cli_label_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct br_label *)a)->name, ((const struct br_label *)b)->name);
+}
+
+int cli_labels_add(struct br_labels *l, size_t *cap, char *name, char *value)
+{
+	struct br_label *grown = br_array_grow(l->items, sizeof(*grown), l->count + 1, cap);
+
+	if (!grown)
+		return BR_ENOMEM;
+	l->items = grown;
+	grown[l->count].name = name;
+	grown[l->count].value = value;
+	l->count++;
 	return 0;
 }
 
@@ -131,15 +161,18 @@ static int add_object(struct cli_set *set, const json_t *doc,
 	if (br_yaml_mark(s->marks, doc, &l, &c) == 0)
 		line = l;
 	if (!json_is_object(doc))
-		return add_problem_at(set, file, line, c, "", "document is not a Kubernetes object (expected a mapping)");
+		return add_problem_at(set, file, line, c, "",
+				      "document is not a Kubernetes object (expected a mapping)");
 	if (!*kind)
-		return add_problem_at(set, file, line, c, "kind", "missing: every document needs apiVersion and kind");
+		return add_problem_at(set, file, line, c, "kind",
+				      "missing: every document needs apiVersion and kind");
 	if (strcmp(kind, BR_SLO_KIND) == 0) {
 		set->found++;
 		if (strcmp(api, BR_SLO_API_VERSION) != 0) {
 			char text[512];
 
-			snprintf(text, sizeof(text), "unsupported apiVersion \"%s\" for %s (expected %s)",
+			snprintf(text, sizeof(text),
+				 "unsupported apiVersion \"%s\" for %s (expected %s)",
 				 api, BR_SLO_KIND, BR_SLO_API_VERSION);
 			return add_problem_at(set, file, line, c, "apiVersion", text);
 		}
@@ -155,7 +188,8 @@ static int add_object(struct cli_set *set, const json_t *doc,
 		const json_t *item;
 
 		if (depth >= CLI_MAX_LIST_DEPTH)
-			return add_problem_at(set, file, line, c, "items", "Lists nested too deeply");
+			return add_problem_at(set, file, line, c, "items",
+					      "Lists nested too deeply");
 		json_array_foreach(items, i, item) {
 			int rc = add_object(set, item, s, file, line, depth + 1);
 
@@ -234,7 +268,8 @@ static int load_file(struct cli_set *set, const char *path)
 	set->files++;
 	if (rc == BR_EIO || rc == BR_ELIMIT) {
 		if (rc == BR_ELIMIT)
-			snprintf(text, sizeof(text), "file larger than %u bytes", BR_YAML_MAX_BYTES);
+			snprintf(text, sizeof(text), "file larger than %u bytes",
+				 BR_YAML_MAX_BYTES);
 		rc = add_problem(set, name, 0, NULL, text);
 	} else if (rc == 0) {
 		rc = load_data(set, b.data ? b.data : "", b.len, name);
@@ -315,7 +350,8 @@ static int load_path(struct cli_set *set, const char *path, int depth)
 	if (!S_ISDIR(st.st_mode))
 		return load_file(set, path);
 	if (depth >= CLI_MAX_DIR_DEPTH)
-		return add_problem(set, path, 0, NULL, "directories nested too deeply (a symlink loop?)");
+		return add_problem(set, path, 0, NULL,
+				   "directories nested too deeply (a symlink loop?)");
 	return load_dir(set, path, depth);
 }
 
@@ -343,7 +379,8 @@ static int check_duplicates(struct cli_set *set)
 		if (strcmp(a->slo.namespace, b->slo.namespace) ||
 		    strcmp(a->slo.name, b->slo.name))
 			continue;
-		snprintf(text, sizeof(text), "duplicate ServiceLevelObjective %s/%s (also at %s:%d)",
+		snprintf(text, sizeof(text),
+			 "duplicate ServiceLevelObjective %s/%s (also at %s:%d)",
 			 b->slo.namespace, b->slo.name, a->file, a->line);
 		if (add_problem(set, b->file, b->line, "metadata.name", text))
 			return BR_ENOMEM;
@@ -378,6 +415,21 @@ static int check_found(struct cli_set *set, char *const *paths, size_t count)
 			 "(%zu file(s) read, %zu document(s) of other kinds skipped)",
 			 inputs, set->files, set->skipped);
 	return add_problem(set, "", 0, NULL, text);
+}
+
+int cli_load_checked(struct cli_set *set, char *const *paths, size_t count, const char *cmd,
+		     const char *summary)
+{
+	if (cli_load(set, paths, count)) {
+		fprintf(stderr, "burnrate %s: out of memory\n", cmd);
+		return CLI_INVALID;
+	}
+	if (cli_print_problems(&set->problems, stderr) == 0)
+		return 0;
+	if (summary)
+		fprintf(stderr, "burnrate %s: %zu problem(s)%s\n", cmd, set->problems.count,
+			summary);
+	return CLI_INVALID;
 }
 
 int cli_load(struct cli_set *set, char *const *paths, size_t count)

@@ -24,6 +24,15 @@ static const char usage[] =
 	"Run `burnrate <command> --help` for the options of a command.\n"
 	"Exit codes: 0 ok, 1 invalid input, 2 usage error.\n";
 
+static const struct {
+	const char *name;
+	int (*run)(int argc, char **argv);
+} commands[] = {
+	{"validate", cli_validate}, {"generate", cli_generate}, {"explain", cli_explain},
+	{"controller", cli_controller}, {"ui", cli_ui}, {"backtest", cli_backtest},
+	{"report", cli_report}, {"convert", cli_convert},
+};
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : NULL;
@@ -40,22 +49,9 @@ int main(int argc, char **argv)
 		printf("burnrate %s\n", BURNRATE_VERSION);
 		return CLI_OK;
 	}
-	if (strcmp(cmd, "validate") == 0)
-		return cli_validate(argc - 1, argv + 1);
-	if (strcmp(cmd, "generate") == 0)
-		return cli_generate(argc - 1, argv + 1);
-	if (strcmp(cmd, "explain") == 0)
-		return cli_explain(argc - 1, argv + 1);
-	if (strcmp(cmd, "controller") == 0)
-		return cli_controller(argc - 1, argv + 1);
-	if (strcmp(cmd, "ui") == 0)
-		return cli_ui(argc - 1, argv + 1);
-	if (strcmp(cmd, "backtest") == 0)
-		return cli_backtest(argc - 1, argv + 1);
-	if (strcmp(cmd, "report") == 0)
-		return cli_report(argc - 1, argv + 1);
-	if (strcmp(cmd, "convert") == 0)
-		return cli_convert(argc - 1, argv + 1);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(cmd, commands[i].name) == 0)
+			return commands[i].run(argc - 1, argv + 1);
 	fprintf(stderr, "burnrate: unknown command \"%s\"\n\n%s", cmd, usage);
 	return CLI_USAGE;
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array/array.h"
 #include "cli.h"
 #include "openslo/openslo.h"
 #include "yaml/yaml.h"
@@ -13,7 +14,8 @@
 int cli_add_openslo(struct cli_set *set, const json_t *doc,
 		    const struct br_yaml_stream *s, const char *file, int line)
 {
-	struct cli_openslo *grown = realloc(set->openslo, (set->nopenslo + 1) * sizeof(*grown));
+	struct cli_openslo *grown = br_array_grow(set->openslo, sizeof(*grown), set->nopenslo + 1,
+						  &set->openslo_cap);
 	struct cli_openslo *item;
 
 	if (!grown)
@@ -37,7 +39,8 @@ int cli_add_openslo(struct cli_set *set, const json_t *doc,
 
 int cli_keep_stream(struct cli_set *set, struct br_yaml_stream *s)
 {
-	struct br_yaml_stream *grown = realloc(set->streams, (set->nstreams + 1) * sizeof(*grown));
+	struct br_yaml_stream *grown = br_array_grow(set->streams, sizeof(*grown),
+						     set->nstreams + 1, &set->streams_cap);
 
 	if (!grown) {
 		br_yaml_stream_release(s);
@@ -94,4 +97,5 @@ void cli_openslo_release(struct cli_set *set)
 	set->openslo = NULL;
 	set->streams = NULL;
 	set->nopenslo = set->nstreams = 0;
+	set->openslo_cap = set->streams_cap = 0;
 }

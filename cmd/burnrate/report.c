@@ -47,8 +47,6 @@ struct report {
 
 struct rp_opts {
 	struct history_opts h;
-	const char *file;
-	int json;
 };
 
 static int parse_times(struct rp_opts *o, const char *from, const char *to)
@@ -62,10 +60,12 @@ static int parse_times(struct rp_opts *o, const char *from, const char *to)
 		return fprintf(stderr, "burnrate report: --from is required\n"), CLI_USAGE;
 	if (br_backtest_parse_time(from, now, "--from", &o->h.from, &err) != 0 ||
 	    br_backtest_parse_time(to, now, "--to", &o->h.to, &err) != 0)
-		return fprintf(stderr, "burnrate report: %s\n", br_error_format(&err, line, sizeof(line))),
+		return fprintf(stderr, "burnrate report: %s\n",
+			       br_error_format(&err, line, sizeof(line))),
 		       CLI_USAGE;
 	if (!(o->h.to - o->h.from >= 60))
-		return fprintf(stderr, "burnrate report: --to must be at least a minute after --from\n"),
+		return fprintf(stderr,
+			       "burnrate report: --to must be at least a minute after --from\n"),
 		       CLI_USAGE;
 	return -1;
 }
@@ -88,8 +88,6 @@ static int parse_opts(int argc, char **argv, struct rp_opts *o)
 		return rc;
 	if (history_flags_check(&o->h, &f, argc, usage) != 0)
 		return CLI_USAGE;
-	o->file = f.file;
-	o->json = f.json;
 	return parse_times(o, f.from, f.to);
 }
 
@@ -109,7 +107,8 @@ static int value_at(const struct rp_opts *o, const struct br_slo *slo, struct br
 		return history_say(&o->h, slo, msg, err.text), -1;
 	if (m.count > 1) {
 		br_prom_matrix_release(&m);
-		return history_say(&o->h, slo, msg, "more than one series where the rules' sum has one"), -1;
+		return history_say(&o->h, slo, msg,
+				   "more than one series where the rules' sum has one"), -1;
 	}
 	if (m.count == 1 && m.series[0].count == 1 && isfinite(m.series[0].points[0].v)) {
 		*v = m.series[0].points[0].v;
@@ -135,16 +134,19 @@ static int read_counts(const struct rp_opts *o, const struct br_slo *slo, struct
 		return history_say(&o->h, slo, "cannot build the rules' expressions",
 				   "no 5m request or error record"), -1;
 	br_buf_init(&q, BR_BUF_MAX_DEFAULT);
-	rc = history_over_window(req, span, &q) ? -1 : value_at(o, slo, c, br_buf_str(&q), "the events", &r->events);
+	rc = history_over_window(req, span, &q) ? -1
+	     : value_at(o, slo, c, br_buf_str(&q), "the events", &r->events);
 	if (rc == 0)
 		rc = history_over_window(errs, span, &q) ? -1
 		     : value_at(o, slo, c, br_buf_str(&q), "the errors", &r->errors);
 	if (rc == 0)
 		rc = history_over_window(req, slo->window_s, &q) ? -1
-		     : value_at(o, slo, c, br_buf_str(&q), "the events over the SLO window", &r->window_events);
+		     : value_at(o, slo, c, br_buf_str(&q), "the events over the SLO window",
+				&r->window_events);
 	br_buf_release(&q);
 	if (rc > 0 || (rc == 0 && !(r->window_events > 0))) {
-		snprintf(detail, sizeof(detail), "Prometheus at %s has no events of %s from %s to %s "
+		snprintf(detail, sizeof(detail),
+			 "Prometheus at %s has no events of %s from %s to %s "
 			 "(is the selector right, is the range within its retention?)",
 			 br_prom_client_url(c), history_total_field(slo),
 			 br_backtest_format_time(o->h.from, a, sizeof(a)),
@@ -176,7 +178,8 @@ static int read_peak(const struct rp_opts *o, const struct br_slo *slo, struct b
 		if (br_prom_query_range(c, br_buf_str(&q), a, fmin(a + span * o->h.step, o->h.to),
 					o->h.step, &m, &err) != 0) {
 			rc = -1;
-			history_say(&o->h, slo, "cannot read the 5m burn rate from Prometheus", err.text);
+			history_say(&o->h, slo, "cannot read the 5m burn rate from Prometheus",
+				    err.text);
 			break;
 		}
 		for (size_t s = 0; s < m.count; s++)
@@ -216,7 +219,8 @@ static int read_alerts(const struct rp_opts *o, const struct br_slo *slo, struct
 	br_error_init(&err);
 	/* at most one range query's worth of points: an incident, not a year */
 	rc = br_prom_query_range(c, br_buf_str(&q), o->h.from,
-				 fmin(o->h.to, o->h.from + (BR_BACKTEST_MAX_POINTS - 1) * o->h.step),
+				 fmin(o->h.to,
+				      o->h.from + (BR_BACKTEST_MAX_POINTS - 1) * o->h.step),
 				 o->h.step, &m, &err);
 	br_buf_release(&q);
 	if (rc != 0)
@@ -231,12 +235,15 @@ static int read_alerts(const struct rp_opts *o, const struct br_slo *slo, struct
 		for (size_t i = 0; i < ser->count; i++) {
 			size_t j = i;
 
-			while (j + 1 < ser->count && ser->points[j + 1].t - ser->points[j].t <= o->h.step + 0.001)
+			while (j + 1 < ser->count &&
+			       ser->points[j + 1].t - ser->points[j].t <= o->h.step + 0.001)
 				j++;
 			json_array_append_new(r->alerts, json_pack("{s:s, s:s, s:s}",
 				"severity", sev ? sev : "?",
 				"start", br_backtest_format_time(ser->points[i].t, a, sizeof(a)),
-				"end", br_backtest_format_time(ser->points[j].t + o->h.step, b, sizeof(b))));
+				"end",
+				br_backtest_format_time(ser->points[j].t + o->h.step, b,
+							sizeof(b))));
 			i = j;
 		}
 	}
@@ -255,7 +262,8 @@ static void print_text(const struct rp_opts *o, const struct br_slo *slo, const 
 	       br_backtest_format_time(o->h.to, b, sizeof(b)),
 	       br_duration_format(llround(o->h.to - o->h.from), d, sizeof(d)));
 	printf("  budget consumed: %.2f%% of the budget over %s (%.0f of %.0f failures allowed)\n",
-	       r->consumed * 100, br_duration_format(slo->window_s, d, sizeof(d)), r->errors, r->allowed);
+	       r->consumed * 100, br_duration_format(slo->window_s, d, sizeof(d)), r->errors,
+	       r->allowed);
 	printf("  errors: %.0f of %.0f events, error ratio %.4g%%\n", r->errors, r->events,
 	       r->events > 0 ? r->errors / r->events * 100 : 0);
 	if (isnan(r->peak))
@@ -264,9 +272,11 @@ static void print_text(const struct rp_opts *o, const struct br_slo *slo, const 
 		printf("  peak burn rate (5m): %.1fx at %s\n", r->peak,
 		       br_backtest_format_time(r->peak_at, p, sizeof(p)));
 	if (json_array_size(r->alerts) == 0)
-		printf("  alerts: none fired (or the SLO's rules are not loaded in this Prometheus)\n");
+		printf("  alerts: none fired (or the SLO's rules are not loaded in this "
+		       "Prometheus)\n");
 	json_array_foreach(r->alerts, i, al)
-		printf("  alert: %-6s %s to %s\n", json_string_value(json_object_get(al, "severity")),
+		printf("  alert: %-6s %s to %s\n",
+		       json_string_value(json_object_get(al, "severity")),
 		       json_string_value(json_object_get(al, "start")),
 		       json_string_value(json_object_get(al, "end")));
 }
@@ -286,7 +296,8 @@ static int print_json(const struct rp_opts *o, const struct br_slo *slo, const s
 	char *text;
 
 	if (doc && !isnan(r->peak))
-		json_object_set_new(doc, "peakAt", json_string(br_backtest_format_time(r->peak_at, p, sizeof(p))));
+		json_object_set_new(doc, "peakAt",
+				    json_string(br_backtest_format_time(r->peak_at, p, sizeof(p))));
 	text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
 	json_decref(doc);
 	if (!text)
@@ -313,7 +324,7 @@ static int report_one(const struct rp_opts *o, const struct br_slo *slo)
 	if (rc == 0) {
 		r.allowed = r.window_events * br_slo_error_budget(slo);
 		r.consumed = r.errors / r.allowed;
-		if (o->json)
+		if (o->h.json)
 			rc = print_json(o, slo, &r);
 		else
 			print_text(o, slo, &r);
@@ -328,7 +339,6 @@ int cli_report(int argc, char **argv)
 {
 	struct rp_opts o;
 	struct cli_set set;
-	char *paths[1];
 	int rc;
 
 	memset(&o, 0, sizeof(o));
@@ -336,22 +346,16 @@ int cli_report(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	cli_set_init(&set);
-	paths[0] = (char *)o.file;
-	if (cli_load(&set, paths, 1)) {
-		fprintf(stderr, "burnrate report: out of memory\n");
-		rc = CLI_INVALID;
-	} else if (cli_print_problems(&set.problems, stderr) > 0) {
-		rc = CLI_INVALID;
-	} else if (set.count != 1) {
-		fprintf(stderr, "burnrate report: -f %s: holds %zu ServiceLevelObjectives; report takes "
-			"exactly one\n", o.file, set.count);
+	if (history_load_one(&o.h, o.h.file, "-f", &set) != CLI_OK) {
 		rc = CLI_INVALID;
 	} else if (set.items[0].slo.indicator == BR_INDICATOR_TIMESLICE) {
 		fprintf(stderr, "burnrate report: %s/%s: spec.indicator.timeSlice: time-slice SLOs "
-			"cannot be reported on yet\n", set.items[0].slo.namespace, set.items[0].slo.name);
+			"cannot be reported on yet\n", set.items[0].slo.namespace,
+			set.items[0].slo.name);
 		rc = CLI_INVALID;
 	} else if (set.items[0].slo.indicator == BR_INDICATOR_RAW) {
-		fprintf(stderr, "burnrate report: %s/%s: spec.indicator.raw: a raw error ratio has no "
+		fprintf(stderr,
+			"burnrate report: %s/%s: spec.indicator.raw: a raw error ratio has no "
 			"events to count; report needs a ratio or latency indicator\n",
 			set.items[0].slo.namespace, set.items[0].slo.name);
 		rc = CLI_INVALID;

@@ -42,16 +42,19 @@ static void warn_traffic(const struct cli_set *set)
 
 		if (!(slo->expected_events_per_day > 0) || allowed >= FEW_FAILURES)
 			continue;
-		fprintf(stderr, "%s:%d: warning: %s/%s: spec.traffic.expectedEventsPerDay: at %s events "
+		fprintf(stderr,
+			"%s:%d: warning: %s/%s: spec.traffic.expectedEventsPerDay: at %s events "
 			"a day, %s%% over %s allows %s failures per window: too few to alert on; "
-			"%g need %s events a day, a longer spec.window or a lower objective; at this "
-			"traffic consider spec.alerting.preset: low-traffic and spec.traffic.confidence "
-			"(burnrate explain shows what each row needs)\n",
+			"%g need %s events a day, a longer spec.window or a lower objective; "
+			"at this traffic consider spec.alerting.preset: low-traffic and "
+			"spec.traffic.confidence (burnrate explain shows what each row needs)\n",
 			set->items[i].file, set->items[i].line, slo->namespace, slo->name,
 			explain_count(slo->expected_events_per_day, e, sizeof(e)),
 			cli_number(slo->objective, o, sizeof(o)),
-			br_duration_format(slo->window_s, w, sizeof(w)), explain_count(allowed, a, sizeof(a)),
-			FEW_FAILURES, explain_count(FEW_FAILURES / (eb * days), need, sizeof(need)));
+			br_duration_format(slo->window_s, w, sizeof(w)),
+			explain_count(allowed, a, sizeof(a)),
+			FEW_FAILURES,
+			explain_count(FEW_FAILURES / (eb * days), need, sizeof(need)));
 	}
 }
 
@@ -88,7 +91,8 @@ int cli_validate(int argc, char **argv)
 		}
 	}
 	if (am_policy && !am_base) {
-		fprintf(stderr, "burnrate validate: --alertmanager-policy needs --alertmanager-base\n");
+		fprintf(stderr,
+			"burnrate validate: --alertmanager-policy needs --alertmanager-base\n");
 		free(paths.items);
 		return CLI_USAGE;
 	}
@@ -99,17 +103,11 @@ int cli_validate(int argc, char **argv)
 		return CLI_USAGE;
 	}
 	cli_set_init(&set);
-	rc = cli_load(&set, paths.items, paths.count);
+	rc = cli_load_checked(&set, paths.items, paths.count, "validate", "");
 	free(paths.items);
-	if (rc) {
-		fprintf(stderr, "burnrate validate: out of memory\n");
+	if (rc != CLI_OK) {
 		cli_set_release(&set);
-		return CLI_INVALID;
-	}
-	if (cli_print_problems(&set.problems, stderr) > 0) {
-		fprintf(stderr, "burnrate validate: %zu problem(s)\n", set.problems.count);
-		cli_set_release(&set);
-		return CLI_INVALID;
+		return rc;
 	}
 	if (am_base) {
 		size_t n = 0;

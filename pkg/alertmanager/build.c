@@ -70,8 +70,11 @@ static int receivers_index(struct br_am_config *cfg, struct br_error *err)
 	cfg->receivers = calloc(json_array_size(list) + 1, sizeof(char *));
 	if (!cfg->receivers)
 		return br_error_set(err, BR_ENOMEM, "out of memory");
-	json_array_foreach(list, i, r)
-		cfg->receivers[cfg->nreceivers++] = (char *)json_string_value(json_object_get(r, "name"));
+	json_array_foreach(list, i, r) {
+		const char *name = json_string_value(json_object_get(r, "name"));
+
+		cfg->receivers[cfg->nreceivers++] = (char *)name;
+	}
 	qsort(cfg->receivers, cfg->nreceivers, sizeof(char *), cmp_str);
 	cfg->root = json_string_value(json_object_get(json_object_get(cfg->base, "route"),
 						      "receiver"));
@@ -178,10 +181,12 @@ enum br_am_verdict br_am_check(const struct br_am_config *cfg,
 		v = check_one(cfg, t->namespace, r);
 		if (v == BR_AM_RECEIVER_NOT_FOUND)
 			snprintf(msg, size, "spec.alerting.%s.receiver: receiver \"%.200s\" is not "
-				 "defined in the Alertmanager base configuration", severity_names[s], r);
+				 "defined in the Alertmanager base configuration",
+				 severity_names[s], r);
 		else if (v == BR_AM_RECEIVER_NOT_ALLOWED)
-			snprintf(msg, size, "spec.alerting.%s.receiver: receiver \"%.200s\" may not be "
-				 "used from namespace \"%.100s\" (policy " BR_AM_POLICY_KEY ")",
+			snprintf(msg, size, "spec.alerting.%s.receiver: receiver \"%.200s\" "
+				 "may not be used from namespace \"%.100s\" "
+				 "(policy " BR_AM_POLICY_KEY ")",
 				 severity_names[s], r, t->namespace);
 		else if (v == BR_AM_BASE_CONFIG_INVALID)
 			snprintf(msg, size, "spec.alerting.%s.receiver: no valid Alertmanager base "
@@ -191,7 +196,8 @@ enum br_am_verdict br_am_check(const struct br_am_config *cfg,
 	}
 	if (!named) {
 		snprintf(msg, size, "no receiver named: alerts go to the root route (receiver "
-			 "\"%.200s\")", cfg && cfg->root ? cfg->root : "of the Alertmanager configuration");
+			 "\"%.200s\")",
+			 cfg && cfg->root ? cfg->root : "of the Alertmanager configuration");
 		return BR_AM_NO_RECEIVERS;
 	}
 	snprintf(msg, size, "page -> %.200s, ticket -> %.200s",
@@ -246,7 +252,7 @@ static json_t *matcher(const char *name, const char *value)
 	json_t *s;
 
 	br_buf_init(&b, (size_t)1 << 16);
-	br__alertmanager_matcher_add(&b, name, value);
+	br__alertmanager_matcher_add(name, value, &b);
 	s = b.data ? json_string(b.data) : NULL;
 	br_buf_release(&b);
 	return s;

@@ -25,9 +25,13 @@ int br__alertmanager_bad(struct br__alertmanager_ctx *c, const json_t *node, con
 			 const char *field, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 
+/* The first key of obj (at path) not in allowed (NULL-terminated) is a
+ * problem, why its message. Returns 0 or BR_EINVAL. */
+int br__alertmanager_known_keys(struct br__alertmanager_ctx *c, const json_t *obj,
+				const char *path, const char *const *allowed, const char *why);
 /* path + "." + key, or path + "[i]", into out (always NUL-terminated). */
-char *br__alertmanager_path_key(char *out, size_t size, const char *path, const char *key);
-char *br__alertmanager_path_index(char *out, size_t size, const char *path, size_t i);
+char *br__alertmanager_path_key(const char *path, const char *key, char *out, size_t size);
+char *br__alertmanager_path_index(const char *path, size_t i, char *out, size_t size);
 
 /* --- syntax.c: Alertmanager's small languages ---------------------------- */
 
@@ -40,9 +44,9 @@ int br__alertmanager_label_name_ok(const char *s);
  * separated by commas, optionally in braces). Returns 0, or -1 with why
  * (a static string) in *why. Regular expressions are not compiled. */
 int br__alertmanager_matchers_ok(const char *s, const char **why);
-/* Appends name="value" with value escaped for ParseMatcher. Returns 0 or
- * BR_ENOMEM. */
-int br__alertmanager_matcher_add(struct br_buf *b, const char *name, const char *value);
+/* Appends name="value" to b with value escaped for ParseMatcher. Returns 0
+ * or BR_ENOMEM. */
+int br__alertmanager_matcher_add(const char *name, const char *value, struct br_buf *b);
 
 /* --- validate.c ---------------------------------------------------------- */
 

@@ -43,23 +43,11 @@ static int namespace_ok(const char *s)
 	return 1;
 }
 
+/* burnrate.yaml is ours: its unknown fields are simply unknown. */
 static int unknown_keys(struct br__alertmanager_ctx *c, const json_t *obj, const char *path,
 			const char *const *allowed)
 {
-	const char *k;
-	json_t *v;
-	char f[300];
-
-	json_object_foreach((json_t *)obj, k, v) {
-		size_t i;
-		for (i = 0; allowed[i] && strcmp(allowed[i], k) != 0; i++)
-			;
-		if (!allowed[i])
-			return br__alertmanager_bad(c, v, obj,
-						    br__alertmanager_path_key(f, sizeof(f), path, k),
-						    "unknown field");
-	}
-	return 0;
+	return br__alertmanager_known_keys(c, obj, path, allowed, "unknown field");
 }
 
 static int timing_load(struct br__alertmanager_ctx *c, const json_t *timing,
@@ -80,7 +68,7 @@ static int timing_load(struct br__alertmanager_ctx *c, const json_t *timing,
 	for (int s = 0; s < 2; s++) {
 		const json_t *t = json_object_get(timing, severity_keys[s]);
 
-		br__alertmanager_path_key(path, sizeof(path), "timing", severity_keys[s]);
+		br__alertmanager_path_key("timing", severity_keys[s], path, sizeof(path));
 		if (!t || json_is_null(t))
 			continue;
 		if (!json_is_object(t))
@@ -93,12 +81,13 @@ static int timing_load(struct br__alertmanager_ctx *c, const json_t *timing,
 
 			if (!v || json_is_null(v))
 				continue;
-			br__alertmanager_path_key(f, sizeof(f), path, br__alertmanager_timing_keys[k]);
+			br__alertmanager_path_key(path, br__alertmanager_timing_keys[k], f,
+						  sizeof(f));
 			if (!json_is_string(v) ||
 			    br__alertmanager_duration_parse(json_string_value(v), &ms) != 0 ||
 			    strlen(json_string_value(v)) >= sizeof(cfg->timing[s][k]))
-				return br__alertmanager_bad(c, v, t, f,
-							    "not a valid duration (e.g. 30s, 5m, 1h30m)");
+				return br__alertmanager_bad(c, v, t, f, "not a valid duration "
+							    "(e.g. 30s, 5m, 1h30m)");
 			if (ms == 0 && k != BR__ALERTMANAGER_GROUP_WAIT)
 				return br__alertmanager_bad(c, v, t, f, "cannot be zero");
 			snprintf(cfg->timing[s][k], sizeof(cfg->timing[s][k]), "%s",
@@ -115,10 +104,10 @@ static int allow_load(struct br__alertmanager_ctx *c, const char *receiver, cons
 	size_t i;
 	json_t *v;
 
-	br__alertmanager_path_key(path, sizeof(path), "receivers", receiver);
+	br__alertmanager_path_key("receivers", receiver, path, sizeof(path));
 	if (!json_is_array(list))
-		return br__alertmanager_bad(c, list, parent, path,
-					    "must be a list of namespaces (\"*\" for every namespace)");
+		return br__alertmanager_bad(c, list, parent, path, "must be a list of "
+					    "namespaces (\"*\" for every namespace)");
 	a->receiver = strdup(receiver);
 	a->namespaces = calloc(json_array_size(list) + 1, sizeof(char *));
 	if (!a->receiver || !a->namespaces)
@@ -126,7 +115,7 @@ static int allow_load(struct br__alertmanager_ctx *c, const char *receiver, cons
 	json_array_foreach(list, i, v) {
 		const char *s = json_string_value(v);
 
-		br__alertmanager_path_index(f, sizeof(f), path, i);
+		br__alertmanager_path_index(path, i, f, sizeof(f));
 		if (!s || !(strcmp(s, "*") == 0 || namespace_ok(s)))
 			return br__alertmanager_bad(c, v, list, f,
 						    "must be a namespace name or \"*\"");
@@ -159,10 +148,11 @@ static int receivers_load(struct br__alertmanager_ctx *c, const json_t *recv,
 	if (!cfg->allow)
 		return br_error_set(c->err, c->failed = BR_ENOMEM, "out of memory");
 	json_object_foreach((json_t *)recv, name, list) {
-		if (!br__alertmanager_has_receiver(cfg, name))
-			return br__alertmanager_bad(c, list, recv,
-						    br__alertmanager_path_key(f, sizeof(f), "receivers", name),
-						    "\"%.100s\" is not a receiver of " BR_AM_CONFIG_KEY, name);
+		if (!br__alertmanager_has_receiver(cfg, name)) {
+			br__alertmanager_path_key("receivers", name, f, sizeof(f));
+			return br__alertmanager_bad(c, list, recv, f, "\"%.100s\" is not a "
+						    "receiver of " BR_AM_CONFIG_KEY, name);
+		}
 		int rc = allow_load(c, name, list, recv, &cfg->allow[cfg->nallow]);
 		cfg->nallow++; /* counted even half-filled: freed with the rest */
 		if (rc)

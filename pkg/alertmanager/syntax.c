@@ -153,7 +153,7 @@ int br__alertmanager_matchers_ok(const char *s, const char **why)
 	return 0;
 }
 
-int br__alertmanager_matcher_add(struct br_buf *b, const char *name, const char *value)
+int br__alertmanager_matcher_add(const char *name, const char *value, struct br_buf *b)
 {
 	br_buf_adds(b, name);
 	br_buf_adds(b, "=\"");

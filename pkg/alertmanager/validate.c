@@ -28,7 +28,7 @@ int br__alertmanager_bad(struct br__alertmanager_ctx *c, const json_t *node, con
 	return BR_EINVAL;
 }
 
-char *br__alertmanager_path_key(char *out, size_t size, const char *path, const char *key)
+char *br__alertmanager_path_key(const char *path, const char *key, char *out, size_t size)
 {
 	/* a long path is cut: it only names the field in a message */
 	if (snprintf(out, size, "%s%s%.200s", path, *path ? "." : "", key) >= (int)size)
@@ -36,7 +36,7 @@ char *br__alertmanager_path_key(char *out, size_t size, const char *path, const 
 	return out;
 }
 
-char *br__alertmanager_path_index(char *out, size_t size, const char *path, size_t i)
+char *br__alertmanager_path_index(const char *path, size_t i, char *out, size_t size)
 {
 	if (snprintf(out, size, "%s[%zu]", path, i) >= (int)size)
 		out[size - 1] = '\0';
@@ -51,21 +51,28 @@ static int in_list(const char *s, const char *const *list)
 	return 0;
 }
 
-/* Unknown keys: Alertmanager reads its file strictly. */
-static int known_keys(struct br__alertmanager_ctx *c, const json_t *obj, const char *path,
-		      const char *const *allowed)
+int br__alertmanager_known_keys(struct br__alertmanager_ctx *c, const json_t *obj,
+				const char *path, const char *const *allowed, const char *why)
 {
 	const char *k;
 	json_t *v;
 	char f[300];
 
 	json_object_foreach((json_t *)obj, k, v) {
-		if (!in_list(k, allowed))
-			return br__alertmanager_bad(c, v, obj,
-						    br__alertmanager_path_key(f, sizeof(f), path, k),
-						    "unknown field (Alertmanager refuses it)");
+		if (!in_list(k, allowed)) {
+			br__alertmanager_path_key(path, k, f, sizeof(f));
+			return br__alertmanager_bad(c, v, obj, f, "%s", why);
+		}
 	}
 	return 0;
+}
+
+/* Unknown keys: Alertmanager reads its file strictly. */
+static int known_keys(struct br__alertmanager_ctx *c, const json_t *obj, const char *path,
+		      const char *const *allowed)
+{
+	return br__alertmanager_known_keys(c, obj, path, allowed,
+					   "unknown field (Alertmanager refuses it)");
 }
 
 /* obj[key] if present and not null; a problem if it has the wrong type. */
@@ -78,7 +85,7 @@ static const json_t *member(struct br__alertmanager_ctx *c, const json_t *obj, c
 	if (!v || json_is_null(v))
 		return NULL;
 	if (json_typeof(v) != type) {
-		br__alertmanager_bad(c, v, obj, br__alertmanager_path_key(f, sizeof(f), path, key),
+		br__alertmanager_bad(c, v, obj, br__alertmanager_path_key(path, key, f, sizeof(f)),
 				     "must be %s", what);
 		return NULL;
 	}
@@ -94,7 +101,7 @@ static int duration(struct br__alertmanager_ctx *c, const json_t *obj, const cha
 
 	if (!v || json_is_null(v))
 		return 0;
-	br__alertmanager_path_key(f, sizeof(f), path, key);
+	br__alertmanager_path_key(path, key, f, sizeof(f));
 	if (!json_is_string(v) || br__alertmanager_duration_parse(json_string_value(v), &ms) != 0)
 		return br__alertmanager_bad(c, v, obj, f,
 					    "not a valid duration (e.g. 30s, 5m, 1h30m)");
@@ -112,9 +119,9 @@ static int string_list(struct br__alertmanager_ctx *c, const json_t *obj, const 
 	size_t i;
 	json_t *v;
 
-	br__alertmanager_path_key(f, sizeof(f), path, key);
+	br__alertmanager_path_key(path, key, f, sizeof(f));
 	json_array_foreach(list, i, v) {
-		br__alertmanager_path_index(g, sizeof(g), f, i);
+		br__alertmanager_path_index(f, i, g, sizeof(g));
 		if (!json_is_string(v))
 			return br__alertmanager_bad(c, v, list, g, "must be a string");
 		if (ok && !ok(json_string_value(v)))
@@ -136,9 +143,9 @@ static int match_fields(struct br__alertmanager_ctx *c, const json_t *obj, const
 	for (int re = 0; re < 2; re++) {
 		snprintf(key, sizeof(key), "%smatch%s", prefix, re ? "_re" : "");
 		const json_t *m = member(c, obj, path, key, JSON_OBJECT, "a mapping");
-		br__alertmanager_path_key(f, sizeof(f), path, key);
+		br__alertmanager_path_key(path, key, f, sizeof(f));
 		json_object_foreach((json_t *)m, k, v) {
-			br__alertmanager_path_key(g, sizeof(g), f, k);
+			br__alertmanager_path_key(f, k, g, sizeof(g));
 			if (!br__alertmanager_label_name_ok(k))
 				return br__alertmanager_bad(c, v, m, g, "not a valid label name");
 			if (!json_is_string(v))
@@ -147,9 +154,9 @@ static int match_fields(struct br__alertmanager_ctx *c, const json_t *obj, const
 	}
 	snprintf(key, sizeof(key), "%smatchers", prefix);
 	const json_t *list = member(c, obj, path, key, JSON_ARRAY, "a list");
-	br__alertmanager_path_key(f, sizeof(f), path, key);
+	br__alertmanager_path_key(path, key, f, sizeof(f));
 	json_array_foreach(list, i, v) {
-		br__alertmanager_path_index(g, sizeof(g), f, i);
+		br__alertmanager_path_index(f, i, g, sizeof(g));
 		if (!json_is_string(v))
 			return br__alertmanager_bad(c, v, list, g, "must be a string");
 		if (br__alertmanager_matchers_ok(json_string_value(v), &why) != 0)
@@ -166,11 +173,11 @@ static int group_by_ok(struct br__alertmanager_ctx *c, const json_t *route, cons
 	size_t i, j;
 	json_t *v;
 
-	br__alertmanager_path_key(f, sizeof(f), path, "group_by");
+	br__alertmanager_path_key(path, "group_by", f, sizeof(f));
 	json_array_foreach(list, i, v) {
 		const char *s = json_string_value(v);
 
-		br__alertmanager_path_index(g, sizeof(g), f, i);
+		br__alertmanager_path_index(f, i, g, sizeof(g));
 		if (!s)
 			return br__alertmanager_bad(c, v, list, g, "must be a string");
 		if (strcmp(s, "...") == 0 ? json_array_size(list) != 1
@@ -220,11 +227,12 @@ static int intervals_ok(struct br__alertmanager_ctx *c, const json_t *route, con
 			const char *s = json_string_value(v);
 			char g[300];
 
-			br__alertmanager_path_key(f, sizeof(f), path, keys[k]);
-			if (!named(n->intervals[0], s) && !named(n->intervals[1], s))
-				return br__alertmanager_bad(c, v, list,
-							    br__alertmanager_path_index(g, sizeof(g), f, i),
-							    "undefined time interval \"%.100s\"", s);
+			br__alertmanager_path_key(path, keys[k], f, sizeof(f));
+			if (!named(n->intervals[0], s) && !named(n->intervals[1], s)) {
+				br__alertmanager_path_index(f, i, g, sizeof(g));
+				return br__alertmanager_bad(c, v, list, g, "undefined time "
+							    "interval \"%.100s\"", s);
+			}
 		}
 	}
 	return 0;
@@ -247,11 +255,12 @@ static int route_ok(struct br__alertmanager_ctx *c, const json_t *route, const c
 	if (known_keys(c, route, path, keys))
 		return c->failed;
 	v = member(c, route, path, "receiver", JSON_STRING, "a string");
-	if (v && !named(n->receivers, json_string_value(v)))
-		return br__alertmanager_bad(c, v, route,
-					    br__alertmanager_path_key(f, sizeof(f), path, "receiver"),
+	if (v && !named(n->receivers, json_string_value(v))) {
+		br__alertmanager_path_key(path, "receiver", f, sizeof(f));
+		return br__alertmanager_bad(c, v, route, f,
 					    "undefined receiver \"%.100s\" (not in receivers)",
 					    json_string_value(v));
+	}
 	if (c->failed || match_fields(c, route, path, "") || group_by_ok(c, route, path) ||
 	    duration(c, route, path, "group_wait", 0) ||
 	    duration(c, route, path, "group_interval", 1) ||
@@ -259,14 +268,14 @@ static int route_ok(struct br__alertmanager_ctx *c, const json_t *route, const c
 	    intervals_ok(c, route, path, n))
 		return c->failed ? c->failed : BR_EINVAL;
 	v = json_object_get(route, "continue");
-	if (v && !json_is_boolean(v) && !json_is_null(v))
-		return br__alertmanager_bad(c, v, route,
-					    br__alertmanager_path_key(f, sizeof(f), path, "continue"),
-					    "must be true or false");
+	if (v && !json_is_boolean(v) && !json_is_null(v)) {
+		br__alertmanager_path_key(path, "continue", f, sizeof(f));
+		return br__alertmanager_bad(c, v, route, f, "must be true or false");
+	}
 	const json_t *routes = member(c, route, path, "routes", JSON_ARRAY, "a list");
-	br__alertmanager_path_key(f, sizeof(f), path, "routes");
+	br__alertmanager_path_key(path, "routes", f, sizeof(f));
 	json_array_foreach(routes, i, v) {
-		br__alertmanager_path_index(g, sizeof(g), f, i);
+		br__alertmanager_path_index(f, i, g, sizeof(g));
 		if (!json_is_object(v))
 			return br__alertmanager_bad(c, v, routes, g, "must be a mapping");
 		if (route_ok(c, v, g, n, depth + 1))
@@ -290,15 +299,16 @@ static int root_route_ok(struct br__alertmanager_ctx *c, const json_t *root, con
 		return br__alertmanager_bad(c, route, root, "route", "must be a mapping");
 	for (size_t i = 0; refused[i]; i++) {
 		const json_t *v = json_object_get(route, refused[i]);
-		if (v && !json_is_null(v) && !json_is_false(v))
-			return br__alertmanager_bad(c, v, route,
-						    br__alertmanager_path_key(f, sizeof(f), "route", refused[i]),
+		if (v && !json_is_null(v) && !json_is_false(v)) {
+			br__alertmanager_path_key("route", refused[i], f, sizeof(f));
+			return br__alertmanager_bad(c, v, route, f,
 						    "not allowed on the root route");
+		}
 	}
 	if (!json_is_string(json_object_get(route, "receiver")))
 		return br__alertmanager_bad(c, json_object_get(route, "receiver"), route,
-					    "route.receiver",
-					    "required: the root route must name a default receiver");
+					    "route.receiver", "required: the root route must "
+					    "name a default receiver");
 	return route_ok(c, route, "route", n, 0);
 }
 
@@ -308,7 +318,8 @@ static int integration_ok(struct br__alertmanager_ctx *c, const json_t *root, co
 {
 	static const struct { const char *kind, *fields[5], *global[3]; } need[] = {
 		{"webhook_configs", {"url", "url_file"}, {NULL}},
-		{"slack_configs", {"api_url", "api_url_file"}, {"slack_api_url", "slack_api_url_file"}},
+		{"slack_configs", {"api_url", "api_url_file"},
+		 {"slack_api_url", "slack_api_url_file"}},
 		{"pagerduty_configs", {"routing_key", "routing_key_file", "service_key",
 				       "service_key_file"}, {NULL}},
 	};
@@ -357,16 +368,16 @@ static int receiver_ok(struct br__alertmanager_ctx *c, const json_t *root, const
 	v = json_object_get(r, "name");
 	if (!json_is_string(v) || !*json_string_value(v))
 		return br__alertmanager_bad(c, v, r,
-					    br__alertmanager_path_key(f, sizeof(f), path, "name"),
+					    br__alertmanager_path_key(path, "name", f, sizeof(f)),
 					    "required: a receiver needs a name");
 	json_object_foreach((json_t *)r, k, list) {
 		if (strcmp(k, "name") == 0 || json_is_null(list))
 			continue;
-		br__alertmanager_path_key(f, sizeof(f), path, k);
+		br__alertmanager_path_key(path, k, f, sizeof(f));
 		if (!json_is_array(list))
 			return br__alertmanager_bad(c, list, r, f, "must be a list");
 		json_array_foreach(list, i, v) {
-			br__alertmanager_path_index(g, sizeof(g), f, i);
+			br__alertmanager_path_index(f, i, g, sizeof(g));
 			if (!json_is_object(v))
 				return br__alertmanager_bad(c, v, list, g, "must be a mapping");
 			if (integration_ok(c, root, k, v, g))
@@ -384,17 +395,17 @@ static int receivers_ok(struct br__alertmanager_ctx *c, const json_t *root)
 	json_t *r;
 
 	json_array_foreach(list, i, r) {
-		br__alertmanager_path_index(f, sizeof(f), "receivers", i);
+		br__alertmanager_path_index("receivers", i, f, sizeof(f));
 		if (!json_is_object(r))
 			return br__alertmanager_bad(c, r, list, f, "must be a mapping");
 		if (receiver_ok(c, root, r, f))
 			return c->failed;
+		const json_t *name = json_object_get(r, "name");
 		for (j = 0; j < i; j++)
-			if (json_equal(json_object_get(json_array_get(list, j), "name"),
-				       json_object_get(r, "name")))
-				return br__alertmanager_bad(c, json_object_get(r, "name"), r, f,
-							    "receiver name \"%.100s\" is not unique",
-							    json_string_value(json_object_get(r, "name")));
+			if (json_equal(json_object_get(json_array_get(list, j), "name"), name))
+				return br__alertmanager_bad(c, name, r, f, "receiver name "
+							    "\"%.100s\" is not unique",
+							    json_string_value(name));
 	}
 	return c->failed;
 }
@@ -411,7 +422,7 @@ static int inhibit_ok(struct br__alertmanager_ctx *c, const json_t *root)
 	json_t *r;
 
 	json_array_foreach(list, i, r) {
-		br__alertmanager_path_index(f, sizeof(f), "inhibit_rules", i);
+		br__alertmanager_path_index("inhibit_rules", i, f, sizeof(f));
 		if (!json_is_object(r))
 			return br__alertmanager_bad(c, r, list, f, "must be a mapping");
 		if (known_keys(c, r, f, keys) || match_fields(c, r, f, "source_") ||
@@ -436,7 +447,7 @@ static int intervals_defined(struct br__alertmanager_ctx *c, const json_t *root,
 
 		n->intervals[k] = list;
 		json_array_foreach(list, i, t) {
-			br__alertmanager_path_index(f, sizeof(f), keys[k], i);
+			br__alertmanager_path_index(keys[k], i, f, sizeof(f));
 			if (!json_is_object(t) || !json_is_string(json_object_get(t, "name")))
 				return br__alertmanager_bad(c, t, list, f,
 							    "must be a mapping with a name");

@@ -119,6 +119,7 @@ struct br_backtest_result {
 	double from, to, step;
 	struct br_backtest_alert *alerts; /* by start time */
 	size_t count;
+	size_t cap;             /* room in alerts (br_array_grow) */
 	size_t pages, tickets;
 	/* the budget left, as burnrate:error_budget:remaining: 1 - (errors /
 	   events over the SLO window ending at t) / eb, per evaluation point

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array/array.h"
+
 /* What every row needs, worked out once. */
 struct ctx {
 	const struct br_slo *slo;
@@ -144,7 +146,7 @@ static int add_alert(struct br_backtest_result *r, const struct br_backtest_aler
 {
 	struct br_backtest_alert *grown;
 
-	grown = realloc(r->alerts, (r->count + 1) * sizeof(*grown));
+	grown = br_array_grow(r->alerts, sizeof(*grown), r->count + 1, &r->cap);
 	if (!grown)
 		return BR_ENOMEM;
 	r->alerts = grown;
@@ -322,7 +324,8 @@ int br_backtest_run(const struct br_slo *slo, struct br_backtest_history *h, dou
 	br_backtest_result_init(out);
 	if (!base || h->count == 0 || at < 0 || at >= (double)h->count)
 		return br_error_set(err, BR_EINVAL, !base || h->count == 0
-				    ? "the history has no 5m window" : "from is outside the history");
+				    ? "the history has no 5m window"
+				    : "from is outside the history");
 	first = (size_t)at;
 	rc = ctx_init(&c, slo, h, &tw, err);
 	if (!rc && !rows_ready(&c))

@@ -105,7 +105,8 @@ int br_backtest_history_plan(struct br_backtest_history *h, const struct br_slo 
 		free(list);
 		return br_error_set(err, BR_EINVAL, !(step > 0) ? "the step must be positive"
 				    : !(to >= from) ? "the end of the range is before its start"
-				    : "the range holds more than 100 million steps: use a longer step");
+				    : "the range holds more than 100 million steps: "
+				      "use a longer step");
 	}
 	h->step = step;
 	h->start = from - ceil(lookback / step) * step;
@@ -115,7 +116,8 @@ int br_backtest_history_plan(struct br_backtest_history *h, const struct br_slo 
 	free(list);
 	if (rc) {
 		br_backtest_history_release(h);
-		return br_error_set(err, rc, "out of memory: %zu points per series", (size_t)points);
+		return br_error_set(err, rc, "out of memory: %zu points per series",
+				    (size_t)points);
 	}
 	return 0;
 }
@@ -147,7 +149,8 @@ int br_backtest_history_fill(const struct br_backtest_history *h,
 {
 	if (m->count > 1)
 		return br_error_set(err, BR_EPARSE,
-				    "%s: Prometheus answered %zu series where the rules' sum has one",
+				    "%s: Prometheus answered %zu series where the rules' "
+				    "sum has one",
 				    what, m->count);
 	for (size_t s = 0; s < m->count; s++) {
 		const struct br_prom_series *ser = &m->series[s];
@@ -157,7 +160,8 @@ int br_backtest_history_fill(const struct br_backtest_history *h,
 
 			if (at < 0)
 				return br_error_set(err, BR_EPARSE,
-						    "%s: Prometheus answered a point at %.3f, not a time it was asked for",
+						    "%s: Prometheus answered a point at %.3f, not "
+						    "a time it was asked for",
 						    what, ser->points[i].t);
 			values[at] = ser->points[i].v;
 		}

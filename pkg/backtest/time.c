@@ -37,7 +37,8 @@ int br_backtest_parse_time(const char *text, double now, const char *field, doub
 	if (br_time_parse_exact(text, t) == 0 || parse_unix(text, t) == 0)
 		return 0;
 	return br_error_set_at(err, BR_EINVAL, field, 0, 0,
-			       "\"%.64s\" is not a time: use now, a duration before now (-30d, -3h), "
+			       "\"%.64s\" is not a time: use now, a duration before now (-30d, "
+			       "-3h), "
 			       "RFC 3339 (2026-11-05T10:00:00Z) or Unix seconds", text);
 }
 

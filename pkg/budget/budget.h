@@ -9,14 +9,14 @@
  * most BR_BUDGET_MAX_NAMES), whatever the number of SLOs: the budget left
  * (burnrate:error_budget:remaining), the failures the budget allows over the
  * window at the traffic recorded (burnrate:error_budget:allowed_events), the
- * ratio names recorded, then the ratio of each name for all SLOs at once. No answer holds more than one
- * sample per SLO, so the largest is a few hundred bytes per SLO, and each is
- * merged into the index (br_budget_index_add_*) and can be released before
- * the next is sent; br_budget_index matches the samples back to SLOs by their
- * slo and slo_namespace labels. br_budget_compute turns one SLO's samples
- * into figures (budget left and spent, as a fraction and in events, the burn
- * rate of each alert window, when the budget runs out at the current rate)
- * and the BudgetHealthy
+ * ratio names recorded, then the ratio of each name for all SLOs at once. No
+ * answer holds more than one sample per SLO, so the largest is a few hundred
+ * bytes per SLO, and each is merged into the index (br_budget_index_add_*)
+ * and can be released before the next is sent; br_budget_index matches the
+ * samples back to SLOs by their slo and slo_namespace labels.
+ * br_budget_compute turns one SLO's samples into figures (budget left and
+ * spent, as a fraction and in events, the burn rate of each alert window,
+ * when the budget runs out at the current rate) and the BudgetHealthy
  * condition. br_budget_status_json renders status.budget, and
  * br_budget_changed says whether new figures differ meaningfully from those
  * already in a status, so that a steady budget makes no status writes.

@@ -171,11 +171,13 @@ static void write_message(const struct br_slo *slo, const struct br_alert_window
 	else
 		n = snprintf(f->message, size, "%s of the error budget left over %s", pct, win);
 	if (burning && n > 0 && (size_t)n < size) {
-		double l = burn_of(f, burning->long_s, &okl), s = burn_of(f, burning->short_s, &oks);
+		double l = burn_of(f, burning->long_s, &okl);
+		double s = burn_of(f, burning->short_s, &oks);
 		br_duration_format(burning->long_s, lw, sizeof(lw));
 		br_duration_format(burning->short_s, sw, sizeof(sw));
 		n += snprintf(f->message + n, size - (size_t)n,
-			      "; page-level burn: %.3gx over %s and %.3gx over %s (threshold %.3gx)",
+			      "; page-level burn: %.3gx over %s and %.3gx over %s (threshold "
+			      "%.3gx)",
 			      l, lw, s, sw, burning->burn_rate);
 	}
 	if (f->has_exhaustion && n > 0 && (size_t)n < size) {

@@ -21,21 +21,21 @@
  * 0, -1, -2, ... with no gap (errors.c checks it at compile time); a new code
  * is one new line at the end, and its enum name, its name string and its
  * description all come from that line. */
-#define BR_ERROR_TABLE(X)                                                                             \
-	X(OK, 0, "success")                                                                           \
-	X(ENOMEM, -1, "out of memory")            /* or a buffer hit its cap */                       \
-	X(EINVAL, -2, "invalid input")            /* well-formed but not acceptable */                \
-	X(EPARSE, -3, "malformed input")          /* not well-formed YAML, JSON, PromQL selector */   \
-	X(EIO, -4, "input/output error")          /* reading or writing a file or socket failed */    \
-	X(ENOTFOUND, -5, "not found")             /* the thing asked for does not exist (HTTP 404) */ \
-	X(ECONFLICT, -6, "conflict")              /* a concurrent change won (HTTP 409) */            \
-	X(EGONE, -7, "resource version too old")  /* HTTP 410 */                                      \
-	X(ETHROTTLED, -8, "too many requests")    /* the server asked us to slow down (429) */        \
-	X(EHTTP, -9, "HTTP request failed")       /* another HTTP failure; see the message */         \
-	X(ETIMEOUT, -10, "timed out")             /* gave up waiting */                               \
-	X(ETLS, -11, "TLS failure")               /* TLS set-up or verification failed */             \
-	X(EAUTH, -12, "unauthorized")             /* unauthorized or forbidden (HTTP 401, 403) */     \
-	X(ECANCELED, -13, "canceled")             /* stopped on request (shutdown) */                 \
+#define BR_ERROR_TABLE(X)                                                                          \
+	X(OK, 0, "success")                                                                        \
+	X(ENOMEM, -1, "out of memory")            /* or a buffer hit its cap */                    \
+	X(EINVAL, -2, "invalid input")            /* well-formed but not acceptable */             \
+	X(EPARSE, -3, "malformed input")          /* not well-formed YAML, JSON or PromQL */       \
+	X(EIO, -4, "input/output error")          /* reading or writing a file or socket failed */ \
+	X(ENOTFOUND, -5, "not found")             /* what was asked for is not there (HTTP 404) */ \
+	X(ECONFLICT, -6, "conflict")              /* a concurrent change won (HTTP 409) */         \
+	X(EGONE, -7, "resource version too old")  /* HTTP 410 */                                   \
+	X(ETHROTTLED, -8, "too many requests")    /* the server asked us to slow down (429) */     \
+	X(EHTTP, -9, "HTTP request failed")       /* another HTTP failure; see the message */      \
+	X(ETIMEOUT, -10, "timed out")             /* gave up waiting */                            \
+	X(ETLS, -11, "TLS failure")               /* TLS set-up or verification failed */          \
+	X(EAUTH, -12, "unauthorized")             /* unauthorized or forbidden (HTTP 401, 403) */  \
+	X(ECANCELED, -13, "canceled")             /* stopped on request (shutdown) */              \
 	X(ELIMIT, -14, "limit exceeded")          /* input exceeds a limit (size, depth, count) */
 
 #define BR_CODE_ENUM_(name, code, text) BR_##name = code,

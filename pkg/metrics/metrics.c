@@ -122,7 +122,8 @@ static int check_bounds(const double *b, size_t n, struct br_error *err)
 	for (size_t i = 0; i < n; i++)
 		if (!isfinite(b[i]) || (i > 0 && b[i] <= b[i - 1]))
 			return br_error_set(err, BR_EINVAL,
-					    "metrics: histogram buckets must be finite and increasing");
+					    "metrics: histogram buckets must be finite and "
+					    "increasing");
 	return 0;
 }
 
@@ -370,7 +371,7 @@ double br_metric_value(struct br_metric *f, const char *const *values)
  * Prometheus clients print: the fewest digits that read back as v, in
  * exponent form only when the exponent is below -4 or at least 6 (so 10 is
  * "10", not C's "1e+01", and 1000000 is "1e+06"). */
-static int add_number(struct br_buf *b, double v)
+static int add_number(double v, struct br_buf *b)
 {
 	if (isnan(v))
 		return br_buf_adds(b, "NaN");
@@ -394,7 +395,7 @@ static int add_number(struct br_buf *b, double v)
 }
 
 /* Escapes backslash and newline, and double quote when quote is set. */
-static int add_escaped(struct br_buf *b, const char *s, int quote)
+static int add_escaped(const char *s, int quote, struct br_buf *b)
 {
 	int rc = 0;
 	for (; *s && rc == 0; s++) {
@@ -412,9 +413,8 @@ static int add_escaped(struct br_buf *b, const char *s, int quote)
 
 /* Writes name{l1="v1",...,le="x"} (le only when given; braces only when
  * there is a label). */
-static int add_series_name(struct br_buf *b, const struct br_metric *f,
-			   const struct series *s, const char *suffix,
-			   const char *le)
+static int add_series_name(const struct br_metric *f, const struct series *s, const char *suffix,
+			   const char *le, struct br_buf *b)
 {
 	int rc = br_buf_adds(b, f->name);
 	rc = rc ? rc : br_buf_adds(b, suffix);
@@ -423,7 +423,7 @@ static int add_series_name(struct br_buf *b, const struct br_metric *f,
 	rc = br_buf_addc(b, '{');
 	for (size_t i = 0; rc == 0 && i < f->nlabels; i++) {
 		rc = br_buf_addf(b, "%s%s=\"", i ? "," : "", f->labels[i]);
-		rc = rc ? rc : add_escaped(b, s->values[i], 1);
+		rc = rc ? rc : add_escaped(s->values[i], 1, b);
 		rc = rc ? rc : br_buf_addc(b, '"');
 	}
 	if (rc == 0 && le)
@@ -431,18 +431,16 @@ static int add_series_name(struct br_buf *b, const struct br_metric *f,
 	return rc ? rc : br_buf_addc(b, '}');
 }
 
-static int add_sample(struct br_buf *b, const struct br_metric *f,
-		      const struct series *s, const char *suffix,
-		      const char *le, double v)
+static int add_sample(const struct br_metric *f, const struct series *s, const char *suffix,
+		      const char *le, double v, struct br_buf *b)
 {
-	int rc = add_series_name(b, f, s, suffix, le);
+	int rc = add_series_name(f, s, suffix, le, b);
 	rc = rc ? rc : br_buf_addc(b, ' ');
-	rc = rc ? rc : add_number(b, v);
+	rc = rc ? rc : add_number(v, b);
 	return rc ? rc : br_buf_addc(b, '\n');
 }
 
-static int render_histogram(struct br_buf *b, const struct br_metric *f,
-			    const struct series *s)
+static int render_histogram(const struct br_metric *f, const struct series *s, struct br_buf *b)
 {
 	uint64_t cumulative = 0;
 	int rc = 0;
@@ -450,15 +448,14 @@ static int render_histogram(struct br_buf *b, const struct br_metric *f,
 		struct br_buf le;
 		br_buf_init(&le, 64);
 		cumulative += s->buckets[i];
-		rc = i < f->nbounds ? add_number(&le, f->bounds[i])
+		rc = i < f->nbounds ? add_number(f->bounds[i], &le)
 				    : br_buf_adds(&le, "+Inf");
 		if (rc == 0)
-			rc = add_sample(b, f, s, "_bucket", br_buf_str(&le),
-					(double)cumulative);
+			rc = add_sample(f, s, "_bucket", br_buf_str(&le), (double)cumulative, b);
 		br_buf_release(&le);
 	}
-	rc = rc ? rc : add_sample(b, f, s, "_sum", NULL, s->value);
-	return rc ? rc : add_sample(b, f, s, "_count", NULL, (double)s->count);
+	rc = rc ? rc : add_sample(f, s, "_sum", NULL, s->value, b);
+	return rc ? rc : add_sample(f, s, "_count", NULL, (double)s->count, b);
 }
 
 static const char *type_name(enum kind k)
@@ -466,18 +463,18 @@ static const char *type_name(enum kind k)
 	return k == COUNTER ? "counter" : k == HISTOGRAM ? "histogram" : "gauge";
 }
 
-static int render_family(struct br_buf *b, const struct br_metric *f)
+static int render_family(const struct br_metric *f, struct br_buf *b)
 {
 	int rc = br_buf_addf(b, "# HELP %s ", f->name);
-	rc = rc ? rc : add_escaped(b, f->help, 0);
+	rc = rc ? rc : add_escaped(f->help, 0, b);
 	rc = rc ? rc : br_buf_addf(b, "\n# TYPE %s %s\n", f->name, type_name(f->kind));
 	if (rc == 0 && f->kind == GAUGE_FUNC) {
 		struct series none = {0};
-		return add_sample(b, f, &none, "", NULL, f->fn ? f->fn(f->arg) : 0);
+		return add_sample(f, &none, "", NULL, f->fn ? f->fn(f->arg) : 0, b);
 	}
 	for (const struct series *s = f->head; rc == 0 && s; s = s->next)
-		rc = f->kind == HISTOGRAM ? render_histogram(b, f, s)
-					  : add_sample(b, f, s, "", NULL, s->value);
+		rc = f->kind == HISTOGRAM ? render_histogram(f, s, b)
+					  : add_sample(f, s, "", NULL, s->value, b);
 	return rc;
 }
 
@@ -486,7 +483,7 @@ int br_metrics_render(struct br_metrics *m, struct br_buf *out)
 	int rc = 0;
 	pthread_mutex_lock(&m->mu);
 	for (const struct br_metric *f = m->head; rc == 0 && f; f = f->next)
-		rc = render_family(out, f);
+		rc = render_family(f, out);
 	pthread_mutex_unlock(&m->mu);
 	return rc;
 }

@@ -31,7 +31,7 @@ static int check_inline_kind(struct br__openslo_ctx *c, const json_t *obj, const
 
 	if (!k || strcmp(json_string_value(k), kind) == 0)
 		return 1;
-	br__openslo_problem(c, k, br__openslo_path(field, sizeof(field), path, "kind"), "must be "
+	br__openslo_problem(c, k, br__openslo_path(path, "kind", field, sizeof(field)), "must be "
 			    "%s, got \"%.100s\"", kind, json_string_value(k));
 	return 0;
 }
@@ -80,7 +80,7 @@ static int severity_of(struct br__openslo_ctx *c, const json_t *spec, const char
 		if (strcmp(json_string_value(v), sev_names[i]) == 0)
 			return i;
 	if (v)
-		br__openslo_problem(c, v, br__openslo_path(field, sizeof(field), path, "severity"),
+		br__openslo_problem(c, v, br__openslo_path(path, "severity", field, sizeof(field)),
 				    "must be page or ticket (burnrate's two severities), got "
 				    "\"%.100s\"", json_string_value(v));
 	return -1;
@@ -104,22 +104,22 @@ static json_t *burn_row(struct br__openslo_ctx *c, const json_t *cond, const cha
 
 	br__openslo_check_fields(c, cond, path, fields, NULL);
 	if (k && strcmp(json_string_value(k), "burnrate") != 0)
-		br__openslo_problem(c, k, br__openslo_path(field, sizeof(field), path, "kind"),
+		br__openslo_problem(c, k, br__openslo_path(path, "kind", field, sizeof(field)),
 				    "must be burnrate, got \"%.100s\"", json_string_value(k));
 	if (op && strcmp(json_string_value(op), "gt") != 0)
-		br__openslo_problem(c, op, br__openslo_path(field, sizeof(field), path, "op"),
+		br__openslo_problem(c, op, br__openslo_path(path, "op", field, sizeof(field)),
 				    "must be gt: burnrate's rows fire while the burn rate is "
 				    "above the threshold (a > b), got \"%.20s\"",
 				    json_string_value(op));
 	if (t && !(json_number_value(t) > 0))
-		br__openslo_problem(c, t, br__openslo_path(field, sizeof(field), path, "threshold"),
+		br__openslo_problem(c, t, br__openslo_path(path, "threshold", field, sizeof(field)),
 				    "must be a burn rate greater than 0, got %g",
 				    json_number_value(t));
-	if (lw && (long_s = duration_of(c, lw, br__openslo_path(field, sizeof(field), path,
-								"lookbackWindow"))) == 0)
+	if (lw && (long_s = duration_of(c, lw, br__openslo_path(path, "lookbackWindow", field,
+								sizeof(field)))) == 0)
 		br__openslo_problem(c, lw, field, "must be longer than 0");
-	if (aa && (after = duration_of(c, aa, br__openslo_path(field, sizeof(field), path,
-						       "alertAfter"))) > 0)
+	if (aa && (after = duration_of(c, aa, br__openslo_path(path, "alertAfter", field,
+						       sizeof(field)))) > 0)
 		br__openslo_problem(c, aa, field, "must be 0m (the default): burnrate's alerts "
 				    "fire as soon as both windows burn, and its short window, "
 				    "not a delay, guards against blips");
@@ -130,7 +130,8 @@ static json_t *burn_row(struct br__openslo_ctx *c, const json_t *cond, const cha
 		return json_pack("{s:s, s:s, s:f}", "severity", sev, "long", l, "burnRate",
 				 json_number_value(t));
 	return json_pack("{s:s, s:s, s:s, s:f}", "severity", sev, "long", l, "short",
-			 br_duration_format(short_s, s, sizeof(s)), "burnRate", json_number_value(t));
+			 br_duration_format(short_s, s, sizeof(s)), "burnRate",
+			 json_number_value(t));
 }
 
 /* An AlertCondition object (inline or a document) under path. */
@@ -147,13 +148,13 @@ static void condition(struct br__openslo_ctx *c, const json_t *obj, const char *
 	if (!check_inline_kind(c, obj, path, "AlertCondition"))
 		return;
 	short_s = short_window(c, obj, path);
-	br__openslo_path(spath, sizeof(spath), path, "spec");
+	br__openslo_path(path, "spec", spath, sizeof(spath));
 	spec = br__openslo_member(c, obj, path, "spec", BR__OPENSLO_OBJECT, 1);
 	if (!spec)
 		return;
 	br__openslo_check_fields(c, spec, spath, spec_fields, NULL);
 	p->severity = severity_of(c, spec, spath);
-	br__openslo_path(cpath, sizeof(cpath), spath, "condition");
+	br__openslo_path(spath, "condition", cpath, sizeof(cpath));
 	cond = br__openslo_member(c, spec, spath, "condition", BR__OPENSLO_OBJECT, 1);
 	if (cond && p->severity >= 0)
 		p->row = burn_row(c, cond, cpath, short_s, sev_names[p->severity]);
@@ -167,7 +168,7 @@ static const json_t *only_object(struct br__openslo_ctx *c, const json_t *list,
 {
 	const json_t *item = json_array_get(list, 0);
 
-	br__openslo_index(field, size, list_field, 0);
+	br__openslo_index(list_field, 0, field, size);
 	if (!json_is_object(item)) {
 		br__openslo_problem(c, list, field, "must be an object");
 		return NULL;
@@ -185,7 +186,7 @@ static void conditions(struct br__openslo_ctx *c, const json_t *spec, const char
 
 	if (!list)
 		return;
-	br__openslo_path(list_field, sizeof(list_field), path, "conditions");
+	br__openslo_path(path, "conditions", list_field, sizeof(list_field));
 	if (json_array_size(list) != 1) {
 		br__openslo_problem(c, list, list_field, "must hold exactly one condition "
 				    "(OpenSLO allows one; each burnrate row is one policy), found "
@@ -199,7 +200,7 @@ static void conditions(struct br__openslo_ctx *c, const json_t *spec, const char
 		condition(c, item, field, p);
 		return;
 	}
-	br__openslo_path(ref_field, sizeof(ref_field), field, "conditionRef");
+	br__openslo_path(field, "conditionRef", ref_field, sizeof(ref_field));
 	if ((d = br__openslo_ref(c, "AlertCondition", ref, ref_field)) == NULL)
 		return;
 	c->doc = d;
@@ -219,7 +220,7 @@ static void targets(struct br__openslo_ctx *c, const json_t *spec, const char *p
 
 	if (!list || json_array_size(list) == 0)
 		return;
-	br__openslo_path(list_field, sizeof(list_field), path, "notificationTargets");
+	br__openslo_path(path, "notificationTargets", list_field, sizeof(list_field));
 	if (json_array_size(list) > 1) {
 		br__openslo_problem(c, list, list_field, "burnrate routes each severity to one "
 				    "Alertmanager receiver: give at most one target, found %zu",
@@ -232,7 +233,7 @@ static void targets(struct br__openslo_ctx *c, const json_t *spec, const char *p
 	if (p->receiver || json_object_get(item, "targetRef") ||
 	    !check_inline_kind(c, item, field, "AlertNotificationTarget"))
 		return;
-	br__openslo_path(mpath, sizeof(mpath), field, "metadata");
+	br__openslo_path(field, "metadata", mpath, sizeof(mpath));
 	meta = br__openslo_member(c, item, field, "metadata", BR__OPENSLO_OBJECT, 1);
 	if (meta)
 		p->receiver = br__openslo_member(c, meta, mpath, "name", BR__OPENSLO_STRING, 1);
@@ -245,7 +246,7 @@ static void flag(struct br__openslo_ctx *c, const json_t *spec, const char *path
 	char field[256];
 
 	if (v && json_is_true(v) != want)
-		br__openslo_problem(c, spec, br__openslo_path(field, sizeof(field), path, key),
+		br__openslo_problem(c, spec, br__openslo_path(path, key, field, sizeof(field)),
 				    "must be %s: %s", want ? "true" : "false", why);
 }
 
@@ -263,7 +264,7 @@ static void policy(struct br__openslo_ctx *c, const json_t *obj, const char *pat
 	br__openslo_check_fields(c, obj, path, fields, NULL);
 	if (!check_inline_kind(c, obj, path, "AlertPolicy"))
 		return;
-	br__openslo_path(spath, sizeof(spath), path, "spec");
+	br__openslo_path(path, "spec", spath, sizeof(spath));
 	spec = br__openslo_member(c, obj, path, "spec", BR__OPENSLO_OBJECT, 1);
 	if (!spec)
 		return;
@@ -298,7 +299,7 @@ static void policy_item(struct br__openslo_ctx *c, const json_t *item, const cha
 	}
 	if (json_object_size(item) != 1)
 		br__openslo_problem(c, item, path, "alertPolicyRef stands alone");
-	br__openslo_path(field, sizeof(field), path, "alertPolicyRef");
+	br__openslo_path(path, "alertPolicyRef", field, sizeof(field));
 	if ((d = br__openslo_ref(c, "AlertPolicy", ref, field)) == NULL)
 		return;
 	c->doc = d;
@@ -374,10 +375,11 @@ void br__openslo_alert_policies(struct br__openslo_ctx *c, const json_t *spec, j
 	}
 	json_array_foreach(list, i, item) {
 		ps[i].severity = -1;
-		br__openslo_index(path, sizeof(path), "spec.alertPolicies", i);
+		br__openslo_index("spec.alertPolicies", i, path, sizeof(path));
 		policy_item(c, item, path, &ps[i]);
 		if (ps[i].row) {
-			snprintf(br, sizeof(br), "spec.alerting.windows[%zu]", json_array_size(windows));
+			snprintf(br, sizeof(br), "spec.alerting.windows[%zu]",
+				 json_array_size(windows));
 			br__openslo_origin(c, br, path, item);
 			if (json_array_append_new(windows, ps[i].row) != 0)
 				c->nomem = 1;

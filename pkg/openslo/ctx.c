@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array/array.h"
 #include "openslo/internal.h"
 #include "slo/slo.h"
 #include "yaml/yaml.h"
@@ -19,7 +20,6 @@ void br__openslo_problem(struct br__openslo_ctx *c, const json_t *node, const ch
 			 const char *fmt, ...)
 {
 	struct br_error e;
-	int line = 0, column = 0;
 	va_list ap;
 
 	c->count++;
@@ -31,23 +31,17 @@ void br__openslo_problem(struct br__openslo_ctx *c, const json_t *node, const ch
 	va_start(ap, fmt);
 	vsnprintf(e.text, sizeof(e.text), fmt, ap);
 	va_end(ap);
-	if (c->doc->marks && br_yaml_mark(c->doc->marks, node, &line, &column) == 0) {
-		e.line = line;
-		e.column = column;
-	}
-	if (c->doc->file)
-		br_error_set_file(&e, c->doc->file);
-	if (br_problems_add(c->problems, &e) != 0)
+	if (br_yaml_add_problem(c->doc->marks, node, c->doc->file, &e, c->problems) != 0)
 		c->nomem = 1;
 }
 
-char *br__openslo_path(char *out, size_t size, const char *path, const char *key)
+char *br__openslo_path(const char *path, const char *key, char *out, size_t size)
 {
 	snprintf(out, size, "%s%s%s", path, *path ? "." : "", key);
 	return out;
 }
 
-char *br__openslo_index(char *out, size_t size, const char *path, size_t i)
+char *br__openslo_index(const char *path, size_t i, char *out, size_t size)
 {
 	snprintf(out, size, "%s[%zu]", path, i);
 	return out;
@@ -73,13 +67,14 @@ static int has_type(const json_t *v, enum br__openslo_type type)
 	return 0;
 }
 
+/* Not slo's br__slo_member: a string is refused here for a NUL, with no length limit. */
 const json_t *br__openslo_member(struct br__openslo_ctx *c, const json_t *obj, const char *path,
 				 const char *key, enum br__openslo_type type, int required)
 {
 	char field[256];
 	const json_t *v = json_object_get(obj, key);
 
-	br__openslo_path(field, sizeof(field), path, key);
+	br__openslo_path(path, key, field, sizeof(field));
 	if (!v || json_is_null(v)) {
 		if (required)
 			br__openslo_problem(c, at(v, obj), field, "required field is missing");
@@ -102,6 +97,7 @@ static const char *find_pair(const char *const *pairs, const char *key)
 	return NULL;
 }
 
+/* Not slo's br__slo_check_fields: a null field passes here; a refused one says why. */
 void br__openslo_check_fields(struct br__openslo_ctx *c, const json_t *obj, const char *path,
 			      const char *const *allowed, const char *const *refused)
 {
@@ -116,7 +112,7 @@ void br__openslo_check_fields(struct br__openslo_ctx *c, const json_t *obj, cons
 			i++;
 		if (allowed[i] || json_is_null(v))
 			continue;
-		br__openslo_path(field, sizeof(field), path, key);
+		br__openslo_path(path, key, field, sizeof(field));
 		why = find_pair(refused, key);
 		if (why)
 			br__openslo_problem(c, at(v, obj), field, "%s", why);
@@ -131,7 +127,7 @@ void br__openslo_origin(struct br__openslo_ctx *c, const char *br_field, const c
 {
 	struct br__openslo_origin *grown, *o;
 
-	grown = realloc(c->origins, (c->norigins + 1) * sizeof(*grown));
+	grown = br_array_grow(c->origins, sizeof(*grown), c->norigins + 1, &c->origins_cap);
 	if (!grown) {
 		c->nomem = 1;
 		return;

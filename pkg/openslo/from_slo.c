@@ -70,7 +70,8 @@ static json_t *ratio_metric(const struct br_slo *slo, const json_t *ind)
 		return json_pack("{s:b, s:o, s:o}", "counter", 1,
 				 slo->ratio_has_good ? "good" : "bad",
 				 source(json_string_value(json_object_get(ratio, num))),
-				 "total", source(json_string_value(json_object_get(ratio, "total"))));
+				 "total",
+				 source(json_string_value(json_object_get(ratio, "total"))));
 	case BR_INDICATOR_LATENCY:
 		return latency_metric(slo);
 	case BR_INDICATOR_RAW:
@@ -224,7 +225,8 @@ static json_t *timeslice_spec(const struct br_slo *slo, char *window, size_t siz
 	char slice[32], *q = br__openslo_slice_query(slo);
 	json_t *out = q ? json_pack("{s:s, s:{s:{s:s}, s:{s:o}}, s:[{s:s, s:b}], s:s,"
 				    " s:[{s:f, s:s, s:f, s:s}], s:o}",
-				    "service", slo->service, "indicator", "metadata", "name", slo->name,
+				    "service", slo->service,
+				    "indicator", "metadata", "name", slo->name,
 				    "spec", "thresholdMetric", source(q), "timeWindow", "duration",
 				    shorthand(slo->window_s, window, size), "isRolling", 1,
 				    "budgetingMethod", "Timeslices", "objectives", "targetPercent",

@@ -36,6 +36,7 @@ struct br__openslo_ctx {
 	int nomem;       /* an allocation failed */
 	struct br__openslo_origin *origins;
 	size_t norigins;
+	size_t origins_cap;   /* room in origins (br_array_grow) */
 };
 
 enum br__openslo_type {
@@ -62,8 +63,8 @@ void br__openslo_check_fields(struct br__openslo_ctx *c, const json_t *obj, cons
 			      const char *const *allowed, const char *const *refused);
 
 /* path + "." + key (or path + "[i]" with br__openslo_index) into out. Return out. */
-char *br__openslo_path(char *out, size_t size, const char *path, const char *key);
-char *br__openslo_index(char *out, size_t size, const char *path, size_t i);
+char *br__openslo_path(const char *path, const char *key, char *out, size_t size);
+char *br__openslo_index(const char *path, size_t i, char *out, size_t size);
 
 /* Records that br_field of the result came from os_field at node. */
 void br__openslo_origin(struct br__openslo_ctx *c, const char *br_field, const char *os_field,

@@ -94,8 +94,8 @@ int br_openslo_to_slo(const struct br_openslo_doc *slo,
  * Refused: an SLO none of whose rows can fire (every severity disabled or
  * without rows: with no policy, OpenSLO would mean the default table);
  * metadata labels or annotations that are not objects of strings, and
- * burnrate.dev/ annotations of its own. marks and file locate problems, as for br_openslo_to_slo; both may
- * be NULL.
+ * burnrate.dev/ annotations of its own. marks and file locate problems, as
+ * for br_openslo_to_slo; both may be NULL.
  *
  * Returns 0 and *out (a new reference: json_decref it), BR_EINVAL with
  * problems, or BR_ENOMEM. */

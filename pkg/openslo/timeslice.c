@@ -60,7 +60,7 @@ void br__openslo_timeslice_objective(struct br__openslo_ctx *c, const json_t *o,
 }
 
 /* "sum(rate(SEL[$slice]))" of a selector. */
-static void add_rate(struct br_buf *b, const char *sel)
+static void add_rate(const char *sel, struct br_buf *b)
 {
 	br_buf_addf(b, "sum(rate(%s[$slice]))", sel);
 }
@@ -78,9 +78,9 @@ json_t *br__openslo_timeslice_ratio(struct br__openslo_ctx *c, const char *num, 
 		return NULL;
 	}
 	br_buf_init(&q, 1 << 16);
-	add_rate(&q, num);
+	add_rate(num, &q);
 	br_buf_adds(&q, " / ");
-	add_rate(&q, total);
+	add_rate(total, &q);
 	char slice[32];
 	if (!q.failed)
 		out = json_pack("{s:{s:s, s:s, s:f}}", "timeSlice", "slice",

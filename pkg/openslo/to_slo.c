@@ -40,7 +40,7 @@ static const char *source_type(struct br__openslo_ctx *c, const json_t *ms, cons
 
 	if (t)
 		return json_string_value(t);
-	br__openslo_path(field, sizeof(field), path, ref ? "metricSourceRef" : "type");
+	br__openslo_path(path, ref ? "metricSourceRef" : "type", field, sizeof(field));
 	if (!ref) {
 		br__openslo_problem(c, ms, field, "required field is missing (burnrate reads "
 				    "Prometheus sources only)");
@@ -68,7 +68,7 @@ static const json_t *prom_query(struct br__openslo_ctx *c, const json_t *holder,
 	const char *type;
 
 	br__openslo_check_fields(c, holder, path, fields, NULL);
-	br__openslo_path(mpath, sizeof(mpath), path, "metricSource");
+	br__openslo_path(path, "metricSource", mpath, sizeof(mpath));
 	ms = br__openslo_member(c, holder, path, "metricSource", BR__OPENSLO_OBJECT, 1);
 	if (!ms)
 		return NULL;
@@ -79,17 +79,17 @@ static const json_t *prom_query(struct br__openslo_ctx *c, const json_t *holder,
 		const char *key = own ? "type" : "metricSourceRef";
 
 		br__openslo_problem(c, json_object_get(ms, key),
-				    br__openslo_path(spath, sizeof(spath), mpath, key), "burnrate "
+				    br__openslo_path(mpath, key, spath, sizeof(spath)), "burnrate "
 				    "reads Prometheus metric sources only, got \"%.100s\"%s", type,
 				    own ? "" : " (the DataSource's spec.type)");
 		return NULL;
 	}
-	br__openslo_path(spath, sizeof(spath), mpath, "spec");
+	br__openslo_path(mpath, "spec", spath, sizeof(spath));
 	spec = br__openslo_member(c, ms, mpath, "spec", BR__OPENSLO_OBJECT, 1);
 	if (!spec || !type)
 		return NULL;
 	br__openslo_check_fields(c, spec, spath, spec_fields, NULL);
-	br__openslo_path(qfield, size, spath, "query");
+	br__openslo_path(spath, "query", qfield, size);
 	return br__openslo_member(c, spec, spath, "query", BR__OPENSLO_STRING, 1);
 }
 
@@ -100,7 +100,7 @@ static char *ratio_selector(struct br__openslo_ctx *c, const json_t *rm, const c
 	char field[256], qfield[256];
 	const json_t *holder, *q;
 
-	br__openslo_path(field, sizeof(field), path, key);
+	br__openslo_path(path, key, field, sizeof(field));
 	holder = br__openslo_member(c, rm, path, key, BR__OPENSLO_OBJECT, 0);
 	q = holder ? prom_query(c, holder, field, qfield, sizeof(qfield)) : NULL;
 	return q ? br__openslo_query_selector(c, q, qfield) : NULL;
@@ -187,12 +187,12 @@ static json_t *raw_indicator(struct br__openslo_ctx *c, const json_t *rm, const 
 	const json_t *raw = br__openslo_member(c, rm, path, "raw", BR__OPENSLO_OBJECT, 1), *q;
 
 	if (rt && strcmp(json_string_value(rt), "failure") != 0) {
-		br__openslo_problem(c, rt, br__openslo_path(field, sizeof(field), path, "rawType"),
+		br__openslo_problem(c, rt, br__openslo_path(path, "rawType", field, sizeof(field)),
 				    "burnrate's raw indicator is an error ratio: only rawType: "
 				    "failure maps to it, got \"%.100s\"", json_string_value(rt));
 		return NULL;
 	}
-	br__openslo_path(field, sizeof(field), path, "raw");
+	br__openslo_path(path, "raw", field, sizeof(field));
 	q = raw ? prom_query(c, raw, field, qfield, sizeof(qfield)) : NULL;
 	if (!q || !rt)
 		return NULL;
@@ -214,7 +214,7 @@ static json_t *ratio_indicator(struct br__openslo_ctx *c, const json_t *rm, cons
 	int latency = 0;
 
 	if (counter && json_is_false(counter))
-		br__openslo_problem(c, rm, br__openslo_path(field, sizeof(field), path, "counter"),
+		br__openslo_problem(c, rm, br__openslo_path(path, "counter", field, sizeof(field)),
 				    "burnrate's ratio counts events with counters; a ratio of "
 				    "gauges (counter: false) is a time-slice objective: use "
 				    "budgetingMethod Timeslices with a thresholdMetric");
@@ -222,7 +222,7 @@ static json_t *ratio_indicator(struct br__openslo_ctx *c, const json_t *rm, cons
 	bad = ratio_selector(c, rm, path, "bad");
 	total = ratio_selector(c, rm, path, "total");
 	if (!json_object_get(rm, "total"))
-		br__openslo_problem(c, rm, br__openslo_path(field, sizeof(field), path, "total"),
+		br__openslo_problem(c, rm, br__openslo_path(path, "total", field, sizeof(field)),
 				    "required field is missing");
 	else if (!!json_object_get(rm, "good") == !!json_object_get(rm, "bad"))
 		br__openslo_problem(c, rm, path, "exactly one of good or bad is required, found %s",
@@ -255,7 +255,7 @@ static json_t *sli_timeslice(struct br__openslo_ctx *c, const json_t *spec, cons
 	br__openslo_check_fields(c, spec, path, fields, NULL);
 	tm = br__openslo_member(c, spec, path, "thresholdMetric", BR__OPENSLO_OBJECT, 0);
 	if (tm) {
-		br__openslo_path(tpath, sizeof(tpath), path, "thresholdMetric");
+		br__openslo_path(path, "thresholdMetric", tpath, sizeof(tpath));
 		q = prom_query(c, tm, tpath, qfield, sizeof(qfield));
 		return q ? br__openslo_timeslice_threshold(c, json_string_value(q), tm,
 							   c->ts) : NULL;
@@ -263,7 +263,7 @@ static json_t *sli_timeslice(struct br__openslo_ctx *c, const json_t *spec, cons
 	rm = br__openslo_member(c, spec, path, "ratioMetric", BR__OPENSLO_OBJECT, 1);
 	if (!rm)
 		return NULL;
-	br__openslo_path(rpath, sizeof(rpath), path, "ratioMetric");
+	br__openslo_path(path, "ratioMetric", rpath, sizeof(rpath));
 	if (json_object_get(rm, "raw") || json_object_get(rm, "rawType")) {
 		br__openslo_problem(c, rm, rpath, "a raw ratio per slice has no exact burnrate "
 				    "mapping: give good or bad and total, or a thresholdMetric");
@@ -302,7 +302,7 @@ static json_t *sli_spec(struct br__openslo_ctx *c, const json_t *spec, const cha
 	br__openslo_check_fields(c, spec, path, fields, refused);
 	if (json_object_get(spec, "thresholdMetric"))
 		return NULL;
-	br__openslo_path(rpath, sizeof(rpath), path, "ratioMetric");
+	br__openslo_path(path, "ratioMetric", rpath, sizeof(rpath));
 	rm = br__openslo_member(c, spec, path, "ratioMetric", BR__OPENSLO_OBJECT, 1);
 	if (!rm)
 		return NULL;
@@ -532,7 +532,7 @@ static void annotations(struct br__openslo_ctx *c, const json_t *ann, json_t *me
 	char field[256];
 
 	json_object_foreach((json_t *)ann, key, v) {
-		br__openslo_path(field, sizeof(field), "metadata.annotations", key);
+		br__openslo_path("metadata.annotations", key, field, sizeof(field));
 		if (strcmp(key, BR_OPENSLO_ANN_TRAFFIC) == 0) {
 			br__openslo_set(c, spec, "traffic", annotation_object(c, v, key));
 			br__openslo_origin(c, "spec.traffic", field, v);
@@ -564,7 +564,7 @@ static void labels(struct br__openslo_ctx *c, const json_t *in, json_t *meta)
 	char field[256];
 
 	json_object_foreach((json_t *)in, key, v) {
-		br__openslo_path(field, sizeof(field), "metadata.labels", key);
+		br__openslo_path("metadata.labels", key, field, sizeof(field));
 		if (json_is_string(v))
 			br__openslo_set(c, copy, key, json_incref(v));
 		else
@@ -615,7 +615,7 @@ static void copy_string(struct br__openslo_ctx *c, const json_t *spec, const cha
 	if (!v)
 		return;
 	br__openslo_set(c, out, key, json_incref((json_t *)v));
-	br__openslo_path(field, sizeof(field), "spec", key);
+	br__openslo_path("spec", key, field, sizeof(field));
 	br__openslo_origin(c, field, field, v);
 }
 
@@ -634,7 +634,8 @@ static json_t *timeslice_from_annotation(struct br__openslo_ctx *c, const json_t
 	} else if (f) {
 		int same = 1;
 		for (size_t i = 0; i < 3; i++) {
-			const json_t *x = json_object_get(a, keys[i]), *y = json_object_get(f, keys[i]);
+			const json_t *x = json_object_get(a, keys[i]);
+			const json_t *y = json_object_get(f, keys[i]);
 			/* slice defaults to 1m in burnrate */
 			if (i == 0 && !x)
 				same &= y && strcmp(json_string_value(y), "1m") == 0;
@@ -727,10 +728,12 @@ static void report(struct br__openslo_ctx *c, const struct br_error *p)
 	c->doc = o->doc;
 	if (strcmp(o->br_field, p->field) == 0)
 		br__openslo_problem(c, o->node, o->os_field, "%s", p->text);
-	else
+	else {
+		size_t n = strlen(o->br_field);
+
 		br__openslo_problem(c, o->node, o->os_field, "%s: %s",
-				    p->field + strlen(o->br_field) + (p->field[strlen(o->br_field)] == '.'),
-				    p->text);
+				    p->field + n + (p->field[n] == '.'), p->text);
+	}
 	c->doc = saved;
 }
 

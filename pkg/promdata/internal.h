@@ -33,11 +33,12 @@ int br__promdata_result(json_t *data, const char *type, size_t size, json_t **re
 
 /* Checks that item, data.result[idx], is an object and reads the labels of
  * its "metric" into a new array (*labels, *nlabels; free with
- * br__promdata_labels_release, also after a failure, which leaves what was read so
+ * br__promdata_labels_free, also after a failure, which leaves what was read so
  * far). Returns 0, BR_EPARSE or BR_ENOMEM. */
 int br__promdata_parse_labels(const json_t *item, size_t idx,
 			      struct br_prom_label **labels, size_t *nlabels,
 			      struct br_error *err);
-void br__promdata_labels_release(struct br_prom_label *labels, size_t n);
+/* Frees the n labels' names and values and the array itself. NULL is fine. */
+void br__promdata_labels_free(struct br_prom_label *labels, size_t n);
 
 #endif

@@ -17,7 +17,7 @@ void br_prom_matrix_init(struct br_prom_matrix *m)
 void br_prom_matrix_release(struct br_prom_matrix *m)
 {
 	for (size_t i = 0; i < m->count; i++) {
-		br__promdata_labels_release(m->series[i].labels, m->series[i].nlabels);
+		br__promdata_labels_free(m->series[i].labels, m->series[i].nlabels);
 		free(m->series[i].points);
 	}
 	free(m->series);

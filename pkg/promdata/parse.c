@@ -18,7 +18,7 @@ void br_prom_vector_init(struct br_prom_vector *v)
 
 static void sample_release(struct br_prom_sample *s)
 {
-	br__promdata_labels_release(s->labels, s->nlabels);
+	br__promdata_labels_free(s->labels, s->nlabels);
 	free(s->text);
 }
 
@@ -99,7 +99,7 @@ int br__promdata_parse_labels(const json_t *item, size_t idx,
 	return 0;
 }
 
-void br__promdata_labels_release(struct br_prom_label *labels, size_t n)
+void br__promdata_labels_free(struct br_prom_label *labels, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		free(labels[i].name);
@@ -322,7 +322,8 @@ int br_prom_parse_vector_body(struct br_buf *body, long http_status,
 	int rc;
 
 	br_prom_vector_init(out);
-	if (ok_status(http_status) && br__promdata_scan_vector(br_buf_str(body), body->len, out) == 0) {
+	if (ok_status(http_status) &&
+	    br__promdata_scan_vector(br_buf_str(body), body->len, out) == 0) {
 		br_buf_release(body);
 		return 0;
 	}

@@ -120,7 +120,8 @@ static int labels(struct cur *c, struct br_prom_sample *s)
 				l.value = NULL;
 			}
 		if (l.value) {
-			void *n = br_array_grow(s->labels, sizeof(*s->labels), s->nlabels + 1, &cap);
+			void *n = br_array_grow(s->labels, sizeof(*s->labels), s->nlabels + 1,
+						&cap);
 			if (n)
 				s->labels = n;
 		}

@@ -3,8 +3,7 @@
  * recorded (DESIGN.md section 3; issue 17). */
 #include "rules/internal.h"
 
-int br__rules_add_span_test(struct br_buf *b, const struct br_exclusion *x, size_t n,
-			    long long ext)
+int br__rules_add_span_test(const struct br_exclusion *x, size_t n, long long ext, struct br_buf *b)
 {
 	for (size_t i = 0; i < n; i++) {
 		const struct br_exclusion *e = &x[i];
@@ -12,14 +11,15 @@ int br__rules_add_span_test(struct br_buf *b, const struct br_exclusion *x, size
 		if (e->kind == BR_EXCLUSION_ONCE)
 			br_buf_addf(b, "vector(time()) >= %lld < %lld", e->start, e->end + ext);
 		else
-			br_buf_addf(b, "(vector(time()) + %lld) %% %lld < %lld", br_exclusion_shift(e),
+			br_buf_addf(b, "(vector(time()) + %lld) %% %lld < %lld",
+				    br_exclusion_shift(e),
 				    e->period, e->duration + ext);
 	}
 	return b->failed ? BR_ENOMEM : 0;
 }
 
-int br__rules_add_past_sum(struct br_buf *b, const char *ref, const struct br_exclusion *x,
-			   size_t n, long long ext, long long window)
+int br__rules_add_past_sum(const char *ref, const struct br_exclusion *x, size_t n, long long ext,
+			   long long window, struct br_buf *b)
 {
 	int any = 0;
 

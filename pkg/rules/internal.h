@@ -10,8 +10,8 @@
  *   vector(time()) >= S < E             a one-off span
  *   (vector(time()) + K) % P < D        a recurring one (br_exclusion_shift)
  * joined with "or". Returns 0 or BR_ENOMEM (b failed). */
-int br__rules_add_span_test(struct br_buf *b, const struct br_exclusion *x, size_t n,
-			    long long ext);
+int br__rules_add_span_test(const struct br_exclusion *x, size_t n, long long ext,
+			    struct br_buf *b);
 
 /* Appends the sum of the samples of ref (a selector of 5m records) inside
  * the one-off spans of x (each lengthened by ext seconds at its end), for
@@ -21,7 +21,7 @@ int br__rules_add_span_test(struct br_buf *b, const struct br_exclusion *x, size
  * "vector(0)" when x has no one-off span. `@ E` reads the span as it was
  * recorded, whenever it was: a correction applied after the fact. Returns
  * 0 or BR_ENOMEM. */
-int br__rules_add_past_sum(struct br_buf *b, const char *ref, const struct br_exclusion *x,
-			   size_t n, long long ext, long long window);
+int br__rules_add_past_sum(const char *ref, const struct br_exclusion *x, size_t n, long long ext,
+			   long long window, struct br_buf *b);
 
 #endif

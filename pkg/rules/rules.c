@@ -108,7 +108,7 @@ static int set_str(json_t *obj, const char *key, const char *value)
 /* Appends value so that Prometheus's template expansion gives it back as
  * written: every "{{" becomes {{ "{{" }}. Label values and annotations are
  * templates, and a spec field must never become template code. */
-static int add_literal(struct br_buf *b, const char *value)
+static int add_literal(const char *value, struct br_buf *b)
 {
 	const char *p = value, *hit;
 
@@ -128,7 +128,7 @@ static int set_literal(json_t *obj, const char *key, const char *value)
 	if (!strstr(value, "{{"))
 		return set_str(obj, key, value);
 	br_buf_init(&b, BR_BUF_MAX_DEFAULT);
-	rc = add_literal(&b, value) ? BR_ENOMEM : set_str(obj, key, br_buf_str(&b));
+	rc = add_literal(value, &b) ? BR_ENOMEM : set_str(obj, key, br_buf_str(&b));
 	br_buf_release(&b);
 	return rc;
 }
@@ -189,8 +189,7 @@ static int has_window(const struct ctx *c, long long w)
 /* --- expressions --------------------------------------------------------- */
 
 /* Appends "<prefix><W>{slo=...,slo_namespace=...}". */
-static int add_rec_ref(struct br_buf *b, struct ctx *c, const char *prefix,
-		       long long w)
+static int add_rec_ref(struct ctx *c, const char *prefix, long long w, struct br_buf *b)
 {
 	char d[32];
 
@@ -251,8 +250,7 @@ static int render_series(const struct br_slo *slo, enum series which,
  * samples inside W, as Prometheus does, without extrapolating: the same
  * ratios, and counts short by one scrape interval per window (both
  * tests/victoriametrics/newseries and tests/promtool/zero hold). */
-static int add_sum_rate(struct br_buf *b, struct ctx *c, enum series which,
-			long long w)
+static int add_sum_rate(struct ctx *c, enum series which, long long w, struct br_buf *b)
 {
 	struct br_buf *text = &c->series[which];
 	char d[32];
@@ -276,46 +274,44 @@ static int add_sum_rate(struct br_buf *b, struct ctx *c, enum series which,
 }
 
 /* TOTAL over W: sum(rate(total[W])), or the histogram's _count. */
-static int add_total(struct br_buf *b, struct ctx *c, long long w)
+static int add_total(struct ctx *c, long long w, struct br_buf *b)
 {
-	return add_sum_rate(b, c, SERIES_TOTAL, w);
+	return add_sum_rate(c, SERIES_TOTAL, w, b);
 }
 
 /* ERRORS over W. Missing error (or good) series count as 0, not as "no
  * data": many apps export no 5xx series until the first error. */
-static int add_errors(struct br_buf *b, struct ctx *c, long long w)
+static int add_errors(struct ctx *c, long long w, struct br_buf *b)
 {
 	const struct br_slo *slo = c->slo;
 
 	if (slo->indicator == BR_INDICATOR_RATIO && !slo->ratio_has_good) {
-		add_sum_rate(b, c, SERIES_ERRORS, w);
+		add_sum_rate(c, SERIES_ERRORS, w, b);
 		br_buf_adds(b, " or 0 * ");
-		return add_total(b, c, w);
+		return add_total(c, w, b);
 	}
-	add_total(b, c, w);
+	add_total(c, w, b);
 	br_buf_adds(b, " - (");
-	add_sum_rate(b, c, slo->indicator == BR_INDICATOR_LATENCY
-			   ? SERIES_BUCKET : SERIES_GOOD, w);
+	add_sum_rate(c, slo->indicator == BR_INDICATOR_LATENCY ? SERIES_BUCKET : SERIES_GOOD, w, b);
 	br_buf_adds(b, " or 0 * ");
-	add_total(b, c, w);
+	add_total(c, w, b);
 	return br_buf_adds(b, ")");
 }
 
 /* avg_over_time(<prefix>5m{sel}[W]): a long window from the 5m records. */
-static int add_avg_5m(struct br_buf *b, struct ctx *c, const char *prefix,
-		      long long w)
+static int add_avg_5m(struct ctx *c, const char *prefix, long long w, struct br_buf *b)
 {
 	char d[32];
 
 	br_buf_adds(b, "avg_over_time(");
-	add_rec_ref(b, c, prefix, BASE_S);
+	add_rec_ref(c, prefix, BASE_S, b);
 	br_buf_addc(b, '[');
 	br_buf_adds(b, fmt_dur(c, w, d));
 	return br_buf_adds(b, "])");
 }
 
 /* The user's raw expression with every "$window" replaced by W. */
-static int add_raw(struct br_buf *b, struct ctx *c, const char *expr, long long w)
+static int add_raw(struct ctx *c, const char *expr, long long w, struct br_buf *b)
 {
 	static const char key[] = "$window";
 	char tmp[32];
@@ -330,28 +326,28 @@ static int add_raw(struct br_buf *b, struct ctx *c, const char *expr, long long 
 }
 
 /* errors{sel} / (requests{sel} > 0): zero traffic gives no sample, never NaN. */
-static int add_ratio_of_recs(struct br_buf *b, struct ctx *c, long long w)
+static int add_ratio_of_recs(struct ctx *c, long long w, struct br_buf *b)
 {
-	add_rec_ref(b, c, REC_ERRORS, w);
+	add_rec_ref(c, REC_ERRORS, w, b);
 	br_buf_adds(b, " / (");
-	add_rec_ref(b, c, REC_REQUESTS, w);
+	add_rec_ref(c, REC_REQUESTS, w, b);
 	return br_buf_adds(b, " > 0)");
 }
 
 /* The error ratio of W clamped to [0, 1]: errors and requests are separate
  * series, so at a full outage their rates can cross by a hair, and
  * p * (1 - p) must never go negative under the square root. */
-static int add_clamped_ratio(struct br_buf *b, struct ctx *c, long long w)
+static int add_clamped_ratio(struct ctx *c, long long w, struct br_buf *b)
 {
 	br_buf_adds(b, "clamp_max(clamp_min(");
-	add_rec_ref(b, c, REC_RATIO, w);
+	add_rec_ref(c, REC_RATIO, w, b);
 	return br_buf_adds(b, ", 0), 1)");
 }
 
 /* The events of W: the recorded rate times the window. */
-static int add_events(struct br_buf *b, struct ctx *c, long long w)
+static int add_events(struct ctx *c, long long w, struct br_buf *b)
 {
-	add_rec_ref(b, c, REC_REQUESTS, w);
+	add_rec_ref(c, REC_REQUESTS, w, b);
 	return br_buf_addf(b, " * %lld", w);
 }
 
@@ -361,7 +357,7 @@ static int add_events(struct br_buf *b, struct ctx *c, long long w)
  * At zero traffic the ratio has no sample, so neither has the bound: never
  * NaN. With many events it nears p (at 600 events a minute over 1h it is p
  * minus 1.6 standard errors, within the noise of p itself). */
-static int add_lower_bound(struct br_buf *b, struct ctx *c, long long w)
+static int add_lower_bound(struct ctx *c, long long w, struct br_buf *b)
 {
 	char z[32], z2h[32], z2q[32], z2[32];
 
@@ -370,17 +366,17 @@ static int add_lower_bound(struct br_buf *b, struct ctx *c, long long w)
 	fmt_num(c->z * c->z / 4, z2q);
 	fmt_num(c->z * c->z, z2);
 	br_buf_adds(b, "(");
-	add_clamped_ratio(b, c, w);
+	add_clamped_ratio(c, w, b);
 	br_buf_adds(b, " * ");
-	add_events(b, c, w);
+	add_events(c, w, b);
 	br_buf_addf(b, " + %s - %s * sqrt(", z2h, z);
-	add_clamped_ratio(b, c, w);
+	add_clamped_ratio(c, w, b);
 	br_buf_adds(b, " * (1 - ");
-	add_clamped_ratio(b, c, w);
+	add_clamped_ratio(c, w, b);
 	br_buf_adds(b, ") * ");
-	add_events(b, c, w);
+	add_events(c, w, b);
 	br_buf_addf(b, " + %s)) / (", z2q);
-	add_events(b, c, w);
+	add_events(c, w, b);
 	return br_buf_addf(b, " + %s)", z2);
 }
 
@@ -444,7 +440,7 @@ static int add_lower_record(struct ctx *c, json_t *rules, long long w, struct br
 {
 	if (!needs_lower(c, w))
 		return 0;
-	add_lower_bound(b, c, w);
+	add_lower_bound(c, w, b);
 	return add_record(c, rules, REC_LOWER, w, b);
 }
 
@@ -464,7 +460,7 @@ static int corrected(const struct ctx *c)
 static int add_excluding_record(struct ctx *c, json_t *rules, struct br_buf *b)
 {
 	br_buf_adds(b, "vector(1) and on() (");
-	br__rules_add_span_test(b, c->slo->exclusions, c->slo->exclusion_count, BASE_S);
+	br__rules_add_span_test(c->slo->exclusions, c->slo->exclusion_count, BASE_S, b);
 	br_buf_adds(b, ")");
 	return add_record(c, rules, REC_EXCLUDING, 0, b);
 }
@@ -472,11 +468,24 @@ static int add_excluding_record(struct ctx *c, json_t *rules, struct br_buf *b)
 /* Ends an expression of a 5m record that has no sample while events are
  * left out ("(expr) unless on() excluding"), or with keep_only, only then
  * ("(expr) and on() excluding"). The expression was opened with "(". */
-static int end_excluded(struct br_buf *b, struct ctx *c, int keep_only)
+static int end_excluded(struct ctx *c, int keep_only, struct br_buf *b)
 {
 	br_buf_adds(b, keep_only ? ") and on() " : ") unless on() ");
 	br_buf_adds(b, REC_EXCLUDING);
 	return br_buf_adds(b, br_buf_str(&c->sel));
+}
+
+/* The record prefix<w> of what add appends for w: when cut, as
+ * end_excluded(keep_only) makes it. */
+static int add_cut_record(struct ctx *c, json_t *rules, const char *prefix, long long w,
+			  int (*add)(struct ctx *, long long, struct br_buf *), int cut,
+			  int keep_only, struct br_buf *b)
+{
+	br_buf_adds(b, cut ? "(" : "");
+	add(c, w, b);
+	if (cut)
+		end_excluded(c, keep_only, b);
+	return add_record(c, rules, prefix, w, b);
 }
 
 /* The three records of one window computed from raw series. For a
@@ -489,31 +498,16 @@ static int add_raw_window(struct ctx *c, json_t *rules, long long w, struct br_b
 
 	if (slo->indicator == BR_INDICATOR_RAW) {
 		br_buf_adds(b, cut ? "(" : "");
-		add_raw(b, c, slo->raw_error_ratio, w);
+		add_raw(c, slo->raw_error_ratio, w, b);
 		if (cut)
-			end_excluded(b, c, 0);
+			end_excluded(c, 0, b);
 		return add_record(c, rules, REC_RATIO, w, b);
 	}
-	br_buf_adds(b, cut ? "(" : "");
-	add_total(b, c, w);
-	if (cut)
-		end_excluded(b, c, 0);
-	if (add_record(c, rules, REC_REQUESTS, w, b))
+	if (add_cut_record(c, rules, REC_REQUESTS, w, add_total, cut, 0, b) ||
+	    (cut && add_cut_record(c, rules, REC_EXCLUDED, w, add_total, 1, 1, b)) ||
+	    add_cut_record(c, rules, REC_ERRORS, w, add_errors, cut, 0, b))
 		return BR_ENOMEM;
-	if (cut) {
-		br_buf_adds(b, "(");
-		add_total(b, c, w);
-		end_excluded(b, c, 1);
-		if (add_record(c, rules, REC_EXCLUDED, w, b))
-			return BR_ENOMEM;
-	}
-	br_buf_adds(b, cut ? "(" : "");
-	add_errors(b, c, w);
-	if (cut)
-		end_excluded(b, c, 0);
-	if (add_record(c, rules, REC_ERRORS, w, b))
-		return BR_ENOMEM;
-	add_ratio_of_recs(b, c, w);
+	add_ratio_of_recs(c, w, b);
 	if (add_record(c, rules, REC_RATIO, w, b))
 		return BR_ENOMEM;
 	return add_lower_record(c, rules, w, b);
@@ -524,7 +518,7 @@ static int add_raw_window(struct ctx *c, json_t *rules, long long w, struct br_b
 /* "<op>_over_time(burnrate:slice_bad{sel}[W]) / W": the slices (count) or
  * the bad ones (sum) of W as a rate, so that rate x W counts them as the
  * other indicators' records count events. */
-static int add_slices_over(struct br_buf *b, struct ctx *c, const char *op, long long w)
+static int add_slices_over(struct ctx *c, const char *op, long long w, struct br_buf *b)
 {
 	char d[32];
 
@@ -537,19 +531,18 @@ static int add_slices_over(struct br_buf *b, struct ctx *c, const char *op, long
  * counts each (requests, errors), then with ratio set the error ratio and
  * its lower record. */
 static int add_counts_and_ratio(struct ctx *c, json_t *rules, long long w, int ratio,
-				struct br_buf *b,
-				int (*expr)(struct br_buf *, struct ctx *, const char *, long long),
-				const char *requests, const char *errors)
+				int (*expr)(struct ctx *, const char *, long long, struct br_buf *),
+				const char *requests, const char *errors, struct br_buf *b)
 {
-	expr(b, c, requests, w);
+	expr(c, requests, w, b);
 	if (add_record(c, rules, REC_REQUESTS, w, b))
 		return BR_ENOMEM;
-	expr(b, c, errors, w);
+	expr(c, errors, w, b);
 	if (add_record(c, rules, REC_ERRORS, w, b))
 		return BR_ENOMEM;
 	if (!ratio)
 		return 0;
-	add_ratio_of_recs(b, c, w);
+	add_ratio_of_recs(c, w, b);
 	if (add_record(c, rules, REC_RATIO, w, b))
 		return BR_ENOMEM;
 	return add_lower_record(c, rules, w, b);
@@ -560,13 +553,13 @@ static int add_counts_and_ratio(struct ctx *c, json_t *rules, long long w, int r
 static int add_slice_window(struct ctx *c, json_t *rules, long long w, int ratio,
 			    struct br_buf *b)
 {
-	return add_counts_and_ratio(c, rules, w, ratio, b, add_slices_over, "count", "sum");
+	return add_counts_and_ratio(c, rules, w, ratio, add_slices_over, "count", "sum", b);
 }
 
 /* The value of a slice: the user's query (the worst of its series: the
  * highest when good is below the threshold, the lowest when above), or the
  * histogram's quantile over the slice while it had requests. */
-static int add_slice_value(struct br_buf *b, struct ctx *c)
+static int add_slice_value(struct ctx *c, struct br_buf *b)
 {
 	const struct br_slo *slo = c->slo;
 	char dbuf[32], q[32];
@@ -584,7 +577,8 @@ static int add_slice_value(struct br_buf *b, struct ctx *c)
 		br_buf_adds(b, p);
 		return br_buf_adds(b, ")");
 	}
-	br_buf_addf(b, "histogram_quantile(%s, sum by (le) (rate(", fmt_num(slo->slice_quantile, q));
+	br_buf_addf(b, "histogram_quantile(%s, sum by (le) (rate(",
+		    fmt_num(slo->slice_quantile, q));
 	br_selector_render(&slo->histogram, "_bucket", NULL, b);
 	br_buf_addf(b, "[%s]))) and on() (sum(rate(", d);
 	br_selector_render(&slo->histogram, "_count", NULL, b);
@@ -594,7 +588,7 @@ static int add_slice_value(struct br_buf *b, struct ctx *c)
 /* 1 for a bad slice, 0 for a good one; NaN (a quantile of nothing) is no
  * slice; noData fills a slice without a value; a correction's window
  * leaves slices out. */
-static int add_slice_bad(struct br_buf *b, struct ctx *c)
+static int add_slice_bad(struct ctx *c, struct br_buf *b)
 {
 	const struct br_slo *slo = c->slo;
 	char t[32];
@@ -629,9 +623,9 @@ static int group_slices(struct ctx *c, json_t *groups, struct br_buf *b)
 	rules = json_array();
 	int rc = !rules ? oom(c) : corrected(c) ? add_excluding_record(c, rules, b) : 0;
 	if (rc == 0)
-		rc = add_slice_value(b, c) ? oom(c) : add_record(c, rules, REC_SLICE_VALUE, 0, b);
+		rc = add_slice_value(c, b) ? oom(c) : add_record(c, rules, REC_SLICE_VALUE, 0, b);
 	if (rc == 0)
-		rc = add_slice_bad(b, c) ? oom(c) : add_record(c, rules, REC_SLICE_BAD, 0, b);
+		rc = add_slice_bad(c, b) ? oom(c) : add_record(c, rules, REC_SLICE_BAD, 0, b);
 	if (rc) {
 		json_decref(rules);
 		return BR_ENOMEM;
@@ -647,10 +641,10 @@ static int add_long_window(struct ctx *c, json_t *rules, long long w, int ratio,
 	if (c->slo->indicator == BR_INDICATOR_TIMESLICE)
 		return add_slice_window(c, rules, w, ratio, b);
 	if (c->slo->indicator == BR_INDICATOR_RAW) {
-		add_avg_5m(b, c, REC_RATIO, w);
+		add_avg_5m(c, REC_RATIO, w, b);
 		return add_record(c, rules, REC_RATIO, w, b);
 	}
-	return add_counts_and_ratio(c, rules, w, ratio, b, add_avg_5m, REC_REQUESTS, REC_ERRORS);
+	return add_counts_and_ratio(c, rules, w, ratio, add_avg_5m, REC_REQUESTS, REC_ERRORS, b);
 }
 
 /* Appends {"name": "<ns>/<name>/<part>", ["interval"], "rules": rules} to
@@ -719,14 +713,14 @@ static int add_remaining(struct ctx *c, json_t *rules, struct br_buf *b)
 
 	if (c->slo->indicator == BR_INDICATOR_RAW) {
 		br_buf_adds(b, "1 - ");
-		add_rec_ref(b, c, REC_RATIO, t);
+		add_rec_ref(c, REC_RATIO, t, b);
 		br_buf_addf(b, " / %s", c->eb);
 		return add_record(c, rules, REC_REMAINING, 0, b);
 	}
 	br_buf_adds(b, "1 - ((");
-	add_ratio_of_recs(b, c, t);
+	add_ratio_of_recs(c, t, b);
 	br_buf_adds(b, ") or (0 * ");
-	add_rec_ref(b, c, REC_REQUESTS, t);
+	add_rec_ref(c, REC_REQUESTS, t, b);
 	br_buf_addf(b, ")) / %s", c->eb);
 	return add_record(c, rules, REC_REMAINING, 0, b);
 }
@@ -736,45 +730,45 @@ static int add_remaining(struct ctx *c, json_t *rules, struct br_buf *b)
  * this times burnrate:error_budget:remaining. */
 static int add_allowed(struct ctx *c, json_t *rules, struct br_buf *b)
 {
-	add_rec_ref(b, c, REC_REQUESTS, c->slo->window_s);
+	add_rec_ref(c, REC_REQUESTS, c->slo->window_s, b);
 	br_buf_addf(b, " * %lld * %s", c->slo->window_s, c->eb);
 	return add_record(c, rules, REC_ALLOWED, 0, b);
 }
 
 /* One 5m record's samples over the SLO window: "sum(OP(REF5m{sel}[T]))". */
-static int add_window_sum(struct br_buf *b, struct ctx *c, const char *op, const char *prefix)
+static int add_window_sum(struct ctx *c, const char *op, const char *prefix, struct br_buf *b)
 {
 	char d[32];
 
 	br_buf_addf(b, "sum(%s(", op);
-	add_rec_ref(b, c, prefix, BASE_S);
+	add_rec_ref(c, prefix, BASE_S, b);
 	return br_buf_addf(b, "[%s]))", fmt_dur(c, c->slo->window_s, d));
 }
 
 /* The samples of the SLO window, kept or left out: every evaluation of
  * the sli group has one or the other (the excluded record may never have
  * had a sample). */
-static int add_window_slots(struct br_buf *b, struct ctx *c)
+static int add_window_slots(struct ctx *c, struct br_buf *b)
 {
 	br_buf_adds(b, "(");
-	add_window_sum(b, c, "count_over_time", REC_REQUESTS);
+	add_window_sum(c, "count_over_time", REC_REQUESTS, b);
 	br_buf_adds(b, " + (");
-	add_window_sum(b, c, "count_over_time", REC_EXCLUDED);
+	add_window_sum(c, "count_over_time", REC_EXCLUDED, b);
 	return br_buf_adds(b, " or vector(0)))");
 }
 
 /* The one-off spans' samples of prefix already recorded (applied after
  * the fact): br__rules_add_past_sum. */
-static int add_past(struct br_buf *b, struct ctx *c, const char *prefix)
+static int add_past(struct ctx *c, const char *prefix, struct br_buf *b)
 {
 	struct br_buf ref;
 	int rc;
 
 	br_buf_init(&ref, BR_BUF_MAX_DEFAULT);
-	add_rec_ref(&ref, c, prefix, BASE_S);
+	add_rec_ref(c, prefix, BASE_S, &ref);
 	rc = ref.failed ? BR_ENOMEM :
-		br__rules_add_past_sum(b, br_buf_str(&ref), c->slo->exclusions,
-				       c->slo->exclusion_count, BASE_S, c->slo->window_s);
+		br__rules_add_past_sum(br_buf_str(&ref), c->slo->exclusions,
+				       c->slo->exclusion_count, BASE_S, c->slo->window_s, b);
 	br_buf_release(&ref);
 	return rc;
 }
@@ -788,11 +782,11 @@ static int add_corrected_total(struct ctx *c, json_t *rules, const char *prefix,
 			       struct br_buf *b)
 {
 	br_buf_adds(b, "(");
-	add_window_sum(b, c, "sum_over_time", prefix);
+	add_window_sum(c, "sum_over_time", prefix, b);
 	br_buf_adds(b, " - (");
-	add_past(b, c, prefix);
+	add_past(c, prefix, b);
 	br_buf_adds(b, ")) / ");
-	add_window_slots(b, c);
+	add_window_slots(c, b);
 	return add_record(c, rules, prefix, c->slo->window_s, b);
 }
 
@@ -801,11 +795,11 @@ static int add_corrected_total(struct ctx *c, json_t *rules, const char *prefix,
 static int add_excluded_events(struct ctx *c, json_t *rules, struct br_buf *b)
 {
 	br_buf_adds(b, "((");
-	add_window_sum(b, c, "sum_over_time", REC_EXCLUDED);
+	add_window_sum(c, "sum_over_time", REC_EXCLUDED, b);
 	br_buf_adds(b, " or vector(0)) + (");
-	add_past(b, c, REC_REQUESTS);
+	add_past(c, REC_REQUESTS, b);
 	br_buf_adds(b, ")) / (");
-	add_window_slots(b, c);
+	add_window_slots(c, b);
 	br_buf_addf(b, " > 0) * %lld", c->slo->window_s);
 	return add_record(c, rules, REC_EXCLUDED_EVENTS, 0, b);
 }
@@ -856,7 +850,7 @@ static int group_budget(struct ctx *c, json_t *groups, struct br_buf *b)
  * hours a muted row may fire. Peak hours are [to, from) local; with t the
  * local time of day shifted so that `to` is 0, they are t < (from - to) mod
  * 1d, one comparison whether or not the off-peak range crosses midnight. */
-static int add_peak_hours(struct br_buf *b, const struct br_off_peak *op)
+static int add_peak_hours(const struct br_off_peak *op, struct br_buf *b)
 {
 	const long long day = 86400;
 	long long shift = ((long long)op->utc_offset_min * 60 - (long long)op->to_min * 60) % day;
@@ -877,26 +871,26 @@ static int add_row_expr(struct ctx *c, const struct br_alert_window *w, struct b
 
 	fmt_num(w->burn_rate, f);
 	br_buf_adds(b, "(");
-	add_rec_ref(b, c, REC_RATIO, w->long_s);
+	add_rec_ref(c, REC_RATIO, w->long_s, b);
 	br_buf_addf(b, " / %s > %s and ", c->eb, f);
 	if (c->z > 0) {
-		add_rec_ref(b, c, REC_LOWER, w->long_s);
+		add_rec_ref(c, REC_LOWER, w->long_s, b);
 		br_buf_addf(b, " / %s > %s and ", c->eb, f);
 	}
-	add_rec_ref(b, c, REC_RATIO, w->short_s);
+	add_rec_ref(c, REC_RATIO, w->short_s, b);
 	br_buf_addf(b, " / %s > %s", c->eb, f);
 	if (c->slo->min_events > 0) {
 		br_buf_adds(b, " and ");
-		add_events(b, c, w->long_s);
+		add_events(c, w->long_s, b);
 		br_buf_addf(b, " >= %lld", c->slo->min_events);
 	}
 	if (w->off_peak_muted && c->slo->off_peak.enabled)
-		add_peak_hours(b, &c->slo->off_peak);
+		add_peak_hours(&c->slo->off_peak, b);
 	return br_buf_adds(b, ")");
 }
 
 /* ", muted 22:00-06:00 at UTC+02:00" */
-static int add_off_peak_text(struct br_buf *b, const struct br_off_peak *op)
+static int add_off_peak_text(const struct br_off_peak *op, struct br_buf *b)
 {
 	int off = op->utc_offset_min < 0 ? -op->utc_offset_min : op->utc_offset_min;
 
@@ -921,7 +915,7 @@ static int add_rows_text(struct ctx *c, enum br_severity sev, struct br_buf *b)
 			    fmt_dur(c, w->long_s, l), fmt_dur(c, w->short_s, s),
 			    fmt_num(w->burn_rate, f), fmt_num(w->budget_percent, p));
 		if (w->off_peak_muted && c->slo->off_peak.enabled)
-			add_off_peak_text(b, &c->slo->off_peak);
+			add_off_peak_text(&c->slo->off_peak, b);
 		sep = "; ";
 	}
 	return b->data ? 0 : BR_ENOMEM;
@@ -970,18 +964,22 @@ static json_t *alert_annotations(struct ctx *c, enum br_severity sev)
 	int failed;
 
 	br_buf_init(&s, BR_BUF_MAX_DEFAULT);
-	add_literal(&s, slo->service);
+	add_literal(slo->service, &s);
 	br_buf_adds(&s, sev == BR_SEVERITY_PAGE
-			? ": SLO {{ $labels.slo_namespace }}/{{ $labels.slo }} is burning its error budget fast"
-			: ": SLO {{ $labels.slo_namespace }}/{{ $labels.slo }} is burning its error budget");
+			? ": SLO {{ $labels.slo_namespace }}/{{ $labels.slo }} is burning its "
+			  "error budget fast"
+			: ": SLO {{ $labels.slo_namespace }}/{{ $labels.slo }} is burning its "
+			  "error budget");
 	br_buf_init(&b, BR_BUF_MAX_DEFAULT);
 	br_buf_adds(&b, "Burn rate {{ $value | printf \"%.1f\" }}x over the long window (");
 	add_rows_text(c, sev, &b);
-	br_buf_addf(&b, "). Objective %s%% over %s; at 1x the error budget lasts exactly the window.",
+	br_buf_addf(&b,
+		    "). Objective %s%% over %s; at 1x the error budget lasts exactly the window.",
 		    fmt_num(slo->objective, obj), fmt_dur(c, slo->window_s, win));
 	if (c->z > 0)
 		br_buf_addf(&b, " A row fires only when the %s%% lower bound of its long window's "
-			    "error ratio is above its threshold too.", fmt_num(slo->confidence, obj));
+			    "error ratio is above its threshold too.",
+			    fmt_num(slo->confidence, obj));
 	failed = !a || !b.data || !s.data ||
 		 set_str(a, "summary", br_buf_str(&s)) ||
 		 set_str(a, "description", br_buf_str(&b));
@@ -1062,7 +1060,8 @@ static int ctx_init(struct ctx *c, const struct br_slo *slo, struct br_error *er
 	if (!slo->name || !slo->namespace || !slo->service || !slo->alert_name ||
 	    !(eb > 0 && eb < 1))
 		return br_error_set(err, BR_EINVAL,
-				    "SLO is not valid (name, namespace, service, alert name and 0 < objective < 100 are required)");
+				    "SLO is not valid (name, namespace, service, alert name "
+				    "and 0 < objective < 100 are required)");
 	if (slo->indicator == BR_INDICATOR_RAW && !slo->raw_error_ratio)
 		return br_error_set(err, BR_EINVAL, "raw indicator without errorRatio");
 	fmt_num(eb, c->eb);

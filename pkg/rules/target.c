@@ -47,7 +47,8 @@ int br_rules_object(const struct br_slo *slo, const struct br_rules_options *opt
 	    json_object_set_new(*out, "kind", json_string(res->kind))) {
 		json_decref(*out);
 		*out = NULL;
-		return br_error_set(err, BR_ENOMEM, "out of memory while building the %s", res->kind);
+		return br_error_set(err, BR_ENOMEM, "out of memory while building the %s",
+				    res->kind);
 	}
 	return 0;
 }

@@ -89,8 +89,8 @@ static void schema_path(const char *field, char *out, size_t size)
 	out[n] = '\0';
 }
 
-int br_slo_check_length(struct br_slo_ctx *c, const json_t *v, const char *schema,
-			const char *field)
+int br__slo_check_length(struct br__slo_ctx *c, const json_t *v, const char *schema,
+			 const char *field)
 {
 	char generic[256];
 	size_t max, n;
@@ -106,6 +106,6 @@ int br_slo_check_length(struct br_slo_ctx *c, const json_t *v, const char *schem
 	n = br_slo_utf8_length(json_string_value(v), json_string_length(v));
 	if (n <= max)
 		return 1;
-	br_slo_problem(c, v, field, "must be at most %zu characters, got %zu", max, n);
+	br__slo_problem(c, v, field, "must be at most %zu characters, got %zu", max, n);
 	return 0;
 }

@@ -17,7 +17,8 @@ void br_slo_init(struct br_slo *slo)
 	memset(slo, 0, sizeof(*slo));
 }
 
-void br_slo_labels_release(struct br_labels *l)
+/* Frees l's names and values; l is empty again, as br_slo_init left it. */
+static void labels_release(struct br_labels *l)
 {
 	for (size_t i = 0; i < l->count; i++) {
 		free(l->items[i].name);
@@ -48,8 +49,8 @@ void br_slo_release(struct br_slo *slo)
 	free(slo->raw_error_ratio);
 	free(slo->slice_query);
 	free(slo->alert_name);
-	br_slo_labels_release(&slo->labels);
-	br_slo_labels_release(&slo->annotations);
+	labels_release(&slo->labels);
+	labels_release(&slo->annotations);
 	route_release(&slo->page);
 	route_release(&slo->ticket);
 	free(slo->windows);
@@ -114,8 +115,8 @@ void br_slo_preset_windows(const struct br_slo_preset *preset, long long window_
 		if (rows[i].long_s < 1)
 			rows[i].long_s = 1;
 		rows[i].short_s = llround((double)rows[i].long_s / 12.0);
-		rows[i].burn_rate = br_slo_burn_rate(rows[i].budget_percent, window_s,
-						     rows[i].long_s);
+		rows[i].burn_rate = br__slo_burn_rate(rows[i].budget_percent, window_s,
+						      rows[i].long_s);
 	}
 }
 
@@ -164,12 +165,12 @@ double br_slo_wilson_lower(double errors, double events, double z)
 	return (p * events + z * z / 2 - z * sqrt(v)) / (events + z * z);
 }
 
-double br_slo_burn_rate(double budget_percent, long long window_s, long long long_s)
+double br__slo_burn_rate(double budget_percent, long long window_s, long long long_s)
 {
 	return budget_percent / 100.0 * (double)window_s / (double)long_s;
 }
 
-double br_slo_budget_percent(double burn_rate, long long window_s, long long long_s)
+double br__slo_budget_percent(double burn_rate, long long window_s, long long long_s)
 {
 	return burn_rate * (double)long_s / (double)window_s * 100.0;
 }

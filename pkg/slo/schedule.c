@@ -60,7 +60,7 @@ static int circular_overlap(long long a, long long da, long long b, long long db
 	return mod(b - a, p) < da || mod(a - b, p) < db;
 }
 
-int br_spans_overlap(const struct br_exclusion *a, const struct br_exclusion *b)
+int br__slo_spans_overlap(const struct br_exclusion *a, const struct br_exclusion *b)
 {
 	long long s, e;
 
@@ -76,8 +76,10 @@ int br_spans_overlap(const struct br_exclusion *a, const struct br_exclusion *b)
 	long long p = a->period > b->period ? a->period : b->period;
 	for (long long i = 0; i < p / a->period; i++)
 		for (long long k = 0; k < p / b->period; k++)
-			if (circular_overlap(base_of(a->period) + a->phase + i * a->period, a->duration,
-					     base_of(b->period) + b->phase + k * b->period, b->duration, p))
+			if (circular_overlap(base_of(a->period) + a->phase + i * a->period,
+					     a->duration,
+					     base_of(b->period) + b->phase + k * b->period,
+					     b->duration, p))
 				return 1;
 	return 0;
 }
@@ -147,7 +149,7 @@ static int small_number(const char *s, int max)
 	return v <= max ? v : -1;
 }
 
-int br_schedule_parse(const char *text, struct br_schedule *out, char *why, size_t size)
+int br__slo_schedule_parse(const char *text, struct br__slo_schedule *out, char *why, size_t size)
 {
 	char f[5][32];
 	char extra[2];
@@ -180,7 +182,7 @@ int br_schedule_parse(const char *text, struct br_schedule *out, char *why, size
 	return 0;
 }
 
-long long br_schedule_gap(const struct br_schedule *s)
+long long br__slo_schedule_gap(const struct br__slo_schedule *s)
 {
 	long long gap = WEEK;
 	int prev = -1, first = -1;
@@ -201,8 +203,9 @@ long long br_schedule_gap(const struct br_schedule *s)
 	return gap;
 }
 
-size_t br_schedule_spans(const struct br_schedule *s, long long duration, long long offset,
-			 struct br_exclusion *out)
+size_t br__slo_schedule_spans(const struct br__slo_schedule *s, long long duration,
+			      long long offset,
+			      struct br_exclusion *out)
 {
 	long long at = s->hour * 3600LL + s->minute * 60LL - offset;
 	size_t n = 0;
@@ -215,11 +218,12 @@ size_t br_schedule_spans(const struct br_schedule *s, long long duration, long l
 	for (int d = 0; d < 7; d++)
 		if (s->days & (1u << d))
 			out[n++] = (struct br_exclusion){.kind = BR_EXCLUSION_RECURRING,
-				.period = WEEK, .phase = mod(d * DAY + at, WEEK), .duration = duration};
+				.period = WEEK, .phase = mod(d * DAY + at, WEEK),
+				.duration = duration};
 	return n;
 }
 
-void br_schedule_describe(const struct br_schedule *s, char *out, size_t size)
+void br__slo_schedule_describe(const struct br__slo_schedule *s, char *out, size_t size)
 {
 	size_t n = 0;
 
@@ -231,7 +235,8 @@ void br_schedule_describe(const struct br_schedule *s, char *out, size_t size)
 	for (int d = 0, first = 1; d < 7 && n < size; d++)
 		if (s->days & (1u << d)) {
 			n += (size_t)snprintf(out + n, size - n, "%s%c%c%c", first ? "" : ",",
-					      day_names[d][0], tolower((unsigned char)day_names[d][1]),
+					      day_names[d][0],
+					      tolower((unsigned char)day_names[d][1]),
 					      tolower((unsigned char)day_names[d][2]));
 			first = 0;
 		}

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "array/array.h"
 #include "buf/buf.h"
 #include "text/text.h"
 
@@ -108,7 +109,8 @@ static int read_escape(struct scan *s, char quote, struct br_buf *b)
 	   which Prometheus refuses: ask for \u instead. */
 	if (c == 'x' || (c >= '0' && c <= '7')) {
 		if (cp > 0x7F)
-			return fail(s, "byte escape above \\x7f; write the character or use \\u%s", "");
+			return fail(s, "byte escape above \\x7f; write the character or use \\u%s",
+				    "");
 		return br_buf_addc(b, (char)cp);
 	}
 	char u[4];
@@ -167,7 +169,8 @@ static int read_op(struct scan *s, enum br_match_op *op)
 
 static int push_matcher(struct br_selector *sel, struct br_matcher *m)
 {
-	struct br_matcher *items = realloc(sel->matchers, (sel->count + 1) * sizeof(*items));
+	struct br_matcher *items = br_array_grow(sel->matchers, sizeof(*items), sel->count + 1,
+						 &sel->cap);
 
 	if (!items)
 		return BR_ENOMEM;
@@ -254,7 +257,9 @@ static int hoist_name(struct scan *s, struct br_selector *sel)
 		if (strcmp(m->name, "__name__") != 0)
 			continue;
 		if (sel->metric)
-			return fail(s, "the metric name is set twice (before the braces and as __name__)%s", "");
+			return fail(s,
+				    "the metric name is set twice (before the braces and as "
+				    "__name__)%s", "");
 		if (m->op != BR_MATCH_EQ)
 			continue;
 		sel->metric = m->value;

@@ -57,6 +57,7 @@ struct br_selector {
 	char *metric;           /* may be NULL when the matchers name no __name__ */
 	struct br_matcher *matchers;
 	size_t count;
+	size_t cap;             /* room in matchers (br_array_grow) */
 };
 
 /* Parses and validates a selector such as
@@ -361,9 +362,9 @@ void br_slo_release(struct br_slo *slo);
  * slo_namespace, severity, burnrate_severity, burnrate_receiver, service,
  * alertname, and names starting with "__"); non-string label and
  * annotation values; override rows with short >= long, short under 1m, long
- * over the window, or not exactly one positive burnRate / budgetPercent in (0, 100]; and, for every row of
- * an enabled severity, a short window under 1m or a threshold f * eb >= 1
- * that can never fire.
+ * over the window, or not exactly one positive burnRate / budgetPercent in
+ * (0, 100]; and, for every row of an enabled severity, a short window under
+ * 1m or a threshold f * eb >= 1 that can never fire.
  *
  * Returns 0 when the object is valid. Otherwise returns BR_EINVAL (or
  * BR_ENOMEM), adds every problem found to problems (if not NULL; each with the
@@ -410,6 +411,7 @@ struct br_correction {
 	char *reason;
 	struct br_label_requirement *selector;   /* all must hold; none: every SLO */
 	size_t selector_count;
+	size_t selector_cap;    /* room in selector (br_array_grow) */
 	struct br_exclusion *spans;   /* the windows, a recurring weekly window
 					 once per day of the week it names */
 	size_t span_count;

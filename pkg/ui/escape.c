@@ -4,7 +4,7 @@
 
 #include <string.h>
 
-int br_ui_escape(struct br_buf *out, const char *s)
+int br_ui_escape(const char *s, struct br_buf *out)
 {
 	if (!s)
 		return out->failed ? BR_ENOMEM : 0;

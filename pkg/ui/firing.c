@@ -30,7 +30,7 @@ size_t br_ui_intervals(const struct br_prom_series *s, double step,
 }
 
 /* Appends t as "2006-01-02 15:04" (UTC). */
-static void add_time(struct br_buf *out, double t)
+static void add_time(double t, struct br_buf *out)
 {
 	time_t secs = (time_t)t;
 	struct tm tm;
@@ -42,8 +42,8 @@ static void add_time(struct br_buf *out, double t)
 		br_buf_adds(out, "-");
 }
 
-void br__ui_firing_list(struct br_buf *out, const struct br_prom_matrix *firing,
-			double step)
+void br__ui_firing_list(const struct br_prom_matrix *firing, double step,
+			struct br_buf *out)
 {
 	static const char *const sevs[] = {"page", "ticket"};
 	struct br_ui_interval iv[BR_UI_MAX_INTERVALS];
@@ -57,9 +57,9 @@ void br__ui_firing_list(struct br_buf *out, const struct br_prom_matrix *firing,
 			br_buf_adds(out, "did not fire");
 		for (size_t i = 0; i < n && i < BR_UI_MAX_INTERVALS; i++) {
 			br_buf_adds(out, i ? ", " : "");
-			add_time(out, iv[i].start);
+			add_time(iv[i].start, out);
 			br_buf_adds(out, " to ");
-			add_time(out, iv[i].end);
+			add_time(iv[i].end, out);
 		}
 		if (n > BR_UI_MAX_INTERVALS)
 			br_buf_addf(out, " and %zu more", n - BR_UI_MAX_INTERVALS);

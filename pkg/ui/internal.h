@@ -5,10 +5,11 @@
 
 #include "ui/ui.h"
 
-/* Appends the document head, the title (escaped) and the banner (escaped;
- * NULL: none). Failures leave out failed. */
-void br__ui_page_open(struct br_buf *out, const char *title, const char *banner);
-/* Appends the end of the document. */
+/* Appends to out the document head, the title (escaped) and the banner
+ * (escaped; NULL: none). Failures leave out failed. */
+void br__ui_page_open(const char *title, const char *banner,
+		      struct br_buf *out);
+/* Appends to out the end of the document. */
 void br__ui_page_close(struct br_buf *out);
 
 /* o[a][b]... for up to three keys (NULL ends them); NULL when missing.
@@ -21,20 +22,20 @@ const char *br__ui_str(const json_t *o, const char *a, const char *b,
 /* The condition of that type in slo's status.conditions, or NULL. */
 const json_t *br__ui_condition(const json_t *slo, const char *type);
 /* Appends a JSON number (or "-" for anything else) the short way. */
-void br__ui_number(struct br_buf *out, const json_t *v);
+void br__ui_number(const json_t *v, struct br_buf *out);
 /* Appends a string (escaped), a boolean (yes/no) or a number (br__ui_number). */
-void br__ui_value(struct br_buf *out, const json_t *v);
+void br__ui_value(const json_t *v, struct br_buf *out);
 /* The budget left in percent, from status.budget.remaining (a fraction),
  * else status.budget.remainingPercent ("87.5%"); NAN when neither is there. */
 double br__ui_budget_left(const json_t *slo);
 
 /* Appends the timeline of when page and ticket fired (a row each, a band
  * per interval) over [start, end]; firing as struct br_ui_slo_data's. */
-void br__ui_svg_timeline(struct br_buf *out, const struct br_prom_matrix *firing,
-			 double start, double end, double step);
+void br__ui_svg_timeline(const struct br_prom_matrix *firing, double start,
+			 double end, double step, struct br_buf *out);
 /* Appends the list of when page and ticket fired (start to end, UTC). */
-void br__ui_firing_list(struct br_buf *out, const struct br_prom_matrix *firing,
-			double step);
+void br__ui_firing_list(const struct br_prom_matrix *firing, double step,
+			struct br_buf *out);
 /* The series of severity sev ("page", "ticket") in firing, or NULL. */
 const struct br_prom_series *br__ui_firing(const struct br_prom_matrix *firing,
 					   const char *sev);
@@ -100,14 +101,15 @@ struct br__ui_page {
 int br__ui_page_select(struct br_ui_index *x, const struct br_ui_filter *f,
 		       struct br__ui_page *p);
 void br__ui_page_release(struct br__ui_page *p);
-/* Appends the overview of p (br_ui_render_overview's document). */
-int br__ui_render_page(struct br_buf *out, const struct br__ui_page *p,
-		       const struct br_ui_filter *f, const struct br_ui_live *live,
-		       const char *banner);
+/* Appends to out the overview of p (br_ui_render_overview's document). */
+int br__ui_render_page(const struct br__ui_page *p,
+		       const struct br_ui_filter *f,
+		       const struct br_ui_live *live, const char *banner,
+		       struct br_buf *out);
 
 /* Appends a sparkline <svg> of the budget left over [start, end] (no
  * axes; "no data" without points). */
-void br__ui_svg_sparkline(struct br_buf *out, const struct br_prom_series *s,
-			  double start, double end);
+void br__ui_svg_sparkline(const struct br_prom_series *s, double start,
+			  double end, struct br_buf *out);
 
 #endif

@@ -110,7 +110,7 @@ int br__ui_page_select(struct br_ui_index *x, const struct br_ui_filter *f,
 	return rc;
 }
 
-static void add_bar(struct br_buf *out, const struct br__ui_slo *e)
+static void add_bar(const struct br__ui_slo *e, struct br_buf *out)
 {
 	const char *pct = br__ui_slo_get(e, BR__UI_PCT);
 
@@ -123,7 +123,7 @@ static void add_bar(struct br_buf *out, const struct br__ui_slo *e)
 	br_buf_addf(out, "<td><span class=\"bar\"><span class=\"%s\" style=\"width:%.1f%%\">"
 		    "</span></span>", cls, w);
 	if (pct)
-		br_ui_escape(out, pct);
+		br_ui_escape(pct, out);
 	else
 		br_buf_addf(out, "%.1f%%", e->left);
 	if (isfinite(e->events))
@@ -139,7 +139,8 @@ struct live {
 
 /* The alert state cell: page, ticket (the worst firing) or ok; "-" when
  * Prometheus could not be read. */
-static void add_state(struct br_buf *out, const struct br__ui_slo *e, const struct live *l)
+static void add_state(const struct br__ui_slo *e, const struct live *l,
+		      struct br_buf *out)
 {
 	size_t n = 0;
 	int page = 0, ticket = 0;
@@ -162,7 +163,8 @@ static void add_state(struct br_buf *out, const struct br__ui_slo *e, const stru
 
 /* The burn rate of the fastest page row: the error ratio over its long
  * window (the sample named for that window) over the error budget. */
-static void add_rate(struct br_buf *out, const struct br__ui_slo *e, const struct live *l)
+static void add_rate(const struct br__ui_slo *e, const struct live *l,
+		     struct br_buf *out)
 {
 	const char *fast = br__ui_slo_get(e, BR__UI_FAST);
 	double rate = NAN;
@@ -204,7 +206,8 @@ static const struct br_prom_series *series_of(const struct br_prom_matrix *m,
 	return NULL;
 }
 
-static void add_spark(struct br_buf *out, const struct br__ui_slo *e, const struct live *l)
+static void add_spark(const struct br__ui_slo *e, const struct live *l,
+		      struct br_buf *out)
 {
 	long long window = 0;
 
@@ -214,45 +217,46 @@ static void add_spark(struct br_buf *out, const struct br__ui_slo *e, const stru
 		return;
 	}
 	br_buf_adds(out, "<td>");
-	br__ui_svg_sparkline(out, series_of(l->v->budgets, br__ui_slo_get(e, BR__UI_NS),
-					    br__ui_slo_get(e, BR__UI_NAME)),
-			 l->v->end - (double)window, l->v->end);
+	br__ui_svg_sparkline(series_of(l->v->budgets, br__ui_slo_get(e, BR__UI_NS),
+				       br__ui_slo_get(e, BR__UI_NAME)),
+			     l->v->end - (double)window, l->v->end, out);
 	br_buf_adds(out, "</td>");
 }
 
-static void add_row(struct br_buf *out, const struct br__ui_slo *e, const struct live *l)
+static void add_row(const struct br__ui_slo *e, const struct live *l,
+		    struct br_buf *out)
 {
 	static const char *const ready[] = {"-", "True", "False", "Unknown"};
 	const char *ns = br__ui_slo_get(e, BR__UI_NS), *name = br__ui_slo_get(e, BR__UI_NAME);
 
 	br_buf_adds(out, "<tr><td>");
-	br_ui_escape(out, ns);
+	br_ui_escape(ns, out);
 	br_buf_adds(out, "</td><td><a href=\"/slo/");
-	br_ui_escape(out, ns);
+	br_ui_escape(ns, out);
 	br_buf_addc(out, '/');
-	br_ui_escape(out, name);
+	br_ui_escape(name, out);
 	br_buf_adds(out, "\">");
-	br_ui_escape(out, name);
+	br_ui_escape(name, out);
 	br_buf_adds(out, "</a></td><td>");
-	br_ui_escape(out, br__ui_slo_get(e, BR__UI_SERVICE));
+	br_ui_escape(br__ui_slo_get(e, BR__UI_SERVICE), out);
 	br_buf_adds(out, "</td><td>");
 	if (isfinite(e->objective))
 		br_buf_addf(out, "%.10g", e->objective);
 	else
 		br_buf_adds(out, "-");
 	br_buf_adds(out, "% / ");
-	br_ui_escape(out, br__ui_slo_get(e, BR__UI_WINDOW));
+	br_ui_escape(br__ui_slo_get(e, BR__UI_WINDOW), out);
 	br_buf_adds(out, "</td>");
-	add_bar(out, e);
-	add_spark(out, e, l);
-	add_state(out, e, l);
-	add_rate(out, e, l);
+	add_bar(e, out);
+	add_spark(e, l, out);
+	add_state(e, l, out);
+	add_rate(e, l, out);
 	br_buf_addf(out, "<td>%s</td></tr>\n", ready[e->ready == 'T' ? 1 : e->ready == 'F' ? 2 :
 						    e->ready == 'U' ? 3 : 0]);
 }
 
 /* Appends key=value&, value percent-encoded (URLs of the page links). */
-static void add_arg(struct br_buf *out, const char *key, const char *v)
+static void add_arg(const char *key, const char *v, struct br_buf *out)
 {
 	if (!v || !*v)
 		return;
@@ -266,35 +270,37 @@ static void add_arg(struct br_buf *out, const char *key, const char *v)
 	br_buf_adds(out, "&amp;");
 }
 
-static void add_nav(struct br_buf *out, const struct br_ui_filter *f,
-		    const struct br__ui_page *p)
+static void add_nav(const struct br_ui_filter *f, const struct br__ui_page *p,
+		    struct br_buf *out)
 {
 	br_buf_addf(out, "<p>%zu SLOs; page %ld of %ld", p->total, p->page, p->pages);
 	for (int d = -1; d <= 1; d += 2) {
 		long to = p->page + d;
 		if (to < 1 || to > p->pages)
 			continue;
-		br_buf_adds(out, d < 0 ? " <a rel=\"prev\" href=\"/?" : " <a rel=\"next\" href=\"/?");
-		add_arg(out, "namespace", f->namespace);
-		add_arg(out, "q", f->q);
+		br_buf_adds(out,
+			    d < 0 ? " <a rel=\"prev\" href=\"/?" : " <a rel=\"next\" href=\"/?");
+		add_arg("namespace", f->namespace, out);
+		add_arg("q", f->q, out);
 		br_buf_addf(out, "page=%ld\">%s</a>", to, d < 0 ? "previous" : "next");
 	}
 	br_buf_adds(out, "</p>\n");
 }
 
-static void add_form(struct br_buf *out, const struct br_ui_filter *f)
+static void add_form(const struct br_ui_filter *f, struct br_buf *out)
 {
 	br_buf_adds(out, "<form method=\"get\" action=\"/\">namespace "
 		    "<input name=\"namespace\" value=\"");
-	br_ui_escape(out, f->namespace);
+	br_ui_escape(f->namespace, out);
 	br_buf_adds(out, "\"> search <input name=\"q\" value=\"");
-	br_ui_escape(out, f->q);
+	br_ui_escape(f->q, out);
 	br_buf_adds(out, "\"> <button>filter</button></form>\n");
 }
 
-int br__ui_render_page(struct br_buf *out, const struct br__ui_page *p,
-		       const struct br_ui_filter *f, const struct br_ui_live *live,
-		       const char *banner)
+int br__ui_render_page(const struct br__ui_page *p,
+		       const struct br_ui_filter *f,
+		       const struct br_ui_live *live, const char *banner,
+		       struct br_buf *out)
 {
 	struct live l = {live, {NULL, 0}, {NULL, 0}};
 
@@ -303,15 +309,15 @@ int br__ui_render_page(struct br_buf *out, const struct br__ui_page *p,
 		br__ui_samples_release(&l.firing);
 		return BR_ENOMEM;
 	}
-	br__ui_page_open(out, "Service level objectives", banner);
+	br__ui_page_open("Service level objectives", banner, out);
 	br_buf_adds(out, "<h1>Service level objectives</h1>\n");
-	add_form(out, f);
-	add_nav(out, f, p);
+	add_form(f, out);
+	add_nav(f, p, out);
 	br_buf_adds(out, "<table><tr><th>namespace</th><th>name</th><th>service</th>"
 		    "<th>objective / window</th><th>budget left</th><th>over the window</th>"
 		    "<th>alerts</th><th>burn rate (fastest page row)</th><th>Ready</th></tr>\n");
 	for (size_t i = 0; i < p->nrows; i++)
-		add_row(out, p->rows[i], &l);
+		add_row(p->rows[i], &l, out);
 	br_buf_adds(out, "</table>\n");
 	br__ui_page_close(out);
 	br__ui_samples_release(&l.firing);
@@ -319,15 +325,15 @@ int br__ui_render_page(struct br_buf *out, const struct br__ui_page *p,
 	return out->failed ? BR_ENOMEM : 0;
 }
 
-int br_ui_render_overview(struct br_buf *out, struct br_ui_index *x,
-			  const struct br_ui_filter *f,
-			  const struct br_ui_live *live, const char *banner)
+int br_ui_render_overview(struct br_ui_index *x, const struct br_ui_filter *f,
+			  const struct br_ui_live *live, const char *banner,
+			  struct br_buf *out)
 {
 	struct br__ui_page p;
 	int rc = br__ui_page_select(x, f, &p);
 
 	if (rc == 0)
-		rc = br__ui_render_page(out, &p, f, live, banner);
+		rc = br__ui_render_page(&p, f, live, banner, out);
 	br__ui_page_release(&p);
 	return rc;
 }

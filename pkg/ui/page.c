@@ -17,16 +17,16 @@ static const char style[] =
 	"a{color:#0969da}form{margin:8px 0}.muted{color:#656d76}"
 	".fire{color:#cf222e;font-weight:bold}";
 
-void br__ui_page_open(struct br_buf *out, const char *title, const char *banner)
+void br__ui_page_open(const char *title, const char *banner, struct br_buf *out)
 {
 	br_buf_adds(out, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
 		    "<title>");
-	br_ui_escape(out, title);
+	br_ui_escape(title, out);
 	br_buf_addf(out, " - burnrate</title><style>%s</style></head><body>\n"
 		    "<p><a href=\"/\">burnrate</a></p>\n", style);
 	if (banner) {
 		br_buf_adds(out, "<div class=\"banner\" role=\"alert\">");
-		br_ui_escape(out, banner);
+		br_ui_escape(banner, out);
 		br_buf_adds(out, "</div>\n");
 	}
 }
@@ -66,7 +66,7 @@ const json_t *br__ui_condition(const json_t *slo, const char *type)
 	return NULL;
 }
 
-void br__ui_number(struct br_buf *out, const json_t *v)
+void br__ui_number(const json_t *v, struct br_buf *out)
 {
 	if (json_is_integer(v))
 		br_buf_addf(out, "%lld", (long long)json_integer_value(v));
@@ -76,14 +76,14 @@ void br__ui_number(struct br_buf *out, const json_t *v)
 		br_buf_adds(out, "-");
 }
 
-void br__ui_value(struct br_buf *out, const json_t *v)
+void br__ui_value(const json_t *v, struct br_buf *out)
 {
 	if (json_is_string(v))
-		br_ui_escape(out, json_string_value(v));
+		br_ui_escape(json_string_value(v), out);
 	else if (json_is_boolean(v))
 		br_buf_adds(out, json_is_true(v) ? "yes" : "no");
 	else
-		br__ui_number(out, v);
+		br__ui_number(v, out);
 }
 
 double br__ui_budget_left(const json_t *slo)

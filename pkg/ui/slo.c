@@ -9,15 +9,15 @@
 
 #include "slo/slo.h"
 
-static void add_field(struct br_buf *out, const char *label, const char *v)
+static void add_field(const char *label, const char *v, struct br_buf *out)
 {
 	br_buf_addf(out, "<tr><th>%s</th><td>", label);
-	br_ui_escape(out, v ? v : "-");
+	br_ui_escape(v ? v : "-", out);
 	br_buf_adds(out, "</td></tr>\n");
 }
 
-static void add_labels(struct br_buf *out, const char *title,
-		       const json_t *labels)
+static void add_labels(const char *title, const json_t *labels,
+		       struct br_buf *out)
 {
 	const char *k;
 	const json_t *v;
@@ -25,28 +25,28 @@ static void add_labels(struct br_buf *out, const char *title,
 	br_buf_addf(out, "<tr><th>%s</th><td>", title);
 	json_object_foreach((json_t *)labels, k, v) {
 		br_buf_adds(out, "<code>");
-		br_ui_escape(out, k);
+		br_ui_escape(k, out);
 		br_buf_addc(out, '=');
-		br_ui_escape(out, json_string_value(v));
+		br_ui_escape(json_string_value(v), out);
 		br_buf_adds(out, "</code> ");
 	}
 	br_buf_adds(out, "</td></tr>\n");
 }
 
-static void add_spec(struct br_buf *out, const json_t *slo)
+static void add_spec(const json_t *slo, struct br_buf *out)
 {
 	const char *window = br__ui_str(slo, "spec", "window", NULL);
 
 	br_buf_adds(out, "<table>\n");
-	add_field(out, "service", br__ui_str(slo, "spec", "service", NULL));
-	add_field(out, "description", br__ui_str(slo, "spec", "description", NULL));
+	add_field("service", br__ui_str(slo, "spec", "service", NULL), out);
+	add_field("description", br__ui_str(slo, "spec", "description", NULL), out);
 	br_buf_adds(out, "<tr><th>objective</th><td>");
-	br__ui_number(out, br__ui_get(slo, "spec", "objective", NULL));
+	br__ui_number(br__ui_get(slo, "spec", "objective", NULL), out);
 	br_buf_adds(out, "% over ");
-	br_ui_escape(out, window ? window : "30d");
+	br_ui_escape(window ? window : "30d", out);
 	br_buf_adds(out, "</td></tr>\n");
-	add_labels(out, "labels", br__ui_get(slo, "metadata", "labels", NULL));
-	add_labels(out, "alert labels", br__ui_get(slo, "spec", "alerting", "labels"));
+	add_labels("labels", br__ui_get(slo, "metadata", "labels", NULL), out);
+	add_labels("alert labels", br__ui_get(slo, "spec", "alerting", "labels"), out);
 	static const char *const figures[][2] = {
 		{"remainingPercent", "budget left"},
 		{"allowedEvents", "allowed failures"},
@@ -54,7 +54,7 @@ static void add_spec(struct br_buf *out, const json_t *slo)
 	};
 	for (size_t i = 0; i < sizeof(figures) / sizeof(*figures); i++) {
 		br_buf_addf(out, "<tr><th>%s</th><td>", figures[i][1]);
-		br__ui_value(out, br__ui_get(slo, "status", "budget", figures[i][0]));
+		br__ui_value(br__ui_get(slo, "status", "budget", figures[i][0]), out);
 		br_buf_adds(out, "</td></tr>\n");
 	}
 	br_buf_adds(out, "</table>\n");
@@ -62,8 +62,8 @@ static void add_spec(struct br_buf *out, const json_t *slo)
 
 /* One cell per key of each object of array (strings escaped, numbers and
  * booleans as JSON writes them). */
-static void add_rows(struct br_buf *out, const json_t *array,
-		     const char *const *keys, size_t nkeys)
+static void add_rows(const json_t *array, const char *const *keys, size_t nkeys,
+		     struct br_buf *out)
 {
 	size_t i;
 	const json_t *o;
@@ -76,7 +76,7 @@ static void add_rows(struct br_buf *out, const json_t *array,
 		br_buf_adds(out, "<tr>");
 		for (size_t k = 0; k < nkeys; k++) {
 			br_buf_adds(out, "<td>");
-			br__ui_value(out, json_object_get(o, keys[k]));
+			br__ui_value(json_object_get(o, keys[k]), out);
 			br_buf_adds(out, "</td>");
 		}
 		br_buf_adds(out, "</tr>\n");
@@ -85,7 +85,7 @@ static void add_rows(struct br_buf *out, const json_t *array,
 }
 
 /* Appends seconds the short way: "52s", "26 min", "3.5h". */
-static void add_duration(struct br_buf *out, double secs)
+static void add_duration(double secs, struct br_buf *out)
 {
 	if (!isfinite(secs) || secs < 0)
 		br_buf_adds(out, "-");
@@ -101,7 +101,7 @@ static void add_duration(struct br_buf *out, double secs)
  * outage takes to fire it (long window x burn rate x error budget: the
  * long window's ratio reaching the threshold) and how long it keeps firing
  * once the errors stop (its short window, which must fall below it). */
-static void add_alerts(struct br_buf *out, const json_t *slo)
+static void add_alerts(const json_t *slo, struct br_buf *out)
 {
 	static const char *const keys[] = {"severity", "burnRate", "longWindow",
 		"shortWindow", "budgetPercent", "offPeakMuted"};
@@ -118,17 +118,18 @@ static void add_alerts(struct br_buf *out, const json_t *slo)
 		br_buf_adds(out, "<tr>");
 		for (size_t k = 0; k < sizeof(keys) / sizeof(*keys); k++) {
 			br_buf_adds(out, "<td>");
-			br__ui_value(out, json_object_get(a, keys[k]));
+			br__ui_value(json_object_get(a, keys[k]), out);
 			br_buf_adds(out, "</td>");
 		}
 		const char *lw = json_string_value(json_object_get(a, "longWindow"));
 		const char *sw = json_string_value(json_object_get(a, "shortWindow"));
 		double f = json_number_value(json_object_get(a, "burnRate"));
 		br_buf_adds(out, "<td>");
-		add_duration(out, lw && br_duration_parse(lw, &secs) == 0 && objective > 0 &&
-			     objective < 100 && f > 0 ? (double)secs * f * (1 - objective / 100) : NAN);
+		add_duration(lw && br_duration_parse(lw, &secs) == 0 && objective > 0 &&
+			     objective < 100 && f > 0
+			     ? (double)secs * f * (1 - objective / 100) : NAN, out);
 		br_buf_adds(out, "</td><td>");
-		add_duration(out, sw && br_duration_parse(sw, &secs) == 0 ? (double)secs : NAN);
+		add_duration(sw && br_duration_parse(sw, &secs) == 0 ? (double)secs : NAN, out);
 		br_buf_adds(out, "</td></tr>\n");
 	}
 	br_buf_adds(out, "</table>\n");
@@ -137,7 +138,7 @@ static void add_alerts(struct br_buf *out, const json_t *slo)
 /* What burnrate made of the SLO: its PrometheusRule, where its alerts
  * go (receivers and the Secret's name; never the Secret's content) and
  * the runbook, a link only when it is http(s). */
-static void add_generated(struct br_buf *out, const json_t *slo)
+static void add_generated(const json_t *slo, struct br_buf *out)
 {
 	const json_t *rule = br__ui_get(slo, "status", "prometheusRule", NULL);
 	size_t i;
@@ -146,13 +147,13 @@ static void add_generated(struct br_buf *out, const json_t *slo)
 		br__ui_get(slo, "spec", "alerting", "annotations"), "runbook_url"));
 	br_buf_adds(out, "<h2>Generated</h2>\n<table>\n<tr><th>PrometheusRule</th><td>");
 	if (json_string_value(json_object_get(rule, "name"))) {
-		br_ui_escape(out, br__ui_str(slo, "metadata", "namespace", NULL));
+		br_ui_escape(br__ui_str(slo, "metadata", "namespace", NULL), out);
 		br_buf_addc(out, '/');
-		br_ui_escape(out, json_string_value(json_object_get(rule, "name")));
+		br_ui_escape(json_string_value(json_object_get(rule, "name")), out);
 		br_buf_adds(out, " (");
-		br__ui_number(out, json_object_get(rule, "recordingRules"));
+		br__ui_number(json_object_get(rule, "recordingRules"), out);
 		br_buf_adds(out, " recording rules, ");
-		br__ui_number(out, json_object_get(rule, "alertingRules"));
+		br__ui_number(json_object_get(rule, "alertingRules"), out);
 		br_buf_adds(out, " alerting rules)");
 	} else {
 		br_buf_adds(out, "-");
@@ -160,25 +161,26 @@ static void add_generated(struct br_buf *out, const json_t *slo)
 	br_buf_adds(out, "</td></tr>\n<tr><th>receivers</th><td>");
 	json_array_foreach(br__ui_get(slo, "status", "routing", "receivers"), i, r) {
 		br_buf_adds(out, i ? ", " : "");
-		br_ui_escape(out, json_string_value(r));
+		br_ui_escape(json_string_value(r), out);
 	}
 	br_buf_adds(out, "</td></tr>\n");
-	add_field(out, "routes in Secret", br__ui_str(slo, "status", "routing", "secret"));
+	add_field("routes in Secret", br__ui_str(slo, "status", "routing", "secret"), out);
 	br_buf_adds(out, "<tr><th>runbook</th><td>");
-	if (runbook && (strncmp(runbook, "https://", 8) == 0 || strncmp(runbook, "http://", 7) == 0)) {
+	if (runbook &&
+	    (strncmp(runbook, "https://", 8) == 0 || strncmp(runbook, "http://", 7) == 0)) {
 		br_buf_adds(out, "<a rel=\"noreferrer\" href=\"");
-		br_ui_escape(out, runbook);
+		br_ui_escape(runbook, out);
 		br_buf_adds(out, "\">");
-		br_ui_escape(out, runbook);
+		br_ui_escape(runbook, out);
 		br_buf_adds(out, "</a>");
 	} else {
-		br_ui_escape(out, runbook ? runbook : "-");
+		br_ui_escape(runbook ? runbook : "-", out);
 	}
 	br_buf_adds(out, "</td></tr>\n</table>\n");
 }
 
 /* Links to the other ranges of the burn-rate charts. */
-static void add_ranges(struct br_buf *out, const json_t *slo, const char *range)
+static void add_ranges(const json_t *slo, const char *range, struct br_buf *out)
 {
 	static const char *const ranges[] = {"1d", "7d", "window"};
 
@@ -189,17 +191,17 @@ static void add_ranges(struct br_buf *out, const json_t *slo, const char *range)
 			continue;
 		}
 		br_buf_adds(out, " <a href=\"/slo/");
-		br_ui_escape(out, br__ui_str(slo, "metadata", "namespace", NULL));
+		br_ui_escape(br__ui_str(slo, "metadata", "namespace", NULL), out);
 		br_buf_addc(out, '/');
-		br_ui_escape(out, br__ui_str(slo, "metadata", "name", NULL));
+		br_ui_escape(br__ui_str(slo, "metadata", "name", NULL), out);
 		br_buf_addf(out, "?range=%s\">%s</a>", ranges[i], ranges[i]);
 	}
 	br_buf_adds(out, "</p>\n");
 }
 
 /* A burn-rate chart per alert row, the first BR_UI_MAX_CHARTS. */
-static void add_rates(struct br_buf *out, const json_t *slo,
-		      const struct br_ui_slo_data *d)
+static void add_rates(const json_t *slo, const struct br_ui_slo_data *d,
+		      struct br_buf *out)
 {
 	const json_t *alerts = br__ui_get(slo, "status", "alerts", NULL);
 	size_t i;
@@ -208,53 +210,54 @@ static void add_rates(struct br_buf *out, const json_t *slo,
 	if (!json_array_size(alerts))
 		return;
 	br_buf_adds(out, "<h2>Burn rate of each alert</h2>\n");
-	add_ranges(out, slo, d ? d->range : "1d");
+	add_ranges(slo, d ? d->range : "1d", out);
 	json_array_foreach(alerts, i, a) {
 		if (i >= BR_UI_MAX_CHARTS)
 			break;
 		const struct br_prom_series *s = d && i < d->nrates ? d->rates[i] : NULL;
 		br_buf_adds(out, "<h3>");
-		br__ui_value(out, json_object_get(a, "severity"));
+		br__ui_value(json_object_get(a, "severity"), out);
 		br_buf_adds(out, ": over ");
-		br__ui_value(out, json_object_get(a, "longWindow"));
+		br__ui_value(json_object_get(a, "longWindow"), out);
 		br_buf_adds(out, "</h3>\n");
-		br_ui_svg_burnrate(out, s ? s->points : NULL, s ? s->count : 0,
+		br_ui_svg_burnrate(s ? s->points : NULL, s ? s->count : 0,
 				   d ? d->range_start : 0, d ? d->range_end : 0,
-				   json_number_value(json_object_get(a, "burnRate")), NULL, NULL);
+				   json_number_value(json_object_get(a, "burnRate")), NULL, NULL,
+				   out);
 	}
 }
 
-int br_ui_render_slo(struct br_buf *out, const json_t *slo,
-		     const struct br_ui_slo_data *d, const char *banner)
+int br_ui_render_slo(const json_t *slo, const struct br_ui_slo_data *d,
+		     const char *banner, struct br_buf *out)
 {
 	static const char *const cond_keys[] = {"type", "status", "reason", "message",
 		"lastTransitionTime"};
 	const char *ns = br__ui_str(slo, "metadata", "namespace", NULL);
 	const char *name = br__ui_str(slo, "metadata", "name", NULL);
 
-	br__ui_page_open(out, name ? name : "SLO", banner);
+	br__ui_page_open(name ? name : "SLO", banner, out);
 	br_buf_adds(out, "<h1>");
-	br_ui_escape(out, ns);
+	br_ui_escape(ns, out);
 	br_buf_addc(out, '/');
-	br_ui_escape(out, name);
+	br_ui_escape(name, out);
 	br_buf_adds(out, "</h1>\n");
-	add_spec(out, slo);
+	add_spec(slo, out);
 	br_buf_adds(out, "<h2>Error budget left over the window</h2>\n");
-	br_ui_svg_burndown(out, d && d->budget ? d->budget->points : NULL,
+	br_ui_svg_burndown(d && d->budget ? d->budget->points : NULL,
 			   d && d->budget ? d->budget->count : 0, d ? d->start : 0,
-			   d ? d->end : 0, NULL);
+			   d ? d->end : 0, NULL, out);
 	br_buf_adds(out, "<h2>Alerts</h2>\n");
-	add_alerts(out, slo);
-	add_rates(out, slo, d);
+	add_alerts(slo, out);
+	add_rates(slo, d, out);
 	br_buf_adds(out, "<h2>When the alerts fired</h2>\n");
 	if (d) {
-		br__ui_svg_timeline(out, d->firing, d->range_start, d->range_end, d->range_step);
-		br__ui_firing_list(out, d->firing, d->range_step);
+		br__ui_svg_timeline(d->firing, d->range_start, d->range_end, d->range_step, out);
+		br__ui_firing_list(d->firing, d->range_step, out);
 	}
 	br_buf_adds(out, "<h2>Conditions</h2>\n");
-	add_rows(out, br__ui_get(slo, "status", "conditions", NULL), cond_keys,
-		 sizeof(cond_keys) / sizeof(*cond_keys));
-	add_generated(out, slo);
+	add_rows(br__ui_get(slo, "status", "conditions", NULL), cond_keys,
+		 sizeof(cond_keys) / sizeof(*cond_keys), out);
+	add_generated(slo, out);
 	br__ui_page_close(out);
 	return out->failed ? BR_ENOMEM : 0;
 }

@@ -45,9 +45,9 @@ static double py(double v, double lo, double hi)
 	return H - PAD - (v - lo) / (hi - lo) * (H - 2 * PAD);
 }
 
-static void add_path(struct br_buf *out, const char *cls,
-		     const struct br_prom_point *pts, size_t n, double start,
-		     double end, double lo, double hi, size_t *drawn)
+static void add_path(const char *cls, const struct br_prom_point *pts, size_t n,
+		     double start, double end, double lo, double hi,
+		     size_t *drawn, struct br_buf *out)
 {
 	size_t every = n > 2 * BR_UI_MAX_POINTS ? (n + 2 * BR_UI_MAX_POINTS - 1) /
 		(2 * BR_UI_MAX_POINTS) : 1;
@@ -77,7 +77,7 @@ static void add_path(struct br_buf *out, const char *cls,
 }
 
 /* The frame of a chart: the <svg> and the plot's background. */
-static void add_frame(struct br_buf *out, const char *cls, const char *label)
+static void add_frame(const char *cls, const char *label, struct br_buf *out)
 {
 	br_buf_addf(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"%s\" "
 		    "viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" height=\"%.0f\" role=\"img\" "
@@ -86,21 +86,21 @@ static void add_frame(struct br_buf *out, const char *cls, const char *label)
 		    "fill=\"#f6f8fa\" stroke=\"#d0d7de\"/>\n", PAD, PAD, W - 2 * PAD, H - 2 * PAD);
 }
 
-int br_ui_svg_burndown(struct br_buf *out, const struct br_prom_point *pts,
-		       size_t n, double start, double end, size_t *drawn)
+int br_ui_svg_burndown(const struct br_prom_point *pts, size_t n, double start,
+		       double end, size_t *drawn, struct br_buf *out)
 {
 	size_t count = 0;
 	double lo, hi;
 
 	y_range(pts, n, &lo, &hi);
-	add_frame(out, "burndown", "error budget left over the window");
+	add_frame("burndown", "error budget left over the window", out);
 	br_buf_addf(out, "<line x1=\"%.0f\" x2=\"%.0f\" y1=\"%.1f\" y2=\"%.1f\" "
 		    "stroke=\"#cf222e\" stroke-dasharray=\"4 4\"/>\n",
 		    PAD, W - PAD, py(0, lo, hi), py(0, lo, hi));
 	br_buf_addf(out, "<text x=\"4\" y=\"%.1f\" font-size=\"11\">%.0f%%</text>\n"
 		    "<text x=\"4\" y=\"%.1f\" font-size=\"11\">%.0f%%</text>\n",
 		    py(hi, lo, hi) + 4, hi * 100, py(lo, lo, hi) + 4, lo * 100);
-	add_path(out, "budget", pts, n, start, end, lo, hi, &count);
+	add_path("budget", pts, n, start, end, lo, hi, &count, out);
 	const struct br_prom_point *last = NULL;
 	for (size_t i = n; i > 0 && !last; i--)
 		if (isfinite(pts[i - 1].v))
@@ -118,9 +118,9 @@ int br_ui_svg_burndown(struct br_buf *out, const struct br_prom_point *pts,
 	return out->failed ? BR_ENOMEM : 0;
 }
 
-int br_ui_svg_burnrate(struct br_buf *out, const struct br_prom_point *pts,
-		       size_t n, double start, double end, double threshold,
-		       size_t *drawn, double *threshold_y)
+int br_ui_svg_burnrate(const struct br_prom_point *pts, size_t n, double start,
+		       double end, double threshold, size_t *drawn,
+		       double *threshold_y, struct br_buf *out)
 {
 	size_t count = 0;
 	double hi = isfinite(threshold) && threshold > 0 ? threshold * 1.25 : 1;
@@ -129,7 +129,7 @@ int br_ui_svg_burnrate(struct br_buf *out, const struct br_prom_point *pts,
 		if (isfinite(pts[i].v) && pts[i].v > hi)
 			hi = pts[i].v;
 	double ty = py(threshold, 0, hi);
-	add_frame(out, "burnrate", "burn rate over the range and its alert threshold");
+	add_frame("burnrate", "burn rate over the range and its alert threshold", out);
 	br_buf_addf(out, "<text x=\"4\" y=\"%.1f\" font-size=\"11\">%.3gx</text>\n"
 		    "<text x=\"4\" y=\"%.1f\" font-size=\"11\">0x</text>\n",
 		    PAD + 4, hi, H - PAD + 4);
@@ -140,7 +140,7 @@ int br_ui_svg_burnrate(struct br_buf *out, const struct br_prom_point *pts,
 			    "text-anchor=\"end\" font-size=\"11\" fill=\"#cf222e\">"
 			    "threshold %.10gx</text>\n", PAD, W - PAD, ty, ty, W - PAD - 4,
 			    ty - 4, threshold);
-	add_path(out, "rate", pts, n, start, end, 0, hi, &count);
+	add_path("rate", pts, n, start, end, 0, hi, &count, out);
 	if (!count)
 		br_buf_addf(out, "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"middle\">"
 			    "no data</text>\n", W / 2, H / 2);
@@ -152,8 +152,8 @@ int br_ui_svg_burnrate(struct br_buf *out, const struct br_prom_point *pts,
 	return out->failed ? BR_ENOMEM : 0;
 }
 
-void br__ui_svg_timeline(struct br_buf *out, const struct br_prom_matrix *firing,
-			 double start, double end, double step)
+void br__ui_svg_timeline(const struct br_prom_matrix *firing, double start,
+			 double end, double step, struct br_buf *out)
 {
 	static const char *const sevs[][2] = {{"page", "#cf222e"}, {"ticket", "#d4a72c"}};
 	struct br_ui_interval iv[BR_UI_MAX_INTERVALS];
@@ -182,8 +182,8 @@ void br__ui_svg_timeline(struct br_buf *out, const struct br_prom_matrix *firing
 #define SW 100.0
 #define SH 24.0
 
-void br__ui_svg_sparkline(struct br_buf *out, const struct br_prom_series *s,
-			  double start, double end)
+void br__ui_svg_sparkline(const struct br_prom_series *s, double start,
+			  double end, struct br_buf *out)
 {
 	double lo, hi, span = end > start ? end - start : 1;
 	size_t from = 0, drawn = 0;

@@ -57,7 +57,7 @@ static void fail_page(struct br_server_response *resp, unsigned status,
 		      const char *title, const char *why)
 {
 	resp->status = status;
-	br__ui_page_open(&resp->body, title, why);
+	br__ui_page_open(title, why, &resp->body);
 	br__ui_page_close(&resp->body);
 }
 
@@ -97,8 +97,9 @@ static struct br_ui_answer *ask(struct br_ui *ui, const char *q, double start,
 		goto out;
 	a = key.data ? br_ui_answer_new() : NULL;
 	if (a)
-		rc = step > 0 ? br_prom_query_range(ui->o.prom, q, start, end, step, &a->matrix, &err)
-			      : br_prom_query(ui->o.prom, q, &a->vector, &err);
+		rc = step > 0
+		     ? br_prom_query_range(ui->o.prom, q, start, end, step, &a->matrix, &err)
+		     : br_prom_query(ui->o.prom, q, &a->vector, &err);
 	if (rc == 0) {
 		br_ui_cache_add(ui->cache, key.data, now, a);
 	} else {
@@ -126,8 +127,8 @@ static int available(struct br_ui *ui, struct br_buf *msg)
 
 /* Appends a regular expression that matches exactly the strings of field
  * f of p's rows (names: [a-z0-9.-]; dots escaped for PromQL's string). */
-static void add_alternatives(struct br_buf *q, const struct br__ui_page *p,
-			     enum br__ui_slo_field f)
+static void add_alternatives(const struct br__ui_page *p,
+			     enum br__ui_slo_field f, struct br_buf *q)
 {
 	int first = 1;
 
@@ -148,12 +149,12 @@ static void add_alternatives(struct br_buf *q, const struct br__ui_page *p,
 }
 
 /* The selector of p's SLOs into q: {slo=~"...",slo_namespace=~"..."}. */
-static void page_selector(struct br_buf *q, const struct br__ui_page *p)
+static void page_selector(const struct br__ui_page *p, struct br_buf *q)
 {
 	br_buf_adds(q, "{slo=~\"");
-	add_alternatives(q, p, BR__UI_NAME);
+	add_alternatives(p, BR__UI_NAME, q);
 	br_buf_adds(q, "\",slo_namespace=~\"");
-	add_alternatives(q, p, BR__UI_NS);
+	add_alternatives(p, BR__UI_NS, q);
 	br_buf_adds(q, "\"");
 }
 
@@ -166,9 +167,9 @@ static struct br_ui_answer *ask_ratios(struct br_ui *ui, const struct br__ui_pag
 	struct br_ui_answer *a = NULL;
 
 	br_buf_init(&q, 64 * 1024);
-	page_selector(&q, p);
+	page_selector(p, &q);
 	br_buf_adds(&q, ",__name__=~\"burnrate:sli_error_ratio:rate(");
-	add_alternatives(&q, p, BR__UI_FAST);
+	add_alternatives(p, BR__UI_FAST, &q);
 	br_buf_adds(&q, ")\"}");
 	if (p->nrows && q.data)
 		a = ask(ui, q.data, 0, 0, 0, banner);
@@ -191,7 +192,7 @@ static struct br_ui_answer *ask_budgets(struct br_ui *ui, const struct br__ui_pa
 			longest = w;
 	br_buf_init(&q, 64 * 1024);
 	br_buf_adds(&q, "burnrate:error_budget:remaining");
-	page_selector(&q, p);
+	page_selector(p, &q);
 	br_buf_adds(&q, "}");
 	double step = ceil((double)longest / BR_UI_SPARK_POINTS);
 	if (p->nrows && longest > 0 && q.data)
@@ -249,7 +250,7 @@ static void overview(struct br_ui *ui, const struct br_server_request *req,
 	budgets = ask_budgets(ui, &p, end, &msg);
 	struct br_ui_live live = {firing ? &firing->vector : NULL,
 		ratios ? &ratios->vector : NULL, budgets ? &budgets->matrix : NULL, end};
-	if (br__ui_render_page(&resp->body, &p, &f, &live, msg.len ? br_buf_str(&msg) : NULL))
+	if (br__ui_render_page(&p, &f, &live, msg.len ? br_buf_str(&msg) : NULL, &resp->body))
 		resp->body.failed = 1;
 	br__ui_page_release(&p);
 	br_ui_answer_drop(firing);
@@ -288,7 +289,7 @@ static long long slo_window(const json_t *slo)
 
 /* The PromQL of the burn rate of alert row a of slo, into q; 0, or -1 when
  * the row has no usable window or the SLO no objective. */
-static int rate_query(struct br_buf *q, const json_t *slo, const json_t *a)
+static int rate_query(const json_t *slo, const json_t *a, struct br_buf *q)
 {
 	const char *w = json_string_value(json_object_get(a, "longWindow"));
 	double objective = json_number_value(br__ui_get(slo, "spec", "objective", NULL));
@@ -331,7 +332,7 @@ static void read_prom(struct br_ui *ui, const json_t *slo, const char *range,
 	d->nrates = json_array_size(alerts) < BR_UI_MAX_CHARTS ? json_array_size(alerts)
 								: BR_UI_MAX_CHARTS;
 	for (size_t i = 0; i < d->nrates; i++) {
-		if (rate_query(&q, slo, json_array_get(alerts, i)) == 0)
+		if (rate_query(slo, json_array_get(alerts, i), &q) == 0)
 			held[i + 1] = range_query(ui, &q, d->range_start, d->range_end, banner);
 		d->rates[i] = first(held[i + 1]);
 	}
@@ -370,7 +371,7 @@ static void slo_page(struct br_ui *ui, const char *ns, size_t nslen,
 		fail_page(resp, 404, "Not found", "No such ServiceLevelObjective.");
 	} else {
 		read_prom(ui, slo, range, held, &d, &banner);
-		if (br_ui_render_slo(&resp->body, slo, &d, banner.len ? br_buf_str(&banner) : NULL))
+		if (br_ui_render_slo(slo, &d, banner.len ? br_buf_str(&banner) : NULL, &resp->body))
 			resp->body.failed = 1;
 	}
 	json_decref(slo);

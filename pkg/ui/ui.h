@@ -117,10 +117,14 @@ void br_ui_handle(void *arg, const struct br_server_request *req,
 
 /* --- Renderers (public for tests) --------------------------------------- */
 
+/* Each renderer appends to out, its last parameter (out-parameters come last
+ * throughout burnrate); when an append fails out is left failed and the
+ * renderer returns BR_ENOMEM. */
+
 /* Appends s to out with &, <, >, " and ' replaced by entities, and control
  * characters other than tab and line breaks left out. NULL appends nothing.
  * Returns 0 or BR_ENOMEM (out failed). */
-int br_ui_escape(struct br_buf *out, const char *s);
+int br_ui_escape(const char *s, struct br_buf *out);
 
 /* What an overview shows. Strings borrowed; NULL or "" for no filter. */
 struct br_ui_filter {
@@ -149,33 +153,33 @@ struct br_ui_live {
  * with live, each SLO's budget sparkline over its window, its alert state
  * (page, ticket or ok) and the burn rate of its fastest page row. banner:
  * an error to show on top, or NULL. Returns 0 or BR_ENOMEM. */
-int br_ui_render_overview(struct br_buf *out, struct br_ui_index *x,
-			  const struct br_ui_filter *f,
-			  const struct br_ui_live *live, const char *banner);
+int br_ui_render_overview(struct br_ui_index *x, const struct br_ui_filter *f,
+			  const struct br_ui_live *live, const char *banner,
+			  struct br_buf *out);
 
 /* The step, in seconds, of a burn-down over window seconds: whole seconds,
  * at least 1, so that the window holds at most BR_UI_MAX_POINTS + 1 points.
  * Can't fail. */
 double br_ui_step(double window);
 
-/* Appends an <svg> of the budget left (fractions, 1 = untouched) over
+/* Appends to out an <svg> of the budget left (fractions, 1 = untouched) over
  * [start, end]: a polyline as one <path>, broken where a value is NaN or
  * infinite, the 0 line, and the last value as text. *drawn (may be NULL)
  * gets the number of points in the path; at most BR_UI_MAX_POINTS * 2 are
  * drawn (evenly thinned, always with the last). With no point it draws
  * "no data". Returns 0 or BR_ENOMEM. */
-int br_ui_svg_burndown(struct br_buf *out, const struct br_prom_point *pts,
-		       size_t n, double start, double end, size_t *drawn);
+int br_ui_svg_burndown(const struct br_prom_point *pts, size_t n, double start,
+		       double end, size_t *drawn, struct br_buf *out);
 
-/* Appends an <svg> of a burn rate (multiples of the budget's even pace)
+/* Appends to out an <svg> of a burn rate (multiples of the budget's even pace)
  * over [start, end]: the path as br_ui_svg_burndown draws it, y from 0 up to
  * the larger of the highest value and threshold * 1.25, and threshold (if
  * > 0) as a dashed line labelled "threshold <t>x". *drawn (may be NULL) as
  * br_ui_svg_burndown; *threshold_y (may be NULL) gets the line's y in the
  * viewBox. Returns 0 or BR_ENOMEM. */
-int br_ui_svg_burnrate(struct br_buf *out, const struct br_prom_point *pts,
-		       size_t n, double start, double end, double threshold,
-		       size_t *drawn, double *threshold_y);
+int br_ui_svg_burnrate(const struct br_prom_point *pts, size_t n, double start,
+		       double end, double threshold, size_t *drawn,
+		       double *threshold_y, struct br_buf *out);
 
 /* The ranges the burn-rate charts may cover (?range=). */
 #define BR_UI_RANGES "1d, 7d or window"
@@ -211,14 +215,14 @@ struct br_ui_interval {
 size_t br_ui_intervals(const struct br_prom_series *s, double step,
 		       struct br_ui_interval *out, size_t max);
 
-/* Appends the page of one SLO (a ServiceLevelObjective object): spec,
+/* Appends to out the page of one SLO (a ServiceLevelObjective object): spec,
  * budget, burn-down, alert table with a burn-rate chart per row (the first
  * BR_UI_MAX_CHARTS), when page and ticket fired (a timeline and a list of
  * the first BR_UI_MAX_INTERVALS each), conditions. d may be NULL (nothing from Prometheus).
  * banner: an error to show on top (Prometheus unreachable), or NULL.
  * Returns 0 or BR_ENOMEM. */
-int br_ui_render_slo(struct br_buf *out, const json_t *slo,
-		     const struct br_ui_slo_data *d, const char *banner);
+int br_ui_render_slo(const json_t *slo, const struct br_ui_slo_data *d,
+		     const char *banner, struct br_buf *out);
 
 /* --- The answer cache --------------------------------------------------- */
 

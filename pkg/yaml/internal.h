@@ -50,7 +50,10 @@ int br__yaml_emit_libyaml(const json_t *doc, struct br_buf *out,
 			  struct br_error *err);
 
 /* Marks: an open-addressing hash table from node pointer to position. */
-struct br_yaml_marks *br__yaml_marks_new(void);
+/* Returns 0 and an empty *out (free with br__yaml_marks_free), or
+ * BR_ENOMEM (*out NULL). */
+int br__yaml_marks_create(struct br_yaml_marks **out);
+/* Frees m. NULL is fine. */
 void br__yaml_marks_free(struct br_yaml_marks *m);
 /* Records (or overwrites) node's position. Returns 0 or BR_ENOMEM. */
 int br__yaml_marks_put(struct br_yaml_marks *m, const json_t *node,

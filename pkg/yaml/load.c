@@ -12,6 +12,8 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "array/array.h"
+
 /* Anchors of the current document: name -> node (a reference we hold). */
 struct anchor {
 	char *name;     /* NULL: empty slot */
@@ -461,13 +463,11 @@ static int load_node(struct loader *ld, yaml_event_t *ev, int depth,
 static int add_doc(struct loader *ld, struct br_yaml_stream *s, json_t *root,
 		   int line)
 {
-	if ((s->count & (s->count - 1)) == 0) {  /* 0, 1, 2, 4...: grow */
-		size_t cap = s->count ? s->count * 2 : 1;
-		struct br_yaml_doc *docs = realloc(s->docs, cap * sizeof(*docs));
-		if (!docs)
-			return br_error_set(ld->err, BR_ENOMEM, "out of memory");
-		s->docs = docs;
-	}
+	struct br_yaml_doc *docs = br_array_grow(s->docs, sizeof(*docs), s->count + 1, &s->cap);
+
+	if (!docs)
+		return br_error_set(ld->err, BR_ENOMEM, "out of memory");
+	s->docs = docs;
 	s->docs[s->count].root = root;
 	s->docs[s->count].line = line;
 	s->count++;
@@ -530,6 +530,7 @@ void br_yaml_stream_init(struct br_yaml_stream *s)
 {
 	s->docs = NULL;
 	s->count = 0;
+	s->cap = 0;
 	s->marks = NULL;
 }
 
@@ -561,8 +562,7 @@ int br_yaml_load(const char *data, size_t len, const char *file,
 	yaml_parser_set_input_string(&ld.parser,
 				     (const unsigned char *)(data ? data : ""),
 				     data ? len : 0);
-	ld.marks = br__yaml_marks_new();
-	if (!ld.marks)
+	if (br__yaml_marks_create(&ld.marks) < 0)
 		rc = br_error_set(err, BR_ENOMEM, "out of memory");
 	else
 		rc = load_stream(&ld, out);

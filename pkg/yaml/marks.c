@@ -5,14 +5,14 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-struct br_yaml_mark_slot {
+struct slot {
 	const json_t *node;  /* NULL: empty */
 	int line;
 	int column;
 };
 
 struct br_yaml_marks {
-	struct br_yaml_mark_slot *slots;
+	struct slot *slots;
 	size_t cap;   /* a power of two */
 	size_t count;
 };
@@ -27,9 +27,10 @@ static size_t hash_ptr(const json_t *p, size_t cap)
 	return (size_t)h & (cap - 1);
 }
 
-struct br_yaml_marks *br__yaml_marks_new(void)
+int br__yaml_marks_create(struct br_yaml_marks **out)
 {
-	return calloc(1, sizeof(struct br_yaml_marks));
+	*out = calloc(1, sizeof(**out));
+	return *out ? 0 : BR_ENOMEM;
 }
 
 void br__yaml_marks_free(struct br_yaml_marks *m)
@@ -40,8 +41,7 @@ void br__yaml_marks_free(struct br_yaml_marks *m)
 	free(m);
 }
 
-static struct br_yaml_mark_slot *find(struct br_yaml_mark_slot *slots,
-				      size_t cap, const json_t *node)
+static struct slot *find(struct slot *slots, size_t cap, const json_t *node)
 {
 	size_t i = hash_ptr(node, cap);
 
@@ -53,7 +53,7 @@ static struct br_yaml_mark_slot *find(struct br_yaml_mark_slot *slots,
 static int grow(struct br_yaml_marks *m)
 {
 	size_t cap = m->cap ? m->cap * 2 : 64;
-	struct br_yaml_mark_slot *slots = calloc(cap, sizeof(*slots));
+	struct slot *slots = calloc(cap, sizeof(*slots));
 
 	if (!slots)
 		return BR_ENOMEM;
@@ -69,7 +69,7 @@ static int grow(struct br_yaml_marks *m)
 int br__yaml_marks_put(struct br_yaml_marks *m, const json_t *node,
 		       int line, int column)
 {
-	struct br_yaml_mark_slot *slot;
+	struct slot *slot;
 
 	if ((m->count + 1) * 2 > m->cap && grow(m) < 0)
 		return BR_ENOMEM;
@@ -82,10 +82,27 @@ int br__yaml_marks_put(struct br_yaml_marks *m, const json_t *node,
 	return 0;
 }
 
+int br_yaml_add_problem(const struct br_yaml_marks *marks, const json_t *node,
+			const char *file, struct br_error *e,
+			struct br_problems *problems)
+{
+	int line, column;
+
+	if (!problems)
+		return 0;
+	if (br_yaml_mark(marks, node, &line, &column) == 0) {
+		e->line = line;
+		e->column = column;
+	}
+	if (file)
+		br_error_set_file(e, file);
+	return br_problems_add(problems, e);
+}
+
 int br_yaml_mark(const struct br_yaml_marks *marks, const json_t *node,
 		 int *line, int *column)
 {
-	const struct br_yaml_mark_slot *slot;
+	const struct slot *slot;
 
 	*line = 0;
 	*column = 0;

@@ -46,6 +46,14 @@ struct br_yaml_marks;
 int br_yaml_mark(const struct br_yaml_marks *marks, const json_t *node,
 		 int *line, int *column);
 
+/* Adds e to problems (NULL: drops it) once it has node's line and column
+ * (when marks has them; else e's stay) and file (NULL: e's stays): how the
+ * validators of loaded documents record what they find. Returns 0 or
+ * BR_ENOMEM (nothing added). */
+int br_yaml_add_problem(const struct br_yaml_marks *marks, const json_t *node,
+			const char *file, struct br_error *e,
+			struct br_problems *problems);
+
 struct br_yaml_doc {
 	json_t *root;    /* owned by the stream */
 	int line;        /* where the document starts */
@@ -55,6 +63,7 @@ struct br_yaml_doc {
 struct br_yaml_stream {
 	struct br_yaml_doc *docs;
 	size_t count;
+	size_t cap;      /* room in docs (br_array_grow) */
 	struct br_yaml_marks *marks;
 };
 

@@ -30,18 +30,18 @@ static void test_escape(void **state)
 
 	(void)state;
 	br_buf_init(&b, 1024);
-	assert_int_equal(br_ui_escape(&b, HOSTILE), 0);
+	assert_int_equal(br_ui_escape(HOSTILE, &b), 0);
 	assert_string_equal(br_buf_str(&b), "&lt;script&gt;alert(1)&lt;/script&gt;"
 			    "&quot;&#39;&amp;&lt;/svg&gt;");
 	br_buf_reset(&b);
-	assert_int_equal(br_ui_escape(&b, "a\x01\x1b" "b\tc\n"), 0);
+	assert_int_equal(br_ui_escape("a\x01\x1b" "b\tc\n", &b), 0);
 	assert_string_equal(br_buf_str(&b), "ab\tc\n");
-	assert_int_equal(br_ui_escape(&b, NULL), 0);
+	assert_int_equal(br_ui_escape(NULL, &b), 0);
 	assert_string_equal(br_buf_str(&b), "ab\tc\n");
 	br_buf_release(&b);
 	/* a buffer too small fails and stays failed */
 	br_buf_init(&b, 8);
-	assert_int_equal(br_ui_escape(&b, "<<<"), BR_ENOMEM);
+	assert_int_equal(br_ui_escape("<<<", &b), BR_ENOMEM);
 	assert_null(b.data);
 	br_buf_release(&b);
 }
@@ -70,7 +70,7 @@ static void test_svg_path(void **state)
 		pts[i] = (struct br_prom_point){100.0 * i, 1.0 - i / 12.0};
 	pts[9].v = 0.25;
 	br_buf_init(&b, 1 << 20);
-	assert_int_equal(br_ui_svg_burndown(&b, pts, 10, 0, 900, &drawn), 0);
+	assert_int_equal(br_ui_svg_burndown(pts, 10, 0, 900, &drawn, &b), 0);
 	assert_int_equal(drawn, 10);
 	assert_int_equal(count(b.data, "<svg"), 1);
 	assert_int_equal(count(b.data, "</svg>"), 1);
@@ -85,12 +85,12 @@ static void test_svg_path(void **state)
 	/* a gap (NaN) breaks the line into two */
 	pts[4].v = NAN;
 	br_buf_reset(&b);
-	assert_int_equal(br_ui_svg_burndown(&b, pts, 10, 0, 900, &drawn), 0);
+	assert_int_equal(br_ui_svg_burndown(pts, 10, 0, 900, &drawn, &b), 0);
 	assert_int_equal(drawn, 9);
 	assert_int_equal(count(b.data, "M"), 2);
 	/* nothing at all */
 	br_buf_reset(&b);
-	assert_int_equal(br_ui_svg_burndown(&b, NULL, 0, 0, 900, &drawn), 0);
+	assert_int_equal(br_ui_svg_burndown(NULL, 0, 0, 900, &drawn, &b), 0);
 	assert_int_equal(drawn, 0);
 	assert_non_null(strstr(b.data, "no data"));
 	br_buf_release(&b);
@@ -109,7 +109,7 @@ static void test_svg_thins_long_series(void **state)
 		pts[i] = (struct br_prom_point){(double)i, -0.5 + (double)i / (double)n};
 	pts[n - 1].v = -0.5;
 	br_buf_init(&b, 1 << 20);
-	assert_int_equal(br_ui_svg_burndown(&b, pts, n, 0, (double)(n - 1), &drawn), 0);
+	assert_int_equal(br_ui_svg_burndown(pts, n, 0, (double)(n - 1), &drawn, &b), 0);
 	assert_true(drawn <= 2 * BR_UI_MAX_POINTS + 1);
 	assert_true(drawn >= BR_UI_MAX_POINTS);
 	last_point(b.data, &x, &y);
@@ -144,7 +144,7 @@ static void test_svg_burnrate(void **state)
 	for (size_t i = 0; i < n; i++)
 		pts[i] = (struct br_prom_point){60.0 * (double)i, i == 700 ? 20.0 : 1.0};
 	br_buf_init(&b, 1 << 20);
-	assert_int_equal(br_ui_svg_burnrate(&b, pts, n, 0, 86400, 10, &drawn, &ty), 0);
+	assert_int_equal(br_ui_svg_burnrate(pts, n, 0, 86400, 10, &drawn, &ty, &b), 0);
 	assert_int_equal(drawn, 721);   /* every 2nd point, with the last */
 	assert_int_equal(count(b.data, "L"), 720);
 	/* the highest value, 20, tops the 180 px plot; 10 is half way up */
@@ -154,12 +154,12 @@ static void test_svg_burnrate(void **state)
 	assert_non_null(strstr(b.data, ">threshold 10x<"));
 	/* below the threshold: the scale is the threshold's * 1.25 */
 	br_buf_reset(&b);
-	assert_int_equal(br_ui_svg_burnrate(&b, pts, 10, 0, 600, 14.4, &drawn, &ty), 0);
+	assert_int_equal(br_ui_svg_burnrate(pts, 10, 0, 600, 14.4, &drawn, &ty, &b), 0);
 	assert_int_equal(drawn, 10);
 	assert_true(fabs(ty - (210.0 - 180.0 / 1.25)) < 0.05);
 	/* no data, no threshold */
 	br_buf_reset(&b);
-	assert_int_equal(br_ui_svg_burnrate(&b, NULL, 0, 0, 600, 0, &drawn, NULL), 0);
+	assert_int_equal(br_ui_svg_burnrate(NULL, 0, 0, 600, 0, &drawn, NULL, &b), 0);
 	assert_int_equal(drawn, 0);
 	assert_non_null(strstr(b.data, "no data"));
 	assert_null(strstr(b.data, "class=\"threshold\""));
@@ -280,7 +280,7 @@ static void test_overview_pages_and_order(void **state)
 
 	(void)state;
 	br_buf_init(&b, 16 << 20);
-	assert_int_equal(br_ui_render_overview(&b, list, &f, NULL, NULL), 0);
+	assert_int_equal(br_ui_render_overview(list, &f, NULL, NULL, &b), 0);
 	assert_int_equal(count(b.data, "<tr><td>"), BR_UI_PAGE_SIZE);
 	assert_non_null(strstr(b.data, "120 SLOs; page 1 of 3"));
 	assert_non_null(strstr(b.data, "rel=\"next\" href=\"/?page=2\""));
@@ -289,14 +289,14 @@ static void test_overview_pages_and_order(void **state)
 	assert_null(strstr(b.data, "slo-007"));   /* no budget: last page */
 	f.page = 99;   /* past the end: the last page */
 	br_buf_reset(&b);
-	assert_int_equal(br_ui_render_overview(&b, list, &f, NULL, NULL), 0);
+	assert_int_equal(br_ui_render_overview(list, &f, NULL, NULL, &b), 0);
 	assert_int_equal(count(b.data, "<tr><td>"), 20);
 	assert_non_null(strstr(b.data, "slo-007"));
 	assert_non_null(strstr(b.data, "rel=\"prev\""));
 	/* filters, kept in the page links */
 	struct br_ui_filter g = {"odd", "SLO-01", 1};
 	br_buf_reset(&b);
-	assert_int_equal(br_ui_render_overview(&b, list, &g, NULL, NULL), 0);
+	assert_int_equal(br_ui_render_overview(list, &g, NULL, NULL, &b), 0);
 	assert_int_equal(count(b.data, "<tr><td>odd"), 5);
 	assert_int_equal(count(b.data, "<tr><td>even"), 0);
 	assert_non_null(strstr(b.data, "5 SLOs; page 1 of 1"));
@@ -356,7 +356,7 @@ static void test_overview_live(void **state)
 	(void)state;
 	br_buf_init(&b, 16 << 20);
 	f.q = "slo-00";   /* slo-000 to slo-009, one page */
-	assert_int_equal(br_ui_render_overview(&b, list, &f, &live, NULL), 0);
+	assert_int_equal(br_ui_render_overview(list, &f, &live, NULL, &b), 0);
 	/* page beats ticket; a sample of another namespace is not this SLO's */
 	row_of(b.data, "slo-000", row, sizeof(row));
 	assert_non_null(strstr(row, "<td class=\"fire\">firing: page</td>"
@@ -373,7 +373,7 @@ static void test_overview_live(void **state)
 	assert_non_null(strstr(row, " d=\"M0.0,1.0 L50.0,12.0 L100.0,17.5\""));
 	/* nothing from Prometheus: "-" */
 	br_buf_reset(&b);
-	assert_int_equal(br_ui_render_overview(&b, list, &f, NULL, "down"), 0);
+	assert_int_equal(br_ui_render_overview(list, &f, NULL, "down", &b), 0);
 	assert_null(strstr(b.data, "<td>ok</td>"));
 	assert_non_null(strstr(b.data, "role=\"alert\">down</div>"));
 	br_buf_release(&b);
@@ -400,7 +400,7 @@ static void test_hostile_strings(void **state)
 
 	(void)state;
 	br_buf_init(&b, 16 << 20);
-	assert_int_equal(br_ui_render_overview(&b, list, &f, NULL, HOSTILE), 0);
+	assert_int_equal(br_ui_render_overview(list, &f, NULL, HOSTILE, &b), 0);
 	assert_only_escaped(b.data);
 	br_buf_reset(&b);
 	struct br_prom_label page = {"burnrate_severity", "page"};
@@ -408,7 +408,7 @@ static void test_hostile_strings(void **state)
 	struct br_prom_series fs = {&page, 1, fired, 2};
 	struct br_prom_matrix firing = {&fs, 1};
 	struct br_ui_slo_data d = {&s, 0, 10, "7d", 0, 7200, {&s}, 1, &firing, 3600};
-	assert_int_equal(br_ui_render_slo(&b, one, &d, HOSTILE), 0);
+	assert_int_equal(br_ui_render_slo(one, &d, HOSTILE, &b), 0);
 	assert_only_escaped(b.data);
 	/* the burn-down, row 0's burn rate, the timeline */
 	assert_int_equal(count(b.data, "<svg"), 3);
@@ -432,7 +432,7 @@ static void test_hostile_strings(void **state)
 	json_object_set_new(json_object_get(one, "status"), "routing", json_pack(
 		"{s:[s, s], s:s}", "receivers", "a", HOSTILE, "secret", "mon/am"));
 	br_buf_reset(&b);
-	assert_int_equal(br_ui_render_slo(&b, one, &d, NULL), 0);
+	assert_int_equal(br_ui_render_slo(one, &d, NULL, &b), 0);
 	assert_only_escaped(b.data);
 	assert_non_null(strstr(b.data, "<tr><th>runbook</th><td>javascript:void(0)</td></tr>"));
 	assert_non_null(strstr(b.data, "<td>ns/x (12 recording rules, 2 alerting rules)</td>"));
@@ -440,7 +440,7 @@ static void test_hostile_strings(void **state)
 	json_object_set_new(json_object_get(json_object_get(one, "spec"), "alerting"), "annotations",
 			    json_pack("{s:s}", "runbook_url", "https://r.example/" HOSTILE));
 	br_buf_reset(&b);
-	assert_int_equal(br_ui_render_slo(&b, one, &d, NULL), 0);
+	assert_int_equal(br_ui_render_slo(one, &d, NULL, &b), 0);
 	assert_only_escaped(b.data);
 	assert_non_null(strstr(b.data, "<a rel=\"noreferrer\" href=\"https://r.example/&lt;script"));
 	/* remainingPercent, as the controller writes it, wins for display */
@@ -448,7 +448,7 @@ static void test_hostile_strings(void **state)
 			    "remainingPercent", json_string("12.5%" HOSTILE));
 	br_buf_reset(&b);
 	assert_int_equal(br_ui_index_put(list, one), 0);
-	assert_int_equal(br_ui_render_overview(&b, list, &f, NULL, NULL), 0);
+	assert_int_equal(br_ui_render_overview(list, &f, NULL, NULL, &b), 0);
 	assert_only_escaped(b.data);
 	assert_non_null(strstr(b.data, "width:12.5%\"></span></span>12.5%&lt;script"));
 	br_buf_release(&b);
@@ -481,7 +481,7 @@ static void test_index(void **state)
 	assert_int_equal(br_ui_index_put(x, a), 0);
 	assert_int_equal(br_ui_index_size(x), 1);
 	br_buf_init(&b, 1 << 20);
-	assert_int_equal(br_ui_render_overview(&b, x, &f, NULL, NULL), 0);
+	assert_int_equal(br_ui_render_overview(x, &f, NULL, NULL, &b), 0);
 	row_of(b.data, "a", row, sizeof(row));
 	assert_non_null(strstr(row, "width:25.0%\"></span></span>25.0% "
 			       "<span class=\"muted\">(42 events)</span>"));
@@ -491,7 +491,7 @@ static void test_index(void **state)
 	br_ui_index_delete(x, a);
 	assert_int_equal(br_ui_index_size(x), 0);
 	br_buf_reset(&b);
-	assert_int_equal(br_ui_render_overview(&b, x, &f, NULL, NULL), 0);
+	assert_int_equal(br_ui_render_overview(x, &f, NULL, NULL, &b), 0);
 	assert_non_null(strstr(b.data, "0 SLOs; page 1 of 1"));
 	br_buf_release(&b);
 	json_decref(a);
