@@ -57,6 +57,7 @@ int br_controller_create(const struct br_controller_options *opts,
 	c->leader_name = dup_or_null(opts->leader_name ? opts->leader_name
 				     : "burnrate-controller", &failed);
 	c->identity = dup_or_null(opts->identity, &failed);
+	br__controller_build_digest(c->build);
 	c->slo_inf = calloc(c->ninf, sizeof(*c->slo_inf));
 	c->rule_inf = calloc(c->ninf, sizeof(*c->rule_inf));
 	failed |= !c->slo_inf || !c->rule_inf;

@@ -23,6 +23,7 @@
 #include "controller/controller.h"
 #include "kube/kube.h"
 #include "queue/queue.h"
+#include "rules/rules.h"
 
 /* ---- the controller ---- */
 
@@ -58,11 +59,12 @@ struct br_controller {
 	atomic_ulong secret_writes;       /* Alertmanager Secret applies */
 	struct br__controller_routing *rt;           /* routing.c; NULL when routing is off */
 	atomic_int informers_started;  /* slo_inf/rule_inf may be read */
-	struct br_metric *m_reconciles, *m_duration, *m_writes;
+	struct br_metric *m_reconciles, *m_duration, *m_writes, *m_renders;
 	struct br_metric *m_lease_errors; /* by HTTP code (0: no response) */
 	struct br__controller_budget *budget;        /* NULL without --prometheus-url */
 	pthread_mutex_t expect_mu;        /* guards expected */
 	json_t *expected;                 /* expect.c: "ns/name" -> rule being applied */
+	char build[65];                   /* SHA-256 of this executable, "" unknown */
 };
 
 /* controller.c: the elector's on_error (ctx: the controller, whose
@@ -109,24 +111,44 @@ json_t *br__controller_condition(const json_t *cur_status, const char *type,
  * rule's metadata.generation after the apply. A rule is ours when both
  * still hold: any change of its spec by anyone bumps its generation. */
 #define BR__CONTROLLER_DIGEST_KEY "burnrate.dev/spec-digest"
+/* And in this one, the SHA-256 of what the rule was rendered from: the SLO
+ * (but its resourceVersion and status), the rule options, and the build of
+ * burnrate. While a cached rule carries the input digest of the SLO as it
+ * is now and the generation of our last apply, it is what rendering again
+ * would give, so a restart checks 10,000 rules without rendering one. Any
+ * new build renders and compares once (and only re-annotates a rule whose
+ * spec it would not change). */
+#define BR__CONTROLLER_INPUT_KEY "burnrate.dev/input-digest"
 /* Writes the 64 hex digits and a NUL. Returns 0 or BR_ENOMEM. */
 int br__controller_spec_digest(const json_t *spec, char out[65]);
+/* The input digest of slo_obj rendered with ro by build (64 hex digits
+ * and a NUL into out). Returns 0, BR_EINVAL (no build known: rules are
+ * then always rendered), or BR_ENOMEM. */
+int br__controller_input_digest(const json_t *slo_obj, const struct br_rules_options *ro,
+				const char *build, char out[65]);
+/* The SHA-256 of the running executable (/proc/self/exe) into out, or ""
+ * when it can't be read. */
+void br__controller_build_digest(char out[65]);
 /* Informer transforms, in place: rules keep name, namespace,
- * resourceVersion, generation, labels, owners and the digest annotation;
+ * resourceVersion, generation, labels, owners and the two annotations;
  * SLOs lose managedFields. */
 void br__controller_rule_transform(void *ctx, json_t *obj);
 void br__controller_slo_transform(void *ctx, json_t *obj);
 /* 1 when the cached rule have has every label and owner of want_meta (a
- * rule's metadata as we apply it), the digest annotation, and (unless
+ * rule's metadata as we apply it), its input digest annotation if it has
+ * one, the spec digest annotation (unless digest is NULL), and (unless
  * generation is -1) that metadata.generation; 0 never matches. */
 int br__controller_rule_matches(const json_t *want_meta, const char *digest,
 				long long generation, const json_t *have);
 /* Sets rule's digest annotation to the digest of its spec, also written to
- * digest (64 hex digits and a NUL). Returns 0 or BR_ENOMEM. */
-int br__controller_rule_stamp(json_t *rule, char digest[65]);
+ * digest (64 hex digits and a NUL), and its input digest annotation to
+ * input (unless NULL). Returns 0 or BR_ENOMEM. */
+int br__controller_rule_stamp(json_t *rule, const char *input, char digest[65]);
 
 /* metrics.c: registers the families (no-op without a registry). */
 int br__controller_metrics_register(struct br_controller *c, struct br_error *err);
+/* Counts one rule rendered. */
+void br__controller_count_render(struct br_controller *c);
 /* Counts one write of kind ("rule", "status", "event"). */
 void br__controller_count_write(struct br_controller *c, const char *kind);
 

@@ -56,6 +56,11 @@ int br__controller_metrics_register(struct br_controller *c, struct br_error *er
 					"Writes to the API server, by kind (rule, status, event, secret).",
 					(const char *[]){"kind", NULL}, &c->m_writes, err);
 	if (rc == 0)
+		rc = br_metrics_counter(m, "burnrate_rule_renders_total",
+					"Rules rendered: a reconcile renders none when the cached rule "
+					"carries the input digest of the SLO as it is now.",
+					NULL, &c->m_renders, err);
+	if (rc == 0)
 		rc = br_metrics_gauge_func(m, "burnrate_workqueue_depth",
 					   "Keys waiting in the work queue.", queue_depth, c, err);
 	if (rc == 0)
@@ -77,6 +82,12 @@ int br__controller_metrics_register(struct br_controller *c, struct br_error *er
 					   "(then /readyz fails and says why).",
 					   lease_failing, c, err);
 	return rc;
+}
+
+void br__controller_count_render(struct br_controller *c)
+{
+	if (c->m_renders)
+		br_metric_inc(c->m_renders, NULL);
 }
 
 void br__controller_count_write(struct br_controller *c, const char *kind)

@@ -256,16 +256,17 @@ long long br__controller_wanted_generation(struct br_controller *c, const char *
 	return applied ? applied : in_status;
 }
 
-/* Sets the digest annotation, then applies rule unless the cached one is
- * already it; *generation: the rule's generation after that. */
+/* Sets the digest annotations, then applies rule unless the cached one is
+ * already it; *generation: the rule's generation after that. input: the
+ * input digest, or NULL when unknown. */
 static int ensure_rule(struct br_controller *c, json_t *rule, const char *ns,
-		       const char *name, const json_t *cur_status,
+		       const char *name, const json_t *cur_status, const char *input,
 		       long long *generation, double *retry_after)
 {
 	struct br_buf key;
 	char digest[65];
 	json_t *meta = json_object_get(rule, "metadata");
-	int rc = br__controller_rule_stamp(rule, digest);
+	int rc = br__controller_rule_stamp(rule, input, digest);
 
 	if (rc != 0)
 		return rc;
@@ -317,42 +318,98 @@ json_t *br__controller_ready_condition(const json_t *cur, const json_t *rcond,
 					   "rules are up to date", generation);
 }
 
+/* The rule burnrate would render from the SLO as it is now is the cached
+ * one (its input digest, labels, owners and our generation), so nothing is
+ * rendered: *rec, *alert and *generation come from the status, which we
+ * wrote with that rule. 0 when the rule must be rendered. */
+static int rule_current(struct br_controller *c, const json_t *obj,
+			const struct br_slo *slo, const struct br_rules_options *ro,
+			const char *input, size_t *rec, size_t *alert,
+			long long *generation)
+{
+	const json_t *cur = json_object_get(obj, "status");
+	const json_t *pr = json_object_get(cur, "prometheusRule");
+	const json_t *nrec = json_object_get(pr, "recordingRules");
+	const json_t *nalert = json_object_get(pr, "alertingRules");
+	const char *prname = json_string_value(json_object_get(pr, "name"));
+	char key[600];
+	int current = 0;
+
+	if (!input || !prname || strcmp(prname, slo->name) != 0 ||
+	    !json_is_integer(nrec) || !json_is_integer(nalert) ||
+	    json_integer_value(nrec) < 0 || json_integer_value(nalert) < 0)
+		return 0;
+	snprintf(key, sizeof(key), "%s/%s", slo->namespace, slo->name);
+	json_t *meta = br_rules_metadata(slo, ro);
+	json_t *ann = json_pack("{s:s}", BR__CONTROLLER_INPUT_KEY, input);
+	json_t *have = br__controller_get_rule(c, key);
+	long long gen = br__controller_wanted_generation(c, key, cur);
+	if (meta && ann && json_object_set(meta, "annotations", ann) == 0 &&
+	    br__controller_rule_matches(meta, NULL, gen, have)) {
+		*rec = (size_t)json_integer_value(nrec);
+		*alert = (size_t)json_integer_value(nalert);
+		*generation = gen;
+		current = 1;
+	}
+	json_decref(have);
+	json_decref(ann);
+	json_decref(meta);
+	return current;
+}
+
+/* Renders the rule and applies it unless the cached one is it: *rec,
+ * *alert and *generation of the rule. */
+static int render_and_ensure(struct br_controller *c, const json_t *obj,
+			     struct br_slo *slo, const struct br_rules_options *ro,
+			     const char *input, size_t *rec, size_t *alert,
+			     long long *generation, double *retry_after)
+{
+	json_t *rule = NULL;
+	int rc = br_rules_object(slo, ro, &rule, NULL);
+
+	br__controller_count_render(c);
+	if (rc == 0)
+		rc = ensure_rule(c, rule, slo->namespace, slo->name,
+				 json_object_get(obj, "status"), input, generation,
+				 retry_after);
+	if (rc == 0)
+		br_rules_count(json_object_get(json_object_get(rule, "spec"), "groups"),
+			       rec, alert);
+	json_decref(rule);
+	return rc;
+}
+
 static int reconcile_valid(struct br_controller *c, const json_t *obj,
 			   struct br_slo *slo, double *retry_after)
 {
 	struct br_rules_options ro = { .rule_labels = c->o.rule_labels,
 				       .runbook_base_url = c->o.runbook_base_url,
 				       .target = c->o.target };
-	json_t *rule = NULL, *corrections = NULL;
+	json_t *corrections = NULL;
 	const char *ns = slo->namespace, *name = slo->name;
 	struct br__controller_held held = {NULL, 0};
-	long long edge = 0;
+	long long edge = 0, rule_gen = 0;
+	size_t rec = 0, alert = 0;
+	char input[65];
 	int rc;
 
 	rc = br__controller_corrections_apply(c, slo,
 					      json_object_get(json_object_get(obj, "metadata"), "labels"),
 					      &held, &corrections, &edge);
-	if (rc == 0)
-		rc = br_rules_object(slo, &ro, &rule, NULL);
+	/* corrections change the rules without being in the digest: render */
+	const char *in = rc == 0 && held.n == 0 &&
+		br__controller_input_digest(obj, &ro, c->build, input) == 0 ? input : NULL;
+	if (rc == 0 && !rule_current(c, obj, slo, &ro, in, &rec, &alert, &rule_gen))
+		rc = render_and_ensure(c, obj, slo, &ro, in, &rec, &alert, &rule_gen,
+				       retry_after);
 	br__controller_held_release(&held);
 	if (rc != 0) {
 		json_decref(corrections);
 		return rc;
 	}
-	long long rule_gen = 0;
-	rc = ensure_rule(c, rule, ns, name, json_object_get(obj, "status"), &rule_gen,
-			 retry_after);
-	if (rc != 0) {
-		json_decref(rule);
-		json_decref(corrections);
-		return rc;
-	}
 
-	size_t rec = 0, alert = 0;
 	char msg[256];
 	const json_t *cur = json_object_get(obj, "status");
-	br_rules_count(json_object_get(json_object_get(rule, "spec"), "groups"), &rec, &alert);
-	json_decref(rule);
 	snprintf(msg, sizeof(msg), "%s %s has %zu recording and %zu alerting rules",
 		 br_rules_resource_of(c->o.target)->kind, name, rec, alert);
 	json_t *st = json_object();

@@ -138,12 +138,73 @@ int br__controller_rule_matches(const json_t *want_meta, const char *digest,
 	if (generation != -1 &&
 	    json_integer_value(json_object_get(hm, "generation")) != generation)
 		return 0;
-	const char *hd = json_string_value(json_object_get(
-		json_object_get(hm, "annotations"), BR__CONTROLLER_DIGEST_KEY));
-	return hd && strcmp(hd, digest) == 0;
+	const json_t *ha = json_object_get(hm, "annotations");
+	const char *wi = json_string_value(json_object_get(
+		json_object_get(want_meta, "annotations"), BR__CONTROLLER_INPUT_KEY));
+	const char *hi = json_string_value(json_object_get(ha, BR__CONTROLLER_INPUT_KEY));
+	if (wi && (!hi || strcmp(wi, hi) != 0))
+		return 0;
+	const char *hd = json_string_value(json_object_get(ha, BR__CONTROLLER_DIGEST_KEY));
+	return !digest || (hd && strcmp(hd, digest) == 0);
 }
 
-int br__controller_rule_stamp(json_t *rule, char digest[65])
+int br__controller_input_digest(const json_t *slo_obj, const struct br_rules_options *ro,
+				const char *build, char out[65])
+{
+	json_t *slo = json_copy((json_t *)slo_obj);
+	json_t *meta = json_copy(json_object_get(slo_obj, "metadata"));
+	json_t *labels = json_object();
+	int rc = BR_ENOMEM;
+
+	if (!build || !build[0])
+		rc = BR_EINVAL;
+	for (size_t i = 0; ro->rule_labels && labels && i < ro->rule_labels->count; i++)
+		json_object_set_new(labels, ro->rule_labels->items[i].name,
+				    json_string(ro->rule_labels->items[i].value));
+	if (rc == BR_ENOMEM && slo && meta && labels) {
+		/* what changes with every status write, and the status itself */
+		json_object_del(meta, "resourceVersion");
+		json_object_del(slo, "status");
+		json_object_set(slo, "metadata", meta);
+		json_t *in = json_pack("{s:O, s:O, s:s?, s:i, s:s}", "slo", slo,
+				       "ruleLabels", labels, "runbookBaseURL",
+				       ro->runbook_base_url, "target", (int)ro->target,
+				       "build", build);
+		rc = in ? br__controller_spec_digest(in, out) : BR_ENOMEM;
+		json_decref(in);
+	}
+	json_decref(labels);
+	json_decref(meta);
+	json_decref(slo);
+	return rc;
+}
+
+void br__controller_build_digest(char out[65])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char md[32], chunk[65536];
+	unsigned int len = 0;
+	FILE *f = fopen("/proc/self/exe", "rb");
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	int ok = f && ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	size_t n;
+
+	out[0] = '\0';
+	while (ok && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		ok = EVP_DigestUpdate(ctx, chunk, n);
+	if (ok && !ferror(f) && EVP_DigestFinal_ex(ctx, md, &len) && len == 32) {
+		for (unsigned int i = 0; i < 32; i++) {
+			out[2 * i] = hex[md[i] >> 4];
+			out[2 * i + 1] = hex[md[i] & 15];
+		}
+		out[64] = '\0';
+	}
+	EVP_MD_CTX_free(ctx);
+	if (f)
+		fclose(f);
+}
+
+int br__controller_rule_stamp(json_t *rule, const char *input, char digest[65])
 {
 	json_t *meta = json_object_get(rule, "metadata");
 	int rc = br__controller_spec_digest(json_object_get(rule, "spec"), digest);
@@ -154,6 +215,8 @@ int br__controller_rule_stamp(json_t *rule, char digest[65])
 	if (!ann && json_object_set_new(meta, "annotations", ann = json_object()) != 0)
 		return BR_ENOMEM;
 	if (json_object_set_new(ann, BR__CONTROLLER_DIGEST_KEY, json_string(digest)) != 0)
+		return BR_ENOMEM;
+	if (input && json_object_set_new(ann, BR__CONTROLLER_INPUT_KEY, json_string(input)) != 0)
 		return BR_ENOMEM;
 	return 0;
 }
@@ -177,19 +240,22 @@ void br__controller_rule_transform(void *ctx, json_t *obj)
 {
 	static const char *const keep[] = { "name", "namespace", "resourceVersion",
 		"generation", "labels", "ownerReferences", "annotations", NULL };
-	json_t *digest = json_incref(json_object_get(json_object_get(
-		json_object_get(obj, "metadata"), "annotations"), BR__CONTROLLER_DIGEST_KEY));
+	const json_t *ann = json_object_get(json_object_get(obj, "metadata"), "annotations");
+	json_t *ours = json_object();
+	const char *const mine[] = { BR__CONTROLLER_DIGEST_KEY, BR__CONTROLLER_INPUT_KEY };
 
 	(void)ctx;
+	for (size_t i = 0; ours && i < 2; i++)
+		if (json_object_get(ann, mine[i]))
+			json_object_set(ours, mine[i], json_object_get(ann, mine[i]));
 	/* a server that can't send metadata alone sends the spec too */
 	keep_only(obj, keep);
 	json_t *meta = json_object_get(obj, "metadata");
-	if (digest)
-		json_object_set_new(meta, "annotations",
-				    json_pack("{s:O}", BR__CONTROLLER_DIGEST_KEY, digest));
+	if (json_object_size(ours))
+		json_object_set(meta, "annotations", ours);
 	else
 		json_object_del(meta, "annotations");
-	json_decref(digest);
+	json_decref(ours);
 }
 
 void br__controller_slo_transform(void *ctx, json_t *obj)

@@ -1162,6 +1162,11 @@ static json_t *rule_metadata(const struct br_slo *slo, const struct br_rules_opt
 	return md;
 }
 
+json_t *br_rules_metadata(const struct br_slo *slo, const struct br_rules_options *opt)
+{
+	return rule_metadata(slo, opt);
+}
+
 int br_rules_prometheus_rule(const struct br_slo *slo,
 			     const struct br_rules_options *opt, json_t **out,
 			     struct br_error *err)

@@ -135,4 +135,10 @@ const struct br_rules_resource *br_rules_resource_of(enum br_rules_target target
 int br_rules_object(const struct br_slo *slo, const struct br_rules_options *opt,
 		    json_t **out, struct br_error *err);
 
+/* The metadata br_rules_object puts on the object (name, namespace, labels,
+ * ownerReferences), alone: a new object you own, or NULL when out of
+ * memory. Cheap next to rendering the groups, for a caller that checks a
+ * rule it already has. */
+json_t *br_rules_metadata(const struct br_slo *slo, const struct br_rules_options *opt);
+
 #endif

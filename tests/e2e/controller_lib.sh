@@ -77,6 +77,12 @@ ctl_port() {
 	sed -n "s/.*\"serving $2 on port \([0-9]*\)\".*/\1/p" "$CTL_DIR/$1.log" | tail -n 1
 }
 
+# The sum of the samples of METRIC that controller NAME serves now.
+ctl_metric() {
+	curl -sf "http://127.0.0.1:$(ctl_port "$1" metrics)/metrics" |
+		awk -v m="$2" '$1 == m || index($1, m "{") == 1 {s += $2} END {print s + 0}'
+}
+
 slo_yaml() {
 	cat <<YAML
 apiVersion: burnrate.dev/v1alpha1

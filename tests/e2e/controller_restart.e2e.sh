@@ -23,10 +23,29 @@ wait_for 20 grep -q '"caches synced"' "$CTL_DIR/b.log" || fail "no sync"
 sleep 3 # time to reconcile everything (four SLOs)
 grep -q 'reconcile failed' "$CTL_DIR/b.log" && fail "reconcile failed after restart"
 w=$(writes)
+renders=$(ctl_metric b burnrate_rule_renders_total)
 ctl_stop b
 grep -q 'stopped after [1-9]' "$CTL_DIR/b.log" || fail "the restarted controller reconciled nothing"
 [ "$w" = 0 ] || { fake_admin /fake/requests >&2; fail "restart made $w writes"; }
-echo "restart: 0 writes"
+# the cached rules carry the input digest of their SLOs: nothing is rendered again
+[ "$renders" = 0 ] || fail "the restart rendered $renders rules"
+echo "restart: 0 writes, 0 rules rendered"
+
+# drift while burnrate was down is repaired on restart all the same: a label taken off
+# one rule, another rule's spec edited (its generation moves)
+kubectl -n "$E2E_NAMESPACE" label prometheusrule one team- >/dev/null || fail "unlabel"
+kubectl -n "$E2E_NAMESPACE" patch prometheusrule two --type json \
+	-p '[{"op":"replace","path":"/spec/groups/0/rules/0/expr","value":"1"}]' >/dev/null ||
+	fail "edit rule two"
+slo_yaml two >"$CTL_DIR/two.yaml"
+ctl_start d --rule-label team=sre
+back() { [ "$(jpath prometheusrule one '{.metadata.labels.team}')" = sre ] &&
+	 [ "$(generated_spec "$CTL_DIR/two.yaml")" = "$(cluster_spec two)" ]; }
+wait_for 20 back || fail "drift made while stopped was not repaired"
+renders=$(ctl_metric d burnrate_rule_renders_total)
+ctl_stop d
+[ "$renders" = 2 ] || fail "expected the 2 drifted rules rendered, saw $renders"
+echo "drift while stopped: repaired, 2 rules rendered"
 
 # and the same controller with a changed --rule-label does write (the count can fail)
 fake_admin /fake/reset-requests >/dev/null

@@ -476,7 +476,7 @@ static void test_rule_stamp(void **state)
 		"\"labels\":{\"app.kubernetes.io/managed-by\":\"burnrate\"},"
 		"\"ownerReferences\":" OWNERS "},\"spec\":" SPEC "}");
 	(void)state;
-	assert_int_equal(br__controller_rule_stamp(rule, d), 0);
+	assert_int_equal(br__controller_rule_stamp(rule, "in1", d), 0);
 	digest_of(SPEC, spec_d);
 	assert_string_equal(d, spec_d);
 	json_t *meta = json_object_get(rule, "metadata");
@@ -487,16 +487,76 @@ static void test_rule_stamp(void **state)
 	json_object_set_new(json_object_get(cached, "metadata"), "generation", json_integer(2));
 	br__controller_rule_transform(NULL, cached);
 	assert_true(br__controller_rule_matches(meta, d, 2, cached));
+	/* the input digest alone, as a restart checks a rule without rendering */
+	json_t *fast = json_pack("{s:O, s:O, s:{s:s}}", "labels", json_object_get(meta, "labels"),
+				 "ownerReferences", json_object_get(meta, "ownerReferences"),
+				 "annotations", BR__CONTROLLER_INPUT_KEY, "in1");
+	assert_true(br__controller_rule_matches(fast, NULL, 2, cached));
+	assert_false(br__controller_rule_matches(fast, NULL, 3, cached));
+	json_object_set_new(json_object_get(fast, "annotations"), BR__CONTROLLER_INPUT_KEY,
+			    json_string("in2"));
+	assert_false(br__controller_rule_matches(fast, NULL, 2, cached));
+	json_decref(fast);
 
 	json_object_set_new(rule, "spec", parse("{\"groups\":[]}"));
 	json_object_set_new(json_object_get(meta, "annotations"), "other", json_string("o"));
-	assert_int_equal(br__controller_rule_stamp(rule, d2), 0);
+	assert_int_equal(br__controller_rule_stamp(rule, "in1", d2), 0);
 	assert_string_not_equal(d, d2);
 	assert_string_equal(json_string_value(json_object_get(
 		json_object_get(meta, "annotations"), "other")), "o"); /* others kept */
 	assert_false(br__controller_rule_matches(meta, d2, 2, cached));
 	json_decref(cached);
 	json_decref(rule);
+}
+
+/* The input digest: the same SLO and options give the same digest, whatever
+ * its resourceVersion and status; a change of spec, metadata, rule labels,
+ * runbook URL, target or build gives another; no build, no digest. */
+static void test_input_digest(void **state)
+{
+	json_t *slo = parse("{\"apiVersion\":\"burnrate.dev/v1alpha1\",\"kind\":\"ServiceLevelObjective\","
+		"\"metadata\":{\"name\":\"x\",\"namespace\":\"ns\",\"uid\":\"u1\",\"resourceVersion\":\"1\","
+		"\"generation\":1},\"spec\":{\"objective\":99.5},\"status\":{\"observedGeneration\":1}}");
+	struct br_label l = {"release", "kps"};
+	struct br_labels labels = {&l, 1};
+	struct br_rules_options ro = {0};
+	char a[65], b[65];
+	(void)state;
+	assert_int_equal(br__controller_input_digest(slo, &ro, "", a), BR_EINVAL);
+	assert_int_equal(br__controller_input_digest(slo, &ro, "b1", a), 0);
+	json_t *later = json_deep_copy(slo);
+	json_object_set_new(json_object_get(later, "metadata"), "resourceVersion", json_string("9"));
+	json_object_set_new(later, "status", parse("{\"observedGeneration\":2}"));
+	assert_int_equal(br__controller_input_digest(later, &ro, "b1", b), 0);
+	assert_string_equal(a, b);
+	assert_int_equal(br__controller_input_digest(slo, &ro, "b2", b), 0);
+	assert_string_not_equal(a, b);
+	json_object_set_new(json_object_get(later, "spec"), "objective", json_real(99.9));
+	assert_int_equal(br__controller_input_digest(later, &ro, "b1", b), 0);
+	assert_string_not_equal(a, b);
+	json_decref(later);
+	later = json_deep_copy(slo);
+	json_object_set_new(json_object_get(later, "metadata"), "uid", json_string("u2"));
+	assert_int_equal(br__controller_input_digest(later, &ro, "b1", b), 0);
+	assert_string_not_equal(a, b);
+	ro.rule_labels = &labels;
+	assert_int_equal(br__controller_input_digest(slo, &ro, "b1", b), 0);
+	assert_string_not_equal(a, b);
+	ro.rule_labels = NULL;
+	ro.runbook_base_url = "https://runbooks";
+	assert_int_equal(br__controller_input_digest(slo, &ro, "b1", b), 0);
+	assert_string_not_equal(a, b);
+	ro.runbook_base_url = NULL;
+	ro.target = BR_RULES_TARGET_VICTORIAMETRICS;
+	assert_int_equal(br__controller_input_digest(slo, &ro, "b1", b), 0);
+	assert_string_not_equal(a, b);
+	/* this executable's digest: 64 hex digits, the same every time */
+	br__controller_build_digest(a);
+	br__controller_build_digest(b);
+	assert_int_equal(strlen(a), 64);
+	assert_string_equal(a, b);
+	json_decref(later);
+	json_decref(slo);
 }
 
 struct logged {
@@ -619,6 +679,7 @@ int main(void)
 		cmocka_unit_test(test_alert_rows),
 		cmocka_unit_test(test_wanted_generation),
 		cmocka_unit_test(test_rule_stamp),
+		cmocka_unit_test(test_input_digest),
 		cmocka_unit_test(test_lease_errors),
 		cmocka_unit_test(test_lease_errors_plain_log),
 	};
