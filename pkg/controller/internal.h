@@ -136,7 +136,7 @@ void br__controller_rule_transform(void *ctx, json_t *obj);
 void br__controller_slo_transform(void *ctx, json_t *obj);
 /* 1 when the cached rule have has every label and owner of want_meta (a
  * rule's metadata as we apply it), its input digest annotation if it has
- * one, the spec digest annotation (unless digest is NULL), and (unless
+ * one, the spec digest annotation (any value when digest is NULL), and (unless
  * generation is -1) that metadata.generation; 0 never matches. */
 int br__controller_rule_matches(const json_t *want_meta, const char *digest,
 				long long generation, const json_t *have);

@@ -145,7 +145,9 @@ int br__controller_rule_matches(const json_t *want_meta, const char *digest,
 	if (wi && (!hi || strcmp(wi, hi) != 0))
 		return 0;
 	const char *hd = json_string_value(json_object_get(ha, BR__CONTROLLER_DIGEST_KEY));
-	return !digest || (hd && strcmp(hd, digest) == 0);
+	/* without a digest to compare, the annotation must still be there: one
+	   taken off is put back */
+	return hd && (!digest || strcmp(hd, digest) == 0);
 }
 
 int br__controller_input_digest(const json_t *slo_obj, const struct br_rules_options *ro,

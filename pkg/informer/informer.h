@@ -8,7 +8,9 @@
  *   init/release) turns the raw body of a watch response, fed in slices
  *   split anywhere, into {type, object} events. It finds the end of each
  *   top-level JSON object itself (a chunk may hold part of an event or
- *   several) and parses it with jansson. Not thread-safe: one per stream.
+ *   several) and parses it with jansson, metadata.managedFields cut out of
+ *   its text first (br_kube_strip_managed_fields). Not thread-safe: one per
+ *   stream.
  *
  * - The informer (struct br_informer, opaque, create/free) runs the
  *   reflector loop in a thread of its own: a paged list, replace the cache,
@@ -180,8 +182,9 @@ int br_informer_has_synced(struct br_informer *inf);
 int br_informer_wait_synced(struct br_informer *inf, double timeout);
 
 /* The cached object for key ("namespace/name"): a new tree parsed from the
- * cache's compact JSON text (you own it: json_decref; changing it changes
- * nothing in the cache), or NULL when not cached (or out of memory). */
+ * cache's entry, the object's compact JSON text kept deflated (you own it:
+ * json_decref; changing it changes nothing in the cache), or NULL when not
+ * cached (or out of memory). */
 json_t *br_informer_get(struct br_informer *inf, const char *key);
 
 /* Every cached key, sorted: *keys is a malloc'ed array of *n malloc'ed

@@ -493,6 +493,11 @@ static void test_rule_stamp(void **state)
 				 "annotations", BR__CONTROLLER_INPUT_KEY, "in1");
 	assert_true(br__controller_rule_matches(fast, NULL, 2, cached));
 	assert_false(br__controller_rule_matches(fast, NULL, 3, cached));
+	json_t *bare = json_deep_copy(cached); /* its spec digest annotation taken off */
+	json_object_del(json_object_get(json_object_get(bare, "metadata"), "annotations"),
+			BR__CONTROLLER_DIGEST_KEY);
+	assert_false(br__controller_rule_matches(fast, NULL, 2, bare));
+	json_decref(bare);
 	json_object_set_new(json_object_get(fast, "annotations"), BR__CONTROLLER_INPUT_KEY,
 			    json_string("in2"));
 	assert_false(br__controller_rule_matches(fast, NULL, 2, cached));
