@@ -99,7 +99,8 @@ static int register_metrics(struct br_controller *c, struct br__controller_budge
 	if (!m)
 		return 0;
 	rc = br_metrics_counter(m, "burnrate_budget_queries_total",
-				"Queries to Prometheus for the error budget, by result (success, error).",
+				"Queries to Prometheus for the error budget, "
+				"by result (success, error).",
 				(const char *[]){"result", NULL}, &b->m_queries, err);
 	if (rc == 0)
 		rc = br_metrics_histogram(m, "burnrate_budget_query_duration_seconds",
@@ -108,7 +109,8 @@ static int register_metrics(struct br_controller *c, struct br__controller_budge
 					  &b->m_duration, err);
 	if (rc == 0)
 		rc = br_metrics_counter(m, "burnrate_budget_changes_total",
-					"SLOs queued because their budget figures changed meaningfully.",
+					"SLOs queued because their budget figures "
+					"changed meaningfully.",
 					NULL, &b->m_enqueued, err);
 	return rc;
 }
@@ -663,7 +665,8 @@ int br__controller_budget_status(struct br_controller *c, const struct br_slo *s
 		json_integer_value(json_object_get(entry, "health"));
 	const json_t *old = json_object_get(cur, "budget");
 	json_t *budget = json_object_get(entry, "budget");
-	const json_t *want = h == BR_BUDGET_UNAVAILABLE ? old : json_is_object(budget) ? budget : NULL;
+	const json_t *want = h == BR_BUDGET_UNAVAILABLE ? old :
+			     json_is_object(budget) ? budget : NULL;
 	int rc;
 
 	/* no reading yet, or an invalid spec: what the status says stays */

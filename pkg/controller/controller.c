@@ -103,7 +103,7 @@ void br_controller_free(struct br_controller *c)
 	free(c->identity);
 	free(c->workers);
 	br_queue_free(c->q);
-	br__controller_expect_free(c);
+	br__controller_expect_release(c);
 	br_pause_free(c->wake);
 	free(c);
 }

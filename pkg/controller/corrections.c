@@ -308,7 +308,8 @@ static long long longest_once(const struct br_correction *bc)
 	long long n = 0;
 
 	for (size_t i = 0; i < bc->span_count; i++)
-		if (bc->spans[i].kind == BR_EXCLUSION_ONCE && bc->spans[i].end - bc->spans[i].start > n)
+		if (bc->spans[i].kind == BR_EXCLUSION_ONCE &&
+		    bc->spans[i].end - bc->spans[i].start > n)
 			n = bc->spans[i].end - bc->spans[i].start;
 	return n;
 }
@@ -373,12 +374,14 @@ static json_t *valid_status(struct br_controller *c, const struct br_correction 
 		snprintf(why, sizeof(why), "a one-off window is longer than the window of %s: it "
 			 "applies to none of them", list ? list : "some SLOs");
 		free(list);
-		json_array_append_new(conds, br__controller_condition(cur, "Ready", "False",
-								      "WindowLongerThanSLO", why, gen));
+		json_array_append_new(conds,
+				      br__controller_condition(cur, "Ready", "False",
+							       "WindowLongerThanSLO", why, gen));
 	} else {
-		json_array_append_new(conds, br__controller_condition(cur, "Ready", "True",
-								      "Applied", "the windows are in the "
-								      "rules of the SLOs it selects", gen));
+		json_array_append_new(conds,
+				      br__controller_condition(cur, "Ready", "True", "Applied",
+							       "the windows are in the rules of "
+							       "the SLOs it selects", gen));
 	}
 	json_decref(short_ones);
 	json_array_append_new(conds, n
@@ -408,9 +411,10 @@ static json_t *invalid_status(const struct br_problems *p, const json_t *cur, lo
 		br_buf_addf(&msg, "%s%s%s%s", i ? "; " : "", p->items[i].field,
 			    p->items[i].field[0] ? ": " : "", p->items[i].text);
 	json_t *conds = json_array();
-	json_array_append_new(conds, br__controller_condition(cur, "Ready", "False", "InvalidSpec",
-							      msg.data ? br_buf_str(&msg) : "invalid",
-							      gen));
+	json_array_append_new(conds,
+			      br__controller_condition(cur, "Ready", "False", "InvalidSpec",
+						       msg.data ? br_buf_str(&msg) : "invalid",
+						       gen));
 	st = json_pack("{s:I, s:I, s:[], s:b, s:o}", "observedGeneration", (json_int_t)gen,
 		       "matchedSLOs", (json_int_t)0, "slos", "active", 0, "conditions", conds);
 	br_buf_release(&msg);

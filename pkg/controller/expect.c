@@ -32,7 +32,7 @@ int br__controller_expect_init(struct br_controller *c)
 	return 0;
 }
 
-void br__controller_expect_free(struct br_controller *c)
+void br__controller_expect_release(struct br_controller *c)
 {
 	if (!c->expected)
 		return;

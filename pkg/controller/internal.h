@@ -222,8 +222,12 @@ int br__controller_correction_reconcile(struct br_controller *c, const char *key
 
 /* expect.c: the rule a worker applies for key, until its watch event; the
  * generation it got, until the SLO's status shows it. */
+/* Sets up c's expectations in c itself (an empty table and its mutex):
+ * 0, or BR_ENOMEM with nothing left to release. */
 int br__controller_expect_init(struct br_controller *c);
-void br__controller_expect_free(struct br_controller *c);
+/* Frees what br__controller_expect_init set up (not c); safe to call when
+ * it failed or, c being zeroed, never ran. */
+void br__controller_expect_release(struct br_controller *c);
 /* Records rule (with the digest of its spec) as being applied for key. */
 void br__controller_expect_rule(struct br_controller *c, const char *key,
 				const json_t *rule, const char *digest);

@@ -53,7 +53,8 @@ int br__controller_metrics_register(struct br_controller *c, struct br_error *er
 					  &c->m_duration, err);
 	if (rc == 0)
 		rc = br_metrics_counter(m, "burnrate_writes_total",
-					"Writes to the API server, by kind (rule, status, event, secret).",
+					"Writes to the API server, "
+					"by kind (rule, status, event, secret).",
 					(const char *[]){"kind", NULL}, &c->m_writes, err);
 	if (rc == 0)
 		rc = br_metrics_counter(m, "burnrate_rule_renders_total",
@@ -74,7 +75,8 @@ int br__controller_metrics_register(struct br_controller *c, struct br_error *er
 	if (rc == 0)
 		rc = br_metrics_counter(m, "burnrate_leader_election_errors_total",
 					"Attempts on the leader Lease that failed, by HTTP code "
-					"(0: no response); a Lease held by another replica is no error.",
+					"(0: no response); a Lease held by another replica "
+					"is no error.",
 					(const char *[]){"code", NULL}, &c->m_lease_errors, err);
 	if (rc == 0)
 		rc = br_metrics_gauge_func(m, "burnrate_leader_election_failing",

@@ -79,7 +79,8 @@ int br__controller_routing_create(struct br_controller *c, struct br_error *err)
 	snprintf(rt->base_error, sizeof(rt->base_error), "base Secret %s not read yet", base);
 	rc = split_ref(base, "--alertmanager-base-secret", &rt->base_ns, &rt->base_name, err);
 	if (rc == 0)
-		rc = split_ref(target, "--alertmanager-secret", &rt->target_ns, &rt->target_name, err);
+		rc = split_ref(target, "--alertmanager-secret", &rt->target_ns, &rt->target_name,
+			       err);
 	if (rc == 0 && (!(rt->base_key = strdup(base)) || !(rt->target_key = strdup(target))))
 		rc = br_error_set(err, BR_ENOMEM, "out of memory");
 	return rc;
@@ -259,7 +260,8 @@ int br__controller_routing_start(struct br_controller *c, struct br_error *err)
 		       &rt->base_inf, err);
 	if (rc == 0)
 		rc = start_one(c, rt->target_ns, rt->target_name,
-			       (struct br_informer_handlers){ target_add, target_update, target_add, c },
+			       (struct br_informer_handlers){ target_add, target_update,
+							      target_add, c },
 			       &rt->target_inf, err);
 	return rc;
 }
@@ -372,7 +374,8 @@ static int target_up_to_date(struct br_controller *c, const struct br_buf *want)
 {
 	json_t *have = br_informer_get(c->rt->target_inf, c->rt->target_key);
 	const json_t *labels = json_object_get(json_object_get(have, "metadata"), "labels");
-	const char *managed = json_string_value(json_object_get(labels, "app.kubernetes.io/managed-by"));
+	const char *managed =
+		json_string_value(json_object_get(labels, "app.kubernetes.io/managed-by"));
 	char *text = NULL;
 	size_t len = 0;
 	int same = have && managed && strcmp(managed, BR_RULES_MANAGED_BY) == 0 &&
@@ -483,9 +486,9 @@ json_t *br__controller_routing_condition(struct br_controller *c, const struct b
 				json_array_append_new(recv, json_string(t.receiver[s]));
 		*routing = json_pack("{s:s, s:o*}", "secret", rt->target_key, "receivers", recv);
 	}
-	return br__controller_condition(cur_status, CONDITION,
-					v == BR_AM_ROUTED || v == BR_AM_NO_RECEIVERS ? "True" : "False",
-					br_am_reason(v), full, slo->generation);
+	const char *status = v == BR_AM_ROUTED || v == BR_AM_NO_RECEIVERS ? "True" : "False";
+	return br__controller_condition(cur_status, CONDITION, status, br_am_reason(v), full,
+					slo->generation);
 }
 
 const char *br__controller_routing_not_ready(const json_t *cond, char *msg, size_t size)

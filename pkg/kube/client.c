@@ -300,6 +300,20 @@ void br__kube_wipe(char *s)
 	}
 }
 
+/* Gives h one PEM (CA, client certificate or key) the configuration names:
+ * the file, by its path, and the decoded data, which curl copies. Either
+ * may be NULL. */
+static void set_pem(CURL *h, CURLoption file_opt, const char *file,
+		    CURLoption blob_opt, char *data, size_t len)
+{
+	if (file)
+		curl_easy_setopt(h, file_opt, file);
+	if (data) {
+		struct curl_blob blob = {data, len, CURL_BLOB_COPY};
+		curl_easy_setopt(h, blob_opt, &blob);
+	}
+}
+
 /* Sets the options every handle of this client has: TLS, HTTP/2, sharing. */
 void br__kube_setup_handle(struct br_kube_client *c, CURL *h, char *errbuf)
 {
@@ -319,26 +333,12 @@ void br__kube_setup_handle(struct br_kube_client *c, CURL *h, char *errbuf)
 		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
 	}
-	if (cfg->ca_file)
-		curl_easy_setopt(h, CURLOPT_CAINFO, cfg->ca_file);
-	if (cfg->ca_data) {
-		struct curl_blob blob = {cfg->ca_data, cfg->ca_data_len, CURL_BLOB_COPY};
-		curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &blob);
-	}
-	if (cfg->client_cert_file)
-		curl_easy_setopt(h, CURLOPT_SSLCERT, cfg->client_cert_file);
-	if (cfg->client_cert_data) {
-		struct curl_blob blob = {cfg->client_cert_data,
-					 cfg->client_cert_data_len, CURL_BLOB_COPY};
-		curl_easy_setopt(h, CURLOPT_SSLCERT_BLOB, &blob);
-	}
-	if (cfg->client_key_file)
-		curl_easy_setopt(h, CURLOPT_SSLKEY, cfg->client_key_file);
-	if (cfg->client_key_data) {
-		struct curl_blob blob = {cfg->client_key_data,
-					 cfg->client_key_data_len, CURL_BLOB_COPY};
-		curl_easy_setopt(h, CURLOPT_SSLKEY_BLOB, &blob);
-	}
+	set_pem(h, CURLOPT_CAINFO, cfg->ca_file,
+		CURLOPT_CAINFO_BLOB, cfg->ca_data, cfg->ca_data_len);
+	set_pem(h, CURLOPT_SSLCERT, cfg->client_cert_file,
+		CURLOPT_SSLCERT_BLOB, cfg->client_cert_data, cfg->client_cert_data_len);
+	set_pem(h, CURLOPT_SSLKEY, cfg->client_key_file,
+		CURLOPT_SSLKEY_BLOB, cfg->client_key_data, cfg->client_key_data_len);
 }
 
 /* Builds base + path + "?" + query. You own the result (NULL: no memory). */

@@ -463,7 +463,8 @@ static int check_certs(const struct br_kube_config *cfg, struct br_error *err)
 	if ((cfg->client_cert_file || cfg->client_cert_data) !=
 	    (cfg->client_key_file || cfg->client_key_data) )
 		return br_error_set(err, BR_EINVAL,
-				    "a client certificate needs a client key and the other way round");
+				    "a client certificate needs a client key "
+				    "and the other way round");
 	return 0;
 }
 

@@ -217,7 +217,7 @@ static void test_expectations(void **state)
 	br__controller_expect_confirm(&c, "ns/x", 8);
 	assert_int_equal(json_object_size(c.expected), 0);
 
-	br__controller_expect_free(&c);
+	br__controller_expect_release(&c);
 	json_decref(rule);
 	json_decref(ours);
 	json_decref(edited);
@@ -458,7 +458,7 @@ static void test_wanted_generation(void **state)
 	assert_int_equal(br__controller_wanted_generation(&c, "ns/x", st8), 8);
 	assert_int_equal(json_object_size(c.expected), 0); /* the status shows it */
 	assert_int_equal(br__controller_wanted_generation(&c, "ns/x", st3), 3);
-	br__controller_expect_free(&c);
+	br__controller_expect_release(&c);
 	json_decref(st3);
 	json_decref(st8);
 	json_decref(rule);
