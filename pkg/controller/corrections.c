@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "array/array.h"
 #include "buf/buf.h"
 #include "informer/informer.h"
 #include "internal.h"
@@ -202,6 +203,7 @@ void br__controller_held_release(struct br__controller_held *h)
 	free(h->items);
 	h->items = NULL;
 	h->n = 0;
+	h->cap = 0;
 }
 
 
@@ -246,7 +248,8 @@ static int apply_one(struct br_controller *c, struct br_slo *slo, const json_t *
 		br_correction_release(&bc);
 		return 0;
 	}
-	struct br_correction *grown = realloc(held->items, (held->n + 1) * sizeof(*grown));
+	struct br_correction *grown = br_array_grow(held->items, sizeof(*grown), held->n + 1,
+						    &held->cap);
 	if (!grown) {
 		br_correction_release(&bc);
 		return BR_ENOMEM;

@@ -206,6 +206,7 @@ void br__controller_corrections_slo_event(struct br_controller *c, const json_t 
 struct br__controller_held {
 	struct br_correction *items;
 	size_t n;
+	size_t cap;     /* room in items (br_array_grow) */
 };
 void br__controller_held_release(struct br__controller_held *h);
 /* Adds to slo the windows of the corrections of its namespace whose

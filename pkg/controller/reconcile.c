@@ -387,15 +387,14 @@ static int reconcile_valid(struct br_controller *c, const json_t *obj,
 				       .target = c->o.target };
 	json_t *corrections = NULL;
 	const char *ns = slo->namespace, *name = slo->name;
-	struct br__controller_held held = {NULL, 0};
+	struct br__controller_held held = {NULL, 0, 0};
 	long long edge = 0, rule_gen = 0;
 	size_t rec = 0, alert = 0;
 	char input[65];
 	int rc;
 
-	rc = br__controller_corrections_apply(c, slo,
-					      json_object_get(json_object_get(obj, "metadata"), "labels"),
-					      &held, &corrections, &edge);
+	const json_t *labels = json_object_get(json_object_get(obj, "metadata"), "labels");
+	rc = br__controller_corrections_apply(c, slo, labels, &held, &corrections, &edge);
 	/* corrections change the rules without being in the digest: render */
 	const char *in = rc == 0 && held.n == 0 &&
 		br__controller_input_digest(obj, &ro, c->build, input) == 0 ? input : NULL;
@@ -416,8 +415,9 @@ static int reconcile_valid(struct br_controller *c, const json_t *obj,
 	json_t *conds = json_array();
 	json_t *routing = NULL, *rcond = br__controller_routing_condition(c, slo, cur, &routing);
 	json_array_append_new(conds, br__controller_ready_condition(cur, rcond, slo->generation));
-	json_array_append_new(conds, br__controller_condition(cur, "RulesReady", "True",
-							      "RulesApplied", msg, slo->generation));
+	json_t *rules_ready = br__controller_condition(cur, "RulesReady", "True", "RulesApplied",
+						      msg, slo->generation);
+	json_array_append_new(conds, rules_ready);
 	if (rcond)
 		json_array_append_new(conds, rcond);
 	if (routing)
