@@ -56,6 +56,7 @@ struct br_controller {
 	atomic_int leading;
 	struct br_pause *wake;            /* woken when stop, leading or a cache's sync changes */
 	atomic_ulong reconciles, errors, applies, status_writes, events;
+	atomic_int trim_due;              /* reconciled since the queue was last empty */
 	atomic_ulong secret_writes;       /* Alertmanager Secret applies */
 	struct br__controller_routing *rt;           /* routing.c; NULL when routing is off */
 	atomic_int informers_started;  /* slo_inf/rule_inf may be read */
@@ -115,9 +116,10 @@ json_t *br__controller_condition(const json_t *cur_status, const char *type,
  * (but its resourceVersion and status), the rule options, and the build of
  * burnrate. While a cached rule carries the input digest of the SLO as it
  * is now and the generation of our last apply, it is what rendering again
- * would give, so a restart checks 10,000 rules without rendering one. Any
- * new build renders and compares once (and only re-annotates a rule whose
- * spec it would not change). */
+ * would give, so a restart checks 10,000 rules without rendering one. A new
+ * build renders them all, and rewrites only those whose spec changes (the
+ * others keep the old build's digest, and are rendered at each restart
+ * until they are next applied). */
 #define BR__CONTROLLER_INPUT_KEY "burnrate.dev/input-digest"
 /* Writes the 64 hex digits and a NUL. Returns 0 or BR_ENOMEM. */
 int br__controller_spec_digest(const json_t *spec, char out[65]);
@@ -135,8 +137,9 @@ void br__controller_build_digest(char out[65]);
 void br__controller_rule_transform(void *ctx, json_t *obj);
 void br__controller_slo_transform(void *ctx, json_t *obj);
 /* 1 when the cached rule have has every label and owner of want_meta (a
- * rule's metadata as we apply it), its input digest annotation if it has
- * one, the spec digest annotation (any value when digest is NULL), and (unless
+ * rule's metadata as we apply it), the spec digest annotation digest (or,
+ * when digest is NULL, any spec digest and want_meta's input digest
+ * annotation), and (unless
  * generation is -1) that metadata.generation; 0 never matches. */
 int br__controller_rule_matches(const json_t *want_meta, const char *digest,
 				long long generation, const json_t *have);

@@ -142,7 +142,11 @@ int br__controller_rule_matches(const json_t *want_meta, const char *digest,
 	const char *wi = json_string_value(json_object_get(
 		json_object_get(want_meta, "annotations"), BR__CONTROLLER_INPUT_KEY));
 	const char *hi = json_string_value(json_object_get(ha, BR__CONTROLLER_INPUT_KEY));
-	if (wi && (!hi || strcmp(wi, hi) != 0))
+	/* the input digest is what a check without rendering goes by; one that
+	   rendered compares the spec itself, and a rule whose spec is right is
+	   not rewritten for its annotation alone (a new build would otherwise
+	   rewrite every rule) */
+	if (!digest && (!wi || !hi || strcmp(wi, hi) != 0))
 		return 0;
 	const char *hd = json_string_value(json_object_get(ha, BR__CONTROLLER_DIGEST_KEY));
 	/* without a digest to compare, the annotation must still be there: one

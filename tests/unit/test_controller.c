@@ -501,6 +501,10 @@ static void test_rule_stamp(void **state)
 	json_object_set_new(json_object_get(fast, "annotations"), BR__CONTROLLER_INPUT_KEY,
 			    json_string("in2"));
 	assert_false(br__controller_rule_matches(fast, NULL, 2, cached));
+	/* rendered, the spec decides: no rewrite for the annotation alone */
+	assert_true(br__controller_rule_matches(fast, d, 2, cached));
+	json_object_del(json_object_get(fast, "annotations"), BR__CONTROLLER_INPUT_KEY);
+	assert_false(br__controller_rule_matches(fast, NULL, 2, cached));
 	json_decref(fast);
 
 	json_object_set_new(rule, "spec", parse("{\"groups\":[]}"));
