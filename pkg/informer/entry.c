@@ -88,6 +88,37 @@ json_t *br__informer_entry_new(struct br__informer_codec *c, const json_t *obj)
 	return e;
 }
 
+/* zlib's allocations for one inflate, from the caller's stack: its state
+ * and window come to about 15 kB, and taking them from malloc for every
+ * read (two per reconcile) had glibc consolidating its free lists each
+ * time. Anything larger falls back to the heap. */
+struct stack_arena {
+	_Alignas(16) unsigned char buf[24576];
+	size_t used;
+};
+
+static voidpf arena_alloc(voidpf opaque, uInt items, uInt size)
+{
+	struct stack_arena *a = opaque;
+	size_t n = ((size_t)items * size + 15) & ~(size_t)15;
+
+	if (n <= sizeof(a->buf) - a->used) {
+		void *p = a->buf + a->used;
+		a->used += n;
+		return p;
+	}
+	return calloc(items, size);
+}
+
+static void arena_free(voidpf opaque, voidpf p)
+{
+	struct stack_arena *a = opaque;
+	uintptr_t b = (uintptr_t)p, start = (uintptr_t)a->buf;
+
+	if (b < start || b >= start + sizeof(a->buf))
+		free(p);
+}
+
 /* The text of entry e inflated into a new buffer of *len bytes plus a NUL,
  * or NULL. */
 static char *inflate_text(const struct br__informer_codec *c, const json_t *e,
@@ -95,6 +126,7 @@ static char *inflate_text(const struct br__informer_codec *c, const json_t *e,
 {
 	const unsigned char *b = (const unsigned char *)json_string_value(e);
 	size_t blen = json_string_length(e);
+	struct stack_arena arena;
 	z_stream z;
 	uint32_t n = 0;
 	char *text;
@@ -105,6 +137,10 @@ static char *inflate_text(const struct br__informer_codec *c, const json_t *e,
 		n |= (uint32_t)b[1 + i] << (8 * i);
 	text = malloc((size_t)n + 1);
 	memset(&z, 0, sizeof(z));
+	arena.used = 0;
+	z.zalloc = arena_alloc;
+	z.zfree = arena_free;
+	z.opaque = &arena;
 	if (!text || inflateInit2(&z, WINDOW_BITS) != Z_OK) {
 		free(text);
 		return NULL;
