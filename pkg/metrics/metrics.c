@@ -472,6 +472,12 @@ static int render_family(const struct br_metric *f, struct br_buf *b)
 		struct series none = {0};
 		return add_sample(f, &none, "", NULL, f->fn ? f->fn(f->arg) : 0, b);
 	}
+	/* a counter or gauge without labels has its one series from the start:
+	   0 until it moves, not missing (rate() and absent() need it there) */
+	if (rc == 0 && !f->head && f->nlabels == 0 && f->kind != HISTOGRAM) {
+		struct series none = {0};
+		return add_sample(f, &none, "", NULL, 0, b);
+	}
 	for (const struct series *s = f->head; rc == 0 && s; s = s->next)
 		rc = f->kind == HISTOGRAM ? render_histogram(f, s, b)
 					  : add_sample(f, s, "", NULL, s->value, b);

@@ -100,6 +100,30 @@ static void test_exact_text(void **state)
 	br_metrics_free(m);
 }
 
+/* A counter or gauge without labels is there, at 0, before it first moves;
+ * one with labels has no series until one is touched. */
+static void test_untouched(void **state)
+{
+	struct br_metrics *m = new_registry();
+	struct br_metric *plain, *labelled, *g;
+	(void)state;
+	assert_int_equal(br_metrics_counter(m, "a_total", "A.", NULL, &plain, NULL), 0);
+	assert_int_equal(br_metrics_counter(m, "b_total", "B.", (const char *[]){"k", NULL},
+					    &labelled, NULL), 0);
+	assert_int_equal(br_metrics_gauge(m, "c", "C.", NULL, &g, NULL), 0);
+	char *got = render(m);
+	assert_string_equal(got, "# HELP a_total A.\n# TYPE a_total counter\na_total 0\n"
+				 "# HELP b_total B.\n# TYPE b_total counter\n"
+				 "# HELP c C.\n# TYPE c gauge\nc 0\n");
+	free(got);
+	assert_int_equal(br_metric_inc(plain, NULL), 0);
+	got = render(m);
+	assert_non_null(strstr(got, "\na_total 1\n"));
+	assert_null(strstr(got, "a_total 0"));
+	free(got);
+	br_metrics_free(m);
+}
+
 static void test_histogram_labels_and_defaults(void **state)
 {
 	struct br_metrics *m = new_registry();
@@ -146,7 +170,8 @@ static void test_refusals(void **state)
 	assert_int_equal(br_metric_set(g, (const char *[]){NULL}, 1), BR_EINVAL);
 	assert_int_equal(br_metric_set(g, (const char *[]){"x"}, -2.5), 0);
 	char *got = render(m);
-	assert_non_null(strstr(got, "# TYPE c_total counter\n# HELP ns:g \n# TYPE ns:g gauge\nns:g{a=\"x\"} -2.5\n"));
+	assert_non_null(strstr(got, "# TYPE c_total counter\nc_total 0\n# HELP ns:g \n"
+				    "# TYPE ns:g gauge\nns:g{a=\"x\"} -2.5\n"));
 	free(got);
 	/* Numbers as Go prints them. */
 	const double nums[] = {10, 1e6, 123456, 0.1, 1e-5, 0.0001, 1.0 / 3, 2.5e10};
@@ -254,6 +279,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exact_text),
+		cmocka_unit_test(test_untouched),
 		cmocka_unit_test(test_histogram_labels_and_defaults),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_concurrent_updates),
