@@ -256,38 +256,42 @@ long long br__controller_wanted_generation(struct br_controller *c, const char *
 	return applied ? applied : in_status;
 }
 
+/* The SLO's rule as the cache has it, read once per reconcile. */
+struct cached_rule {
+	char key[600];          /* "namespace/name" */
+	json_t *have;           /* NULL when not cached */
+	long long generation;   /* of our last apply (br__controller_wanted_generation) */
+};
+
+static void cached_rule_load(struct br_controller *c, const struct br_slo *slo,
+			     const json_t *cur_status, struct cached_rule *cr)
+{
+	snprintf(cr->key, sizeof(cr->key), "%s/%s", slo->namespace, slo->name);
+	cr->have = br__controller_get_rule(c, cr->key);
+	cr->generation = br__controller_wanted_generation(c, cr->key, cur_status);
+}
+
 /* Sets the digest annotations, then applies rule unless the cached one is
  * already it; *generation: the rule's generation after that. input: the
  * input digest, or NULL when unknown. */
-static int ensure_rule(struct br_controller *c, json_t *rule, const char *ns,
-		       const char *name, const json_t *cur_status, const char *input,
+static int ensure_rule(struct br_controller *c, json_t *rule, const struct br_slo *slo,
+		       const struct cached_rule *cr, const char *input,
 		       long long *generation, double *retry_after)
 {
-	struct br_buf key;
 	char digest[65];
 	json_t *meta = json_object_get(rule, "metadata");
 	int rc = br__controller_rule_stamp(rule, input, digest);
 
-	if (rc != 0)
+	*generation = cr->generation;
+	if (rc != 0 || br__controller_rule_matches(meta, digest, *generation, cr->have))
 		return rc;
-	br_buf_init(&key, (size_t)1 << 20);
-	if (br_buf_addf(&key, "%s/%s", ns, name) != 0) {
-		br_buf_release(&key);
-		return BR_ENOMEM;
-	}
-	json_t *have = br__controller_get_rule(c, br_buf_str(&key));
-	*generation = br__controller_wanted_generation(c, br_buf_str(&key), cur_status);
-	if (!br__controller_rule_matches(meta, digest, *generation, have)) {
-		/* before the write: its watch event may come before its answer */
-		br__controller_expect_rule(c, br_buf_str(&key), rule, digest);
-		rc = apply_rule(c, rule, ns, name, generation, retry_after);
-		if (rc != 0)
-			br__controller_expect_forget(c, br_buf_str(&key));
-		else
-			br__controller_expect_applied(c, br_buf_str(&key), *generation);
-	}
-	json_decref(have);
-	br_buf_release(&key);
+	/* before the write: its watch event may come before its answer */
+	br__controller_expect_rule(c, cr->key, rule, digest);
+	rc = apply_rule(c, rule, slo->namespace, slo->name, generation, retry_after);
+	if (rc != 0)
+		br__controller_expect_forget(c, cr->key);
+	else
+		br__controller_expect_applied(c, cr->key, *generation);
 	return rc;
 }
 
@@ -322,60 +326,57 @@ json_t *br__controller_ready_condition(const json_t *cur, const json_t *rcond,
  * one (its input digest, labels, owners and our generation), so nothing is
  * rendered: *rec, *alert and *generation come from the status, which we
  * wrote with that rule. 0 when the rule must be rendered. */
-static int rule_current(struct br_controller *c, const json_t *obj,
-			const struct br_slo *slo, const struct br_rules_options *ro,
-			const char *input, size_t *rec, size_t *alert,
-			long long *generation)
+static int rule_current(const json_t *obj, const struct br_slo *slo,
+			const struct br_rules_options *ro, const struct cached_rule *cr,
+			const char *input, size_t *rec, size_t *alert, long long *generation)
 {
-	const json_t *cur = json_object_get(obj, "status");
-	const json_t *pr = json_object_get(cur, "prometheusRule");
+	const json_t *pr = json_object_get(json_object_get(obj, "status"), "prometheusRule");
 	const json_t *nrec = json_object_get(pr, "recordingRules");
 	const json_t *nalert = json_object_get(pr, "alertingRules");
 	const char *prname = json_string_value(json_object_get(pr, "name"));
-	char key[600];
 	int current = 0;
 
 	if (!input || !prname || strcmp(prname, slo->name) != 0 ||
 	    !json_is_integer(nrec) || !json_is_integer(nalert) ||
 	    json_integer_value(nrec) < 0 || json_integer_value(nalert) < 0)
 		return 0;
-	snprintf(key, sizeof(key), "%s/%s", slo->namespace, slo->name);
 	json_t *meta = br_rules_metadata(slo, ro);
 	json_t *ann = json_pack("{s:s}", BR__CONTROLLER_INPUT_KEY, input);
-	json_t *have = br__controller_get_rule(c, key);
-	long long gen = br__controller_wanted_generation(c, key, cur);
 	if (meta && ann && json_object_set(meta, "annotations", ann) == 0 &&
-	    br__controller_rule_matches(meta, NULL, gen, have)) {
+	    br__controller_rule_matches(meta, NULL, cr->generation, cr->have)) {
 		*rec = (size_t)json_integer_value(nrec);
 		*alert = (size_t)json_integer_value(nalert);
-		*generation = gen;
+		*generation = cr->generation;
 		current = 1;
 	}
-	json_decref(have);
 	json_decref(ann);
 	json_decref(meta);
 	return current;
 }
 
-/* Renders the rule and applies it unless the cached one is it: *rec,
- * *alert and *generation of the rule. */
-static int render_and_ensure(struct br_controller *c, const json_t *obj,
-			     struct br_slo *slo, const struct br_rules_options *ro,
-			     const char *input, size_t *rec, size_t *alert,
-			     long long *generation, double *retry_after)
+/* Makes the rule what the SLO wants: nothing when the cached one carries
+ * its input digest (rule_current), else renders it and applies it unless
+ * the cached one is it. *rec, *alert and *generation of the rule. */
+static int rule_step(struct br_controller *c, const json_t *obj, struct br_slo *slo,
+		     const struct br_rules_options *ro, const char *input, size_t *rec,
+		     size_t *alert, long long *generation, double *retry_after)
 {
+	struct cached_rule cr;
 	json_t *rule = NULL;
-	int rc = br_rules_object(slo, ro, &rule, NULL);
+	int rc = 0;
 
-	br__controller_count_render(c);
-	if (rc == 0)
-		rc = ensure_rule(c, rule, slo->namespace, slo->name,
-				 json_object_get(obj, "status"), input, generation,
-				 retry_after);
-	if (rc == 0)
-		br_rules_count(json_object_get(json_object_get(rule, "spec"), "groups"),
-			       rec, alert);
-	json_decref(rule);
+	cached_rule_load(c, slo, json_object_get(obj, "status"), &cr);
+	if (!rule_current(obj, slo, ro, &cr, input, rec, alert, generation)) {
+		rc = br_rules_object(slo, ro, &rule, NULL);
+		br__controller_count_render(c);
+		if (rc == 0)
+			rc = ensure_rule(c, rule, slo, &cr, input, generation, retry_after);
+		if (rc == 0)
+			br_rules_count(json_object_get(json_object_get(rule, "spec"), "groups"),
+				       rec, alert);
+		json_decref(rule);
+	}
+	json_decref(cr.have);
 	return rc;
 }
 
@@ -398,9 +399,8 @@ static int reconcile_valid(struct br_controller *c, const json_t *obj,
 	/* corrections change the rules without being in the digest: render */
 	const char *in = rc == 0 && held.n == 0 &&
 		br__controller_input_digest(obj, &ro, c->build, input) == 0 ? input : NULL;
-	if (rc == 0 && !rule_current(c, obj, slo, &ro, in, &rec, &alert, &rule_gen))
-		rc = render_and_ensure(c, obj, slo, &ro, in, &rec, &alert, &rule_gen,
-				       retry_after);
+	if (rc == 0)
+		rc = rule_step(c, obj, slo, &ro, in, &rec, &alert, &rule_gen, retry_after);
 	br__controller_held_release(&held);
 	if (rc != 0) {
 		json_decref(corrections);

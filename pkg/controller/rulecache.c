@@ -251,7 +251,7 @@ void br__controller_rule_transform(void *ctx, json_t *obj)
 	const char *const mine[] = { BR__CONTROLLER_DIGEST_KEY, BR__CONTROLLER_INPUT_KEY };
 
 	(void)ctx;
-	for (size_t i = 0; ours && i < 2; i++)
+	for (size_t i = 0; ours && i < sizeof(mine) / sizeof(mine[0]); i++)
 		if (json_object_get(ann, mine[i]))
 			json_object_set(ours, mine[i], json_object_get(ann, mine[i]));
 	/* a server that can't send metadata alone sends the spec too */
