@@ -211,10 +211,11 @@ int br_kube_request_accept(struct br_kube_client *c, const char *method,
 			   const char *body, struct br_kube_response *resp,
 			   struct br_error *err);
 
-/* A write whose answer nobody reads: as br_kube_request, but a 2xx body is
- * not decoded (an applied PrometheusRule comes back as ~12 kB of JSON, and
- * decoding it was a sixth of the controller's CPU). *retry_after (may be
- * NULL) is set to the delay the server asked for with a failure, else 0. */
+/* A write whose answer nobody reads: as br_kube_request, but the answer is
+ * asked for as metadata alone (BR_KUBE_ACCEPT_METADATA: the server prints and
+ * sends ~0.5 kB instead of the whole object) and a 2xx body is not decoded.
+ * Errors still come back as a Status. *retry_after (may be NULL) is set to
+ * the delay the server asked for with a failure, else 0. */
 int br_kube_write(struct br_kube_client *c, const char *method,
 		  const char *path, const char *query, const char *content_type,
 		  const char *body, double *retry_after, struct br_error *err);

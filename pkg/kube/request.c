@@ -264,7 +264,8 @@ int br_kube_write(struct br_kube_client *c, const char *method,
 		  const char *body, double *retry_after, struct br_error *err)
 {
 	struct br_kube_response resp;
-	int rc = request(c, method, path, query, content_type, NULL, body, &resp, 0, err);
+	int rc = request(c, method, path, query, content_type, BR_KUBE_ACCEPT_METADATA,
+			 body, &resp, 0, err);
 
 	if (retry_after)
 		*retry_after = rc != 0 && resp.retry_after > 0 ? resp.retry_after : 0;

@@ -16,7 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -536,6 +538,68 @@ static void test_client_offline(void **state)
 	assert_non_null(strstr(err.text, "GET /api/v1/namespaces"));
 	assert_null(strstr(err.text, "SECRET"));
 	(void)port;
+	br_kube_client_free(c);
+	br_kube_config_release(&cfg);
+}
+
+/* One HTTP exchange on 127.0.0.1: keeps the request's head, answers 201. */
+struct one_shot {
+	int fd;
+	char head[8192];
+};
+
+static void *one_shot_serve(void *arg)
+{
+	struct one_shot *s = arg;
+	static const char answer[] = "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\n"
+				     "Content-Length: 2\r\nConnection: close\r\n\r\n{}";
+	size_t n = 0;
+	int conn = accept(s->fd, NULL, NULL);
+
+	while (conn >= 0 && n < sizeof(s->head) - 1 && !strstr(s->head, "\r\n\r\n")) {
+		ssize_t r = recv(conn, s->head + n, sizeof(s->head) - 1 - n, 0);
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+		s->head[n] = '\0';
+	}
+	if (conn >= 0) {
+		(void)!write(conn, answer, sizeof(answer) - 1);
+		close(conn);
+	}
+	return NULL;
+}
+
+/* A write whose answer nobody reads asks for metadata alone: the server
+ * prints and sends ~0.5 kB instead of the whole object. */
+static void test_write_asks_for_metadata(void **state)
+{
+	struct one_shot s = {.fd = socket(AF_INET, SOCK_STREAM, 0)};
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t alen = sizeof(a);
+	struct br_kube_config cfg;
+	struct br_kube_client *c;
+	struct br_error err;
+	char url[64];
+	pthread_t t;
+
+	(void)state;
+	assert_true(s.fd >= 0);
+	assert_int_equal(bind(s.fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(s.fd, 1), 0);
+	assert_int_equal(getsockname(s.fd, (struct sockaddr *)&a, &alen), 0);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d", ntohs(a.sin_port));
+	br_kube_config_init(&cfg);
+	cfg.server = strdup(url);
+	br_error_init(&err);
+	assert_int_equal(br_kube_client_create(&cfg, NULL, &c, &err), 0);
+	assert_int_equal(pthread_create(&t, NULL, one_shot_serve, &s), 0);
+	assert_int_equal(br_kube_write(c, "PUT", "/api/v1/namespaces/a/configmaps/b", NULL,
+				       NULL, "{}", NULL, &err), 0);
+	pthread_join(t, NULL);
+	close(s.fd);
+	assert_non_null(strstr(s.head, "PUT /api/v1/namespaces/a/configmaps/b HTTP/1.1\r\n"));
+	assert_non_null(strstr(s.head, "\r\nAccept: " BR_KUBE_ACCEPT_METADATA "\r\n"));
 	br_kube_client_free(c);
 	br_kube_config_release(&cfg);
 }
@@ -1086,6 +1150,7 @@ int main(void)
 		cmocka_unit_test(test_paths),
 		cmocka_unit_test(test_strip_managed_fields),
 		cmocka_unit_test(test_client_offline),
+		cmocka_unit_test(test_write_asks_for_metadata),
 		cmocka_unit_test(test_fake_crud),
 		cmocka_unit_test(test_fake_metadata_only),
 		cmocka_unit_test(test_fake_throttle),
