@@ -36,7 +36,6 @@ struct br_kube_client {
 	int multi_running;
 	atomic_int multi_stop;
 	pthread_mutex_t multi_mu;      /* guards multi_pending and done flags */
-	pthread_cond_t multi_done;     /* broadcast when a transfer finishes */
 	struct br__kube_transfer *multi_pending; /* handed over, not added yet */
 };
 
