@@ -260,7 +260,12 @@ demo: outage: every request of %s fails from now on (%.0f requests/s).
 PY
 # the exporter reads this file at every scrape: replace it in one step, or a scrape
 # that lands between truncate and write sees no outage, and its counters step back
-# (which Prometheus reads as a reset)
+# (which Prometheus reads as a reset). The times in it are taken before it is
+# written, and a scrape may come in between (more likely on a loaded machine): the
+# exporter then starts (or ends) the outage at that scrape, not earlier, since
+# applying it earlier would take back good requests already served (traffic.py,
+# Served), and Prometheus would read the step back as a reset: minus billions of
+# burn rate, no page
 set_outage() { echo "$1" >"$OUT/outage.tmp" && mv "$OUT/outage.tmp" "$OUT/outage"; }
 OUTAGE_AT=$(date +%s)
 set_outage "$TARGET $OUTAGE_AT"
