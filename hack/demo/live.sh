@@ -177,12 +177,17 @@ kubectl wait --for condition=established --timeout=60s -f crds/ >/dev/null || di
 if ! kubectl get crd prometheusrules.monitoring.coreos.com >/dev/null 2>&1; then
 	kubectl apply -f tests/fakeapi/crds/prometheusrules.crd.yaml >/dev/null || die "cannot install the PrometheusRule CRD"
 fi
+# the namespaces missing, created in one kubectl call (a kubectl call is a second or
+# more of CPU on a loaded machine, and there are eight namespaces)
 CREATED_NS=
+have=$(kubectl get namespaces -o name) || die "cannot list namespaces"
 for ns in burnrate-demo $(sed -n 's/^  namespace: //p' examples/*.yaml | sort -u); do
-	kubectl get namespace "$ns" >/dev/null 2>&1 && continue
-	kubectl create namespace "$ns" >/dev/null || die "cannot create namespace $ns"
-	CREATED_NS+=" $ns"
+	grep -qx "namespace/$ns" <<<"$have" || CREATED_NS+=" $ns"
 done
+if [ -n "$CREATED_NS" ]; then
+	for ns in $CREATED_NS; do printf -- '---\napiVersion: v1\nkind: Namespace\nmetadata: {name: %s}\n' "$ns"; done |
+		kubectl create -f - >/dev/null || die "cannot create the namespaces$CREATED_NS"
+fi
 # the examples' base, with every receiver a webhook and timing fit for a demo: the
 # page goes out 1 s after it fires, a ticket only after 60 s (long enough for its
 # page to inhibit it)
@@ -260,7 +265,12 @@ demo: outage: every request of %s fails from now on (%.0f requests/s).
 PY
 # the exporter reads this file at every scrape: replace it in one step, or a scrape
 # that lands between truncate and write sees no outage, and its counters step back
-# (which Prometheus reads as a reset)
+# (which Prometheus reads as a reset). The times in it are taken before it is
+# written, and a scrape may come in between (more likely on a loaded machine): the
+# exporter then starts (or ends) the outage at that scrape, not earlier, since
+# applying it earlier would take back good requests already served (traffic.py,
+# Served), and Prometheus would read the step back as a reset: minus billions of
+# burn rate, no page
 set_outage() { echo "$1" >"$OUT/outage.tmp" && mv "$OUT/outage.tmp" "$OUT/outage"; }
 OUTAGE_AT=$(date +%s)
 set_outage "$TARGET $OUTAGE_AT"

@@ -19,7 +19,10 @@ reset).
     traffic.py serve DIR NOW           serves /metrics on 127.0.0.1 (port in
                                        DIR/exporter.port); while DIR/outage
                                        holds "NAMESPACE/NAME" with a start
-                                       time, that SLO's service fails
+                                       time, that SLO's service fails (from
+                                       that time or its last scrape without
+                                       the outage, whichever is later: no
+                                       counter it serves ever steps back)
     traffic.py describe NAMESPACE/NAME rate, error share and kind of one
                                        service, as shell assignments
 
@@ -183,8 +186,69 @@ def history(out_path, now, outage=(None, 0.0, None)):
         f.write("# EOF\n")
 
 
+class Served:
+    """What the exporter has answered so far, so that no counter it serves
+    ever steps back: Prometheus reads a step back as a reset, and rate()
+    then adds the counter's whole value (some 1e10), which gives burn rates
+    of minus billions, a budget of hundreds of millions of percent, and no
+    page.
+
+    The outage file is written after the time it names: live.sh takes
+    OUTAGE_AT from date +%s, up to a second before the file is in place,
+    more on a loaded machine, and the end likewise. A scrape answered in
+    between saw the service's requests succeed; applying the outage from
+    the earlier time would take some of those back (the good bucket of a
+    latency SLO, the good series of a ratio one, step back). So an outage
+    applies from the time in the file or from the last answer given without
+    it, whichever is later, and ends likewise; the times applied are kept
+    while the file names that outage. Should anything else make a counter
+    step back (the clock, say), it is held at what was served, and logged."""
+
+    def __init__(self, start, read):
+        self.start = start
+        self.read = read        # () -> the outage in the file (Outage.read)
+        self.last = start       # the time of the last answer
+        self.applied = {}       # (slo, begin in the file) -> [begin, end] applied
+        self.values = {}        # (name, labels) -> the last value served
+
+    def outage(self, o):
+        name, begin, end = o
+        if name is None:
+            return o
+        key = (name, begin)
+        if key not in self.applied:
+            self.applied[key] = [max(begin, self.last), None]
+            log("outage of %s from %.3f (the file says %.3f)" % (name, self.applied[key][0], begin))
+        times = self.applied[key]
+        if end is not None and times[1] is None:
+            times[1] = max(end, self.last, times[0])
+            log("outage of %s ends at %.3f (the file says %.3f)" % (name, times[1], end))
+        return name, times[0], times[1]
+
+    def samples(self, now):
+        """The samples that answer a scrape at now: (name, labels, value)."""
+        now = max(now, self.last)
+        o = self.outage(self.read())
+        self.last = now
+        out = []
+        for slo in sorted(SERVICES):
+            for name, lab, v in raw_samples(slo, now, self.start, o):
+                prev = self.values.get((name, lab))
+                if prev is not None and v < prev:
+                    log("%s{%s} would step back from %.6f to %.6f: held" % (name, lab, prev, v))
+                    v = prev
+                self.values[(name, lab)] = v
+                out.append((name, lab, v))
+        return out
+
+
+def log(msg):
+    sys.stderr.write("traffic: %s\n" % msg)
+    sys.stderr.flush()
+
+
 def serve(d, start):
-    outage = Outage(os.path.join(d, "outage"))
+    served = Served(start, Outage(os.path.join(d, "outage")).read)
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self):
@@ -192,9 +256,7 @@ def serve(d, start):
                 self.send_response(404)
                 self.end_headers()
                 return
-            now, o = time.time(), outage.read()
-            lines = ["%s{%s} %.6f" % sample for slo in sorted(SERVICES)
-                     for sample in raw_samples(slo, now, start, o)]
+            lines = ["%s{%s} %.6f" % sample for sample in served.samples(time.time())]
             body = ("\n".join(lines) + "\n").encode()
             self.send_response(200)
             self.send_header("Content-Type", "text/plain; version=0.0.4")
