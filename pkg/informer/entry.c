@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf/buf.h"
 #include "errors/errors.h"
 
 /* Raw deflate with an 8 kB window: a 48 kB stream per informer, and room
@@ -94,20 +95,40 @@ static int deflate_text(struct br__informer_codec *c, const char *text, size_t l
 	return 0;
 }
 
+/* json_dump_callback's sink. */
+static int dump_to_buf(const char *p, size_t n, void *text)
+{
+	return br_buf_add(text, p, n) < 0 ? -1 : 0;
+}
+
+/* obj's compact text into text, as json_dumps writes it. Not json_dumps
+ * itself: when an allocation fails while jansson (2.14) writes a key, it
+ * goes on without the key and returns a damaged text, where a br_buf
+ * stays failed. Returns 0 or BR_ENOMEM. */
+static int dump_text(const json_t *obj, struct br_buf *text)
+{
+	if (json_dump_callback(obj, dump_to_buf, text, JSON_COMPACT) != 0 ||
+	    text->failed || !text->data)
+		return BR_ENOMEM;
+	return 0;
+}
+
 int br__informer_entry_new(struct br__informer_codec *c, const json_t *obj,
 			   const unsigned char **bytes, size_t *len)
 {
-	char *text = json_dumps(obj, JSON_COMPACT);
-	size_t text_len = text ? strlen(text) : 0;
-	int rc = BR_ENOMEM;
+	struct br_buf text;
+	int rc;
 
 	*bytes = NULL;
 	*len = 0;
 	/* entries hold up to 4 GB of text; the watch takes 16 MB at most */
-	if (text && text_len < UINT32_MAX &&
-	    (c->deflating || codec_start(c, text, text_len) == 0))
-		rc = deflate_text(c, text, text_len, len);
-	free(text);
+	br_buf_init(&text, (size_t)UINT32_MAX - 1);
+	rc = dump_text(obj, &text);
+	if (rc == 0 && !c->deflating && codec_start(c, text.data, text.len) < 0)
+		rc = BR_ENOMEM;
+	if (rc == 0)
+		rc = deflate_text(c, text.data, text.len, len);
+	br_buf_release(&text);
 	if (rc == 0)
 		*bytes = c->out;
 	return rc;
