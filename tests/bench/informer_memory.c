@@ -35,7 +35,8 @@ static json_t *slo(int i)
 	snprintf(ts, sizeof(ts), "2026-11-%02dT%02d:%02d:%02dZ", 1 + i % 28, i % 24, i % 60,
 		 (i * 7) % 60);
 	budget = json_pack("{s:f, s:f, s:{s:f, s:f, s:f, s:f, s:f, s:f, s:f}, s:s}",
-			   "remaining", 0.8 - (i % 100) / 1000.0, "consumed", 0.2 + (i % 100) / 1000.0,
+			   "remaining", 0.8 - (i % 100) / 1000.0,
+			   "consumed", 0.2 + (i % 100) / 1000.0,
 			   "burnRates", "5m", 0.1 + i % 7 / 10.0, "30m", 0.2 + i % 5 / 10.0,
 			   "1h", 0.3, "2h", 0.25, "6h", 0.2, "1d", 0.15 + i % 3 / 100.0, "3d", 0.1,
 			   "updatedAt", ts);
@@ -107,7 +108,8 @@ static size_t fill(struct br__informer_codec *c, int jansson, int count, size_t 
 		*text_bytes += text_len;
 		*key_bytes += strlen(key);
 		if (jansson) {
-			json_object_set_new(map, key, json_stringn_nocheck((const char *)bytes, len));
+			json_object_set_new(map, key,
+					    json_stringn_nocheck((const char *)bytes, len));
 			continue;
 		}
 		node = br__informer_node_new(key, bytes, len);
