@@ -6,12 +6,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf/buf.h"
+#include "errors/errors.h"
+
 /* Raw deflate with an 8 kB window: a 48 kB stream per informer, and room
  * for the dictionary and an object of several kB after it. */
 #define WINDOW_BITS (-13)
 #define MEM_LEVEL 5
 #define DICT_MAX 4096
 #define HEADER 5  /* 'z', then the text's length, little-endian */
+/* The entry buffer a codec keeps between entries: room for the objects of
+ * tens of kB; a larger one's buffer goes with the next entry. */
+#define SCRATCH_KEEP ((size_t)64 << 10)
 
 void br__informer_codec_init(struct br__informer_codec *c)
 {
@@ -23,6 +29,7 @@ void br__informer_codec_release(struct br__informer_codec *c)
 	if (c->deflating)
 		deflateEnd(&c->deflate);
 	free(c->dict);
+	free(c->out);
 	br__informer_codec_init(c);
 }
 
@@ -47,45 +54,84 @@ static int codec_start(struct br__informer_codec *c, const char *text, size_t le
 	return 0;
 }
 
-/* Deflates text into out (HEADER bytes left free at its start). */
-static json_t *deflate_text(struct br__informer_codec *c, const char *text, size_t len)
+/* Makes c->out at least n bytes: the buffer of the last entry, kept for
+ * the next one unless it grew past SCRATCH_KEEP for a large object. */
+static int reserve_out(struct br__informer_codec *c, size_t n)
+{
+	if (c->out_cap >= n && c->out_cap <= SCRATCH_KEEP)
+		return 0;
+	free(c->out);
+	c->out_cap = 0;
+	c->out = malloc(n);
+	if (!c->out)
+		return BR_ENOMEM;
+	c->out_cap = n;
+	return 0;
+}
+
+/* Deflates text into c->out, behind a header of HEADER bytes. */
+static int deflate_text(struct br__informer_codec *c, const char *text, size_t len,
+			size_t *out_len)
 {
 	z_stream *z = &c->deflate;
 	uLong bound = HEADER + deflateBound(z, (uLong)len);
-	unsigned char *out = malloc(bound);
-	json_t *e = NULL;
+	uint32_t n = (uint32_t)len;
 
-	if (!out)
-		return NULL;
-	if (deflateReset(z) == Z_OK &&
-	    deflateSetDictionary(z, c->dict, (uInt)c->dict_len) == Z_OK) {
-		z->next_in = (unsigned char *)text;
-		z->avail_in = (uInt)len;
-		z->next_out = out + HEADER;
-		z->avail_out = (uInt)(bound - HEADER);
-		if (deflate(z, Z_FINISH) == Z_STREAM_END) {
-			uint32_t n = (uint32_t)len;
-			out[0] = 'z';
-			for (int i = 0; i < 4; i++)
-				out[1 + i] = (unsigned char)(n >> (8 * i));
-			e = json_stringn_nocheck((const char *)out, HEADER + z->total_out);
-		}
-	}
-	free(out);
-	return e;
+	if (reserve_out(c, bound) < 0)
+		return BR_ENOMEM;
+	if (deflateReset(z) != Z_OK ||
+	    deflateSetDictionary(z, c->dict, (uInt)c->dict_len) != Z_OK)
+		return BR_ENOMEM;
+	z->next_in = (unsigned char *)text;
+	z->avail_in = (uInt)len;
+	z->next_out = c->out + HEADER;
+	z->avail_out = (uInt)(bound - HEADER);
+	if (deflate(z, Z_FINISH) != Z_STREAM_END)
+		return BR_ENOMEM;  /* only its allocations can fail it */
+	c->out[0] = 'z';
+	for (int i = 0; i < 4; i++)
+		c->out[1 + i] = (unsigned char)(n >> (8 * i));
+	*out_len = HEADER + z->total_out;
+	return 0;
 }
 
-json_t *br__informer_entry_new(struct br__informer_codec *c, const json_t *obj)
+/* json_dump_callback's sink. */
+static int dump_to_buf(const char *p, size_t n, void *text)
 {
-	char *text = json_dumps(obj, JSON_COMPACT);
-	size_t len = text ? strlen(text) : 0;
-	json_t *e = NULL;
+	return br_buf_add(text, p, n) < 0 ? -1 : 0;
+}
 
+/* obj's compact text into text, as json_dumps writes it. Not json_dumps
+ * itself: when an allocation fails while jansson (2.14) writes a key, it
+ * goes on without the key and returns a damaged text, where a br_buf
+ * stays failed. Returns 0 or BR_ENOMEM. */
+static int dump_text(const json_t *obj, struct br_buf *text)
+{
+	if (json_dump_callback(obj, dump_to_buf, text, JSON_COMPACT) != 0 ||
+	    text->failed || !text->data)
+		return BR_ENOMEM;
+	return 0;
+}
+
+int br__informer_entry_new(struct br__informer_codec *c, const json_t *obj,
+			   const unsigned char **bytes, size_t *len)
+{
+	struct br_buf text;
+	int rc;
+
+	*bytes = NULL;
+	*len = 0;
 	/* entries hold up to 4 GB of text; the watch takes 16 MB at most */
-	if (text && len < UINT32_MAX && (c->deflating || codec_start(c, text, len) == 0))
-		e = deflate_text(c, text, len);
-	free(text);
-	return e;
+	br_buf_init(&text, (size_t)UINT32_MAX - 1);
+	rc = dump_text(obj, &text);
+	if (rc == 0 && !c->deflating && codec_start(c, text.data, text.len) < 0)
+		rc = BR_ENOMEM;
+	if (rc == 0)
+		rc = deflate_text(c, text.data, text.len, len);
+	br_buf_release(&text);
+	if (rc == 0)
+		*bytes = c->out;
+	return rc;
 }
 
 /* zlib's allocations for one inflate, from the caller's stack: its state
@@ -121,17 +167,15 @@ static void arena_free(voidpf opaque, voidpf p)
 
 /* The text of entry e inflated into a new buffer of *len bytes plus a NUL,
  * or NULL. */
-static char *inflate_text(const struct br__informer_codec *c, const json_t *e,
-			  size_t *len)
+static char *inflate_text(const struct br__informer_codec *c, const unsigned char *b,
+			  size_t blen, size_t *len)
 {
-	const unsigned char *b = (const unsigned char *)json_string_value(e);
-	size_t blen = json_string_length(e);
 	struct stack_arena arena;
 	z_stream z;
 	uint32_t n = 0;
 	char *text;
 
-	if (blen < HEADER || b[0] != 'z' || !c->dict)
+	if (!b || blen < HEADER || b[0] != 'z' || !c->dict)
 		return NULL;
 	for (int i = 0; i < 4; i++)
 		n |= (uint32_t)b[1 + i] << (8 * i);
@@ -162,19 +206,19 @@ static char *inflate_text(const struct br__informer_codec *c, const json_t *e,
 	return text;
 }
 
-json_t *br__informer_entry_tree(const struct br__informer_codec *c, const json_t *e)
+json_t *br__informer_entry_tree(const struct br__informer_codec *c,
+				const unsigned char *e, size_t len)
 {
-	size_t len = 0;
-	char *text = e ? inflate_text(c, e, &len) : NULL;
-	json_t *o = text ? json_loadb(text, len, 0, NULL) : NULL;
+	size_t text_len = 0;
+	char *text = inflate_text(c, e, len, &text_len);
+	json_t *o = text ? json_loadb(text, text_len, 0, NULL) : NULL;
 
 	free(text);
 	return o;
 }
 
-int br__informer_entry_same(const json_t *a, const json_t *b)
+int br__informer_entry_same(const unsigned char *a, size_t alen,
+			    const unsigned char *b, size_t blen)
 {
-	return json_string_length(a) == json_string_length(b) &&
-	       memcmp(json_string_value(a), json_string_value(b),
-		      json_string_length(a)) == 0;
+	return alen == blen && (alen == 0 || memcmp(a, b, alen) == 0);
 }

@@ -8,10 +8,10 @@
  * them in about a megabyte instead of fourteen. Readers get a new tree
  * inflated and parsed from it, as from plain text before.
  *
- * Entries are jansson strings of bytes ('z', the text's length as four
- * bytes, raw deflate), so the cache stays a json object of them. The same
- * object always gives the same bytes, so two entries are the same object
- * exactly when their bytes are equal.
+ * An entry is bytes: 'z', the text's length as four bytes, raw deflate.
+ * The cache keeps them in its store (store.h), next to their keys. The
+ * same object always gives the same bytes, so two entries are the same
+ * object exactly when their bytes are equal.
  *
  * Thread-safety: br__informer_entry_new (which owns the deflate stream)
  * runs on one thread at a time, the reflector's. br__informer_entry_tree
@@ -29,6 +29,8 @@ struct br__informer_codec {
 	size_t dict_len;
 	z_stream deflate;
 	int deflating;         /* deflate is initialised */
+	unsigned char *out;    /* the last entry made, NULL or out_cap bytes */
+	size_t out_cap;
 };
 
 /* Prepares an empty codec. Allocates nothing; can't fail. */
@@ -36,13 +38,18 @@ void br__informer_codec_init(struct br__informer_codec *c);
 /* Frees the dictionary and the stream. */
 void br__informer_codec_release(struct br__informer_codec *c);
 
-/* A new entry for obj (a jansson string you own), or NULL when out of
- * memory. */
-json_t *br__informer_entry_new(struct br__informer_codec *c, const json_t *obj);
-/* A new tree from entry e (you own it), or NULL for NULL or out of
- * memory. */
-json_t *br__informer_entry_tree(const struct br__informer_codec *c, const json_t *e);
-/* Whether a and b hold the same object. */
-int br__informer_entry_same(const json_t *a, const json_t *b);
+/* Makes the entry for obj: *bytes (borrowed from c, valid until the next
+ * br__informer_entry_new or the release of c: copy them) and *len. Returns
+ * 0, or BR_ENOMEM (also for a text of 4 GB or more) with *bytes NULL. */
+int br__informer_entry_new(struct br__informer_codec *c, const json_t *obj,
+			   const unsigned char **bytes, size_t *len);
+/* A new tree from the len bytes of entry e (you own it), or NULL for
+ * bytes that are no entry (NULL among them) or out of memory. */
+json_t *br__informer_entry_tree(const struct br__informer_codec *c,
+				const unsigned char *e, size_t len);
+/* Whether entries a (alen bytes) and b (blen bytes) hold the same
+ * object. */
+int br__informer_entry_same(const unsigned char *a, size_t alen,
+			    const unsigned char *b, size_t blen);
 
 #endif

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "entry.h"
+#include "store.h"
 #include "kube/kube.h"
 #include "pace/pace.h"
 
@@ -22,7 +23,9 @@ struct br_informer {
 	pthread_mutex_t cb_mu; /* held over a cache change and its callbacks */
 	pthread_t resync_thread;
 	int resync_running;
-	json_t *cache;         /* key -> entry (entry.h) */
+	/* key -> entry (store.h, entry.h). It changes only under both
+	 * cb_mu and mu, so either one is enough to read it. */
+	struct br__informer_store cache;
 	struct br__informer_codec codec;  /* entries made on the reflector thread */
 	char *rv;              /* last resourceVersion seen */
 	int synced;
@@ -43,18 +46,31 @@ struct br_informer {
 /* Cache and callbacks                                               */
 
 /* The cache keeps each object as an entry (entry.h): its compact JSON text,
- * deflated. A tree takes several times the memory of its text (an
- * allocation per node, a hash table per object), and the caches of 10,000
- * SLOs must fit in a few megabytes. Readers get a tree parsed from the
- * entry, theirs to keep or change. */
-static json_t *entry_new(struct br_informer *inf, const json_t *obj)
+ * deflated, in a node of its store (store.h) with its key. A tree takes
+ * several times the memory of its text (an allocation per node, a hash
+ * table per object), and the caches of 10,000 SLOs must fit in a few
+ * megabytes. Readers get a tree parsed from the entry, theirs to keep or
+ * change. */
+
+/* A new node holding obj's entry under key (you own it), or NULL when out
+ * of memory. */
+static struct br__informer_node *node_new(struct br_informer *inf, const char *key,
+					  const json_t *obj)
 {
-	return br__informer_entry_new(&inf->codec, obj);
+	const unsigned char *bytes;
+	size_t len;
+
+	if (br__informer_entry_new(&inf->codec, obj, &bytes, &len) < 0)
+		return NULL;
+	return br__informer_node_new(key, bytes, len);
 }
 
-static json_t *entry_tree(const struct br_informer *inf, const json_t *e)
+/* A new tree from n's entry, or NULL for NULL or out of memory. */
+static json_t *node_tree(const struct br_informer *inf, const struct br__informer_node *n)
 {
-	return br__informer_entry_tree(&inf->codec, e);
+	if (!n)
+		return NULL;
+	return br__informer_entry_tree(&inf->codec, br__informer_node_bytes(n), n->len);
 }
 
 static void set_rv_str(struct br_informer *inf, const char *rv)
@@ -78,13 +94,13 @@ static void set_rv(struct br_informer *inf, const json_t *obj)
 
 /* Hands an update to the handler: old parsed from its entry (obj itself
  * when that fails: the handler learns of the change all the same). */
-static void notify_update(struct br_informer *inf, const json_t *old_entry,
+static void notify_update(struct br_informer *inf, const struct br__informer_node *old_node,
 			  json_t *obj)
 {
 	const struct br_informer_handlers *h = &inf->opts.handlers;
 	if (!h->on_update)
 		return;
-	json_t *old = entry_tree(inf, old_entry);
+	json_t *old = node_tree(inf, old_node);
 	h->on_update(h->ctx, old ? old : obj, obj);
 	json_decref(old);
 }
@@ -94,23 +110,24 @@ static void notify_update(struct br_informer *inf, const json_t *old_entry,
  * Returns 0 or BR_ENOMEM. */
 static int cache_put(struct br_informer *inf, const char *key, json_t *obj, int event)
 {
-	json_t *entry = entry_new(inf, obj);
+	struct br__informer_node *node = node_new(inf, key, obj), *old = NULL;
 
-	if (!entry)
+	if (!node)
 		return BR_ENOMEM;
 	pthread_mutex_lock(&inf->cb_mu);
 	pthread_mutex_lock(&inf->mu);
-	json_t *old = json_incref(json_object_get(inf->cache, key));
-	int rc = json_object_set_new(inf->cache, key, entry) ? BR_ENOMEM : 0;
+	int rc = br__informer_store_put(&inf->cache, node, &old);
 	if (event)
 		inf->stats.events++;
 	pthread_mutex_unlock(&inf->mu);
 	const struct br_informer_handlers *h = &inf->opts.handlers;
-	if (rc == 0 && old)
-		notify_update(inf, old, obj);
-	else if (rc == 0 && h->on_add)
+	if (rc < 0)
+		br__informer_node_free(node);
+	else if (old)
+		notify_update(inf, old, obj);  /* old, out of the cache, is ours */
+	else if (h->on_add)
 		h->on_add(h->ctx, obj);
-	json_decref(old);
+	br__informer_node_free(old);
 	pthread_mutex_unlock(&inf->cb_mu);
 	return rc;
 }
@@ -138,27 +155,26 @@ static int apply_event(struct br_informer *inf, int deleted, json_t *obj)
 	}
 	pthread_mutex_lock(&inf->cb_mu);
 	pthread_mutex_lock(&inf->mu);
-	json_t *old = json_incref(json_object_get(inf->cache, key.data));
-	json_object_del(inf->cache, key.data);
+	struct br__informer_node *old = br__informer_store_take(&inf->cache, key.data);
 	inf->stats.events++;
 	pthread_mutex_unlock(&inf->mu);
 	br_buf_release(&key);
 	const struct br_informer_handlers *h = &inf->opts.handlers;
 	if (h->on_delete)
 		h->on_delete(h->ctx, obj);
-	json_decref(old);
+	br__informer_node_free(old);
 	set_rv(inf, obj);
 	pthread_mutex_unlock(&inf->cb_mu);
 	return 0;
 }
 
-/* Hands entry to on_add or on_delete as a tree. */
+/* Hands n's entry to on_add or on_delete as a tree. */
 static void notify_one(struct br_informer *inf,
-		       void (*fn)(void *ctx, json_t *obj), const json_t *entry)
+		       void (*fn)(void *ctx, json_t *obj), const struct br__informer_node *n)
 {
 	if (!fn)
 		return;
-	json_t *o = entry_tree(inf, entry);
+	json_t *o = node_tree(inf, n);
 	if (o)
 		fn(inf->opts.handlers.ctx, o);
 	json_decref(o);
@@ -173,41 +189,50 @@ static void mark_synced(struct br_informer *inf)
 	br_pause_wake(inf->opts.synced_wake);
 }
 
-/* Installs a fresh cache (key -> entry, as listed; taken over) and tells the
- * handlers what changed: adds, updates where the object differs, deletes
- * for the gone. rv is the list's resourceVersion. */
-static int replace(struct br_informer *inf, json_t *fresh, const char *rv)
+/* Tells the handlers how now differs from old: adds, updates where the
+ * object differs, deletes for the gone. */
+static void notify_diff(struct br_informer *inf, const struct br__informer_store *old,
+			const struct br__informer_store *now)
 {
-	pthread_mutex_lock(&inf->cb_mu);
-	pthread_mutex_lock(&inf->mu);
-	json_t *old = inf->cache;
-	inf->cache = json_incref(fresh);
-	pthread_mutex_unlock(&inf->mu);
-	set_rv_str(inf, rv);
-
 	const struct br_informer_handlers *h = &inf->opts.handlers;
-	const char *k;
-	json_t *e, *o;
-	json_object_foreach(fresh, k, e) {
-		o = json_object_get(old, k);
+	const struct br__informer_node *n = NULL, *o;
+
+	while ((n = br__informer_store_next(now, n))) {
+		o = br__informer_store_get(old, br__informer_node_key(n));
 		if (!o) {
-			notify_one(inf, h->on_add, e);
-		} else if (!br__informer_entry_same(o, e) && h->on_update) {
-			json_t *obj = entry_tree(inf, e);
+			notify_one(inf, h->on_add, n);
+		} else if (h->on_update &&
+			   !br__informer_entry_same(br__informer_node_bytes(o), o->len,
+						    br__informer_node_bytes(n), n->len)) {
+			json_t *obj = node_tree(inf, n);
 			if (obj)
 				notify_update(inf, o, obj);
 			json_decref(obj);
 		}
 	}
-	json_object_foreach(old, k, o) {
-		if (!json_object_get(fresh, k))
+	for (o = NULL; (o = br__informer_store_next(old, o));) {
+		if (!br__informer_store_get(now, br__informer_node_key(o)))
 			notify_one(inf, h->on_delete, o);
 	}
-	json_decref(old);
-	json_decref(fresh);
+}
+
+/* Installs fresh (key -> entry, as listed; its nodes taken over, fresh left
+ * empty) as the cache and tells the handlers what changed. rv is the list's
+ * resourceVersion. Can't fail. */
+static void replace(struct br_informer *inf, struct br__informer_store *fresh, const char *rv)
+{
+	pthread_mutex_lock(&inf->cb_mu);
+	pthread_mutex_lock(&inf->mu);
+	struct br__informer_store old = inf->cache;
+	inf->cache = *fresh;
+	br__informer_store_init(fresh);
+	pthread_mutex_unlock(&inf->mu);
+	set_rv_str(inf, rv);
+	/* cb_mu, held, keeps the cache as it is while we read it */
+	notify_diff(inf, &old, &inf->cache);
+	br__informer_store_release(&old);
 	pthread_mutex_unlock(&inf->cb_mu);
 	mark_synced(inf);
-	return 0;
 }
 
 /* ---------------------------------------------------------------- */
@@ -220,17 +245,24 @@ static int replace(struct br_informer *inf, json_t *fresh, const char *rv)
  * SLOs that second parse was a sixth of the CPU). A first list that fails
  * half-way leaves what it added; the next list's replace() tells the
  * handlers the difference, as for any relist. */
-static int add_item(struct br_informer *inf, const char *key, json_t *item, json_t *fresh)
+static int add_item(struct br_informer *inf, const char *key, json_t *item,
+		    struct br__informer_store *fresh)
 {
 	if (!fresh)
 		return cache_put(inf, key, item, 0);
-	json_t *e = entry_new(inf, item);
-	return e && json_object_set_new(fresh, key, e) == 0 ? 0 : BR_ENOMEM;
+	struct br__informer_node *n = node_new(inf, key, item), *old = NULL;
+	if (!n || br__informer_store_put(fresh, n, &old) < 0) {
+		br__informer_node_free(n);
+		return BR_ENOMEM;
+	}
+	br__informer_node_free(old);  /* a key listed twice: the last one wins */
+	return 0;
 }
 
 /* Adds a page's items as cache entries (see add_item), transformed first,
  * so that the whole list is never in memory as trees. */
-static int add_page(struct br_informer *inf, const json_t *page, json_t *fresh)
+static int add_page(struct br_informer *inf, const json_t *page,
+		    struct br__informer_store *fresh)
 {
 	struct br_buf key;
 	json_t *item;
@@ -258,7 +290,7 @@ static int add_page(struct br_informer *inf, const json_t *page, json_t *fresh)
 static int list_is_first(struct br_informer *inf)
 {
 	pthread_mutex_lock(&inf->mu);
-	int first = !inf->synced && json_object_size(inf->cache) == 0;
+	int first = !inf->synced && br__informer_store_size(&inf->cache) == 0;
 	pthread_mutex_unlock(&inf->mu);
 	return first;
 }
@@ -268,10 +300,12 @@ static int list_and_replace(struct br_informer *inf, struct br_error *err)
 {
 	long limit = inf->opts.page_size < 0 ? 0 : inf->opts.page_size;
 	int live = list_is_first(inf);
-	json_t *fresh = json_object(), *page = NULL;
+	struct br__informer_store fresh;
+	json_t *page = NULL;
 	char *cont = NULL, *rv = NULL;
-	int rc = fresh ? 0 : br_error_set(err, BR_ENOMEM, "out of memory");
+	int rc = 0;
 
+	br__informer_store_init(&fresh);
 	while (rc == 0) {
 		rc = br_kube_list_accept(inf->client, inf->path, inf->selector_query,
 					 limit, cont, inf->opts.metadata_only ?
@@ -285,7 +319,7 @@ static int list_and_replace(struct br_informer *inf, struct br_error *err)
 		free(rv);
 		cont = next && next[0] ? strdup(next) : NULL;
 		rv = prv ? strdup(prv) : NULL;
-		if (add_page(inf, page, live ? NULL : fresh) < 0 ||
+		if (add_page(inf, page, live ? NULL : &fresh) < 0 ||
 		    (next && next[0] && !cont) ||
 		    (prv && !rv))
 			rc = br_error_set(err, BR_ENOMEM, "out of memory");
@@ -299,9 +333,9 @@ static int list_and_replace(struct br_informer *inf, struct br_error *err)
 		set_rv_str(inf, rv);
 		mark_synced(inf);
 	} else if (rc == 0) {
-		rc = replace(inf, json_incref(fresh), rv);
+		replace(inf, &fresh, rv);
 	}
-	json_decref(fresh);
+	br__informer_store_release(&fresh);
 	free(rv);
 	pthread_mutex_lock(&inf->mu);
 	if (rc == 0) {
@@ -470,20 +504,20 @@ static void *resync(void *arg)
 		pthread_mutex_lock(&inf->cb_mu);
 		pthread_mutex_lock(&inf->mu);
 		/* nothing to resync before the first list */
-		json_t *snap = inf->synced ? json_copy(inf->cache) : NULL;
-		if (snap)
+		int due = inf->synced;
+		if (due)
 			inf->stats.resyncs++;
 		pthread_mutex_unlock(&inf->mu);
-		const char *k;
-		json_t *o;
-		json_object_foreach(snap, k, o) {
-			json_t *obj = h->on_update ? entry_tree(inf, o) : NULL;
+		/* cb_mu, held, keeps the cache as it is while we read it, and
+		 * the handlers may take mu to read it too */
+		const struct br__informer_node *n = NULL;
+		while (due && h->on_update && (n = br__informer_store_next(&inf->cache, n))) {
+			json_t *obj = node_tree(inf, n);
 			if (obj)
 				h->on_update(h->ctx, obj, obj);
 			json_decref(obj);
 		}
 		pthread_mutex_unlock(&inf->cb_mu);
-		json_decref(snap);
 	}
 	return NULL;
 }
@@ -576,13 +610,11 @@ int br_informer_create(struct br_kube_client *c,
 	inf->client = c;
 	inf->opts = *opts;
 	set_defaults(&inf->opts);
+	br__informer_store_init(&inf->cache);
 	int rc = build_paths(inf, opts, err);
-	if (rc == 0 && !(inf->cache = json_object()))
-		rc = br_error_set(err, BR_ENOMEM, "informer: out of memory");
 	if (rc == 0 && init_sync(inf) < 0)
 		rc = br_error_set(err, BR_ENOMEM, "informer: no mutex");
 	if (rc < 0) {
-		json_decref(inf->cache);
 		free(inf->path);
 		free(inf->selector_query);
 		free(inf);
@@ -636,7 +668,7 @@ void br_informer_free(struct br_informer *inf)
 		return;
 	br_informer_stop(inf);
 	br_watch_framer_release(&inf->framer);
-	json_decref(inf->cache);
+	br__informer_store_release(&inf->cache);
 	br__informer_codec_release(&inf->codec);
 	free(inf->rv);
 	free(inf->path);
@@ -670,20 +702,36 @@ int br_informer_wait_synced(struct br_informer *inf, double timeout)
 		       ? 0 : BR_ETIMEOUT;
 }
 
+/* Entries up to this size are copied to the stack by br_informer_get: all
+ * of them but for objects of tens of kB. */
+#define GET_STACK 2048
+
 json_t *br_informer_get(struct br_informer *inf, const char *key)
 {
+	unsigned char stack[GET_STACK], *copy = stack;
+	size_t len = 0;
+
+	/* a copy of the entry's bytes, so that readers inflate and parse
+	 * outside the lock, at once */
 	pthread_mutex_lock(&inf->mu);
-	json_t *e = json_incref(json_object_get(inf->cache, key));
+	const struct br__informer_node *n = br__informer_store_get(&inf->cache, key);
+	if (n && n->len > sizeof(stack))
+		copy = malloc(n->len);
+	if (n && copy) {
+		len = n->len;
+		memcpy(copy, br__informer_node_bytes(n), len);
+	}
 	pthread_mutex_unlock(&inf->mu);
-	json_t *o = entry_tree(inf, e);
-	json_decref(e);
+	json_t *o = len ? br__informer_entry_tree(&inf->codec, copy, len) : NULL;
+	if (copy != stack)
+		free(copy);
 	return o;
 }
 
 size_t br_informer_size(struct br_informer *inf)
 {
 	pthread_mutex_lock(&inf->mu);
-	size_t n = json_object_size(inf->cache);
+	size_t n = br__informer_store_size(&inf->cache);
 	pthread_mutex_unlock(&inf->mu);
 	return n;
 }
@@ -695,27 +743,13 @@ static int cmp_str(const void *a, const void *b)
 
 int br_informer_keys(struct br_informer *inf, char ***keys, size_t *n)
 {
-	*keys = NULL;
-	*n = 0;
 	pthread_mutex_lock(&inf->mu);
-	size_t count = json_object_size(inf->cache), i = 0;
-	char **out = calloc(count ? count : 1, sizeof(*out));
-	const char *k;
-	json_t *v;
-	json_object_foreach(inf->cache, k, v) {
-		if (!out || !(out[i] = strdup(k)))
-			break;
-		i++;
-	}
+	int rc = br__informer_store_keys(&inf->cache, keys, n);
 	pthread_mutex_unlock(&inf->mu);
-	if (i < count) {
-		br_informer_keys_free(out, i);
-		return BR_ENOMEM;
-	}
-	qsort(out, count, sizeof(*out), cmp_str);
-	*keys = out;
-	*n = count;
-	return 0;
+	/* sorted outside the lock: readers need not wait for it */
+	if (rc == 0)
+		qsort(*keys, *n, sizeof(**keys), cmp_str);
+	return rc;
 }
 
 void br_informer_keys_free(char **keys, size_t n)

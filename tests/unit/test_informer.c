@@ -21,6 +21,7 @@
 #include "buf/buf.h"
 #include "informer/entry.h"
 #include "informer/informer.h"
+#include "informer/store.h"
 #include "kube/kube.h"
 
 /* --- Framer ----------------------------------------------------------- */
@@ -231,51 +232,214 @@ static json_t *slo_like(int i)
 		"status", "True", "reason", "Reconciled", "message", "rules are up to date");
 }
 
+/* A malloc'ed copy of the entry of obj made by c, of *len bytes. */
+static unsigned char *entry_copy(struct br__informer_codec *c, const json_t *obj, size_t *len)
+{
+	const unsigned char *bytes;
+
+	assert_int_equal(br__informer_entry_new(c, obj, &bytes, len), 0);
+	unsigned char *copy = malloc(*len);
+	assert_non_null(copy);
+	memcpy(copy, bytes, *len);
+	return copy;
+}
+
 /* Entries: the object comes back whole; the same object gives the same
  * bytes; objects like the first keep in a fraction of their text. */
 static void test_entries(void **state)
 {
 	struct br__informer_codec c;
-	json_t *first = slo_like(0), *other = slo_like(1), *odd = json_pack("{s:[i,i,s]}", "x", 1, 2, "\xc3\xa9");
+	json_t *first = slo_like(0), *other = slo_like(1);
+	json_t *odd = json_pack("{s:[i,i,s]}", "x", 1, 2, "\xc3\xa9");
+	size_t n0, n1, n1b, n2;
 
 	(void)state;
 	br__informer_codec_init(&c);
-	assert_null(br__informer_entry_tree(&c, NULL));
-	json_t *e0 = br__informer_entry_new(&c, first);
-	json_t *e1 = br__informer_entry_new(&c, other);
-	json_t *e1b = br__informer_entry_new(&c, other);
-	json_t *e2 = br__informer_entry_new(&c, odd);
-	assert_non_null(e0);
-	assert_non_null(e1);
-	assert_non_null(e2);
-	json_t *t0 = br__informer_entry_tree(&c, e0), *t1 = br__informer_entry_tree(&c, e1);
-	json_t *t2 = br__informer_entry_tree(&c, e2);
+	assert_null(br__informer_entry_tree(&c, NULL, 0));
+	unsigned char *e0 = entry_copy(&c, first, &n0), *e1 = entry_copy(&c, other, &n1);
+	unsigned char *e1b = entry_copy(&c, other, &n1b), *e2 = entry_copy(&c, odd, &n2);
+	json_t *t0 = br__informer_entry_tree(&c, e0, n0), *t1 = br__informer_entry_tree(&c, e1, n1);
+	json_t *t2 = br__informer_entry_tree(&c, e2, n2);
 	assert_true(json_equal(t0, first));
 	assert_true(json_equal(t1, other));
 	assert_true(json_equal(t2, odd));
-	assert_true(br__informer_entry_same(e1, e1b));
-	assert_false(br__informer_entry_same(e0, e1));
+	assert_true(br__informer_entry_same(e1, n1, e1b, n1b));
+	assert_false(br__informer_entry_same(e0, n0, e1, n1));
 	char *text = json_dumps(other, JSON_COMPACT);
-	assert_true(json_string_length(e1) * 4 < strlen(text));
+	assert_true(n1 * 4 < strlen(text));
 	/* a damaged entry is no object, not a crash */
-	json_t *bad = json_stringn_nocheck(json_string_value(e1), json_string_length(e1) - 3);
-	assert_null(br__informer_entry_tree(&c, bad));
-	json_t *plain = json_string("{}");
-	assert_null(br__informer_entry_tree(&c, plain));
+	assert_null(br__informer_entry_tree(&c, e1, n1 - 3));
+	assert_null(br__informer_entry_tree(&c, (const unsigned char *)"{}", 2));
+	assert_null(br__informer_entry_tree(&c, (const unsigned char *)"z\020\0\0\0x", 6));
 	free(text);
-	json_decref(plain);
-	json_decref(bad);
 	json_decref(t0);
 	json_decref(t1);
 	json_decref(t2);
-	json_decref(e0);
-	json_decref(e1);
-	json_decref(e1b);
-	json_decref(e2);
+	free(e0);
+	free(e1);
+	free(e1b);
+	free(e2);
 	json_decref(first);
 	json_decref(other);
 	json_decref(odd);
 	br__informer_codec_release(&c);
+}
+
+/* --- Store ------------------------------------------------------------ */
+
+/* Checks s's invariants: each node in the bucket of its hash, keys unique
+ * (each found as itself), the count right, the load within bounds. */
+static void store_check(const struct br__informer_store *s)
+{
+	size_t count = 0;
+
+	for (size_t i = 0; i < s->nbuckets; i++) {
+		for (const struct br__informer_node *n = s->buckets[i]; n; n = n->next) {
+			assert_int_equal(n->hash & (s->nbuckets - 1), i);
+			assert_int_equal(strlen(br__informer_node_key(n)), n->key_len);
+			assert_ptr_equal(br__informer_store_get(s, br__informer_node_key(n)), n);
+			count++;
+		}
+	}
+	assert_int_equal(count, br__informer_store_size(s));
+	assert_true(s->nbuckets == 0 || (s->nbuckets & (s->nbuckets - 1)) == 0);
+	assert_true(count <= 2 * s->nbuckets);
+}
+
+/* Puts key -> text (its bytes without the NUL) in s; returns the old
+ * node's text as a malloc'ed string, or NULL when there was none. */
+static char *store_put_text(struct br__informer_store *s, const char *key, const char *text)
+{
+	struct br__informer_node *n = br__informer_node_new(key, text, strlen(text)), *old;
+	char *was = NULL;
+
+	assert_non_null(n);
+	assert_int_equal(br__informer_store_put(s, n, &old), 0);
+	if (old) {
+		assert_string_equal(br__informer_node_key(old), key);
+		assert_null(old->next);
+		was = strndup((const char *)br__informer_node_bytes(old), old->len);
+	}
+	br__informer_node_free(old);
+	return was;
+}
+
+static void assert_store_text(const struct br__informer_store *s, const char *key,
+			      const char *text)
+{
+	const struct br__informer_node *n = br__informer_store_get(s, key);
+
+	assert_non_null(n);
+	assert_int_equal(n->len, strlen(text));
+	assert_memory_equal(br__informer_node_bytes(n), text, n->len);
+}
+
+/* Put, get, a put that replaces and hands back the old node, take, an
+ * empty entry, an empty store. */
+static void test_store_basics(void **state)
+{
+	struct br__informer_store s;
+
+	(void)state;
+	br__informer_store_init(&s);
+	assert_null(br__informer_store_get(&s, "a"));
+	assert_null(br__informer_store_take(&s, "a"));
+	assert_null(br__informer_store_next(&s, NULL));
+	assert_null(store_put_text(&s, "ns/a", "one"));
+	assert_null(store_put_text(&s, "ns/b", ""));
+	assert_null(store_put_text(&s, "a", "short key"));
+	assert_store_text(&s, "ns/a", "one");
+	assert_store_text(&s, "ns/b", "");
+	assert_null(br__informer_store_get(&s, "ns/"));
+	assert_null(br__informer_store_get(&s, "ns/ab"));
+	char *was = store_put_text(&s, "ns/a", "two, longer");
+	assert_string_equal(was, "one");
+	free(was);
+	assert_store_text(&s, "ns/a", "two, longer");
+	assert_int_equal(br__informer_store_size(&s), 3);
+	store_check(&s);
+	struct br__informer_node *n = br__informer_store_take(&s, "ns/b");
+	assert_non_null(n);
+	assert_int_equal(n->len, 0);
+	br__informer_node_free(n);
+	assert_null(br__informer_store_take(&s, "ns/b"));
+	assert_null(br__informer_store_get(&s, "ns/b"));
+	assert_int_equal(br__informer_store_size(&s), 2);
+	store_check(&s);
+	br__informer_store_release(&s);
+	assert_int_equal(br__informer_store_size(&s), 0);
+	assert_null(br__informer_store_get(&s, "ns/a"));
+	br__informer_store_release(&s);
+}
+
+static int cmp_key(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Iteration and keys see every key once. */
+static void assert_every_key(const struct br__informer_store *s, int total, int step)
+{
+	size_t seen = 0, n;
+	char **keys;
+	char key[32];
+
+	for (const struct br__informer_node *node = NULL;
+	     (node = br__informer_store_next(s, node));)
+		seen++;
+	assert_int_equal(seen, br__informer_store_size(s));
+	assert_int_equal(br__informer_store_keys(s, &keys, &n), 0);
+	assert_int_equal(n, seen);
+	qsort(keys, n, sizeof(*keys), cmp_key);
+	for (size_t i = 1; i < n; i++)
+		assert_true(strcmp(keys[i - 1], keys[i]) < 0);
+	for (int i = 0; i < total; i += step) {
+		snprintf(key, sizeof(key), "ns-%d/slo-%05d", i % 7, i);
+		assert_non_null(bsearch(&(const char *){ key }, keys, n, sizeof(*keys), cmp_key));
+	}
+	for (size_t i = 0; i < n; i++)
+		free(keys[i]);
+	free(keys);
+}
+
+/* Many keys: the buckets double many times over, every key stays
+ * reachable, replacing and taking keep the count. */
+static void test_store_grow(void **state)
+{
+	enum { N = 5000 };
+	struct br__informer_store s;
+	char key[32], text[32];
+
+	(void)state;
+	br__informer_store_init(&s);
+	for (int i = 0; i < N; i++) {
+		snprintf(key, sizeof(key), "ns-%d/slo-%05d", i % 7, i);
+		snprintf(text, sizeof(text), "v%d", i);
+		assert_null(store_put_text(&s, key, text));
+		if (i % 997 == 0)
+			store_check(&s);
+	}
+	assert_true(s.nbuckets >= N / 2 && s.nbuckets >= 16 << 7);  /* 7 doublings or more */
+	store_check(&s);
+	assert_every_key(&s, N, 1);
+	for (int i = 0; i < N; i += 3) {
+		snprintf(key, sizeof(key), "ns-%d/slo-%05d", i % 7, i);
+		snprintf(text, sizeof(text), "v%d", i);
+		char *was = store_put_text(&s, key, "again");
+		assert_string_equal(was, text);
+		free(was);
+	}
+	assert_int_equal(br__informer_store_size(&s), N);
+	for (int i = 1; i < N; i += 2) {
+		snprintf(key, sizeof(key), "ns-%d/slo-%05d", i % 7, i);
+		br__informer_node_free(br__informer_store_take(&s, key));
+	}
+	assert_int_equal(br__informer_store_size(&s), N / 2);
+	store_check(&s);
+	assert_every_key(&s, N, 2);
+	assert_store_text(&s, "ns-6/slo-00006", "again");
+	assert_store_text(&s, "ns-2/slo-00002", "v2");
+	br__informer_store_release(&s);
 }
 
 static void test_key(void **state)
@@ -782,6 +946,8 @@ int main(void)
 		cmocka_unit_test(test_framer_limit),
 		cmocka_unit_test(test_key),
 		cmocka_unit_test(test_entries),
+		cmocka_unit_test(test_store_basics),
+		cmocka_unit_test(test_store_grow),
 	};
 	const struct CMUnitTest fake[] = {
 		cmocka_unit_test(test_list_watch),
