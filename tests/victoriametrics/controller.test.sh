@@ -115,7 +115,9 @@ print(json.dumps(spec, sort_keys=True))'; }
 want=$("$BURNRATE" generate --target victoriametrics -f "$T/slo.yaml" | spec)
 have=$(kubectl -n "$NS" get vmrule checkout -o yaml | spec)
 [ "$want" = "$have" ] || fail "VMRule spec differs from burnrate generate --target victoriametrics"
-kubectl -n "$NS" get prometheusrules -o name | grep -q . && fail "a PrometheusRule was written"
+prs=$(kubectl -n "$NS" get prometheusrules -o name 2>"$T/prs.err")
+[ -z "$prs" ] || { grep -i prometheusrule "$T/ctl.log"; cat "$T/prs.err"
+	fail "a PrometheusRule was written: $prs"; }
 jp slo checkout '{.status.conditions[?(@.type=="RulesReady")].message}' | grep -q '^VMRule checkout has' ||
 	fail "RulesReady message: $(jp slo checkout '{.status.conditions[?(@.type=="RulesReady")].message}')"
 echo "ok: SLO Ready, VMRule written (owner, labels, field manager, spec of generate), no PrometheusRule"
