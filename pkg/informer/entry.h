@@ -23,6 +23,8 @@
 #include <jansson.h>
 #include <zlib.h>
 
+#include "buf/buf.h"
+
 /* Fields private to entry.c. */
 struct br__informer_codec {
 	unsigned char *dict;   /* NULL until the first entry */
@@ -31,6 +33,7 @@ struct br__informer_codec {
 	int deflating;         /* deflate is initialised */
 	unsigned char *out;    /* the last entry made, NULL or out_cap bytes */
 	size_t out_cap;
+	struct br_buf text;    /* the last object's text, kept for the next */
 };
 
 /* Prepares an empty codec. Allocates nothing; can't fail. */
