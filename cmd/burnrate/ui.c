@@ -122,13 +122,6 @@ static void slo_delete(void *ctx, json_t *obj)
 	br_ui_index_delete(((struct source *)ctx)->index, obj);
 }
 
-/* managedFields are most of an object's bytes and the UI shows none */
-static void slo_transform(void *ctx, json_t *obj)
-{
-	(void)ctx;
-	json_object_del(json_object_get(obj, "metadata"), "managedFields");
-}
-
 static json_t *slo_get(void *ctx, const char *ns, const char *name)
 {
 	char key[512];
@@ -161,7 +154,8 @@ static int start_source(struct source *src, struct br_error *err)
 		.group = "burnrate.dev", .version = "v1alpha1",
 		.plural = "servicelevelobjectives",
 		.handlers = {slo_add, slo_update, slo_delete, src},
-		.transform = slo_transform,
+		/* no transform: managedFields, most of an SLO's bytes, are cut out of
+		 * the text before it is decoded (pkg/kube) */
 	};
 	int rc = br_ui_index_create(&src->index);
 

@@ -379,7 +379,8 @@ static int start_informers(struct br_controller *c, struct br_error *err)
 			 * kube-apiserver), for 100 list requests instead of 20 */
 			.page_size = 100,
 			.handlers = { slo_add, slo_update, slo_delete, c },
-			.transform = br__controller_slo_transform,
+			/* no transform: the cache keeps the server's text of
+			 * each SLO (managedFields cut) without printing it */
 			.synced_wake = c->wake,
 		};
 		const struct br_rules_resource *res = br_rules_resource_of(c->o.target);

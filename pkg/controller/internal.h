@@ -131,11 +131,11 @@ int br__controller_input_digest(const json_t *slo_obj, const struct br_rules_opt
 /* The SHA-256 of the running executable (/proc/self/exe) into out, or ""
  * when it can't be read. */
 void br__controller_build_digest(char out[65]);
-/* Informer transforms, in place: rules keep name, namespace,
- * resourceVersion, generation, labels, owners and the two annotations;
- * SLOs lose managedFields. */
+/* The rule informer's transform, in place: rules keep name, namespace,
+ * resourceVersion, generation, labels, owners and the two annotations.
+ * (SLOs have none: pkg/kube cuts managedFields out of every answer's text,
+ * and an informer without a transform caches the server's text as it is.) */
 void br__controller_rule_transform(void *ctx, json_t *obj);
-void br__controller_slo_transform(void *ctx, json_t *obj);
 /* 1 when the cached rule have has every label and owner of want_meta (a
  * rule's metadata as we apply it), the spec digest annotation digest (or,
  * when digest is NULL, any spec digest and want_meta's input digest

@@ -263,9 +263,3 @@ void br__controller_rule_transform(void *ctx, json_t *obj)
 		json_object_del(meta, "annotations");
 	json_decref(ours);
 }
-
-void br__controller_slo_transform(void *ctx, json_t *obj)
-{
-	(void)ctx;
-	json_object_del(json_object_get(obj, "metadata"), "managedFields");
-}

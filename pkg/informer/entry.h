@@ -10,8 +10,11 @@
  *
  * An entry is bytes: 'z', the text's length as four bytes, raw deflate.
  * The cache keeps them in its store (store.h), next to their keys. The
- * same object always gives the same bytes, so two entries are the same
- * object exactly when their bytes are equal.
+ * same text always gives the same bytes, so two entries are the same
+ * object when their bytes are equal. An informer without a transform keeps
+ * the server's own text of each object (which the server prints the same
+ * way for the same object, in a list and in a watch event alike); one with
+ * a transform keeps the compact text of what the transform left.
  *
  * Thread-safety: br__informer_entry_new (which owns the deflate stream)
  * runs on one thread at a time, the reflector's. br__informer_entry_tree
@@ -46,6 +49,11 @@ void br__informer_codec_release(struct br__informer_codec *c);
  * 0, or BR_ENOMEM (also for a text of 4 GB or more) with *bytes NULL. */
 int br__informer_entry_new(struct br__informer_codec *c, const json_t *obj,
 			   const unsigned char **bytes, size_t *len);
+/* As br__informer_entry_new, for an object given as its JSON text (the
+ * server's, say: it need not be compact, and is not checked). An object
+ * keeps the same bytes only as long as it comes as the same text. */
+int br__informer_entry_text(struct br__informer_codec *c, const char *text,
+			    size_t text_len, const unsigned char **bytes, size_t *len);
 /* A new tree from the len bytes of entry e (you own it), or NULL for
  * bytes that are no entry (NULL among them) or out of memory. */
 json_t *br__informer_entry_tree(const struct br__informer_codec *c,

@@ -49,14 +49,23 @@ static int fail(struct br_watch_framer *f, int code)
 	return code;
 }
 
-/* Parses the complete event in f->pending and delivers it. */
+const char *br_watch_framer_object_text(const struct br_watch_framer *f, size_t *len)
+{
+	*len = f->object_len;
+	return f->object_text;
+}
+
+/* Parses the complete event in f->pending and delivers it, with the text
+ * of its object. */
 static int deliver(struct br_watch_framer *f, struct br_error *err)
 {
 	json_error_t jerr;
 	size_t len = br_kube_strip_managed_fields(f->pending.data, f->pending.len);
 	json_t *ev = json_loadb(f->pending.data, len, 0, &jerr);
-	br_buf_reset(&f->pending);
+	size_t off = 0, n = 0;
+
 	if (!ev) {
+		br_buf_reset(&f->pending);
 		br_error_set(err, BR_EPARSE, "watch event %lu: %s", f->events + 1,
 			     jerr.text);
 		return fail(f, BR_EPARSE);
@@ -64,13 +73,24 @@ static int deliver(struct br_watch_framer *f, struct br_error *err)
 	const char *type = json_string_value(json_object_get(ev, "type"));
 	if (!type) {
 		json_decref(ev);
+		br_buf_reset(&f->pending);
 		br_error_set(err, BR_EPARSE,
 			     "watch event %lu has no string \"type\"", f->events + 1);
 		return fail(f, BR_EPARSE);
 	}
 	json_t *obj = json_object_get(ev, "object");
+	size_t members = 0;
+	/* the text is the object only where the scan saw the members the
+	   decoder did: a duplicate, written with escapes, would be another */
+	f->object_text = obj &&
+		br_kube_member(f->pending.data, len, "object", &off, &n, &members) == 0 &&
+		members == json_object_size(ev) ? f->pending.data + off : NULL;
+	f->object_len = f->object_text ? n : 0;
 	f->events++;
 	int rc = f->fn ? f->fn(f->ctx, type, obj ? obj : json_null()) : 0;
+	f->object_text = NULL;
+	f->object_len = 0;
+	br_buf_reset(&f->pending);
 	json_decref(ev);
 	return rc;
 }

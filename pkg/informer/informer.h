@@ -62,6 +62,8 @@ struct br_watch_framer {
 	br_watch_event_fn fn;
 	void *ctx;
 	unsigned long events;   /* events delivered */
+	const char *object_text;  /* see br_watch_framer_object_text */
+	size_t object_len;
 };
 
 /* Prepares a framer that hands events to fn. max 0 means
@@ -80,6 +82,11 @@ void br_watch_framer_release(struct br_watch_framer *f);
  * the same way until br_watch_framer_reset: drop the stream (and relist). */
 int br_watch_framer_feed(struct br_watch_framer *f, const char *data,
 			 size_t len, struct br_error *err);
+
+/* While the framer's fn runs: the text of the event's object (the
+ * server's, with managedFields cut), *len bytes; NULL when it has none or
+ * it was not found (a key written with escapes). Can't fail. */
+const char *br_watch_framer_object_text(const struct br_watch_framer *f, size_t *len);
 
 /* True (1) when the framer holds part of an event (the stream ended
  * mid-event), else 0. Can't fail. */

@@ -11,4 +11,16 @@
 int br__kube_read_file(const char *path, size_t max, char **data, size_t *len,
 		       struct br_error *err);
 
+/* A scan of JSON text that follows its structure without decoding it
+ * (strip.c, items.c). Indexes never go past len; malformed text gives
+ * slices that the decoder then refuses. */
+int br__kube_is_space(char c);
+/* The index just past the string that starts at s[i] (a quote), or len when
+ * it does not end. */
+size_t br__kube_string_end(const char *s, size_t i, size_t len);
+/* The index just past the value that starts at s[i] (after white space),
+ * or len when it does not end: a string, a balanced container, or a
+ * scalar up to the next delimiter. */
+size_t br__kube_value_end(const char *s, size_t i, size_t len);
+
 #endif

@@ -236,6 +236,33 @@ int br_kube_list(struct br_kube_client *c, const char *path,
 int br_kube_list_accept(struct br_kube_client *c, const char *path,
 			const char *extra_query, long limit, const char *cont,
 			const char *accept, json_t **out, struct br_error *err);
+/* One listed item: its tree (borrowed for the call: take a reference to
+ * keep it) and its JSON text, text[0..len) (not NUL-terminated), which is
+ * the server's with metadata.managedFields cut out. Return 0 to go on;
+ * nonzero stops the page, and the call returns it. */
+typedef int (*br_kube_item_fn)(void *ctx, json_t *item, const char *text, size_t len);
+/* As br_kube_list_accept, but the page is read by br_kube_list_scan: no
+ * tree of the whole page is built, and each item comes with its text. */
+int br_kube_list_items(struct br_kube_client *c, const char *path,
+		       const char *extra_query, long limit, const char *cont,
+		       const char *accept, br_kube_item_fn fn, void *ctx,
+		       json_t **meta, struct br_error *err);
+/* Reads a list's text[0..len) (an object with "items" and "metadata"):
+ * fn for each element of items, in order, decoded from its own slice;
+ * *meta (you own it) the list's metadata, NULL when it has none. Other
+ * members are skipped, not decoded. Returns 0, fn's nonzero return,
+ * BR_EPARSE (err says which item) for text that is not such a list, or
+ * BR_ENOMEM; *meta is then NULL, and fn keeps the items it already had. */
+int br_kube_list_scan(const char *text, size_t len, br_kube_item_fn fn, void *ctx,
+		      json_t **meta, struct br_error *err);
+/* The value of member key of the JSON object text[0..len) (the last, when
+ * it comes twice), as *n bytes at *off, found by scanning the text, not
+ * decoding it; *members (may be NULL), how many members the scan saw. A
+ * key written with escapes is neither found nor the same as another:
+ * where *members is more than a decoder's count, it was a duplicate.
+ * Returns 0, BR_ENOTFOUND, or BR_EPARSE for text the scan can't follow. */
+int br_kube_member(const char *text, size_t len, const char *key, size_t *off,
+		   size_t *n, size_t *members);
 /* Every page: the first page's object with the items of all pages, and
  * metadata.resourceVersion of the last page; metadata.continue removed. A
  * 410 for an expired token is returned as BR_EGONE (restart the list). */

@@ -162,9 +162,15 @@ static int should_retry(struct br_kube_client *c, const char *method,
 	return 0;
 }
 
-/* keep_body 0: a 2xx body is not decoded (nobody reads it). */
+/* What becomes of a 2xx body (an error's is always decoded). */
+enum body_use {
+	BODY_DROP,   /* not decoded: nobody reads it */
+	BODY_TREE,   /* decoded into the response */
+	BODY_TEXT,   /* left as text (managedFields cut) for the caller */
+};
+
 static int finish(const char *method, const char *path, struct exchange *x,
-		  struct br_kube_response *r, int keep_body, struct br_error *err)
+		  struct br_kube_response *r, enum body_use keep_body, struct br_error *err)
 {
 	int rc;
 
@@ -180,12 +186,12 @@ static int finish(const char *method, const char *path, struct exchange *x,
 		return br_error_set(err, x->curl_rc, "%s %s: HTTP %ld: %s", method, path,
 				    x->status, x->errbuf);
 	int ok = x->status >= 200 && x->status < 300;
-	if (x->body.len > 0 && (keep_body || !ok)) {
+	if (x->body.len > 0 && keep_body != BODY_DROP)
 		x->body.len = br_kube_strip_managed_fields(x->body.data, x->body.len);
+	if (x->body.len > 0 && (keep_body == BODY_TREE || !ok))
 		r->body = json_loadb(x->body.data, x->body.len, 0, NULL);
-	}
 	if (ok) {
-		if (!keep_body)
+		if (keep_body != BODY_TREE)
 			return 0;
 		if (x->body.len > 0 && !r->body)
 			return br_error_set(err, BR_EPARSE, "%s %s: response is not JSON",
@@ -202,8 +208,8 @@ static int finish(const char *method, const char *path, struct exchange *x,
 static int request(struct br_kube_client *c, const char *method,
 		   const char *path, const char *query, const char *content_type,
 		   const char *accept, const char *body,
-		   struct br_kube_response *resp, int keep_body,
-		   struct br_error *err)
+		   struct br_kube_response *resp, enum body_use keep_body,
+		   struct br_buf *text, struct br_error *err)
 {
 	struct br_kube_response local;
 	struct br_kube_response *r = resp ? resp : &local;
@@ -235,6 +241,10 @@ static int request(struct br_kube_client *c, const char *method,
 		br_clock_sleep(&c->clock, wait);
 	}
 	rc = finish(method, path, &x, r, keep_body, err);
+	if (rc == 0 && text) {
+		*text = x.body;  /* the caller's now */
+		br_buf_init(&x.body, MAX_BODY);
+	}
 	br_buf_release(&x.body);
 	free(url);
 	if (r == &local)
@@ -247,7 +257,8 @@ int br_kube_request(struct br_kube_client *c, const char *method,
 		    const char *content_type, const char *body,
 		    struct br_kube_response *resp, struct br_error *err)
 {
-	return request(c, method, path, query, content_type, NULL, body, resp, 1, err);
+	return request(c, method, path, query, content_type, NULL, body, resp, BODY_TREE,
+		       NULL, err);
 }
 
 int br_kube_request_accept(struct br_kube_client *c, const char *method,
@@ -256,7 +267,8 @@ int br_kube_request_accept(struct br_kube_client *c, const char *method,
 			   const char *body, struct br_kube_response *resp,
 			   struct br_error *err)
 {
-	return request(c, method, path, query, content_type, accept, body, resp, 1, err);
+	return request(c, method, path, query, content_type, accept, body, resp, BODY_TREE,
+		       NULL, err);
 }
 
 int br_kube_write(struct br_kube_client *c, const char *method,
@@ -265,7 +277,7 @@ int br_kube_write(struct br_kube_client *c, const char *method,
 {
 	struct br_kube_response resp;
 	int rc = request(c, method, path, query, content_type, BR_KUBE_ACCEPT_METADATA,
-			 body, &resp, 0, err);
+			 body, &resp, BODY_DROP, NULL, err);
 
 	if (retry_after)
 		*retry_after = rc != 0 && resp.retry_after > 0 ? resp.retry_after : 0;
@@ -311,30 +323,63 @@ int br_kube_list(struct br_kube_client *c, const char *path,
 	return br_kube_list_accept(c, path, extra_query, limit, cont, NULL, out, err);
 }
 
+/* The query of one page of a list into q: extra_query, limit, continue. */
+static int list_query(const char *extra_query, long limit, const char *cont,
+		      struct br_buf *q)
+{
+	br_buf_init(q, BR_BUF_MAX_DEFAULT);
+	if (extra_query && extra_query[0])
+		br_buf_adds(q, extra_query);
+	if (limit > 0)
+		br_buf_addf(q, "%slimit=%ld", q->len ? "&" : "", limit);
+	if (cont && cont[0]) {
+		char *e = curl_easy_escape(NULL, cont, 0);
+		if (e)
+			br_buf_addf(q, "%scontinue=%s", q->len ? "&" : "", e);
+		curl_free(e);
+		if (!e)
+			q->failed = 1;
+	}
+	return q->failed ? BR_ENOMEM : 0;
+}
+
 int br_kube_list_accept(struct br_kube_client *c, const char *path,
 			const char *extra_query, long limit, const char *cont,
 			const char *accept, json_t **out, struct br_error *err)
 {
 	struct br_buf q;
-	int rc;
+	int rc = list_query(extra_query, limit, cont, &q);
 
-	br_buf_init(&q, BR_BUF_MAX_DEFAULT);
-	if (extra_query && extra_query[0])
-		br_buf_adds(&q, extra_query);
-	if (limit > 0)
-		br_buf_addf(&q, "%slimit=%ld", q.len ? "&" : "", limit);
-	if (cont && cont[0]) {
-		char *e = curl_easy_escape(NULL, cont, 0);
-		if (e)
-			br_buf_addf(&q, "%scontinue=%s", q.len ? "&" : "", e);
-		curl_free(e);
-		if (!e || !q.data) {
-			br_buf_release(&q);
-			return br_error_set(err, BR_ENOMEM, "out of memory");
-		}
-	}
-	rc = json_request(c, "GET", path, br_buf_str(&q), NULL, accept, NULL, out, err);
+	if (rc == 0)
+		rc = json_request(c, "GET", path, br_buf_str(&q), NULL, accept, NULL, out, err);
+	else
+		rc = br_error_set(err, BR_ENOMEM, "out of memory");
 	br_buf_release(&q);
+	return rc;
+}
+
+int br_kube_list_items(struct br_kube_client *c, const char *path,
+		       const char *extra_query, long limit, const char *cont,
+		       const char *accept, br_kube_item_fn fn, void *ctx,
+		       json_t **meta, struct br_error *err)
+{
+	struct br_kube_response resp;
+	struct br_buf q, text;
+	int rc = list_query(extra_query, limit, cont, &q);
+
+	*meta = NULL;
+	br_buf_init(&text, MAX_BODY);
+	if (rc != 0) {
+		br_buf_release(&q);
+		return br_error_set(err, BR_ENOMEM, "out of memory");
+	}
+	rc = request(c, "GET", path, br_buf_str(&q), NULL, accept, NULL, &resp, BODY_TEXT,
+		     &text, err);
+	br_kube_response_release(&resp);
+	br_buf_release(&q);
+	if (rc == 0)
+		rc = br_kube_list_scan(text.data ? text.data : "", text.len, fn, ctx, meta, err);
+	br_buf_release(&text);
 	return rc;
 }
 

@@ -3,6 +3,7 @@
  * decoding them costs more than the rest of it, and burnrate never reads
  * them. One pass, in place; the text only ever gets shorter. */
 #include "kube/kube.h"
+#include "kube/internal.h"
 
 #include <string.h>
 
@@ -25,14 +26,12 @@ struct scan {
 	int next_is_meta; /* the value being read belongs to "metadata" */
 };
 
-static int is_space(char c)
+int br__kube_is_space(char c)
 {
 	return c == ' ' || c == '\n' || c == '\r' || c == '\t';
 }
 
-/* The index just past the string that starts at s[i] (a quote), or len when
- * it does not end. */
-static size_t string_end(const char *s, size_t i, size_t len)
+size_t br__kube_string_end(const char *s, size_t i, size_t len)
 {
 	for (i++; i < len; i++) {
 		if (s[i] == '\\')
@@ -43,25 +42,22 @@ static size_t string_end(const char *s, size_t i, size_t len)
 	return len;
 }
 
-/* The index just past the value that starts at s[i] (after white space),
- * or len when it does not end: a string, a balanced container, or a
- * scalar up to the next delimiter. */
-static size_t value_end(const char *s, size_t i, size_t len)
+size_t br__kube_value_end(const char *s, size_t i, size_t len)
 {
 	int depth = 0;
 
-	while (i < len && is_space(s[i]))
+	while (i < len && br__kube_is_space(s[i]))
 		i++;
 	if (i < len && s[i] != '"' && s[i] != '{' && s[i] != '[') {
 		while (i < len && s[i] != ',' && s[i] != '}' && s[i] != ']' &&
-		       !is_space(s[i]))
+		       !br__kube_is_space(s[i]))
 			i++;
 		return i;
 	}
 	while (i < len) {
 		char c = s[i];
 		if (c == '"') {
-			i = string_end(s, i, len);
+			i = br__kube_string_end(s, i, len);
 			if (depth == 0)
 				return i;
 			continue;
@@ -87,12 +83,12 @@ static int cut_member(struct scan *p, size_t key_end)
 {
 	size_t i = key_end;
 
-	while (i < p->len && is_space(p->s[i]))
+	while (i < p->len && br__kube_is_space(p->s[i]))
 		i++;
 	if (i >= p->len || p->s[i] != ':')
 		return 0;
-	i = value_end(p->s, i + 1, p->len);
-	while (i < p->len && is_space(p->s[i]))
+	i = br__kube_value_end(p->s, i + 1, p->len);
+	while (i < p->len && br__kube_is_space(p->s[i]))
 		i++;
 	if (i < p->len && p->s[i] == ',') {
 		p->r = i + 1;  /* the comma after it: the next key follows */
@@ -129,7 +125,7 @@ static void open_container(struct scan *p, int object)
 /* One string token: a key (noted, or cut) or a value. */
 static void on_string(struct scan *p)
 {
-	size_t end = string_end(p->s, p->r, p->len);
+	size_t end = br__kube_string_end(p->s, p->r, p->len);
 	int tracked = p->depth > 0 && p->depth <= MAX_DEPTH;
 
 	if (p->want_key && tracked) {

@@ -1,6 +1,8 @@
 /* fuzz_informer_framer: feeds the input to the watch-stream framer whole
  * and split at points taken from the input, and checks both give the same
- * events and the same result (splitting must never change what is seen). */
+ * events and the same result (splitting must never change what is seen),
+ * and that the text the framer gives for an event's object (which a cache
+ * keeps) is that object. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,11 +12,25 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+struct seen {
+	struct br_buf *log;
+	struct br_watch_framer *f;
+};
+
 static int record(void *ctx, const char *type, json_t *object)
 {
-	struct br_buf *log = ctx;
+	struct seen *seen = ctx;
+	size_t len = 0;
+	const char *text = br_watch_framer_object_text(seen->f, &len);
 	char *s = json_dumps(object, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
-	br_buf_addf(log, "%s %s\n", type, s ? s : "?");
+
+	if (text) {
+		json_t *again = json_loadb(text, len, JSON_DECODE_ANY, NULL);
+		if (!again || !json_equal(again, object))
+			abort();
+		json_decref(again);
+	}
+	br_buf_addf(seen->log, "%s %s\n", type, s ? s : "?");
 	free(s);
 	return 0;
 }
@@ -22,7 +38,8 @@ static int record(void *ctx, const char *type, json_t *object)
 static int run(const char *d, size_t n, size_t step, struct br_buf *log)
 {
 	struct br_watch_framer f;
-	br_watch_framer_init(&f, 4096, record, log);
+	struct seen seen = {log, &f};
+	br_watch_framer_init(&f, 4096, record, &seen);
 	int rc = 0;
 	for (size_t i = 0; i < n && rc == 0; i += step)
 		rc = br_watch_framer_feed(&f, d + i, i + step > n ? n - i : step, NULL);

@@ -267,6 +267,23 @@ static void test_entries(void **state)
 	assert_false(br__informer_entry_same(e0, n0, e1, n1));
 	char *text = json_dumps(other, JSON_COMPACT);
 	assert_true(n1 * 4 < strlen(text));
+	/* an entry from an object's own text, as a server wrote it (white
+	   space, a number as printed): the same object back, and the same
+	   bytes for the same text */
+	const char *served = "{ \"metadata\": {\"name\": \"s\"}, \"spec\": {\"objective\": 99.9} }";
+	const unsigned char *b;
+	size_t nt, nt2;
+	assert_int_equal(br__informer_entry_text(&c, served, strlen(served), &b, &nt), 0);
+	unsigned char *et = malloc(nt);
+	assert_non_null(et);
+	memcpy(et, b, nt);
+	assert_int_equal(br__informer_entry_text(&c, served, strlen(served), &b, &nt2), 0);
+	assert_true(br__informer_entry_same(et, nt, b, nt2));
+	json_t *tt = br__informer_entry_tree(&c, et, nt), *want = json_loads(served, 0, NULL);
+	assert_true(json_equal(tt, want));
+	json_decref(tt);
+	json_decref(want);
+	free(et);
 	/* a damaged entry is no object, not a crash */
 	assert_null(br__informer_entry_tree(&c, e1, n1 - 3));
 	assert_null(br__informer_entry_tree(&c, (const unsigned char *)"{}", 2));

@@ -504,6 +504,126 @@ static void test_strip_managed_fields(void **state)
 }
 
 /* ------------------------------------------------------------------ */
+/* lists read item by item                                             */
+
+/* Records what br_kube_list_scan hands on: each item's text, and that its
+ * tree is the text decoded. */
+struct items_seen {
+	struct br_buf texts;  /* "<text>\n" per item */
+	int count;
+	int stop_at;          /* return 7 at this item (1-based); 0: never */
+};
+
+static int see_item(void *ctx, json_t *item, const char *text, size_t len)
+{
+	struct items_seen *s = ctx;
+	json_t *again = json_loadb(text, len, JSON_DECODE_ANY, NULL);
+
+	assert_non_null(again);
+	assert_true(json_equal(item, again));
+	json_decref(again);
+	br_buf_add(&s->texts, text, len);
+	br_buf_addc(&s->texts, '\n');
+	return ++s->count == s->stop_at ? 7 : 0;
+}
+
+/* Scans text; returns the code, with the items' texts in *texts (you own
+ * it) and the metadata's compact text in *meta (NULL when none). */
+static int scan_list(const char *text, int stop_at, char **texts, char **meta,
+		     struct br_error *err)
+{
+	struct items_seen s = {.stop_at = stop_at};
+	json_t *md = (json_t *)1;
+
+	br_buf_init(&s.texts, BR_BUF_MAX_DEFAULT);
+	br_buf_adds(&s.texts, "");
+	br_error_init(err);
+	int rc = br_kube_list_scan(text, strlen(text), see_item, &s, &md, err);
+	*texts = br_buf_detach(&s.texts);
+	*meta = md ? json_dumps(md, JSON_COMPACT) : NULL;
+	json_decref(md);
+	return rc;
+}
+
+static void test_list_scan(void **state)
+{
+	struct br_error err;
+	char *texts, *meta;
+
+	(void)state;
+	/* items before and after metadata; strings with brackets, escapes
+	   and white space everywhere; the items' own text comes through */
+	assert_int_equal(scan_list(
+		" { \"apiVersion\" : \"v1\", \"items\" : [ {\"metadata\":{\"name\":\"a]}\"},"
+		"\"x\":[1,{\"y\":\"\\\"}\"}]} ,\n{\"metadata\":{\"name\":\"b\"}}, 3 ] ,"
+		"\"kind\":\"ConfigMapList\",\"metadata\":{\"resourceVersion\":\"42\","
+		"\"continue\":\"c\"}}\n", 0, &texts, &meta, &err), 0);
+	assert_string_equal(texts, "{\"metadata\":{\"name\":\"a]}\"},\"x\":[1,{\"y\":\"\\\"}\"}]}\n"
+			    "{\"metadata\":{\"name\":\"b\"}}\n3\n");
+	assert_string_equal(meta, "{\"resourceVersion\":\"42\",\"continue\":\"c\"}");
+	free(texts);
+	free(meta);
+	/* no items, null items, no metadata */
+	const char *empty[] = {"{\"items\":[],\"metadata\":{}}", "{\"items\":null}", "{}",
+			       "{\"kind\":\"List\"}"};
+	for (size_t i = 0; i < sizeof(empty) / sizeof(empty[0]); i++) {
+		assert_int_equal(scan_list(empty[i], 0, &texts, &meta, &err), 0);
+		assert_string_equal(texts, "");
+		free(texts);
+		free(meta);
+	}
+	/* the item function stops the page */
+	assert_int_equal(scan_list("{\"items\":[1,2,3]}", 2, &texts, &meta, &err), 7);
+	assert_string_equal(texts, "1\n2\n");
+	assert_null(meta);
+	free(texts);
+	/* not a list: a clear error, the items before it handed on */
+	const char *bad[] = {"", "[]", "{", "{\"items\":{}}", "{\"items\":[1,]}",
+			     "{\"items\":[1 2]}", "{\"items\":[1,{\"a\":}]}", "{\"items\":[1",
+			     "{\"items\":[\"x]}", "{\"metadata\":{\"a\"}}", "{\"a\" 1}",
+			     "{\"a\":1,}", "{\"a\":1", "{a:1}", "{\"items\":[1],\"metadata\":[}"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(scan_list(bad[i], 0, &texts, &meta, &err), BR_EPARSE);
+		assert_null(meta);
+		assert_true(strlen(err.text) > 0);
+		free(texts);
+	}
+	assert_int_equal(scan_list("{\"items\":[{\"ok\":1},{\"bad\":tru}]}", 0, &texts, &meta,
+				   &err), BR_EPARSE);
+	assert_non_null(strstr(err.text, "item 1"));
+	assert_string_equal(texts, "{\"ok\":1}\n");
+	free(texts);
+}
+
+static void test_member(void **state)
+{
+	const char *ev = "{\"type\":\"ADDED\", \"object\" : {\"a\":\"}\\\"\"} }";
+	size_t off = 0, n = 0;
+
+	(void)state;
+	assert_int_equal(br_kube_member(ev, strlen(ev), "object", &off, &n, NULL), 0);
+	assert_int_equal(n, strlen("{\"a\":\"}\\\"\"}"));
+	assert_memory_equal(ev + off, "{\"a\":\"}\\\"\"}", n);
+	assert_int_equal(br_kube_member(ev, strlen(ev), "type", &off, &n, NULL), 0);
+	assert_memory_equal(ev + off, "\"ADDED\"", n);
+	assert_int_equal(br_kube_member(ev, strlen(ev), "obj", &off, &n, NULL), BR_ENOTFOUND);
+	assert_int_equal(br_kube_member("{\"x\":1", 6, "object", &off, &n, NULL), BR_EPARSE);
+	assert_int_equal(br_kube_member("[1]", 3, "object", &off, &n, NULL), BR_EPARSE);
+	assert_int_equal(br_kube_member("", 0, "object", &off, &n, NULL), BR_EPARSE);
+	/* the last of duplicates, as a decoder keeps; every member counted,
+	   one written with escapes among them */
+	const char *dup = "{\"object\":{\"a\":1},\"type\":\"X\",\"object\":{\"b\":2}}";
+	size_t members = 0;
+	assert_int_equal(br_kube_member(dup, strlen(dup), "object", &off, &n, &members), 0);
+	assert_memory_equal(dup + off, "{\"b\":2}", n);
+	assert_int_equal(members, 3);
+	const char *esc = "{\"obj\\u0065ct\":2,\"object\":1}";
+	assert_int_equal(br_kube_member(esc, strlen(esc), "object", &off, &n, &members), 0);
+	assert_memory_equal(esc + off, "1", n);
+	assert_int_equal(members, 2);
+}
+
+/* ------------------------------------------------------------------ */
 /* client without a server                                             */
 
 static void test_client_offline(void **state)
@@ -1149,6 +1269,8 @@ int main(void)
 		cmocka_unit_test(test_status_decode),
 		cmocka_unit_test(test_paths),
 		cmocka_unit_test(test_strip_managed_fields),
+		cmocka_unit_test(test_list_scan),
+		cmocka_unit_test(test_member),
 		cmocka_unit_test(test_client_offline),
 		cmocka_unit_test(test_write_asks_for_metadata),
 		cmocka_unit_test(test_fake_crud),
