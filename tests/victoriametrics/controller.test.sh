@@ -9,7 +9,7 @@
 # accepted, a malformed one refused; a bad --target is refused by name.
 # With KUBECONFIG set (and E2E_FAKE unset) it runs against that cluster instead:
 # the SLO and VMRule CRDs are applied where missing (never deleted), and the
-# test's namespace is deleted at the end. (Run on the fake server only so far.)
+# test's namespace is deleted at the end (it passes on kube-apiserver v1.26.0 too).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 export BURNRATE_SOURCE_DIR=${BURNRATE_SOURCE_DIR:-$(cd "$here/../.." && pwd)}
