@@ -141,7 +141,9 @@ struct br_informer_options {
 	 * cached and handed to the handlers (client-go's SetTransform): it
 	 * may change obj in place, e.g. drop fields the caller never reads
 	 * to save memory. Runs on the reflector thread; must keep
-	 * metadata.name, namespace and resourceVersion. */
+	 * metadata.name, namespace and resourceVersion. Without one, the
+	 * cache keeps each object as the server's text (managedFields cut),
+	 * which costs no printing; with one, the transformed tree printed. */
 	void (*transform)(void *ctx, json_t *obj);
 	void *transform_ctx;
 	/* NULL, or a pause (pkg/pace) to wake once the first list is in the
