@@ -32,18 +32,39 @@ static size_t one_value(const char *s, size_t i, size_t len, size_t *start)
 	return end > *start && end <= len ? end : 0;
 }
 
+/* Steps into the container that opens with open at s[*i] (after white
+ * space): 1 with *i at its first value, 0 when it is empty, BR_EPARSE when
+ * it does not open there. */
+static int enter(const char *s, size_t *i, size_t len, char open, char close)
+{
+	*i = skip_space(s, *i, len);
+	if (*i >= len || s[*i] != open)
+		return BR_EPARSE;
+	*i = skip_space(s, *i + 1, len);
+	return *i < len && s[*i] == close ? 0 : 1;
+}
+
+/* Steps past the comma after a value that ends at *i: 1 with *i at the
+ * next value, 0 at the container's close, BR_EPARSE for anything else. */
+static int next(const char *s, size_t *i, size_t len, char close)
+{
+	*i = skip_space(s, *i, len);
+	if (*i < len && s[*i] == close)
+		return 0;
+	if (*i >= len || s[*i] != ',')
+		return BR_EPARSE;
+	*i = skip_space(s, *i + 1, len);
+	return 1;
+}
+
 /* Walks the members of the object text s[0..len). Returns 0, fn's
  * nonzero return, or BR_EPARSE. */
 static int each_member(const char *s, size_t len, member_fn fn, void *ctx)
 {
-	size_t i = skip_space(s, 0, len), v, end;
+	size_t i = 0, v, end;
+	int more = enter(s, &i, len, '{', '}');
 
-	if (i >= len || s[i] != '{')
-		return BR_EPARSE;
-	i = skip_space(s, i + 1, len);
-	if (i < len && s[i] == '}')
-		return 0;
-	for (;;) {
+	for (; more == 1; more = next(s, &i, len, '}')) {
 		if (i >= len || s[i] != '"')
 			return BR_EPARSE;
 		size_t kend = br__kube_string_end(s, i, len);
@@ -54,13 +75,9 @@ static int each_member(const char *s, size_t len, member_fn fn, void *ctx)
 		int rc = fn(ctx, s + i + 1, kend - i - 2, s + v, end - v);
 		if (rc != 0)
 			return rc;
-		i = skip_space(s, end, len);
-		if (i < len && s[i] == '}')
-			return 0;
-		if (i >= len || s[i] != ',')
-			return BR_EPARSE;
-		i = skip_space(s, i + 1, len);
+		i = end;
 	}
+	return more;
 }
 
 struct find {
@@ -125,20 +142,18 @@ static json_t *decode(struct scan *p, const char *text, size_t len, const char *
 /* Hands each element of the array text s[0..len) to the item function. */
 static int each_item(struct scan *p, const char *s, size_t len)
 {
-	size_t i = skip_space(s, 0, len), v, end;
-	char what[40];
+	size_t i = 0, v, end;
+	char what[40] = "item 0";
+	int more = enter(s, &i, len, '[', ']');
 
-	if (i >= len || s[i] != '[') {
+	if (more == BR_EPARSE) {
 		/* null: how Go prints an empty slice */
 		json_t *value = json_loadb(s, len, JSON_DECODE_ANY, NULL);
 		int null = json_is_null(value);
 		json_decref(value);
 		return null ? 0 : br_error_set(p->err, BR_EPARSE, "list items: not an array");
 	}
-	i = skip_space(s, i + 1, len);
-	if (i < len && s[i] == ']')
-		return 0;
-	for (;;) {
+	for (; more == 1; more = next(s, &i, len, ']')) {
 		snprintf(what, sizeof(what), "item %zu", p->items);
 		if (!(end = one_value(s, i, len, &v)))
 			return br_error_set(p->err, BR_EPARSE, "list %s: not JSON", what);
@@ -150,14 +165,10 @@ static int each_item(struct scan *p, const char *s, size_t len)
 		json_decref(item);
 		if (rc != 0)
 			return rc;
-		i = skip_space(s, end, len);
-		if (i < len && s[i] == ']')
-			return 0;
-		if (i >= len || s[i] != ',')
-			return br_error_set(p->err, BR_EPARSE, "list items: not JSON after %s",
-					    what);
-		i = skip_space(s, i + 1, len);
+		i = end;
 	}
+	return more == 0 ? 0 : br_error_set(p->err, BR_EPARSE, "list items: not JSON after %s",
+					    what);
 }
 
 static int on_list_member(void *ctx, const char *key, size_t klen, const char *value,
