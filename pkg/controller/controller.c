@@ -364,6 +364,12 @@ static int preflight(struct br_controller *c, struct br_error *err)
 	return rc;
 }
 
+/* What the SLO handlers above read: keys, generation, uid, labels,
+ * deletionTimestamp and the rule generation in status. Reconciles read the
+ * whole SLO from the cache; decoding only this for the handlers leaves out
+ * spec and most of status, four fifths of an SLO's text. */
+static const char *const slo_handler_view[] = {"metadata", "status.prometheusRule", NULL};
+
 static int start_informers(struct br_controller *c, struct br_error *err)
 {
 	for (size_t i = 0; i < c->ninf; i++) {
@@ -382,6 +388,8 @@ static int start_informers(struct br_controller *c, struct br_error *err)
 			/* no transform: the cache keeps the server's text of
 			 * each SLO (managedFields cut) without printing it */
 			.synced_wake = c->wake,
+			/* the on_slo observer (the UI's index) reads it all */
+			.view = c->o.on_slo ? NULL : slo_handler_view,
 		};
 		const struct br_rules_resource *res = br_rules_resource_of(c->o.target);
 		struct br_informer_options ro = {

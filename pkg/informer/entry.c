@@ -225,6 +225,12 @@ static char *inflate_text(const struct br__informer_codec *c, const unsigned cha
 	return text;
 }
 
+char *br__informer_entry_inflate(const struct br__informer_codec *c,
+				 const unsigned char *e, size_t len, size_t *text_len)
+{
+	return inflate_text(c, e, len, text_len);
+}
+
 json_t *br__informer_entry_tree(const struct br__informer_codec *c,
 				const unsigned char *e, size_t len)
 {

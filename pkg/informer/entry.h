@@ -58,6 +58,11 @@ int br__informer_entry_text(struct br__informer_codec *c, const char *text,
  * bytes that are no entry (NULL among them) or out of memory. */
 json_t *br__informer_entry_tree(const struct br__informer_codec *c,
 				const unsigned char *e, size_t len);
+/* The text of entry e (len bytes), inflated into a new buffer (you own
+ * it: free) of *text_len bytes and a NUL, or NULL as for
+ * br__informer_entry_tree. */
+char *br__informer_entry_inflate(const struct br__informer_codec *c,
+				 const unsigned char *e, size_t len, size_t *text_len);
 /* Whether entries a (alen bytes) and b (blen bytes) hold the same
  * object. */
 int br__informer_entry_same(const unsigned char *a, size_t alen,

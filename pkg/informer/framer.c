@@ -3,6 +3,7 @@
  * jansson does the parsing once an object is complete. */
 #include "informer/informer.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "kube/kube.h"
@@ -21,8 +22,16 @@ void br_watch_framer_init(struct br_watch_framer *f, size_t max,
 
 void br_watch_framer_reset(struct br_watch_framer *f)
 {
+	const char *const *view = f->view;
+
 	br_watch_framer_release(f);
 	br_watch_framer_init(f, f->max, f->fn, f->ctx);
+	f->view = view;
+}
+
+void br_watch_framer_set_view(struct br_watch_framer *f, const char *const *view)
+{
+	f->view = view;
 }
 
 void br_watch_framer_release(struct br_watch_framer *f)
@@ -55,14 +64,40 @@ const char *br_watch_framer_object_text(const struct br_watch_framer *f, size_t 
 	return f->object_text;
 }
 
+/* The event text[0..len) decoded: only as far as f->view when the framer
+ * has one and the event has an object, else whole (*whole 1). An ERROR
+ * event's object, a Status, is read whole, whatever the view. NULL when it
+ * is no JSON (*jerr says why) or out of memory. */
+static json_t *decode_event(const struct br_watch_framer *f, const char *text, size_t len,
+			    int has_object, int *whole, json_error_t *jerr)
+{
+	json_t *ev = NULL;
+
+	*whole = 1;
+	if (!f->view || !has_object)
+		return json_loadb(text, len, 0, jerr);
+	if (br_kube_view(text, len, f->view, &ev, whole, jerr) == BR_ENOMEM) {
+		snprintf(jerr->text, sizeof(jerr->text), "out of memory");
+		return NULL;
+	}
+	const char *type = json_string_value(json_object_get(ev, "type"));
+	if (*whole || !type || strcmp(type, "ERROR") != 0)
+		return ev;
+	json_decref(ev);
+	*whole = 1;
+	return json_loadb(text, len, 0, jerr);
+}
+
 /* Parses the complete event in f->pending and delivers it, with the text
  * of its object. */
 static int deliver(struct br_watch_framer *f, struct br_error *err)
 {
 	json_error_t jerr;
 	size_t len = br_kube_strip_managed_fields(f->pending.data, f->pending.len);
-	json_t *ev = json_loadb(f->pending.data, len, 0, &jerr);
-	size_t off = 0, n = 0;
+	size_t off = 0, n = 0, members = 0;
+	int found = br_kube_member(f->pending.data, len, "object", &off, &n, &members) == 0;
+	int whole = 1;
+	json_t *ev = decode_event(f, f->pending.data, len, found, &whole, &jerr);
 
 	if (!ev) {
 		br_buf_reset(&f->pending);
@@ -79,12 +114,11 @@ static int deliver(struct br_watch_framer *f, struct br_error *err)
 		return fail(f, BR_EPARSE);
 	}
 	json_t *obj = json_object_get(ev, "object");
-	size_t members = 0;
 	/* the text is the object only where the scan saw the members the
-	   decoder did: a duplicate, written with escapes, would be another */
-	f->object_text = obj &&
-		br_kube_member(f->pending.data, len, "object", &off, &n, &members) == 0 &&
-		members == json_object_size(ev) ? f->pending.data + off : NULL;
+	   decoder did: a duplicate, written with escapes, would be another (a
+	   view is made only where the scan saw no escapes) */
+	f->object_text = obj && found && (!whole || members == json_object_size(ev))
+		? f->pending.data + off : NULL;
 	f->object_len = f->object_text ? n : 0;
 	f->events++;
 	int rc = f->fn ? f->fn(f->ctx, type, obj ? obj : json_null()) : 0;

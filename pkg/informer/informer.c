@@ -37,6 +37,7 @@ struct br_informer {
 	unsigned int seed;     /* for the random watch timeouts */
 	/* state of the current watch: informer thread only */
 	struct br_watch_framer framer;
+	char **event_view;     /* the handlers' view from a watch event, or NULL */
 	int event_rc;          /* why on_event stopped the stream */
 	unsigned long watch_events;
 	struct br_error watch_err;
@@ -75,12 +76,30 @@ static struct br__informer_node *node_new(struct br_informer *inf, const char *k
 	return rc < 0 ? NULL : br__informer_node_new(key, bytes, len);
 }
 
-/* A new tree from n's entry, or NULL for NULL or out of memory. */
-static json_t *node_tree(const struct br_informer *inf, const struct br__informer_node *n)
+/* The view handlers get of objects (informer.h), NULL for whole ones. */
+static const char *const *handler_view(const struct br_informer *inf)
 {
+	return inf->opts.transform ? NULL : inf->opts.view;
+}
+
+/* What the handlers get of n's entry: a new tree of its view, or of the
+ * whole; NULL for NULL or out of memory. */
+static json_t *handler_tree(const struct br_informer *inf, const struct br__informer_node *n)
+{
+	const char *const *view = handler_view(inf);
+	size_t len = 0;
+	json_t *obj = NULL;
+
 	if (!n)
 		return NULL;
-	return br__informer_entry_tree(&inf->codec, br__informer_node_bytes(n), n->len);
+	if (!view)
+		return br__informer_entry_tree(&inf->codec, br__informer_node_bytes(n), n->len);
+	char *text = br__informer_entry_inflate(&inf->codec, br__informer_node_bytes(n),
+						n->len, &len);
+	if (text && br_kube_view(text, len, view, &obj, NULL, NULL) != 0)
+		obj = NULL;
+	free(text);
+	return obj;
 }
 
 static void set_rv_str(struct br_informer *inf, const char *rv)
@@ -110,7 +129,7 @@ static void notify_update(struct br_informer *inf, const struct br__informer_nod
 	const struct br_informer_handlers *h = &inf->opts.handlers;
 	if (!h->on_update)
 		return;
-	json_t *old = node_tree(inf, old_node);
+	json_t *old = handler_tree(inf, old_node);
 	h->on_update(h->ctx, old ? old : obj, obj);
 	json_decref(old);
 }
@@ -188,7 +207,7 @@ static void notify_one(struct br_informer *inf,
 {
 	if (!fn)
 		return;
-	json_t *o = node_tree(inf, n);
+	json_t *o = handler_tree(inf, n);
 	if (o)
 		fn(inf->opts.handlers.ctx, o);
 	json_decref(o);
@@ -218,7 +237,7 @@ static void notify_diff(struct br_informer *inf, const struct br__informer_store
 		} else if (h->on_update &&
 			   !br__informer_entry_same(br__informer_node_bytes(o), o->len,
 						    br__informer_node_bytes(n), n->len)) {
-			json_t *obj = node_tree(inf, n);
+			json_t *obj = handler_tree(inf, n);
 			if (obj)
 				notify_update(inf, o, obj);
 			json_decref(obj);
@@ -324,8 +343,8 @@ static int list_and_replace(struct br_informer *inf, struct br_error *err)
 	while (rc == 0) {
 		rc = br_kube_list_items(inf->client, inf->path, inf->selector_query,
 					limit, cont, inf->opts.metadata_only ?
-					BR_KUBE_ACCEPT_METADATA_LIST : NULL, add_listed, &pg,
-					&md, err);
+					BR_KUBE_ACCEPT_METADATA_LIST : NULL, handler_view(inf),
+					add_listed, &pg, &md, err);
 		if (rc == BR_ENOMEM)
 			br_error_set(err, BR_ENOMEM, "out of memory");
 		if (rc < 0)
@@ -528,7 +547,7 @@ static void *resync(void *arg)
 		 * the handlers may take mu to read it too */
 		const struct br__informer_node *n = NULL;
 		while (due && h->on_update && (n = br__informer_store_next(&inf->cache, n))) {
-			json_t *obj = node_tree(inf, n);
+			json_t *obj = handler_tree(inf, n);
 			if (obj)
 				h->on_update(h->ctx, obj, obj);
 			json_decref(obj);
@@ -612,6 +631,39 @@ static int build_paths(struct br_informer *inf,
 	return 0;
 }
 
+static void event_view_free(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* The framer's view of an event for the handlers' view: its type, and
+ * each path under "object". NULL when out of memory. */
+static char **event_view_new(const char *const *view)
+{
+	size_t n = 0;
+
+	while (view[n])
+		n++;
+	char **v = calloc(n + 2, sizeof(*v));
+	struct br_buf path;
+	int failed = !v || !(v[0] = strdup("type"));
+
+	br_buf_init(&path, 4096);
+	for (size_t i = 0; !failed && i < n; i++) {
+		br_buf_reset(&path);
+		br_buf_addf(&path, "object.%s", view[i]);
+		failed = !(v[i + 1] = br_buf_detach(&path));
+	}
+	br_buf_release(&path);
+	if (failed) {
+		event_view_free(v);
+		return NULL;
+	}
+	return v;
+}
+
 int br_informer_create(struct br_kube_client *c,
 		       const struct br_informer_options *opts,
 		       struct br_informer **out, struct br_error *err)
@@ -628,9 +680,12 @@ int br_informer_create(struct br_kube_client *c,
 	set_defaults(&inf->opts);
 	br__informer_store_init(&inf->cache);
 	int rc = build_paths(inf, opts, err);
+	if (rc == 0 && handler_view(inf) && !(inf->event_view = event_view_new(handler_view(inf))))
+		rc = br_error_set(err, BR_ENOMEM, "informer: out of memory");
 	if (rc == 0 && init_sync(inf) < 0)
 		rc = br_error_set(err, BR_ENOMEM, "informer: no mutex");
 	if (rc < 0) {
+		event_view_free(inf->event_view);
 		free(inf->path);
 		free(inf->selector_query);
 		free(inf);
@@ -643,6 +698,7 @@ int br_informer_create(struct br_kube_client *c,
 			inf->opts.backoff_max, 2.0, 1.0, 0);
 	inf->seed = (unsigned int)(br_clock_now(NULL) * 1e6) ^ (unsigned int)(size_t)inf;
 	br_watch_framer_init(&inf->framer, 0, on_event, inf);
+	br_watch_framer_set_view(&inf->framer, (const char *const *)inf->event_view);
 	br__informer_codec_init(&inf->codec);
 	*out = inf;
 	return 0;
@@ -684,6 +740,7 @@ void br_informer_free(struct br_informer *inf)
 		return;
 	br_informer_stop(inf);
 	br_watch_framer_release(&inf->framer);
+	event_view_free(inf->event_view);
 	br__informer_store_release(&inf->cache);
 	br__informer_codec_release(&inf->codec);
 	free(inf->rv);

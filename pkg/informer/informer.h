@@ -64,13 +64,23 @@ struct br_watch_framer {
 	unsigned long events;   /* events delivered */
 	const char *object_text;  /* see br_watch_framer_object_text */
 	size_t object_len;
+	const char *const *view;  /* see br_watch_framer_set_view */
 };
 
 /* Prepares a framer that hands events to fn. max 0 means
  * BR_WATCH_EVENT_MAX. Allocates nothing; can't fail. */
 void br_watch_framer_init(struct br_watch_framer *f, size_t max,
 			  br_watch_event_fn fn, void *ctx);
-/* Frees the partial event and re-initialises with the same fn and max. */
+/* Decodes each event only as far as view (as br_kube_view does; its paths
+ * start at the event: "type", and "object.metadata" for the object's
+ * metadata), NULL for whole events (the default). The callback then gets
+ * the object's view, and its whole text from br_watch_framer_object_text;
+ * an event the scan can't follow, one without an object, and an ERROR
+ * event are decoded whole. Outside the view the event is scanned, not checked as JSON.
+ * Borrowed: view must outlive the framer. Can't fail. */
+void br_watch_framer_set_view(struct br_watch_framer *f, const char *const *view);
+/* Frees the partial event and re-initialises with the same fn, max and
+ * view. */
 void br_watch_framer_reset(struct br_watch_framer *f);
 /* Frees the partial event. */
 void br_watch_framer_release(struct br_watch_framer *f);
@@ -146,6 +156,17 @@ struct br_informer_options {
 	 * which costs no printing; with one, the transformed tree printed. */
 	void (*transform)(void *ctx, json_t *obj);
 	void *transform_ctx;
+	/* NULL, or what of each object the handlers read, as for
+	 * br_kube_view: a NULL-terminated array of member paths that holds
+	 * "metadata" (e.g. {"metadata", "status.prometheusRule", NULL}).
+	 * Listed and watched objects, and objects read back from the cache
+	 * for the handlers (the old one of an update, a relist's, a
+	 * resync's), are then decoded only that far, a fraction of the whole
+	 * for an SLO. The cache and br_informer_get keep and give whole
+	 * objects. The text outside the view is not checked as JSON until
+	 * br_informer_get reads it. Ignored with a transform, which needs the
+	 * whole. Borrowed: it must outlive the informer. */
+	const char *const *view;
 	/* NULL, or a pause (pkg/pace) to wake once the first list is in the
 	 * cache, for a caller that waits for several informers at once.
 	 * Borrowed: it must outlive the informer. */

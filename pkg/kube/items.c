@@ -82,20 +82,25 @@ static int each_member(const char *s, size_t len, member_fn fn, void *ctx)
 
 struct find {
 	const char *key;
+	size_t klen;
 	const char *value;
 	size_t vlen;
 	size_t members;
+	int escaped;    /* some key was written with a backslash */
 };
 
 /* Notes the value of the last member named key, as a decoder keeps the
- * last of duplicates, and counts the members. */
+ * last of duplicates, counts the members, and notes keys with escapes
+ * (which the scan can't compare with a decoder's). */
 static int find_member(void *ctx, const char *key, size_t klen, const char *value,
 		       size_t vlen)
 {
 	struct find *f = ctx;
 
 	f->members++;
-	if (klen == strlen(f->key) && memcmp(key, f->key, klen) == 0) {
+	if (memchr(key, '\\', klen))
+		f->escaped = 1;
+	if (klen == f->klen && memcmp(key, f->key, klen) == 0) {
 		f->value = value;
 		f->vlen = vlen;
 	}
@@ -105,7 +110,7 @@ static int find_member(void *ctx, const char *key, size_t klen, const char *valu
 int br_kube_member(const char *text, size_t len, const char *key, size_t *off, size_t *n,
 		   size_t *members)
 {
-	struct find f = {key, NULL, 0, 0};
+	struct find f = {key, strlen(key), NULL, 0, 0, 0};
 	int rc = each_member(text, len, find_member, &f);
 
 	if (rc < 0)
@@ -119,7 +124,69 @@ int br_kube_member(const char *text, size_t len, const char *key, size_t *off, s
 	return 0;
 }
 
+/* --- views ------------------------------------------------------------------ */
+
+/* Where a path could not be followed by scanning (a key written with
+ * escapes, a value that is no object): decode the whole instead. */
+#define VIEW_WHOLE 1
+
+/* Copies the value at path ("a.b.c") of the object text s[0..len) into
+ * out, at the same path: 0 (also when it is absent), VIEW_WHOLE, BR_EPARSE
+ * (its value is no JSON), or BR_ENOMEM. */
+static int view_path(const char *s, size_t len, const char *path, json_t *out)
+{
+	for (json_t *at = out;;) {
+		const char *dot = strchr(path, '.');
+		struct find f = {path, dot ? (size_t)(dot - path) : strlen(path), NULL, 0, 0, 0};
+		json_t *v;
+
+		if (each_member(s, len, find_member, &f) != 0 || f.escaped)
+			return VIEW_WHOLE;
+		if (!f.value)
+			return 0;
+		if (dot && f.value[0] == '{') {  /* the way on */
+			v = json_object_getn(at, path, f.klen);
+			if (!v && json_object_setn_new(at, path, f.klen, v = json_object()) != 0)
+				return BR_ENOMEM;
+			if (!json_is_object(v))
+				return VIEW_WHOLE;  /* one path is a prefix of another */
+			s = f.value;
+			len = f.vlen;
+			at = v;
+			path = dot + 1;
+			continue;
+		}
+		/* the end of the path, or a value that has no members: as a
+		   decoder would have it */
+		v = json_loadb(f.value, f.vlen, JSON_DECODE_ANY, NULL);
+		if (!v)
+			return BR_EPARSE;
+		return json_object_setn_new(at, path, f.klen, v) == 0 ? 0 : BR_ENOMEM;
+	}
+}
+
+int br_kube_view(const char *text, size_t len, const char *const *view, json_t **out,
+		 int *whole, json_error_t *jerr)
+{
+	json_t *v = json_object();
+	int rc = v ? 0 : BR_ENOMEM;
+
+	for (; rc == 0 && view && *view; view++)
+		rc = view_path(text, len, *view, v);
+	if (whole)
+		*whole = rc != 0;
+	if (rc != 0)
+		json_decref(v);
+	*out = rc == 0 ? v : NULL;
+	if (rc == 0 || rc == BR_ENOMEM)
+		return rc;
+	/* what the scan can't follow, and the error a decoder gives */
+	*out = json_loadb(text, len, JSON_DECODE_ANY, jerr);
+	return *out ? 0 : BR_EPARSE;
+}
+
 struct scan {
+	const char *const *view;
 	br_kube_item_fn fn;
 	void *ctx;
 	json_t **meta;
@@ -137,6 +204,25 @@ static json_t *decode(struct scan *p, const char *text, size_t len, const char *
 	if (!v)
 		br_error_set(p->err, BR_EPARSE, "list %s: %s", what, jerr.text);
 	return v;
+}
+
+/* The item as the scan hands it on into *item: its view, when one was
+ * asked for, else the whole of it. 0, BR_EPARSE or BR_ENOMEM, named. */
+static int decode_item(struct scan *p, const char *text, size_t len, const char *what,
+		       json_t **item)
+{
+	json_error_t jerr;
+	int rc = 0;
+
+	if (p->view)
+		rc = br_kube_view(text, len, p->view, item, NULL, &jerr);
+	else if (!(*item = json_loadb(text, len, JSON_DECODE_ANY, &jerr)))
+		rc = BR_EPARSE;
+	if (rc == BR_ENOMEM)
+		return br_error_set(p->err, rc, "list %s: out of memory", what);
+	if (rc != 0)
+		return br_error_set(p->err, rc, "list %s: %s", what, jerr.text);
+	return 0;
 }
 
 /* Hands each element of the array text s[0..len) to the item function. */
@@ -157,11 +243,12 @@ static int each_item(struct scan *p, const char *s, size_t len)
 		snprintf(what, sizeof(what), "item %zu", p->items);
 		if (!(end = one_value(s, i, len, &v)))
 			return br_error_set(p->err, BR_EPARSE, "list %s: not JSON", what);
-		json_t *item = decode(p, s + v, end - v, what);
-		if (!item)
-			return BR_EPARSE;
+		json_t *item = NULL;
+		int rc = decode_item(p, s + v, end - v, what, &item);
+		if (rc != 0)
+			return rc;
 		p->items++;
-		int rc = p->fn(p->ctx, item, s + v, end - v);
+		rc = p->fn(p->ctx, item, s + v, end - v);
 		json_decref(item);
 		if (rc != 0)
 			return rc;
@@ -186,10 +273,10 @@ static int on_list_member(void *ctx, const char *key, size_t klen, const char *v
 	return 0;
 }
 
-int br_kube_list_scan(const char *text, size_t len, br_kube_item_fn fn, void *ctx,
-		      json_t **meta, struct br_error *err)
+int br_kube_list_scan(const char *text, size_t len, const char *const *view,
+		      br_kube_item_fn fn, void *ctx, json_t **meta, struct br_error *err)
 {
-	struct scan p = {fn, ctx, meta, err, 0};
+	struct scan p = {view, fn, ctx, meta, err, 0};
 
 	*meta = NULL;
 	int rc = each_member(text, len, on_list_member, &p);

@@ -237,24 +237,39 @@ int br_kube_list_accept(struct br_kube_client *c, const char *path,
 			const char *extra_query, long limit, const char *cont,
 			const char *accept, json_t **out, struct br_error *err);
 /* One listed item: its tree (borrowed for the call: take a reference to
- * keep it) and its JSON text, text[0..len) (not NUL-terminated), which is
+ * keep it; its view, when the list asked for one) and its JSON text, text[0..len) (not NUL-terminated), which is
  * the server's with metadata.managedFields cut out. Return 0 to go on;
  * nonzero stops the page, and the call returns it. */
 typedef int (*br_kube_item_fn)(void *ctx, json_t *item, const char *text, size_t len);
-/* As br_kube_list_accept, but the page is read by br_kube_list_scan: no
- * tree of the whole page is built, and each item comes with its text. */
+/* As br_kube_list_accept, but the page is read by br_kube_list_scan (with
+ * view, NULL for whole items): no tree of the whole page is built, and
+ * each item comes with its text. */
 int br_kube_list_items(struct br_kube_client *c, const char *path,
 		       const char *extra_query, long limit, const char *cont,
-		       const char *accept, br_kube_item_fn fn, void *ctx,
-		       json_t **meta, struct br_error *err);
+		       const char *accept, const char *const *view, br_kube_item_fn fn,
+		       void *ctx, json_t **meta, struct br_error *err);
 /* Reads a list's text[0..len) (an object with "items" and "metadata"):
- * fn for each element of items, in order, decoded from its own slice;
+ * fn for each element of items, in order, decoded from its own slice
+ * (only its view, br_kube_view, when view is not NULL);
  * *meta (you own it) the list's metadata, NULL when it has none. Other
  * members are skipped, not decoded. Returns 0, fn's nonzero return,
  * BR_EPARSE (err says which item) for text that is not such a list, or
  * BR_ENOMEM; *meta is then NULL, and fn keeps the items it already had. */
-int br_kube_list_scan(const char *text, size_t len, br_kube_item_fn fn, void *ctx,
-		      json_t **meta, struct br_error *err);
+int br_kube_list_scan(const char *text, size_t len, const char *const *view,
+		      br_kube_item_fn fn, void *ctx, json_t **meta, struct br_error *err);
+/* The view of the JSON object text[0..len) that view names: a
+ * NULL-terminated array of member paths ("metadata",
+ * "status.prometheusRule"), none a prefix of another. *out (you own it) is
+ * an object with just the members on those paths, each decoded from its own
+ * slice of the text, which for a ServiceLevelObjective read for its
+ * metadata is a fraction of decoding it whole. A member that is absent is
+ * absent from the view. Where scanning can't follow a path (a key written
+ * with escapes, text that is no object) *out is the whole value decoded:
+ * always at least the view, and *whole (may be NULL) is 1, else 0. The
+ * text outside the view is scanned, not checked as JSON. Returns 0,
+ * BR_EPARSE (*jerr, which may be NULL, says why), or BR_ENOMEM. */
+int br_kube_view(const char *text, size_t len, const char *const *view, json_t **out,
+		 int *whole, json_error_t *jerr);
 /* The value of member key of the JSON object text[0..len) (the last, when
  * it comes twice), as *n bytes at *off, found by scanning the text, not
  * decoding it; *members (may be NULL), how many members the scan saw. A

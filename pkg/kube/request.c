@@ -360,8 +360,8 @@ int br_kube_list_accept(struct br_kube_client *c, const char *path,
 
 int br_kube_list_items(struct br_kube_client *c, const char *path,
 		       const char *extra_query, long limit, const char *cont,
-		       const char *accept, br_kube_item_fn fn, void *ctx,
-		       json_t **meta, struct br_error *err)
+		       const char *accept, const char *const *view, br_kube_item_fn fn,
+		       void *ctx, json_t **meta, struct br_error *err)
 {
 	struct br_kube_response resp;
 	struct br_buf q, text;
@@ -378,7 +378,8 @@ int br_kube_list_items(struct br_kube_client *c, const char *path,
 	br_kube_response_release(&resp);
 	br_buf_release(&q);
 	if (rc == 0)
-		rc = br_kube_list_scan(text.data ? text.data : "", text.len, fn, ctx, meta, err);
+		rc = br_kube_list_scan(text.data ? text.data : "", text.len, view, fn, ctx,
+				       meta, err);
 	br_buf_release(&text);
 	return rc;
 }

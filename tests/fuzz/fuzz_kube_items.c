@@ -4,7 +4,7 @@
  * that is a JSON object (no duplicate keys, no backslash, so that no key
  * is written with escapes), the scan must agree with jansson's decoding of
  * the whole: the same items in order, the same metadata, the same member
- * values. */
+ * values, the same view (br_kube_view) as the whole pruned to its paths. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +50,58 @@ static void check_member(const char *text, size_t size, const json_t *whole, con
 	}
 }
 
+static const char *const view[] = {"metadata", "status.prometheusRule.generation",
+				   "items", NULL};
+
+/* whole cut down to the paths of view, as br_kube_view promises: a
+ * member on the way that is no object is kept as it is. */
+static json_t *pruned(const json_t *whole)
+{
+	json_t *out = json_object();
+
+	for (const char *const *p = view; *p; p++) {
+		char path[64];
+		const json_t *from = whole;
+		json_t *to = out;
+		snprintf(path, sizeof(path), "%s", *p);
+		for (char *seg = strtok(path, "."); seg; seg = strtok(NULL, ".")) {
+			const json_t *v = json_object_get(from, seg);
+			char *more = seg + strlen(seg) + 1;
+			int last = more > path + strlen(*p);
+			if (!v)
+				break;
+			if (last || !json_is_object(v)) {
+				json_object_set_new(to, seg, json_deep_copy(v));
+				break;
+			}
+			if (!json_object_get(to, seg))
+				json_object_set_new(to, seg, json_object());
+			to = json_object_get(to, seg);
+			from = v;
+		}
+	}
+	return out;
+}
+
+static void check_view(const char *text, size_t size, const json_t *all)
+{
+	json_t *v = NULL;
+	int whole = -1;
+	int rc = br_kube_view(text, size, view, &v, &whole, NULL);
+
+	if ((rc == 0) != (v != NULL) || (rc != 0 && rc != BR_EPARSE) ||
+	    (rc == 0 && whole != 0 && whole != 1))
+		abort();
+	/* a JSON object without escapes is always scanned, never decoded whole */
+	if (all && json_is_object(all)) {
+		json_t *want = pruned(all);
+		if (rc != 0 || whole != 0 || !json_equal(v, want))
+			abort();
+		json_decref(want);
+	}
+	json_decref(v);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *text = (const char *)data;
@@ -61,12 +113,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!s.items)
 		abort();
 	br_error_init(&err);
-	int rc = br_kube_list_scan(text, size, take, &s, &meta, &err);
+	int rc = br_kube_list_scan(text, size, NULL, take, &s, &meta, &err);
 	if (rc != 0 && (meta || !err.text[0]))
 		abort();  /* a failure says why, and leaves no metadata */
 	(void)br_kube_member(text, size, "object", &off, &n, NULL);
 
 	json_t *whole = json_loadb(text, size, JSON_REJECT_DUPLICATES, NULL);
+	check_view(text, size, whole && !memchr(data, '\\', size) ? whole : NULL);
 	if (whole && json_is_object(whole) && !memchr(data, '\\', size)) {
 		const json_t *items = json_object_get(whole, "items");
 		const json_t *md = json_object_get(whole, "metadata");

@@ -31,6 +31,7 @@ struct record {
 	struct br_buf log;
 	int count;
 	int stop_after;  /* return 99 from this event on; 0: never */
+	void *framer;    /* test_framer_view: the framer */
 };
 
 static int record_event(void *ctx, const char *type, json_t *object)
@@ -91,6 +92,66 @@ static void test_framer_whole(void **state)
 	assert_non_null(strstr(log, "DELETED {\"metadata\":{\"name\":\"\\\"}\"}}"));
 	assert_non_null(strstr(log, "ERROR {\"code\":410,\"kind\":\"Status\"}"));
 	free(log);
+}
+
+/* Records "TYPE <view> | <object text>\n" for a framer with a view. */
+static int record_view(void *ctx, const char *type, json_t *object)
+{
+	struct record *r = ctx;
+	struct br_watch_framer *f = (struct br_watch_framer *)r->framer;
+	size_t len = 0;
+	const char *text = br_watch_framer_object_text(f, &len);
+	char *s = json_dumps(object, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+
+	assert_non_null(s);
+	br_buf_addf(&r->log, "%s %s | %.*s\n", type, s, (int)len, text ? text : "");
+	free(s);
+	r->count++;
+	return 0;
+}
+
+/* With a view, objects come as their view and their text whole; an event
+ * whose keys are written with escapes, an ERROR event's Status, and an
+ * event without an object, whole. */
+static void test_framer_view(void **state)
+{
+	static const char *const view[] = {"type", "object.metadata", NULL};
+	const char *stream =
+		"{\"type\":\"ADDED\",\"object\":{\"metadata\":{\"name\":\"a\"},"
+		"\"spec\":{\"x\":[1,\"}\"]}}}\n"
+		"{\"type\":\"MODIFIED\",\"object\":{\"met\\u0061data\":{\"name\":\"b\"},"
+		"\"spec\":1}}\n"
+		"{\"type\":\"BOOKMARK\",\"object\":{\"metadata\":{\"resourceVersion\":\"9\"}}}"
+		"{\"type\":\"DELETED\",\"object\":{\"metadata\":{},\"spec\":[tru]}}"
+		"{\"type\":\"ERROR\",\"object\":{\"code\":410}}"
+		"{\"type\":\"ERROR\"}";
+	struct record r;
+	struct br_watch_framer f;
+
+	(void)state;
+	record_init(&r);
+	r.framer = &f;
+	br_watch_framer_init(&f, 0, record_view, &r);
+	br_watch_framer_set_view(&f, view);
+	feed_ok(&f, stream, strlen(stream));
+	assert_string_equal(br_buf_str(&r.log),
+		"ADDED {\"metadata\":{\"name\":\"a\"}} | "
+		"{\"metadata\":{\"name\":\"a\"},\"spec\":{\"x\":[1,\"}\"]}}\n"
+		"MODIFIED {\"metadata\":{\"name\":\"b\"},\"spec\":1} | "
+		"{\"met\\u0061data\":{\"name\":\"b\"},\"spec\":1}\n"
+		"BOOKMARK {\"metadata\":{\"resourceVersion\":\"9\"}} | "
+		"{\"metadata\":{\"resourceVersion\":\"9\"}}\n"
+		/* outside the view the text is not checked */
+		"DELETED {\"metadata\":{}} | {\"metadata\":{},\"spec\":[tru]}\n"
+		"ERROR {\"code\":410} | {\"code\":410}\n"
+		"ERROR null | \n");
+	/* a reset keeps the view */
+	br_watch_framer_reset(&f);
+	br_buf_reset(&r.log);
+	feed_ok(&f, stream, strlen(stream) - strlen("{\"type\":\"ERROR\"}") - 1);
+	assert_non_null(strstr(br_buf_str(&r.log), "ADDED {\"metadata\":{\"name\":\"a\"}} |"));
+	br_watch_framer_release(&f);
+	br_buf_release(&r.log);
 }
 
 /* Split once at every byte boundary, then byte by byte, then in threes. */
@@ -918,6 +979,89 @@ static void test_watch_errors(void **state)
 	cm_delete(fk, "we-c");
 }
 
+/* What handlers given a view saw: how often "data" (outside the view)
+ * came with a listed or cached object, and with a watch event's. */
+struct view_seen {
+	pthread_mutex_t mu;
+	int adds, updates, cached_data, event_data, named;
+};
+
+static void view_note(struct view_seen *v, json_t *cached, json_t *event)
+{
+	pthread_mutex_lock(&v->mu);
+	v->cached_data += json_object_get(cached, "data") != NULL;
+	v->event_data += event && json_object_get(event, "data") != NULL;
+	v->named += json_string_value(json_object_get(json_object_get(cached, "metadata"),
+						      "name")) != NULL;
+	pthread_mutex_unlock(&v->mu);
+}
+
+static void view_add(void *ctx, json_t *obj)
+{
+	struct view_seen *v = ctx;
+	view_note(v, obj, NULL);
+	__atomic_add_fetch(&v->adds, 1, __ATOMIC_SEQ_CST);
+}
+
+static void view_update(void *ctx, json_t *old, json_t *obj)
+{
+	struct view_seen *v = ctx;
+	view_note(v, old, obj);
+	__atomic_add_fetch(&v->updates, 1, __ATOMIC_SEQ_CST);
+}
+
+static void wait_view(struct view_seen *v, int adds, int updates)
+{
+	for (int i = 0; i < 2000 && (__atomic_load_n(&v->adds, __ATOMIC_SEQ_CST) < adds ||
+				     __atomic_load_n(&v->updates, __ATOMIC_SEQ_CST) < updates); i++)
+		sleep_ms(10);
+	assert_int_equal(__atomic_load_n(&v->adds, __ATOMIC_SEQ_CST), adds);
+	assert_int_equal(__atomic_load_n(&v->updates, __ATOMIC_SEQ_CST), updates);
+}
+
+/* With a view, listed and watched objects and the old object of an update
+ * come to the handlers as their metadata alone; br_informer_get gives the
+ * whole. */
+static void test_view_handlers(void **state)
+{
+	NEED_FAKE(state);
+	struct fake *fk = *state;
+	static const char *const view[] = {"metadata", NULL};
+	struct view_seen v = {.mu = PTHREAD_MUTEX_INITIALIZER};
+	struct br_informer_options o = {
+		.version = "v1", .plural = "configmaps", .namespace = "default",
+		.label_selector = "app=t", .page_size = 1, .view = view,
+		.handlers = {view_add, view_update, NULL, &v},
+	};
+	struct br_informer *inf;
+
+	cm_create(fk, "vh-a", "1");
+	cm_create(fk, "vh-b", "1");
+	assert_int_equal(br_informer_create(fk->client, &o, &inf, NULL), 0);
+	assert_int_equal(br_informer_start(inf, NULL), 0);
+	assert_int_equal(br_informer_wait_synced(inf, 20), 0);
+	wait_view(&v, 2, 0);
+	cm_patch(fk, "vh-a", "2");
+	wait_view(&v, 2, 1);
+	/* a relist after changes made while away: an update from the cache */
+	admin(fk, "/fake/cut-watches", "{}");
+	cm_patch(fk, "vh-b", "2");
+	admin(fk, "/fake/compact", "{}");
+	wait_view(&v, 2, 2);
+	pthread_mutex_lock(&v.mu);
+	assert_int_equal(v.cached_data, 0);
+	assert_int_equal(v.event_data, 0);  /* a watched object is a view too */
+	assert_int_equal(v.named, 4);
+	pthread_mutex_unlock(&v.mu);
+	json_t *b = br_informer_get(inf, "default/vh-b");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(b, "data"), "v")),
+			    "2");
+	json_decref(b);
+	br_informer_free(inf);
+	cm_delete(fk, "vh-a");
+	cm_delete(fk, "vh-b");
+}
+
 static void count_resync(void *ctx, json_t *old, json_t *obj)
 {
 	if (old == obj)
@@ -957,6 +1101,7 @@ int main(void)
 {
 	const struct CMUnitTest framer[] = {
 		cmocka_unit_test(test_framer_whole),
+		cmocka_unit_test(test_framer_view),
 		cmocka_unit_test(test_framer_every_split),
 		cmocka_unit_test(test_framer_partial_and_stop),
 		cmocka_unit_test(test_framer_garbage),
@@ -972,6 +1117,7 @@ int main(void)
 		cmocka_unit_test(test_cut_resumes),
 		cmocka_unit_test(test_gone_relists),
 		cmocka_unit_test(test_watch_errors),
+		cmocka_unit_test(test_view_handlers),
 		cmocka_unit_test(test_resync),
 	};
 	int fails = cmocka_run_group_tests_name("framer", framer, NULL, NULL);

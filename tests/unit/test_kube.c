@@ -538,7 +538,7 @@ static int scan_list(const char *text, int stop_at, char **texts, char **meta,
 	br_buf_init(&s.texts, BR_BUF_MAX_DEFAULT);
 	br_buf_adds(&s.texts, "");
 	br_error_init(err);
-	int rc = br_kube_list_scan(text, strlen(text), see_item, &s, &md, err);
+	int rc = br_kube_list_scan(text, strlen(text), NULL, see_item, &s, &md, err);
 	*texts = br_buf_detach(&s.texts);
 	*meta = md ? json_dumps(md, JSON_COMPACT) : NULL;
 	json_decref(md);
@@ -621,6 +621,93 @@ static void test_member(void **state)
 	assert_int_equal(br_kube_member(esc, strlen(esc), "object", &off, &n, &members), 0);
 	assert_memory_equal(esc + off, "1", n);
 	assert_int_equal(members, 2);
+}
+
+/* A view of text (view NULL-terminated), printed compact with sorted keys,
+ * into out; "" when it fails. Returns br_kube_view's code. */
+static int view_text(const char *text, const char *const *view, char *out, size_t size)
+{
+	json_t *v = NULL;
+	json_error_t jerr;
+	int rc = br_kube_view(text, strlen(text), view, &v, NULL, &jerr);
+	char *s = v ? json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY) : NULL;
+
+	snprintf(out, size, "%s", s ? s : "");
+	free(s);
+	json_decref(v);
+	return rc;
+}
+
+static void test_view(void **state)
+{
+	static const char *const view[] = {"metadata", "status.rule", NULL};
+	char got[512];
+
+	(void)state;
+	/* only the paths, each as a decoder has it; brackets in strings */
+	assert_int_equal(view_text("{\"spec\":{\"a\":\"}{\"},\"metadata\":{\"name\":\"x\"},"
+				   "\"status\":{\"big\":[1,2],\"rule\":{\"generation\":3}}}",
+				   view, got, sizeof(got)), 0);
+	assert_string_equal(got, "{\"metadata\":{\"name\":\"x\"},"
+				 "\"status\":{\"rule\":{\"generation\":3}}}");
+	/* absent members are absent; the last of duplicates wins */
+	assert_int_equal(view_text("{\"metadata\":1,\"status\":{},\"metadata\":{\"n\":2}}",
+				   view, got, sizeof(got)), 0);
+	assert_string_equal(got, "{\"metadata\":{\"n\":2},\"status\":{}}");
+	assert_int_equal(view_text(" { } ", view, got, sizeof(got)), 0);
+	assert_string_equal(got, "{}");
+	/* a value with no members on the way is kept as it is */
+	assert_int_equal(view_text("{\"status\":null}", view, got, sizeof(got)), 0);
+	assert_string_equal(got, "{\"status\":null}");
+	/* a key written with escapes, or no object: the whole, decoded */
+	assert_int_equal(view_text("{\"met\\u0061data\":1,\"spec\":2}", view, got, sizeof(got)), 0);
+	assert_string_equal(got, "{\"metadata\":1,\"spec\":2}");
+	assert_int_equal(view_text("[1]", view, got, sizeof(got)), 0);
+	assert_string_equal(got, "[1]");
+	/* bad JSON inside the view, or a structure the scan can't follow */
+	assert_int_equal(view_text("{\"metadata\":{\"a\":tru}}", view, got, sizeof(got)),
+			 BR_EPARSE);
+	assert_int_equal(view_text("{\"metadata\":{}", view, got, sizeof(got)), BR_EPARSE);
+	assert_int_equal(view_text("", view, got, sizeof(got)), BR_EPARSE);
+	/* outside the view the text is scanned, not decoded */
+	assert_int_equal(view_text("{\"metadata\":{},\"spec\":[tru]}", view, got, sizeof(got)), 0);
+	assert_string_equal(got, "{\"metadata\":{}}");
+}
+
+/* Records each item as "<view>|<text>\n". */
+static int see_view(void *ctx, json_t *item, const char *text, size_t len)
+{
+	char *v = json_dumps(item, JSON_COMPACT | JSON_SORT_KEYS);
+
+	assert_non_null(v);
+	br_buf_addf(ctx, "%s|%.*s\n", v, (int)len, text);
+	free(v);
+	return 0;
+}
+
+/* A page read with a view hands on views, each with the item's whole text. */
+static void test_list_scan_view(void **state)
+{
+	static const char *const view[] = {"metadata", NULL};
+	const char *page = "{\"items\":[{\"metadata\":{\"name\":\"a\"},\"spec\":{\"x\":1}},"
+			   "{\"spec\":2},{\"metadata\":[}],\"metadata\":{\"resourceVersion\":\"7\"}}";
+	struct br_buf seen;
+	struct br_error err;
+	json_t *md = NULL;
+
+	(void)state;
+	br_buf_init(&seen, BR_BUF_MAX_DEFAULT);
+	br_error_init(&err);
+	/* the third item's view is no JSON: named, and the two before kept */
+	assert_int_equal(br_kube_list_scan(page, strlen(page), view, see_view, &seen, &md, &err),
+			 BR_EPARSE);
+	assert_non_null(strstr(err.text, "list item 2: "));
+	assert_null(md);
+	assert_string_equal(br_buf_str(&seen),
+			    "{\"metadata\":{\"name\":\"a\"}}|"
+			    "{\"metadata\":{\"name\":\"a\"},\"spec\":{\"x\":1}}\n"
+			    "{}|{\"spec\":2}\n");
+	br_buf_release(&seen);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1271,6 +1358,8 @@ int main(void)
 		cmocka_unit_test(test_strip_managed_fields),
 		cmocka_unit_test(test_list_scan),
 		cmocka_unit_test(test_member),
+		cmocka_unit_test(test_view),
+		cmocka_unit_test(test_list_scan_view),
 		cmocka_unit_test(test_client_offline),
 		cmocka_unit_test(test_write_asks_for_metadata),
 		cmocka_unit_test(test_fake_crud),
