@@ -214,7 +214,8 @@ int br_informer_wait_synced(struct br_informer *inf, double timeout);
 /* The cached object for key ("namespace/name"): a new tree parsed from the
  * cache's entry, the object's compact JSON text kept deflated (you own it:
  * json_decref; changing it changes nothing in the cache), or NULL when not
- * cached (or out of memory). */
+ * cached (or out of memory, or, with a view, when the text outside the
+ * view is not JSON). */
 json_t *br_informer_get(struct br_informer *inf, const char *key);
 
 /* Every cached key, sorted: *keys is a malloc'ed array of *n malloc'ed
