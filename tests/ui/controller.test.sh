@@ -184,18 +184,26 @@ band() {
 }
 await 30 band || fail "checkout's page: no band where the page alert fired"
 
-# 5. the burn-down: the month's ~500 points, ending at the budget in the status
-pts=$(grep -o '<path class="budget"[^>]*d="[^"]*"' "$D/slo.html" | grep -o '[ML][0-9.]*,[0-9.]*' | wc -l)
-[ "$pts" -ge 450 ] && [ "$pts" -le 520 ] || fail "checkout's burn-down: $pts points, want ~500"
-last=$(sed -n 's/.*<text class="last"[^>]*>\(-\{0,1\}[0-9.]*\)% left<.*/\1/p' "$D/slo.html")
-status=$(kubectl -n payments get slo checkout-availability -o jsonpath='{.status.budget.remaining}')
-python3 - "$last" "$status" <<'PY' || fail "checkout's burn-down ends at $last%, its status says $status"
+# 5. the burn-down: the month's ~500 points, ending at the budget in the status.
+# The page ends at now rounded down to 10 s, and its answers are shared for 10 s:
+# a page asked for within 10 s of the rules' first evaluation can still end at the
+# backfilled history (90%), so the page is asked for again until the end is theirs.
+burn_down_ends_at_status() {
+	[ "$(get "$FOLLOWER" /slo/payments/checkout-availability slo)" = 200 ] || return 1
+	pts=$(grep -o '<path class="budget"[^>]*d="[^"]*"' "$D/slo.html" | grep -o '[ML][0-9.]*,[0-9.]*' | wc -l)
+	last=$(sed -n 's/.*<text class="last"[^>]*>\(-\{0,1\}[0-9.]*\)% left<.*/\1/p' "$D/slo.html")
+	status=$(kubectl -n payments get slo checkout-availability -o jsonpath='{.status.budget.remaining}')
+	[ -n "$last" ] && [ -n "$status" ] || return 1
+	python3 - "$last" "$status" <<'PY'
 import sys
 last, status = float(sys.argv[1]), float(sys.argv[2]) * 100
 # the status is written when the figure moves by a tenth of a point or more,
 # and the budget falls by ~0.03 points a second while checkout fails
 sys.exit(0 if abs(last - status) < 1.0 else 1)
 PY
+}
+await 30 burn_down_ends_at_status || fail "checkout's burn-down ends at $last%, its status says $status"
+[ "$pts" -ge 450 ] && [ "$pts" -le 520 ] || fail "checkout's burn-down: $pts points, want ~500"
 echo "checkout: $pts points in its burn-down, ending at $last% (status: $status)"
 
 # 6. screenshots, from the follower
