@@ -64,28 +64,39 @@ const char *br_watch_framer_object_text(const struct br_watch_framer *f, size_t 
 	return f->object_text;
 }
 
-/* The event text[0..len) decoded: only as far as f->view when the framer
- * has one and the event has an object, else whole (*whole 1). An ERROR
- * event's object, a Status, is read whole, whatever the view. NULL when it
- * is no JSON (*jerr says why) or out of memory. */
+/* The event text[0..len) decoded as far as f->view reaches into its
+ * object (object[0..n), NULL when it has none): its type, and its object's
+ * view, each from its own slice. Whole, *whole 1, where the framer has no
+ * view, the event no object, or the scan can't follow the event's members
+ * (a key written with escapes). An ERROR event's object, a Status, is
+ * decoded whole. NULL when it is no JSON (*jerr says why) or out of
+ * memory. */
 static json_t *decode_event(const struct br_watch_framer *f, const char *text, size_t len,
-			    int has_object, int *whole, json_error_t *jerr)
+			    const char *object, size_t n, int *whole, json_error_t *jerr)
 {
-	json_t *ev = NULL;
+	static const char *const type_only[] = {"type", NULL};
+	json_t *ev = NULL, *obj = NULL;
 
 	*whole = 1;
-	if (!f->view || !has_object)
+	if (!f->view || !object)
 		return json_loadb(text, len, 0, jerr);
-	if (br_kube_view(text, len, f->view, &ev, whole, jerr) == BR_ENOMEM) {
+	int rc = br_kube_view(text, len, type_only, &ev, whole, jerr);
+	if (rc == 0 && !*whole) {
+		const char *type = json_string_value(json_object_get(ev, "type"));
+		if (type && strcmp(type, "ERROR") == 0)
+			rc = (obj = json_loadb(object, n, JSON_DECODE_ANY, jerr)) ? 0 : BR_EPARSE;
+		else
+			rc = br_kube_view(object, n, f->view, &obj, NULL, jerr);
+		if (rc == 0 && json_object_set_new(ev, "object", obj) != 0)
+			rc = BR_ENOMEM;
+	}
+	if (rc == BR_ENOMEM)
 		snprintf(jerr->text, sizeof(jerr->text), "out of memory");
+	if (rc != 0) {
+		json_decref(ev);
 		return NULL;
 	}
-	const char *type = json_string_value(json_object_get(ev, "type"));
-	if (*whole || !type || strcmp(type, "ERROR") != 0)
-		return ev;
-	json_decref(ev);
-	*whole = 1;
-	return json_loadb(text, len, 0, jerr);
+	return ev;
 }
 
 /* Parses the complete event in f->pending and delivers it, with the text
@@ -97,7 +108,8 @@ static int deliver(struct br_watch_framer *f, struct br_error *err)
 	size_t off = 0, n = 0, members = 0;
 	int found = br_kube_member(f->pending.data, len, "object", &off, &n, &members) == 0;
 	int whole = 1;
-	json_t *ev = decode_event(f, f->pending.data, len, found, &whole, &jerr);
+	json_t *ev = decode_event(f, f->pending.data, len, found ? f->pending.data + off : NULL,
+				  n, &whole, &jerr);
 
 	if (!ev) {
 		br_buf_reset(&f->pending);

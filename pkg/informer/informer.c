@@ -37,7 +37,6 @@ struct br_informer {
 	unsigned int seed;     /* for the random watch timeouts */
 	/* state of the current watch: informer thread only */
 	struct br_watch_framer framer;
-	char **event_view;     /* the handlers' view from a watch event, or NULL */
 	int event_rc;          /* why on_event stopped the stream */
 	unsigned long watch_events;
 	struct br_error watch_err;
@@ -631,39 +630,6 @@ static int build_paths(struct br_informer *inf,
 	return 0;
 }
 
-static void event_view_free(char **v)
-{
-	for (size_t i = 0; v && v[i]; i++)
-		free(v[i]);
-	free(v);
-}
-
-/* The framer's view of an event for the handlers' view: its type, and
- * each path under "object". NULL when out of memory. */
-static char **event_view_new(const char *const *view)
-{
-	size_t n = 0;
-
-	while (view[n])
-		n++;
-	char **v = calloc(n + 2, sizeof(*v));
-	struct br_buf path;
-	int failed = !v || !(v[0] = strdup("type"));
-
-	br_buf_init(&path, 4096);
-	for (size_t i = 0; !failed && i < n; i++) {
-		br_buf_reset(&path);
-		br_buf_addf(&path, "object.%s", view[i]);
-		failed = !(v[i + 1] = br_buf_detach(&path));
-	}
-	br_buf_release(&path);
-	if (failed) {
-		event_view_free(v);
-		return NULL;
-	}
-	return v;
-}
-
 int br_informer_create(struct br_kube_client *c,
 		       const struct br_informer_options *opts,
 		       struct br_informer **out, struct br_error *err)
@@ -680,12 +646,9 @@ int br_informer_create(struct br_kube_client *c,
 	set_defaults(&inf->opts);
 	br__informer_store_init(&inf->cache);
 	int rc = build_paths(inf, opts, err);
-	if (rc == 0 && handler_view(inf) && !(inf->event_view = event_view_new(handler_view(inf))))
-		rc = br_error_set(err, BR_ENOMEM, "informer: out of memory");
 	if (rc == 0 && init_sync(inf) < 0)
 		rc = br_error_set(err, BR_ENOMEM, "informer: no mutex");
 	if (rc < 0) {
-		event_view_free(inf->event_view);
 		free(inf->path);
 		free(inf->selector_query);
 		free(inf);
@@ -698,7 +661,7 @@ int br_informer_create(struct br_kube_client *c,
 			inf->opts.backoff_max, 2.0, 1.0, 0);
 	inf->seed = (unsigned int)(br_clock_now(NULL) * 1e6) ^ (unsigned int)(size_t)inf;
 	br_watch_framer_init(&inf->framer, 0, on_event, inf);
-	br_watch_framer_set_view(&inf->framer, (const char *const *)inf->event_view);
+	br_watch_framer_set_view(&inf->framer, handler_view(inf));
 	br__informer_codec_init(&inf->codec);
 	*out = inf;
 	return 0;
@@ -740,7 +703,6 @@ void br_informer_free(struct br_informer *inf)
 		return;
 	br_informer_stop(inf);
 	br_watch_framer_release(&inf->framer);
-	event_view_free(inf->event_view);
 	br__informer_store_release(&inf->cache);
 	br__informer_codec_release(&inf->codec);
 	free(inf->rv);

@@ -71,13 +71,13 @@ struct br_watch_framer {
  * BR_WATCH_EVENT_MAX. Allocates nothing; can't fail. */
 void br_watch_framer_init(struct br_watch_framer *f, size_t max,
 			  br_watch_event_fn fn, void *ctx);
-/* Decodes each event only as far as view (as br_kube_view does; its paths
- * start at the event: "type", and "object.metadata" for the object's
- * metadata), NULL for whole events (the default). The callback then gets
- * the object's view, and its whole text from br_watch_framer_object_text;
- * an event the scan can't follow, one without an object, and an ERROR
- * event are decoded whole. Outside the view the event is scanned, not checked as JSON.
- * Borrowed: view must outlive the framer. Can't fail. */
+/* Decodes each event's object only as far as view (paths inside the
+ * object, as for br_kube_view: "metadata" for its metadata), NULL for
+ * whole events (the default). The callback then gets the object's view,
+ * and its whole text from br_watch_framer_object_text; an event the scan
+ * can't follow, one without an object, and an ERROR event's Status are
+ * decoded whole. Outside the view the object is scanned, not checked as
+ * JSON. Borrowed: view must outlive the framer. Can't fail. */
 void br_watch_framer_set_view(struct br_watch_framer *f, const char *const *view);
 /* Frees the partial event and re-initialises with the same fn, max and
  * view. */

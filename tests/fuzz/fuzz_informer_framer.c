@@ -20,8 +20,7 @@ struct seen {
 	int view;
 };
 
-static const char *const view[] = {"type", "object.metadata", "object.status.prometheusRule",
-				   NULL};
+static const char *const view[] = {"metadata", "status.prometheusRule", NULL};
 
 static const json_t *at(const json_t *v, const char *a, const char *b)
 {

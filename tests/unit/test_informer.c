@@ -115,7 +115,7 @@ static int record_view(void *ctx, const char *type, json_t *object)
  * event without an object, whole. */
 static void test_framer_view(void **state)
 {
-	static const char *const view[] = {"type", "object.metadata", NULL};
+	static const char *const view[] = {"metadata", NULL};
 	const char *stream =
 		"{\"type\":\"ADDED\",\"object\":{\"metadata\":{\"name\":\"a\"},"
 		"\"spec\":{\"x\":[1,\"}\"]}}}\n"
