@@ -26,8 +26,11 @@ wait_for 20 ready checkout || fail "checkout never Ready"
 wait_for 20 ready search || fail "search never Ready"
 plain_search=$(cluster_spec search)
 
-# a correction with a window open now (the last hour to the next) and a weekly one
+# a correction with a window open now (the last hour to the next) and a weekly one, on the
+# weekday three days from now so that it never overlaps the first (a window that does is
+# refused, as the overlap test below checks)
 now=$(date -u +%s)
+weekday=$(LC_ALL=C date -u -d "@$((now + 3 * 86400))" +%a | tr '[:lower:]' '[:upper:]')
 start=$(date -u -d "@$((now - 3600))" +%Y-%m-%dT%H:%M:%SZ)
 end=$(date -u -d "@$((now + 3600))" +%Y-%m-%dT%H:%M:%SZ)
 bc_yaml() { # WINDOWS (YAML flow list): the correction, selecting team=checkout
@@ -44,7 +47,7 @@ spec:
   windows: $1
 YAML
 }
-bc_yaml "[{start: \"$start\", end: \"$end\"}, {schedule: \"0 23 * * SAT\", duration: 3h, utcOffset: \"+01:00\"}]" \
+bc_yaml "[{start: \"$start\", end: \"$end\"}, {schedule: \"0 23 * * $weekday\", duration: 3h, utcOffset: \"+01:00\"}]" \
 	>"$CTL_DIR/bc.yaml"
 kubectl apply -f "$CTL_DIR/bc.yaml" >/dev/null || fail "apply the BudgetCorrection"
 with_bc() { # the rules of checkout as burnrate generate renders them with the correction
