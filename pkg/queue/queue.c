@@ -19,6 +19,7 @@ struct entry {
 	struct entry *hnext;  /* hash chain */
 	struct entry *qnext;  /* FIFO of ready keys */
 	int dirty;            /* wants (another) processing */
+	int check;            /* while dirty: only check adds asked for it */
 	int processing;       /* handed out, done() not yet called */
 	int failures;         /* rate-limited adds since the last forget */
 	size_t heap_idx;      /* position in the waiting heap, or NOT_WAITING */
@@ -190,12 +191,16 @@ static struct entry *heap_pop(struct br_queue *q)
 
 /* --- The queue proper ----------------------------------------------------- */
 
-/* client-go's Add: coalesce while dirty; defer while processing. */
-static void add_locked(struct br_queue *q, struct entry *e)
+/* client-go's Add: coalesce while dirty; defer while processing. check:
+ * this add is a check add (the key stays a check only if all were). */
+static void add_locked(struct br_queue *q, struct entry *e, int check)
 {
-	if (e->dirty)
+	if (e->dirty) {
+		e->check = e->check && check;
 		return;
+	}
 	e->dirty = 1;
+	e->check = check;
 	if (e->processing)
 		return;
 	e->qnext = NULL;
@@ -213,7 +218,7 @@ static void promote_due(struct br_queue *q, int64_t now)
 {
 	while (q->heap_len && q->heap[0]->ready_at_ns <= now) {
 		struct entry *e = heap_pop(q);
-		add_locked(q, e);
+		add_locked(q, e, 0);
 	}
 }
 
@@ -272,7 +277,7 @@ void br_queue_free(struct br_queue *q)
 	free(q);
 }
 
-int br_queue_add(struct br_queue *q, const char *key)
+static int add(struct br_queue *q, const char *key, int check)
 {
 	if (!key)
 		return BR_EINVAL;
@@ -281,12 +286,22 @@ int br_queue_add(struct br_queue *q, const char *key)
 	if (!q->shutting_down) {
 		struct entry *e = intern(q, key);
 		if (e)
-			add_locked(q, e);
+			add_locked(q, e, check);
 		else
 			rc = BR_ENOMEM;
 	}
 	pthread_mutex_unlock(&q->mu);
 	return rc;
+}
+
+int br_queue_add(struct br_queue *q, const char *key)
+{
+	return add(q, key, 0);
+}
+
+int br_queue_add_check(struct br_queue *q, const char *key)
+{
+	return add(q, key, 1);
 }
 
 /* client-go's AddAfter under the lock, with the delay in nanoseconds. */
@@ -298,7 +313,7 @@ static int add_after_locked(struct br_queue *q, const char *key, int64_t delay_n
 	if (!e)
 		return BR_ENOMEM;
 	if (delay_ns <= 0) {
-		add_locked(q, e);
+		add_locked(q, e, 0);
 		return 0;
 	}
 	int64_t at = now_ns() + delay_ns;
@@ -399,7 +414,7 @@ static void wait_until(struct br_queue *q, int64_t deadline)
 	pthread_cond_timedwait(&q->cond, &q->mu, &ts);
 }
 
-static int get_locked(struct br_queue *q, char **key, int64_t give_up_at)
+static int get_locked(struct br_queue *q, char **key, int *check, int64_t give_up_at)
 {
 	for (;;) {
 		int64_t now = now_ns();
@@ -424,15 +439,18 @@ static int get_locked(struct br_queue *q, char **key, int64_t give_up_at)
 		q->tail = NULL;
 	q->len--;
 	e->dirty = 0;
+	*check = e->check;
+	e->check = 0;
 	e->processing = 1;
 	q->nprocessing++;
 	*key = copy;
 	return 0;
 }
 
-int br_queue_get_timeout(struct br_queue *q, int64_t timeout_ms, char **key)
+int br_queue_get_check(struct br_queue *q, int64_t timeout_ms, char **key, int *check)
 {
 	*key = NULL;
+	*check = 0;
 	int64_t give_up_at = -1;
 	if (timeout_ms >= 0) {
 		if (timeout_ms > INT64_MAX / 2000000)
@@ -440,9 +458,16 @@ int br_queue_get_timeout(struct br_queue *q, int64_t timeout_ms, char **key)
 		give_up_at = now_ns() + timeout_ms * 1000000;
 	}
 	pthread_mutex_lock(&q->mu);
-	int rc = get_locked(q, key, give_up_at);
+	int rc = get_locked(q, key, check, give_up_at);
 	pthread_mutex_unlock(&q->mu);
 	return rc;
+}
+
+int br_queue_get_timeout(struct br_queue *q, int64_t timeout_ms, char **key)
+{
+	int check;
+
+	return br_queue_get_check(q, timeout_ms, key, &check);
 }
 
 int br_queue_get(struct br_queue *q, char **key)
@@ -459,7 +484,7 @@ void br_queue_done(struct br_queue *q, const char *key)
 		q->nprocessing--;
 		if (e->dirty) {
 			e->dirty = 0; /* add_locked sets it again and queues */
-			add_locked(q, e);
+			add_locked(q, e, e->check);
 		}
 		if (q->nprocessing == 0 && q->shutting_down)
 			pthread_cond_broadcast(&q->cond);

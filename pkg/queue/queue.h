@@ -62,6 +62,15 @@ void br_queue_free(struct br_queue *q);
  * and after shutdown. Returns 0, BR_EINVAL for a NULL key, or BR_ENOMEM. */
 int br_queue_add(struct br_queue *q, const char *key);
 
+/* As br_queue_add, for a key that may turn out to need no work: a worker
+ * that gets it with br_queue_get_check is told so, and can look before it
+ * does the work (a restart queues every object it lists; most are as they
+ * were left). The mark only ever goes: a key is handed out as a check when
+ * every add since it was last handed out was a check add; any other add,
+ * before or after, while it waits or while it is processed, makes it plain
+ * work again. Returns as br_queue_add. */
+int br_queue_add_check(struct br_queue *q, const char *key);
+
 /* Adds key after delay_ms milliseconds (<= 0 means now). If key is already
  * waiting, the earlier of the two times is kept. Ignored after shutdown.
  * Returns 0, BR_EINVAL or BR_ENOMEM. */
@@ -91,6 +100,10 @@ int br_queue_get(struct br_queue *q, char **key);
 /* As br_queue_get, but gives up after timeout_ms and returns BR_ETIMEOUT.
  * Lets a worker wake up to check other conditions. */
 int br_queue_get_timeout(struct br_queue *q, int64_t timeout_ms, char **key);
+
+/* As br_queue_get_timeout, and sets *check to 1 when every add of key since
+ * it was last handed out was a br_queue_add_check, else to 0. */
+int br_queue_get_check(struct br_queue *q, int64_t timeout_ms, char **key, int *check);
 
 /* Tells the queue that processing key has finished. If key was added again
  * meanwhile, it is queued now. Can't fail; a key not being processed is

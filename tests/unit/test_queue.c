@@ -90,6 +90,77 @@ static void test_readd_while_processing(void **state)
 	br_queue_free(q);
 }
 
+/* Gets one key without blocking, which must be want, and whether it came
+ * from check adds alone. */
+static int get_check(struct br_queue *q, const char *want)
+{
+	char *k = NULL;
+	int check = -1;
+	assert_int_equal(br_queue_get_check(q, 0, &k, &check), 0);
+	assert_non_null(k);
+	assert_string_equal(k, want);
+	assert_true(check == 0 || check == 1);
+	br_queue_done(q, k);
+	free(k);
+	return check;
+}
+
+/* A key is a check only while every add since it was last handed out was a
+ * check add: a plain add before or after, a delay's end, a retry, or an add
+ * while it is processed make it plain work. */
+static void test_check_adds(void **state)
+{
+	struct br_queue *q = new_queue(NULL);
+	br_queue_add_check(q, "a");
+	br_queue_add_check(q, "a");
+	br_queue_add(q, "b");
+	br_queue_add_check(q, "b");
+	br_queue_add_check(q, "c");
+	br_queue_add(q, "c");
+	assert_int_equal(br_queue_len(q), 3);
+	assert_int_equal(get_check(q, "a"), 1);
+	assert_int_equal(get_check(q, "b"), 0);
+	assert_int_equal(get_check(q, "c"), 0);
+	/* the mark does not outlive the hand-out */
+	br_queue_add(q, "a");
+	assert_int_equal(get_check(q, "a"), 0);
+	br_queue_add_check(q, "a");
+	assert_int_equal(get_check(q, "a"), 1);
+
+	/* added while processed: a check, then plain */
+	char *k = NULL;
+	int check = -1;
+	br_queue_add_check(q, "a");
+	assert_int_equal(br_queue_get_check(q, 0, &k, &check), 0);
+	assert_int_equal(check, 1);
+	br_queue_add_check(q, "a");
+	br_queue_done(q, k);
+	free(k);
+	assert_int_equal(get_check(q, "a"), 1);
+	assert_int_equal(br_queue_get_check(q, 0, &k, &check), BR_ETIMEOUT);
+	br_queue_add_check(q, "a");
+	assert_int_equal(br_queue_get_check(q, 0, &k, &check), 0);
+	br_queue_add_check(q, "a");
+	br_queue_add(q, "a");
+	br_queue_done(q, k);
+	free(k);
+	assert_int_equal(get_check(q, "a"), 0);
+
+	/* a delayed add that comes due makes a waiting check plain */
+	br_queue_add_after(q, "d", 30);
+	br_queue_add_check(q, "d");
+	struct timespec ts = {0, 60 * 1000000};
+	nanosleep(&ts, NULL);
+	assert_int_equal(get_check(q, "d"), 0);
+	/* a rate-limited retry (due 5 ms later with the default backoff) */
+	br_queue_add_check(q, "e");
+	br_queue_add_rate_limited(q, "e", NULL);
+	nanosleep(&ts, NULL);
+	assert_int_equal(get_check(q, "e"), 0);
+	assert_int_equal(br_queue_add_check(q, NULL), BR_EINVAL);
+	br_queue_free(q);
+}
+
 /* --- One key never in two workers at once -------------------------------- */
 
 #define NKEYS 8
@@ -351,6 +422,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fifo_and_coalescing),
 		cmocka_unit_test(test_readd_while_processing),
+		cmocka_unit_test(test_check_adds),
 		cmocka_unit_test(test_no_concurrent_processing),
 		cmocka_unit_test(test_backoff_numbers),
 		cmocka_unit_test(test_token_bucket),
