@@ -81,24 +81,28 @@ static const char *const *handler_view(const struct br_informer *inf)
 	return inf->opts.transform ? NULL : inf->opts.view;
 }
 
-/* What the handlers get of n's entry: a new tree of its view, or of the
- * whole; NULL for NULL or out of memory. */
-static json_t *handler_tree(const struct br_informer *inf, const struct br__informer_node *n)
+/* A new tree of the entry's view (br_kube_view), or of the whole when view
+ * is NULL; NULL when out of memory or the text can't be read. */
+static json_t *entry_view(const struct br_informer *inf, const unsigned char *bytes,
+			  size_t blen, const char *const *view)
 {
-	const char *const *view = handler_view(inf);
 	size_t len = 0;
 	json_t *obj = NULL;
 
-	if (!n)
-		return NULL;
 	if (!view)
-		return br__informer_entry_tree(&inf->codec, br__informer_node_bytes(n), n->len);
-	char *text = br__informer_entry_inflate(&inf->codec, br__informer_node_bytes(n),
-						n->len, &len);
+		return br__informer_entry_tree(&inf->codec, bytes, blen);
+	char *text = br__informer_entry_inflate(&inf->codec, bytes, blen, &len);
 	if (text && br_kube_view(text, len, view, &obj, NULL, NULL) != 0)
 		obj = NULL;
 	free(text);
 	return obj;
+}
+
+/* What the handlers get of n's entry: a new tree of its view, or of the
+ * whole; NULL for NULL or out of memory. */
+static json_t *handler_tree(const struct br_informer *inf, const struct br__informer_node *n)
+{
+	return n ? entry_view(inf, br__informer_node_bytes(n), n->len, handler_view(inf)) : NULL;
 }
 
 static void set_rv_str(struct br_informer *inf, const char *rv)
@@ -741,7 +745,8 @@ int br_informer_wait_synced(struct br_informer *inf, double timeout)
  * of them but for objects of tens of kB. */
 #define GET_STACK 2048
 
-json_t *br_informer_get(struct br_informer *inf, const char *key)
+json_t *br_informer_get_view(struct br_informer *inf, const char *key,
+			     const char *const *view)
 {
 	unsigned char stack[GET_STACK], *copy = stack;
 	size_t len = 0;
@@ -757,10 +762,15 @@ json_t *br_informer_get(struct br_informer *inf, const char *key)
 		memcpy(copy, br__informer_node_bytes(n), len);
 	}
 	pthread_mutex_unlock(&inf->mu);
-	json_t *o = len ? br__informer_entry_tree(&inf->codec, copy, len) : NULL;
+	json_t *o = len ? entry_view(inf, copy, len, view) : NULL;
 	if (copy != stack)
 		free(copy);
 	return o;
+}
+
+json_t *br_informer_get(struct br_informer *inf, const char *key)
+{
+	return br_informer_get_view(inf, key, NULL);
 }
 
 size_t br_informer_size(struct br_informer *inf)

@@ -217,6 +217,12 @@ int br_informer_wait_synced(struct br_informer *inf, double timeout);
  * cached (or out of memory, or, with a view, when the text outside the
  * view is not JSON). */
 json_t *br_informer_get(struct br_informer *inf, const char *key);
+/* As br_informer_get, but only the members on view's paths are decoded
+ * (br_kube_view, in pkg/kube: "metadata", "status.observedGeneration", ...,
+ * NULL-terminated; NULL is the whole): for a reader that needs a few
+ * fields of a large object. Text outside the view is not checked. */
+json_t *br_informer_get_view(struct br_informer *inf, const char *key,
+			     const char *const *view);
 
 /* Every cached key, sorted: *keys is a malloc'ed array of *n malloc'ed
  * strings (you own them: br_informer_keys_free). Returns 0 or BR_ENOMEM. */
