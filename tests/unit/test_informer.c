@@ -1057,6 +1057,15 @@ static void test_view_handlers(void **state)
 	assert_string_equal(json_string_value(json_object_get(json_object_get(b, "data"), "v")),
 			    "2");
 	json_decref(b);
+	/* a reader's own view of a cached object: those members and no more */
+	static const char *const data_only[] = {"data.v", NULL};
+	b = br_informer_get_view(inf, "default/vh-b", data_only);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(b, "data"), "v")),
+			    "2");
+	assert_int_equal(json_object_size(b), 1);
+	assert_null(json_object_get(b, "metadata"));
+	json_decref(b);
+	assert_null(br_informer_get_view(inf, "default/vh-none", data_only));
 	br_informer_free(inf);
 	cm_delete(fk, "vh-a");
 	cm_delete(fk, "vh-b");
