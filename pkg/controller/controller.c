@@ -145,6 +145,7 @@ void br_controller_stats(struct br_controller *c,
 			 struct br_controller_stats *out)
 {
 	out->reconciles = atomic_load(&c->reconciles);
+	out->settled = atomic_load(&c->settled);
 	out->errors = atomic_load(&c->errors);
 	out->rule_applies = atomic_load(&c->applies);
 	out->status_writes = atomic_load(&c->status_writes);
@@ -171,15 +172,21 @@ json_t *br_controller_get_slo(struct br_controller *c, const char *namespace,
 
 /* ---- informer handlers: every event enqueues the SLO's key ---- */
 
-static void enqueue_obj(struct br_controller *c, const json_t *obj)
+/* check: queued only to be checked (br_queue_add_check, settled.c). */
+static void enqueue_obj(struct br_controller *c, const json_t *obj, int check)
 {
 	struct br_buf key;
 
 	br_buf_init(&key, 1024);
 	if (br_informer_key(obj, &key) == 0)
-		br_queue_add(c->q, br_buf_str(&key));
+		(check ? br_queue_add_check : br_queue_add)(c->q, br_buf_str(&key));
 	br_buf_release(&key);
 	br__controller_routing_touch(c);
+}
+
+static const json_t *meta_get(const json_t *obj, const char *field)
+{
+	return json_object_get(json_object_get(obj, "metadata"), field);
 }
 
 /* Tells the on_slo observer, if any, of a change in the SLO cache. */
@@ -189,10 +196,15 @@ static void observe(struct br_controller *c, const json_t *obj, int deleted)
 		c->o.on_slo(c->o.on_slo_ctx, obj, deleted);
 }
 
+/* An SLO whose status says it was reconciled at its generation is queued
+ * to be checked (a restart's list): the worker reconciles it only when it
+ * is not as burnrate left it (settled.c). */
 static void slo_add(void *ctx, json_t *obj)
 {
+	const json_t *seen = json_object_get(json_object_get(obj, "status"), "observedGeneration");
+
 	observe(ctx, obj, 0);
-	enqueue_obj(ctx, obj);
+	enqueue_obj(ctx, obj, seen && json_equal(seen, meta_get(obj, "generation")));
 	br__controller_corrections_slo_event(ctx, obj);
 }
 
@@ -206,12 +218,7 @@ static void slo_delete(void *ctx, json_t *obj)
 	if (br_informer_key(obj, &key) == 0)
 		br__controller_expect_forget(ctx, br_buf_str(&key));
 	br_buf_release(&key);
-	enqueue_obj(ctx, obj);
-}
-
-static const json_t *meta_get(const json_t *obj, const char *field)
-{
-	return json_object_get(json_object_get(obj, "metadata"), field);
+	enqueue_obj(ctx, obj, 0);
 }
 
 /* Whether an SLO update can change what burnrate makes of it. A change of
@@ -251,7 +258,7 @@ static void slo_update(void *ctx, json_t *old, json_t *obj)
 	if (!json_equal(meta_get(old, "labels"), meta_get(obj, "labels")))
 		br__controller_corrections_slo_event(ctx, obj);
 	if (slo_changed(old, obj))
-		enqueue_obj(ctx, obj);
+		enqueue_obj(ctx, obj, 0);
 }
 
 /* The key of a rule's owner (its ServiceLevelObjective controller
@@ -316,8 +323,11 @@ static void enqueue_owner(struct br_controller *c, const json_t *old,
 		else if (action != OWNER_RECONCILE)
 			skip = br__controller_expect_seen(c, k, rule) ||
 			       (action == OWNER_UNLESS_SAME && !rule_changed(old, rule));
+		/* a rule listed (a restart's) or created: its SLO is checked
+		   against it, and is most likely as burnrate left it */
 		if (!skip)
-			br_queue_add(c->q, k);
+			(action == OWNER_UNLESS_EXPECTED ? br_queue_add_check
+							 : br_queue_add)(c->q, k);
 	}
 	br_buf_release(&key);
 }
@@ -365,10 +375,13 @@ static int preflight(struct br_controller *c, struct br_error *err)
 }
 
 /* What the SLO handlers above read: keys, generation, uid, labels,
- * deletionTimestamp and the rule generation in status. Reconciles read the
- * whole SLO from the cache; decoding only this for the handlers leaves out
- * spec and most of status, four fifths of an SLO's text. */
-static const char *const slo_handler_view[] = {"metadata", "status.prometheusRule", NULL};
+ * deletionTimestamp, and in status the generation observed and the rule's.
+ * Reconciles read the whole SLO from the cache; decoding only this for the
+ * handlers leaves out spec and most of status, four fifths of an SLO's
+ * text. */
+static const char *const slo_handler_view[] = {
+	"metadata", "status.observedGeneration", "status.prometheusRule", NULL
+};
 
 static int start_informers(struct br_controller *c, struct br_error *err)
 {
@@ -464,7 +477,8 @@ static int wait_synced(struct br_controller *c)
 	return caches_synced(c) ? 0 : BR_ECANCELED;
 }
 
-/* Every cached SLO into the queue (on becoming leader). */
+/* Every cached SLO into the queue, to be checked (on becoming leader: the
+ * last leader left most as they are). */
 static void enqueue_all(struct br_controller *c)
 {
 	for (size_t i = 0; i < c->ninf; i++) {
@@ -474,7 +488,7 @@ static void enqueue_all(struct br_controller *c)
 		if (br_informer_keys(c->slo_inf[i], &keys, &n) != 0)
 			continue;
 		for (size_t k = 0; k < n; k++)
-			br_queue_add(c->q, keys[k]);
+			br_queue_add_check(c->q, keys[k]);
 		br_informer_keys_free(keys, n);
 	}
 	br__controller_routing_touch(c);
@@ -482,11 +496,18 @@ static void enqueue_all(struct br_controller *c)
 
 /* ---- workers ---- */
 
-static void process(struct br_controller *c, const char *key)
+/* check: key was queued only to be checked (br_queue_add_check). */
+static void process(struct br_controller *c, const char *key, int check)
 {
 	double retry_after = 0;
 	struct timespec t0, t1;
 
+	if (check && br__controller_settled(c, key)) {
+		atomic_fetch_add(&c->settled, 1);
+		if (c->m_reconciles)
+			br_metric_inc(c->m_reconciles, (const char *[]){"settled"});
+		return;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	int rc = br__controller_reconcile(c, key, &retry_after);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -540,15 +561,18 @@ static void *worker(void *arg)
 			continue;
 		}
 		char *key = NULL;
-		if (br_queue_get_timeout(c->q, 200, &key) != 0) {
+		int check = 0;
+		if (br_queue_get_check(c->q, 200, &key, &check) != 0) {
 			give_back_memory(c);
 			continue;
 		}
 		atomic_store(&c->trim_due, 1);
 		if (atomic_load(&c->leading))
-			process(c, key);
+			process(c, key, check);
+		else if (check)
+			br_queue_add_check(c->q, key); /* lost the lease meanwhile */
 		else
-			br_queue_add(c->q, key); /* lost the lease meanwhile */
+			br_queue_add(c->q, key);
 		br_queue_done(c->q, key);
 		free(key);
 	}

@@ -117,6 +117,9 @@ struct br_controller_options {
 /* Counters, for metrics and tests. */
 struct br_controller_stats {
 	unsigned long reconciles;       /* reconciles finished */
+	unsigned long settled;          /* SLOs queued to be checked (a
+					   restart's, a new leader's) and found
+					   as burnrate left them: not reconciled */
 	unsigned long errors;           /* of which failed (requeued) */
 	unsigned long rule_applies;     /* PrometheusRule writes */
 	unsigned long status_writes;    /* /status writes */

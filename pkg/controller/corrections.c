@@ -153,6 +153,26 @@ static void requeue_namespace(struct br_controller *c, struct br_informer *inf,
 	br_informer_keys_free(keys, all);
 }
 
+int br__controller_corrections_any(struct br_controller *c, const char *key)
+{
+	const char *slash = strchr(key, '/');
+	char ns[256];
+	char **keys;
+	size_t all, first, n = 0;
+
+	if (!atomic_load(&c->corrections_on) || !slash ||
+	    (size_t)(slash - key) >= sizeof(ns))
+		return 0;
+	memcpy(ns, key, (size_t)(slash - key));
+	ns[slash - key] = '\0';
+	long i = br__controller_informer_index(c, ns);
+	if (i >= 0) {
+		n = keys_in(c->bc_inf[i], ns, &keys, &all, &first);
+		br_informer_keys_free(keys, all);
+	}
+	return n > 0;
+}
+
 /* A correction changed: its SLOs' rules and its own status. */
 static void bc_touch(void *ctx, json_t *obj)
 {

@@ -4,7 +4,9 @@
  * The calls between the files run one way, down this list:
  *
  *   controller.c   create, informers, workers, events; calls br__controller_reconcile
+ *                  (and, for keys queued to be checked, br__controller_settled)
  *   reconcile.c    one SLO: its rule and its status
+ *   settled.c      whether a queued SLO needs a reconcile at all
  *   corrections.c, budget.c, routing.c, expect.c
  *   rulecache.c    the rule digest, the informer transforms, br__controller_rule_matches
  *   common.c, metrics.c   logging, JSON comparison, cache reads, conditions;
@@ -56,6 +58,7 @@ struct br_controller {
 	atomic_int leading;
 	struct br_pause *wake;            /* woken when stop, leading or a cache's sync changes */
 	atomic_ulong reconciles, errors, applies, status_writes, events;
+	atomic_ulong settled;             /* checked keys that needed no reconcile */
 	atomic_int trim_due;              /* reconciled since the queue was last empty */
 	atomic_ulong secret_writes;       /* Alertmanager Secret applies */
 	struct br__controller_routing *rt;           /* routing.c; NULL when routing is off */
@@ -112,20 +115,23 @@ json_t *br__controller_condition(const json_t *cur_status, const char *type,
  * rule's metadata.generation after the apply. A rule is ours when both
  * still hold: any change of its spec by anyone bumps its generation. */
 #define BR__CONTROLLER_DIGEST_KEY "burnrate.dev/spec-digest"
-/* And in this one, the SHA-256 of what the rule was rendered from: the SLO
- * (but its resourceVersion and status), the rule options, and the build of
- * burnrate. While a cached rule carries the input digest of the SLO as it
- * is now and the generation of our last apply, it is what rendering again
- * would give, so a restart checks 10,000 rules without rendering one. A new
- * build renders them all, and rewrites only those whose spec changes (the
- * others keep the old build's digest, and are rendered at each restart
- * until they are next applied). */
+/* And in this one, the SHA-256 of what the rule was rendered from: the
+ * SLO's metadata (but its resourceVersion), whose generation stands for its
+ * spec (the API server moves it with every change of the spec, and only
+ * then), the rule options, and the build of burnrate. While a cached rule
+ * carries the input digest of the SLO as it is now and the generation of
+ * our last apply, it is what rendering again would give, so a restart
+ * checks 10,000 rules without rendering one (nor, settled.c, reading one
+ * spec). A new build renders them all, and rewrites only those whose spec
+ * changes (the others keep the old build's digest, and are rendered at each
+ * restart until they are next applied). */
 #define BR__CONTROLLER_INPUT_KEY "burnrate.dev/input-digest"
 /* Writes the 64 hex digits and a NUL. Returns 0 or BR_ENOMEM. */
 int br__controller_spec_digest(const json_t *spec, char out[65]);
 /* The input digest of slo_obj rendered with ro by build (64 hex digits
- * and a NUL into out). Returns 0, BR_EINVAL (no build known: rules are
- * then always rendered), or BR_ENOMEM. */
+ * and a NUL into out); it reads slo_obj's metadata alone. Returns 0,
+ * BR_EINVAL (no build known: rules are then always rendered), or
+ * BR_ENOMEM. */
 int br__controller_input_digest(const json_t *slo_obj, const struct br_rules_options *ro,
 				const char *build, char out[65]);
 /* The SHA-256 of the running executable (/proc/self/exe) into out, or ""
@@ -186,6 +192,21 @@ json_t *br__controller_ready_condition(const json_t *cur, const json_t *rcond,
  * out of memory). */
 struct br_slo;
 json_t *br__controller_alert_rows(const struct br_slo *slo);
+
+/* settled.c */
+/* 1 when the SLO of key needs no reconcile: its rule and status are what
+ * reconciling it now would leave, told from its metadata, its status's
+ * observedGeneration and prometheusRule, and its cached rule, without its
+ * spec. Always 0 with routing on, and for an SLO whose namespace has
+ * corrections (what they do to a rule is in no digest). */
+int br__controller_settled(struct br_controller *c, const char *key);
+/* 1 when the cached rule have is the one burnrate applies for the SLO
+ * ns/name (uid) whose input digest is input: our labels and owner, that
+ * input digest, a spec digest, and (unless -1) metadata.generation
+ * generation. */
+int br__controller_rule_current(const struct br_rules_options *ro, const char *ns,
+				const char *name, const char *uid, const char *input,
+				long long generation, const json_t *have);
 /* The generation the rule of key must have to be ours: the last apply's
  * while the SLO's status (cur_status) does not show it yet, else the
  * status's. Confirms (and so forgets) the expectation the status shows. */
@@ -204,6 +225,9 @@ int br__controller_corrections_is_key(const char *key);
 /* An SLO was added, deleted or relabelled: its namespace's corrections'
  * status (the SLOs they select) is requeued. */
 void br__controller_corrections_slo_event(struct br_controller *c, const json_t *slo_obj);
+/* 1 when corrections are on and one is cached in the namespace of key
+ * ("ns/name"), else 0. */
+int br__controller_corrections_any(struct br_controller *c, const char *key);
 /* The corrections that apply to an SLO, parsed, kept while its rules are
  * made (its exclusions borrow their names). */
 struct br__controller_held {

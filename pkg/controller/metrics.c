@@ -45,7 +45,9 @@ int br__controller_metrics_register(struct br_controller *c, struct br_error *er
 	if (!m)
 		return 0;
 	rc = br_metrics_counter(m, "burnrate_reconcile_total",
-				"Reconciles finished, by result (success, error).",
+				"Reconciles finished, by result (success, error; settled: an SLO "
+				"queued to be checked, by a restart or a new leader, and found as "
+				"burnrate left it).",
 				(const char *[]){"result", NULL}, &c->m_reconciles, err);
 	if (rc == 0)
 		rc = br_metrics_histogram(m, "burnrate_reconcile_duration_seconds",

@@ -245,17 +245,6 @@ static int apply_rule(struct br_controller *c, const json_t *rule,
 	return rc;
 }
 
-long long br__controller_wanted_generation(struct br_controller *c, const char *key,
-					   const json_t *cur_status)
-{
-	long long in_status = json_integer_value(json_object_get(
-		json_object_get(cur_status, "prometheusRule"), "generation"));
-
-	br__controller_expect_confirm(c, key, in_status);
-	long long applied = br__controller_expect_generation(c, key);
-	return applied ? applied : in_status;
-}
-
 /* The SLO's rule as the cache has it, read once per reconcile. */
 struct cached_rule {
 	char key[600];          /* "namespace/name" */
@@ -334,24 +323,17 @@ static int rule_current(const json_t *obj, const struct br_slo *slo,
 	const json_t *nrec = json_object_get(pr, "recordingRules");
 	const json_t *nalert = json_object_get(pr, "alertingRules");
 	const char *prname = json_string_value(json_object_get(pr, "name"));
-	int current = 0;
 
 	if (!input || !prname || strcmp(prname, slo->name) != 0 ||
 	    !json_is_integer(nrec) || !json_is_integer(nalert) ||
-	    json_integer_value(nrec) < 0 || json_integer_value(nalert) < 0)
+	    json_integer_value(nrec) < 0 || json_integer_value(nalert) < 0 ||
+	    !br__controller_rule_current(ro, slo->namespace, slo->name, slo->uid, input,
+					 cr->generation, cr->have))
 		return 0;
-	json_t *meta = br_rules_metadata(slo, ro);
-	json_t *ann = json_pack("{s:s}", BR__CONTROLLER_INPUT_KEY, input);
-	if (meta && ann && json_object_set(meta, "annotations", ann) == 0 &&
-	    br__controller_rule_matches(meta, NULL, cr->generation, cr->have)) {
-		*rec = (size_t)json_integer_value(nrec);
-		*alert = (size_t)json_integer_value(nalert);
-		*generation = cr->generation;
-		current = 1;
-	}
-	json_decref(ann);
-	json_decref(meta);
-	return current;
+	*rec = (size_t)json_integer_value(nrec);
+	*alert = (size_t)json_integer_value(nalert);
+	*generation = cr->generation;
+	return 1;
 }
 
 /* Makes the rule what the SLO wants: nothing when the cached one carries
@@ -444,20 +426,16 @@ static int reconcile_valid(struct br_controller *c, const json_t *obj,
 int br__controller_reconcile(struct br_controller *c, const char *key,
 			     double *retry_after)
 {
-	json_t *obj = br__controller_get_slo(c, key);
 	struct br_slo slo;
 	struct br_problems problems;
 	int rc;
 
 	*retry_after = 0;
-	if (br__controller_routing_is_key(key)) {
-		json_decref(obj);
+	if (br__controller_routing_is_key(key))
 		return br__controller_routing_reconcile(c, retry_after);
-	}
-	if (br__controller_corrections_is_key(key)) {
-		json_decref(obj);
+	if (br__controller_corrections_is_key(key))
 		return br__controller_correction_reconcile(c, key, retry_after);
-	}
+	json_t *obj = br__controller_get_slo(c, key);
 	if (!obj)
 		return 0; /* gone: garbage collection deletes the rule */
 	json_t *meta = json_object_get(obj, "metadata");

@@ -157,22 +157,22 @@ int br__controller_rule_matches(const json_t *want_meta, const char *digest,
 int br__controller_input_digest(const json_t *slo_obj, const struct br_rules_options *ro,
 				const char *build, char out[65])
 {
-	json_t *slo = json_copy((json_t *)slo_obj);
-	json_t *meta = json_copy(json_object_get(slo_obj, "metadata"));
+	const json_t *slo_meta = json_object_get(slo_obj, "metadata");
+	json_t *meta = json_copy((json_t *)slo_meta);
 	json_t *labels = json_object();
 	int rc = BR_ENOMEM;
 
 	if (!build || !build[0])
 		rc = BR_EINVAL;
+	else if (!json_is_object(slo_meta))
+		rc = BR_EINVAL;
 	for (size_t i = 0; ro->rule_labels && labels && i < ro->rule_labels->count; i++)
 		json_object_set_new(labels, ro->rule_labels->items[i].name,
 				    json_string(ro->rule_labels->items[i].value));
-	if (rc == BR_ENOMEM && slo && meta && labels) {
-		/* what changes with every status write, and the status itself */
+	if (rc == BR_ENOMEM && meta && labels) {
+		/* changes with every status write; the spec is in generation */
 		json_object_del(meta, "resourceVersion");
-		json_object_del(slo, "status");
-		json_object_set(slo, "metadata", meta);
-		json_t *in = json_pack("{s:O, s:O, s:s?, s:i, s:s}", "slo", slo,
+		json_t *in = json_pack("{s:O, s:O, s:s?, s:i, s:s}", "metadata", meta,
 				       "ruleLabels", labels, "runbookBaseURL",
 				       ro->runbook_base_url, "target", (int)ro->target,
 				       "build", build);
@@ -181,7 +181,6 @@ int br__controller_input_digest(const json_t *slo_obj, const struct br_rules_opt
 	}
 	json_decref(labels);
 	json_decref(meta);
-	json_decref(slo);
 	return rc;
 }
 

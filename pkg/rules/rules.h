@@ -138,7 +138,8 @@ int br_rules_object(const struct br_slo *slo, const struct br_rules_options *opt
 /* The metadata br_rules_object puts on the object (name, namespace, labels,
  * ownerReferences), alone: a new object you own, or NULL when out of
  * memory. Cheap next to rendering the groups, for a caller that checks a
- * rule it already has. */
+ * rule it already has. It reads only slo's name, namespace and uid, so a
+ * caller that has not parsed a spec may fill in just those. */
 json_t *br_rules_metadata(const struct br_slo *slo, const struct br_rules_options *opt);
 
 #endif

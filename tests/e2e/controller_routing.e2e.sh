@@ -149,4 +149,16 @@ mp=$(ctl_port b metrics)
 curl -sf "http://127.0.0.1:$mp/metrics" | grep -q 'burnrate_writes_total{kind="secret"}' || fail "no secret writes metric"
 ctl_stop b
 grep -q 'Secret writes' "$CTL_DIR/b.log" || fail "no Secret writes in the final log line"
+
+# the base broken while burnrate is stopped: at the restart every SLO's condition follows
+# it (with routing on, a restart takes no SLO as settled: the base is in no digest)
+kubectl -n "$NS" create secret generic am-base --from-file=alertmanager.yaml="$CTL_DIR/bad.yaml" \
+	--from-file=burnrate.yaml="$CTL_DIR/policy.yaml" --dry-run=client -o yaml | kubectl apply -f - >/dev/null 2>&1 || fail "break base while stopped"
+ctl_start c --namespace "$NSB" --alertmanager-base-secret "$NS/am-base" --alertmanager-secret "$NS/alertmanager-main"
+wait_for 20 has_cond checkout "$NS" AlertRoutingReady BaseConfigInvalid || fail "no BaseConfigInvalid after a restart"
+wait_for 20 has_cond burst-40 "$NS" AlertRoutingReady BaseConfigInvalid || fail "burst-40: no BaseConfigInvalid after a restart"
+settled=$(ctl_metric c 'burnrate_reconcile_total{result="settled"}')
+ctl_stop c
+[ "$settled" = 0 ] || fail "$settled SLOs taken as settled with routing on"
+echo "base broken while stopped: ok"
 echo "routing e2e: ok"

@@ -140,6 +140,46 @@ static void test_rule_matches(void **state)
 	json_decref(orphan);
 }
 
+/* A rule is current for an SLO told by its name, namespace and uid alone
+ * (no spec): our labels (the rule labels too), our owner reference, the
+ * input digest, a spec digest and the generation of our apply. */
+static void test_rule_current(void **state)
+{
+	struct br_label l = {"release", "kps"};
+	struct br_labels labels = {&l, 1};
+	struct br_rules_options ro = {.rule_labels = &labels};
+	const char *owners = "[{\"apiVersion\":\"burnrate.dev/v1alpha1\","
+		"\"kind\":\"ServiceLevelObjective\",\"name\":\"x\",\"uid\":\"u1\","
+		"\"controller\":true,\"blockOwnerDeletion\":true}]";
+	const char *ours = "{\"app.kubernetes.io/managed-by\":\"burnrate\",\"release\":\"kps\"}";
+	json_t *have = cached_rule(ours, owners, SPEC);
+	json_t *unlabelled = cached_rule("{\"app.kubernetes.io/managed-by\":\"burnrate\"}",
+					 owners, SPEC);
+	json_t *ann = json_object_get(json_object_get(have, "metadata"), "annotations");
+	char name[300];
+	(void)state;
+	json_object_set_new(ann, BR__CONTROLLER_INPUT_KEY, json_string("in1"));
+	json_object_set_new(json_object_get(json_object_get(unlabelled, "metadata"), "annotations"),
+			    BR__CONTROLLER_INPUT_KEY, json_string("in1"));
+	assert_true(br__controller_rule_current(&ro, "ns", "x", "u1", "in1", 3, have));
+	assert_true(br__controller_rule_current(&ro, "ns", "x", "u1", "in1", -1, have));
+	assert_false(br__controller_rule_current(&ro, "ns", "x", "u1", "in2", 3, have));
+	assert_false(br__controller_rule_current(&ro, "ns", "x", "u1", "in1", 4, have));
+	assert_false(br__controller_rule_current(&ro, "ns", "x", "u2", "in1", 3, have));
+	assert_false(br__controller_rule_current(&ro, "ns", "y", "u1", "in1", 3, have));
+	assert_false(br__controller_rule_current(&ro, "ns", "x", "u1", "in1", 3, unlabelled));
+	assert_false(br__controller_rule_current(&ro, "ns", "x", "u1", "in1", 3, NULL));
+	/* a name longer than Kubernetes allows is nobody's */
+	memset(name, 'a', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	assert_false(br__controller_rule_current(&ro, "ns", name, "u1", "in1", 3, have));
+	/* a spec digest taken off: the rule is applied again */
+	json_object_del(ann, BR__CONTROLLER_DIGEST_KEY);
+	assert_false(br__controller_rule_current(&ro, "ns", "x", "u1", "in1", 3, have));
+	json_decref(have);
+	json_decref(unlabelled);
+}
+
 /* What the rule cache keeps of a rule, whole or as metadata alone. */
 static void test_rule_transform(void **state)
 {
@@ -519,8 +559,11 @@ static void test_rule_stamp(void **state)
 }
 
 /* The input digest: the same SLO and options give the same digest, whatever
- * its resourceVersion and status; a change of spec, metadata, rule labels,
- * runbook URL, target or build gives another; no build, no digest. */
+ * its resourceVersion and status; a change of generation (which the API
+ * server moves with every change of the spec), of the rest of the metadata,
+ * of rule labels, runbook URL, target or build gives another; no build, no
+ * digest. The spec itself is not read: a view of the metadata gives the
+ * same digest as the whole object. */
 static void test_input_digest(void **state)
 {
 	json_t *slo = parse("{\"apiVersion\":\"burnrate.dev/v1alpha1\",\"kind\":\"ServiceLevelObjective\","
@@ -541,8 +584,21 @@ static void test_input_digest(void **state)
 	assert_int_equal(br__controller_input_digest(slo, &ro, "b2", b), 0);
 	assert_string_not_equal(a, b);
 	json_object_set_new(json_object_get(later, "spec"), "objective", json_real(99.9));
+	json_object_set_new(json_object_get(later, "metadata"), "generation", json_integer(2));
 	assert_int_equal(br__controller_input_digest(later, &ro, "b1", b), 0);
 	assert_string_not_equal(a, b);
+	json_decref(later);
+	later = json_pack("{s:O}", "metadata", json_object_get(slo, "metadata"));
+	assert_int_equal(br__controller_input_digest(later, &ro, "b1", b), 0);
+	assert_string_equal(a, b);
+	json_decref(later);
+	later = json_deep_copy(slo);
+	json_object_set_new(json_object_get(later, "metadata"), "labels", parse("{\"team\":\"a\"}"));
+	assert_int_equal(br__controller_input_digest(later, &ro, "b1", b), 0);
+	assert_string_not_equal(a, b);
+	json_decref(later);
+	later = json_pack("{s:s}", "kind", "ServiceLevelObjective");
+	assert_int_equal(br__controller_input_digest(later, &ro, "b1", b), BR_EINVAL);
 	json_decref(later);
 	later = json_deep_copy(slo);
 	json_object_set_new(json_object_get(later, "metadata"), "uid", json_string("u2"));
@@ -689,6 +745,7 @@ int main(void)
 		cmocka_unit_test(test_wanted_generation),
 		cmocka_unit_test(test_rule_stamp),
 		cmocka_unit_test(test_input_digest),
+		cmocka_unit_test(test_rule_current),
 		cmocka_unit_test(test_lease_errors),
 		cmocka_unit_test(test_lease_errors_plain_log),
 	};
