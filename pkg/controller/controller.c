@@ -569,10 +569,8 @@ static void *worker(void *arg)
 		atomic_store(&c->trim_due, 1);
 		if (atomic_load(&c->leading))
 			process(c, key, check);
-		else if (check)
-			br_queue_add_check(c->q, key); /* lost the lease meanwhile */
-		else
-			br_queue_add(c->q, key);
+		else /* lost the lease meanwhile */
+			(check ? br_queue_add_check : br_queue_add)(c->q, key);
 		br_queue_done(c->q, key);
 		free(key);
 	}

@@ -207,6 +207,10 @@ int br__controller_settled(struct br_controller *c, const char *key);
 int br__controller_rule_current(const struct br_rules_options *ro, const char *ns,
 				const char *name, const char *uid, const char *input,
 				long long generation, const json_t *have);
+/* 1 when status.prometheusRule pr names the rule name with counts that
+ * are integers >= 0 (into *rec and *alert), else 0. */
+int br__controller_status_rule(const json_t *pr, const char *name, size_t *rec,
+			       size_t *alert);
 /* The generation the rule of key must have to be ours: the last apply's
  * while the SLO's status (cur_status) does not show it yet, else the
  * status's. Confirms (and so forgets) the expectation the status shows. */

@@ -320,18 +320,11 @@ static int rule_current(const json_t *obj, const struct br_slo *slo,
 			const char *input, size_t *rec, size_t *alert, long long *generation)
 {
 	const json_t *pr = json_object_get(json_object_get(obj, "status"), "prometheusRule");
-	const json_t *nrec = json_object_get(pr, "recordingRules");
-	const json_t *nalert = json_object_get(pr, "alertingRules");
-	const char *prname = json_string_value(json_object_get(pr, "name"));
 
-	if (!input || !prname || strcmp(prname, slo->name) != 0 ||
-	    !json_is_integer(nrec) || !json_is_integer(nalert) ||
-	    json_integer_value(nrec) < 0 || json_integer_value(nalert) < 0 ||
+	if (!input || !br__controller_status_rule(pr, slo->name, rec, alert) ||
 	    !br__controller_rule_current(ro, slo->namespace, slo->name, slo->uid, input,
 					 cr->generation, cr->have))
 		return 0;
-	*rec = (size_t)json_integer_value(nrec);
-	*alert = (size_t)json_integer_value(nalert);
 	*generation = cr->generation;
 	return 1;
 }

@@ -60,17 +60,20 @@ int br__controller_rule_current(const struct br_rules_options *ro, const char *n
 	return current;
 }
 
-/* The SLO's status.prometheusRule names its own rule with its counts. */
-static int status_rule_ok(const json_t *pr, const char *name)
+int br__controller_status_rule(const json_t *pr, const char *name, size_t *rec,
+			       size_t *alert)
 {
 	const json_t *nrec = json_object_get(pr, "recordingRules");
 	const json_t *nalert = json_object_get(pr, "alertingRules");
 	const char *prname = json_string_value(json_object_get(pr, "name"));
 
-	return prname && strcmp(prname, name) == 0 && json_is_integer(nrec) &&
-	       json_is_integer(nalert) && json_integer_value(nrec) >= 0 &&
-	       json_integer_value(nalert) >= 0 &&
-	       json_is_integer(json_object_get(pr, "generation"));
+	if (!prname || strcmp(prname, name) != 0 || !json_is_integer(nrec) ||
+	    !json_is_integer(nalert) || json_integer_value(nrec) < 0 ||
+	    json_integer_value(nalert) < 0)
+		return 0;
+	*rec = (size_t)json_integer_value(nrec);
+	*alert = (size_t)json_integer_value(nalert);
+	return 1;
 }
 
 /* The check on the SLO's view (see the top of this file). */
@@ -87,11 +90,13 @@ static int view_settled(struct br_controller *c, const char *key, const json_t *
 	const char *name = json_string_value(json_object_get(meta, "name"));
 	const char *uid = json_string_value(json_object_get(meta, "uid"));
 	char input[65];
+	size_t rec, alert;
 
 	if (!ns || !name || !uid || !json_is_integer(gen) ||
 	    json_object_get(meta, "deletionTimestamp") ||
 	    !json_equal(gen, json_object_get(status, "observedGeneration")) ||
-	    !status_rule_ok(pr, name) ||
+	    !br__controller_status_rule(pr, name, &rec, &alert) ||
+	    !json_is_integer(json_object_get(pr, "generation")) ||
 	    br__controller_input_digest(obj, &ro, c->build, input) != 0)
 		return 0;
 	/* the generation our last apply got, which the status must show */
