@@ -180,6 +180,38 @@ static void test_rule_current(void **state)
 	json_decref(unlabelled);
 }
 
+/* status.prometheusRule as the server sends it: only a rule of the SLO's
+ * own name with integer counts >= 0 counts; anything else (a status
+ * someone wrote by hand, a field of another type) means a full reconcile,
+ * never a crash. */
+static void test_status_rule(void **state)
+{
+	const char *bad[] = {
+		"null", "[]", "{}", "\"x\"",
+		"{\"name\":\"y\",\"recordingRules\":26,\"alertingRules\":2}",
+		"{\"name\":7,\"recordingRules\":26,\"alertingRules\":2}",
+		"{\"name\":\"x\",\"recordingRules\":\"26\",\"alertingRules\":2}",
+		"{\"name\":\"x\",\"recordingRules\":26.0,\"alertingRules\":2}",
+		"{\"name\":\"x\",\"recordingRules\":26,\"alertingRules\":-1}",
+		"{\"name\":\"x\",\"recordingRules\":26}",
+	};
+	size_t rec = 99, alert = 99;
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		json_t *pr = json_loads(bad[i], JSON_DECODE_ANY, NULL);
+		assert_non_null(pr);
+		assert_false(br__controller_status_rule(pr, "x", &rec, &alert));
+		json_decref(pr);
+	}
+	assert_false(br__controller_status_rule(NULL, "x", &rec, &alert));
+	json_t *good = parse("{\"name\":\"x\",\"recordingRules\":26,\"alertingRules\":2,"
+			     "\"generation\":3}");
+	assert_true(br__controller_status_rule(good, "x", &rec, &alert));
+	assert_int_equal(rec, 26);
+	assert_int_equal(alert, 2);
+	json_decref(good);
+}
+
 /* What the rule cache keeps of a rule, whole or as metadata alone. */
 static void test_rule_transform(void **state)
 {
@@ -746,6 +778,7 @@ int main(void)
 		cmocka_unit_test(test_rule_stamp),
 		cmocka_unit_test(test_input_digest),
 		cmocka_unit_test(test_rule_current),
+		cmocka_unit_test(test_status_rule),
 		cmocka_unit_test(test_lease_errors),
 		cmocka_unit_test(test_lease_errors_plain_log),
 	};
