@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "buf/buf.h"
 #include "kube/kube.h"
 
 #define KUBE_SHARE_LOCKS 8
@@ -61,5 +62,22 @@ CURLcode br__kube_multi_perform(struct br_kube_client *c, CURL *h);
 CURL *br__kube_handle_get(struct br_kube_client *c);
 /* Resets h and keeps it idle, or frees it when the pool is full. */
 void br__kube_handle_put(struct br_kube_client *c, CURL *h);
+
+/* The value of a Retry-After header line p[0..len) in seconds (delta
+ * seconds, at most 300; HTTP dates are rare from Kubernetes and are taken
+ * as 1 s), or -1 when the line is another header. */
+double br__kube_retry_after(const char *p, size_t len);
+/* Whether a request that ended with status (0: none) and curl_rc (a BR_E*
+ * code of the transport, 0 if it worked) on its attempt-th try is tried
+ * again, and after how long (*wait, seconds): a 429 (after Retry-After),
+ * a 401 once after rereading the token file, and for all but POST a 5xx
+ * or a failed transport, up to the client's max_attempts. */
+int br__kube_should_retry(struct br_kube_client *c, const char *method, long status,
+			  int curl_rc, double retry_after, int attempt, int *reauthed,
+			  struct br_backoff *bo, double *wait);
+/* The query of one page of a list into q (initialised here): extra_query,
+ * limit, continue. 0 or BR_ENOMEM. */
+int br__kube_list_query(const char *extra_query, long limit, const char *cont,
+			struct br_buf *q);
 
 #endif

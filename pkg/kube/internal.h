@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "errors/errors.h"
 
 /* Reads a whole file of at most max bytes into a new NUL-terminated string
@@ -22,5 +24,14 @@ size_t br__kube_string_end(const char *s, size_t i, size_t len);
  * or len when it does not end: a string, a balanced container, or a
  * scalar up to the next delimiter. */
 size_t br__kube_value_end(const char *s, size_t i, size_t len);
+
+/* A list's item text[0..len) decoded as a list read hands it on (items.c,
+ * list_reader.c): its view, when view is not NULL, else the whole of it,
+ * into *item. 0, or BR_EPARSE or BR_ENOMEM with err naming what ("item
+ * 3"). */
+int br__kube_list_item(const char *const *view, const char *text, size_t len,
+		       const char *what, json_t **item, struct br_error *err);
+/* A list's metadata text[0..len) decoded, or NULL with err set. */
+json_t *br__kube_list_meta(const char *text, size_t len, struct br_error *err);
 
 #endif

@@ -194,34 +194,31 @@ struct scan {
 	size_t items;
 };
 
-/* Decodes text[0..len) as one JSON value for what (named in the error):
- * any value, as in a whole page, where a reader skips what is no object. */
-static json_t *decode(struct scan *p, const char *text, size_t len, const char *what)
+json_t *br__kube_list_meta(const char *text, size_t len, struct br_error *err)
 {
 	json_error_t jerr;
+	/* any value, as in a whole page, where a reader skips what is no object */
 	json_t *v = json_loadb(text, len, JSON_DECODE_ANY, &jerr);
 
 	if (!v)
-		br_error_set(p->err, BR_EPARSE, "list %s: %s", what, jerr.text);
+		br_error_set(err, BR_EPARSE, "list metadata: %s", jerr.text);
 	return v;
 }
 
-/* The item as the scan hands it on into *item: its view, when one was
- * asked for, else the whole of it. 0, BR_EPARSE or BR_ENOMEM, named. */
-static int decode_item(struct scan *p, const char *text, size_t len, const char *what,
-		       json_t **item)
+int br__kube_list_item(const char *const *view, const char *text, size_t len,
+		       const char *what, json_t **item, struct br_error *err)
 {
 	json_error_t jerr;
 	int rc = 0;
 
-	if (p->view)
-		rc = br_kube_view(text, len, p->view, item, NULL, &jerr);
+	if (view)
+		rc = br_kube_view(text, len, view, item, NULL, &jerr);
 	else if (!(*item = json_loadb(text, len, JSON_DECODE_ANY, &jerr)))
 		rc = BR_EPARSE;
 	if (rc == BR_ENOMEM)
-		return br_error_set(p->err, rc, "list %s: out of memory", what);
+		return br_error_set(err, rc, "list %s: out of memory", what);
 	if (rc != 0)
-		return br_error_set(p->err, rc, "list %s: %s", what, jerr.text);
+		return br_error_set(err, rc, "list %s: %s", what, jerr.text);
 	return 0;
 }
 
@@ -244,7 +241,7 @@ static int each_item(struct scan *p, const char *s, size_t len)
 		if (!(end = one_value(s, i, len, &v)))
 			return br_error_set(p->err, BR_EPARSE, "list %s: not JSON", what);
 		json_t *item = NULL;
-		int rc = decode_item(p, s + v, end - v, what, &item);
+		int rc = br__kube_list_item(p->view, s + v, end - v, what, &item, p->err);
 		if (rc != 0)
 			return rc;
 		p->items++;
@@ -267,7 +264,7 @@ static int on_list_member(void *ctx, const char *key, size_t klen, const char *v
 		return each_item(p, value, vlen);
 	if (klen == 8 && memcmp(key, "metadata", 8) == 0) {
 		json_decref(*p->meta);  /* a second one wins, as in a decoder */
-		*p->meta = decode(p, value, vlen, "metadata");
+		*p->meta = br__kube_list_meta(value, vlen, p->err);
 		return *p->meta ? 0 : BR_EPARSE;
 	}
 	return 0;

@@ -36,6 +36,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 
+#include "buf/buf.h"
 #include "errors/errors.h"
 #include "pace/pace.h"
 
@@ -257,6 +258,51 @@ int br_kube_list_items(struct br_kube_client *c, const char *path,
  * BR_ENOMEM; *meta is then NULL, and fn keeps the items it already had. */
 int br_kube_list_scan(const char *text, size_t len, const char *const *view,
 		      br_kube_item_fn fn, void *ctx, json_t **meta, struct br_error *err);
+/* The largest single item (or other member) a list reader holds. */
+#define BR_KUBE_LIST_ITEM_MAX ((size_t)32 << 20)
+
+/* A list's text read as it arrives (br_kube_list_items reads every list
+ * this way): fed in slices split anywhere, it hands each element of
+ * "items" to fn as soon as its text is whole, decoded as
+ * br_kube_list_scan decodes it (only its view, when view is not NULL) and
+ * with metadata.managedFields cut out of its text first. Only the item
+ * being read is held, so a list of any length costs one item of memory.
+ * For any split of a text, the items, the metadata and whether it fails
+ * are those of br_kube_list_scan on the whole. Fields are private to
+ * list_reader.c; not thread-safe. */
+struct br_kube_list_reader {
+	struct br_buf buf;        /* text not yet read, from the item being read */
+	size_t at;                /* next byte to read */
+	size_t start, scanned;    /* the key, value or item being scanned */
+	int depth, in_string, escape, scalar;
+	int state, member;
+	int failed;               /* the error that stopped the reading */
+	size_t items, max;
+	const char *const *view;
+	br_kube_item_fn fn;
+	void *ctx;
+	json_t *meta;
+};
+
+/* Prepares a reader that hands items to fn (borrowed: view must outlive
+ * it). Allocates nothing; can't fail. */
+void br_kube_list_reader_init(struct br_kube_list_reader *r, const char *const *view,
+			      br_kube_item_fn fn, void *ctx);
+/* Reads len more bytes of the list. Returns 0; fn's nonzero return;
+ * BR_EPARSE (err says which item) for text that is no list; BR_ELIMIT for
+ * one item over BR_KUBE_LIST_ITEM_MAX bytes; BR_ENOMEM. After a failure
+ * every feed fails the same way. Bytes after the list's end are ignored. */
+int br_kube_list_reader_feed(struct br_kube_list_reader *r, const char *data, size_t len,
+			     struct br_error *err);
+/* The text has ended: 0 and *meta (you own it; NULL when the list had
+ * none) when it was one whole list, else as br_kube_list_reader_feed
+ * (*meta NULL). */
+int br_kube_list_reader_finish(struct br_kube_list_reader *r, json_t **meta,
+			       struct br_error *err);
+/* How many items the reader has handed on. */
+size_t br_kube_list_reader_items(const struct br_kube_list_reader *r);
+/* Frees what the reader holds. */
+void br_kube_list_reader_release(struct br_kube_list_reader *r);
 /* The view of the JSON object text[0..len) that view names: a
  * NULL-terminated array of member paths ("metadata",
  * "status.prometheusRule"), none a prefix of another. *out (you own it) is

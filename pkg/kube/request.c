@@ -42,19 +42,15 @@ static size_t on_body(char *p, size_t size, size_t n, void *ctx)
 	return br_buf_add(b, p, size * n) == 0 ? size * n : 0;
 }
 
-/* Picks Retry-After (delta seconds; HTTP dates are rare from Kubernetes
- * and are treated as 1 s). */
-static size_t on_header(char *p, size_t size, size_t n, void *ctx)
+double br__kube_retry_after(const char *p, size_t len)
 {
-	struct exchange *x = ctx;
-	size_t len = size * n;
 	static const char name[] = "retry-after:";
 	char tmp[64], *end;
 	size_t vlen;
 	double v;
 
 	if (len <= sizeof(name) - 1 || strncasecmp(p, name, sizeof(name) - 1) != 0)
-		return len;
+		return -1;
 	vlen = len - (sizeof(name) - 1);
 	if (vlen >= sizeof(tmp))
 		vlen = sizeof(tmp) - 1;
@@ -64,8 +60,17 @@ static size_t on_header(char *p, size_t size, size_t n, void *ctx)
 	v = strtod(tmp, &end);
 	if (end == tmp || errno || v < 0)
 		v = 1;
-	x->retry_after = v > MAX_RETRY_AFTER ? MAX_RETRY_AFTER : v;
-	return len;
+	return v > MAX_RETRY_AFTER ? MAX_RETRY_AFTER : v;
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *ctx)
+{
+	struct exchange *x = ctx;
+	double v = br__kube_retry_after(p, size * n);
+
+	if (v >= 0)
+		x->retry_after = v;
+	return size * n;
 }
 
 static int is_idempotent(const char *method)
@@ -132,31 +137,28 @@ static void perform(struct br_kube_client *c, const char *method,
 	br_buf_release(&acc);
 }
 
-/* Decides whether to try again and how long to wait first. */
-static int should_retry(struct br_kube_client *c, const char *method,
-			const struct exchange *x, int attempt, int *reauthed,
-			struct br_backoff *bo, double *wait)
+int br__kube_should_retry(struct br_kube_client *c, const char *method, long status,
+			  int curl_rc, double retry_after, int attempt, int *reauthed,
+			  struct br_backoff *bo, double *wait)
 {
 	if (attempt >= c->opts.max_attempts)
 		return 0;
-	if (x->status == 401 && c->cfg.token_file && !*reauthed) {
+	if (status == 401 && c->cfg.token_file && !*reauthed) {
 		/* the token may have rotated under us */
 		*reauthed = 1;
 		br__kube_token_refresh(c, 1, NULL);
 		*wait = 0;
 		return 1;
 	}
-	if (x->status == 429) {
+	if (status == 429) {
 		/* the server did not act on it: safe for every method */
-		*wait = x->retry_after >= 0 ? x->retry_after : br_backoff_next(bo);
+		*wait = retry_after >= 0 ? retry_after : br_backoff_next(bo);
 		return 1;
 	}
 	if (!is_idempotent(method))
 		return 0;
-	if (x->curl_rc == BR_EIO || x->status >= 500 ||
-	    (x->curl_rc == BR_ETIMEOUT && x->status == 0)) {
-		*wait = x->retry_after >= 0 && x->status == 503 ? x->retry_after :
-			br_backoff_next(bo);
+	if (curl_rc == BR_EIO || status >= 500 || (curl_rc == BR_ETIMEOUT && status == 0)) {
+		*wait = retry_after >= 0 && status == 503 ? retry_after : br_backoff_next(bo);
 		return 1;
 	}
 	return 0;
@@ -166,7 +168,6 @@ static int should_retry(struct br_kube_client *c, const char *method,
 enum body_use {
 	BODY_DROP,   /* not decoded: nobody reads it */
 	BODY_TREE,   /* decoded into the response */
-	BODY_TEXT,   /* left as text (managedFields cut) for the caller */
 };
 
 static int finish(const char *method, const char *path, struct exchange *x,
@@ -209,7 +210,7 @@ static int request(struct br_kube_client *c, const char *method,
 		   const char *path, const char *query, const char *content_type,
 		   const char *accept, const char *body,
 		   struct br_kube_response *resp, enum body_use keep_body,
-		   struct br_buf *text, struct br_error *err)
+		   struct br_error *err)
 {
 	struct br_kube_response local;
 	struct br_kube_response *r = resp ? resp : &local;
@@ -235,16 +236,13 @@ static int request(struct br_kube_client *c, const char *method,
 			c->opts.observe(c->opts.observe_ctx, method, x.status,
 					br_clock_now(&c->clock) - t0);
 		if ((x.status >= 200 && x.status < 300 && x.curl_rc == 0) ||
-		    !should_retry(c, method, &x, attempt, &reauthed, &bo, &wait))
+		    !br__kube_should_retry(c, method, x.status, x.curl_rc, x.retry_after, attempt,
+					   &reauthed, &bo, &wait))
 			break;
 		br_buf_release(&x.body);
 		br_clock_sleep(&c->clock, wait);
 	}
 	rc = finish(method, path, &x, r, keep_body, err);
-	if (rc == 0 && text) {
-		*text = x.body;  /* the caller's now */
-		br_buf_init(&x.body, MAX_BODY);
-	}
 	br_buf_release(&x.body);
 	free(url);
 	if (r == &local)
@@ -258,7 +256,7 @@ int br_kube_request(struct br_kube_client *c, const char *method,
 		    struct br_kube_response *resp, struct br_error *err)
 {
 	return request(c, method, path, query, content_type, NULL, body, resp, BODY_TREE,
-		       NULL, err);
+		       err);
 }
 
 int br_kube_request_accept(struct br_kube_client *c, const char *method,
@@ -268,7 +266,7 @@ int br_kube_request_accept(struct br_kube_client *c, const char *method,
 			   struct br_error *err)
 {
 	return request(c, method, path, query, content_type, accept, body, resp, BODY_TREE,
-		       NULL, err);
+		       err);
 }
 
 int br_kube_write(struct br_kube_client *c, const char *method,
@@ -277,7 +275,7 @@ int br_kube_write(struct br_kube_client *c, const char *method,
 {
 	struct br_kube_response resp;
 	int rc = request(c, method, path, query, content_type, BR_KUBE_ACCEPT_METADATA,
-			 body, &resp, BODY_DROP, NULL, err);
+			 body, &resp, BODY_DROP, err);
 
 	if (retry_after)
 		*retry_after = rc != 0 && resp.retry_after > 0 ? resp.retry_after : 0;
@@ -323,8 +321,7 @@ int br_kube_list(struct br_kube_client *c, const char *path,
 	return br_kube_list_accept(c, path, extra_query, limit, cont, NULL, out, err);
 }
 
-/* The query of one page of a list into q: extra_query, limit, continue. */
-static int list_query(const char *extra_query, long limit, const char *cont,
+int br__kube_list_query(const char *extra_query, long limit, const char *cont,
 		      struct br_buf *q)
 {
 	br_buf_init(q, BR_BUF_MAX_DEFAULT);
@@ -348,39 +345,13 @@ int br_kube_list_accept(struct br_kube_client *c, const char *path,
 			const char *accept, json_t **out, struct br_error *err)
 {
 	struct br_buf q;
-	int rc = list_query(extra_query, limit, cont, &q);
+	int rc = br__kube_list_query(extra_query, limit, cont, &q);
 
 	if (rc == 0)
 		rc = json_request(c, "GET", path, br_buf_str(&q), NULL, accept, NULL, out, err);
 	else
 		rc = br_error_set(err, BR_ENOMEM, "out of memory");
 	br_buf_release(&q);
-	return rc;
-}
-
-int br_kube_list_items(struct br_kube_client *c, const char *path,
-		       const char *extra_query, long limit, const char *cont,
-		       const char *accept, const char *const *view, br_kube_item_fn fn,
-		       void *ctx, json_t **meta, struct br_error *err)
-{
-	struct br_kube_response resp;
-	struct br_buf q, text;
-	int rc = list_query(extra_query, limit, cont, &q);
-
-	*meta = NULL;
-	br_buf_init(&text, MAX_BODY);
-	if (rc != 0) {
-		br_buf_release(&q);
-		return br_error_set(err, BR_ENOMEM, "out of memory");
-	}
-	rc = request(c, "GET", path, br_buf_str(&q), NULL, accept, NULL, &resp, BODY_TEXT,
-		     &text, err);
-	br_kube_response_release(&resp);
-	br_buf_release(&q);
-	if (rc == 0)
-		rc = br_kube_list_scan(text.data ? text.data : "", text.len, view, fn, ctx,
-				       meta, err);
-	br_buf_release(&text);
 	return rc;
 }
 

@@ -527,22 +527,44 @@ static int see_item(void *ctx, json_t *item, const char *text, size_t len)
 	return ++s->count == s->stop_at ? 7 : 0;
 }
 
-/* Scans text; returns the code, with the items' texts in *texts (you own
- * it) and the metadata's compact text in *meta (NULL when none). */
-static int scan_list(const char *text, int stop_at, char **texts, char **meta,
+/* Reads text whole (chunk 0: br_kube_list_scan) or with the list reader
+ * in slices of chunk bytes; returns the code, with the items' texts in
+ * *texts (you own it) and the metadata's compact text in *meta (NULL when
+ * none). */
+static int read_list(const char *text, size_t chunk, int stop_at, char **texts, char **meta,
 		     struct br_error *err)
 {
 	struct items_seen s = {.stop_at = stop_at};
+	struct br_kube_list_reader r;
+	size_t len = strlen(text);
 	json_t *md = (json_t *)1;
+	int rc = 0;
 
 	br_buf_init(&s.texts, BR_BUF_MAX_DEFAULT);
 	br_buf_adds(&s.texts, "");
 	br_error_init(err);
-	int rc = br_kube_list_scan(text, strlen(text), NULL, see_item, &s, &md, err);
+	if (chunk == 0) {
+		rc = br_kube_list_scan(text, len, NULL, see_item, &s, &md, err);
+	} else {
+		br_kube_list_reader_init(&r, NULL, see_item, &s);
+		for (size_t at = 0; rc == 0 && at < len; at += chunk)
+			rc = br_kube_list_reader_feed(&r, text + at,
+						      len - at < chunk ? len - at : chunk, err);
+		md = NULL;
+		if (rc == 0)
+			rc = br_kube_list_reader_finish(&r, &md, err);
+		br_kube_list_reader_release(&r);
+	}
 	*texts = br_buf_detach(&s.texts);
 	*meta = md ? json_dumps(md, JSON_COMPACT) : NULL;
 	json_decref(md);
 	return rc;
+}
+
+static int scan_list(const char *text, int stop_at, char **texts, char **meta,
+		     struct br_error *err)
+{
+	return read_list(text, 0, stop_at, texts, meta, err);
 }
 
 static void test_list_scan(void **state)
@@ -593,6 +615,117 @@ static void test_list_scan(void **state)
 	assert_non_null(strstr(err.text, "item 1"));
 	assert_string_equal(texts, "{\"ok\":1}\n");
 	free(texts);
+}
+
+/* The list reader, fed in slices of any size, hands on what the scan of
+ * the whole does: the same items, metadata and code. */
+static void same_as_scan(const char *text, int stop_at)
+{
+	static const size_t chunks[] = {1, 2, 3, 5, 8, 13, 64, 4096};
+	struct br_error err;
+	char *want, *want_meta, *got, *got_meta;
+	int want_rc = scan_list(text, stop_at, &want, &want_meta, &err);
+
+	for (size_t i = 0; i < sizeof(chunks) / sizeof(chunks[0]); i++) {
+		int rc = read_list(text, chunks[i], stop_at, &got, &got_meta, &err);
+		if (rc != want_rc || strcmp(got, want) != 0 ||
+		    (want_meta == NULL) != (got_meta == NULL) ||
+		    (want_meta && strcmp(want_meta, got_meta) != 0))
+			fail_msg("%s in slices of %zu: %d \"%s\" %s, the scan: %d \"%s\" %s", text,
+				 chunks[i], rc, got, got_meta ? got_meta : "-", want_rc, want,
+				 want_meta ? want_meta : "-");
+		if (rc != 0 && rc != 7)
+			assert_true(strlen(err.text) > 0);
+		free(got);
+		free(got_meta);
+	}
+	free(want);
+	free(want_meta);
+}
+
+static void test_list_reader(void **state)
+{
+	static const char *const lists[] = {
+		" { \"apiVersion\" : \"v1\", \"items\" : [ {\"metadata\":{\"name\":\"a]}\"},"
+		"\"x\":[1,{\"y\":\"\\\"}\"}]} ,\n{\"metadata\":{\"name\":\"b\"}}, 3 ] ,"
+		"\"kind\":\"ConfigMapList\",\"metadata\":{\"resourceVersion\":\"42\","
+		"\"continue\":\"c\"}}\n",
+		"{\"items\":[],\"metadata\":{}}", "{\"items\":null}", "{}", "{\"kind\":\"List\"}",
+		"{\"metadata\":{\"resourceVersion\":\"1\"},\"items\":[\"a\",true,null,-1.5e3]}",
+		"{\"metadata\":{\"a\":1},\"metadata\":{\"b\":2}}", "{\"items\":[1]} trailing [",
+		"{\"it\\u0065ms\":[1],\"items\":[2]}", "{\"items\":[1],\"items\":[2]}",
+		/* not lists */
+		"", "[]", "{", "{\"items\":{}}", "{\"items\":[1,]}", "{\"items\":[1 2]}",
+		"{\"items\":[1,{\"a\":}]}", "{\"items\":[1", "{\"items\":[\"x]}",
+		"{\"metadata\":{\"a\"}}", "{\"a\" 1}", "{\"a\":1,}", "{\"a\":1", "{a:1}",
+		"{\"items\":[1],\"metadata\":[}", "{\"items\":[{\"ok\":1},{\"bad\":tru}]}",
+		"{\"items\":[1}", "{\"items\":[{]]}", "{\"items\":[1,2", "{\"items\":[\"a\\",
+		"{\"items\":}", "{\"items\" : ", "{\"", "{\"items\":[1]", "{\"items\":[1],",
+		"{\"items\":[1] x}", "{\"items\":[1,2]\"a\":1}",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
+		same_as_scan(lists[i], 0);
+	same_as_scan("{\"items\":[1,2,3]}", 2);  /* the item function stops it */
+}
+
+/* The reader cuts managedFields out of each item, never holds more than
+ * the item it reads, and refuses one too large; a failed reader stays
+ * failed. */
+static void test_list_reader_items(void **state)
+{
+	struct br_kube_list_reader r;
+	struct items_seen s = {0};
+	struct br_error err;
+	json_t *md = NULL;
+	const char *text = "{\"items\":[{\"metadata\":{\"name\":\"a\",\"managedFields\":"
+			   "[{\"manager\":\"m\"}]},\"spec\":1}]}";
+
+	(void)state;
+	br_error_init(&err);
+	br_buf_init(&s.texts, BR_BUF_MAX_DEFAULT);
+	br_kube_list_reader_init(&r, NULL, see_item, &s);
+	for (const char *p = text; *p; p++)
+		assert_int_equal(br_kube_list_reader_feed(&r, p, 1, &err), 0);
+	assert_int_equal(br_kube_list_reader_finish(&r, &md, &err), 0);
+	assert_null(md);
+	assert_string_equal(br_buf_str(&s.texts), "{\"metadata\":{\"name\":\"a\"},\"spec\":1}\n");
+	assert_int_equal(br_kube_list_reader_items(&r), 1);
+	br_kube_list_reader_release(&r);
+
+	/* 20,000 items of 1 kB: the reader's buffer holds one of them */
+	char item[1100];
+	snprintf(item, sizeof(item), "{\"metadata\":{\"name\":\"%01000d\"}},", 7);
+	br_kube_list_reader_init(&r, NULL, see_item, &s);
+	assert_int_equal(br_kube_list_reader_feed(&r, "{\"items\":[", 10, &err), 0);
+	for (int i = 0; i < 20000; i++)
+		assert_int_equal(br_kube_list_reader_feed(&r, item, strlen(item), &err), 0);
+	assert_true(r.buf.cap < 8 * sizeof(item));  /* not the 22 MB fed */
+	assert_int_equal(br_kube_list_reader_feed(&r, "1]}", 3, &err), 0);
+	assert_int_equal(br_kube_list_reader_finish(&r, &md, &err), 0);
+	assert_int_equal(br_kube_list_reader_items(&r), 20001);
+	br_kube_list_reader_release(&r);
+
+	/* an item over the cap, fed 1 MB at a time, is refused before it is
+	   held whole; every later feed fails the same way */
+	size_t mb = (size_t)1 << 20;
+	char *big = malloc(mb);
+	assert_non_null(big);
+	memset(big, 'a', mb);
+	br_kube_list_reader_init(&r, NULL, see_item, &s);
+	assert_int_equal(br_kube_list_reader_feed(&r, "{\"items\":[\"", 11, &err), 0);
+	int rc = 0;
+	for (size_t fed = 0; rc == 0 && fed <= BR_KUBE_LIST_ITEM_MAX; fed += mb)
+		rc = br_kube_list_reader_feed(&r, big, mb, &err);
+	assert_int_equal(rc, BR_ELIMIT);
+	assert_non_null(strstr(err.text, "larger than"));
+	assert_int_equal(br_kube_list_reader_feed(&r, "\"]}", 3, &err), BR_ELIMIT);
+	assert_int_equal(br_kube_list_reader_finish(&r, &md, &err), BR_ELIMIT);
+	assert_null(md);
+	br_kube_list_reader_release(&r);
+	free(big);
+	br_buf_release(&s.texts);
 }
 
 static void test_member(void **state)
@@ -1114,6 +1247,41 @@ static void test_fake_throttle(void **state)
 	assert_true(resp.retry_after == 0);
 	br_kube_response_release(&resp);
 
+	/* a list read as it streams is retried the same way before its
+	   first byte: a 429 after its Retry-After, 500s, and throttled on
+	   every attempt it fails with BR_ETHROTTLED */
+	{
+		struct items_seen items = {0};
+		json_t *md = NULL;
+		long throttled = seen.by_status[429];
+		br_buf_init(&items.texts, BR_BUF_MAX_DEFAULT);
+		add_fault(c, "{\"method\":\"GET\",\"path\":\"/configmaps\",\"status\":429,"
+			     "\"retryAfter\":1,\"count\":1}");
+		br_error_init(&err);
+		t0 = mono();
+		check(br_kube_list_items(c, CM, NULL, 0, NULL, NULL, NULL, see_item, &items, &md,
+					 &err), &err);
+		took = mono() - t0;
+		assert_true(took >= 0.95);
+		assert_true(took < 5);
+		assert_non_null(json_object_get(md, "resourceVersion"));
+		json_decref(md);
+		assert_int_equal(seen.by_status[429] - throttled, 1);
+		add_fault(c, "{\"method\":\"GET\",\"path\":\"/configmaps\",\"status\":500,"
+			     "\"count\":2}");
+		check(br_kube_list_items(c, CM, NULL, 0, NULL, NULL, NULL, see_item, &items, &md,
+					 &err), &err);
+		json_decref(md);
+		assert_int_equal(seen.by_status[500], 2);
+		add_fault(c, "{\"method\":\"GET\",\"path\":\"/configmaps\",\"status\":429,"
+			     "\"retryAfter\":0,\"count\":3}");
+		assert_int_equal(br_kube_list_items(c, CM, NULL, 0, NULL, NULL, NULL, see_item,
+						    &items, &md, &err), BR_ETHROTTLED);
+		assert_null(md);
+		assert_non_null(strstr(err.text, "429"));
+		br_buf_release(&items.texts);
+	}
+
 	/* two 500s are retried away for a GET; a POST is not retried */
 	br_error_init(&err);
 	add_fault(c, "{\"method\":\"GET\",\"path\":\"/configmaps\",\"status\":500,\"count\":2}");
@@ -1125,7 +1293,7 @@ static void test_fake_throttle(void **state)
 		assert_non_null(strstr(err.text, "500"));
 		json_decref(cm);
 	}
-	assert_int_equal(seen.by_status[500], 3);
+	assert_int_equal(seen.by_status[500], 5);
 
 	/* a write whose answer is not read: succeeds, or reports Retry-After */
 	{
@@ -1357,6 +1525,8 @@ int main(void)
 		cmocka_unit_test(test_paths),
 		cmocka_unit_test(test_strip_managed_fields),
 		cmocka_unit_test(test_list_scan),
+		cmocka_unit_test(test_list_reader),
+		cmocka_unit_test(test_list_reader_items),
 		cmocka_unit_test(test_member),
 		cmocka_unit_test(test_view),
 		cmocka_unit_test(test_list_scan_view),
