@@ -13,8 +13,9 @@
  *   stream.
  *
  * - The informer (struct br_informer, opaque, create/free) runs the
- *   reflector loop in a thread of its own: a paged list, replace the cache,
- *   watch from the list's resourceVersion with bookmarks and a random
+ *   reflector loop in a thread of its own: a list (the first from the
+ *   API server's watch cache, resourceVersion=0; relists paged from etcd;
+ *   each read item by item as it streams), replace the cache, watch from the list's resourceVersion with bookmarks and a random
  *   timeoutSeconds in [300, 600], apply events, rewatch from the last
  *   resourceVersion seen, relist on 410 (HTTP or an ERROR event), back off
  *   (0.8 s doubling to 30 s, jitter, reset after 2 minutes healthy) on

@@ -344,7 +344,7 @@ class Handler(BaseHTTPRequestHandler):
             if q.get("watch") in ("1", "true", "True"):
                 return self.watch(res, ns, q)
             lst = st.list(res, ns, q.get("labelSelector"), q.get("fieldSelector"),
-                          number(q, "limit"), q.get("continue"))
+                          list_limit(q), q.get("continue"))
             if self.table:
                 lst = table.table(res, lst["items"], lst["metadata"], self.include)
             elif self.partial:
@@ -612,6 +612,19 @@ def openapi_v3(st, gv_parts):
             "responses": {"200": {"description": "OK"}}}}
     return {"openapi": "3.0.0", "info": {"title": "fakeapi", "version": "v1.32.0"},
             "paths": paths, "components": {"schemas": {}}}
+
+
+def list_limit(q):
+    """The page size a list is served with, as kube-apiserver v1.26 decides: resourceVersion
+    "0" without a continue token is served from the watch cache, which ignores limit and
+    answers in one piece; a continue token with any other resourceVersion is refused."""
+    rv, cont = q.get("resourceVersion"), q.get("continue")
+    if cont and rv not in (None, "", "0"):
+        raise ApiError(400, "BadRequest",
+                       "specifying resource version is not allowed when using continue")
+    if rv == "0" and not cont:
+        return 0
+    return number(q, "limit")
 
 
 def resource_list(gv, rs):

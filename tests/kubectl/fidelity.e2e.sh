@@ -92,6 +92,29 @@ kubectl delete slo "$name" -n "$ns" --dry-run=server >/dev/null
 [ "$(kubectl get slo "$name" -n "$ns" -o jsonpath='{.spec.objective}')" = 98 ] ||
 	fail "a server dry run changed the object"
 
+step "lists: a limit pages; resourceVersion=0 comes from the watch cache in one piece"
+# burnrate's informers list first with resourceVersion=0, as client-go does, and read the
+# one-piece answer as it streams; relists page from etcd.
+sed -e 's/^  name: .*/  name: second/' "$tmp/slo.yaml" | kubectl apply -n "$ns" -f - >/dev/null
+slos=/apis/burnrate.dev/v1alpha1/namespaces/$ns/servicelevelobjectives
+page() { # page QUERY: "<items> <has a continue token>"
+	kubectl get --raw "$slos?$1" | python3 -c 'import json,sys; l=json.load(sys.stdin)
+print(len(l["items"]), bool(l["metadata"].get("continue")), l["metadata"]["resourceVersion"] != "")'
+}
+[ "$(page limit=1)" = "1 True True" ] || fail "limit=1: one item and a continue token, got $(page limit=1)"
+# the cache may answer a moment behind the last write: wait for both SLOs
+from_cache() { [ "$(page 'limit=1&resourceVersion=0')" = "2 False True" ]; }
+wait_for 10 from_cache ||
+	fail "resourceVersion=0&limit=1: both SLOs and no continue token, got $(page 'limit=1&resourceVersion=0')"
+cont=$(kubectl get --raw "$slos?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["metadata"]["continue"])')
+if kubectl get --raw "$slos?limit=1&resourceVersion=1&continue=$cont" >"$tmp/out" 2>&1; then
+	fail "a continue token with a resourceVersion other than 0 must be refused"
+fi
+expect "$tmp/out" 'resource version is not allowed when using continue|BadRequest' "continue with a resourceVersion"
+[ "$(page "limit=1&resourceVersion=0&continue=$cont")" = "1 False True" ] ||
+	fail "continue with resourceVersion=0: the next page, got $(page "limit=1&resourceVersion=0&continue=$cont")"
+kubectl delete slo second -n "$ns" >/dev/null
+
 step "kubectl delete"
 kubectl delete slo "$name" -n "$ns" --timeout=60s >"$tmp/out"
 expect "$tmp/out" "servicelevelobjective.burnrate.dev \"$name\" deleted" "delete"

@@ -905,6 +905,63 @@ static void test_cut_resumes(void **state)
 	}
 }
 
+/* The fake's count of 200 lists of configmaps. */
+static long cm_lists(struct fake *fk)
+{
+	json_t *r = NULL;
+	long n = 0;
+	size_t i;
+	json_t *b;
+
+	assert_int_equal(br_kube_get(fk->client, "/fake/requests", &r, NULL), 0);
+	json_array_foreach(json_object_get(r, "by"), i, b) {
+		if (strcmp(json_string_value(json_object_get(b, "verb")), "list") == 0 &&
+		    strcmp(json_string_value(json_object_get(b, "resource")), "configmaps") == 0 &&
+		    json_integer_value(json_object_get(b, "code")) == 200)
+			n += (long)json_integer_value(json_object_get(b, "count"));
+	}
+	json_decref(r);
+	return n;
+}
+
+/* The first list asks for resourceVersion=0, which the API server answers
+ * from its watch cache in one piece whatever the page size (the fake as
+ * kube-apiserver; tests/kubectl/fidelity.e2e.sh checks both), so five
+ * objects at two a page come in one request; a relist reads from etcd, in
+ * pages. */
+static void test_first_list_from_cache(void **state)
+{
+	NEED_FAKE(state);
+	struct fake *fk = *state;
+	struct seen s = {0};
+	char name[32];
+
+	for (int i = 0; i < 5; i++) {
+		snprintf(name, sizeof(name), "first-%d", i);
+		cm_create(fk, name, "1");
+	}
+	long before = cm_lists(fk);
+	struct br_informer *inf = start_informer(fk, &s);  /* two a page */
+	wait_counts(&s, 5, 0, 0);
+	assert_int_equal(br_informer_size(inf), 5);
+	assert_int_equal(cm_lists(fk) - before, 1);
+
+	/* an ERROR 410 event ends the watch: relist */
+	admin(fk, "/fake/compact", "{\"expireWatches\": true}");
+	cm_patch(fk, "first-0", "2");
+	wait_counts(&s, 5, 1, 0);
+	struct br_informer_stats st;
+	br_informer_stats(inf, &st);
+	assert_true(st.relists >= 1);
+	assert_true(cm_lists(fk) - before >= 1 + 3);  /* five at two a page */
+	assert_int_equal(br_informer_size(inf), 5);
+	finish(inf, &s);
+	for (int i = 0; i < 5; i++) {
+		snprintf(name, sizeof(name), "first-%d", i);
+		cm_delete(fk, name);
+	}
+}
+
 static void test_gone_relists(void **state)
 {
 	NEED_FAKE(state);
@@ -1125,6 +1182,7 @@ int main(void)
 		cmocka_unit_test(test_field_selector),
 		cmocka_unit_test(test_cut_resumes),
 		cmocka_unit_test(test_gone_relists),
+		cmocka_unit_test(test_first_list_from_cache),
 		cmocka_unit_test(test_watch_errors),
 		cmocka_unit_test(test_view_handlers),
 		cmocka_unit_test(test_resync),
