@@ -25,7 +25,7 @@
 static const char usage[] =
 	"usage: burnrate controller [--kubeconfig PATH] [--context NAME]\n"
 	"           [--namespace NS]... [--selector K=V] [--workers 4] [--qps 50]\n"
-	"           [--burst 100] [--resync 10m] [--rule-label K=V]...\n"
+	"           [--burst 100] [--resync 10m] [--rule-label K=V]... [--http2]\n"
 	"           [--leader-elect] [--leader-election-namespace NS]\n"
 	"           [--metrics-bind-address :8080] [--health-probe-bind-address :8081]\n"
 	"           [--ui-bind-address ADDR]\n"
@@ -48,6 +48,9 @@ static const char usage[] =
 	"own: reach it with kubectl port-forward, or put it behind a proxy that has.\n"
 	"--runbook-base-url sets runbook_url URL/page.md or URL/ticket.md on the\n"
 	"alerts of SLOs that set no runbook_url annotation.\n"
+	"--http2 sends the requests multiplexed over one HTTP/2 connection, as\n"
+	"client-go does, instead of over --workers + 1 HTTP/1.1 connections kept\n"
+	"alive, which cost kube-apiserver and burnrate less CPU (docs/architecture.md).\n"
 	"--target victoriametrics writes and watches operator.victoriametrics.com/v1beta1\n"
 	"VMRules instead of PrometheusRules (the default, --target prometheus), with\n"
 	"the rules `burnrate generate --target victoriametrics` writes.\n"
@@ -175,7 +178,7 @@ struct ctl_opts {
 	size_t nns, nns_cap;
 	struct br_labels labels;
 	size_t labels_cap;
-	int workers, burst, leader_elect, json;
+	int workers, burst, leader_elect, json, http2;
 	double qps, resync;
 	enum br_log_level level;
 	enum br_rules_target target;
@@ -224,7 +227,7 @@ enum { O_KUBECONFIG = 256, O_CONTEXT, O_NAMESPACE, O_SELECTOR, O_WORKERS,
        O_QPS, O_BURST, O_RESYNC, O_RULE_LABEL, O_LEADER, O_LEADER_NS,
        O_METRICS, O_HEALTH, O_LOG_FORMAT, O_LOG_LEVEL, O_RUNBOOK,
        O_PROM_URL, O_PROM_CA, O_PROM_TOKEN, O_BUDGET_INTERVAL, O_PROM_TIMEOUT,
-       O_AM_BASE, O_AM_TARGET, O_UI, O_TARGET };
+       O_AM_BASE, O_AM_TARGET, O_UI, O_TARGET, O_HTTP2 };
 
 static const struct option longopts[] = {
 	{"kubeconfig", required_argument, NULL, O_KUBECONFIG},
@@ -252,6 +255,7 @@ static const struct option longopts[] = {
 	{"alertmanager-base-secret", required_argument, NULL, O_AM_BASE},
 	{"alertmanager-secret", required_argument, NULL, O_AM_TARGET},
 	{"target", required_argument, NULL, O_TARGET},
+	{"http2", no_argument, NULL, O_HTTP2},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -304,6 +308,7 @@ static int parse_opt(struct ctl_opts *o, int opt, char *arg)
 			return 0;
 		break;
 	case O_LEADER: o->leader_elect = 1; return 0;
+	case O_HTTP2: o->http2 = 1; return 0;
 	case O_LEADER_NS: o->leader_ns = arg; return 0;
 	case O_METRICS: o->metrics_addr = arg; return 0;
 	case O_HEALTH: o->health_addr = arg; return 0;
@@ -559,8 +564,11 @@ static int run(struct ctl_opts *o, struct logger *lg)
 	if (rc == 0)
 		rc = load_config(o, &cfg, &err);
 	if (rc == 0) {
+		/* a connection for each worker and one more, so that the Lease's
+		   renewal never waits behind every worker's write */
 		struct br_kube_options ko = { .qps = o->qps, .burst = o->burst,
-					      .timeout_ms = 8000,
+					      .timeout_ms = 8000, .http2 = o->http2,
+					      .max_connections = o->workers + 1,
 					      .observe = observe_request,
 					      .observe_ctx = &ob };
 		rc = br_kube_client_create(&cfg, &ko, &client, &err);

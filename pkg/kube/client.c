@@ -104,6 +104,8 @@ static void apply_defaults(struct br_kube_options *o)
 		o->backoff_max = 5;
 	if (o->token_refresh <= 0)
 		o->token_refresh = 60;
+	if (o->max_connections <= 0)
+		o->max_connections = 4;
 }
 
 /* Works out the base URL and, for tls-server-name, the CURLOPT_CONNECT_TO
@@ -323,7 +325,8 @@ void br__kube_setup_handle(struct br_kube_client *c, CURL *h, char *errbuf)
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(h, CURLOPT_USERAGENT, c->user_agent);
-	curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+	curl_easy_setopt(h, CURLOPT_HTTP_VERSION, c->opts.http2 ? (long)CURL_HTTP_VERSION_2TLS :
+			 (long)CURL_HTTP_VERSION_1_1);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https,http");
 	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 10000L);

@@ -63,10 +63,10 @@ CURL *br__kube_handle_get(struct br_kube_client *c);
 /* Resets h and keeps it idle, or frees it when the pool is full. */
 void br__kube_handle_put(struct br_kube_client *c, CURL *h);
 
-/* The value of a Retry-After header line p[0..len) in seconds (delta
- * seconds, at most 300; HTTP dates are rare from Kubernetes and are taken
- * as 1 s), or -1 when the line is another header. */
-double br__kube_retry_after(const char *p, size_t len);
+/* A libcurl header function that notes a Retry-After header in the double
+ * that retry_after points to (its HEADERDATA): delta seconds, at most 300;
+ * HTTP dates are rare from Kubernetes and are taken as 1 s. */
+size_t br__kube_on_header(char *p, size_t size, size_t n, void *retry_after);
 /* Whether a request that ended with status (0: none) and curl_rc (a BR_E*
  * code of the transport, 0 if it worked) on its attempt-th try is tried
  * again, and after how long (*wait, seconds): a 429 (after Retry-After),

@@ -1,7 +1,8 @@
 /* kube multi: every request of a client runs on one libcurl multi handle,
  * driven by a thread of its own, so that all worker threads share the multi's
- * connection cache and, where the server speaks HTTP/2, one multiplexed
- * connection (client-go does the same through Go's HTTP/2 transport).
+ * connection cache: a few HTTP/1.1 connections kept alive, or, with the
+ * http2 option, one multiplexed HTTP/2 connection (as client-go's Go
+ * transport does).
  *
  * Why a thread: libcurl cannot share a connection cache between handles used
  * by concurrent threads, and only the multi interface multiplexes. A worker
@@ -93,7 +94,15 @@ int br__kube_multi_start(struct br_kube_client *c)
 	c->multi = curl_multi_init();
 	if (!c->multi)
 		return BR_ENOMEM;
-	curl_multi_setopt(c->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
+	if (c->opts.http2) {
+		curl_multi_setopt(c->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
+	} else {
+		/* one request per connection at a time: more wait for one of
+		   these, rather than each opening its own */
+		curl_multi_setopt(c->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_NOTHING);
+		curl_multi_setopt(c->multi, CURLMOPT_MAX_HOST_CONNECTIONS, c->opts.max_connections);
+		curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS, c->opts.max_connections);
+	}
 	if (pthread_create(&c->multi_thread, NULL, multi_loop, c) != 0) {
 		curl_multi_cleanup(c->multi);
 		c->multi = NULL;

@@ -42,7 +42,8 @@ static size_t on_body(char *p, size_t size, size_t n, void *ctx)
 	return br_buf_add(b, p, size * n) == 0 ? size * n : 0;
 }
 
-double br__kube_retry_after(const char *p, size_t len)
+/* The value of a Retry-After header line p[0..len), or -1 for another header. */
+static double parse_retry_after(const char *p, size_t len)
 {
 	static const char name[] = "retry-after:";
 	char tmp[64], *end;
@@ -63,13 +64,12 @@ double br__kube_retry_after(const char *p, size_t len)
 	return v > MAX_RETRY_AFTER ? MAX_RETRY_AFTER : v;
 }
 
-static size_t on_header(char *p, size_t size, size_t n, void *ctx)
+size_t br__kube_on_header(char *p, size_t size, size_t n, void *retry_after)
 {
-	struct exchange *x = ctx;
-	double v = br__kube_retry_after(p, size * n);
+	double v = parse_retry_after(p, size * n);
 
 	if (v >= 0)
-		x->retry_after = v;
+		*(double *)retry_after = v;
 	return size * n;
 }
 
@@ -102,8 +102,8 @@ static void perform(struct br_kube_client *c, const char *method,
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->opts.timeout_ms);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &x->body);
-	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(h, CURLOPT_HEADERDATA, x);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, br__kube_on_header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, &x->retry_after);
 	if (strcmp(method, "GET") == 0)
 		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
 	if (body) {

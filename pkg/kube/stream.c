@@ -64,15 +64,6 @@ static size_t on_write(char *p, size_t size, size_t n, void *arg)
 	return len;
 }
 
-static size_t on_header(char *p, size_t size, size_t n, void *arg)
-{
-	struct stream_ctx *s = arg;
-	double v = br__kube_retry_after(p, size * n);
-
-	if (v >= 0)
-		s->retry_after = v;
-	return size * n;
-}
 
 static int on_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut,
 		       curl_off_t un)
@@ -152,8 +143,8 @@ static int stream_get(struct br_kube_client *c, const char *path, const char *qu
 	}
 	curl_easy_setopt(s->h, CURLOPT_WRITEFUNCTION, on_write);
 	curl_easy_setopt(s->h, CURLOPT_WRITEDATA, s);
-	curl_easy_setopt(s->h, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(s->h, CURLOPT_HEADERDATA, s);
+	curl_easy_setopt(s->h, CURLOPT_HEADERFUNCTION, br__kube_on_header);
+	curl_easy_setopt(s->h, CURLOPT_HEADERDATA, &s->retry_after);
 	curl_easy_setopt(s->h, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(s->h, CURLOPT_XFERINFOFUNCTION, on_progress);
 	curl_easy_setopt(s->h, CURLOPT_XFERINFODATA, s);
