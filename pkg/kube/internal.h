@@ -31,6 +31,9 @@ size_t br__kube_value_end(const char *s, size_t i, size_t len);
  * 3"). */
 int br__kube_list_item(const char *const *view, const char *text, size_t len,
 		       const char *what, json_t **item, struct br_error *err);
+/* A list's items member text[0..len) that is no array: 0 when it is null
+ * (how Go prints an empty slice), else BR_EPARSE with err set. */
+int br__kube_list_items_null(const char *text, size_t len, struct br_error *err);
 /* A list's metadata text[0..len) decoded, or NULL with err set. */
 json_t *br__kube_list_meta(const char *text, size_t len, struct br_error *err);
 

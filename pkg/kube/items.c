@@ -205,6 +205,16 @@ json_t *br__kube_list_meta(const char *text, size_t len, struct br_error *err)
 	return v;
 }
 
+int br__kube_list_items_null(const char *text, size_t len, struct br_error *err)
+{
+	/* null: how Go prints an empty slice */
+	json_t *value = json_loadb(text, len, JSON_DECODE_ANY, NULL);
+	int null = json_is_null(value);
+
+	json_decref(value);
+	return null ? 0 : br_error_set(err, BR_EPARSE, "list items: not an array");
+}
+
 int br__kube_list_item(const char *const *view, const char *text, size_t len,
 		       const char *what, json_t **item, struct br_error *err)
 {
@@ -230,11 +240,7 @@ static int each_item(struct scan *p, const char *s, size_t len)
 	int more = enter(s, &i, len, '[', ']');
 
 	if (more == BR_EPARSE) {
-		/* null: how Go prints an empty slice */
-		json_t *value = json_loadb(s, len, JSON_DECODE_ANY, NULL);
-		int null = json_is_null(value);
-		json_decref(value);
-		return null ? 0 : br_error_set(p->err, BR_EPARSE, "list items: not an array");
+		return br__kube_list_items_null(s, len, p->err);
 	}
 	for (; more == 1; more = next(s, &i, len, ']')) {
 		snprintf(what, sizeof(what), "item %zu", p->items);

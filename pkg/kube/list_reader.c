@@ -161,12 +161,9 @@ static int take_value(struct br_kube_list_reader *r, size_t end, struct br_error
 		json_decref(r->meta);  /* a second one wins, as in a decoder */
 		r->meta = meta;
 	} else if (r->member == M_ITEMS) {
-		/* null: how Go prints an empty slice */
-		json_t *value = json_loadb(text, len, JSON_DECODE_ANY, NULL);
-		int null = json_is_null(value);
-		json_decref(value);
-		if (!null)
-			return fail(r, br_error_set(err, BR_EPARSE, "list items: not an array"));
+		int rc = br__kube_list_items_null(text, len, err);
+		if (rc != 0)
+			return fail(r, rc);
 	}
 	return 0;
 }
